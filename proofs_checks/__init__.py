@@ -1,0 +1,21 @@
+"""Orchestration: claim id → check → evidence → report, the runner and the CLI.
+
+Public API::
+
+    from proofs_checks import run_verification, check, negative_control, Evidence
+"""
+
+from proofs_checks.evidence import Evidence, outcome_from_certificates
+from proofs_checks.registry import CHECKS, check, get_check, negative_control, path_builder
+from proofs_checks.runner import run_verification
+
+__all__ = [
+    "CHECKS",
+    "Evidence",
+    "check",
+    "get_check",
+    "negative_control",
+    "outcome_from_certificates",
+    "path_builder",
+    "run_verification",
+]

@@ -1,0 +1,1 @@
+"""Extra ``sublevel`` subcommands: each module defines ``add_parser(subparsers)``."""

@@ -1,0 +1,202 @@
+"""Claim id → check: the functions that turn a seed into Evidence.
+
+A check is registered with :func:`check` (decorator) and, for a theorem, its negative control
+with :func:`negative_control`::
+
+    @check("identity.layer-cake", instances=20, n_landscapes=3)
+    def layer_cake(seed: int, n_landscapes: int) -> Evidence: ...
+
+    @negative_control("identity.layer-cake")
+    def layer_cake_typo(seed: int, n_landscapes: int) -> Evidence: ...
+
+Keyword arguments of ``check`` beyond ``instances`` are the check's default parameters; the
+runner passes them (updated by ``--param key=value``) to both functions. A claim may also
+register a ``path`` builder used by ``sublevel path ID`` to draw one construction.
+
+Built-in checks live in :mod:`proofs_checks.checks` (one module per claim family) and are
+discovered automatically; a user's own checks are imported from a plugin module
+(``sublevel verify --plugin my_claims.py``).
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import pkgutil
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from proofs_checks.evidence import Evidence
+from theory.claims import CLAIMS, get_claim
+from theory.errors import InputError
+
+__all__ = [
+    "Check",
+    "CHECKS",
+    "check",
+    "negative_control",
+    "path_builder",
+    "get_check",
+    "load_builtin_checks",
+    "load_plugin",
+    "is_implemented",
+]
+
+CheckFn = Callable[..., Evidence]
+
+
+@dataclass
+class Check:
+    """The executable side of a claim."""
+
+    claim_id: str
+    run: CheckFn
+    instances: int = 10
+    defaults: dict[str, Any] = field(default_factory=dict)
+    negative_control: CheckFn | None = None
+    path: Callable[..., Any] | None = None
+    module: str = ""
+
+    def params(self, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Default parameters updated by ``overrides`` (unknown names are an error)."""
+        merged = dict(self.defaults)
+        for key, value in (overrides or {}).items():
+            if key not in self.defaults:
+                known = ", ".join(sorted(self.defaults)) or "none"
+                raise InputError(
+                    f"claim {self.claim_id!r} has no parameter {key!r} (its parameters: {known})"
+                )
+            merged[key] = _coerce(value, self.defaults[key], key)
+        return merged
+
+
+def _coerce(value: Any, default: Any, key: str) -> Any:
+    """Convert a ``--param`` string to the type of the default value."""
+    if not isinstance(value, str) or isinstance(default, str):
+        return value
+    try:
+        if isinstance(default, bool):
+            if value.lower() in ("1", "true", "yes"):
+                return True
+            if value.lower() in ("0", "false", "no"):
+                return False
+            raise ValueError(value)
+        if isinstance(default, int):
+            return int(value)
+        if isinstance(default, float):
+            return float(value)
+        if isinstance(default, (list, tuple)):
+            kind = type(default[0]) if default else int
+            return [kind(v) for v in value.split(",") if v]
+    except ValueError:
+        raise InputError(f"parameter {key}={value!r} is not a valid {type(default).__name__}") from None
+    return value
+
+
+CHECKS: dict[str, Check] = {}
+
+
+def check(claim_id: str, *, instances: int = 10, **defaults: Any) -> Callable[[CheckFn], CheckFn]:
+    """Register ``fn(seed, **params) -> Evidence`` as the check of ``claim_id``."""
+    if claim_id not in CLAIMS:
+        get_claim(claim_id)  # raises with the closest ids
+    if not isinstance(instances, int) or instances < 1:
+        raise InputError(f"check {claim_id!r}: default instances {instances!r} must be ≥ 1")
+
+    def decorate(fn: CheckFn) -> CheckFn:
+        if not callable(fn):
+            raise InputError(f"check {claim_id!r} must be callable")
+        existing = CHECKS.get(claim_id)
+        CHECKS[claim_id] = Check(
+            claim_id=claim_id,
+            run=fn,
+            instances=instances,
+            defaults=dict(defaults),
+            negative_control=existing.negative_control if existing else None,
+            path=existing.path if existing else None,
+            module=getattr(fn, "__module__", ""),
+        )
+        return fn
+
+    return decorate
+
+
+def _attach(claim_id: str, attribute: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+        if claim_id not in CHECKS:
+            raise InputError(f"register the check of {claim_id!r} before its {attribute}")
+        setattr(CHECKS[claim_id], attribute, fn)
+        return fn
+
+    return decorate
+
+
+def negative_control(claim_id: str) -> Callable[[CheckFn], CheckFn]:
+    """Register the negative control of ``claim_id``: same parameters, hypothesis broken."""
+    return _attach(claim_id, "negative_control")
+
+
+def path_builder(claim_id: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register ``fn(seed, **params) -> PathProfile`` drawn by ``sublevel path ID``."""
+    return _attach(claim_id, "path")
+
+
+_LOADED = False
+
+
+def load_builtin_checks() -> None:
+    """Import every module of :mod:`proofs_checks.checks` (idempotent)."""
+    global _LOADED
+    if _LOADED:
+        return
+    package = importlib.import_module("proofs_checks.checks")
+    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
+        importlib.import_module(f"proofs_checks.checks.{info.name}")
+    _LOADED = True
+
+
+_PLUGINS: dict[str, Any] = {}
+
+
+def load_plugin(spec: str) -> Any:
+    """Import a user's module of claims and checks, by file path or dotted module name."""
+    if spec in _PLUGINS:
+        return _PLUGINS[spec]
+    path = Path(spec)
+    if spec.endswith(".py"):
+        if not path.is_file():
+            raise InputError(f"plugin file {spec!r} does not exist")
+        name = f"sublevel_plugin_{abs(hash(str(path.resolve())))}"
+        module_spec = importlib.util.spec_from_file_location(name, path)
+        if module_spec is None or module_spec.loader is None:
+            raise InputError(f"plugin {spec!r} cannot be imported")
+        module = importlib.util.module_from_spec(module_spec)
+        sys.modules[name] = module
+        try:
+            module_spec.loader.exec_module(module)
+        except InputError:
+            raise
+        except Exception as exc:
+            raise InputError(f"plugin {spec!r} failed to import: {type(exc).__name__}: {exc}") from exc
+    else:
+        try:
+            module = importlib.import_module(spec)
+        except ImportError as exc:
+            raise InputError(f"plugin module {spec!r} cannot be imported: {exc}") from exc
+    _PLUGINS[spec] = module
+    return module
+
+
+def get_check(claim_id: str) -> Check | None:
+    """The check of ``claim_id`` (None if the claim exists but is not implemented)."""
+    load_builtin_checks()
+    get_claim(claim_id)
+    return CHECKS.get(claim_id)
+
+
+def is_implemented(claim_id: str) -> bool:
+    load_builtin_checks()
+    return claim_id in CHECKS

@@ -1,0 +1,302 @@
+"""The verification runner: claims × instances → evidence.jsonl → report.
+
+``run_verification`` derives one seed per (run seed, claim, index), sends the instances through a
+:class:`concurrent.futures.Executor` (a process pool by default, a thread pool, in-process, or any
+executor the caller passes — e.g. a ``dask.distributed`` client's), and appends each finished
+instance to ``DIR/evidence.jsonl`` at once (one JSON object per line, flushed). With
+``resume=True`` the instances already in that file (same claim, role, index, seed and
+parameters) are skipped, so a run killed at any moment loses nothing and a resumed run ends with
+the same report as an uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import json
+import multiprocessing
+import os
+import time
+import traceback
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from proofs_checks.evidence import Evidence
+from proofs_checks.registry import CHECKS, load_builtin_checks, load_plugin
+from proofs_checks.report import build_report, write_reports
+from proofs_checks.seeds import instance_seed, params_digest
+from theory.claims import get_claim
+from theory.errors import InputError
+
+__all__ = ["Task", "execute_task", "plan_tasks", "run_verification", "make_executor", "RunResult"]
+
+EVIDENCE_FILE = "evidence.jsonl"
+
+
+@dataclass(frozen=True)
+class Task:
+    """One instance (or the negative control) of one claim's check."""
+
+    claim_id: str
+    role: str
+    index: int
+    seed: int
+    params: tuple[tuple[str, Any], ...]
+    plugins: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> tuple[str, str, int, int, str]:
+        return (self.claim_id, self.role, self.index, self.seed, params_digest(dict(self.params)))
+
+
+def evidence_key(d: dict[str, Any]) -> tuple[str, str, int, int, str]:
+    return (d["claim"], d["role"], int(d["index"]), int(d["seed"]), params_digest(d["params"]))
+
+
+def execute_task(task: Task) -> dict[str, Any]:
+    """Run one task (in a worker) and return its evidence as a JSON-ready dict.
+
+    An exception inside a check becomes an ``inconclusive`` evidence with the error recorded:
+    one broken instance never loses the others.
+    """
+    load_builtin_checks()
+    for plugin in task.plugins:
+        load_plugin(plugin)
+    chk = CHECKS[task.claim_id]
+    fn = chk.run if task.role == "instance" else chk.negative_control
+    params = dict(task.params)
+    start = time.perf_counter()
+    try:
+        if fn is None:
+            raise InputError(f"claim {task.claim_id!r} has no {task.role}")
+        evidence = fn(task.seed, **params)
+        if not isinstance(evidence, Evidence):
+            raise TypeError(f"check returned {type(evidence).__name__}, not Evidence")
+    except Exception as exc:  # record, never crash the run
+        evidence = Evidence(
+            outcome="inconclusive",
+            message=f"check raised {type(exc).__name__}: {exc}",
+            error=f"{type(exc).__name__}: {exc}",
+            details={"traceback": traceback.format_exc(limit=8)},
+        )
+    evidence.claim = task.claim_id
+    evidence.role = task.role
+    evidence.index = task.index
+    evidence.seed = task.seed
+    evidence.params = params
+    evidence.wall_time = time.perf_counter() - start
+    return evidence.to_dict()
+
+
+def plan_tasks(
+    claim_ids: Sequence[str],
+    *,
+    instances: int | None,
+    seed: int,
+    params: dict[str, dict[str, Any]] | None = None,
+    plugins: Sequence[str] = (),
+) -> list[Task]:
+    """All tasks of a run, in a deterministic order (claim, negative control, instances)."""
+    tasks: list[Task] = []
+    for cid in claim_ids:
+        chk = CHECKS.get(cid)
+        if chk is None:
+            continue
+        merged = chk.params((params or {}).get(cid))
+        frozen = tuple(sorted(merged.items()))
+        count = chk.instances if instances is None else instances
+        if chk.negative_control is not None:
+            s = instance_seed(seed, cid, 0, "negative_control")
+            tasks.append(Task(cid, "negative_control", 0, s, frozen, tuple(plugins)))
+        for i in range(count):
+            tasks.append(Task(cid, "instance", i, instance_seed(seed, cid, i), frozen, tuple(plugins)))
+    return tasks
+
+
+def read_evidence(path: Path) -> list[dict[str, Any]]:
+    """Every complete line of an evidence file (a line cut by a kill is ignored)."""
+    if not path.exists():
+        return []
+    records = []
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                records.append(json.loads(line))
+            except json.JSONDecodeError:
+                continue
+    return records
+
+
+class _EvidenceWriter:
+    """Appends one JSON line per finished instance, flushed at once."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        needs_newline = path.exists() and path.stat().st_size > 0 and not _ends_with_newline(path)
+        self.fh = path.open("a", encoding="utf-8")
+        if needs_newline:  # a previous run was killed mid-line
+            self.fh.write("\n")
+
+    def write(self, record: dict[str, Any]) -> None:
+        self.fh.write(json.dumps(record, sort_keys=True, default=str) + "\n")
+        self.fh.flush()
+
+    def close(self) -> None:
+        self.fh.flush()
+        os.fsync(self.fh.fileno())
+        self.fh.close()
+
+
+def _ends_with_newline(path: Path) -> bool:
+    with path.open("rb") as fh:
+        fh.seek(-1, os.SEEK_END)
+        return fh.read(1) == b"\n"
+
+
+def make_executor(kind: str, workers: int) -> cf.Executor:
+    """A local executor: ``process`` (default), ``thread`` or ``inline`` (same process)."""
+    if kind == "process":
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["proofs_checks.runner"])
+        return cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+    if kind == "thread":
+        return cf.ThreadPoolExecutor(max_workers=workers)
+    if kind == "inline":
+        return _InlineExecutor()
+    raise InputError(f"executor {kind!r} is not one of process, thread, inline")
+
+
+class _InlineExecutor(cf.Executor):
+    """Runs each task at submission, in this process (debugging, tests, workers=1 fast path)."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> cf.Future:
+        future: cf.Future = cf.Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:  # pragma: no cover - execute_task catches everything
+            future.set_exception(exc)
+        return future
+
+
+@dataclass
+class RunResult:
+    report: dict[str, Any]
+    out: Path
+    exit_code: int
+    computed: int
+    reused: int
+    interrupted: bool = False
+    paths: dict[str, Path] = field(default_factory=dict)
+
+
+def _check_writable(out: Path) -> None:
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / ".sublevel-write-test"
+        probe.write_text("ok")
+        probe.unlink()
+    except OSError as exc:
+        raise InputError(f"--out {str(out)!r} is not writable: {exc.strerror or exc}") from None
+
+
+def resolve_claims(ids: Iterable[str] | None) -> list[str]:
+    """Requested ids (validated), or every implemented claim in registry order."""
+    load_builtin_checks()
+    from theory.claims import CLAIMS
+
+    if not ids:
+        return [cid for cid in CLAIMS if cid in CHECKS]
+    out: list[str] = []
+    for cid in ids:
+        get_claim(cid)
+        if cid not in out:
+            out.append(cid)
+    return out
+
+
+def run_verification(
+    claim_ids: Sequence[str] | None = None,
+    *,
+    instances: int | None = None,
+    seed: int = 0,
+    workers: int = 1,
+    out: str | os.PathLike[str] = "sublevel-out",
+    resume: bool = False,
+    executor: str | cf.Executor = "process",
+    params: dict[str, dict[str, Any]] | None = None,
+    plugins: Sequence[str] = (),
+    progress: Callable[[int, int, dict[str, Any] | None], None] | None = None,
+) -> RunResult:
+    """Run the checks of ``claim_ids`` and write evidence.jsonl, report.json and report.md.
+
+    ``progress(done, total, record)`` is called after each finished instance.
+    Returns a :class:`RunResult` whose ``exit_code`` is 0, or 1 if a claim is ``violated``.
+    """
+    for plugin in plugins:
+        load_plugin(plugin)
+    ids = resolve_claims(claim_ids)
+    if instances is not None and (not isinstance(instances, int) or instances < 1):
+        raise InputError(f"--instances {instances!r}: need an integer ≥ 1")
+    if not isinstance(workers, int) or workers < 1:
+        raise InputError(f"--workers {workers!r}: need an integer ≥ 1")
+    if not isinstance(seed, int) or isinstance(seed, bool):
+        raise InputError(f"--seed {seed!r}: need an integer")
+    out_path = Path(out)
+    _check_writable(out_path)
+    evidence_path = out_path / EVIDENCE_FILE
+
+    tasks = plan_tasks(ids, instances=instances, seed=seed, params=params, plugins=plugins)
+    wanted = {t.key for t in tasks}
+    if resume:
+        done = {evidence_key(r): r for r in read_evidence(evidence_path) if evidence_key(r) in wanted}
+    else:
+        if evidence_path.exists():
+            evidence_path.replace(out_path / "evidence.previous.jsonl")
+        done = {}
+    pending = [t for t in tasks if t.key not in done]
+
+    started = time.perf_counter()
+    writer = _EvidenceWriter(evidence_path)
+    finished: dict[tuple, dict[str, Any]] = dict(done)
+    interrupted = False
+    owns_executor = isinstance(executor, str)
+    pool = make_executor(executor, workers) if isinstance(executor, str) else executor
+    if progress:
+        progress(len(done), len(tasks), None)
+    try:
+        futures = {pool.submit(execute_task, t): t for t in pending}
+        for fut in cf.as_completed(futures):
+            record = fut.result()
+            writer.write(record)
+            finished[futures[fut].key] = record
+            if progress:
+                progress(len(finished), len(tasks), record)
+    except KeyboardInterrupt:
+        interrupted = True
+        for f in list(locals().get("futures", {})):
+            f.cancel()
+    finally:
+        writer.close()
+        if owns_executor:
+            pool.shutdown(wait=not interrupted, cancel_futures=True)
+    elapsed = time.perf_counter() - started
+
+    records = [finished[t.key] for t in tasks if t.key in finished]
+    report = build_report(ids, records, seed=seed, instances=instances, elapsed=elapsed,
+                          complete=not interrupted and len(records) == len(tasks))
+    paths = write_reports(report, out_path)
+    violated = any(c["status"] == "violated" for c in report["claims"])
+    return RunResult(
+        report=report,
+        out=out_path,
+        exit_code=1 if violated else 0,
+        computed=len(records) - len(done),
+        reused=len(done),
+        interrupted=interrupted,
+        paths=paths,
+    )
+
