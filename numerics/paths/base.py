@@ -107,7 +107,8 @@ class Segment(Piece):
         super().__init__(label, promise, info)
 
     def _points(self, ts: np.ndarray) -> np.ndarray:
-        return self.a[None, :] + ts[:, None] * (self.b - self.a)[None, :]
+        # (1 − t)a + tb: exactly a at t = 0 and exactly b at t = 1
+        return (1.0 - ts)[:, None] * self.a[None, :] + ts[:, None] * self.b[None, :]
 
     def length(self, n: int = 2) -> float:
         return float(np.linalg.norm(self.b - self.a))
