@@ -1,0 +1,60 @@
+"""The geodesic solver: Dynamic String Sampling and the field's path finders.
+
+    from numerics.geodesic import dss, straight_segment, bezier_curve, autoneb
+    result = dss(landscape, theta_a, theta_b, level)      # -> StringResult
+    result.connected, result.normalized_length, result.certificates, result.path()
+
+Every finder has the signature ``finder(landscape, theta_a, theta_b, level, **options)`` and
+returns a :class:`StringResult`; :func:`check_path_finder` checks the invariants on any of them.
+"""
+
+from numerics.geodesic.alignment import (
+    align,
+    connect_modulo_symmetry,
+    linear_barrier,
+    permute_layers,
+    weight_matching,
+)
+from numerics.geodesic.baselines import autoneb, bezier_curve, straight_segment
+from numerics.geodesic.components import (
+    BarrierTree,
+    Components,
+    UnionFind,
+    barrier_tree,
+    components_at_level,
+    plot_components,
+)
+from numerics.geodesic.conformance import PathFinderReport, check_path_finder, check_result
+from numerics.geodesic.dss import VARIANTS, dss
+from numerics.geodesic.landscapes import ConvexQuadratic, DoubleWell, RingValley
+from numerics.geodesic.result import StringResult, normalized_length
+from numerics.geodesic.train import Adam, descend
+
+__all__ = [
+    "dss",
+    "VARIANTS",
+    "straight_segment",
+    "bezier_curve",
+    "autoneb",
+    "StringResult",
+    "normalized_length",
+    "Adam",
+    "descend",
+    "weight_matching",
+    "permute_layers",
+    "align",
+    "linear_barrier",
+    "connect_modulo_symmetry",
+    "UnionFind",
+    "Components",
+    "components_at_level",
+    "BarrierTree",
+    "barrier_tree",
+    "plot_components",
+    "check_path_finder",
+    "check_result",
+    "PathFinderReport",
+    "ConvexQuadratic",
+    "DoubleWell",
+    "RingValley",
+]

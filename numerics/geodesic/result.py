@@ -27,7 +27,10 @@ from numerics.paths.base import LE_BOUND, Bezier, Path, Polygonal, Segment
 from theory.certificate import Certificate, combine
 from theory.errors import InputError
 
-__all__ = ["StringResult", "normalized_length", "length_mask"]
+__all__ = ["StringResult", "normalized_length", "length_mask", "CURVE_POINTS"]
+
+#: points on which a curved path's length is measured (a polyline through them)
+CURVE_POINTS = 513
 
 
 def length_mask(landscape: Any, length_on: Any, dim: int) -> tuple[np.ndarray | None, str]:
@@ -120,10 +123,10 @@ class StringResult:
         Bezier piece)."""
         return Path(self.pieces())
 
-    def polyline(self, n_per_piece: int = 65) -> np.ndarray:
-        """Points along the path: the beads for a polygonal path, a fine sampling of a curve."""
+    def polyline(self, n: int = CURVE_POINTS) -> np.ndarray:
+        """Points along the path: the beads for a polygonal path, ``n`` points of a curve."""
         if self.curve == "bezier":
-            return Bezier(self.beads).points(np.linspace(0.0, 1.0, n_per_piece * 4))
+            return Bezier(self.beads).points(np.linspace(0.0, 1.0, n))
         return self.beads
 
     def polygonal(self) -> Polygonal:
