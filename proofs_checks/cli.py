@@ -64,17 +64,33 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("ids", nargs="*", metavar="ID", help="claim ids (default: every implemented claim)")
     p.add_argument("--instances", type=_positive_int("--instances"), default=None, metavar="N",
                    help="instances per claim (default: each claim's own)")
-    p.add_argument("--seed", type=_int("--seed"), default=0, metavar="S")
+    p.add_argument("--seed", type=_int("--seed"), default=None, metavar="S", help="run seed (default 0)")
     p.add_argument("--workers", type=_positive_int("--workers"), default=1, metavar="W")
     p.add_argument("--out", default="sublevel-out", metavar="DIR")
-    p.add_argument("--resume", action="store_true", help="skip instances already in DIR/evidence.jsonl")
+    p.add_argument("--resume", action="store_true",
+                   help="skip instances already in DIR/evidence.jsonl; ids, --seed, --instances and "
+                        "--param not given are taken from DIR/run.json")
     p.add_argument("--param", action="append", default=[], metavar="[ID:]KEY=VALUE",
                    help="override a check parameter (for every selected claim that has it, or one claim)")
     p.add_argument("--plugin", action="append", default=[], metavar="FILE",
                    help="import a module of user claims/checks (repeatable)")
     p.add_argument("--executor", choices=("process", "thread", "inline"), default="process",
                    help="how instances run locally (default: a process pool)")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--dask", choices=("local",), default=None,
+                       help="run on a dask LocalCluster with --workers worker processes")
+    where.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                       help="run on a running dask scheduler, e.g. tcp://10.0.0.5:8786")
+    p.add_argument("--scheduler-timeout", type=float, default=10.0, metavar="SECONDS",
+                   help="how long to wait for the scheduler to answer (default 10)")
+    p.add_argument("--html", action="store_true", help="also write a self-contained report.html")
+    p.add_argument("--no-figures", action="store_true", help="skip the figures of the report")
     p.add_argument("--quiet", action="store_true", help="no table, no progress bar")
+
+    p = sub.add_parser("report", help="rebuild report.json/md (and --html) from DIR/evidence.jsonl")
+    p.add_argument("out", metavar="DIR")
+    p.add_argument("--html", action="store_true")
+    p.add_argument("--no-figures", action="store_true")
 
     p = sub.add_parser("lift", help="print a convex lifting symbolically")
     lift = p.add_subparsers(dest="lifting", required=True, parser_class=_Parser)
@@ -199,15 +215,55 @@ _STATUS_STYLE = {
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from proofs_checks.registry import load_plugin
-    from proofs_checks.runner import resolve_claims, run_verification
+    from contextlib import nullcontext
 
+    from proofs_checks.registry import load_plugin
+    from proofs_checks.runner import resolve_claims
+
+    if args.resume:
+        _fill_from_run_file(args)
+    if args.seed is None:
+        args.seed = 0
     for plugin in args.plugin:
         load_plugin(plugin)
     ids = resolve_claims(args.ids)
-    params = _parse_params(args.param, ids)
+    params = _parse_params(args.param, ids) if isinstance(args.param, list) else args.param
+    if args.dask or args.scheduler:
+        from proofs_checks.distributed import dask_executor
+
+        context = dask_executor(args.scheduler, workers=args.workers, timeout=args.scheduler_timeout)
+    else:
+        context = nullcontext(args.executor)
+    with context as executor:
+        return _verify(args, ids, params, executor)
+
+
+def _fill_from_run_file(args: argparse.Namespace) -> None:
+    """On --resume, what the user did not repeat comes from the interrupted run's run.json."""
+    from proofs_checks.runner import read_run_file
+
+    run = read_run_file(args.out)
+    if run is None:
+        return
+    if not args.ids:
+        args.ids = run["claims"]
+    if args.seed is None:
+        args.seed = run["seed"]
+    if args.instances is None:
+        args.instances = run["instances"]
+    if not args.param and run.get("params"):
+        args.param = run["params"]
+    for plugin in run.get("plugins", []):
+        if plugin not in args.plugin:
+            args.plugin.append(plugin)
+
+
+def _verify(args: argparse.Namespace, ids: list[str], params: dict[str, Any], executor: Any) -> int:
+    from proofs_checks.runner import run_verification
+
     console = _console(stderr=True)
     show_progress = not args.quiet and console.is_terminal
+    options = {"figures": not args.no_figures, "html": args.html}
 
     if show_progress:
         from rich.progress import (
@@ -230,17 +286,18 @@ def cmd_verify(args: argparse.Namespace) -> int:
         with progress:
             result = run_verification(ids, instances=args.instances, seed=args.seed,
                                       workers=args.workers, out=args.out, resume=args.resume,
-                                      executor=args.executor, params=params, plugins=args.plugin,
-                                      progress=report_progress)
+                                      executor=executor, params=params, plugins=args.plugin,
+                                      progress=report_progress, **options)
     else:
         result = run_verification(ids, instances=args.instances, seed=args.seed,
                                   workers=args.workers, out=args.out, resume=args.resume,
-                                  executor=args.executor, params=params, plugins=args.plugin)
+                                  executor=executor, params=params, plugins=args.plugin, **options)
     if not args.quiet:
         _print_report_table(result.report)
+        written = ", ".join(str(p) for k, p in result.paths.items() if k != "figures")
         _console().print(
             f"[dim]{result.computed} instances computed, {result.reused} reused; report: "
-            f"{result.paths['json']} and {result.paths['md']}[/dim]"
+            f"{written}[/dim]"
         )
     if result.interrupted:
         print(f"sublevel: interrupted; resume with: sublevel verify --resume --out {args.out}",
@@ -264,6 +321,14 @@ def _print_report_table(report: dict[str, Any]) -> None:
             c["negative_control"]["outcome"], f"{report['wall_time_per_claim'].get(c['id'], 0):.1f}s",
         )
     _console().print(table)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from proofs_checks.runner import rebuild_report
+
+    result = rebuild_report(args.out, figures=not args.no_figures, html=args.html)
+    _print_report_table(result.report)
+    return result.exit_code
 
 
 def cmd_lift(args: argparse.Namespace) -> int:
@@ -341,7 +406,8 @@ def cmd_path(args: argparse.Namespace) -> int:
     return 0 if summary["holds"] else 1
 
 
-COMMANDS = {"claims": cmd_claims, "verify": cmd_verify, "lift": cmd_lift, "path": cmd_path}
+COMMANDS = {"claims": cmd_claims, "verify": cmd_verify, "report": cmd_report, "lift": cmd_lift,
+            "path": cmd_path}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

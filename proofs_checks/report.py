@@ -213,6 +213,8 @@ def render_markdown(report: dict[str, Any]) -> str:
                 f"- worst instance: index {w['index']}, seed {w['seed']}, margin {_fmt(w['margin'])}"
                 + (f" — {w['message']}" if w["message"] else "")
             )
+            lines.append(f"  - parameters: `{json.dumps(w.get('instance', {}), default=str)}`")
+            lines.append(f"  - reproduce: `sublevel path {c['id']} --seed {w['seed']}`")
         nc = c["negative_control"]
         if nc["ran"]:
             lines.append(f"- negative control: {nc['outcome']} — {nc['message']}")
@@ -220,14 +222,23 @@ def render_markdown(report: dict[str, Any]) -> str:
             lines.append(f"- instance {f['index']} (seed {f['seed']}): {f['outcome']} — {f['message']}")
         for note in c.get("notes", []):
             lines.append(f"- note: {note}")
+        for key, message in c.get("figure_errors", {}).items():
+            lines.append(f"- figure {key} could not be drawn: {message}")
         lines.append("")
+        for key, rel in c.get("figures", {}).items():
+            lines += [f"![{c['id']} {key}]({rel})", ""]
     return "\n".join(lines)
 
 
-def write_reports(report: dict[str, Any], out: Path) -> dict[str, Path]:
-    """Write report.json and report.md into ``out``; return their paths."""
+def write_reports(report: dict[str, Any], out: Path, *, html: bool = False) -> dict[str, Path]:
+    """Write report.json and report.md (and report.html) into ``out``; return their paths."""
     out.mkdir(parents=True, exist_ok=True)
     paths = {"json": out / "report.json", "md": out / "report.md"}
     paths["json"].write_text(json.dumps(report, indent=2, sort_keys=False, default=str) + "\n")
     paths["md"].write_text(render_markdown(report) + "\n")
+    if html:
+        from proofs_checks.html import render_html
+
+        paths["html"] = out / "report.html"
+        paths["html"].write_text(render_html(report, out), encoding="utf-8")
     return paths

@@ -23,15 +23,26 @@ from pathlib import Path
 from typing import Any
 
 from proofs_checks.evidence import Evidence
+from proofs_checks.figures import add_figures
 from proofs_checks.registry import CHECKS, load_builtin_checks, load_plugin
 from proofs_checks.report import build_report, write_reports
 from proofs_checks.seeds import instance_seed, params_digest
 from theory.claims import get_claim
 from theory.errors import InputError
 
-__all__ = ["Task", "execute_task", "plan_tasks", "run_verification", "make_executor", "RunResult"]
+__all__ = [
+    "Task",
+    "execute_task",
+    "plan_tasks",
+    "run_verification",
+    "rebuild_report",
+    "read_run_file",
+    "make_executor",
+    "RunResult",
+]
 
 EVIDENCE_FILE = "evidence.jsonl"
+RUN_FILE = "run.json"
 
 
 @dataclass(frozen=True)
@@ -230,8 +241,11 @@ def run_verification(
     params: dict[str, dict[str, Any]] | None = None,
     plugins: Sequence[str] = (),
     progress: Callable[[int, int, dict[str, Any] | None], None] | None = None,
+    figures: bool = False,
+    html: bool = False,
 ) -> RunResult:
-    """Run the checks of ``claim_ids`` and write evidence.jsonl, report.json and report.md.
+    """Run the checks of ``claim_ids`` and write evidence.jsonl, report.json and report.md
+    (and the figures, and report.html, when asked).
 
     ``progress(done, total, record)`` is called after each finished instance.
     Returns a :class:`RunResult` whose ``exit_code`` is 0, or 1 if a claim is ``violated``.
@@ -251,6 +265,7 @@ def run_verification(
 
     tasks = plan_tasks(ids, instances=instances, seed=seed, params=params, plugins=plugins)
     wanted = {t.key for t in tasks}
+    _write_run_file(out_path, ids, instances, seed, params, plugins)
     if resume:
         done = {evidence_key(r): r for r in read_evidence(evidence_path) if evidence_key(r) in wanted}
     else:
@@ -267,19 +282,27 @@ def run_verification(
     pool = make_executor(executor, workers) if isinstance(executor, str) else executor
     if progress:
         progress(len(done), len(tasks), None)
+    lost: BaseException | None = None
+    futures: dict[cf.Future, Task] = {}
     try:
         futures = {pool.submit(execute_task, t): t for t in pending}
         for fut in cf.as_completed(futures):
-            record = fut.result()
+            try:
+                record = fut.result()
+            except Exception as exc:  # the executor itself failed (a worker or scheduler died)
+                lost = exc
+                interrupted = True
+                break
             writer.write(record)
             finished[futures[fut].key] = record
             if progress:
                 progress(len(finished), len(tasks), record)
     except KeyboardInterrupt:
         interrupted = True
-        for f in list(locals().get("futures", {})):
-            f.cancel()
     finally:
+        if interrupted:
+            for f in futures:
+                f.cancel()
         writer.close()
         if owns_executor:
             pool.shutdown(wait=not interrupted, cancel_futures=True)
@@ -288,7 +311,15 @@ def run_verification(
     records = [finished[t.key] for t in tasks if t.key in finished]
     report = build_report(ids, records, seed=seed, instances=instances, elapsed=elapsed,
                           complete=not interrupted and len(records) == len(tasks))
-    paths = write_reports(report, out_path)
+    if figures:
+        add_figures(report, records, out_path)
+    paths = write_reports(report, out_path, html=html)
+    if lost is not None:
+        raise InputError(
+            f"the executor failed after {len(records)} of {len(tasks)} instances "
+            f"({type(lost).__name__}: {lost}); what finished is in {evidence_path}; "
+            "rerun with --resume"
+        )
     violated = any(c["status"] == "violated" for c in report["claims"])
     return RunResult(
         report=report,
@@ -300,3 +331,45 @@ def run_verification(
         paths=paths,
     )
 
+
+
+def _write_run_file(out: Path, ids: Sequence[str], instances: int | None, seed: int,
+                    params: dict[str, dict[str, Any]] | None, plugins: Sequence[str]) -> None:
+    """DIR/run.json: what this run was asked to do (read back by --resume and ``report``)."""
+    data = {"claims": list(ids), "instances": instances, "seed": seed,
+            "params": params or {}, "plugins": list(plugins)}
+    (out / RUN_FILE).write_text(json.dumps(data, indent=2, default=str) + "\n")
+
+
+def read_run_file(out: str | os.PathLike[str]) -> dict[str, Any] | None:
+    """The settings of the run recorded in DIR/run.json (None if there is none)."""
+    path = Path(out) / RUN_FILE
+    if not path.exists():
+        return None
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path} is not valid JSON: {exc}") from None
+
+
+def rebuild_report(out: str | os.PathLike[str], *, figures: bool = True, html: bool = False) -> RunResult:
+    """Rebuild report.json/md (and figures, html) from DIR/run.json and DIR/evidence.jsonl."""
+    out_path = Path(out)
+    run = read_run_file(out_path)
+    if run is None:
+        raise InputError(f"{str(out_path)!r} has no {RUN_FILE}: not a sublevel output folder")
+    for plugin in run.get("plugins", []):
+        load_plugin(plugin)
+    ids = resolve_claims(run["claims"])
+    tasks = plan_tasks(ids, instances=run["instances"], seed=run["seed"], params=run["params"],
+                       plugins=run.get("plugins", []))
+    found = {evidence_key(r): r for r in read_evidence(out_path / EVIDENCE_FILE)}
+    records = [found[t.key] for t in tasks if t.key in found]
+    report = build_report(ids, records, seed=run["seed"], instances=run["instances"], elapsed=0.0,
+                          complete=len(records) == len(tasks))
+    if figures:
+        add_figures(report, records, out_path)
+    paths = write_reports(report, out_path, html=html)
+    violated = any(c["status"] == "violated" for c in report["claims"])
+    return RunResult(report=report, out=out_path, exit_code=1 if violated else 0, computed=0,
+                     reused=len(records), paths=paths)
