@@ -1,0 +1,624 @@
+"""The connecting paths of deep linear networks (Freeman & Bruna, ICLR 2017, Prop. 2.2, κ = 0).
+
+:func:`connect` follows the proof (papers.md §3.2). Write θ = (W_1, …, W_K), widths
+[n, n_1, …, n_{K−1}, m] with n_k > min(n, m). When n > m everything below is applied to the
+transposed network (W_Kᵀ, …, W_1ᵀ), which has the same products up to transposition, so the
+construction is described for n ≤ m, where the first hidden layer is wide (n_1 > n):
+
+1. **Induction on K.** Merge M = W_2 W_1 (n_2 × n): the (K−1)-layer tuple (M, W_3, …, W_K)
+   has the same product and still satisfies the hypothesis; connect it recursively. At K = 1
+   the path is the straight segment P(t) = (1 − t)P_A + tP_B in the product, on which the
+   convex energy F stays ≤ max(F(P_A), F(P_B)).
+2. **Pre-processing at A** (product constant, so energy constant):
+   (a) W_2 ← W_2(I − sΠ⊥), Π⊥ the projector onto range(W_1)^⊥: W_2 vanishes off range W_1;
+   (b) W_1 ← W_1 + s Σ_i b_i a_iᵀ, {a_i} an orthonormal basis of ker W_1 and {b_i} orthonormal
+   in range(W_1)^⊥ (possible since n_1 > n): W_1 becomes injective; W_2 kills the b_i.
+3. **Main part.** Join W_1^A → W_1^B through matrices of full column rank (the set of full-rank
+   n_1 × n matrices is connected because n_1 > n): W = QR with R upper triangular with positive
+   diagonal, R → I on a straight line (stays invertible), then Q_A → Q_B in the Stiefel
+   manifold through SO(n_1) (:func:`so_path`), then I → R_B. Along the inner path M(s) set
+   W_2(s) = M(s) W_1(s)⁺, so W_2 W_1 = M exactly: every inner piece keeps its energy.
+4. **Post-processing**: the pre-processing at B, reversed.
+
+Every piece carries its proof step (``label``), its promise (``constant energy`` on the
+pre/post-processing, ``≤ max of endpoints`` on the lifted straight path) and, in
+``info["reference"]``, a straight segment of some merged network whose energy equals the
+piece's energy identically; certificates use it (exact polynomial in t) plus the measured
+factorisation residual (:mod:`proofs_checks.checks.linear`).
+
+:func:`descend` builds the strictly decreasing path to a global minimum: make each partial
+product W_j⋯W_1 injective at constant energy (only needed at non-generic points), then move
+the last layer alone, W_K(t) = W_K + t(P* − P_A)(W_{K−1}⋯W_1)⁺, so the product follows the
+straight segment to the reduced-rank optimum P*, on which the convex F decreases strictly.
+
+Widths with n_k ≤ min(n, m) raise :class:`~theory.errors.HypothesisError` naming the layer
+(equality: ``bf16.linear.square-boundary`` applies instead; a bottleneck: ``lbb.multilinear``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from numerics.energies.linear import (
+    DeepLinear,
+    as_data,
+    as_weights,
+    product_polynomial,
+    widths_of,
+)
+from numerics.paths.base import (
+    CONSTANT,
+    LE_MAX_ENDPOINTS,
+    NON_INCREASING,
+    FunctionPiece,
+    Path,
+    Piece,
+    Segment,
+)
+from theory.certificate import Certificate, combine
+from theory.errors import HypothesisError, InputError
+
+__all__ = [
+    "DEFAULT_RANK_TOL",
+    "check_widths",
+    "connect",
+    "descend",
+    "so_log",
+    "so_path",
+    "FullRankJoin",
+    "preprocess",
+    "reference_landscape",
+    "reference_polynomial",
+    "reference_products",
+    "certify_quadratic",
+    "certify_linear_path",
+    "LinearPathCertificates",
+]
+
+#: singular values ≤ rank_tol·max(1, σ_max) count as zero when deciding ranks
+DEFAULT_RANK_TOL = 1e-12
+
+Mats = list[np.ndarray]
+BatchFn = Callable[[np.ndarray], Mats]
+
+
+# -------------------------------------------------------------------------------- hypotheses
+
+
+def check_widths(widths: Sequence[int], *, claim: str = "bf16.prop2.2.linear") -> None:
+    """Raise HypothesisError unless n_k > min(n, m) for every inner layer 0 < k < K."""
+    w = list(widths)
+    low = min(w[0], w[-1])
+    for k in range(1, len(w) - 1):
+        if w[k] <= low:
+            alternative = "bf16.linear.square-boundary" if w[k] == low else "lbb.multilinear"
+            raise HypothesisError(
+                f"layer {k} has width n_{k} = {w[k]} ≤ min(n, m) = {low} (widths {w}); the "
+                f"construction of BF'16 Prop. 2.2 needs n_k > min(n, m) for 0 < k < K",
+                claim=claim, alternative=alternative)
+
+
+# -------------------------------------------------------------------------------- SO(h) paths
+
+
+def so_log(R: np.ndarray, *, atol: float = 1e-9) -> tuple[np.ndarray, list[tuple[int, int, float]]]:
+    """R ∈ SO(h) as R = Z exp(L) Zᵀ with Z orthogonal and L block-skew: returns Z and the
+    rotation planes (i, j, angle). Uses the real Schur form (R is normal, so it is block
+    diagonal); eigenvalue pairs at −1 become rotations by π."""
+    from scipy.linalg import schur
+
+    R = np.asarray(R, dtype=np.float64)
+    h = R.shape[0]
+    if R.shape != (h, h) or not np.allclose(R.T @ R, np.eye(h), atol=atol):
+        raise InputError(f"so_log needs an orthogonal matrix, got shape {R.shape}")
+    if np.linalg.det(R) < 0:
+        raise InputError("so_log needs det R = +1 (R is in the other component of O(h))")
+    T, Z = schur(R, output="real")
+    planes: list[tuple[int, int, float]] = []
+    minus: list[int] = []
+    k = 0
+    while k < h:
+        if k + 1 < h and T[k + 1, k] != 0.0:
+            angle = float(np.arctan2(T[k + 1, k] - T[k, k + 1], T[k, k] + T[k + 1, k + 1]))
+            planes.append((k, k + 1, angle))
+            k += 2
+        else:
+            if T[k, k] < 0:
+                minus.append(k)
+            k += 1
+    if len(minus) % 2:
+        raise InputError("so_log: odd number of eigenvalues −1 (det R is not +1)")
+    planes += [(minus[i], minus[i + 1], float(np.pi)) for i in range(0, len(minus), 2)]
+    back = Z @ _rotations(np.array([1.0]), h, planes)[0] @ Z.T
+    if not np.allclose(back, R, atol=atol):
+        raise InputError(f"so_log failed to reproduce R (error {np.abs(back - R).max():.2g})")
+    return Z, planes
+
+
+def _rotations(us: np.ndarray, h: int, planes: list[tuple[int, int, float]]) -> np.ndarray:
+    """exp(u L) for each u: block rotations by u·angle in the given planes, (T, h, h)."""
+    E = np.broadcast_to(np.eye(h), (us.size, h, h)).copy()
+    for i, j, angle in planes:
+        c, s = np.cos(us * angle), np.sin(us * angle)
+        E[:, i, i], E[:, i, j], E[:, j, i], E[:, j, j] = c, -s, s, c
+    return E
+
+
+def so_path(U_a: np.ndarray, U_b: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+    """u ↦ U(u) ∈ SO(h) with U(0) = U_a, U(1) = U_b (both in SO(h)): U_a Z exp(uL) Zᵀ with
+    U_aᵀU_b = Z exp(L) Zᵀ (:func:`so_log`); returns a batched function (T,) → (T, h, h)."""
+    Z, planes = so_log(U_a.T @ U_b)
+    h = U_a.shape[0]
+    left, right = U_a @ Z, Z.T
+    return lambda us: left @ _rotations(np.asarray(us, dtype=np.float64), h, planes) @ right
+
+
+def _special_completion(Q: np.ndarray) -> np.ndarray:
+    """[Q, Q⊥] ∈ SO(h) for Q (h, n) with orthonormal columns and n < h."""
+    h, n = Q.shape
+    U, _, _ = np.linalg.svd(Q, full_matrices=True)
+    full = np.hstack([Q, U[:, n:]])
+    if np.linalg.det(full) < 0:
+        full[:, -1] *= -1.0
+    return full
+
+
+# -------------------------------------------------------------------------------- full-rank join
+
+
+def _qr_positive(W: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    Q, R = np.linalg.qr(W)
+    d = np.sign(np.diag(R))
+    d[d == 0] = 1.0
+    return Q * d, d[:, None] * R
+
+
+@dataclass
+class FullRankJoin:
+    """A path s ↦ W(s) of full column rank h × n (h > n) from W_a to W_b (both injective),
+    with its pseudo-inverse in closed form. Three equal phases of s ∈ [0, 1]:
+    Q_a((1−u)R_a + uI) → Stiefel path Q(u) (first n columns of a path in SO(h)) →
+    Q_b((1−u)I + uR_b); W = QR with R upper triangular, positive diagonal."""
+
+    W_a: np.ndarray
+    W_b: np.ndarray
+    Q_a: np.ndarray = field(init=False)
+    R_a: np.ndarray = field(init=False)
+    Q_b: np.ndarray = field(init=False)
+    R_b: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        h, n = self.W_a.shape
+        if h <= n:
+            raise InputError(f"FullRankJoin needs h > n, got shape {self.W_a.shape}")
+        self.Q_a, self.R_a = _qr_positive(self.W_a)
+        self.Q_b, self.R_b = _qr_positive(self.W_b)
+        for name, R in (("W_a", self.R_a), ("W_b", self.R_b)):
+            if np.min(np.abs(np.diag(R))) == 0.0:
+                raise InputError(f"FullRankJoin: {name} does not have full column rank")
+        self._stiefel = so_path(_special_completion(self.Q_a), _special_completion(self.Q_b))
+
+    def __call__(self, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(W(s), W(s)⁺) for a batch of s ∈ [0, 1]: shapes (T, h, n), (T, n, h)."""
+        s = np.asarray(s, dtype=np.float64)
+        h, n = self.W_a.shape
+        phase = np.minimum((s * 3).astype(int), 2)
+        u = s * 3 - phase
+        W = np.empty((s.size, h, n))
+        Wp = np.empty((s.size, n, h))
+        eye = np.eye(n)
+        for p in range(3):
+            mask = phase == p
+            if not np.any(mask):
+                continue
+            um = u[mask][:, None, None]
+            if p == 1:
+                Q = self._stiefel(u[mask])[:, :, :n]
+                W[mask], Wp[mask] = Q, np.swapaxes(Q, 1, 2)
+                continue
+            Q, R0 = (self.Q_a, self.R_a) if p == 0 else (self.Q_b, self.R_b)
+            R = (1 - um) * R0 + um * eye if p == 0 else (1 - um) * eye + um * R0
+            W[mask] = Q @ R
+            Wp[mask] = np.linalg.solve(R, np.broadcast_to(Q.T, (R.shape[0], n, h)))
+        return W, Wp
+
+
+# -------------------------------------------------------------------------------- pieces
+
+
+@dataclass
+class _TPiece:
+    """A piece of a path of weight tuples (canonical orientation, n ≤ m)."""
+
+    fn: BatchFn
+    label: str
+    promise: str
+    ref_a: Mats
+    ref_b: Mats
+    segment: tuple[Mats, Mats] | None = None
+    step: str = ""
+
+
+def _segment_piece(a: Mats, b: Mats, label: str, promise: str, step: str) -> _TPiece:
+    a = [np.array(W) for W in a]
+    b = [np.array(W) for W in b]
+
+    def fn(ts: np.ndarray) -> Mats:
+        t = ts[:, None, None]
+        return [A[None] + t * (B - A)[None] for A, B in zip(a, b)]
+
+    return _TPiece(fn, label, promise, a, b, (a, b), step)
+
+
+def _reversed(p: _TPiece) -> _TPiece:
+    seg = (p.segment[1], p.segment[0]) if p.segment is not None else None
+    return _TPiece(lambda ts, f=p.fn: f(1.0 - ts), p.label, p.promise, p.ref_b, p.ref_a, seg,
+                   p.step)
+
+
+def _rank_split(W: np.ndarray, rank_tol: float) -> tuple[int, np.ndarray, np.ndarray]:
+    """(rank, U, Vᵀ) of W from a full SVD (U: h × h, Vᵀ: n × n)."""
+    U, s, Vt = np.linalg.svd(W, full_matrices=True)
+    r = int(np.sum(s > rank_tol * max(1.0, float(s.max(initial=0.0)))))
+    return r, U, Vt
+
+
+def preprocess(W1: np.ndarray, W2: np.ndarray, *, rank_tol: float = DEFAULT_RANK_TOL
+               ) -> tuple[list[tuple[str, np.ndarray, np.ndarray, np.ndarray, np.ndarray]],
+                          np.ndarray, np.ndarray]:
+    """Steps (a) and (b) of the proof for a pair W_2 W_1 (W_1: h × n, h > n).
+
+    Returns the list of non-trivial steps ``(name, W1_start, W1_end, W2_start, W2_end)``
+    (each a straight segment with constant product) and the processed (W_1', W_2'):
+    W_1' injective and W_2' vanishing off range W_1'."""
+    h, n = W1.shape
+    steps = []
+    r, U, Vt = _rank_split(W1, rank_tol)
+    perp = U[:, r:] @ U[:, r:].T
+    W2_new = W2 - W2 @ perp
+    if np.any(W2 @ perp):
+        steps.append(("a", W1, W1, W2, W2_new))
+    W2 = W2_new
+    if r < n:
+        A = Vt[r:].T             # orthonormal basis of ker W1 (n × (n − r))
+        B = U[:, r:r + (n - r)]  # orthonormal in range(W1)^⊥ (h × (n − r)); h − r ≥ n − r
+        W1_new = W1 + B @ A.T
+        steps.append(("b", W1, W1_new, W2, W2))
+        W1 = W1_new
+    return steps, W1, W2
+
+
+def _connect_canonical(wa: Mats, wb: Mats, rank_tol: float) -> list[_TPiece]:
+    K = len(wa)
+    if K == 1:
+        return [_segment_piece(wa, wb, "lifted straight path P(t) = (1−t)P_A + tP_B",
+                               LE_MAX_ENDPOINTS, "lifted")]
+    rest_a, rest_b = wa[2:], wb[2:]
+    steps_a, W1a, W2a = preprocess(wa[0], wa[1], rank_tol=rank_tol)
+    steps_b, W1b, W2b = preprocess(wb[0], wb[1], rank_tol=rank_tol)
+    text = {"a": f"W_2 vanishes off range W_1 (K={K})", "b": f"W_1 made injective (K={K})"}
+    pre_a = [_segment_piece([s1, s2, *rest_a], [e1, e2, *rest_a], f"A·{name}: {text[name]}",
+                            CONSTANT, f"pre-{name}") for name, s1, e1, s2, e2 in steps_a]
+    pre_b = [_segment_piece([s1, s2, *rest_b], [e1, e2, *rest_b], f"B·{name}: {text[name]}",
+                            CONSTANT, f"post-{name}") for name, s1, e1, s2, e2 in steps_b]
+    inner = _connect_canonical([W2a @ W1a, *rest_a], [W2b @ W1b, *rest_b], rank_tol)
+    join = FullRankJoin(W1a, W1b)
+    k = len(inner)
+    lifted = []
+    for i, piece in enumerate(inner):
+        def fn(ts: np.ndarray, i: int = i, inner_fn: BatchFn = piece.fn) -> Mats:
+            mats = inner_fn(ts)
+            W1, W1p = join((i + ts) / k)
+            return [W1, mats[0] @ W1p, *mats[1:]]
+        lifted.append(_TPiece(fn, piece.label, piece.promise, piece.ref_a, piece.ref_b, None,
+                              piece.step))
+    return pre_a + lifted + [_reversed(p) for p in reversed(pre_b)]
+
+
+def _transpose_mats(mats: Mats) -> Mats:
+    return [np.swapaxes(W, -1, -2) for W in reversed(mats)]
+
+
+def _to_path(pieces: list[_TPiece], widths: list[int], transposed: bool,
+             extra_info: dict[str, Any]) -> Path:
+    out: list[Piece] = []
+    orient = _transpose_mats if transposed else (lambda mats: mats)
+    for p in pieces:
+        ref_a, ref_b = orient(p.ref_a), orient(p.ref_b)
+        info = {"reference": {"widths": widths_of(ref_a), "a": ref_a, "b": ref_b},
+                "step": p.step, **extra_info}
+        if p.segment is not None:
+            a, b = orient(p.segment[0]), orient(p.segment[1])
+            out.append(Segment(_flat(a), _flat(b), p.label, p.promise, info))
+        else:
+            out.append(FunctionPiece(lambda ts, f=p.fn: _flat_batch(orient(f(ts))), p.label,
+                                     p.promise, info))
+    return Path(out)
+
+
+def _flat(mats: Mats) -> np.ndarray:
+    return np.concatenate([np.asarray(W).ravel() for W in mats])
+
+
+def _flat_batch(mats: Mats) -> np.ndarray:
+    T = mats[0].shape[0]
+    return np.concatenate([W.reshape(T, -1) for W in mats], axis=1)
+
+
+def _validate(weights: Any, X: Any, Y: Any, name: str) -> tuple[Mats, np.ndarray, np.ndarray]:
+    w = as_weights(weights, name=name)
+    Xa, Ya = as_data(X, Y)
+    widths = widths_of(w)
+    if Xa.shape[1] != widths[0] or Ya.shape[1] != widths[-1]:
+        raise InputError(f"{name} have n = {widths[0]}, m = {widths[-1]} but X has "
+                         f"{Xa.shape[1]} columns and Y {Ya.shape[1]}")
+    return w, Xa, Ya
+
+
+def connect(weights_a: Any, weights_b: Any, X: Any, Y: Any, *,
+            rank_tol: float = DEFAULT_RANK_TOL) -> Path:
+    """The proof's path θ_A → θ_B (BF'16 Prop. 2.2, κ = 0; see the module docstring).
+
+    The energy along it is ≤ max(E(θ_A), E(θ_B)) for the square loss on (X, Y): constant on
+    the pre/post-processing pieces, equal to the convex lifted energy on the straight product
+    path elsewhere. Raises HypothesisError if some inner width n_k ≤ min(n, m)."""
+    wa, Xa, Ya = _validate(weights_a, X, Y, "weights_a")
+    wb = as_weights(weights_b, name="weights_b")
+    widths = widths_of(wa)
+    if widths_of(wb) != widths:
+        raise InputError(f"weights_b have widths {widths_of(wb)} but weights_a have {widths}")
+    if not (np.isfinite(rank_tol) and rank_tol >= 0):
+        raise InputError(f"rank_tol = {rank_tol!r} must be finite and ≥ 0")
+    check_widths(widths)
+    transposed = widths[0] > widths[-1]
+    if transposed:
+        wa, wb = _transpose_mats(wa), _transpose_mats(wb)
+    pieces = _connect_canonical(wa, wb, rank_tol)
+    return _to_path(pieces, widths, transposed, {"construction": "connect", "widths": widths})
+
+
+def descend(weights: Any, X: Any, Y: Any, *, rank_tol: float = DEFAULT_RANK_TOL) -> Path:
+    """A path from θ to a global minimum along which E does not increase, strictly decreasing
+    on its last piece (BF'16 Prop. 2.2, 'strictly decreasing path'; module docstring).
+
+    Pieces: constant-energy steps that make each partial product W_j⋯W_1 injective (present
+    only when θ is not generic), then W_K(t) = W_K + t(P* − P_A)(W_{K−1}⋯W_1)⁺ with P* the
+    reduced-rank-regression optimum: E(t) = F((1−t)P_A + tP*) is convex with its minimum at
+    t = 1, hence strictly decreasing when E(θ) > min E."""
+    w, Xa, Ya = _validate(weights, X, Y, "weights")
+    widths = widths_of(w)
+    if not (np.isfinite(rank_tol) and rank_tol >= 0):
+        raise InputError(f"rank_tol = {rank_tol!r} must be finite and ≥ 0")
+    check_widths(widths)
+    target = DeepLinear(widths, Xa, Ya).reduced_rank().product
+    transposed = widths[0] > widths[-1]
+    if transposed:
+        w, target = _transpose_mats(w), target.T
+    pieces: list[_TPiece] = []
+    w = [np.array(W) for W in w]
+    K, n = len(w), w[0].shape[1]
+    below = np.eye(n)  # M_{j−1} = W_{j−1}⋯W_1, injective
+    for j in range(K - 1):
+        M = w[j] @ below
+        r, U, Vt = _rank_split(M, rank_tol)
+        if r < n:
+            perp = U[:, r:] @ U[:, r:].T
+            if np.any(w[j + 1] @ perp):
+                new = [*w]
+                new[j + 1] = w[j + 1] - w[j + 1] @ perp
+                pieces.append(_segment_piece(w, new, f"W_{j + 2} vanishes off range W_{j + 1}⋯W_1",
+                                             CONSTANT, "pre-a"))
+                w = new
+            A, B = Vt[r:].T, U[:, r:r + (n - r)]
+            new = [*w]
+            new[j] = w[j] + B @ A.T @ np.linalg.pinv(below)
+            pieces.append(_segment_piece(w, new, f"W_{j + 1}⋯W_1 made injective", CONSTANT,
+                                         "pre-b"))
+            w = new
+        below = w[j] @ below
+    P_a = w[-1] @ below
+    last = [*w]
+    last[-1] = w[-1] + (target - P_a) @ np.linalg.pinv(below)
+    main = _segment_piece(w, last, "descent: W_K(t) = W_K + t(P* − P_A)(W_{K−1}⋯W_1)⁺",
+                          NON_INCREASING, "descent")
+    main.ref_a, main.ref_b = [P_a], [target]
+    pieces.append(main)
+    return _to_path(pieces, widths, transposed, {"construction": "descend", "widths": widths})
+
+
+# -------------------------------------------------------------------------------- references
+
+
+def reference_landscape(piece: Piece, X: np.ndarray, Y: np.ndarray) -> DeepLinear:
+    """The merged network on whose straight segment ``piece``'s energy is read off."""
+    ref = piece.info["reference"]
+    return DeepLinear(ref["widths"], X, Y)
+
+
+def reference_polynomial(piece: Piece, landscape: DeepLinear) -> np.ndarray:
+    """Coefficients in t of the energy of ``piece`` (its reference segment; exact identity)."""
+    ref = piece.info["reference"]
+    return landscape.energy_polynomial(_flat(ref["a"]), _flat(ref["b"]))
+
+
+def reference_products(piece: Piece, ts: np.ndarray) -> np.ndarray:
+    """The product W̃ along the reference segment at local times ``ts`` (T, m, n)."""
+    ref = piece.info["reference"]
+    ts = np.asarray(ts, dtype=np.float64)
+    P = None
+    for A, B in zip(ref["a"], ref["b"]):
+        W = A[None] + ts[:, None, None] * (B - A)[None]
+        P = W if P is None else W @ P
+    return P
+
+
+# -------------------------------------------------------------------------------- certificates
+
+
+def certify_quadratic(coefficients: Sequence[float], bound: float, *, tolerance: float = 0.0,
+                      label: str = "", promise: str = "") -> Certificate:
+    """Exact decision of p(t) = c_0 + c_1 t + c_2 t² ≤ bound + tolerance on [0, 1].
+
+    The float coefficients are converted exactly to rationals (:class:`fractions.Fraction`);
+    the maximum is at t = 0, t = 1 or the vertex −c_1/(2c_2) (when c_2 < 0 and it lies in
+    (0, 1)), evaluated exactly. Same semantics as :func:`theory.exact.certify_polynomial`, to
+    which polynomials of higher degree are handed; about 100× faster at degree 2."""
+    c = np.trim_zeros(np.asarray(coefficients, dtype=np.float64), "b")
+    if c.size > 3:
+        from theory.exact import certify_polynomial
+
+        return certify_polynomial(list(c), bound, tolerance=tolerance, label=label,
+                                  promise=promise)
+    start = time.perf_counter()
+    if not (np.all(np.isfinite(c)) and np.isfinite(bound) and np.isfinite(tolerance)):
+        raise InputError(f"certify_quadratic: non-finite input (coefficients {list(c)}, bound {bound})")
+    q = [Fraction(float(v)) for v in c] + [Fraction(0)] * (3 - c.size)
+    p = lambda t: q[0] + q[1] * t + q[2] * t * t  # noqa: E731
+    candidates = [Fraction(0), Fraction(1)]
+    if q[2] < 0:
+        vertex = -q[1] / (2 * q[2])
+        if 0 < vertex < 1:
+            candidates.append(vertex)
+    t_max = max(candidates, key=p)
+    value = p(t_max)
+    b = Fraction(float(bound))
+    holds = value <= b + Fraction(float(tolerance))
+    margin = float(b - value)
+    if not holds:
+        margin = min(margin, -0.0)
+    return Certificate(holds=bool(holds), max_energy=float(value), argmax_t=float(t_max),
+                       bound=float(bound), margin=margin, method="exact",
+                       tolerances={"absolute": float(tolerance)}, label=label, promise=promise,
+                       wall_time=time.perf_counter() - start,
+                       details={"degree": int(max(c.size - 1, 0)), "max_energy_exact": str(value)})
+
+
+@dataclass
+class LinearPathCertificates:
+    """What :func:`certify_linear_path` established about a path of :func:`connect` or
+    :func:`descend`: per piece the exact certificate of its reference polynomial against the
+    bound and of its promise; the bounded certificate of the realised path (lifted value +
+    Λ·residual); the dense sampled evaluation of the realised path."""
+
+    exact: list[Certificate]
+    promises: list[Certificate]
+    bounded: Certificate
+    sampled: Certificate
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def proofs(self) -> list[Certificate]:
+        return self.exact + self.promises + [self.bounded]
+
+    @property
+    def all(self) -> list[Certificate]:
+        return self.proofs + [self.sampled]
+
+
+def _slack(bound: float, tol: dict[str, float]) -> float:
+    return tol["absolute"] + tol["relative"] * max(1.0, abs(bound))
+
+
+def _promise_certificate(poly: np.ndarray, piece: Piece, tol: dict[str, float]) -> Certificate | None:
+    label = f"{piece.label} [{piece.promise}]"
+    e0 = float(poly[0])
+    if piece.promise == CONSTANT:
+        c = tol["constant"] * max(1.0, abs(e0))
+        dev = np.array(poly, dtype=np.float64)
+        dev[0] = 0.0
+        up = certify_quadratic(dev, c, label=label, promise=piece.promise)
+        down = certify_quadratic(-dev, c, label=label, promise=piece.promise)
+        out = combine([up, down], label=label)
+        out.promise = piece.promise
+        out.details.update({"quantity": "|E(t) − E(0)|", "allowed": c})
+        return out
+    if piece.promise == LE_MAX_ENDPOINTS:
+        e1 = float(np.sum(poly))
+        b = max(e0, e1)
+        return certify_quadratic(poly, b, tolerance=_slack(b, tol), label=label, promise=piece.promise)
+    if piece.promise == NON_INCREASING:
+        deriv = np.polynomial.polynomial.polyder(np.asarray(poly, dtype=np.float64))
+        if deriv.size == 0:
+            deriv = np.zeros(1)
+        cert = certify_quadratic(deriv, 0.0, tolerance=_slack(e0, tol), label=label,
+                                 promise=piece.promise)
+        e1 = float(np.sum(poly))
+        nonconstant = bool(np.any(deriv))
+        # E' ≤ 0 on [0, 1] and E' a nonzero polynomial (finitely many zeros) ⇒ strictly decreasing
+        cert.details.update({"quantity": "dE/dt", "strictly_decreasing": bool(
+            cert.holds and nonconstant and e1 < e0), "drop": e0 - e1})
+        return cert
+    return None
+
+
+def certify_linear_path(path: Path, X: Any, Y: Any, bound: float, *, n_grid: int = 65,
+                        n_dense: int = 257, tolerances: dict[str, float] | None = None
+                        ) -> LinearPathCertificates:
+    """Certify E ≤ ``bound`` along a path of :func:`connect`/:func:`descend` three ways.
+
+    * exact: on each piece, the energy of its reference segment (a polynomial in t, equal to
+      the piece's energy in exact arithmetic) against the bound and against the piece's promise;
+    * bounded: E(γ(t)) ≤ F(P_ref(t)) + ‖∇F(P_ref(t))‖·r + ‖Σ_X‖₂ r² with r the factorisation
+      residual ‖W_K(t)⋯W_1(t) − P_ref(t)‖_F (zero in exact arithmetic because the joined factor
+      has full column rank; measured on ``n_grid`` points per piece, so it is the
+      floating-point error of the realised path) and ‖∇F‖ ≤ 2(‖Σ_X‖₂ Σ_j‖C_j‖_F + ‖Σ_XY‖_F)
+      from the coefficients C_j of P_ref(t);
+    * sampled: the realised energy on ``n_dense`` points per piece (an estimate, not a proof).
+    """
+    from numerics.certify import DEFAULT_TOLERANCES, certify_sampled, energy_along
+
+    tol = dict(DEFAULT_TOLERANCES, **(tolerances or {}))
+    Xa, Ya = as_data(X, Y)
+    widths = path.pieces[0].info["widths"]
+    full = DeepLinear(widths, Xa, Ya)
+    landscapes: dict[tuple[int, ...], DeepLinear] = {}
+    slack = _slack(bound, tol)
+    exact, promises, uppers, residuals = [], [], [], []
+    start = time.perf_counter()
+    grid = np.linspace(0.0, 1.0, n_grid)
+    for piece in path.pieces:
+        ref = piece.info["reference"]
+        key = tuple(ref["widths"])
+        if key not in landscapes:
+            landscapes[key] = DeepLinear(ref["widths"], Xa, Ya)
+        poly = landscapes[key].energy_polynomial(_flat(ref["a"]), _flat(ref["b"]))
+        cert = certify_quadratic(poly, bound, tolerance=slack, label=piece.label,
+                                 promise=piece.promise)
+        cert.tolerances = dict(tol, slack=slack)
+        cert.details["reference_widths"] = list(key)
+        exact.append(cert)
+        pc = _promise_certificate(poly, piece, tol)
+        if pc is not None:
+            promises.append(pc)
+        coeffs = product_polynomial(ref["a"], ref["b"])
+        product_norm = float(np.sum(np.linalg.norm(coeffs, axis=(1, 2))))
+        lam = full.gradient_norm_bound(product_norm)
+        realised = full.products(piece.points(grid))
+        r = float(np.max(np.linalg.norm(realised - reference_products(piece, grid), axis=(1, 2))))
+        residuals.append(r)
+        sx = float(np.linalg.norm(full.sigma_x, 2))
+        uppers.append(cert.max_energy + lam * r + sx * r * r)
+    worst = int(np.argmax(uppers))
+    upper = float(uppers[worst])
+    bounded = Certificate(
+        holds=bool(upper <= bound + slack), max_energy=upper, argmax_t=float(worst),
+        bound=float(bound), method="bounded", tolerances=dict(tol, slack=slack),
+        n_evaluations=n_grid * len(path.pieces), wall_time=time.perf_counter() - start,
+        label="realised path: lifted value + Λ·residual", promise=LE_MAX_ENDPOINTS,
+        details={"worst_piece": path.pieces[worst].label, "max_residual": max(residuals),
+                 "residuals": residuals, "n_grid": n_grid,
+                 "residual_source": "measured on the grid; identically zero in exact arithmetic "
+                                    "(the joined factor has full column rank)"})
+    sampled_certs = [certify_sampled(energy_along(full, p), bound, n_grid=n_dense, refine=0,
+                                     tolerances=tol, label=p.label, promise=p.promise)
+                     for p in path.pieces]
+    sampled = combine(sampled_certs, label="realised path: dense evaluation")
+    sampled.method = "sampled"
+    return LinearPathCertificates(exact, promises, bounded, sampled,
+                                  {"max_residual": max(residuals), "pieces": len(path.pieces)})

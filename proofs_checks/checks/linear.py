@@ -1,0 +1,384 @@
+"""Checks of the deep-linear-network claims (BF'16 Prop. 2.1/2.2, LBB'17, Kawaguchi'16).
+
+Claims: ``bf16.prop2.2.linear``, ``bf16.linear.square-boundary``, ``bf16.prop2.2.ridge``,
+``lbb.multilinear``, ``kawaguchi16.deep-linear``, ``talk.kawaguchi-statement``,
+``bf16.prop2.1``. Every check has a negative control that breaks a hypothesis and must report
+the failure it allows (papers.md §8 C1–C4, §9).
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from proofs_checks.evidence import Evidence, outcome_from_certificates
+from proofs_checks.registry import check, negative_control, path_builder
+from theory.certificate import Certificate
+from theory.errors import HypothesisError
+
+# ---------------------------------------------------------------------------- instances
+
+
+def _widths(depth: int, n: int, m: int, hidden: int) -> list[int]:
+    return [int(n)] + [int(hidden)] * (int(depth) - 1) + [int(m)]
+
+
+def _data(rng: np.random.Generator, n: int, m: int, samples: int, *, rank_deficient: bool = False,
+          noise: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
+    """Gaussian X (L, n); Y = X Aᵀ + noise. ``rank_deficient``: the last input column repeats
+    the first (Σ_X singular) — papers.md §9.5."""
+    X = rng.normal(size=(samples, n))
+    if rank_deficient and n > 1:
+        X[:, -1] = X[:, 0]
+    A = rng.normal(size=(m, n)) / np.sqrt(n)
+    return X, X @ A.T + noise * rng.normal(size=(samples, m))
+
+
+def _weights(rng: np.random.Generator, widths: list[int]) -> list[np.ndarray]:
+    return [rng.normal(size=(widths[k + 1], widths[k])) / np.sqrt(widths[k])
+            for k in range(len(widths) - 1)]
+
+
+def _degenerate(rng: np.random.Generator, weights: list[np.ndarray], mode: int) -> str:
+    """Make an endpoint non-generic, in place: a zero input column of W_1 (rank-deficient
+    W_1), a zero layer, or a rank-one middle factor."""
+    if mode == 0:
+        weights[0][:, : max(1, weights[0].shape[1] // 2)] = 0.0
+        return "W_1 rank-deficient"
+    if mode == 1:
+        weights[0][:] = 0.0
+        return "W_1 = 0"
+    k = len(weights) // 2
+    u = rng.normal(size=(weights[k].shape[0], 1))
+    v = rng.normal(size=(1, weights[k].shape[1]))
+    weights[k][:] = u @ v / np.sqrt(v.size)
+    return f"W_{k + 1} of rank one"
+
+
+def _linear_instance(seed: int, widths: list[int], samples: int, degenerate: float
+                     ) -> dict[str, Any]:
+    rng = np.random.default_rng(seed)
+    n, m = widths[0], widths[-1]
+    special = rng.random() < degenerate
+    kind = int(rng.integers(0, 4)) if special else -1
+    X, Y = _data(rng, n, m, samples, rank_deficient=kind == 3)
+    wa, wb = _weights(rng, widths), _weights(rng, widths)
+    notes = []
+    if kind in (0, 1, 2):
+        notes.append("A: " + _degenerate(rng, wa, kind))
+        notes.append("B: " + _degenerate(rng, wb, int(rng.integers(0, 3))))
+    elif kind == 3:
+        notes.append("rank-deficient data (repeated input column)")
+    return {"X": X, "Y": Y, "wa": wa, "wb": wb, "degenerate": notes or ["generic"]}
+
+
+def _margin(certs: list[Certificate]) -> float:
+    return float(min(c.margin for c in certs)) if certs else float("nan")
+
+
+def _with_sampled(proofs: list[Certificate], sampled: list[Certificate]) -> tuple[str, str]:
+    """Outcome from the proof-grade certificates; a dense evaluation that contradicts a proof
+    is a bug, reported as violated."""
+    outcome = outcome_from_certificates(proofs)
+    if outcome == "verified" and not all(c.holds for c in sampled):
+        return "violated", "dense evaluation exceeds a certified bound"
+    return outcome, ""
+
+
+# ---------------------------------------------------------------------------- Prop 2.2 (κ = 0)
+
+
+def _connect_and_certify(X: np.ndarray, Y: np.ndarray, wa: list[np.ndarray],
+                         wb: list[np.ndarray]) -> tuple[Any, Any, float, dict[str, Any]]:
+    from numerics.energies.linear import DeepLinear, flatten, widths_of
+    from numerics.paths.linear import certify_linear_path, connect
+
+    E = DeepLinear(widths_of(wa), X, Y)
+    ea, eb = E.energy(flatten(wa)), E.energy(flatten(wb))
+    bound = max(ea, eb)
+    path = connect(wa, wb, X, Y)
+    certs = certify_linear_path(path, X, Y, bound)
+    return path, certs, bound, {"E_A": ea, "E_B": eb, "landscape": E}
+
+
+@check("bf16.prop2.2.linear", instances=20, depth=3, n=4, m=4, hidden=6, samples=20,
+       degenerate=0.25)
+def prop22_linear(seed: int, depth: int, n: int, m: int, hidden: int, samples: int,
+                  degenerate: float) -> Evidence:
+    """connect(θ_A, θ_B): E ≤ max(E_A, E_B) — exact on every piece's lifted polynomial, bounded
+    on the realised path (lifted value + Λ·residual), densely evaluated; descend(θ_A): strictly
+    decreasing (exact: E' ≤ 0 and E(1) < E(0)) to the reduced-rank optimum (closed form)."""
+    from numerics.energies.linear import flatten
+    from numerics.paths.linear import certify_linear_path, descend
+
+    widths = _widths(depth, n, m, hidden)
+    inst = _linear_instance(seed, widths, samples, degenerate)
+    X, Y, wa, wb = inst["X"], inst["Y"], inst["wa"], inst["wb"]
+    path, certs, bound, info = _connect_and_certify(X, Y, wa, wb)
+    E = info["landscape"]
+    # the endpoints are reproduced
+    end_error = max(float(np.max(np.abs(path.start - flatten(wa)))),
+                    float(np.max(np.abs(path.end - flatten(wb)))))
+    # descend from θ_A
+    down = descend(wa, X, Y)
+    dcerts = certify_linear_path(down, X, Y, info["E_A"])
+    e_star = E.global_minimum()
+    e_end = E.energy(down.end)
+    slack = 1e-10 * max(1.0, abs(e_star)) + 1e-10
+    last = [c for c in dcerts.promises if c.promise == "non-increasing"][-1]
+    strict = bool(last.details.get("strictly_decreasing")) or info["E_A"] - e_star <= slack
+    reaches = abs(e_end - e_star) <= slack
+    proofs = certs.proofs + dcerts.proofs
+    outcome, why = _with_sampled(proofs, [certs.sampled, dcerts.sampled])
+    problems = []
+    if end_error > 1e-12 * max(1.0, float(np.max(np.abs(flatten(wa + wb))))):
+        problems.append(f"endpoint error {end_error:.2g}")
+    if not strict:
+        problems.append("descent not strictly decreasing")
+    if not reaches:
+        problems.append(f"descent ends at {e_end:.12g} ≠ E* = {e_star:.12g}")
+    if problems and outcome == "verified":
+        outcome = "violated"
+    message = why or (
+        f"path of {len(path.pieces)} pieces ≤ max(E_A, E_B) = {bound:.6g} (exact on the lifted "
+        f"polynomials, bounded on the realised path, residual {certs.details['max_residual']:.1e}); "
+        f"strictly decreasing descent to E* = {e_star:.6g}"
+        if outcome == "verified" else "; ".join(problems) or f"outcome {outcome}")
+    return Evidence(
+        outcome=outcome,
+        margin=_margin(certs.exact + [certs.bounded]),
+        certificates=certs.all + dcerts.all,
+        instance={"widths": _widths(depth, n, m, hidden), "samples": samples,
+                  "endpoints": inst["degenerate"]},
+        details={"E_A": info["E_A"], "E_B": info["E_B"], "bound": bound,
+                 "pieces": path.labels(), "endpoint_error": end_error,
+                 "max_residual": certs.details["max_residual"],
+                 "sampled_max": certs.sampled.max_energy,
+                 "descent": {"pieces": down.labels(), "E_end": e_end, "E_star": e_star,
+                             "strictly_decreasing": strict}},
+        message=message,
+    )
+
+
+def _square_endpoints(rng: np.random.Generator, h: int, samples: int, fraction: float
+                      ) -> dict[str, Any]:
+    """Data (L, h) and two low-energy points of the h-h-h network whose first factors have
+    opposite determinant signs (square boundary, papers.md §3.2 'why strict matters').
+
+    Each product is P* + Δ with the excess energy tr(Δ Σ_X Δᵀ) = ``fraction``·λ_min(S),
+    S = Σ_YX Σ_X^{-1} Σ_XY, so both points lie below the rank-(h−1) barrier E*_h + λ_min(S)."""
+    from numerics.energies.linear import DeepLinear
+
+    X, Y = _data(rng, h, h, samples, noise=0.3)
+    E = DeepLinear([h, h, h], X, Y)
+    best = E.reduced_rank(h)
+    lam_min = float(best.singular_values[-1] ** 2)
+    pts = []
+    for sign in (1.0, -1.0):
+        W1 = np.eye(h) + 0.3 * rng.normal(size=(h, h)) / np.sqrt(h)
+        if np.sign(np.linalg.det(W1)) != sign:
+            W1[0] *= -1.0
+        D = rng.normal(size=(h, h))
+        D *= np.sqrt(fraction * lam_min / np.trace(D @ E.sigma_x @ D.T))
+        pts.append([W1, (best.product + D) @ np.linalg.inv(W1)])
+    return {"X": X, "Y": Y, "wa": pts[0], "wb": pts[1], "landscape": E}
+
+
+@negative_control("bf16.prop2.2.linear")
+def prop22_linear_square(seed: int, depth: int, n: int, m: int, hidden: int, samples: int,
+                         degenerate: float) -> Evidence:
+    """Equality n = n_1 = m (the earlier '≥' version): connect must refuse with a
+    HypothesisError naming the layer (alternative bf16.linear.square-boundary), and the naive
+    join of the square factors W_1(s) = (1−s)W_1^A + sW_1^B must pass a singular matrix
+    (det changes sign, decided exactly) where W_2 = P W_1⁺ breaks."""
+    from numerics.paths.linear import connect
+
+    rng = np.random.default_rng(seed)
+    h = max(2, min(n, m))
+    inst = _square_endpoints(rng, h, max(samples, 2 * h), 0.5)
+    try:
+        connect(inst["wa"], inst["wb"], inst["X"], inst["Y"])
+        refused, reason, alternative = False, "connect returned a path", None
+    except HypothesisError as exc:
+        refused, reason, alternative = True, str(exc), exc.alternative
+    da, db = _exact_det(inst["wa"][0]), _exact_det(inst["wb"][0])
+    crosses = da * db < 0
+    detected = refused and alternative == "bf16.linear.square-boundary" and crosses
+    return Evidence(
+        outcome="detected" if detected else "missed",
+        instance={"widths": [h, h, h]},
+        details={"refused": refused, "reason": reason, "alternative": alternative,
+                 "det_W1_A": float(da), "det_W1_B": float(db),
+                 "naive_join_passes_singular": bool(crosses)},
+        message=(f"connect refused ({reason}); det W_1 changes sign {float(da):.3g} → "
+                 f"{float(db):.3g}, so the naive join passes a singular factor")
+        if detected else f"not detected: {reason}",
+        methods=["exact"],
+    )
+
+
+@path_builder("bf16.prop2.2.linear")
+def prop22_linear_path(seed: int, depth: int, n: int, m: int, hidden: int, samples: int,
+                       degenerate: float) -> Any:
+    """The connecting path of one instance, with its certificates (for ``sublevel path``)."""
+    from numerics.profile import PathProfile
+
+    widths = _widths(depth, n, m, hidden)
+    inst = _linear_instance(seed, widths, samples, degenerate)
+    path, certs, bound, info = _connect_and_certify(inst["X"], inst["Y"], inst["wa"], inst["wb"])
+    return PathProfile(
+        path=path, landscape=info["landscape"], bound=bound,
+        title=f"BF'16 Prop. 2.2 path, widths {widths} (seed {seed})",
+        info={"E_A": info["E_A"], "E_B": info["E_B"], "widths": widths,
+              "endpoints": inst["degenerate"], "max_residual": certs.details["max_residual"]},
+        certificates=certs.all)
+
+
+# ---------------------------------------------------------------------------- square boundary
+
+
+def _q(x: float) -> Any:
+    import sympy as sp
+
+    f = Fraction(float(x))
+    return sp.QQ(f.numerator, f.denominator)
+
+
+def _qmatrix(A: np.ndarray) -> Any:
+    import sympy as sp
+    from sympy.polys.matrices import DomainMatrix
+
+    A = np.atleast_2d(np.asarray(A, dtype=np.float64))
+    return DomainMatrix([[_q(v) for v in row] for row in A], A.shape, sp.QQ)
+
+
+def _exact_det(A: np.ndarray) -> Fraction:
+    d = _qmatrix(A).det()
+    return Fraction(int(d.numerator), int(d.denominator))
+
+
+def _exact_energy(weights: list[np.ndarray], X: np.ndarray, Y: np.ndarray) -> Fraction:
+    """(1/L) Σ_l ‖W_K⋯W_1 x_l − y_l‖², exactly in rationals (the floats as given)."""
+    Z = _qmatrix(X).transpose()
+    for W in weights:
+        Z = _qmatrix(W) * Z
+    R = (Z - _qmatrix(Y).transpose()).to_Matrix()
+    total = Fraction(0)
+    for v in R:
+        f = Fraction(int(v.p), int(v.q))
+        total += f * f
+    return total / X.shape[0]
+
+
+def _square_certificate(inst: dict[str, Any]) -> tuple[Certificate, dict[str, Any]]:
+    """Exact certificate that θ_A, θ_B (det W_1 of opposite signs) lie in different
+    components of Ω_u for every u in [max(E_A, E_B), E*_{h−1}).
+
+    Any path joins det W_1 > 0 to det W_1 < 0, so it passes a singular W_1, where the product
+    has rank ≤ h − 1 and E ≥ E*_{h−1} = E*_h + λ_min(S), S = Σ_YX Σ_X^{-1} Σ_XY,
+    E*_h = σ_Y − tr S (reduced-rank regression). Decided in rationals: the signs of det W_1,
+    the endpoint energies, and S − (u − E*_h) I positive definite (leading minors > 0)."""
+    import time
+
+    import sympy as sp
+
+    start = time.perf_counter()
+    X, Y, wa, wb = inst["X"], inst["Y"], inst["wa"], inst["wb"]
+    h, L = X.shape[1], X.shape[0]
+    Xq, Yq = _qmatrix(X), _qmatrix(Y)
+    Sx = Xq.transpose() * Xq
+    Sxy = Xq.transpose() * Yq
+    if Sx.det() == 0:
+        raise ValueError("Σ_X is singular: the closed form needs full-rank data")
+    S = (Sxy.transpose() * Sx.inv() * Sxy).to_Matrix() / L  # Σ_YX Σ_X^{-1} Σ_XY (1/L factors)
+    sigma_y = sum((Fraction(int(v.p), int(v.q)) ** 2 for v in Yq.to_Matrix()), Fraction(0)) / L
+    e_full = sigma_y - Fraction(int(S.trace().p), int(S.trace().q))
+    ea, eb = _exact_energy(wa, X, Y), _exact_energy(wb, X, Y)
+    u = max(ea, eb)
+    shifted = S - sp.Rational((u - e_full).numerator, (u - e_full).denominator) * sp.eye(h)
+    pd = all(shifted[:k, :k].det() > 0 for k in range(1, h + 1))
+    da, db = _exact_det(wa[0]), _exact_det(wb[0])
+    opposite = da * db < 0
+    lam_min = float(np.linalg.eigvalsh(np.array(S.evalf(), dtype=np.float64))[0])
+    barrier = float(e_full) + lam_min
+    cert = Certificate(
+        holds=bool(pd and opposite), max_energy=float(u), argmax_t=0.0 if ea >= eb else 1.0,
+        bound=barrier, method="exact", wall_time=time.perf_counter() - start,
+        label="endpoints below the rank-deficient barrier E*_{h−1}; det W_1 signs opposite",
+        promise="different components of Ω_u",
+        details={"E_A": str(ea), "E_B": str(eb), "E_star_h": float(e_full),
+                 "E_star_h_minus_1": barrier, "lambda_min_S": lam_min,
+                 "det_W1_A": float(da), "det_W1_B": float(db),
+                 "positive_definite_S_minus_gap": bool(pd)})
+    return cert, {"E_A": float(ea), "E_B": float(eb), "u": float(u), "barrier": barrier,
+                  "gap": barrier - float(u), "E_star_h": float(e_full)}
+
+
+@check("bf16.linear.square-boundary", instances=8, h=3, samples=12, fraction=0.5)
+def square_boundary(seed: int, h: int, samples: int, fraction: float) -> Evidence:
+    """n = n_1 = m = h: two low-energy points with det W_1 of opposite signs are certified
+    (exactly, in rationals) to lie in different components of Ω_u for u below the best
+    rank-(h−1) energy; the construction of Prop. 2.2 refuses; the closed-form barrier is
+    cross-checked by L-BFGS over rank-(h−1) products, and the straight segment between the
+    points rises above it (exact)."""
+    from numerics.critical import minimise
+    from numerics.energies.linear import DeepLinear, flatten
+    from numerics.paths.linear import connect
+    from theory.exact import certify_polynomial
+
+    rng = np.random.default_rng(seed)
+    inst = _square_endpoints(rng, h, max(samples, h + 1), fraction)
+    cert, gap = _square_certificate(inst)
+    X, Y = inst["X"], inst["Y"]
+    # oracle: the barrier is the optimum over products of rank ≤ h − 1
+    low = DeepLinear([h, h - 1, h], X, Y)
+    runs = [minimise(low, rng.normal(size=low.dim) / np.sqrt(h)) for _ in range(2)]
+    oracle = min(r.energy for r in runs)
+    oracle_ok = abs(oracle - gap["barrier"]) <= 1e-6 * max(1.0, abs(gap["barrier"]))
+    try:
+        connect(inst["wa"], inst["wb"], X, Y)
+        refused = False
+    except HypothesisError as exc:
+        refused = exc.alternative == "bf16.linear.square-boundary"
+    E = inst["landscape"]
+    straight = certify_polynomial(list(E.energy_polynomial(flatten(inst["wa"]), flatten(inst["wb"]))),
+                                  gap["barrier"])
+    ok = cert.holds and oracle_ok and refused and not straight.holds
+    outcome = "verified" if ok else ("inconclusive" if cert.holds else "violated")
+    return Evidence(
+        outcome=outcome,
+        margin=gap["gap"],
+        certificates=[cert],
+        instance={"widths": [h, h, h], "samples": X.shape[0]},
+        details={**gap, "oracle_rank_h_minus_1": oracle, "oracle_agrees": oracle_ok,
+                 "connect_refused": refused, "straight_segment_max": straight.max_energy},
+        message=(f"N_u ≥ 2 for u ∈ [{gap['u']:.6g}, {gap['barrier']:.6g}): certified gap "
+                 f"{gap['gap']:.3g}; straight segment peaks at {straight.max_energy:.4g}")
+        if ok else f"failed: certificate {cert.holds}, oracle {oracle_ok}, refused {refused}",
+    )
+
+
+@negative_control("bf16.linear.square-boundary")
+def square_boundary_wide(seed: int, h: int, samples: int, fraction: float) -> Evidence:
+    """Hypothesis broken (n_1 = h + 1 > h): the same two points, padded with a zero hidden
+    unit, are joined by a certified path with E ≤ max(E_A, E_B) < E*_{h−1} — the
+    disconnection must not be reported."""
+    rng = np.random.default_rng(seed)
+    inst = _square_endpoints(rng, h, max(samples, h + 1), fraction)
+    pad = [[np.vstack([W1, np.zeros((1, h))]), np.hstack([W2, np.zeros((h, 1))])]
+           for W1, W2 in (inst["wa"], inst["wb"])]
+    path, certs, bound, _ = _connect_and_certify(inst["X"], inst["Y"], pad[0], pad[1])
+    barrier = inst["landscape"].reduced_rank(h - 1).energy
+    connected = outcome_from_certificates(certs.proofs) == "verified" and bound < barrier
+    return Evidence(
+        outcome="detected" if connected else "missed",
+        certificates=certs.proofs,
+        instance={"widths": [h, h + 1, h]},
+        details={"bound": bound, "barrier": barrier, "pieces": path.labels()},
+        message=(f"with one more hidden unit the points are joined below {bound:.6g} < "
+                 f"E*_(h−1) = {barrier:.6g}: no disconnection (as expected)")
+        if connected else "the wide network was not connected",
+    )
+
