@@ -66,6 +66,7 @@ from theory.errors import HypothesisError, InputError
 
 __all__ = [
     "DEFAULT_RANK_TOL",
+    "STEPS",
     "check_widths",
     "connect",
     "descend",
@@ -80,6 +81,12 @@ __all__ = [
     "certify_linear_path",
     "LinearPathCertificates",
 ]
+
+#: the proof steps named in the pieces' labels (A·a K=3: step a at θ_A, induction level K = 3)
+STEPS = {
+    "a": "W_2 ← W_2(I − sΠ⊥) vanishes off range W_1 (constant product)",
+    "b": "W_1 ← W_1 + s Σ b_i a_iᵀ made injective (constant product)",
+}
 
 #: singular values ≤ rank_tol·max(1, σ_max) count as zero when deciding ranks
 DEFAULT_RANK_TOL = 1e-12
@@ -297,16 +304,15 @@ def preprocess(W1: np.ndarray, W2: np.ndarray, *, rank_tol: float = DEFAULT_RANK
 def _connect_canonical(wa: Mats, wb: Mats, rank_tol: float) -> list[_TPiece]:
     K = len(wa)
     if K == 1:
-        return [_segment_piece(wa, wb, "lifted straight path P(t) = (1−t)P_A + tP_B",
-                               LE_MAX_ENDPOINTS, "lifted")]
+        return [_segment_piece(wa, wb, "lifted P(t)", LE_MAX_ENDPOINTS,
+                               "lifted straight path P(t) = (1−t)P_A + tP_B")]
     rest_a, rest_b = wa[2:], wb[2:]
     steps_a, W1a, W2a = preprocess(wa[0], wa[1], rank_tol=rank_tol)
     steps_b, W1b, W2b = preprocess(wb[0], wb[1], rank_tol=rank_tol)
-    text = {"a": f"W_2 vanishes off range W_1 (K={K})", "b": f"W_1 made injective (K={K})"}
-    pre_a = [_segment_piece([s1, s2, *rest_a], [e1, e2, *rest_a], f"A·{name}: {text[name]}",
-                            CONSTANT, f"pre-{name}") for name, s1, e1, s2, e2 in steps_a]
-    pre_b = [_segment_piece([s1, s2, *rest_b], [e1, e2, *rest_b], f"B·{name}: {text[name]}",
-                            CONSTANT, f"post-{name}") for name, s1, e1, s2, e2 in steps_b]
+    pre_a = [_segment_piece([s1, s2, *rest_a], [e1, e2, *rest_a], f"A·{name} K={K}",
+                            CONSTANT, f"pre-{name}: {STEPS[name]}") for name, s1, e1, s2, e2 in steps_a]
+    pre_b = [_segment_piece([s1, s2, *rest_b], [e1, e2, *rest_b], f"B·{name} K={K}",
+                            CONSTANT, f"post-{name}: {STEPS[name]}") for name, s1, e1, s2, e2 in steps_b]
     inner = _connect_canonical([W2a @ W1a, *rest_a], [W2b @ W1b, *rest_b], rank_tol)
     join = FullRankJoin(W1a, W1b)
     k = len(inner)
@@ -412,21 +418,21 @@ def descend(weights: Any, X: Any, Y: Any, *, rank_tol: float = DEFAULT_RANK_TOL)
             if np.any(w[j + 1] @ perp):
                 new = [*w]
                 new[j + 1] = w[j + 1] - w[j + 1] @ perp
-                pieces.append(_segment_piece(w, new, f"W_{j + 2} vanishes off range W_{j + 1}⋯W_1",
-                                             CONSTANT, "pre-a"))
+                pieces.append(_segment_piece(w, new, f"a: layer {j + 2}", CONSTANT,
+                                             f"pre-a: W_{j + 2} vanishes off range W_{j + 1}⋯W_1"))
                 w = new
             A, B = Vt[r:].T, U[:, r:r + (n - r)]
             new = [*w]
             new[j] = w[j] + B @ A.T @ np.linalg.pinv(below)
-            pieces.append(_segment_piece(w, new, f"W_{j + 1}⋯W_1 made injective", CONSTANT,
-                                         "pre-b"))
+            pieces.append(_segment_piece(w, new, f"b: layer {j + 1}", CONSTANT,
+                                         f"pre-b: W_{j + 1}⋯W_1 made injective"))
             w = new
         below = w[j] @ below
     P_a = w[-1] @ below
     last = [*w]
     last[-1] = w[-1] + (target - P_a) @ np.linalg.pinv(below)
-    main = _segment_piece(w, last, "descent: W_K(t) = W_K + t(P* − P_A)(W_{K−1}⋯W_1)⁺",
-                          NON_INCREASING, "descent")
+    main = _segment_piece(w, last, "descent", NON_INCREASING,
+                          "descent: W_K(t) = W_K + t(P* − P_A)(W_{K−1}⋯W_1)⁺")
     main.ref_a, main.ref_b = [P_a], [target]
     pieces.append(main)
     return _to_path(pieces, widths, transposed, {"construction": "descend", "widths": widths})

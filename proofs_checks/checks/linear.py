@@ -8,6 +8,7 @@ the failure it allows (papers.md §8 C1–C4, §9).
 
 from __future__ import annotations
 
+import random
 from fractions import Fraction
 from typing import Any
 
@@ -232,6 +233,8 @@ def prop22_linear_path(seed: int, depth: int, n: int, m: int, hidden: int, sampl
         path=path, landscape=info["landscape"], bound=bound,
         title=f"BF'16 Prop. 2.2 path, widths {widths} (seed {seed})",
         info={"E_A": info["E_A"], "E_B": info["E_B"], "widths": widths,
+              "legend": "A·a/B·a: W_2 vanishes off range W_1; A·b/B·b: W_1 made injective "
+                        "(at induction level K); lifted P(t): straight path in the product",
               "endpoints": inst["degenerate"], "max_residual": certs.details["max_residual"]},
         certificates=certs.all)
 
@@ -382,3 +385,392 @@ def square_boundary_wide(seed: int, h: int, samples: int, fraction: float) -> Ev
         if connected else "the wide network was not connected",
     )
 
+
+# ---------------------------------------------------------------------------- no poor minima
+
+
+def _double_well_landscape(widths: list[int]) -> Any:
+    """A deep linear network with scalar input and output whose loss of the product is the
+    tilted double well f(p) = (p² − 1)² + 0.3p (non-convex: the hypothesis 'convex loss' of
+    the multilinear lifting is broken); f has a poor local minimum near p = +0.96."""
+    from numerics.energies.linear import DeepLinear
+
+    class DoubleWell(DeepLinear):
+        def lifted_energies(self, Ps: Any) -> np.ndarray:
+            p = np.asarray(Ps, dtype=np.float64).reshape(-1)
+            return (p * p - 1.0) ** 2 + 0.3 * p
+
+        def lifted_gradient(self, P: Any) -> np.ndarray:
+            p = float(np.asarray(P).reshape(-1)[0])
+            return np.array([[4.0 * p * (p * p - 1.0) + 0.3]])
+
+    land = DoubleWell(widths, np.ones((1, 1)), np.zeros((1, 1)))
+    roots = np.roots([4.0, 0.0, -4.0, 0.3])
+    crit = roots[np.abs(roots.imag) < 1e-12].real
+    land.minimum_value = float(np.min(land.lifted_energies(crit)))
+    return land
+
+
+def _classify_runs(landscape: Any, e_star: float, inits: list[np.ndarray], rng: np.random.Generator,
+                   *, rel_tol: float = 1e-6, gtol: float = 1e-10, maxiter: int = 5000,
+                   escape: float = 1e-3) -> list[dict[str, Any]]:
+    """L-BFGS from each init; a run above E* is classified by its Hessian (saddle: a negative
+    eigenvalue), and a PSD-degenerate one by an escape test (perturb by ``escape`` and
+    re-minimise: a strictly lower energy shows a higher-order saddle). What remains is a poor
+    local minimum."""
+    from numerics.critical import classify, minimise
+
+    out = []
+    tol = rel_tol * max(1.0, abs(e_star))
+    for theta0 in inits:
+        r = minimise(landscape, theta0, gtol=gtol, maxiter=maxiter)
+        rec: dict[str, Any] = {"energy": r.energy, "excess": r.energy - e_star,
+                               "grad_norm": r.grad_norm, "converged": r.converged,
+                               "iterations": r.iterations}
+        if r.energy - e_star <= tol:
+            rec["kind"] = "global"
+        else:
+            c = classify(landscape, r.theta)
+            rec["hessian"] = c.to_dict()
+            if c.kind == "saddle":
+                rec["kind"] = "saddle"
+            elif c.kind == "not critical":
+                rec["kind"] = "not converged"
+            else:
+                kick = minimise(landscape, r.theta + escape * rng.normal(size=r.theta.size),
+                                gtol=gtol, maxiter=maxiter)
+                rec["escape_energy"] = kick.energy
+                rec["kind"] = ("saddle (escaped)" if kick.energy < r.energy - tol
+                               else "poor local minimum")
+        out.append(rec)
+    return out
+
+
+def _runs_outcome(runs: list[dict[str, Any]]) -> str:
+    kinds = [r["kind"] for r in runs]
+    if "poor local minimum" in kinds:
+        return "violated"
+    if "not converged" in kinds:
+        return "inconclusive"
+    return "verified"
+
+
+def _summary(runs: list[dict[str, Any]]) -> str:
+    kinds = [r["kind"] for r in runs]
+    return ", ".join(f"{kinds.count(k)} {k}" for k in dict.fromkeys(kinds))
+
+
+def _inits(rng: np.random.Generator, widths: list[int], count: int) -> list[np.ndarray]:
+    from numerics.energies.linear import flatten
+
+    return [flatten(_weights(rng, widths)) for _ in range(count)]
+
+
+@check("lbb.multilinear", instances=6, runs=4, max_depth=3, max_width=4, samples=16)
+def lbb_multilinear(seed: int, runs: int, max_depth: int, max_width: int, samples: int) -> Evidence:
+    """Any widths (bottlenecks included), any data (rank-deficient sometimes): every L-BFGS run
+    ends at the reduced-rank-regression optimum E*_r, r = min widths (closed form), or at a
+    point certified not to be a local minimum (Hessian eigenvalue < 0, or an escape)."""
+    from numerics.energies.linear import DeepLinear
+
+    rng = np.random.default_rng(seed)
+    K = int(rng.integers(2, max_depth + 1))
+    widths = [int(w) for w in rng.integers(1, max_width + 1, size=K + 1)]
+    X, Y = _data(rng, widths[0], widths[-1], samples, rank_deficient=rng.random() < 0.25)
+    E = DeepLinear(widths, X, Y)
+    best = E.reduced_rank()
+    results = _classify_runs(E, best.energy, _inits(rng, widths, runs), rng)
+    outcome = _runs_outcome(results)
+    bottleneck = min(widths[1:-1]) < min(widths[0], widths[-1])
+    return Evidence(
+        outcome=outcome,
+        margin=-max(r["excess"] for r in results if r["kind"] == "global") if any(
+            r["kind"] == "global" for r in results) else None,
+        instance={"widths": widths, "samples": samples, "bottleneck": bool(bottleneck),
+                  "rank": best.rank},
+        details={"E_star": best.energy, "runs": results},
+        message=f"E*_{best.rank} = {best.energy:.6g}: {_summary(results)}",
+        methods=["optimisation", "closed form"],
+    )
+
+
+def _double_well_control(seed: int, runs: int, max_depth: int) -> Evidence:
+    rng = np.random.default_rng(seed)
+    K = int(rng.integers(2, max(2, max_depth) + 1))
+    widths = [1] + [2] * (K - 1) + [1]
+    land = _double_well_landscape(widths)
+    inits = []
+    for i in range(max(runs, 2)):
+        ws = _weights(rng, widths)
+        p = float(np.linalg.multi_dot(ws[::-1]).reshape(-1)[0]) if K > 1 else float(ws[0][0, 0])
+        if (p > 0) != (i % 2 == 0):
+            ws[-1] *= -1.0
+        inits.append(np.concatenate([W.ravel() for W in ws]))
+    results = _classify_runs(land, land.minimum_value, inits, rng)
+    poor = [r for r in results if r["kind"] == "poor local minimum"]
+    return Evidence(
+        outcome="detected" if poor else "missed",
+        instance={"widths": widths, "loss": "f(p) = (p² − 1)² + 0.3p of the product"},
+        details={"global_minimum": land.minimum_value, "runs": results},
+        message=(f"non-convex loss of the product: {len(poor)} run(s) stuck at a poor local "
+                 f"minimum {poor[0]['energy']:.4f} > {land.minimum_value:.4f} (caught)")
+        if poor else f"no poor minimum found: {_summary(results)}",
+        methods=["optimisation"],
+    )
+
+
+@negative_control("lbb.multilinear")
+def lbb_multilinear_nonconvex(seed: int, runs: int, max_depth: int, max_width: int,
+                              samples: int) -> Evidence:
+    """Hypothesis broken (the loss of the product is not convex): the same run-and-classify
+    procedure must find a converged run at a poor local minimum."""
+    return _double_well_control(seed, runs, max_depth)
+
+
+def _kawaguchi_data(rng: np.random.Generator, n: int, m: int, samples: int
+                    ) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+    """Data satisfying Kawaguchi's hypotheses (re-drawn until they hold, decided numerically
+    with named tolerances): XXᵀ and XYᵀ full rank, m ≤ n, Σ = Σ_YX Σ_X^{-1} Σ_XY with
+    distinct eigenvalues (relative gap > 1e-6)."""
+    from numerics.energies.linear import moments
+
+    for _ in range(20):
+        X, Y = _data(rng, n, m, samples)
+        facts = _kawaguchi_facts(*moments(X, Y))
+        if facts["hypotheses_hold"]:
+            return X, Y, facts
+    raise RuntimeError("could not draw data satisfying Kawaguchi's hypotheses")
+
+
+def _kawaguchi_facts(Sx: np.ndarray, Sxy: np.ndarray, sy: float, gap_tol: float = 1e-6
+                     ) -> dict[str, Any]:
+    from theory.claims import get_claim
+
+    n, m = Sxy.shape
+    full_xx = bool(np.linalg.matrix_rank(Sx) == n)
+    full_xy = bool(np.linalg.matrix_rank(Sxy) == min(n, m))
+    Sigma = Sxy.T @ np.linalg.pinv(Sx) @ Sxy
+    lam = np.linalg.eigvalsh(Sigma)
+    gap = float(np.min(np.diff(lam))) if lam.size > 1 else float("inf")
+    distinct = bool(gap > gap_tol * max(1.0, float(np.abs(lam).max())))
+    facts = {"full_rank_xx": full_xx, "full_rank_xy": full_xy,
+             "distinct_eigenvalues_of_SigmaYX_SigmaXX_inv_SigmaXY": distinct, "m": m, "n": n}
+    holds = get_claim("kawaguchi16.deep-linear").hypotheses_hold(**facts)
+    return {**facts, "hypotheses_hold": bool(holds), "eigenvalues": lam.tolist(),
+            "min_eigen_gap": gap, "gap_tol": gap_tol}
+
+
+def _critical_points(E: Any, widths: list[int]) -> list[dict[str, Any]]:
+    """Kawaguchi/Baldi–Hornik critical points: for a subset S of eigenvectors U_S of
+    Σ = Σ_YX Σ_X^{-1} Σ_XY (|S| ≤ min hidden width), W_1 = [U_Sᵀ Σ_YX Σ_X^{-1}; 0],
+    middle layers rectangular identities, W_K = [U_S, 0]: ∇E = 0, E = σ_Y − Σ_{i∈S} λ_i."""
+    from itertools import combinations
+
+    Sx, Sxy, sy = E.sigma_x, E.sigma_xy, E.sigma_y
+    Syx_Sx_inv = Sxy.T @ np.linalg.inv(Sx)
+    lam, U = np.linalg.eigh(Syx_Sx_inv @ Sxy)
+    m = widths[-1]
+    p = min(widths[1:-1] + [m])
+    out = []
+    for size in range(p + 1):
+        for S in combinations(range(m), size):
+            US = U[:, list(S)]
+            ws = []
+            for k in range(len(widths) - 1):
+                W = np.eye(widths[k + 1], widths[k])
+                if k == 0:
+                    W = np.zeros((widths[1], widths[0]))
+                    W[:size] = US.T @ Syx_Sx_inv
+                if k == len(widths) - 2:
+                    W = np.zeros((m, widths[-2]))
+                    W[:, :size] = US if k else US @ US.T @ Syx_Sx_inv
+                ws.append(W)
+            out.append({"subset": list(S), "weights": ws,
+                        "energy_formula": float(sy - lam[list(S)].sum())})
+    return out
+
+
+@check("kawaguchi16.deep-linear", instances=5, runs=3, max_depth=3, max_width=4, samples=20)
+def kawaguchi(seed: int, runs: int, max_depth: int, max_width: int, samples: int) -> Evidence:
+    """Data satisfying Kawaguchi's (correctly stated) hypotheses: every L-BFGS run reaches the
+    optimum or a certified saddle, and every Baldi–Hornik critical point (eigenvector subsets)
+    is critical (‖∇E‖ ≤ 1e-8) with E = σ_Y − Σ_S λ_i, and is a saddle (Hessian eigenvalue < 0)
+    unless it is a global minimum (Thm 2.3 (ii)–(iv))."""
+    from numerics.critical import classify
+    from numerics.energies.linear import DeepLinear, flatten
+
+    rng = np.random.default_rng(seed)
+    K = int(rng.integers(2, max_depth + 1))
+    n = int(rng.integers(1, max_width + 1))
+    m = int(rng.integers(1, n + 1))
+    widths = [n] + [int(w) for w in rng.integers(1, max_width + 1, size=K - 1)] + [m]
+    X, Y, facts = _kawaguchi_data(rng, n, m, samples)
+    E = DeepLinear(widths, X, Y)
+    e_star = E.reduced_rank().energy
+    tol = 1e-6 * max(1.0, abs(e_star))
+    results = _classify_runs(E, e_star, _inits(rng, widths, runs), rng)
+    points, bad = [], []
+    for cp in _critical_points(E, widths):
+        theta = flatten(cp["weights"])
+        e, g = E.energy_and_grad(theta)
+        c = classify(E, theta)
+        is_global = e - e_star <= tol
+        ok = float(np.linalg.norm(g)) <= 1e-8 and abs(e - cp["energy_formula"]) <= tol and (
+            is_global or c.kind == "saddle")
+        points.append({"subset": cp["subset"], "energy": e, "grad_norm": float(np.linalg.norm(g)),
+                       "global": bool(is_global), "kind": c.kind, "min_eig": c.min_eig})
+        if not ok:
+            bad.append(cp["subset"])
+    outcome = _runs_outcome(results)
+    if bad:
+        outcome = "violated"
+    saddles = sum(p["kind"] == "saddle" for p in points)
+    return Evidence(
+        outcome=outcome,
+        instance={"widths": widths, "samples": samples,
+                  **{k: facts[k] for k in ("full_rank_xx", "full_rank_xy",
+                                           "distinct_eigenvalues_of_SigmaYX_SigmaXX_inv_SigmaXY")}},
+        details={"E_star": e_star, "runs": results, "critical_points": points,
+                 "eigenvalues": facts["eigenvalues"]},
+        message=(f"runs: {_summary(results)}; {len(points)} Baldi–Hornik critical points, "
+                 f"{saddles} saddles, the rest global" if not bad else
+                 f"critical points not as predicted for subsets {bad}"),
+        methods=["optimisation", "closed form"],
+    )
+
+
+@negative_control("kawaguchi16.deep-linear")
+def kawaguchi_control(seed: int, runs: int, max_depth: int, max_width: int, samples: int
+                      ) -> Evidence:
+    """Broken hypotheses: data with Σ = c·I (repeated eigenvalues) must be recognised as
+    outside Kawaguchi's hypotheses by the claim's predicate, and a non-convex loss of the
+    product (outside the model) must show a poor local minimum."""
+    rng = np.random.default_rng(seed)
+    n = m = 2
+    facts = _kawaguchi_facts(np.eye(n), 1.5 * np.eye(n, m), 5.0)
+    control = _double_well_control(seed, runs, max_depth)
+    detected = (not facts["hypotheses_hold"]) and control.outcome == "detected"
+    _ = rng
+    return Evidence(
+        outcome="detected" if detected else "missed",
+        instance={"repeated_eigenvalues": facts["eigenvalues"]},
+        details={"predicate_rejects_repeated": not facts["hypotheses_hold"],
+                 "double_well": control.details},
+        message=("Σ = 2.25·I rejected by the hypotheses predicate; " + control.message)
+        if detected else "control not detected",
+        methods=["optimisation"],
+    )
+
+
+# ---------------------------------------------------------------------------- the talk's Σ
+
+
+def _distinct_eigenvalues(M: Any) -> bool:
+    """Exact: a rational symmetric matrix has distinct eigenvalues iff the discriminant of its
+    characteristic polynomial is nonzero (a 1 × 1 matrix: trivially distinct)."""
+    import sympy as sp
+
+    if M.shape[0] == 1:
+        return True
+    lam = sp.Symbol("lam")
+    return sp.Poly(M.charpoly(lam).as_expr(), lam).discriminant() != 0
+
+
+def _conditions(X: Any, Y: Any) -> dict[str, Any]:
+    """Both conditions decided exactly on rational data X (L, n), Y (L, m): the talk's
+    'Σ_X = E XXᵀ has distinct eigenvalues' and Kawaguchi's 'Σ = Σ_YX Σ_X^{-1} Σ_XY has distinct
+    eigenvalues', plus Kawaguchi's other hypotheses (full ranks, m ≤ n)."""
+    L = X.shape[0]
+    Sx = X.T * X / L
+    Sxy = X.T * Y / L
+    Sigma = Sxy.T * Sx.inv() * Sxy
+    return {
+        "talk_condition": _distinct_eigenvalues(Sx),
+        "kawaguchi_condition": _distinct_eigenvalues(Sigma),
+        "full_rank_xx": Sx.rank() == Sx.shape[0],
+        "full_rank_xy": Sxy.rank() == min(Sxy.shape),
+        "m_le_n": Y.shape[1] <= X.shape[1],
+        "Sigma_X": str(Sx.tolist()), "Sigma": str(Sigma.tolist()),
+    }
+
+
+def _rational_orthogonal(rng: random.Random, k: int) -> Any:
+    """A random rational orthogonal matrix: the Cayley transform (I − S)(I + S)^{-1} of a
+    random integer skew-symmetric S."""
+    import sympy as sp
+
+    S = sp.zeros(k, k)
+    for i in range(k):
+        for j in range(i + 1, k):
+            S[i, j] = rng.randint(-3, 3)
+            S[j, i] = -S[i, j]
+    eye = sp.eye(k)
+    return (eye - S) * (eye + S).inv()
+
+
+def _invertible_integer(rng: random.Random, k: int) -> Any:
+    import sympy as sp
+
+    while True:
+        R = sp.Matrix(k, k, lambda i, j: rng.randint(-4, 4))
+        if R.det() != 0 and _distinct_eigenvalues(R * R.T):
+            return R
+
+
+@check("talk.kawaguchi-statement", instances=8, max_n=4)
+def talk_kawaguchi(seed: int, max_n: int) -> Evidence:
+    """Rational data, decided exactly: (1) Σ_X = E XXᵀ with distinct eigenvalues but
+    Σ = Σ_YXΣ_X^{-1}Σ_XY = n·I (repeated): the talk's condition holds, Kawaguchi's fails;
+    (2) Σ_X = I/n·k² (repeated) but Σ = YᵀY/n with distinct eigenvalues: the reverse. The two
+    conditions are not equivalent, so the talk's statement is not Kawaguchi's theorem."""
+    import sympy as sp
+
+    rng = random.Random(seed)
+    n = rng.randint(2, max(2, max_n))
+    m = rng.randint(2, n)
+    # (1) X = Rᵀ, Y = n·Aᵀ with A the first m rows of a rational orthogonal matrix
+    R = _invertible_integer(rng, n)
+    A = _rational_orthogonal(rng, n)[:m, :]
+    first = _conditions(R.T, n * A.T)
+    # (2) X = k·I, Y random integer with YᵀY of distinct eigenvalues
+    k = rng.randint(1, 3)
+    while True:
+        Y2 = sp.Matrix(n, m, lambda i, j: rng.randint(-5, 5))
+        if Y2.rank() == m and _distinct_eigenvalues(Y2.T * Y2):
+            break
+    second = _conditions(k * sp.eye(n), Y2)
+    sep1 = first["talk_condition"] and not first["kawaguchi_condition"]
+    sep2 = (not second["talk_condition"]) and second["kawaguchi_condition"] and all(
+        second[h] for h in ("full_rank_xx", "full_rank_xy", "m_le_n"))
+    ok = bool(sep1 and sep2)
+    return Evidence(
+        outcome="verified" if ok else "inconclusive",
+        instance={"n": n, "m": m},
+        details={"talk_holds_kawaguchi_fails": first, "kawaguchi_holds_talk_fails": second},
+        message=("separated both ways (exact): distinct spec Σ_X with Σ = n·I, and Σ_X = "
+                 f"{sp.Rational(k * k, n)}·I with Σ of distinct eigenvalues") if ok else
+        "no separation found",
+        methods=["exact"],
+    )
+
+
+@negative_control("talk.kawaguchi-statement")
+def talk_kawaguchi_same(seed: int, max_n: int) -> Evidence:
+    """A true equivalence must not be refuted: with Y = X the two conditions coincide
+    (Σ = Σ_X), so the same exact test must find no separating data."""
+    rng = random.Random(seed)
+    n = rng.randint(2, max(2, max_n))
+    outcomes = []
+    for _ in range(3):
+        R = _invertible_integer(rng, n)
+        c = _conditions(R.T, R.T)
+        outcomes.append(c["talk_condition"] == c["kawaguchi_condition"])
+    detected = all(outcomes)
+    return Evidence(
+        outcome="detected" if detected else "missed",
+        instance={"n": n},
+        details={"agree": outcomes},
+        message="with Y = X the conditions agree on every draw: no false refutation"
+        if detected else "a separation was reported where none exists",
+        methods=["exact"],
+    )
