@@ -127,7 +127,8 @@ def bezier_curve(landscape: Any, theta_a: Any, theta_b: Any, level: float, *,
                                         certify, n_interp, train_endpoints)
     rng = np.random.default_rng(seed)
     k = int(n_bends)
-    control = a[None, :] + np.linspace(0, 1, k)[:, None] * (b - a)[None, :]
+    s = np.linspace(0, 1, k)[:, None]
+    control = (1 - s) * a[None, :] + s * b[None, :]  # exactly a and b at the ends
     velocity = np.zeros((k - 2, land.dim))
     history = []
     for step in range(int(steps)):
@@ -223,7 +224,8 @@ def autoneb(landscape: Any, theta_a: Any, theta_b: Any, level: float, *, cycles:
     land, a, b, ea, eb, grads = _common(landscape, theta_a, theta_b, level, accept_factor,
                                         certify, n_interp, train_endpoints)
     budget = math.inf if max_gradient_evaluations is None else int(max_gradient_evaluations)
-    pivots = a[None, :] + np.linspace(0, 1, initial_pivots + 2)[:, None] * (b - a)[None, :]
+    s = np.linspace(0, 1, initial_pivots + 2)[:, None]
+    pivots = (1 - s) * a[None, :] + s * b[None, :]  # exactly a and b at the ends
     history: list[dict[str, Any]] = []
     stopped = ""
     for cycle in range(cycles):
