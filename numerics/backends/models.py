@@ -28,7 +28,7 @@ def mlp(widths: Sequence[int], activation: str = "relu", *, seed: int = 0) -> nn
         raise InputError(f"widths {list(widths)} must have ≥ 2 entries, each ≥ 1")
     if activation not in ACTIVATIONS:
         raise InputError(f"activation {activation!r} is not one of {', '.join(ACTIVATIONS)}")
-    torch.manual_seed(seed)
+    torch.manual_seed(int(seed) % (2**63 - 1))
     layers: list[nn.Module] = []
     for i, (a, b) in enumerate(zip(widths[:-1], widths[1:])):
         layers.append(nn.Linear(int(a), int(b)))
@@ -47,7 +47,7 @@ def small_cnn(in_channels: int = 1, image_size: int = 8, classes: int = 10, *, c
             raise InputError(f"{name} = {v!r} must be a positive integer")
     if image_size < 4:
         raise InputError(f"image_size {image_size} is too small for two 2×2 poolings")
-    torch.manual_seed(seed)
+    torch.manual_seed(int(seed) % (2**63 - 1))
     pad = kernel // 2
 
     def block(cin: int, cout: int) -> list[nn.Module]:
