@@ -8,11 +8,15 @@ Public API::
 from proofs_checks.evidence import Evidence, outcome_from_certificates
 from proofs_checks.registry import CHECKS, check, get_check, negative_control, path_builder
 from proofs_checks.runner import run_verification
+from proofs_checks.testing import assert_claim_holds, assert_control_detects, check_claim
 
 __all__ = [
     "CHECKS",
     "Evidence",
+    "assert_claim_holds",
+    "assert_control_detects",
     "check",
+    "check_claim",
     "get_check",
     "negative_control",
     "outcome_from_certificates",

@@ -1,0 +1,200 @@
+"""Property-based testing against the claims: run one check on one instance, in-process.
+
+``check_claim(id, instance, seed=S)`` runs the registered check of a claim (built-in, or a user's
+own registered with :func:`theory.claims.register_claim` and :func:`proofs_checks.check`) on the
+instance described by ``instance`` — a mapping of the check's parameters, e.g.
+``{"widths": [3, 5, 2]}`` — and returns its :class:`~proofs_checks.evidence.Evidence`. The
+pytest-friendly forms raise ``AssertionError`` with the evidence's message, so a hypothesis test
+reads like the statement::
+
+    from hypothesis import given, settings
+    from numerics.strategies import linear_widths, seeds
+    from proofs_checks.testing import assert_claim_holds
+
+    @settings(max_examples=10, deadline=None)
+    @given(widths=linear_widths(satisfying=True), seed=seeds())
+    def test_deep_linear_sublevel_sets_are_connected(widths, seed):
+        assert_claim_holds("bf16.prop2.2.linear", {"widths": widths}, seed=seed)
+
+What "holds" means follows the claim's kind (the evidence outcome is relative to the theory):
+for a theorem the check certified the conclusion; for a refutation the false statement was
+shown false; for a conjecture no counterexample was found on this instance.
+:func:`assert_control_detects` runs the negative control (a hypothesis broken) and asserts
+that the check reported the failure.
+
+Before running, the instance is checked against the claim's hypotheses when it names every
+dimension they read (``Claim.requires``): asserting a theorem outside its hypotheses is a
+:class:`~theory.errors.HypothesisError`, not a failed test.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from proofs_checks.evidence import Evidence
+from proofs_checks.registry import get_check, load_builtin_checks, load_plugin
+from theory.claims import get_claim
+from theory.errors import HypothesisError, InputError
+
+__all__ = [
+    "check_claim",
+    "assert_claim_holds",
+    "assert_control_detects",
+    "claim_property",
+    "describe_evidence",
+]
+
+ROLES = ("instance", "negative_control")
+
+
+def _merged(instance: Mapping[str, Any] | None, params: Mapping[str, Any]) -> dict[str, Any]:
+    if instance is not None and not isinstance(instance, Mapping):
+        raise InputError(f"instance {instance!r} must be a mapping of the check's parameters")
+    merged = dict(instance or {})
+    clash = sorted(set(merged) & set(params))
+    if clash:
+        raise InputError(f"parameter(s) {', '.join(clash)} given both in instance and as keywords")
+    merged.update(params)
+    return merged
+
+
+def _hypotheses(claim_id: str, values: Mapping[str, Any]) -> bool | None:
+    """Whether the instance satisfies the claim's hypotheses (None if it does not say)."""
+    claim = get_claim(claim_id)
+    if claim.hypotheses is None or not claim.requires:
+        return None
+    if not all(k in values for k in claim.requires):
+        return None
+    return claim.hypotheses_hold(values)
+
+
+def check_claim(
+    claim_id: str,
+    instance: Mapping[str, Any] | None = None,
+    *,
+    seed: int = 0,
+    role: str = "instance",
+    plugins: Sequence[str] = (),
+    enforce_hypotheses: bool = True,
+    errors: str = "raise",
+    **params: Any,
+) -> Evidence:
+    """Run the check (or, with ``role="negative_control"``, the negative control) of
+    ``claim_id`` on one instance and return its Evidence.
+
+    ``instance`` and ``params`` override the check's default parameters (an unknown name is an
+    :class:`InputError` listing the check's parameters); the claim's hypotheses are decided on
+    the resulting parameters when they include every dimension the hypotheses read. ``seed`` is the instance's own seed,
+    passed to the check unchanged. With ``enforce_hypotheses`` (default) an instance that names
+    the dimensions of the claim's hypotheses and violates them raises
+    :class:`HypothesisError` for ``role="instance"``. ``errors="raise"`` lets an exception
+    inside the check propagate (the traceback is what a test wants); ``errors="record"`` turns
+    it into an ``inconclusive`` evidence with the error, as the runner does.
+    """
+    if role not in ROLES:
+        raise InputError(f"role {role!r} is not one of {', '.join(ROLES)}")
+    if errors not in ("raise", "record"):
+        raise InputError(f"errors={errors!r} must be 'raise' or 'record'")
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise InputError(f"seed {seed!r} must be an integer")
+    for plugin in plugins:
+        load_plugin(plugin)
+    load_builtin_checks()
+    claim = get_claim(claim_id)
+    chk = get_check(claim_id)
+    if chk is None:
+        raise InputError(f"claim {claim_id!r} has no check registered (not implemented)")
+    fn: Callable[..., Evidence] | None = chk.run if role == "instance" else chk.negative_control
+    if fn is None:
+        raise InputError(f"claim {claim_id!r} has no negative control registered")
+    overrides = _merged(instance, params)
+    check_params = chk.params(overrides)  # unknown names: InputError listing the parameters
+    hold = _hypotheses(claim_id, check_params)
+    if hold is False and role == "instance" and enforce_hypotheses:
+        raise HypothesisError(
+            f"instance {json.dumps(overrides, default=str)} violates the hypotheses of "
+            f"{claim_id!r} ({claim.hypotheses_text}); run its negative control instead "
+            "(role='negative_control') or pass enforce_hypotheses=False",
+            claim=claim_id,
+        )
+    start = time.perf_counter()
+    try:
+        evidence = fn(seed, **check_params)
+        if not isinstance(evidence, Evidence):
+            raise TypeError(f"check of {claim_id!r} returned {type(evidence).__name__}, not Evidence")
+    except Exception as exc:
+        if errors == "raise":
+            raise
+        evidence = Evidence(outcome="inconclusive", message=f"check raised {type(exc).__name__}: {exc}",
+                            error=f"{type(exc).__name__}: {exc}")
+    evidence.claim, evidence.role, evidence.index, evidence.seed = claim_id, role, 0, seed
+    evidence.params = check_params
+    evidence.wall_time = time.perf_counter() - start
+    if hold is not None:
+        evidence.details.setdefault("hypotheses_hold", hold)
+    return evidence
+
+
+def describe_evidence(evidence: Evidence) -> str:
+    """One paragraph: claim, role, outcome, margin, methods, message and how to reproduce."""
+    margin = "—" if evidence.margin is None else f"{evidence.margin:.6g}"
+    params = json.dumps(evidence.params, default=str, sort_keys=True)
+    role = "" if evidence.role == "instance" else " (negative control)"
+    text = (f"{evidence.claim}{role}: {evidence.outcome}, margin {margin}, methods "
+            f"{', '.join(evidence.all_methods()) or '—'}: {evidence.message or 'no message'}")
+    if evidence.error:
+        text += f" [error: {evidence.error}]"
+    return (text + f"\n  reproduce: check_claim({evidence.claim!r}, {params}, seed={evidence.seed}"
+            + (", role='negative_control'" if evidence.role != "instance" else "") + ")")
+
+
+def assert_claim_holds(claim_id: str, instance: Mapping[str, Any] | None = None, *, seed: int = 0,
+                       allow_inconclusive: bool = False, **options: Any) -> Evidence:
+    """Run :func:`check_claim` and raise ``AssertionError`` (with the evidence's message and
+    how to reproduce it) unless the outcome is ``verified`` — or ``inconclusive`` when
+    ``allow_inconclusive`` (e.g. a check that only samples). Returns the evidence."""
+    evidence = check_claim(claim_id, instance, seed=seed, **options)
+    if evidence.outcome == "verified" or (allow_inconclusive and evidence.outcome == "inconclusive"):
+        return evidence
+    raise AssertionError(describe_evidence(evidence))
+
+
+def assert_control_detects(claim_id: str, instance: Mapping[str, Any] | None = None, *,
+                           seed: int = 0, **options: Any) -> Evidence:
+    """Run the negative control of ``claim_id`` and raise ``AssertionError`` unless it reports
+    the failure its broken hypothesis allows (outcome ``detected``)."""
+    evidence = check_claim(claim_id, instance, seed=seed, role="negative_control", **options)
+    if evidence.outcome == "detected":
+        return evidence
+    raise AssertionError(describe_evidence(evidence))
+
+
+def claim_property(claim_id: str, instances: Any | None = None, *, seeds: Any | None = None,
+                   max_examples: int = 10, role: str = "instance", **options: Any
+                   ) -> Callable[[], None]:
+    """A ready-made hypothesis test: ``test_mine = claim_property("my.claim", strategy)`` runs
+    :func:`assert_claim_holds` (or :func:`assert_control_detects` for
+    ``role="negative_control"``) on ``max_examples`` instances drawn from ``instances`` (a
+    strategy of parameter mappings; default: the check's defaults) and seeds."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from numerics.strategies import seeds as seed_strategy
+
+    if role not in ROLES:
+        raise InputError(f"role {role!r} is not one of {', '.join(ROLES)}")
+    get_claim(claim_id)
+    inst = st.just({}) if instances is None else instances
+    sd = seed_strategy() if seeds is None else seeds
+    check = assert_claim_holds if role == "instance" else assert_control_detects
+
+    @settings(max_examples=max_examples, deadline=None, database=None)
+    @given(instance=inst, seed=sd)
+    def test(instance: Mapping[str, Any], seed: int) -> None:
+        check(claim_id, instance, seed=seed, **options)
+
+    test.__name__ = f"test_{claim_id.replace('.', '_').replace('-', '_')}"
+    return test
