@@ -6,7 +6,8 @@ optimiser is full-batch Adam on the landscape (Kingma & Ba 2015, with bias corre
 
     m ← β1 m + (1 − β1) g,  v ← β2 v + (1 − β2) g²,  θ ← θ − lr · m̂ / (√v̂ + ε),
 
-optionally with the gradient projected by ``project`` (the constrained, hyperplane variant) and
+optionally with the gradient and the step projected by ``project`` (a linear projection onto the
+directions of an affine constraint set, e.g. a hyperplane: the iterate then stays on it) and
 with gradients taken from a separate differentiable ``objective`` while the stopping test uses
 the landscape (e.g. a test-error level with a cross-entropy trainer). A non-finite energy,
 gradient or iterate stops the descent with the reason recorded.
@@ -97,6 +98,9 @@ def descend(landscape: Any, theta: np.ndarray, target: float, *, optimizer: Adam
         b2t *= opt.beta2
         m = opt.beta1 * m + (1 - opt.beta1) * g
         v = opt.beta2 * v + (1 - opt.beta2) * g * g
-        th = th - opt.lr * (m / (1 - b1t)) / (np.sqrt(v / (1 - b2t)) + opt.eps)
+        step = (m / (1 - b1t)) / (np.sqrt(v / (1 - b2t)) + opt.eps)
+        if project is not None:
+            step = project(step)  # Adam rescales coordinates: project the step itself too
+        th = th - opt.lr * step
     return Descent(th, e, int(opt.max_steps), False,
                    f"step budget {opt.max_steps} exhausted at E = {e:.6g} > {target:.6g}", n_grad)
