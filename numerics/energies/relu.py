@@ -1,0 +1,432 @@
+"""Two-layer ReLU network with biases: empirical square loss (+ ℓ1 on the second layer).
+
+    Φ(x; θ) = U ρ(W x + b) + c,   ρ(z) = max(0, z),   W ∈ R^{m×n}, b ∈ R^m, U ∈ R^{k×m}, c ∈ R^k,
+    E(θ) = (1/L) Σ_l ‖Φ(x_l; θ) − y_l‖² + κ ‖U‖₁                    (BF'16 eq. 1–2, §3.5)
+
+θ is flat: ``[W (row-major), b (if hidden_bias), U (row-major), c (if output_bias)]``.
+
+**Exact energy along a straight segment.** On θ(t) = (1 − t)θ_A + tθ_B the pre-activations
+z_jl(t) = p_jl + t q_jl are linear in t (two matrix products), the output weights are linear in
+t, so while the set of active units is fixed every residual is a quadratic in t and the energy
+a quartic; |u_kj(t)| is linear between its zero crossings. :meth:`TwoLayerReLU.energy_pieces`
+returns the whole piecewise quartic: all breakpoints τ_jl = −p_jl/q_jl ∈ (0, 1) (and the zero
+crossings of the output weights when κ > 0), found with one vectorised sweep:
+
+1. per sample l, sort its events and accumulate the residual's coefficient changes
+   ``±(contribution of unit j)`` with a cumulative sum (a sort along the rows of an (L, m) array);
+2. each event changes the energy by (1/L)(‖r_l after‖² − ‖r_l before‖²), a quartic;
+3. sort all events globally and accumulate those changes (a blocked cumulative sum, whose
+   rounding error grows like √E rather than E).
+
+No Python loop runs over pieces or samples. Source: BF'16 §2 (the model), issue 5.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from numerics.landscape import Landscape, as_theta
+from theory.errors import InputError
+
+__all__ = [
+    "ReluParams",
+    "TwoLayerReLU",
+    "PiecewiseQuartic",
+    "relu",
+    "quartic_of_residual",
+    "blocked_cumsum",
+]
+
+_U = np.finfo(np.float64).eps / 2  # unit round-off 2^-53
+_CHUNK = 1 << 22  # entries of one (T, L, m) block of pre-activations
+
+
+def relu(z: np.ndarray) -> np.ndarray:
+    """ρ(z) = max(0, z)."""
+    return np.maximum(z, 0.0)
+
+
+@dataclass(frozen=True)
+class ReluParams:
+    """The layers of one parameter point: W (m, n), b (m,), U (k, m), c (k,)."""
+
+    W: np.ndarray
+    b: np.ndarray
+    U: np.ndarray
+    c: np.ndarray
+
+
+def _finite_array(x: Any, name: str, ndim: tuple[int, ...]) -> np.ndarray:
+    arr = np.asarray(x, dtype=np.float64)
+    if arr.ndim not in ndim:
+        raise InputError(f"{name} has shape {arr.shape}; expected {' or '.join(f'{d}-D' for d in ndim)}")
+    if arr.size and not np.all(np.isfinite(arr)):
+        bad = np.argwhere(~np.isfinite(arr))[0]
+        raise InputError(f"{name}{list(bad)} = {arr[tuple(bad)]} is not finite")
+    return arr
+
+
+def quartic_of_residual(r: np.ndarray) -> np.ndarray:
+    """Coefficients of r(t)² for r(t) = a0 + a1 t + a2 t² given coefficient-first (3, ...): (5, ...)."""
+    a0, a1, a2 = r[0], r[1], r[2]
+    out = np.empty((5,) + a0.shape)
+    np.multiply(a0, a0, out=out[0])
+    np.multiply(a0, a1, out=out[1])
+    out[1] *= 2
+    np.multiply(a0, a2, out=out[2])
+    out[2] *= 2
+    out[2] += a1 * a1
+    np.multiply(a1, a2, out=out[3])
+    out[3] *= 2
+    np.multiply(a2, a2, out=out[4])
+    return out
+
+
+def blocked_cumsum(x: np.ndarray, block: int = 512) -> np.ndarray:
+    """Cumulative sum along the last axis in two levels (within blocks, then over block totals).
+
+    Same result as ``np.cumsum`` in exact arithmetic; the rounding error of entry i is
+    ≲ u·(block + i/block)·max|partial sum| instead of u·i·max|partial sum| (Higham, *Accuracy
+    and Stability of Numerical Algorithms*, §4.2).
+    """
+    n = x.shape[-1]
+    if n <= block:
+        return np.cumsum(x, axis=-1)
+    nb = -(-n // block)
+    xp = np.zeros(x.shape[:-1] + (nb * block,))
+    xp[..., :n] = x
+    xb = xp.reshape(x.shape[:-1] + (nb, block))
+    np.cumsum(xb, axis=-1, out=xb)
+    offsets = np.cumsum(xb[..., -1], axis=-1)
+    xb[..., 1:, :] += offsets[..., :-1, None]
+    return xp[..., :n]
+
+
+@dataclass
+class PiecewiseQuartic:
+    """E(t) on [0, 1]: piece i is Σ_d coeffs[i, d] t^d (global t) on [breakpoints[i], breakpoints[i+1]].
+
+    ``fp_error`` is an estimate of the floating-point error of any coefficient-evaluated value
+    (energy units); ``details`` records how it was obtained and the sweep's sizes.
+    """
+
+    breakpoints: np.ndarray
+    coeffs: np.ndarray
+    fp_error: float = 0.0
+    details: dict[str, Any] = field(default_factory=dict)
+    #: t ↦ coefficients of the piece holding at t recomputed from scratch (a posteriori check)
+    recompute: Any = field(default=None, repr=False)
+
+    @property
+    def n_pieces(self) -> int:
+        return int(self.coeffs.shape[0])
+
+    def locate(self, ts: Any) -> np.ndarray:
+        """Index of the piece holding each t (the right one at a breakpoint)."""
+        t = np.atleast_1d(np.asarray(ts, dtype=np.float64))
+        idx = np.searchsorted(self.breakpoints, t, side="right") - 1
+        return np.clip(idx, 0, self.n_pieces - 1)
+
+    def __call__(self, ts: Any) -> np.ndarray:
+        t = np.atleast_1d(np.asarray(ts, dtype=np.float64))
+        c = self.coeffs[self.locate(t)]
+        return (((c[:, 4] * t + c[:, 3]) * t + c[:, 2]) * t + c[:, 1]) * t + c[:, 0]
+
+    def merged(self) -> tuple[list[float], list[list[float]]]:
+        """(breakpoints, pieces) with zero-width pieces dropped: the input of
+        :func:`theory.exact.certify_piecewise_polynomial`."""
+        keep = np.flatnonzero(np.diff(self.breakpoints) > 0)
+        bps = np.concatenate([self.breakpoints[keep], [self.breakpoints[-1]]])
+        return [float(b) for b in bps], [list(map(float, self.coeffs[i])) for i in keep]
+
+
+class TwoLayerReLU(Landscape):
+    """E(θ) = (1/L) Σ_l ‖U ρ(W x_l + b) + c − y_l‖² + κ‖U‖₁ (BF'16 §2, §3.5).
+
+    ``X`` (L, n) inputs, ``Y`` (L,) or (L, k) targets, ``width`` m hidden units. ``hidden_bias``
+    (default True) and ``output_bias`` (default False) add b and c to θ; ``l1`` is κ ≥ 0.
+    """
+
+    def __init__(self, X: Any, Y: Any, width: int, *, hidden_bias: bool = True,
+                 output_bias: bool = False, l1: float = 0.0):
+        X = _finite_array(X, "X", (2,))
+        Y = _finite_array(Y, "Y", (1, 2))
+        if Y.ndim == 1:
+            Y = Y[:, None]
+        if X.shape[0] == 0:
+            raise InputError("X has no samples")
+        if X.shape[0] != Y.shape[0]:
+            raise InputError(f"X has {X.shape[0]} samples but Y has {Y.shape[0]}")
+        if isinstance(width, bool) or not isinstance(width, (int, np.integer)) or width < 1:
+            raise InputError(f"width {width!r} must be a positive integer")
+        if not (np.isfinite(l1) and l1 >= 0):
+            raise InputError(f"l1 = {l1!r} must be finite and ≥ 0")
+        self.X, self.Y = X, Y
+        self.L, self.n = X.shape
+        self.k = Y.shape[1]
+        self.m = int(width)
+        self.hidden_bias, self.output_bias = bool(hidden_bias), bool(output_bias)
+        self.l1 = float(l1)
+        m, n, k = self.m, self.n, self.k
+        sizes = [m * n, m if hidden_bias else 0, k * m, k if output_bias else 0]
+        self._offsets = np.cumsum([0] + sizes)
+        self.dim = int(self._offsets[-1])
+
+    # ------------------------------------------------------------------ structure
+    def __repr__(self) -> str:
+        return (f"TwoLayerReLU(n={self.n}, m={self.m}, k={self.k}, L={self.L}, "
+                f"hidden_bias={self.hidden_bias}, output_bias={self.output_bias}, l1={self.l1})")
+
+    def same_architecture(self, other: Any) -> bool:
+        return (isinstance(other, TwoLayerReLU) and (self.n, self.m, self.k) == (other.n, other.m, other.k)
+                and (self.hidden_bias, self.output_bias) == (other.hidden_bias, other.output_bias))
+
+    def with_width(self, width: int) -> TwoLayerReLU:
+        """The same data and options with another width."""
+        return TwoLayerReLU(self.X, self.Y, width, hidden_bias=self.hidden_bias,
+                            output_bias=self.output_bias, l1=self.l1)
+
+    def unflatten(self, theta: Any) -> ReluParams:
+        th = as_theta(theta, self.dim)
+        o = self._offsets
+        m, n, k = self.m, self.n, self.k
+        W = th[o[0]:o[1]].reshape(m, n)
+        b = th[o[1]:o[2]] if self.hidden_bias else np.zeros(m)
+        U = th[o[2]:o[3]].reshape(k, m)
+        c = th[o[3]:o[4]] if self.output_bias else np.zeros(k)
+        return ReluParams(W, b, U, c)
+
+    def flatten(self, W: Any, b: Any = None, U: Any = None, c: Any = None) -> np.ndarray:
+        """θ from layers; b and c may be omitted (zeros) and must be zero without their option."""
+        m, n, k = self.m, self.n, self.k
+        W = np.asarray(W, dtype=np.float64).reshape(m, n)
+        U = np.asarray(U, dtype=np.float64).reshape(k, m)
+        parts = [W.ravel()]
+        if self.hidden_bias:
+            parts.append(np.zeros(m) if b is None else np.asarray(b, dtype=np.float64).reshape(m))
+        elif b is not None and np.any(np.asarray(b) != 0):
+            raise InputError("hidden biases given but the landscape has hidden_bias=False")
+        parts.append(U.ravel())
+        if self.output_bias:
+            parts.append(np.zeros(k) if c is None else np.asarray(c, dtype=np.float64).reshape(k))
+        elif c is not None and np.any(np.asarray(c) != 0):
+            raise InputError("output biases given but the landscape has output_bias=False")
+        return as_theta(np.concatenate(parts), self.dim)
+
+    def permute(self, theta: Any, perm: Any) -> np.ndarray:
+        """θ_σ: hidden unit j of the result is unit perm[j] of θ (the function is unchanged)."""
+        p = np.asarray(perm)
+        if p.shape != (self.m,) or sorted(p.tolist()) != list(range(self.m)):
+            raise InputError(f"perm {perm!r} is not a permutation of range({self.m})")
+        P = self.unflatten(theta)
+        return self.flatten(P.W[p], P.b[p], P.U[:, p], P.c)
+
+    def rescale(self, theta: Any, scales: Any) -> np.ndarray:
+        """Positive homogeneity: (w_j, b_j, u_j) → (s_j w_j, s_j b_j, u_j / s_j), s_j > 0."""
+        s = np.broadcast_to(np.asarray(scales, dtype=np.float64), (self.m,))
+        if not np.all(np.isfinite(s) & (s > 0)):
+            raise InputError(f"scales {scales!r} must be finite and > 0")
+        P = self.unflatten(theta)
+        return self.flatten(P.W * s[:, None], P.b * s, P.U / s[None, :], P.c)
+
+    def outputs(self, theta: Any, X: Any = None) -> np.ndarray:
+        """Φ(x_l; θ) for every sample (L, k) (or for the rows of ``X``)."""
+        P = self.unflatten(theta)
+        X = self.X if X is None else _finite_array(X, "X", (2,))
+        return relu(X @ P.W.T + P.b) @ P.U.T + P.c
+
+    def data_energy(self, theta: Any) -> float:
+        """(1/L) Σ_l ‖Φ(x_l) − y_l‖² without the ℓ1 term."""
+        r = self.outputs(theta) - self.Y
+        return float(np.sum(r * r) / self.L)
+
+    # ------------------------------------------------------------------ energies
+    def _energies(self, thetas: np.ndarray) -> np.ndarray:
+        T = thetas.shape[0]
+        out = np.empty(T)
+        step = max(1, _CHUNK // max(1, self.L * self.m))
+        o, m, n, k = self._offsets, self.m, self.n, self.k
+        for s in range(0, T, step):  # a loop over memory-sized blocks, not over points
+            th = thetas[s:s + step]
+            W = th[:, o[0]:o[1]].reshape(-1, m, n)
+            Z = np.einsum("ln,tmn->tlm", self.X, W)
+            if self.hidden_bias:
+                Z += th[:, None, o[1]:o[2]]
+            U = th[:, o[2]:o[3]].reshape(-1, k, m)
+            F = np.einsum("tlm,tkm->tlk", relu(Z), U)
+            if self.output_bias:
+                F += th[:, None, o[3]:o[4]]
+            R = F - self.Y[None]
+            out[s:s + step] = np.einsum("tlk,tlk->t", R, R) / self.L
+            if self.l1:
+                out[s:s + step] += self.l1 * np.abs(U).sum(axis=(1, 2))
+        return out
+
+    def _energy_and_grad(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
+        P = self.unflatten(theta)
+        Z = self.X @ P.W.T + P.b
+        H = relu(Z)
+        R = H @ P.U.T + P.c - self.Y
+        e = float(np.sum(R * R) / self.L + self.l1 * np.abs(P.U).sum())
+        dF = (2.0 / self.L) * R
+        gU = dF.T @ H + self.l1 * np.sign(P.U)
+        dZ = (dF @ P.U) * (Z > 0)
+        parts = [(dZ.T @ self.X).ravel()]
+        if self.hidden_bias:
+            parts.append(dZ.sum(axis=0))
+        parts.append(gU.ravel())
+        if self.output_bias:
+            parts.append(dF.sum(axis=0))
+        return e, np.concatenate(parts)
+
+    # ------------------------------------------------------------------ segments
+    def _segment(self, a: Any, b: Any) -> tuple[ReluParams, ReluParams]:
+        A = self.unflatten(as_theta(a, self.dim, name="segment start"))
+        B = self.unflatten(as_theta(b, self.dim, name="segment end"))
+        D = ReluParams(B.W - A.W, B.b - A.b, B.U - A.U, B.c - A.c)
+        return A, D
+
+    def segment_energies(self, a: Any, b: Any, ts: Any) -> np.ndarray:
+        """E((1 − t)a + t b) on a grid, the fastest way: p = X W_aᵀ + b_a and q = X ΔWᵀ + Δb
+        once (two matrix products), then O(L·m·k) per grid point."""
+        A, D = self._segment(a, b)
+        t = np.atleast_1d(np.asarray(ts, dtype=np.float64))
+        P = self.X @ A.W.T + A.b
+        Q = self.X @ D.W.T + D.b
+        out = np.empty(t.size)
+        step = max(1, _CHUNK // max(1, self.L * self.m))
+        for s in range(0, t.size, step):  # memory-sized blocks of grid points
+            tt = t[s:s + step]
+            H = relu(P[None] + tt[:, None, None] * Q[None])
+            U = A.U[None] + tt[:, None, None] * D.U[None]
+            F = np.einsum("tlm,tkm->tlk", H, U) + (A.c[None] + tt[:, None] * D.c[None])[:, None, :]
+            R = F - self.Y[None]
+            out[s:s + step] = np.einsum("tlk,tlk->t", R, R) / self.L
+            if self.l1:
+                out[s:s + step] += self.l1 * np.abs(U).sum(axis=(1, 2))
+        return out
+
+    def energy_pieces(self, a: Any, b: Any, *, block: int = 512) -> PiecewiseQuartic:
+        """The exact piecewise-quartic energy on the segment a → b (see the module docstring).
+
+        Returns :class:`PiecewiseQuartic` with every breakpoint (ties kept as zero-width pieces)
+        and a floating-point error estimate (first order, √-accumulation:
+        u·(n + m + 8 + √E)·scale, with scale the largest |coefficient| sum over the pieces).
+        """
+        A, D = self._segment(a, b)
+        X, Y, L, m, k = self.X, self.Y, self.L, self.m, self.k
+        P = X @ A.W.T + A.b  # (L, m): z_jl(t) = P + t Q
+        Q = X @ D.W.T + D.b
+        e0, r0 = _first_piece(P, Q, 0.0, A, D, Y)
+
+        # ---- events of the data term: a pre-activation changes sign inside (0, 1)
+        event = (P * Q < 0) & (np.abs(P) < np.abs(Q))
+        emax = int(event.sum(axis=1).max())
+        taus: list[np.ndarray] = []
+        deltas: list[np.ndarray] = []
+        if emax:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                T = np.where(event, -P / Q, np.inf)
+            order = np.argsort(T, axis=1)[:, :emax]  # per sample, its events in order of t
+            flat = order + (np.arange(L) * m)[:, None]
+            Ts = T.ravel()[flat]
+            valid = np.isfinite(Ts)
+            Ps, Qs = P.ravel()[flat], Q.ravel()[flat]
+            sgn = np.where(Qs > 0, 1.0, -1.0)
+            sgn *= valid
+            R = np.empty((3, k, L, emax + 1))  # residual after 0, 1, …, emax events
+            R[:, :, :, 0] = r0
+            for kk in range(k):  # a loop over outputs (k is small)
+                ua, ud = A.U[kk][order] * sgn, D.U[kk][order] * sgn
+                np.multiply(ua, Ps, out=R[0, kk, :, 1:])
+                np.multiply(ua, Qs, out=R[1, kk, :, 1:])
+                R[1, kk, :, 1:] += ud * Ps
+                np.multiply(ud, Qs, out=R[2, kk, :, 1:])
+            np.cumsum(R, axis=-1, out=R)
+            S = quartic_of_residual(R).sum(axis=1)  # (5, L, emax + 1)
+            de = np.diff(S, axis=-1)[:, valid]  # (5, E): energy change at each event, × L
+            de /= L
+            taus.append(Ts[valid])
+            deltas.append(de)
+
+        # ---- events of the ℓ1 term: an output weight changes sign inside (0, 1)
+        if self.l1:
+            ua, ud = A.U.ravel(), D.U.ravel()
+            s0 = np.where(ua != 0, np.sign(ua), np.sign(ud))
+            e0[0] += self.l1 * np.sum(s0 * ua)
+            e0[1] += self.l1 * np.sum(s0 * ud)
+            ev = (ua * ud < 0) & (np.abs(ua) < np.abs(ud))
+            if ev.any():
+                dl = np.zeros((5, int(ev.sum())))
+                dl[0] = -2 * self.l1 * s0[ev] * ua[ev]
+                dl[1] = -2 * self.l1 * s0[ev] * ud[ev]
+                taus.append(-ua[ev] / ud[ev])
+                deltas.append(dl)
+
+        n_ev = int(sum(t.size for t in taus))
+        coeffs = np.empty((n_ev + 1, 5))
+        coeffs[0] = e0
+        if n_ev:
+            tau = np.concatenate(taus)
+            g = np.argsort(tau)  # ties: any order (the energy is continuous)
+            tau = tau[g]
+            dE = np.concatenate(deltas, axis=1)[:, g]
+            coeffs[1:] = (blocked_cumsum(dE, block) + e0[:, None]).T
+        else:
+            tau = np.empty(0)
+        breakpoints = np.concatenate([[0.0], tau, [1.0]])
+
+        # first-order rounding model: residual coefficients carry ≤ u(n + m + 8)·M_l, with
+        # M_l = Σ_j (|u_A|+|Δu|)(|p|+|q|) + |c_A| + |Δc| + |y_l| bounding them on every piece;
+        # the blocked cumulative sum adds ≤ u(block + E/block)·max_i Σ_d |coefficient|.
+        M = (np.einsum("lm,km->l", np.abs(P) + np.abs(Q), np.abs(A.U) + np.abs(D.U))
+             + (np.abs(A.c) + np.abs(D.c) + np.abs(Y)).sum(axis=1))
+        scale = float(np.max(np.abs(coeffs).sum(axis=1)))
+        depth = min(n_ev, block) + n_ev // block + 1
+        fp_error = _U * (2 * (self.n + m + 8) * float(np.mean(M * M)) + depth * scale)
+        return PiecewiseQuartic(
+            breakpoints, coeffs, float(fp_error),
+            details={"events": n_ev, "pieces": n_ev + 1, "max_events_per_sample": emax,
+                     "fp_error_model": "u·(2(n+m+8)·mean M_l² + (block + E/block)·max Σ|coeff|)"},
+            recompute=lambda t: self._recompute(P, Q, A, D, t),
+        )
+
+    def energy_polynomial(self, a: Any, b: Any) -> tuple[list[float], list[list[float]]]:
+        """(breakpoints, pieces) of the energy on the segment a → b, for the generic exact
+        certificate of :mod:`numerics.certify` (rational arithmetic: practical for few pieces;
+        :func:`numerics.certify.certify_relu_segment` is the fast closed-form certificate)."""
+        return self.energy_pieces(a, b).merged()
+
+    def recompute_piece(self, a: Any, b: Any, t: float) -> np.ndarray:
+        """Coefficients of the quartic holding at time t, recomputed from scratch (the active
+        set at t; used to measure the sweep's accumulated rounding a posteriori)."""
+        A, D = self._segment(a, b)
+        return self._recompute(self.X @ A.W.T + A.b, self.X @ D.W.T + D.b, A, D, t)
+
+    def _recompute(self, P: np.ndarray, Q: np.ndarray, A: ReluParams, D: ReluParams,
+                   t: float) -> np.ndarray:
+        e, _ = _first_piece(P, Q, t, A, D, self.Y)
+        if self.l1:
+            ua, ud = A.U.ravel(), D.U.ravel()
+            u = ua + t * ud
+            s = np.where(u != 0, np.sign(u), np.sign(ud))
+            e[0] += self.l1 * np.sum(s * ua)
+            e[1] += self.l1 * np.sum(s * ud)
+        return e
+
+
+def _first_piece(P: np.ndarray, Q: np.ndarray, t: float, A: ReluParams, D: ReluParams,
+                 Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Data-term quartic (5,) and residual coefficients (3, k, L) of the piece holding at t
+    (active set: z > 0, or z = 0 and increasing)."""
+    z = P + t * Q if t else P
+    act = (z > 0) | ((z == 0) & (Q > 0))
+    Hp, Hq = P * act, Q * act
+    r = np.empty((3,) + (A.U.shape[0], P.shape[0]))
+    r[0] = np.einsum("lm,km->kl", Hp, A.U) + (A.c - Y).T
+    r[1] = np.einsum("lm,km->kl", Hq, A.U) + np.einsum("lm,km->kl", Hp, D.U) + D.c[:, None]
+    r[2] = np.einsum("lm,km->kl", Hq, D.U)
+    return quartic_of_residual(r).sum(axis=(1, 2)) / P.shape[0], r
