@@ -127,6 +127,9 @@ def connect_modulo_symmetry(finder: Callable[..., Any], landscape: Any, theta_a:
     """Align θ_B to θ_A by weight matching, then run ``finder`` (dss, bezier_curve, autoneb,
     straight_segment…) between θ_A and the aligned θ_B: a path "connected modulo symmetry"."""
     aligned, perms = align(landscape, theta_a, theta_b, **(matching or {}))
+    if np.array_equal(aligned, np.asarray(theta_a, dtype=np.float64)):
+        raise InputError("theta_b is theta_a with its hidden units permuted: they are the same "
+                         "point modulo symmetry (nothing to connect)")
     result = finder(landscape, theta_a, aligned, level, **options)
     result.info["aligned"] = True
     result.info["permutations"] = [p.tolist() for p in perms]
