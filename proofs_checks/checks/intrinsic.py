@@ -1,0 +1,806 @@
+"""Checks of finite intrinsic dimension (papers.md §4, C9–C12).
+
+Claims: ``vbb.finite-dim.p-ge-q`` (Construction A), ``vbb.finite-dim.p-ge-2q`` (Construction B),
+``vbb.empirical-dim`` (q_emp ≤ L, any continuous ρ), ``vbb.thm13.relu-valley`` (the explicit ReLU
+valley), ``lbb.quadratic.2layer`` and ``lbb.quadratic.deep`` (optimisation experiments against
+the lifted optimum), ``lbb18.energy-barrier`` (upper bound on β(M, N) and a counterexample
+search).
+
+The constructions are certified *exactly*: every piece moves only output weights or rows of
+units whose output weight vanishes, so the energy along it is a polynomial in t (for every
+activation) decided by real-root isolation; constant pieces are also checked on the function
+(outputs on the data, or the lifted coefficients), symbolically for small sizes. Their negative
+controls break p ≥ q (p ≥ 2q): the construction must refuse with a message naming q and p, and a
+spurious-valley search (random inits, L-BFGS, Hessian) reports what the landscape holds there.
+Default sizes are small (≤ 4 s per claim); every size is a ``--param``.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from numerics.energies.two_layer import (
+    EmpiricalTwoLayer,
+    PopulationTwoLayer,
+    TwoLayerEnergy,
+    make_activation,
+    polynomial_features,
+    relu_valley,
+)
+from numerics.paths.base import CONSTANT
+from numerics.paths.intrinsic import (
+    Construction,
+    certify_construction,
+    construction_a,
+    construction_b,
+    sample_degeneracy,
+    symbolic_function_change,
+)
+from numerics.profile import PathProfile
+from proofs_checks.evidence import Evidence
+from proofs_checks.registry import check, negative_control, path_builder
+from theory.certificate import Certificate
+from theory.claims import get_claim
+from theory.errors import HypothesisError
+
+# ---------------------------------------------------------------------------- instances
+
+_Z = sp.Symbol("z")
+
+
+def _random_activation(rng: np.random.Generator, max_degree: int) -> str:
+    """z², z³ or a random polynomial of degree 2..max_degree with small rational coefficients."""
+    choice = int(rng.integers(0, 3))
+    if choice == 0:
+        return "z**2"
+    if choice == 1 and max_degree >= 3:
+        return "z**3"
+    k = int(rng.integers(2, max(2, max_degree) + 1))
+    coeffs = [sp.Rational(int(rng.integers(-3, 4)), int(rng.integers(1, 3))) for _ in range(k)]
+    coeffs.append(sp.Rational(int(rng.choice([-2, -1, 1, 2])), 1))
+    return str(sp.expand(sum(c * _Z**j for j, c in enumerate(coeffs))))
+
+
+def _activation(rng: np.random.Generator, activation: str, max_degree: int) -> str:
+    return _random_activation(rng, max_degree) if activation == "random" else activation
+
+
+def _intrinsic_q(activation: str, n: int) -> int:
+    return polynomial_features(activation, n).q
+
+
+def _landscape(rng: np.random.Generator, activation: str, n: int, p: int, risk: str,
+               q: int) -> TwoLayerEnergy:
+    """An empirical (Gaussian X, noisy teacher or random Y) or population (Gaussian teacher)
+    two-layer energy with m ∈ {1, 2} outputs."""
+    m = int(rng.integers(1, 3))
+    if risk == "random":
+        risk = "population" if rng.random() < 0.3 else "empirical"
+    if risk == "population":
+        p_t = int(rng.integers(1, q + 2))
+        Wt, Ut = rng.normal(size=(p_t, n)), rng.normal(size=(m, p_t))
+        unit = PopulationTwoLayer(activation, n, p, teacher_W=Wt, teacher_U=Ut)
+        size = float(unit.energy(np.zeros(unit.dim)))  # E‖Y‖² of the teacher
+        Ut = Ut / np.sqrt(size / m) if size > 0 else Ut
+        return PopulationTwoLayer(activation, n, p, teacher_W=Wt, teacher_U=Ut,
+                                  noise_variance=float(rng.uniform(0, 0.2)))
+    L = int(rng.integers(max(2, q // 2), 2 * q + 6))
+    X = rng.normal(size=(L, n))
+    Y = rng.normal(size=(L, m))
+    return EmpiricalTwoLayer(activation, X, Y, p)
+
+
+def _degenerate_point(land: TwoLayerEnergy, rng: np.random.Generator) -> tuple[np.ndarray, str]:
+    """θ whose features have low rank (so the compress and free-move steps are exercised):
+    duplicated rows, rows in a low-dimensional subspace, zero rows, or generic."""
+    W, U = land.unflatten(land.random_point(rng))
+    mode = str(rng.choice(["duplicates", "subspace", "zeros", "generic"], p=[0.4, 0.25, 0.2, 0.15]))
+    p, n = W.shape
+    if mode == "duplicates":
+        k = int(rng.integers(1, max(1, p // 3) + 1))
+        W = W[rng.integers(0, k, size=p)]
+    elif mode == "subspace":
+        r = int(rng.integers(1, n + 1)) if n > 1 else 1
+        B = rng.normal(size=(r, n))
+        W = rng.normal(size=(p, r)) @ B / np.sqrt(n)
+        if r == n:
+            W[p // 2:] = W[0]
+    elif mode == "zeros":
+        W[rng.random(p) < 0.6] = 0.0
+    return land.flatten(W, U), mode
+
+
+def _margin(certs: list[Certificate]) -> float:
+    return float(min(c.margin for c in certs)) if certs else math.nan
+
+
+def _verdict(certs: list[Certificate], checks: dict[str, bool]) -> str:
+    """violated if a proof-grade certificate or a check fails; verified if all hold exactly."""
+    if any(not c.holds and c.is_proof for c in certs) or not all(checks.values()):
+        return "violated"
+    if certs and all(c.holds and c.is_proof for c in certs):
+        return "verified"
+    return "inconclusive"
+
+
+def _cvxpy_check(land: TwoLayerEnergy, f_star: float, rtol: float) -> dict[str, Any]:
+    _, f_cvx, status = land.lifted_problem().minimum_cvxpy()
+    gap = abs(f_cvx - f_star)
+    return {"cvxpy_optimum": f_cvx, "cvxpy_status": status, "cvxpy_gap": gap,
+            "matches_cvxpy": bool(gap <= rtol * max(1.0, abs(f_star)))}
+
+
+def _symbolic_check(land: TwoLayerEnergy, cons: Construction, max_p: int, max_n: int) -> dict[str, Any]:
+    """Exact t-dependence of the output function on the constant pieces (small sizes only)."""
+    if not land.activation.is_polynomial or land.p > max_p or land.n > max_n:
+        return {}
+    worst = sp.Integer(0)
+    for piece in cons.path.pieces:
+        if piece.promise != CONSTANT:
+            continue
+        a, b = land.unflatten(piece.a), land.unflatten(piece.b)
+        worst = max(worst, symbolic_function_change(land.activation, a, b))
+    scale = max(1.0, float(np.max(np.abs(land.function_values(cons.start[None])))))
+    return {"symbolic_max_t_coefficient": float(worst), "symbolic_exactly_constant": worst == 0,
+            "symbolic_constant": bool(float(worst) <= cons.tolerances["function_rtol"] * scale)}
+
+
+def _describe(land: TwoLayerEnergy, activation: str, q: int) -> dict[str, Any]:
+    info = {"activation": activation, "n": land.n, "p": land.p, "m": land.m, "q": q}
+    if isinstance(land, EmpiricalTwoLayer):
+        info.update(risk="empirical", L=land.L)
+    else:
+        info.update(risk="population", noise_variance=land.noise_variance)
+    return info
+
+
+def _construction_evidence(land: TwoLayerEnergy, cons: Construction, info: dict[str, Any], *,
+                           cvxpy: bool, symbolic: bool, extra: dict[str, Any] | None = None) -> Evidence:
+    certs, checks = certify_construction(land, cons)
+    flags = {k: v for k, v in checks.items() if isinstance(v, bool)}
+    details = {**cons.details, **{k: v for k, v in checks.items() if not isinstance(v, bool)},
+               **flags, **(extra or {})}
+    if cvxpy and cons.lifted_optimum is not None:
+        cx = _cvxpy_check(land, cons.lifted_optimum, 1e-6)
+        details.update(cx)
+        flags["matches_cvxpy"] = cx["matches_cvxpy"]
+    if symbolic:
+        sym = _symbolic_check(land, cons, max_p=8, max_n=2)
+        details.update(sym)
+        if "symbolic_constant" in sym:
+            flags["symbolic_constant"] = sym["symbolic_constant"]
+    outcome = _verdict(certs, flags)
+    failed = [k for k, v in flags.items() if not v] + [c.label for c in certs if not c.holds]
+    what = "non-increasing to the lifted optimum" if cons.kind == "A" else "≤ max(E_A, E_B)"
+    k = len(cons.path.pieces)
+    msg = (f"Construction {cons.kind}: {k} piece{'s' if k > 1 else ''} certified exactly, {what}"
+           if outcome == "verified" else "failed: " + ", ".join(failed))
+    return Evidence(outcome=outcome, margin=_margin(certs), certificates=certs, instance=info,
+                    details=details, message=msg)
+
+
+def _valley_search(land: TwoLayerEnergy, rng: np.random.Generator, runs: int) -> dict[str, Any]:
+    """Random inits → L-BFGS → Hessian: the local minima the landscape holds (p below the
+    threshold). Poor = converged, no negative eigenvalue, stable under perturbation, above the
+    best energy found (which bounds min E from above)."""
+    from numerics.energies.quadratic_deep import optimisation_runs, stable_minimum
+
+    lp = land.lifted_problem() if land.activation.is_polynomial else land.lifted_problem("values")
+    f_star = lp.minimiser()[1]
+    found = optimisation_runs(land, f_star, runs, rng, success_rtol=1e-6, gtol=1e-8,
+                              maxiter=3000, eig_tol=1e-6)
+    best = min(r.energy for r in found)
+    poor = []
+    for r in found:
+        tol = 1e-6 * max(1.0, abs(r.energy))
+        if r.converged and r.kind != "saddle" and r.energy > best + tol:
+            if stable_minimum(land, r.theta, r.energy, rng, tol=tol)[0]:
+                poor.append(r.energy)
+    kinds: dict[str, int] = {}
+    for r in found:
+        kinds[r.kind] = kinds.get(r.kind, 0) + 1
+    return {"search_runs": runs, "lifted_optimum": f_star, "best_energy": best,
+            "reaches_lifted_optimum": bool(best <= f_star + 1e-6 * max(1.0, abs(f_star))),
+            "run_kinds": kinds, "poor_local_minima": sorted(set(round(e, 10) for e in poor)),
+            "spurious_valley_evidence": bool(poor)}
+
+
+# ---------------------------------------------------------------------------- vbb.finite-dim.p-ge-q
+
+
+def _instance_a(seed: int, activation: str, n: int, max_n: int, max_degree: int, extra_units: int,
+                risk: str) -> tuple[TwoLayerEnergy, np.ndarray, dict[str, Any]]:
+    rng = np.random.default_rng(seed)
+    act = _activation(rng, activation, max_degree)
+    n = n or int(rng.integers(1, max_n + 1))
+    q = _intrinsic_q(act, n)
+    p = q + int(rng.integers(0, extra_units + 1))
+    land = _landscape(rng, act, n, p, risk, q)
+    theta, mode = _degenerate_point(land, rng)
+    info = _describe(land, act, q)
+    info["start"] = mode
+    return land, theta, info
+
+
+_A_DEFAULTS = {"activation": "random", "n": 0, "max_n": 3, "max_degree": 3, "extra_units": 2,
+               "risk": "random", "cvxpy": True, "symbolic": True}
+
+
+@check("vbb.finite-dim.p-ge-q", instances=8, **_A_DEFAULTS)
+def finite_dim_p_ge_q(seed: int, activation: str, n: int, max_n: int, max_degree: int,
+                      extra_units: int, risk: str, cvxpy: bool, symbolic: bool) -> Evidence:
+    """Construction A from a (often degenerate) random θ with q ≤ p ≤ q + extra_units: compress
+    and free moves exactly constant, descent exactly non-increasing, end = lifted optimum
+    (least squares, cross-checked with cvxpy), the function unchanged on constant pieces (on
+    the data, and symbolically when n ≤ 2, p ≤ 8)."""
+    land, theta, info = _instance_a(seed, activation, n, max_n, max_degree, extra_units, risk)
+    hyp = get_claim("vbb.finite-dim.p-ge-q").hypotheses_hold(p=land.p, q=info["q"])
+    cons = construction_a(land, theta, seed=seed)
+    return _construction_evidence(land, cons, info, cvxpy=cvxpy, symbolic=symbolic,
+                                  extra={"hypotheses_hold": hyp})
+
+
+@negative_control("vbb.finite-dim.p-ge-q")
+def finite_dim_below_q(seed: int, activation: str, n: int, max_n: int, max_degree: int,
+                       extra_units: int, risk: str, cvxpy: bool, symbolic: bool) -> Evidence:
+    """p < q: Construction A must refuse, naming q and p; then a spurious-valley search
+    (random inits, L-BFGS, Hessian, perturbation) reports the local minima it finds."""
+    rng = np.random.default_rng(seed)
+    act = _activation(rng, activation, max_degree)
+    n = n or int(rng.integers(2, max(2, max_n) + 1))
+    q = _intrinsic_q(act, n)
+    p = int(rng.integers(max(1, q - 3), q))
+    land = _landscape(rng, act, n, p, "empirical", q)
+    refusal = ""
+    try:
+        construction_a(land, land.random_point(rng))
+    except HypothesisError as exc:
+        refusal = str(exc)
+    names = f"q = {q}" in refusal and f"p = {p}" in refusal
+    search = _valley_search(land, rng, runs=6)
+    info = _describe(land, act, q)
+    msg = (f"refused: {refusal}; search: best {search['best_energy']:.4g} vs lifted optimum "
+           f"{search['lifted_optimum']:.4g}, poor local minima {search['poor_local_minima']}"
+           if names else f"construction did not refuse p = {p} < q = {q} properly: {refusal!r}")
+    return Evidence(outcome="detected" if names else "missed", instance=info,
+                    details={"refusal": refusal, **search}, message=msg,
+                    methods=["optimisation"])
+
+
+@path_builder("vbb.finite-dim.p-ge-q")
+def finite_dim_p_ge_q_path(seed: int, activation: str, n: int, max_n: int, max_degree: int,
+                           extra_units: int, risk: str, cvxpy: bool, symbolic: bool) -> PathProfile:
+    land, theta, info = _instance_a(seed, activation, n, max_n, max_degree, extra_units, risk)
+    cons = construction_a(land, theta, seed=seed)
+    certs, checks = certify_construction(land, cons)
+    return PathProfile(cons.path, land, cons.bound,
+                       title=f"Construction A: {info['activation']}, n = {land.n}, q = {cons.q}, "
+                             f"p = {land.p} (bound E(θ_0))",
+                       info={**info, **cons.details, **checks}, certificates=certs)
+
+
+# ---------------------------------------------------------------------------- vbb.finite-dim.p-ge-2q
+
+
+def _instance_b(seed: int, activation: str, n: int, max_n: int, max_degree: int, extra_units: int,
+                risk: str) -> tuple[TwoLayerEnergy, np.ndarray, np.ndarray, dict[str, Any]]:
+    rng = np.random.default_rng(seed)
+    act = _activation(rng, activation, max_degree)
+    n = n or int(rng.integers(1, max_n + 1))
+    q = _intrinsic_q(act, n)
+    p = 2 * q + int(rng.integers(0, extra_units + 1))
+    land = _landscape(rng, act, n, p, risk, q)
+    a, mode_a = _degenerate_point(land, rng)
+    b, mode_b = _degenerate_point(land, rng)
+    info = _describe(land, act, q)
+    info.update(start_a=mode_a, start_b=mode_b)
+    return land, a, b, info
+
+
+def _straight_line(land: TwoLayerEnergy, a: np.ndarray, b: np.ndarray) -> dict[str, Any]:
+    """The naive straight segment θ_A → θ_B against max(E_A, E_B), exactly when polynomial."""
+    from numerics.certify import certify_piece
+    from numerics.paths.base import Segment
+
+    bound = max(land.energy(a), land.energy(b))
+    cert = certify_piece(land, Segment(a, b, label="straight segment"), bound)
+    return {"straight_segment_max": cert.max_energy, "straight_segment_within_bound": cert.holds,
+            "straight_segment_method": cert.method}
+
+
+@check("vbb.finite-dim.p-ge-2q", instances=6, **{**_A_DEFAULTS, "max_n": 2})
+def finite_dim_p_ge_2q(seed: int, activation: str, n: int, max_n: int, max_degree: int,
+                       extra_units: int, risk: str, cvxpy: bool, symbolic: bool) -> Evidence:
+    """Construction B between two random (often degenerate) points with p ≥ 2q: every piece
+    certified exactly ≤ max(E_A, E_B) and against its promise; the function is unchanged on the
+    constant pieces. The straight segment between the same points is reported for contrast."""
+    land, a, b, info = _instance_b(seed, activation, n, max_n, max_degree, extra_units, risk)
+    hyp = get_claim("vbb.finite-dim.p-ge-2q").hypotheses_hold(p=land.p, q=info["q"])
+    cons = construction_b(land, a, b)
+    extra = {"hypotheses_hold": hyp, **_straight_line(land, a, b)}
+    return _construction_evidence(land, cons, info, cvxpy=False, symbolic=symbolic, extra=extra)
+
+
+@negative_control("vbb.finite-dim.p-ge-2q")
+def finite_dim_below_2q(seed: int, activation: str, n: int, max_n: int, max_degree: int,
+                        extra_units: int, risk: str, cvxpy: bool, symbolic: bool) -> Evidence:
+    """q ≤ p < 2q: Construction B must refuse, naming 2q and p (Construction A still applies)."""
+    rng = np.random.default_rng(seed)
+    act = _activation(rng, activation, max_degree)
+    n = n or int(rng.integers(1, max_n + 1))
+    q = _intrinsic_q(act, n)
+    p = int(rng.integers(q, 2 * q)) if q > 1 else 1
+    land = _landscape(rng, act, n, p, "empirical", q)
+    refusal, alternative = "", None
+    try:
+        construction_b(land, land.random_point(rng), land.random_point(rng))
+    except HypothesisError as exc:
+        refusal, alternative = str(exc), exc.alternative
+    names = f"2q = {2 * q}" in refusal and f"p = {p}" in refusal
+    return Evidence(outcome="detected" if names else "missed", instance=_describe(land, act, q),
+                    details={"refusal": refusal, "alternative": alternative},
+                    message=f"refused: {refusal} (alternative: {alternative})" if names else
+                    f"construction B did not refuse p = {p} < 2q = {2 * q} properly: {refusal!r}")
+
+
+@path_builder("vbb.finite-dim.p-ge-2q")
+def finite_dim_p_ge_2q_path(seed: int, activation: str, n: int, max_n: int, max_degree: int,
+                            extra_units: int, risk: str, cvxpy: bool, symbolic: bool) -> PathProfile:
+    land, a, b, info = _instance_b(seed, activation, n, max_n, max_degree, extra_units, risk)
+    cons = construction_b(land, a, b)
+    certs, checks = certify_construction(land, cons)
+    return PathProfile(cons.path, land, cons.bound,
+                       title=f"Construction B: {info['activation']}, n = {land.n}, q = {cons.q}, "
+                             f"p = {land.p}",
+                       info={**info, **cons.details, **checks}, certificates=certs)
+
+
+# ---------------------------------------------------------------------------- vbb.empirical-dim
+
+
+def _instance_emp(seed: int, activation: str, max_n: int, max_L: int, duplicate_fraction: float,
+                  extra_units: int) -> tuple[EmpiricalTwoLayer, np.ndarray, dict[str, Any]]:
+    rng = np.random.default_rng(seed)
+    act = str(rng.choice(["relu", "tanh"])) if activation == "random" else activation
+    # tanh is analytic: for n = 1 its value features are numerically rank-deficient (singular
+    # values decay like 1e-9 by L = 10) although they span R^L in exact arithmetic
+    n = int(rng.integers(1 if act == "relu" else min(2, max_n), max_n + 1))
+    L = int(rng.integers(3, max_L + 1))
+    X = rng.normal(size=(L, n))
+    duplicated = rng.random() < duplicate_fraction
+    if duplicated:
+        i, j = rng.choice(L, size=2, replace=False)
+        X[j] = X[i]
+    Y = rng.normal(size=(L, int(rng.integers(1, 3))))
+    p = L + int(rng.integers(0, extra_units + 1))
+    land = EmpiricalTwoLayer(act, X, Y, p)
+    theta, mode = _degenerate_point(land, rng)
+    return land, theta, {"activation": act, "n": n, "L": L, "p": p, "m": land.m,
+                         "duplicated_sample": bool(duplicated), "start": mode}
+
+
+_EMP_DEFAULTS = {"activation": "random", "max_n": 3, "max_L": 10, "duplicate_fraction": 0.3,
+                 "extra_units": 2, "cvxpy": True}
+
+
+@check("vbb.empirical-dim", instances=8, **_EMP_DEFAULTS)
+def empirical_dim(seed: int, activation: str, max_n: int, max_L: int, duplicate_fraction: float,
+                  extra_units: int, cvxpy: bool) -> Evidence:
+    """ReLU or tanh on L samples, p ≥ L: q_emp ≤ L (numerical rank of the value features, the
+    same as the foundation's estimate); degenerate data (duplicate, parallel or antipodal samples)
+    detected and reported; Construction A on the L-dimensional value features certified exactly,
+    ending at the least-squares minimum over their span (cross-checked with cvxpy)."""
+    from theory.liftings.feature_map import empirical_intrinsic_dimension
+
+    land, theta, info = _instance_emp(seed, activation, max_n, max_L, duplicate_fraction,
+                                      extra_units)
+    problem = land.lifted_problem("values")
+    deg = sample_degeneracy(land, problem)
+    expr = {"relu": "Max(0, z)", "tanh": "tanh(z)"}.get(land.activation.name, land.activation.name)
+    q_foundation = empirical_intrinsic_dimension(expr, land.X.tolist(), rtol=1e-9, seed=seed)
+    info.update(q_emp=problem.q)
+    hyp = get_claim("vbb.empirical-dim").hypotheses_hold(p=land.p, L=land.L)
+    cons = construction_a(land, theta, problem=problem, seed=seed)
+    extra = {"hypotheses_hold": hyp, "degeneracy": deg.to_dict(),
+             "q_emp_foundation_estimate": q_foundation}
+    ev = _construction_evidence(land, cons, info, cvxpy=False, symbolic=False, extra=extra)
+    checks = {"q_emp_le_L": problem.q <= land.L,
+              "duplicates_detected": (not info["duplicated_sample"]) or bool(deg.duplicates)}
+    if cvxpy:
+        _, f_cvx, status = problem.minimum_cvxpy()
+        gap = abs(f_cvx - cons.lifted_optimum)
+        ev.details.update(cvxpy_optimum=f_cvx, cvxpy_status=status, cvxpy_gap=gap)
+        checks["matches_cvxpy"] = bool(gap <= 1e-6 * max(1.0, abs(cons.lifted_optimum)))
+    ev.details.update(checks)
+    if not all(checks.values()) and ev.outcome != "violated":
+        ev.outcome = "violated"
+        ev.message = "failed: " + ", ".join(k for k, v in checks.items() if not v)
+    elif ev.outcome == "verified":
+        ev.message += f"; q_emp = {problem.q} ≤ L = {land.L}; {deg.message}"
+    return ev
+
+
+@negative_control("vbb.empirical-dim")
+def empirical_dim_below(seed: int, activation: str, max_n: int, max_L: int,
+                        duplicate_fraction: float, extra_units: int, cvxpy: bool) -> Evidence:
+    """p < q_emp: the construction must refuse, naming q_emp and p."""
+    rng = np.random.default_rng(seed)
+    act = str(rng.choice(["relu", "tanh"])) if activation == "random" else activation
+    n = int(rng.integers(2, max(2, max_n) + 1))
+    L = int(rng.integers(4, max(4, max_L) + 1))
+    land0 = EmpiricalTwoLayer(act, rng.normal(size=(L, n)), rng.normal(size=L), 1)
+    problem = land0.lifted_problem("values")
+    q = problem.q
+    p = max(1, q - int(rng.integers(1, 3)))
+    land = EmpiricalTwoLayer(act, land0.X, land0.Y, p)
+    refusal = ""
+    try:
+        construction_a(land, land.random_point(rng), problem=problem)
+    except HypothesisError as exc:
+        refusal = str(exc)
+    names = f"q_emp = {q}" in refusal and f"p = {p}" in refusal
+    return Evidence(outcome="detected" if names else "missed",
+                    instance={"activation": act, "n": n, "L": L, "p": p, "q_emp": q},
+                    details={"refusal": refusal},
+                    message=f"refused: {refusal}" if names else f"no proper refusal: {refusal!r}")
+
+
+# ---------------------------------------------------------------------------- vbb.thm13.relu-valley
+
+
+def _gradient_descent(land: Any, theta: np.ndarray, lr: float, steps: int
+                      ) -> tuple[np.ndarray, list[np.ndarray], list[float]]:
+    path, energies = [theta], []
+    for _ in range(steps):
+        e, g = land.energy_and_grad(theta)
+        energies.append(e)
+        theta = theta - lr * g
+        path.append(theta)
+    energies.append(land.energy(theta))
+    return theta, path, energies
+
+
+def _one_sided_derivatives(land: Any, theta: np.ndarray, p: int, n: int, h: float) -> list[float]:
+    """(E(θ ± h e) − E(θ))/h along the e_n-component of every row: the non-smooth directions."""
+    e0 = land.energy(theta)
+    out = []
+    for i in range(p):
+        for sign in (1.0, -1.0):
+            d = np.zeros(land.dim)
+            d[i * n + n - 1] = sign
+            out.append((land.energy(theta + h * d) - e0) / h)
+    return out
+
+
+def _valley_instance(seed: int, n: int, max_n: int) -> tuple[Any, dict[str, Any]]:
+    rng = np.random.default_rng(seed)
+    n = n or int(rng.integers(3, max_n + 1))
+    p = int(rng.integers(2, n))
+    alpha = float(np.round(rng.uniform(1.0, 2.5), 3))
+    beta = float(np.round(alpha + rng.uniform(0.5, 2.0), 3))
+    return relu_valley(n, p, alpha, beta), {"n": n, "p": p, "alpha": alpha, "beta": beta}
+
+
+@check("vbb.thm13.relu-valley", instances=6, n=0, max_n=6, mc_samples=20000, gd_steps=200,
+       lr=0.05, n_grid=201)
+def relu_valley_check(seed: int, n: int, max_n: int, mc_samples: int, gd_steps: int, lr: float,
+                      n_grid: int) -> Evidence:
+    """VBB Thm 13 (§4.5(a)): closed-form L(θ_bad) = β²/4 and L(θ_good) = α²/4 (arc-cosine
+    kernel) agree with Monte Carlo within 4 standard errors; ∇L(θ_bad) = 0 in closed form and
+    every one-sided derivative along the non-smooth directions is ≥ 0; the straight path
+    θ_bad → θ_good rises above L(θ_bad) (an explicit point: the barrier found); gradient descent
+    started in V_p^+ stays in V_p^+ and above β²/4."""
+    V, info = _valley_instance(seed, n, max_n)
+    land = V.landscape
+    rng = np.random.default_rng(seed + 1)
+    e_bad, e_good = land.energy(V.theta_bad), land.energy(V.theta_good)
+    closed = {"energy_bad": e_bad, "energy_good": e_good, "beta2_over_4": V.energy_bad,
+              "alpha2_over_4": V.energy_good}
+    mc_bad = land.monte_carlo(V.theta_bad, mc_samples, seed=seed)
+    mc_good = land.monte_carlo(V.theta_good, mc_samples, seed=seed + 7)
+    grad = float(np.linalg.norm(land.grad(V.theta_bad)))
+    one_sided = _one_sided_derivatives(land, V.theta_bad, V.p, V.n, 1e-7)
+    ts = np.linspace(0.0, 1.0, n_grid)
+    es = land.energies(V.theta_bad[None] + ts[:, None] * (V.theta_good - V.theta_bad)[None])
+    i = int(np.argmax(es))
+    barrier = float(es[i] - e_bad)
+    # GD from a perturbation of θ_bad inside V_p^+ (last coordinates of W zero, u > 0)
+    W, U = land.unflatten(V.theta_bad)
+    W2 = W + 0.05 * rng.normal(size=W.shape)
+    W2[:, -1] = 0.0
+    U2 = U * np.exp(0.05 * rng.normal(size=U.shape))
+    start = land.flatten(W2, U2)
+    end, path, energies = _gradient_descent(land, start, lr, gd_steps)
+    stays = all(V.in_valley(t) for t in path)
+    above = min(energies) >= V.energy_bad - 1e-12 * max(1.0, V.energy_bad)
+    checks = {
+        "closed_form_bad": abs(e_bad - V.energy_bad) <= 1e-12 * max(1.0, V.energy_bad),
+        "closed_form_good": abs(e_good - V.energy_good) <= 1e-12 * max(1.0, V.energy_good),
+        "monte_carlo_bad": abs(mc_bad[0] - e_bad) <= 4 * mc_bad[1],
+        "monte_carlo_good": abs(mc_good[0] - e_good) <= 4 * mc_good[1],
+        "stationary": grad <= 1e-12,
+        "one_sided_derivatives_nonnegative": min(one_sided) >= -1e-6,
+        "good_below_bad": e_good < e_bad,
+        "straight_path_rises": barrier > 0,
+        "gd_stays_in_valley": stays,
+        "gd_stays_above_bad_level": above,
+    }
+    ok = all(checks.values())
+    witness = Certificate(holds=False, max_energy=float(es[i]), argmax_t=float(ts[i]),
+                          bound=e_bad, method="sampled", label="straight path θ_bad → θ_good",
+                          promise="rises above L(θ_bad) (a witness point, not a bound)",
+                          n_evaluations=int(n_grid),
+                          details={"closed_form": "arc-cosine kernel", "barrier": barrier})
+    return Evidence(
+        outcome="verified" if ok else "violated",
+        margin=barrier,
+        certificates=[witness],
+        instance=info,
+        details={**closed, "monte_carlo_bad": mc_bad, "monte_carlo_good": mc_good,
+                 "grad_norm_bad": grad, "one_sided_min": min(one_sided), "barrier": barrier,
+                 "barrier_t": float(ts[i]), "gd_final_energy": energies[-1],
+                 "gd_final_in_valley": V.in_valley(end), **checks},
+        message=(f"L(θ_bad) = {e_bad:.6g} = β²/4 (MC {mc_bad[0]:.4g} ± {mc_bad[1]:.2g}), "
+                 f"L(θ_good) = {e_good:.6g} = α²/4; straight path peaks at {es[i]:.6g} "
+                 f"(barrier {barrier:.4g} at t = {ts[i]:.3f}); GD stays in V_p^+"
+                 if ok else "failed: " + ", ".join(k for k, v in checks.items() if not v)),
+        methods=["exact", "monte-carlo", "optimisation"],
+    )
+
+
+@negative_control("vbb.thm13.relu-valley")
+def relu_valley_isotropic(seed: int, n: int, max_n: int, mc_samples: int, gd_steps: int, lr: float,
+                          n_grid: int) -> Evidence:
+    """Break the data hypothesis: X ~ N(0, I_n) instead of the two-branch mixture. θ_bad is then
+    not stationary (the check must report it) and gradient descent leaves the valley's level."""
+    V, info = _valley_instance(seed, n, max_n)
+    land = PopulationTwoLayer("relu", V.n, V.p, teacher_W=V.landscape.Wt,
+                              teacher_U=V.landscape.Ut)
+    grad = float(np.linalg.norm(land.grad(V.theta_bad)))
+    end, _, energies = _gradient_descent(land, V.theta_bad, lr, gd_steps)
+    detected = grad > 1e-6
+    return Evidence(outcome="detected" if detected else "missed", instance=info,
+                    details={"grad_norm_bad": grad, "energy_bad": land.energy(V.theta_bad),
+                             "gd_final_energy": energies[-1]},
+                    message=(f"isotropic data: ‖∇L(θ_bad)‖ = {grad:.3g} > 0, θ_bad is not "
+                             f"stationary; GD goes from {energies[0]:.4g} to {energies[-1]:.4g}"
+                             if detected else "θ_bad stayed stationary without the mixture"))
+
+
+# ---------------------------------------------------------------------------- quadratic networks
+
+
+def _quadratic_runs_evidence(land: Any, optimum: float, runs: list[Any], rng: np.random.Generator,
+                             info: dict[str, Any], label: str) -> Evidence:
+    """numerical verdict: violated if a run ends at a stable PSD critical point above the lifted
+    optimum (a poor local minimum); inconclusive if a run neither succeeded nor converged."""
+    from numerics.energies.quadratic_deep import stable_minimum
+
+    poor, escaped = [], 0
+    for r in runs:
+        if r.kind in ("poor minimum", "degenerate above optimum"):
+            tol = 1e-6 * max(1.0, abs(r.energy))
+            if stable_minimum(land, r.theta, r.energy, rng, tol=tol)[0]:
+                poor.append(r.energy)
+            else:
+                escaped += 1
+    kinds: dict[str, int] = {}
+    for r in runs:
+        kinds[r.kind] = kinds.get(r.kind, 0) + 1
+    success = kinds.get("success", 0)
+    if poor:
+        outcome = "violated"
+    elif success + kinds.get("saddle", 0) + escaped == len(runs):
+        outcome = "verified"
+    else:
+        outcome = "inconclusive"
+    gaps = [r.gap for r in runs]
+    return Evidence(
+        outcome=outcome, margin=-max(gaps) if gaps else None, instance=info,
+        details={"lifted_optimum": optimum, "runs": [r.to_dict() for r in runs], "kinds": kinds,
+                 "poor_local_minima": poor, "escaped_on_perturbation": escaped},
+        message=(f"{label}: {success}/{len(runs)} runs reach the lifted optimum {optimum:.6g}; "
+                 f"others: {({k: v for k, v in kinds.items() if k != 'success'})}"
+                 + (f"; POOR LOCAL MINIMA at {poor}" if poor else "")),
+        methods=["optimisation"],
+    )
+
+
+def _quadratic_data(rng: np.random.Generator, n: int, noise: float) -> tuple[np.ndarray, np.ndarray]:
+    L = 3 * n * (n + 1) // 2 + 5
+    X = rng.normal(size=(L, n))
+    A = rng.normal(size=(n, n))
+    A = (A + A.T) / 2
+    return X, np.einsum("li,ij,lj->l", X, A, X) + noise * rng.normal(size=L)
+
+
+def _quadratic_instance(seed: int, max_n: int, width_factor: float, width_offset: int, runs: int,
+                        noise: float, sign: str) -> Evidence:
+    from numerics.energies.quadratic_deep import optimisation_runs, quadratic_lifted_optimum
+    from numerics.energies.two_layer import FixedOutput
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(2, max_n + 1))
+    p = max(1, int(math.ceil(width_factor * n)) + width_offset)
+    X, y = _quadratic_data(rng, n, noise)
+    _, f_star = quadratic_lifted_optimum(X, y, sign=sign)
+    land = EmpiricalTwoLayer("quadratic", X, y, p)
+    target = land if sign == "free" else FixedOutput(land, np.ones((1, p)))
+
+    def init(r: np.random.Generator) -> np.ndarray:
+        theta = land.random_point(r)
+        return theta if sign == "free" else theta[: target.dim]
+
+    found = optimisation_runs(target, f_star, runs, rng, init=init)
+    info = {"n": n, "p": p, "L": land.L, "sign": sign, "runs": runs,
+            "hypotheses_hold": get_claim("lbb.quadratic.2layer").hypotheses_hold(p=p, n=n)}
+    return _quadratic_runs_evidence(target, f_star, found, rng, info, f"n = {n}, p = {p}")
+
+
+_Q_DEFAULTS = {"max_n": 4, "width_factor": 2.0, "width_offset": 0, "runs": 5, "noise": 0.1,
+               "sign": "free"}
+
+
+@check("lbb.quadratic.2layer", instances=4, **_Q_DEFAULTS)
+def quadratic_two_layer(seed: int, max_n: int, width_factor: float, width_offset: int, runs: int,
+                        noise: float, sign: str) -> Evidence:
+    """ρ = z², scalar output, p = ⌈width_factor·n⌉ + width_offset (default 2n): ``runs`` random
+    inits, L-BFGS to ‖∇E‖ ≤ 1e-9, success = the lifted optimum over Sym(n) (least squares on
+    vec(xxᵀ); cvxpy SDP over A ⪰ 0 for ``sign=nonnegative``, u = 1 fixed); the rest classified
+    by the Hessian and a perturbation test. The full width sweep (≥ 200 inits per width) is
+    ``benchmarks/bench_intrinsic.py --quadratic``."""
+    return _quadratic_instance(seed, max_n, width_factor, width_offset, runs, noise, sign)
+
+
+@negative_control("lbb.quadratic.2layer")
+def quadratic_two_layer_narrow(seed: int, max_n: int, width_factor: float, width_offset: int,
+                               runs: int, noise: float, sign: str) -> Evidence:
+    """p = n − 1 < n: rank ≤ n − 1, so no run can reach the (full-rank) lifted optimum; the
+    check must report the failures."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(2, max_n + 1))
+    ev = _quadratic_instance(seed, max_n, 0.0, n - 1, runs, noise, "free")
+    fails = ev.details["kinds"].get("success", 0) < len(ev.details["runs"])
+    ev.outcome = "detected" if fails else "missed"
+    ev.message = ("p = n − 1: " + ev.message) if fails else "runs reached the optimum with p = n − 1"
+    return ev
+
+
+@lru_cache(maxsize=8)
+def _deep_dimensions(n: int, K: int) -> tuple[dict[str, int], ...]:
+    from numerics.energies.quadratic_deep import lifted_dimensions
+
+    return tuple(lifted_dimensions(n, K))
+
+
+def _deep_instance(seed: int, n: int, K: int, width_factor: float, runs: int, noise: float,
+                   hidden: list[int] | None = None) -> Evidence:
+    from numerics.energies.quadratic_deep import DeepQuadratic, form_features, optimisation_runs
+
+    rng = np.random.default_rng(seed)
+    hidden = hidden or [max(1, int(math.ceil(width_factor * 3 * n ** (2**k)))) for k in range(1, K + 1)]
+    dim = math.comb(n + 2**K - 1, 2**K)
+    L = 2 * dim + 5
+    X = rng.normal(size=(L, n))
+    Y = form_features(X, 2**K) @ rng.normal(size=dim) + noise * rng.normal(size=L)
+    land = DeepQuadratic(X, Y, hidden)
+    f_star = land.lifted_optimum()
+    found = optimisation_runs(land, f_star, runs, rng)
+    dims = _deep_dimensions(n, K)
+    info = {"n": n, "K": K, "hidden": hidden, "L": L, "runs": runs,
+            "hypotheses_hold": get_claim("lbb.quadratic.deep").hypotheses_hold(n=n, hidden=hidden)}
+    ev = _quadratic_runs_evidence(land, f_star, found, rng, info, f"n = {n}, K = {K}, M = {hidden}")
+    dims_ok = all(d["closed_form"] == d["exact_rank"] for d in dims)
+    ev.details["lifted_dimensions"] = list(dims)
+    ev.details["lifted_dimensions_exact"] = dims_ok
+    if not dims_ok:
+        ev.outcome = "violated"
+        ev.message = "lifted dimension mismatch: " + str(dims)
+    else:
+        ev.message += "; lifted dims per layer " + ", ".join(
+            f"{d['degree']}: {d['exact_rank']}" for d in dims) + " (exact = closed form)"
+    return ev
+
+
+@check("lbb.quadratic.deep", instances=2, n=2, K=2, width_factor=1.0, runs=3, noise=0.1)
+def quadratic_deep(seed: int, n: int, K: int, width_factor: float, runs: int, noise: float) -> Evidence:
+    """K quadratic layers with M_k = ⌈width_factor · 3n^{2^k}⌉ (default: the talk's bound): the
+    lifted dimension per layer, exact rank = C(n + 2^k − 1, 2^k); ``runs`` random inits reach the
+    least-squares optimum over degree-2^K forms, or the failures are classified."""
+    return _deep_instance(seed, n, K, width_factor, runs, noise)
+
+
+@negative_control("lbb.quadratic.deep")
+def quadratic_deep_narrow(seed: int, n: int, K: int, width_factor: float, runs: int,
+                          noise: float) -> Evidence:
+    """One unit per layer (far below 3n^{2^k}): the output is c·(w·x)^{2^K}, so the runs cannot
+    reach the lifted optimum and the check must report it."""
+    ev = _deep_instance(seed, n, K, width_factor, runs, noise, hidden=[1] * K)
+    fails = ev.details["kinds"].get("success", 0) < len(ev.details["runs"])
+    ev.outcome = "detected" if fails else "missed"
+    ev.message = ("M_k = 1: " + ev.message) if fails else "one unit per layer reached the optimum"
+    return ev
+
+
+# ---------------------------------------------------------------------------- lbb18.energy-barrier
+
+
+def _barrier_instance(seed: int, activation: str, N: int, L_factor: int,
+                      noise: float) -> tuple[str, int, np.ndarray, np.ndarray]:
+    from numerics.energy_barrier import feature_dimension
+
+    rng = np.random.default_rng(seed)
+    act = str(rng.choice(["z**2", "z**3"])) if activation == "random" else activation
+    f_N = feature_dimension(act, N)
+    M = int(rng.integers(1, f_N))
+    L = L_factor * f_N + 5
+    X = rng.normal(size=(L, N))
+    teacher = rng.normal(size=(f_N, N))
+    y = make_activation(act)(X @ teacher.T) @ rng.normal(size=f_N) + noise * rng.normal(size=L)
+    return act, M, X, y
+
+
+@check("lbb18.energy-barrier", instances=4, activation="random", N=2, runs=8, L_factor=3,
+       noise=0.1, restarts=4)
+def energy_barrier(seed: int, activation: str, N: int, runs: int, L_factor: int, noise: float,
+                   restarts: int) -> Evidence:
+    """Reading (numerics.energy_barrier.READING): β̄(M, N) = best energy of a network whose rows
+    lie in the best subspace of dimension f⁻¹(M), an upper bound on β(M, N) attained by an
+    explicit network; then ``runs`` random inits search for stable local minima above both β̄
+    and the best energy found. 'verified' = no counterexample in this instance's search."""
+    from numerics.energy_barrier import counterexample_search
+
+    start = time.perf_counter()
+    act, M, X, y = _barrier_instance(seed, activation, N, L_factor, noise)
+    search = counterexample_search(X, y, act, M, n_runs=runs, seed=seed, restarts=restarts)
+    b = search.bound
+    info = {"activation": act, "N": N, "M": M, "f_N": b.f_N, "d": b.d, "L": X.shape[0],
+            "runs": runs}
+    details = search.to_dict()
+    details["seconds"] = time.perf_counter() - start
+    for c in details["counterexamples"]:
+        c.pop("theta", None)
+    return Evidence(outcome="violated" if search.found else "verified",
+                    margin=(b.value - max(c["energy"] for c in search.counterexamples))
+                    if search.found else None,
+                    instance=info, details=details, message=search.message,
+                    methods=["optimisation"])
+
+
+@negative_control("lbb18.energy-barrier")
+def energy_barrier_without_barrier(seed: int, activation: str, N: int, runs: int, L_factor: int,
+                                   noise: float, restarts: int) -> Evidence:
+    """Drop the barrier (the false statement 'no poor local minima at all') on a sign-trap
+    instance: ρ = z², N = 2, M = 1, y = 2x₁² − x₂² (a unit with u < 0 fits −x₂² and cannot change
+    sign without losing its fit). The search must find a stable poor local minimum."""
+    from numerics.energies.quadratic_deep import optimisation_runs, stable_minimum
+
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(60, 2))
+    y = 2 * X[:, 0] ** 2 - X[:, 1] ** 2
+    land = EmpiricalTwoLayer("z**2", X, y, 1)
+    f_star = -1.0  # no target level: every converged non-saddle run is examined
+
+    def init(r: np.random.Generator) -> np.ndarray:
+        theta = land.random_point(r)
+        theta[-1] = abs(theta[-1]) * (1 if r.random() < 0.5 else -1)
+        return theta
+
+    found = optimisation_runs(land, f_star, max(runs, 6), rng, init=init, success_rtol=0.0)
+    best = min(r.energy for r in found)
+    poor = sorted({round(r.energy, 8) for r in found
+                   if r.converged and r.kind != "saddle" and r.energy > best + 1e-6 * max(1, r.energy)
+                   and stable_minimum(land, r.theta, r.energy, rng, tol=1e-6 * max(1, r.energy))[0]})
+    return Evidence(outcome="detected" if poor else "missed",
+                    instance={"activation": "z**2", "N": 2, "M": 1, "L": 60},
+                    details={"best_energy": best, "poor_local_minima": poor,
+                             "runs": [r.to_dict() for r in found]},
+                    message=(f"poor local minima at {poor} above the best {best:.6g} (found)"
+                             if poor else "no poor local minimum found on the sign-trap instance"),
+                    methods=["optimisation"])
