@@ -692,6 +692,11 @@ _BUILTIN = [
             "normalised length > 1 above it."
         ),
         hypotheses_text="two minima separated by a ridge of known height",
+        notes=(
+            "DSS failure is never reported as disconnection (papers.md §9.15): below the ridge "
+            "the disconnection is certified by the closed form (E ≥ h on the separating "
+            "hyperplane y₁ = 0); DSS segments are certified exactly (polynomial energy).",
+        ),
     ),
     Claim(
         id="bf16.dss.cubic",
@@ -704,6 +709,11 @@ _BUILTIN = [
             "near 0.155–0.16, rising to ≈ 1.9 at L0 = 0.01."
         ),
         hypotheses_text="the paper's setting (MAE loss, Adam, 0.95/1.1 thresholds)",
+        notes=(
+            "Normalised length on weights only (BF'16's SpringNorm, §9.11). The default check is "
+            "reduced (100 points, levels 0.3/0.17/0.1); the paper used 10,000 points and levels "
+            "down to 0.01 (`sublevel geodesic --model cubic`). Segment certificates are sampled.",
+        ),
     ),
     Claim(
         id="bf16.dss.real-data",
@@ -716,6 +726,12 @@ _BUILTIN = [
             "< 1.1 near 0.7% error; CIFAR-10 ≈ 1.85 at 20% error)."
         ),
         hypotheses_text="trained endpoints below the level",
+        notes=(
+            "The paper thresholds test error; sublevel thresholds the training cross-entropy on "
+            "a fixed subset (differentiable, §9.9) and says so in every result. Default: an MLP "
+            "on scikit-learn digits; CNNs on digits and Fashion-MNIST (Debian package "
+            "dataset-fashion-mnist) via `sublevel geodesic` and `--param model=cnn`.",
+        ),
     ),
     Claim(
         id="baseline.bezier",
