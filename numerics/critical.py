@@ -89,7 +89,8 @@ def minimise(
 
     Converged means ‖∇E(θ)‖₂ ≤ ``gtol`` at the returned θ (re-evaluated, not scipy's flag).
     L-BFGS-B runs with ``ftol = 0`` so that only the gradient test (or ``maxiter``) stops it;
-    a stalled line search is retried from the last point (at most 3 restarts).
+    a stalled line search is retried from the last point (at most 3 restarts), then (D ≤ 400)
+    polished by Newton steps on the positive-curvature eigenspace of the Hessian.
     """
     from scipy.optimize import minimize
 
@@ -118,6 +119,8 @@ def minimise(
     with _single_thread_blas():
         theta, e, g, iterations = _run(minimize, fun, theta, e, g, method, options, gtol,
                                        int(maxiter), messages)
+        if np.linalg.norm(g) > gtol and theta.size <= _POLISH_MAX_DIM:
+            theta, e, g = _polish(landscape, fun, theta, e, g, gtol, messages)
     grad_norm = float(np.linalg.norm(g))
     converged = bool(np.isfinite(e) and grad_norm <= gtol)
     message = "; ".join(messages) or "already stationary at theta0"
@@ -145,6 +148,35 @@ def _run(minimize: Any, fun: Any, theta: np.ndarray, e: float, g: np.ndarray, me
         if not improved:
             break
     return theta, e, g, iterations
+
+
+_POLISH_MAX_DIM = 400
+
+
+def _polish(landscape: Any, fun: Any, theta: np.ndarray, e: float, g: np.ndarray, gtol: float,
+            messages: list[str], steps: int = 8) -> tuple[np.ndarray, float, np.ndarray]:
+    """Newton steps restricted to the positive-curvature eigenspace of ∇²E.
+
+    Line searches stall when E stops resolving progress (‖∇E‖ ≈ sqrt(eps·|E|·‖H‖)), above a
+    tight gtol; a Newton step uses the gradient only and reaches ‖∇E‖ ~ 1e-15. A step is kept
+    only if it lowers ‖∇E‖ without raising E beyond rounding (1e-13·max(1, |E|))."""
+    done = 0
+    for _ in range(steps):
+        w, V = np.linalg.eigh(hessian(landscape, theta))
+        keep = w > 1e-10 * max(1.0, float(np.abs(w).max()))
+        if not np.any(keep):
+            break
+        step = -(V[:, keep] @ ((V[:, keep].T @ g) / w[keep]))
+        e_new, g_new = fun(theta + step)
+        if not (np.linalg.norm(g_new) < np.linalg.norm(g) and e_new <= e + 1e-13 * max(1.0, abs(e))):
+            break
+        theta, e, g = theta + step, e_new, g_new
+        done += 1
+        if np.linalg.norm(g) <= gtol:
+            break
+    if done:
+        messages.append(f"Newton polish: {done} step(s)")
+    return theta, e, g
 
 
 def hessian(landscape: Any, theta: Any, *, eps: float = 1e-6) -> np.ndarray:

@@ -1,0 +1,262 @@
+"""numerics.paths.linear: the BF'16 Prop. 2.2 construction (connect, descend) and its
+certificates — endpoints, products, bounds, hypotheses, degenerate cases."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from numerics.conformance import check_path
+from numerics.energies.linear import DeepLinear, flatten
+from numerics.paths.base import CONSTANT, LE_MAX_ENDPOINTS, NON_INCREASING
+from numerics.paths.linear import (
+    FullRankJoin,
+    certify_linear_path,
+    certify_quadratic,
+    check_widths,
+    connect,
+    descend,
+    preprocess,
+    reference_products,
+    so_log,
+    so_path,
+)
+from numerics.strategies import linear_widths, make_data, seeds
+from theory.errors import HypothesisError, InputError
+from theory.exact import certify_polynomial
+
+
+def _weights(rng, w, degenerate=None):
+    ws = [rng.normal(size=(w[k + 1], w[k])) / np.sqrt(w[k]) for k in range(len(w) - 1)]
+    if degenerate == "zero-column":
+        ws[0][:, 0] = 0.0
+    elif degenerate == "zero-layer":
+        ws[0][:] = 0.0
+    elif degenerate == "rank-one":
+        k = len(ws) // 2
+        ws[k][:] = np.outer(rng.normal(size=ws[k].shape[0]), rng.normal(size=ws[k].shape[1]))
+    elif degenerate == "all-zero":
+        ws = [np.zeros_like(W) for W in ws]
+    return ws
+
+
+def _scale(*arrays):
+    return max(1.0, max(float(np.max(np.abs(a))) for a in arrays))
+
+
+@settings(max_examples=30, deadline=None)
+@given(w=linear_widths(satisfying=True, min_layers=2, max_layers=5, max_width=6), seed=seeds(),
+       kind=st.sampled_from(["random", "duplicate", "low_rank"]),
+       deg_a=st.sampled_from([None, "zero-column", "zero-layer", "rank-one", "all-zero"]),
+       deg_b=st.sampled_from([None, "zero-column", "rank-one"]))
+def test_connect_properties(w, seed, kind, deg_a, deg_b):
+    """Endpoints reproduced to 1e-12, product = reference P(t) to 1e-9, every certificate
+    (exact, bounded) holds and the dense maximum is ≤ max(E_A, E_B) + tolerance."""
+    rng = np.random.default_rng(seed)
+    if kind == "low_rank" and w[0] < 2:
+        kind = "random"
+    d = make_data(seed, 8, w[0], w[-1], kind)
+    wa, wb = _weights(rng, w, deg_a), _weights(rng, w, deg_b)
+    path = connect(wa, wb, d.X, d.Y)
+    scale = _scale(*wa, *wb)
+    assert np.max(np.abs(path.start - flatten(wa))) <= 1e-12 * scale
+    assert np.max(np.abs(path.end - flatten(wb))) <= 1e-12 * scale
+    E = DeepLinear(w, d.X, d.Y)
+    ts = np.linspace(0.0, 1.0, 33)
+    for piece in path.pieces:
+        realised = E.products(piece.points(ts))
+        ref = reference_products(piece, ts)
+        assert np.max(np.abs(realised - ref)) <= 1e-9 * max(1.0, float(np.max(np.abs(ref))))
+        assert piece.promise in (CONSTANT, LE_MAX_ENDPOINTS)
+    bound = max(E.energy(flatten(wa)), E.energy(flatten(wb)))
+    certs = certify_linear_path(path, d.X, d.Y, bound)
+    assert all(c.holds and c.is_proof for c in certs.proofs)
+    assert certs.sampled.max_energy <= bound + 1e-9 * max(1.0, bound)
+    dense = E.energies(path.points(np.linspace(0, 1, 1001)))
+    assert dense.max() <= bound + 1e-9 * max(1.0, bound)
+
+
+@settings(max_examples=15, deadline=None)
+@given(w=linear_widths(satisfying=False, min_layers=2, max_layers=4, max_width=5), seed=seeds())
+def test_connect_refuses_widths_that_violate_the_hypothesis(w, seed):
+    rng = np.random.default_rng(seed)
+    d = make_data(seed, 6, w[0], w[-1], "random")
+    with pytest.raises(HypothesisError) as info:
+        connect(_weights(rng, w), _weights(rng, w), d.X, d.Y)
+    k = next(k for k in range(1, len(w) - 1) if w[k] <= min(w[0], w[-1]))
+    assert f"layer {k}" in str(info.value) and str(w) in str(info.value)
+    low = min(w[0], w[-1])
+    assert info.value.alternative == ("bf16.linear.square-boundary" if w[k] == low else "lbb.multilinear")
+    assert info.value.claim == "bf16.prop2.2.linear"
+
+
+@pytest.mark.parametrize("w", [[2, 3, 2], [4, 5, 2], [2, 3, 5], [5, 6, 6, 1], [1, 2, 2, 2, 6]])
+def test_both_sides_of_the_width_condition_and_the_path_contract(w):
+    """n ≤ m merges the first hidden layer, n > m the last (transposed network); the
+    conformance suite's path invariants hold (endpoints, continuity, length, reversal)."""
+    rng = np.random.default_rng(sum(w))
+    X, Y = rng.normal(size=(10, w[0])), rng.normal(size=(10, w[-1]))
+    wa, wb = _weights(rng, w), _weights(rng, w)
+    path = connect(wa, wb, X, Y)
+    E = DeepLinear(w, X, Y)
+    certs = certify_linear_path(path, X, Y, max(E.energy(flatten(wa)), E.energy(flatten(wb))))
+    check_path(E, path, certificates=certs.exact, theta_a=flatten(wa), theta_b=flatten(wb),
+               name=f"connect{w}").raise_if_failed()
+    assert path.pieces[len(path.pieces) // 2].info["reference"]["widths"] == [w[0], w[-1]]
+
+
+def test_lifted_piece_is_the_straight_product_path_and_energy_is_quadratic():
+    rng = np.random.default_rng(0)
+    w = [3, 4, 5, 3]
+    X, Y = rng.normal(size=(9, 3)), rng.normal(size=(9, 3))
+    wa, wb = _weights(rng, w), _weights(rng, w)
+    path = connect(wa, wb, X, Y)
+    lifted = [p for p in path.pieces if p.info["step"].startswith("lifted")]
+    assert len(lifted) == 1
+    E = DeepLinear(w, X, Y)
+    Pa, Pb = E.product(flatten(wa)), E.product(flatten(wb))
+    ts = np.linspace(0, 1, 11)
+    np.testing.assert_allclose(E.products(lifted[0].points(ts)),
+                               (1 - ts)[:, None, None] * Pa + ts[:, None, None] * Pb, atol=1e-10)
+
+
+@settings(max_examples=20, deadline=None)
+@given(w=linear_widths(satisfying=True, max_layers=4, max_width=5), seed=seeds(),
+       deg=st.sampled_from([None, "zero-column", "zero-layer", "rank-one"]),
+       kind=st.sampled_from(["random", "duplicate"]))
+def test_descend_is_strictly_decreasing_to_the_reduced_rank_optimum(w, seed, deg, kind):
+    rng = np.random.default_rng(seed)
+    d = make_data(seed, 7, w[0], w[-1], kind)
+    ws = _weights(rng, w, deg)
+    E = DeepLinear(w, d.X, d.Y)
+    path = descend(ws, d.X, d.Y)
+    assert np.max(np.abs(path.start - flatten(ws))) <= 1e-12 * _scale(*ws)
+    e0, e_star = E.energy(flatten(ws)), E.global_minimum()
+    assert E.energy(path.end) == pytest.approx(e_star, rel=1e-9, abs=1e-10)
+    assert path.pieces[-1].promise == NON_INCREASING
+    assert all(p.promise == CONSTANT for p in path.pieces[:-1])
+    certs = certify_linear_path(path, d.X, d.Y, e0)
+    assert all(c.holds for c in certs.proofs)
+    last = certs.promises[-1]
+    if e0 - e_star > 1e-9 * max(1.0, e0):
+        assert last.details["strictly_decreasing"]
+    es = E.energies(path.pieces[-1].points(np.linspace(0, 1, 200)))
+    assert np.all(np.diff(es) <= 1e-9 * max(1.0, e0))
+
+
+def test_generic_descend_is_a_single_segment_moving_the_last_layer():
+    rng = np.random.default_rng(3)
+    w = [2, 3, 4, 5]
+    X, Y = rng.normal(size=(8, 2)), rng.normal(size=(8, 5))
+    ws = _weights(rng, w)
+    path = descend(ws, X, Y)
+    assert len(path.pieces) == 1
+    start, end = (DeepLinear(w, X, Y).unflatten(p) for p in (path.start, path.end))
+    for k in range(2):
+        np.testing.assert_array_equal(start[k], end[k])
+
+
+@pytest.mark.parametrize("h, n", [(3, 2), (5, 3), (4, 1)])
+def test_preprocess_steps_keep_the_product(h, n):
+    rng = np.random.default_rng(h * n)
+    W1 = rng.normal(size=(h, n))
+    W1[:, 0] = 0.0
+    W2 = rng.normal(size=(4, h))
+    steps, W1p, W2p = preprocess(W1, W2)
+    assert [s[0] for s in steps] == ["a", "b"]
+    for _name, s1, e1, s2, e2 in steps:
+        for t in (0.0, 0.3, 1.0):
+            np.testing.assert_allclose(((1 - t) * s2 + t * e2) @ ((1 - t) * s1 + t * e1),
+                                       W2 @ W1, atol=1e-12)
+    assert np.linalg.matrix_rank(W1p) == n
+    U = np.linalg.svd(W1p)[0][:, n:]
+    np.testing.assert_allclose(W2p @ U, 0, atol=1e-12)
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=seeds(), h=st.integers(2, 6), data=st.data())
+def test_full_rank_join(seed, h, data):
+    n = data.draw(st.integers(1, h - 1))
+    rng = np.random.default_rng(seed)
+    Wa, Wb = rng.normal(size=(h, n)), rng.normal(size=(h, n))
+    Wb[:, 0] *= -1  # any orientation: the set of full-rank h × n matrices is connected
+    join = FullRankJoin(Wa, Wb)
+    s = np.linspace(0, 1, 301)
+    W, Wp = join(s)
+    np.testing.assert_allclose(W[0], Wa, atol=1e-12)
+    np.testing.assert_allclose(W[-1], Wb, atol=1e-12)
+    np.testing.assert_allclose(Wp @ W, np.broadcast_to(np.eye(n), (s.size, n, n)), atol=1e-9)
+    assert np.min(np.linalg.svd(W, compute_uv=False)[:, -1]) > 0
+    assert np.max(np.linalg.norm(np.diff(W, axis=0), axis=(1, 2))) < 0.2 * (1 + np.abs(Wa).max() + np.abs(Wb).max())
+
+
+@pytest.mark.parametrize("R", [np.diag([-1.0, -1.0, 1.0]), np.eye(4), np.diag([-1.0] * 4)])
+def test_so_log_handles_minus_one_eigenvalues(R):
+    Z, planes = so_log(R)
+    path = so_path(np.eye(R.shape[0]), R)(np.linspace(0, 1, 5))
+    np.testing.assert_allclose(path[-1], R, atol=1e-12)
+    np.testing.assert_allclose(path[0], np.eye(R.shape[0]), atol=1e-12)
+    for U in path:
+        np.testing.assert_allclose(U.T @ U, np.eye(R.shape[0]), atol=1e-12)
+        assert np.linalg.det(U) == pytest.approx(1.0)
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=seeds(), h=st.integers(2, 7))
+def test_so_path_between_random_rotations(seed, h):
+    rng = np.random.default_rng(seed)
+    Q = [np.linalg.qr(rng.normal(size=(h, h)))[0] for _ in range(2)]
+    Q = [q if np.linalg.det(q) > 0 else q @ np.diag([-1.0] + [1.0] * (h - 1)) for q in Q]
+    path = so_path(Q[0], Q[1])(np.linspace(0, 1, 9))
+    np.testing.assert_allclose(path[0], Q[0], atol=1e-10)
+    np.testing.assert_allclose(path[-1], Q[1], atol=1e-10)
+    with pytest.raises(InputError, match="det"):
+        so_log(Q[0] @ np.diag([-1.0] + [1.0] * (h - 1)))
+
+
+@settings(max_examples=40, deadline=None)
+@given(c=st.lists(st.floats(-10, 10, allow_nan=False), min_size=1, max_size=3),
+       bound=st.floats(-10, 10, allow_nan=False))
+def test_certify_quadratic_agrees_with_theory_exact(c, bound):
+    fast = certify_quadratic(c, bound)
+    slow = certify_polynomial(c, bound)
+    assert fast.holds == slow.holds
+    assert fast.method == "exact"
+    assert fast.max_energy == pytest.approx(slow.max_energy, abs=1e-12)
+
+
+def test_sampled_evaluation_never_decides_the_outcome():
+    rng = np.random.default_rng(1)
+    w = [2, 3, 2]
+    X, Y = rng.normal(size=(6, 2)), rng.normal(size=(6, 2))
+    wa, wb = _weights(rng, w), _weights(rng, w)
+    certs = certify_linear_path(connect(wa, wb, X, Y), X, Y, -1.0)  # a bound below everything
+    assert not certs.bounded.holds and not any(c.holds for c in certs.exact)
+    assert certs.sampled.method == "sampled" and not certs.sampled.is_proof
+
+
+def test_bad_input():
+    rng = np.random.default_rng(0)
+    w = [2, 3, 2]
+    X, Y = rng.normal(size=(5, 2)), rng.normal(size=(5, 2))
+    wa, wb = _weights(rng, w), _weights(rng, w)
+    with pytest.raises(InputError, match="weights_b have widths"):
+        connect(wa, _weights(rng, [2, 4, 2]), X, Y)
+    with pytest.raises(InputError, match="X has 3 columns"):
+        connect(wa, wb, rng.normal(size=(5, 3)), Y)
+    with pytest.raises(InputError, match="L = 0"):
+        connect(wa, wb, np.ones((0, 2)), np.ones((0, 2)))
+    bad = [W.copy() for W in wa]
+    bad[1][0, 0] = np.inf
+    with pytest.raises(InputError, match=r"W_2\[0, 0\]"):
+        connect(bad, wb, X, Y)
+    with pytest.raises(InputError, match=r"Y\[1, 0\]"):
+        Yn = Y.copy()
+        Yn[1, 0] = np.nan
+        descend(wa, X, Yn)
+    with pytest.raises(InputError, match="rank_tol"):
+        connect(wa, wb, X, Y, rank_tol=-1.0)
+    with pytest.raises(HypothesisError, match="layer 1"):
+        check_widths([3, 3, 3])
