@@ -371,7 +371,9 @@ def polynomial_activations(*, max_degree: int = 3, min_degree: int = 1, max_coef
 
 def activations(*, kinds: Sequence[str] = ("polynomial", "relu", "tanh"),
                 max_degree: int = 3) -> st.SearchStrategy[Any]:
-    """Activations: random polynomials (sympy expressions), ``"relu"``, ``"tanh"``."""
+    """Activations: random polynomials (sympy expressions), ``"relu(z)"`` and ``"tanh(z)"``
+    (strings that :func:`theory.liftings.feature_map.parse_activation` and
+    :func:`numerics.energies.two_layer.make_activation` both read)."""
     known = ("polynomial", "relu", "tanh")
     bad = [k for k in kinds if k not in known]
     if bad or not kinds:
@@ -379,7 +381,7 @@ def activations(*, kinds: Sequence[str] = ("polynomial", "relu", "tanh"),
     options = []
     if "polynomial" in kinds:
         options.append(polynomial_activations(max_degree=max_degree))
-    options += [st.just(k) for k in kinds if k != "polynomial"]
+    options += [st.just(f"{k}(z)") for k in kinds if k != "polynomial"]
     return st.one_of(*options)
 
 

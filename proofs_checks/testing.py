@@ -41,6 +41,9 @@ from theory.errors import HypothesisError, InputError
 
 __all__ = [
     "check_claim",
+    "claim_instances",
+    "hypothesis_dimensions",
+    "register_dimensions",
     "assert_claim_holds",
     "assert_control_detects",
     "claim_property",
@@ -61,14 +64,44 @@ def _merged(instance: Mapping[str, Any] | None, params: Mapping[str, Any]) -> di
     return merged
 
 
-def _hypotheses(claim_id: str, values: Mapping[str, Any]) -> bool | None:
+#: how a check's parameters determine the dimensions its claim's hypotheses read
+#: (``Claim.requires``), for checks whose parameters are not those dimensions themselves
+DIMENSIONS: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
+    "bf16.prop2.2.linear": lambda p: {
+        "widths": [int(p["n"])] + [int(p["hidden"])] * (int(p["depth"]) - 1) + [int(p["m"])]},
+}
+
+
+def register_dimensions(claim_id: str, fn: Callable[[Mapping[str, Any]], dict[str, Any]]) -> None:
+    """Declare how the parameters of ``claim_id``'s check give its hypotheses' dimensions
+    (``fn(params) -> {"widths": …}``), so :func:`check_claim` can decide them before running."""
+    get_claim(claim_id)
+    if not callable(fn):
+        raise InputError(f"dimensions of {claim_id!r}: {fn!r} is not callable")
+    DIMENSIONS[claim_id] = fn
+
+
+def hypothesis_dimensions(claim_id: str, params: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The dimensions the claim's hypotheses read, from a check's parameters (None when they
+    cannot be told from the parameters)."""
+    claim = get_claim(claim_id)
+    if claim_id in DIMENSIONS:
+        try:
+            return DIMENSIONS[claim_id](params)
+        except KeyError:
+            return None
+    if claim.requires and all(k in params for k in claim.requires):
+        return {k: params[k] for k in claim.requires}
+    return None
+
+
+def _hypotheses(claim_id: str, params: Mapping[str, Any]) -> bool | None:
     """Whether the instance satisfies the claim's hypotheses (None if it does not say)."""
     claim = get_claim(claim_id)
     if claim.hypotheses is None or not claim.requires:
         return None
-    if not all(k in values for k in claim.requires):
-        return None
-    return claim.hypotheses_hold(values)
+    dims = hypothesis_dimensions(claim_id, params)
+    return None if dims is None else claim.hypotheses_hold(dims)
 
 
 def check_claim(
@@ -133,6 +166,8 @@ def check_claim(
     evidence.claim, evidence.role, evidence.index, evidence.seed = claim_id, role, 0, seed
     evidence.params = check_params
     evidence.wall_time = time.perf_counter() - start
+    if hold is None and isinstance(evidence.instance, Mapping):
+        hold = _hypotheses(claim_id, evidence.instance)  # what the instance says it was
     if hold is not None:
         evidence.details.setdefault("hypotheses_hold", hold)
     return evidence
@@ -198,3 +233,30 @@ def claim_property(claim_id: str, instances: Any | None = None, *, seeds: Any | 
 
     test.__name__ = f"test_{claim_id.replace('.', '_').replace('-', '_')}"
     return test
+
+
+def claim_instances(claim_id: str, *, satisfying: bool = True) -> Any:
+    """A hypothesis strategy of parameter mappings for ``claim_id``'s check whose dimensions
+    satisfy (or violate) the claim's hypotheses, e.g. for ``bf16.prop2.2.linear``
+    ``{"depth": 3, "n": 2, "m": 4, "hidden": 5}`` (from :func:`numerics.strategies.linear_widths`).
+
+    Claims whose check takes its dimensions directly (``Claim.requires`` ⊆ the parameters) get
+    :func:`numerics.strategies.architectures`; the others need an entry here."""
+    from numerics import strategies as S
+
+    chk = get_check(claim_id)
+    if chk is None:
+        raise InputError(f"claim {claim_id!r} has no check registered (not implemented)")
+    claim = get_claim(claim_id)
+    if claim_id == "bf16.prop2.2.linear":
+        def as_params(w: list[int]) -> dict[str, Any]:
+            return {"depth": len(w) - 1, "n": w[0], "m": w[-1], "hidden": w[1]}
+
+        uniform = S.linear_widths(satisfying=satisfying, max_layers=4, max_width=6).map(
+            lambda w: [w[0], *([w[1]] * (len(w) - 2)), w[-1]])
+        return uniform.map(as_params).filter(lambda p: _hypotheses(claim_id, p) == satisfying)
+    if claim.requires and set(claim.requires) <= set(chk.defaults):
+        return S.architectures(claim_id, satisfying=satisfying)
+    raise InputError(f"no instance strategy for {claim_id!r}: its check's parameters "
+                     f"({', '.join(sorted(chk.defaults)) or 'none'}) do not name the dimensions of "
+                     f"its hypotheses ({', '.join(claim.requires) or 'none'})")
