@@ -231,7 +231,8 @@ class BarrierSearch:
 def counterexample_search(X: Any, Y: Any, activation: Any, M: int, *, n_runs: int = 10,
                           seed: int = 0, bound: BarrierBound | None = None, gap_rtol: float = 1e-6,
                           gtol: float = 1e-9, eig_tol: float = 1e-6, perturbations: int = 3,
-                          perturbation_scale: float = 1e-2, restarts: int = 6) -> BarrierSearch:
+                          perturbation_scale: float = 1e-2, restarts: int = 6,
+                          maxiter: int = 5000) -> BarrierSearch:
     """Local minima above β̄(M, N) that are not global (module docstring).
 
     ``n_runs`` L-BFGS runs from random points; every converged run that is not a saddle and
@@ -247,7 +248,7 @@ def counterexample_search(X: Any, Y: Any, activation: Any, M: int, *, n_runs: in
     R = Psi @ np.linalg.lstsq(Psi, Y, rcond=None)[0] - Y
     f_star = float(np.sum(R * R) / land.L)
     runs = optimisation_runs(land, f_star, n_runs, rng, success_rtol=gap_rtol, gtol=gtol,
-                             eig_tol=eig_tol)
+                             eig_tol=eig_tol, maxiter=maxiter)
     best = min([r.energy for r in runs] + [bound.network_energy])
     counterexamples, candidates = [], 0
     for r in runs:
@@ -259,7 +260,7 @@ def counterexample_search(X: Any, Y: Any, activation: Any, M: int, *, n_runs: in
         candidates += 1
         stable, redescents = stable_minimum(land, r.theta, r.energy, rng, tol=tol,
                                             perturbations=perturbations, scale=perturbation_scale,
-                                            gtol=gtol)
+                                            gtol=gtol, maxiter=maxiter)
         if stable:
             counterexamples.append({"energy": r.energy, "kind": r.kind, "grad_norm": r.grad_norm,
                                     "min_eig": r.min_eig, "redescent_energies": redescents,

@@ -82,6 +82,11 @@ class Activation:
     _fn: Callable[[np.ndarray], np.ndarray] | None = field(default=None, repr=False, compare=False)
     _dfn: Callable[[np.ndarray], np.ndarray] | None = field(default=None, repr=False, compare=False)
 
+    def __post_init__(self) -> None:
+        if self.coefficients is not None:
+            d = tuple(j * c for j, c in enumerate(self.coefficients))[1:] or (0.0,)
+            object.__setattr__(self, "_derivative_coefficients", d)
+
     @property
     def is_polynomial(self) -> bool:
         return self.kind == "polynomial"
@@ -103,7 +108,7 @@ class Activation:
     def __call__(self, z: np.ndarray) -> np.ndarray:
         z = np.asarray(z, dtype=np.float64)
         if self.kind == "polynomial":
-            return np.polynomial.polynomial.polyval(z, self.coefficients)
+            return _horner(self.coefficients, z)
         if self.kind == "relu":
             return np.maximum(z, 0.0)
         if self.kind == "tanh":
@@ -114,13 +119,20 @@ class Activation:
         """ρ'(z); for ReLU the convention ρ'(0) = 0 (what autograd uses)."""
         z = np.asarray(z, dtype=np.float64)
         if self.kind == "polynomial":
-            d = np.polynomial.polynomial.polyder(np.asarray(self.coefficients))
-            return np.polynomial.polynomial.polyval(z, d) * np.ones_like(z)
+            return _horner(self._derivative_coefficients, z)
         if self.kind == "relu":
             return (z > 0).astype(np.float64)
         if self.kind == "tanh":
             return 1.0 - np.tanh(z) ** 2
         return np.asarray(self._dfn(z), dtype=np.float64) * np.ones_like(z)
+
+
+def _horner(coefficients: tuple[float, ...], z: np.ndarray) -> np.ndarray:
+    """Σ_j c_j z^j (increasing degree) by Horner's rule, elementwise."""
+    out = np.full(z.shape, coefficients[-1])
+    for c in coefficients[-2::-1]:
+        out = out * z + c
+    return out
 
 
 def _polynomial_activation(expr: sp.Expr, z: sp.Symbol, name: str) -> Activation:
@@ -685,16 +697,23 @@ class PopulationTwoLayer(TwoLayerEnergy):
         gU = np.zeros_like(U)
         P = U.T @ U
         Pt = U.T @ self.Ut
-        for w, C in self.mixture:
-            A, B = W @ C, self.Wt @ C
-            Kww, Kwt, Ktt = relu_kernel(A, A), relu_kernel(A, B), relu_kernel(B, B)
-            e += w * (float(np.sum(P * Kww)) - 2 * float(np.sum(Pt * Kwt))
-                      + float(np.einsum("mi,ij,mj->", self.Ut, Ktt, self.Ut)))
+        for (w, C), c_tt in zip(self.mixture, self._teacher_terms()):
+            A = W @ C
+            K, G = _relu_kernel_and_grad(A, np.vstack([A, self.Wt @ C]))
+            Kww, Kwt = K[:, : self.p], K[:, self.p:]
+            e += w * (float(np.sum(P * Kww)) - 2 * float(np.sum(Pt * Kwt)) + c_tt)
             gU += w * (2 * U @ Kww - 2 * self.Ut @ Kwt.T)
-            gA = 2 * np.einsum("ij,ijr->ir", P, relu_kernel_grad(A, A)) \
-                - 2 * np.einsum("ij,ijr->ir", Pt, relu_kernel_grad(A, B))
+            gA = 2 * np.einsum("ij,ijr->ir", P, G[:, : self.p]) \
+                - 2 * np.einsum("ij,ijr->ir", Pt, G[:, self.p:])
             gW += w * gA @ C.T
         return float(e), np.concatenate([gW.ravel(), gU.ravel()])
+
+    def _teacher_terms(self) -> list[float]:
+        """E‖U_t ρ(W_t X)‖² per mixture component (constant; cached)."""
+        if getattr(self, "_tt", None) is None:
+            self._tt = [float(np.einsum("mi,ij,mj->", self.Ut, relu_kernel(B, B), self.Ut))
+                        for B in (self.Wt @ C for _, C in self.mixture)]
+        return self._tt
 
     # ---- exact energy along segments
     def output_quadratic(self, W: np.ndarray) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
@@ -842,6 +861,19 @@ def relu_kernel(A: np.ndarray, B: np.ndarray) -> np.ndarray:
     cos, na, nb = _cosines(A, B)
     phi = np.arccos(cos)
     return na[..., :, None] * nb[..., None, :] * (np.sqrt(1 - cos**2) + (np.pi - phi) * cos) / (2 * np.pi)
+
+
+def _relu_kernel_and_grad(A: np.ndarray, B: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(relu_kernel(A, B), relu_kernel_grad(A, B)) for 2-D A, B with one pass over the angles."""
+    cos, na, nb = _cosines(A, B)
+    phi = np.arccos(cos)
+    sin = np.sqrt(1 - cos**2)
+    K = na[:, None] * nb[None, :] * (sin + (np.pi - phi) * cos) / (2 * np.pi)
+    unit_a = A / np.where(na > 0, na, 1.0)[:, None]
+    G = ((np.pi - phi)[..., None] * B[None, :, :]
+         + (nb[None, :] * sin)[..., None] * unit_a[:, None, :]) / (2 * np.pi)
+    alive = (na[:, None] > 0) & (nb[None, :] > 0)
+    return K, G * alive[..., None]
 
 
 def relu_kernel_grad(A: np.ndarray, B: np.ndarray) -> np.ndarray:

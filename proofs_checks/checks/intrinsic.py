@@ -487,7 +487,7 @@ def _valley_instance(seed: int, n: int, max_n: int) -> tuple[Any, dict[str, Any]
     return relu_valley(n, p, alpha, beta), {"n": n, "p": p, "alpha": alpha, "beta": beta}
 
 
-@check("vbb.thm13.relu-valley", instances=6, n=0, max_n=6, mc_samples=20000, gd_steps=200,
+@check("vbb.thm13.relu-valley", instances=6, n=0, max_n=6, mc_samples=20000, gd_steps=100,
        lr=0.05, n_grid=201)
 def relu_valley_check(seed: int, n: int, max_n: int, mc_samples: int, gd_steps: int, lr: float,
                       n_grid: int) -> Evidence:
@@ -746,8 +746,8 @@ def _barrier_instance(seed: int, activation: str, N: int, L_factor: int,
     return act, M, X, y
 
 
-@check("lbb18.energy-barrier", instances=4, activation="random", N=2, runs=8, L_factor=3,
-       noise=0.1, restarts=4)
+@check("lbb18.energy-barrier", instances=3, activation="random", N=2, runs=6, L_factor=3,
+       noise=0.1, restarts=3)
 def energy_barrier(seed: int, activation: str, N: int, runs: int, L_factor: int, noise: float,
                    restarts: int) -> Evidence:
     """Reading (numerics.energy_barrier.READING): β̄(M, N) = best energy of a network whose rows
@@ -758,7 +758,8 @@ def energy_barrier(seed: int, activation: str, N: int, runs: int, L_factor: int,
 
     start = time.perf_counter()
     act, M, X, y = _barrier_instance(seed, activation, N, L_factor, noise)
-    search = counterexample_search(X, y, act, M, n_runs=runs, seed=seed, restarts=restarts)
+    search = counterexample_search(X, y, act, M, n_runs=runs, seed=seed, restarts=restarts,
+                                   maxiter=2000)
     b = search.bound
     info = {"activation": act, "N": N, "M": M, "f_N": b.f_N, "d": b.d, "L": X.shape[0],
             "runs": runs}
