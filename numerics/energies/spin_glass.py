@@ -62,6 +62,8 @@ __all__ = [
 MAX_ENTRIES = 200_000_000
 #: relative tolerance |‖σ‖²/N − 1| of the sphere methods
 SPHERE_TOL = 1e-8
+#: a segment whose closest point to the origin has ‖x‖² ≤ ORIGIN_RTOL·max(‖a‖², ‖b‖²) is refused
+ORIGIN_RTOL = 1e-8
 #: batched contractions are chunked so that an intermediate holds at most this many floats
 CHUNK_ENTRIES = 1 << 24
 
@@ -373,9 +375,11 @@ class SphereProjected(Landscape):
         ts = np.linspace(0.0, 1.0, 257)
         es = self.energies(a[None, :] + ts[:, None] * d[None, :])
         i = int(np.argmax(es))
-        if float(np.min(npoly.polyval(ts, Q))) <= 0:
-            return Certificate(False, float("inf"), float(ts[i]), float(bound), "sampled",
-                               label=label, details={"reason": "segment passes through the origin"})
+        t_near = min(1.0, max(0.0, -Q[1] / (2 * Q[2]))) if Q[2] > 0 else 0.0
+        if float(npoly.polyval(t_near, Q)) <= ORIGIN_RTOL * max(Q[0], float(np.sum(Q))):
+            return Certificate(False, float("inf"), t_near, float(bound), "sampled", label=label,
+                               details={"reason": "segment passes (numerically) through the origin",
+                                        "origin_rtol": ORIGIN_RTOL})
         N, p = self.N, self.p
         if p % 2 == 0:
             poly = N ** (p / 2) * np.pad(P, (0, p + 1 - P.size)) - hbound * _power(Q, p // 2)
