@@ -464,7 +464,7 @@ def _bub2(M: float, sigma: float, comp: Compression, beta: np.ndarray) -> float:
 
 
 def six_part_path(land: TwoLayerReLU, theta_A: Any, theta_B: Any, rng: np.random.Generator, *,
-                  ls: Any = None, alphas: Any = (0.1, 0.2, 0.35, 0.5, 0.75, 1.0),
+                  ls: Any = None, alphas: Any = (0.1, 0.2, 0.35, 0.5, 0.75, 1.0, 1.5, 2.5),
                   oracle_restarts: int = 2, oracle_maxiter: int = 300) -> SixPartPath:
     """Build the six-part path of Theorem 2.4 between θ_A and θ_B (rows on the unit sphere),
     choosing (l, α) on the grid ``ls`` × ``alphas`` by minimising the bound ε."""
@@ -883,18 +883,22 @@ def width_study(seed: int, *, n: int, widths: Any, samples: int, teacher: int, l
         tB = to_unit_rows(land, fit_network(land, rng, maxiter=maxiter))
         lam = max(land.energy(tA), land.energy(tB))
         cs = certify_relu_segment(land, tA, tB, lam, label=f"segment m={m}")
-        sp = six_part_path(land, tA, tB, rng, oracle_restarts=oracle_restarts,
-                           oracle_maxiter=maxiter)
-        pc = certify_relu_path(land, sp.path, sp.bound)
-        pmax = max(c.max_energy for c in pc.pieces)
+        try:
+            sp = six_part_path(land, tA, tB, rng, oracle_restarts=oracle_restarts,
+                               oracle_maxiter=maxiter)
+        except HypothesisError:  # no (l, α) on the grid: the straight segment alone
+            pmax, eps, path_certs = float("inf"), float("nan"), []
+        else:
+            pc = certify_relu_path(land, sp.path, sp.bound)
+            pmax, eps, path_certs = max(c.max_energy for c in pc.pieces), sp.quantities["epsilon"], pc.all
         level = min(cs.max_energy, pmax)
         levels.append(level)
         barriers.append(max(0.0, level - lam))
         seg.append(cs.max_energy)
         pth.append(pmax)
         ends.append(lam)
-        epss.append(sp.quantities["epsilon"])
-        certs.extend([cs] + pc.all)
+        epss.append(eps)
+        certs.extend([cs] + path_certs)
     return WidthStudy(n, widths, levels, barriers, seg, pth, ends, epss,
                       fit_exponent(widths, levels), certs)
 
