@@ -390,6 +390,10 @@ _BUILTIN = [
             "The talk states M ≥ 2q for 'no poor local minima'; p ≥ q suffices for no spurious "
             "valleys (v1 abstract: 'as soon as the hidden layer size matches the intrinsic "
             "dimension'); 2q is what the connectedness construction (Construction B) needs.",
+            "Every piece moves only U, or rows of units whose output weight is zero, so the energy "
+            "along it is a quadratic in t for any activation: each piece is certified exactly "
+            "(constant / non-increasing); the end is compared with the least-squares and cvxpy "
+            "lifted optimum. Needs argmin F ≠ ∅ (square loss: always).",
         ),
     ),
     Claim(
@@ -409,6 +413,11 @@ _BUILTIN = [
         notes=(
             "The talk's 'M ≥ 2q ⇒ no poor local minima' is stronger than needed for that "
             "conclusion (p ≥ q suffices); 2q is the connectedness threshold.",
+            "Implemented path: compress θ_A; copy θ_B's compressed active rows onto zero-output "
+            "units; interpolate the output weights (β(t) = (1−t)β_A + tβ_B, ≤ max by convexity); "
+            "duplicate rows into θ_B's slots and shift output weight between duplicates; move the "
+            "zero-output rows; undo θ_B's compression. It needs rank_A + rank_B ≤ p, which p ≥ 2q "
+            "guarantees; every piece is certified exactly.",
         ),
     ),
     Claim(
@@ -425,7 +434,13 @@ _BUILTIN = [
         hypotheses_text="p ≥ L (or p ≥ q_emp)",
         hypotheses=_p_ge_L,
         requires=("p", "L"),
-        notes=("Duplicate samples make the feature matrix rank-deficient: a pitfall, not a failure.",),
+        notes=(
+            "Duplicate samples make the feature matrix rank-deficient: a pitfall, not a failure.",
+            "So do positively parallel samples for ReLU without bias (n = 1 gives q_emp = 2) and "
+            "antipodal samples for odd ρ; the check detects and reports the samples involved. "
+            "q_emp is a numerical rank: analytic ρ (tanh) has fast-decaying singular values, so "
+            "n = 1 is numerically degenerate although q_emp = L in exact arithmetic.",
+        ),
     ),
     Claim(
         id="bf16.thm2.4.relu-path",
@@ -519,6 +534,9 @@ _BUILTIN = [
         notes=(
             "No paper text found; every A ∈ Sym(n) needs only n units, so 2N is 2 × (units needed), "
             "not 2 × dim* = n(n+1). A path proof is not reconstructed; the check is numerical.",
+            "Numerically (benchmarks/bench_intrinsic.py quadratic): runs fail at p = n − 1 (rank) "
+            "and at p = n (sign traps: output weights of the wrong sign), none were seen from "
+            "p = 2n − 1 on — consistent with M ≥ 2N, which is not shown to be sharp.",
         ),
     ),
     Claim(
@@ -535,7 +553,12 @@ _BUILTIN = [
         hypotheses_text="M_k ≥ 3N^{2^k} for every layer k",
         hypotheses=_quadratic_deep,
         requires=("n", "hidden"),
-        notes=("Talk only; no paper source found (§10).",),
+        notes=(
+            "Talk only; no paper source found (§10).",
+            "Network read as z_k = (W_k z_{k−1})², output U z_K; the width index k starts at 1 "
+            "(M_1 ≥ 3N²). The lifted dimensions are exact (rank over QQ = closed form); N_u = 1 "
+            "itself is tested numerically (runs reach the lifted optimum), not constructed.",
+        ),
     ),
     # ---- negative results and refutations -------------------------------------------------
     Claim(
@@ -602,7 +625,13 @@ _BUILTIN = [
         hypotheses_text="n ≥ 3, 2 ≤ p ≤ n − 1",
         hypotheses=_relu_valley,
         requires=("n", "p"),
-        notes=("The JMLR statement was not seen; the construction follows the thesis code (S6).",),
+        notes=(
+            "The JMLR statement was not seen; the construction follows the thesis code (S6).",
+            "θ_bad is not a differentiable point (its rows have zero pre-activation on branch 2): "
+            "the gradient with ρ'(0) = 0 is exactly 0 and every one-sided derivative is ≥ 0; on "
+            "{u ≥ 0} the energy is ≥ β²/4 (branch-2 predictions are ≥ 0 where Y ≤ 0). Energies "
+            "in closed form by the arc-cosine kernel; the DSS part of C12 is not run here.",
+        ),
     ),
     Claim(
         id="bf16.prop2.3.kernel-bounds",
@@ -653,6 +682,13 @@ _BUILTIN = [
         notes=(
             "The noise radius in the definition of β(M, N) is garbled in the OCR; the check states "
             "the reading it implements.",
+            "Reading implemented (numerics.energy_barrier.READING): β̄(M, N) = min over subspaces S "
+            "of dimension f⁻¹(M) = max{d : f(d) ≤ M} of the best energy of a network whose rows "
+            "lie in S — an upper bound on β(M, N) for every noise radius (such rows do not see "
+            "noise in S^⊥), attained by an explicit network.",
+            "Under this reading the conjecture fails for even degree: sign traps (e.g. ρ = z², "
+            "N = 2, M = 1, y = 2x₁² − x₂²: a unit with u < 0 fits −x₂²) are stable poor local "
+            "minima above β̄; none were found for odd degree (z³), where w absorbs the sign.",
         ),
     ),
     Claim(
