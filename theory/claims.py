@@ -325,6 +325,9 @@ _BUILTIN = [
         notes=(
             "The talk states it for all poor local minima; it is false for non-strict ones "
             "(plateaus), which BF'16's final version excludes by 'strict'.",
+            "Checked exactly (sympy) on closed-form 1-D, fibred and radial 2-D energies "
+            "(theory.toy_landscapes); the negative control reports the talk's non-strict "
+            "version false on a plateau energy.",
         ),
     ),
     Claim(
@@ -348,6 +351,12 @@ _BUILTIN = [
             "bf16.linear.square-boundary.",
             "BF'16 indexes 'K matrices of sizes n_k × n_{k+1}', which needs K+1 sizes; the talk's "
             "W_k ∈ R^{n_k × n_{k−1}}, n_0 = n, n_K = m is used here.",
+            "Certificates: exact on every piece's lifted polynomial (the energy along a straight "
+            "segment of a merged network), bounded on the realised path (lifted value + "
+            "Lipschitz constant × factorisation residual), plus a dense evaluation (never a proof).",
+            "The strictly decreasing path moves the last layer alone at generic points; at "
+            "non-generic ones (a partial product W_j⋯W_1 not injective) it is preceded by "
+            "constant-energy steps, so strictness holds after them.",
         ),
     ),
     Claim(
@@ -369,6 +378,10 @@ _BUILTIN = [
             "A continuous selection of balanced factors along the product path is asserted, not "
             "proven, in BF'16; SVD factors can jump where singular values cross — the check "
             "detects and reports such jumps.",
+            "The construction aligns each bead's SVD factors to the previous one (orthogonal "
+            "Procrustes on the hidden units), a continuous selection wherever one exists; the "
+            "naive sorted-SVD selection's jumps are reported. The global minimum is checked "
+            "against the convex problem min F(W̃) + 2κ‖W̃‖_* solved by cvxpy.",
         ),
     ),
     Claim(
@@ -515,7 +528,12 @@ _BUILTIN = [
             "m",
             "n",
         ),
-        notes=("The talk puts the distinct-eigenvalue condition on E XXᵀ: see talk.kawaguchi-statement.",),
+        notes=(
+            "The talk puts the distinct-eigenvalue condition on E XXᵀ: see talk.kawaguchi-statement.",
+            "The hypotheses are sufficient, not necessary (the conclusions hold for any data and "
+            "widths, cf. lbb.multilinear), so the negative control breaks the model instead: a "
+            "non-convex loss of the product has a poor local minimum the check must find.",
+        ),
     ),
     Claim(
         id="lbb.quadratic.2layer",
@@ -576,7 +594,12 @@ _BUILTIN = [
         hypotheses_text="K = 2, n = n_1 = m",
         hypotheses=_square_boundary,
         requires=("widths",),
-        notes=("This is the negative control of bf16.prop2.2.linear.",),
+        notes=(
+            "This is the negative control of bf16.prop2.2.linear.",
+            "Certified in exact rational arithmetic: det W_1 signs, the endpoint energies, and "
+            "E*_{h−1} = E*_h + λ_min(Σ_YX Σ_X^{-1} Σ_XY) above them (reduced-rank regression); "
+            "the negative control adds one hidden unit, where the same points are connected.",
+        ),
     ),
     Claim(
         id="bf16.relu.two-unit",
