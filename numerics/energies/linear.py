@@ -323,8 +323,8 @@ class DeepLinear(Landscape):
         if P.shape[1:] != (self.m, self.n):
             raise InputError(f"products have shape {P.shape[1:]}; expected {(self.m, self.n)}")
         if self.X is not None:
-            R = np.einsum("ln,tmn->tlm", self.X, P) - self.Y[None]
-            return np.einsum("tlm,tlm->t", R, R) / self.L
+            R = P @ self.X.T - self.Y.T  # (T, m, L) residuals
+            return np.einsum("tml,tml->t", R, R) / self.L
         quad = np.einsum("tmi,ij,tmj->t", P, self.sigma_x, P)
         lin = np.einsum("tmi,im->t", P, self.sigma_xy)
         return quad - 2.0 * lin + self.sigma_y

@@ -19,6 +19,9 @@ from proofs_checks.registry import check, negative_control, path_builder
 from theory.certificate import Certificate
 from theory.errors import HypothesisError
 
+#: points per piece of the dense evaluation (and of the measured factorisation residual)
+N_DENSE = 129
+
 # ---------------------------------------------------------------------------- instances
 
 
@@ -100,7 +103,7 @@ def _connect_and_certify(X: np.ndarray, Y: np.ndarray, wa: list[np.ndarray],
     ea, eb = E.energy(flatten(wa)), E.energy(flatten(wb))
     bound = max(ea, eb)
     path = connect(wa, wb, X, Y)
-    certs = certify_linear_path(path, X, Y, bound)
+    certs = certify_linear_path(path, X, Y, bound, n_dense=N_DENSE)
     return path, certs, bound, {"E_A": ea, "E_B": eb, "landscape": E}
 
 
@@ -124,7 +127,7 @@ def prop22_linear(seed: int, depth: int, n: int, m: int, hidden: int, samples: i
                     float(np.max(np.abs(path.end - flatten(wb)))))
     # descend from θ_A
     down = descend(wa, X, Y)
-    dcerts = certify_linear_path(down, X, Y, info["E_A"])
+    dcerts = certify_linear_path(down, X, Y, info["E_A"], n_dense=N_DENSE)
     e_star = E.global_minimum()
     e_end = E.energy(down.end)
     slack = 1e-10 * max(1.0, abs(e_star)) + 1e-10

@@ -1,0 +1,161 @@
+"""Benchmarks of the deep-linear-network claims (issue 3). Plain Python; prints times and
+ratios measured in one run.
+
+1. ``sublevel verify bf16.prop2.2.linear --instances N --workers 1`` end to end (K = 3,
+   n = m = 4, hidden width 6 by default): instances per second of wall time and per CPU
+   second of the worker (target ≥ 50 per second per core);
+2. the same check in-process, split into its stages (connect, certify, descend);
+3. batched ``DeepLinear.energies`` on T points against a Python loop of single evaluations
+   (target ≥ 10× at T = 1000);
+4. the exact degree-2 certificate (integer arithmetic on dyadic rationals) against
+   ``theory.exact.certify_polynomial`` on the same polynomials.
+
+Usage: python benchmarks/bench_linear.py [--instances 1000] [--skip-cli]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+
+def _cpu_children() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def bench_cli(instances: int, executor: str) -> dict[str, float]:
+    """One ``sublevel verify`` run. With ``--executor inline`` the work happens in the
+    subprocess itself, so its CPU time (RUSAGE_CHILDREN) is the cost per core; the process
+    pool's worker is a grandchild whose CPU time is not reported back."""
+    exe = shutil.which("sublevel")
+    cmd = [exe] if exe else [sys.executable, "-m", "proofs_checks.cli"]
+    with tempfile.TemporaryDirectory() as out:
+        args = [*cmd, "verify", "bf16.prop2.2.linear", "--instances", str(instances),
+                "--workers", "1", "--executor", executor, "--out", out, "--quiet",
+                "--no-figures"]
+        cpu0, t0 = _cpu_children(), time.perf_counter()
+        proc = subprocess.run(args, capture_output=True, text=True)
+        wall, cpu = time.perf_counter() - t0, _cpu_children() - cpu0
+        if proc.returncode != 0:
+            raise SystemExit(f"verify failed ({proc.returncode}): {proc.stderr[-400:]}")
+        report = json.load(open(os.path.join(out, "report.json")))
+        claim = report["claims"][0]
+        per_claim = report["wall_time_per_claim"]["bf16.prop2.2.linear"]
+    return {"wall": wall, "cpu": cpu, "status": claim["status"], "verified": claim["verified"],
+            "check_time": per_claim}
+
+
+def bench_inprocess(n: int) -> dict[str, float]:
+    from numerics.energies.linear import DeepLinear, flatten
+    from numerics.paths.linear import certify_linear_path, connect, descend
+    from proofs_checks.checks.linear import _linear_instance, _widths, prop22_linear
+
+    widths = _widths(3, 4, 4, 6)
+    prop22_linear(0, 3, 4, 4, 6, 20, 0.25)  # warm-up (imports)
+    c0, t0 = time.process_time(), time.perf_counter()
+    for s in range(n):
+        prop22_linear(s, 3, 4, 4, 6, 20, 0.25)
+    total_cpu, total_wall = time.process_time() - c0, time.perf_counter() - t0
+    stages = {"connect": 0.0, "certify connect": 0.0, "descend + certify": 0.0}
+    for s in range(n):
+        inst = _linear_instance(s, widths, 20, 0.25)
+        X, Y, wa, wb = inst["X"], inst["Y"], inst["wa"], inst["wb"]
+        E = DeepLinear(widths, X, Y)
+        c = time.process_time()
+        path = connect(wa, wb, X, Y)
+        stages["connect"] += time.process_time() - c
+        c = time.process_time()
+        certify_linear_path(path, X, Y, max(E.energy(flatten(wa)), E.energy(flatten(wb))))
+        stages["certify connect"] += time.process_time() - c
+        c = time.process_time()
+        certify_linear_path(descend(wa, X, Y), X, Y, E.energy(flatten(wa)))
+        stages["descend + certify"] += time.process_time() - c
+    return {"cpu_per_instance": total_cpu / n, "wall_per_instance": total_wall / n,
+            **{k: v / n for k, v in stages.items()}}
+
+
+def bench_batched(T: int = 1000, repeats: int = 5) -> dict[str, float]:
+    from numerics.energies.linear import DeepLinear
+
+    rng = np.random.default_rng(0)
+    widths = [4, 6, 6, 4]
+    E = DeepLinear(widths, rng.normal(size=(20, 4)), rng.normal(size=(20, 4)))
+    thetas = rng.normal(size=(T, E.dim))
+    E.energies(thetas[:2])
+    best_batch, best_loop = np.inf, np.inf
+    for _ in range(repeats):
+        t = time.perf_counter()
+        batch = E.energies(thetas)
+        best_batch = min(best_batch, time.perf_counter() - t)
+        t = time.perf_counter()
+        loop = np.array([E.energy(th) for th in thetas])
+        best_loop = min(best_loop, time.perf_counter() - t)
+    assert np.allclose(batch, loop, rtol=1e-12)
+    return {"batched": best_batch, "loop": best_loop, "ratio": best_loop / best_batch, "T": T}
+
+
+def bench_exact(n: int = 200) -> dict[str, float]:
+    from numerics.paths.linear import certify_quadratic
+    from theory.exact import certify_polynomial
+
+    rng = np.random.default_rng(1)
+    polys = rng.normal(size=(n, 3))
+    t = time.perf_counter()
+    fast = [certify_quadratic(p, 0.5) for p in polys]
+    t_fast = time.perf_counter() - t
+    t = time.perf_counter()
+    slow = [certify_polynomial(list(p), 0.5) for p in polys]
+    t_slow = time.perf_counter() - t
+    assert [a.holds for a in fast] == [b.holds for b in slow]
+    return {"fast": t_fast / n, "sympy": t_slow / n, "ratio": t_slow / t_fast}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--instances", type=int, default=1000)
+    ap.add_argument("--inprocess", type=int, default=100)
+    ap.add_argument("--skip-cli", action="store_true")
+    args = ap.parse_args()
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
+
+    b = bench_batched()
+    print(f"\n[batched energies] widths [4, 6, 6, 4], L = 20, T = {b['T']}: batched "
+          f"{b['batched'] * 1e3:.2f} ms, loop {b['loop'] * 1e3:.2f} ms -> ratio {b['ratio']:.0f}x "
+          f"(target >= 10x)")
+
+    e = bench_exact()
+    print(f"\n[exact degree-2 certificate] integer arithmetic {e['fast'] * 1e6:.0f} us, "
+          f"theory.exact (sympy) {e['sympy'] * 1e6:.0f} us -> ratio {e['ratio']:.0f}x")
+
+    p = bench_inprocess(args.inprocess)
+    print(f"\n[bf16.prop2.2.linear in-process, {args.inprocess} instances] "
+          f"{p['cpu_per_instance'] * 1e3:.1f} ms CPU / instance "
+          f"({1 / p['cpu_per_instance']:.0f} instances per CPU-second), "
+          f"{p['wall_per_instance'] * 1e3:.1f} ms wall")
+    for k in ("connect", "certify connect", "descend + certify"):
+        print(f"    {k:18s} {p[k] * 1e3:6.2f} ms CPU")
+
+    if not args.skip_cli:
+        for executor in ("inline", "process"):
+            c = bench_cli(args.instances, executor)
+            cpu = (f"CPU {c['cpu']:.1f} s -> {args.instances / c['cpu']:.0f} instances per "
+                   f"CPU-second (one core; target >= 50)") if executor == "inline" else \
+                "CPU of the pool worker not measurable from here"
+            print(f"\n[sublevel verify bf16.prop2.2.linear --instances {args.instances} --workers 1 "
+                  f"--executor {executor}] status {c['status']} ({c['verified']} verified); wall "
+                  f"{c['wall']:.1f} s -> {args.instances / c['wall']:.0f} instances/s; {cpu}; sum "
+                  f"of per-instance wall times {c['check_time']:.1f} s")
+
+
+if __name__ == "__main__":
+    main()
