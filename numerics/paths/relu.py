@@ -26,8 +26,8 @@ Its six sub-paths, all chains of straight segments here (so every one is certifi
 (4)–(6) the mirror images for B.
 
 e(l) and the δ's are the values the construction attains (upper estimates of the paper's
-minima), so the bound reported is the one the path actually proves. l and α are chosen by
-minimising ε over a grid.
+minima), so the bound reported is the one the path actually proves. For each l on a grid the
+greedy merges give the smallest α that frees l units; the l minimising ε is used.
 """
 
 from __future__ import annotations
@@ -54,6 +54,8 @@ __all__ = [
     "OracleFit",
     "fit_oracle",
     "Compression",
+    "MergeSequence",
+    "merge_sequence",
     "compress",
     "second_moment_norm",
     "c1_alpha_paper",
@@ -357,9 +359,81 @@ def _angles(u: np.ndarray, v: np.ndarray) -> np.ndarray:
     return np.arccos(np.clip(u @ v.T, -1.0, 1.0))
 
 
-def compress(land: TwoLayerReLU, theta: Any, ell: int, alpha: float) -> Compression | None:
+@dataclass
+class MergeSequence:
+    """Greedy agglomeration of unit rows, cheapest merge first: merge k joins the clusters
+    ``pairs[k]`` = (i, j) (j into i) at cost ``costs[k]``, the largest angle between the merged
+    cluster's unit centre (normalised sum) and its members. The order does not depend on α, so
+    one sequence serves every (l, α): l units can be freed within α iff max(costs[:l]) ≤ α."""
+
+    rows: np.ndarray
+    pairs: list[tuple[int, int]]
+    costs: np.ndarray
+
+    def angle_needed(self, ell: int) -> float:
+        """The smallest α for which the greedy frees ``ell`` units (inf if it cannot)."""
+        if ell == 0:
+            return 0.0
+        return float(np.max(self.costs[:ell])) if ell <= self.costs.size else float("inf")
+
+    def state(self, ell: int) -> tuple[np.ndarray, np.ndarray]:
+        """(labels, unit centres per label) after ``ell`` merges."""
+        lab = np.arange(self.rows.shape[0])
+        for i, j in self.pairs[:ell]:
+            lab[lab == j] = i
+        sums = np.zeros_like(self.rows)
+        np.add.at(sums, lab, self.rows)
+        nrm = np.linalg.norm(sums, axis=1, keepdims=True)
+        return lab, np.divide(sums, nrm, out=np.zeros_like(sums), where=nrm > 0)
+
+
+def merge_sequence(rows: Any, max_merges: int) -> MergeSequence:
+    """The greedy merges of :class:`MergeSequence`, vectorised: O(m·d) per merge."""
+    R = np.asarray(rows, dtype=np.float64)
+    m = R.shape[0]
+    lab = np.arange(m)
+    sums = R.copy()
+    alive = np.ones(m, dtype=bool)
+    ang = _angles(R, R)
+    C = np.where(np.triu(np.ones((m, m), dtype=bool), 1) & (ang < np.pi - 1e-12), ang / 2, np.inf)
+    pairs: list[tuple[int, int]] = []
+    costs: list[float] = []
+    idx = np.full(m, -1)
+    for _ in range(min(max_merges, m - 1)):
+        flat = int(np.argmin(C))
+        i, j = divmod(flat, m)
+        if not np.isfinite(C[i, j]):
+            break
+        pairs.append((i, j))
+        costs.append(float(C[i, j]))
+        lab[lab == j] = i
+        sums[i] += sums[j]
+        alive[j] = False
+        C[j, :] = C[:, j] = np.inf
+        others = np.flatnonzero(alive)
+        others = others[others != i]
+        if others.size == 0:
+            continue
+        S = sums[i] + sums[others]
+        nrm = np.linalg.norm(S, axis=1)
+        c = np.divide(S, nrm[:, None], out=np.zeros_like(S), where=nrm[:, None] > 0)
+        low = (R[lab == i] @ c.T).min(axis=0)  # members of i against every candidate centre
+        idx[:] = -1
+        idx[others] = np.arange(others.size)
+        rr = np.flatnonzero(idx[lab] >= 0)
+        dots = (R[rr] * c[idx[lab[rr]]]).sum(axis=1)
+        np.minimum.at(low, idx[lab[rr]], dots)  # members of each other cluster
+        cost = np.where(nrm > 0, np.arccos(np.clip(low, -1.0, 1.0)), np.inf)
+        C[np.minimum(i, others), np.maximum(i, others)] = cost
+    return MergeSequence(R, pairs, np.asarray(costs))
+
+
+def compress(land: TwoLayerReLU, theta: Any, ell: int, alpha: float, *,
+             sequence: MergeSequence | None = None) -> Compression | None:
     """Free l units by merging clusters of rows whose unit centre is within α of every member
-    (agglomerative, cheapest merge first); None when fewer than l merges fit within α."""
+    (greedy, cheapest merge first, :func:`merge_sequence`); None when the first l merges do not
+    all fit within α. Every member of a cluster moves to the centre; γ is the lasso fit on the
+    m − l centres, carried by the cluster's first unit."""
     _check_scalar(land)
     rows, _ = _rows(land, as_theta(theta, land.dim))
     m = rows.shape[0]
@@ -369,51 +443,13 @@ def compress(land: TwoLayerReLU, theta: Any, ell: int, alpha: float) -> Compress
     if np.any(np.abs(nrm - 1) > 1e-9):
         raise HypothesisError("Theorem 2.4 needs rows on the unit sphere: use to_unit_rows",
                               claim=CLAIM)
-    clusters: list[list[int]] = [[i] for i in range(m)]
-    centres = rows.copy()
-
-    def merge_cost(a: list[int], b: list[int]) -> tuple[float, np.ndarray]:
-        mem = rows[a + b]
-        c = mem.sum(axis=0)
-        cn = np.linalg.norm(c)
-        if cn == 0:
-            return np.inf, c
-        c = c / cn
-        return float(np.max(_angles(mem, c[None])[:, 0])), c
-
-    cost = np.full((m, m), np.inf)
-    cache: dict[tuple[int, int], np.ndarray] = {}
-    pair_angle = _angles(rows, rows)
-    for i in range(m):
-        for j in range(i + 1, m):
-            if pair_angle[i, j] <= 2 * alpha:
-                cost[i, j], cache[(i, j)] = merge_cost([i], [j])
-    alive = list(range(m))
-    for _ in range(ell):
-        sub = cost[np.ix_(alive, alive)]
-        if not np.isfinite(sub).any() or sub.min() > alpha:
-            return None
-        a, b = np.unravel_index(int(np.argmin(sub)), sub.shape)
-        i, j = sorted((alive[a], alive[b]))
-        clusters[i] = clusters[i] + clusters[j]
-        centres[i] = cache[(i, j)]
-        alive.remove(j)
-        cost[j, :] = cost[:, j] = np.inf
-        for o in alive:
-            if o == i:
-                continue
-            p, q = sorted((i, o))
-            if np.min(_angles(rows[clusters[i]], rows[clusters[o]])) <= 2 * alpha:
-                cost[p, q], cache[(p, q)] = merge_cost(clusters[p], clusters[q])
-            else:
-                cost[p, q] = np.inf
-    new_rows = rows.copy()
-    kept, freed = [], []
-    for i in alive:
-        new_rows[clusters[i]] = centres[i]
-        kept.append(i)
-        freed.extend(sorted(set(clusters[i]) - {i}))
-    kept_a, freed_a = np.array(sorted(kept)), np.array(sorted(freed), dtype=int)
+    seq = sequence if sequence is not None else merge_sequence(rows, ell)
+    if seq.angle_needed(ell) > alpha:
+        return None
+    lab, centres = seq.state(ell)
+    new_rows = centres[lab]
+    kept_a = np.unique(lab)
+    freed_a = np.setdiff1d(np.arange(m), kept_a)
     fit = lasso(_features(land, new_rows[kept_a]), land.Y[:, 0], land.l1)
     gamma = np.zeros(m)
     gamma[kept_a] = fit.coef
@@ -464,10 +500,12 @@ def _bub2(M: float, sigma: float, comp: Compression, beta: np.ndarray) -> float:
 
 
 def six_part_path(land: TwoLayerReLU, theta_A: Any, theta_B: Any, rng: np.random.Generator, *,
-                  ls: Any = None, alphas: Any = (0.1, 0.2, 0.35, 0.5, 0.75, 1.0, 1.5, 2.5),
-                  oracle_restarts: int = 2, oracle_maxiter: int = 300) -> SixPartPath:
-    """Build the six-part path of Theorem 2.4 between θ_A and θ_B (rows on the unit sphere),
-    choosing (l, α) on the grid ``ls`` × ``alphas`` by minimising the bound ε."""
+                  ls: Any = None, max_alpha: float = 2.5, oracle_restarts: int = 2,
+                  oracle_maxiter: int = 300) -> SixPartPath:
+    """Build the six-part path of Theorem 2.4 between θ_A and θ_B (rows on the unit sphere).
+
+    For each l in ``ls`` (default {m/4, m/2, 3m/4}) the greedy merges give the smallest α that
+    frees l units at each endpoint (α ≤ ``max_alpha``); the l minimising ε is used."""
     _check_scalar(land)
     tA = as_theta(theta_A, land.dim, name="theta_A")
     tB = as_theta(theta_B, land.dim, name="theta_B")
@@ -480,12 +518,11 @@ def six_part_path(land: TwoLayerReLU, theta_A: Any, theta_B: Any, rng: np.random
         raise HypothesisError(f"width m = {m}: the construction needs m ≥ 2", claim=CLAIM)
     if ls is None:
         ls = sorted({max(1, m // 4), max(1, m // 2), max(1, (3 * m) // 4)} - {m})
-    ls = [int(v) for v in ls if 1 <= int(v) < m]
+    ls = sorted({int(v) for v in ls if 1 <= int(v) < m})
     if not ls:
         raise InputError(f"no admissible l in {ls!r} for width {m}")
-    alphas = [float(a) for a in alphas]
-    if not alphas or any(not (0 < a <= np.pi) for a in alphas):
-        raise InputError(f"alphas {alphas!r} must lie in (0, π]")
+    if not (0 < max_alpha <= np.pi):
+        raise InputError(f"max_alpha = {max_alpha!r} must lie in (0, π]")
     sigma = second_moment_norm(land)
     FA, FB = land.energy(tA), land.energy(tB)
     lam = max(FA, FB)
@@ -493,33 +530,37 @@ def six_part_path(land: TwoLayerReLU, theta_A: Any, theta_B: Any, rng: np.random
     tlB, fitB = refit_second_layer(land, tB)
     _, betaA = _rows(land, tlA)
     _, betaB = _rows(land, tlB)
+    seqA = merge_sequence(_rows(land, tlA)[0], max(ls))
+    seqB = merge_sequence(_rows(land, tlB)[0], max(ls))
     dA0, dB0 = land.energy(tlA), land.energy(tlB)
     oracles: dict[int, OracleFit] = {}
     grid: list[dict[str, float]] = []
     best: tuple[float, int, float, Compression, Compression] | None = None
-    for alpha in alphas:
-        for ell in ls:
-            cA = compress(land, tlA, ell, alpha)
-            cB = compress(land, tlB, ell, alpha) if cA is not None else None
-            if cA is None or cB is None:
-                continue
-            if ell not in oracles:
-                oracles[ell] = fit_oracle(land, ell, rng, restarts=oracle_restarts,
-                                          maxiter=oracle_maxiter)
-            e_l = oracles[ell].value
-            bA = _bub2(max(dA0, cA.value), sigma, cA, betaA)
-            bB = _bub2(max(dB0, cB.value), sigma, cB, betaB)
-            base = max(e_l, dA0, cA.value, dB0, cB.value)
-            c1 = max(bA - max(dA0, cA.value), bB - max(dB0, cB.value))
-            eps = base + c1
-            grid.append({"l": ell, "alpha": alpha, "e_l": e_l, "delta_A": cA.value,
-                         "delta_B": cB.value, "c1_alpha": c1, "epsilon": eps})
-            if best is None or eps < best[0]:
-                best = (eps, ell, alpha, cA, cB)
+    for ell in ls:
+        alpha = max(seqA.angle_needed(ell), seqB.angle_needed(ell))
+        if alpha > max_alpha:
+            continue
+        cA = compress(land, tlA, ell, alpha, sequence=seqA)
+        cB = compress(land, tlB, ell, alpha, sequence=seqB)
+        if cA is None or cB is None:
+            continue
+        if ell not in oracles:
+            oracles[ell] = fit_oracle(land, ell, rng, restarts=oracle_restarts,
+                                      maxiter=oracle_maxiter)
+        e_l = oracles[ell].value
+        bA = _bub2(max(dA0, cA.value), sigma, cA, betaA)
+        bB = _bub2(max(dB0, cB.value), sigma, cB, betaB)
+        base = max(e_l, dA0, cA.value, dB0, cB.value)
+        c1 = max(bA - max(dA0, cA.value), bB - max(dB0, cB.value))
+        eps = base + c1
+        grid.append({"l": ell, "alpha": alpha, "e_l": e_l, "delta_A": cA.value,
+                     "delta_B": cB.value, "c1_alpha": c1, "epsilon": eps})
+        if best is None or eps < best[0]:
+            best = (eps, ell, alpha, cA, cB)
     if best is None:
         raise HypothesisError(
-            f"no (l, α) on the grid l ∈ {ls}, α ∈ {alphas} frees l units within angle α for both "
-            "endpoints: widen the grid", claim=CLAIM)
+            f"no l in {ls} can be freed within the angle max_alpha = {max_alpha} at both "
+            "endpoints: raise max_alpha or lower l", claim=CLAIM)
     eps, ell, alpha, cA, cB = best
     orc = oracles[ell]
     path, bounds, pts = _assemble(land, tA, tB, tlA, tlB, cA, cB, orc, sigma, betaA, betaB,
@@ -528,10 +569,10 @@ def six_part_path(land: TwoLayerReLU, theta_A: Any, theta_B: Any, rng: np.random
         "lambda": lam, "F_A": FA, "F_B": FB, "e_l": orc.value,
         "delta_A_m0": dA0, "delta_A_ml_alpha": cA.value,
         "delta_B_m0": dB0, "delta_B_ml_alpha": cB.value,
-        "c1_alpha_instance": eps - max(orc.value, dA0, cA.value, dB0, cB.value),
+        "c1_alpha_instance": float(eps - max(orc.value, dA0, cA.value, dB0, cB.value)),
         "c1_alpha_paper": c1_alpha_paper(land, alpha),
         "max_angle_A": cA.max_angle, "max_angle_B": cB.max_angle,
-        "sigma_norm": sigma, "epsilon": eps, "bound": max(lam, eps),
+        "sigma_norm": sigma, "epsilon": float(eps), "bound": float(max(lam, eps)),
         "lasso_gap_A": fitA.gap, "lasso_gap_B": fitB.gap,
     }
     return SixPartPath(path, ell, alpha, q, bounds, grid, pts)
@@ -828,7 +869,8 @@ class WidthStudy:
     """Corollary 2.5: the certified connection level between two solutions against the width.
 
     level(m) = min(certified max on the straight segment, certified max on the Theorem 2.4
-    path); barrier(m) = level(m) − max(F_A, F_B); ``exponent`` is the least-squares slope of
+    path); barrier(m) = level(m) − max(F_A, F_B) (0 below 1e-10 relative: rounding);
+    ``exponent`` is the least-squares slope of
     log level against log m (the paper's worst case: −1/n)."""
 
     n: int
@@ -893,7 +935,7 @@ def width_study(seed: int, *, n: int, widths: Any, samples: int, teacher: int, l
             pmax, eps, path_certs = max(c.max_energy for c in pc.pieces), sp.quantities["epsilon"], pc.all
         level = min(cs.max_energy, pmax)
         levels.append(level)
-        barriers.append(max(0.0, level - lam))
+        barriers.append(level - lam if level - lam > 1e-10 * max(1.0, lam) else 0.0)
         seg.append(cs.max_energy)
         pth.append(pmax)
         ends.append(lam)
