@@ -32,6 +32,7 @@ __all__ = [
     "CriticalPoints",
     "minimize",
     "minimize_many",
+    "minimize_batch",
     "critical_points",
     "deduplicate",
     "tangent_spectrum",
@@ -348,6 +349,129 @@ def _newton_polish(landscape: Any, sphere: Sphere, x: np.ndarray, gtol: float,
     return x, steps
 
 
+def minimize_batch(
+    landscape: Any,
+    starts: Any,
+    *,
+    gtol: float = DEFAULT_GTOL,
+    max_iter: int = 5000,
+    memory: int = 20,
+    radius: float | None = None,
+    polish: bool = True,
+    classify: bool = True,
+) -> list[SphereMinimum]:
+    """Riemannian L-BFGS from every row of ``starts`` (T, N) at once: the same iteration as
+    ``minimize(method="lbfgs")`` row by row, but each energy/gradient evaluation is one call
+    of ``landscape.energies_and_grads`` on the rows still running — for the p-spin a GEMM pass
+    over the tensor shared by the batch instead of one GEMV pass per point (measured in
+    benchmarks/bench_spin_glass.py). Then the per-point Newton polish and classification."""
+    if not (gtol > 0 and math.isfinite(gtol)):
+        raise InputError(f"gtol = {gtol!r} must be finite and > 0")
+    if isinstance(max_iter, bool) or not isinstance(max_iter, numbers.Integral) or max_iter < 1:
+        raise InputError(f"max_iter = {max_iter!r} must be an integer ≥ 1")
+    sphere = _sphere_of(landscape, radius)
+    X0 = np.asarray(starts, dtype=np.float64)
+    if X0.ndim != 2 or X0.shape[1] != sphere.N:
+        raise InputError(f"starts have shape {X0.shape}; expected (T, {sphere.N})")
+    if not np.all(np.isfinite(X0)):
+        raise InputError("starts have non-finite entries")
+    can_hess = hasattr(landscape, "hessian") or hasattr(landscape, "hessians")
+    descent_gtol = max(gtol, DESCENT_GTOL) if (polish and can_hess) else gtol
+    X, iters = _lbfgs_batch(landscape, sphere, sphere.project(X0), descent_gtol, int(max_iter),
+                            int(memory))
+    out = []
+    for x, it in zip(X, iters):
+        steps = 0
+        if polish and can_hess:
+            x, steps = _newton_polish(landscape, sphere, x, gtol)
+        e, g = landscape.energy_and_grad(x)
+        gn = _rms_grad(sphere, x, g)
+        res = SphereMinimum(point=x, energy=float(e), grad_norm=gn, iterations=int(it),
+                            converged=gn <= gtol, method="lbfgs-batch",
+                            details={"gtol": gtol, "newton_steps": steps})
+        if classify and can_hess:
+            ev = np.linalg.eigvalsh(_tangent_hessians(landscape, sphere, x[None, :], g[None, :])[0])
+            res.min_eigenvalue = float(ev[0])
+            res.index = int(np.sum(ev < -_EIG_TOL * max(1.0, float(np.max(np.abs(ev))))))
+        out.append(res)
+    return out
+
+
+def _lbfgs_batch(landscape: Any, sphere: Sphere, X: np.ndarray, gtol: float, max_iter: int,
+                 memory: int) -> tuple[np.ndarray, np.ndarray]:
+    T, N = X.shape
+    E, G = _grads(landscape, X)
+    RG = sphere.projection(X, G)
+    Sh = np.zeros((memory, T, N))
+    Yh = np.zeros((memory, T, N))
+    rho = np.zeros((memory, T))  # 0 marks an empty (or rejected) slot
+    gamma = np.zeros(T)
+    iters = np.zeros(T, dtype=int)
+    active = np.ones(T, dtype=bool)
+    tiny = np.finfo(np.float64).eps * 64
+    for _ in range(max_iter):
+        gn = np.linalg.norm(RG, axis=1)
+        active &= gn / math.sqrt(N) > gtol
+        idx = np.flatnonzero(active)
+        if idx.size == 0:
+            break
+        iters[idx] += 1
+        x, rg, e = X[idx], RG[idx], E[idx]
+        S_, Y_, R_ = Sh[:, idx], Yh[:, idx], rho[:, idx]
+        q = rg.copy()
+        alpha = np.zeros((memory, idx.size))
+        for i in range(memory - 1, -1, -1):  # newest slot last
+            alpha[i] = R_[i] * np.einsum("tn,tn->t", S_[i], q)
+            q -= alpha[i][:, None] * Y_[i]
+        g0 = np.where(gamma[idx] > 0, gamma[idx], 1.0 / np.maximum(1.0, gn[idx]))
+        q *= g0[:, None]
+        for i in range(memory):
+            beta = R_[i] * np.einsum("tn,tn->t", Y_[i], q)
+            q += (alpha[i] - beta)[:, None] * S_[i]
+        d = -sphere.projection(x, q)
+        slope = np.einsum("tn,tn->t", d, rg)
+        bad = slope >= 0  # not a descent direction: restart those rows from the gradient
+        if np.any(bad):
+            d[bad] = -rg[bad] / np.maximum(1.0, gn[idx][bad])[:, None]
+            slope[bad] = np.einsum("tn,tn->t", d[bad], rg[bad])
+            rho[:, idx[bad]] = 0.0
+            gamma[idx[bad]] = 0.0
+        step = np.ones(idx.size)
+        done = np.zeros(idx.size, dtype=bool)
+        Xn, En, Gn = x.copy(), e.copy(), np.zeros_like(x)
+        for _h in range(60):
+            todo = np.flatnonzero(~done)
+            if todo.size == 0:
+                break
+            trial = sphere.retraction(x[todo], step[todo, None] * d[todo])
+            et, gt = _grads(landscape, trial)
+            ok = (et <= e[todo] + 1e-4 * step[todo] * slope[todo]
+                  + tiny * np.maximum(1.0, np.abs(e[todo]))) | (step[todo] < 1e-12)
+            Xn[todo[ok]], En[todo[ok]], Gn[todo[ok]] = trial[ok], et[ok], gt[ok]
+            done[todo[ok]] = True
+            step[todo[~ok]] *= 0.5
+        stalled = step < 1e-12
+        RGn = sphere.projection(Xn, Gn)
+        s_vec = sphere.projection(Xn, step[:, None] * d)
+        y_vec = RGn - sphere.projection(Xn, rg)
+        sy = np.einsum("tn,tn->t", s_vec, y_vec)
+        valid = sy > 1e-12 * np.linalg.norm(s_vec, axis=1) * np.linalg.norm(y_vec, axis=1)
+        # transport the history to the new tangent spaces, then shift in the new pair
+        for i in range(memory):
+            Sh[i, idx] = sphere.projection(Xn, Sh[i, idx])
+            Yh[i, idx] = sphere.projection(Xn, Yh[i, idx])
+        Sh[:, idx] = np.roll(Sh[:, idx], -1, axis=0)
+        Yh[:, idx] = np.roll(Yh[:, idx], -1, axis=0)
+        rho[:, idx] = np.roll(rho[:, idx], -1, axis=0)
+        Sh[-1, idx], Yh[-1, idx] = s_vec, y_vec
+        rho[-1, idx] = np.where(valid, 1.0 / np.where(valid, sy, 1.0), 0.0)
+        yy = np.einsum("tn,tn->t", y_vec, y_vec)
+        gamma[idx] = np.where(valid, sy / np.where(valid, yy, 1.0), gamma[idx])
+        X[idx], E[idx], RG[idx] = Xn, En, RGn
+        active[idx[stalled]] = False
+    return X, iters
+
+
 def minimize_many(landscape: Any, starts: Any, **options: Any) -> list[SphereMinimum]:
     """:func:`minimize` from each row of ``starts`` (T, N)."""
     X = np.asarray(starts, dtype=np.float64)
@@ -585,15 +709,20 @@ class MinimaSample:
 def sample_minima(landscape: Any, n_starts: int, seed: int, *, method: str = "lbfgs",
                   gtol: float = DEFAULT_GTOL, max_iter: int = 5000,
                   radius: float | None = None) -> MinimaSample:
-    """:func:`minimize` from ``n_starts`` uniform random points (drawn from ``seed``); keeps the
-    converged runs whose tangent Hessian has index 0 (a converged run of index > 0 — a saddle
-    reached exactly — is counted in ``n_saddles``, an unconverged one is dropped)."""
+    """Descents from ``n_starts`` uniform random points (drawn from ``seed``): ``method`` is
+    "lbfgs" or "gd" (:func:`minimize`, one start at a time) or "lbfgs-batch"
+    (:func:`minimize_batch`, all starts at once). Keeps the converged runs whose tangent Hessian
+    has index 0 (a converged run of index > 0 — a saddle reached exactly — is counted in
+    ``n_saddles``, an unconverged one is dropped)."""
     if isinstance(n_starts, bool) or not isinstance(n_starts, numbers.Integral) or n_starts < 1:
         raise InputError(f"n_starts = {n_starts!r} must be an integer ≥ 1")
     sphere = _sphere_of(landscape, radius)
     starts = sphere.random(int(n_starts), seed)
-    runs = [minimize(landscape, x, method=method, gtol=gtol, max_iter=max_iter, radius=radius)
-            for x in starts]
+    if method == "lbfgs-batch":
+        runs = minimize_batch(landscape, starts, gtol=gtol, max_iter=max_iter, radius=radius)
+    else:
+        runs = [minimize(landscape, x, method=method, gtol=gtol, max_iter=max_iter, radius=radius)
+                for x in starts]
     mins = [r for r in runs if r.is_minimum]
     P = np.stack([r.point for r in mins]) if mins else np.zeros((0, sphere.N))
     return MinimaSample(points=P, energies=np.array([r.energy for r in mins], dtype=np.float64),

@@ -10,12 +10,14 @@ Each instance looks for a counterexample to
    ``cov_samples`` disorders at N = ``cov_N`` (|z| ≤ ``cov_z`` at R = 1, 1/2, 0);
 3. "*gradient-descent minima lie near −E_∞, never far below −E_0*": Riemannian L-BFGS from
    ``n_starts`` random starts on one disorder at N (and at ``small_N``); at the local minima
-   reached (converged, index 0 by the tangent Hessian), with finite-size allowances that shrink
+   reached (batched Riemannian L-BFGS, converged, index 0 by the tangent Hessian), with
+   finite-size allowances that shrink
    like N^{−1/2}:
    * every H/N ≥ −E_0 − ``lower_coef``/√N (nothing far below the ground state),
    * median H/N ≤ −E_∞ + ``upper_coef``/√N (concentration near the threshold; at finite N the
      minima sit *above* −E_∞ and move down to it as N grows — measured, see the example),
-   * the finite-N trend: mean H/N at N ≤ mean at ``small_N`` + ``trend_z`` standard errors.
+   * the finite-N trend (mean H/N at N against ``small_N``) is recorded, not judged: with one
+     disorder per size the spread between disorders is as large as the shift.
 
 The negative control runs the same search with one hypothesis broken at a time and reports
 ``detected`` only if all three are caught: couplings symmetrised with unit variance (energies
@@ -91,7 +93,7 @@ def _minima(kind: str, N: int, p: int, seed: int, n_starts: int, radius: float |
 
     land = _disorder(kind, N, p, seed)
     with blas_threads(1):
-        sample = sample_minima(land, n_starts, seed + 1, radius=radius)
+        sample = sample_minima(land, n_starts, seed + 1, radius=radius, method="lbfgs-batch")
     return sample.energies / N, sample
 
 
@@ -99,7 +101,7 @@ def _minima(kind: str, N: int, p: int, seed: int, n_starts: int, radius: float |
 
 
 def _search(seed: int, *, p: int, N: int, small_N: int, n_starts: int, k_max: int,
-            lower_coef: float, upper_coef: float, trend_z: float, cov_N: int, cov_samples: int,
+            lower_coef: float, upper_coef: float, cov_N: int, cov_samples: int,
             cov_z: float, disorder: str = "iid", radius_one: bool = False,
             formulas: str = "recalled") -> dict[str, Any]:
     from numerics.energies.spin_glass import covariance_estimate
@@ -154,30 +156,29 @@ def _search(seed: int, *, p: int, N: int, small_N: int, n_starts: int, k_max: in
     if median > ceiling:
         problems.append(f"median of minima H/N = {median:.4f} > −E_∞ + {upper_coef}/√N = {ceiling:.4f}")
     if small_N and found[small_N].size >= 2:
+        # recorded, not judged: one disorder per size, so the spread between disorders (about
+        # as large as the expected shift at these sizes) is not in this standard error; the
+        # trend is measured over many disorders in examples/spin_glass.py
         small = found[small_N]
         se = math.sqrt(np.var(e, ddof=1) / e.size + np.var(small, ddof=1) / small.size)
-        excess = float(np.mean(e) - np.mean(small))
-        margins["trend"] = trend_z * se - excess
         details["trend"] = {"mean_N": float(np.mean(e)), "mean_small_N": float(np.mean(small)),
-                            "stderr": se}
-        if excess > trend_z * se:
-            problems.append(f"mean minimum at N = {N} ({np.mean(e):.4f}) above the one at N = "
-                            f"{small_N} ({np.mean(small):.4f}) by {excess / se:.1f} standard errors")
+                            "difference": float(np.mean(e) - np.mean(small)),
+                            "stderr_within_disorder": se}
     return {"problems": problems, "margins": margins, "details": details, "enough_minima": True}
 
 
 _DEFAULTS = dict(p=3, N=50, small_N=25, n_starts=12, k_max=3, lower_coef=1.0, upper_coef=2.0,
-                 trend_z=3.0, cov_N=6, cov_samples=200, cov_z=4.5)
+                 cov_N=6, cov_samples=200, cov_z=4.5)
 
 
 @check(CLAIM, instances=3, **_DEFAULTS)
 def spin_glass(seed: int, p: int, N: int, small_N: int, n_starts: int, k_max: int,
-               lower_coef: float, upper_coef: float, trend_z: float, cov_N: int,
-               cov_samples: int, cov_z: float) -> Evidence:
+               lower_coef: float, upper_coef: float, cov_N: int, cov_samples: int,
+               cov_z: float) -> Evidence:
     """Counterexample search: formulas' consistency, the covariance, and the energies of
     gradient-descent minima against the window around [−E_0, −E_∞]."""
     params = dict(p=p, N=N, small_N=small_N, n_starts=n_starts, k_max=k_max,
-                  lower_coef=lower_coef, upper_coef=upper_coef, trend_z=trend_z, cov_N=cov_N,
+                  lower_coef=lower_coef, upper_coef=upper_coef, cov_N=cov_N,
                   cov_samples=cov_samples, cov_z=cov_z)
     res = _search(seed, **params)
     margin = min(res["margins"].values()) if res["margins"] else None
@@ -202,12 +203,12 @@ def spin_glass(seed: int, p: int, N: int, small_N: int, n_starts: int, k_max: in
 
 @negative_control(CLAIM)
 def spin_glass_broken(seed: int, p: int, N: int, small_N: int, n_starts: int, k_max: int,
-                      lower_coef: float, upper_coef: float, trend_z: float, cov_N: int,
-                      cov_samples: int, cov_z: float) -> Evidence:
+                      lower_coef: float, upper_coef: float, cov_N: int, cov_samples: int,
+                      cov_z: float) -> Evidence:
     """The same search with (a) sym(J)·√p! couplings, (b) radius 1, (c) I_1 without log E_∞:
     each must produce a counterexample."""
     params = dict(p=p, N=N, small_N=0, n_starts=n_starts, k_max=k_max, lower_coef=lower_coef,
-                  upper_coef=upper_coef, trend_z=trend_z, cov_N=cov_N, cov_samples=cov_samples,
+                  upper_coef=upper_coef, cov_N=cov_N, cov_samples=cov_samples,
                   cov_z=cov_z)
     variants = {
         "symmetrised couplings with unit variance": dict(disorder="symmetric-unit-variance"),
@@ -232,8 +233,8 @@ def spin_glass_broken(seed: int, p: int, N: int, small_N: int, n_starts: int, k_
 
 @path_builder(CLAIM)
 def spin_glass_barrier_path(seed: int, p: int, N: int, small_N: int, n_starts: int, k_max: int,
-                            lower_coef: float, upper_coef: float, trend_z: float, cov_N: int,
-                            cov_samples: int, cov_z: float) -> Any:
+                            lower_coef: float, upper_coef: float, cov_N: int, cov_samples: int,
+                            cov_z: float) -> Any:
     """The DSS string between the two lowest distinct minima found at N, at the lowest level
     where DSS connected them (bisection), seen through σ ↦ √N σ/‖σ‖ (energy per spin)."""
     from numerics.energies.spin_glass import SphereProjected, connection_level

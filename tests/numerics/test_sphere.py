@@ -16,6 +16,7 @@ from numerics.sphere import (
     critical_points,
     deduplicate,
     minimize,
+    minimize_batch,
     minimize_many,
     sample_minima,
     tangent_spectrum,
@@ -76,6 +77,27 @@ def test_minimize_spin_glass_reaches_a_local_minimum():
         np.testing.assert_allclose(res.point @ res.point, 20.0)
     runs = minimize_many(sg, np.eye(20)[:3] * 5)
     assert len(runs) == 3 and all(r.is_minimum for r in runs)
+
+
+def test_minimize_batch_agrees_with_the_closed_form_and_the_single_runs():
+    A = np.random.default_rng(3).standard_normal((6, 6))
+    q = Quadratic(A)
+    w, _ = np.linalg.eigh(q.A)
+    starts = np.random.default_rng(4).standard_normal((9, 6))
+    runs = minimize_batch(q, starts)
+    assert all(r.is_minimum for r in runs)
+    np.testing.assert_allclose([r.energy for r in runs], 6 * w[0], rtol=1e-9)
+    sg = SpinGlass(25, 3, 7)
+    starts = Sphere(25).random(10, 0)
+    batch = minimize_batch(sg, starts)
+    assert all(r.is_minimum for r in batch)
+    single = [minimize(sg, x) for x in starts]
+    # the same iteration: the same minimum from the same start (up to rare line-search splits)
+    same = sum(abs(a.energy - b.energy) < 1e-8 for a, b in zip(batch, single))
+    assert same >= 8
+    sample = sample_minima(sg, 10, 0, method="lbfgs-batch")
+    assert sample.n_minima == 10
+    np.testing.assert_allclose(np.sort(sample.energies), np.sort([r.energy for r in batch]))
 
 
 def test_tangent_spectrum_matches_the_landscape_method():
@@ -166,6 +188,8 @@ def test_blas_threads_context():
     (lambda: sample_minima(SpinGlass(4, 3, 0), 0, 0), "n_starts = 0"),
     (lambda: minimize_many(SpinGlass(4, 3, 0), np.ones(4)), "(4,)"),
     (lambda: deduplicate(np.ones(3)), "(3,)"),
+    (lambda: minimize_batch(SpinGlass(4, 3, 0), np.ones((2, 5))), "(2, 5)"),
+    (lambda: minimize_batch(SpinGlass(4, 3, 0), np.ones((2, 4)), gtol=-1.0), "gtol = -1.0"),
 ])
 def test_bad_input_is_an_input_error_naming_the_value(call, text):
     with pytest.raises(InputError) as err:
