@@ -344,12 +344,12 @@ def connect_ridge(weights_a: Any, weights_b: Any, X: Any, Y: Any, kappa: float, 
     rot = so_path(np.eye(h), R)
     last1, last2 = beads[-1]
     pieces = _balancing_pieces(bal_a, "A")
-    pieces.append(Polygonal(vecs, label="balanced factors along W̃(t)", promise=LE_MAX_ENDPOINTS,
+    pieces.append(Polygonal(vecs, label="balanced W̃(t)", promise=LE_MAX_ENDPOINTS,
                             info={"step": "(ii) balanced factorisation of the straight product path",
                                   "bead_times": ts}))
     pieces.append(FunctionPiece(
         lambda s: _flat_pair(rot(s) @ last1, last2 @ np.swapaxes(rot(s), 1, 2)),
-        label="rotate hidden units", promise=CONSTANT,
+        label="rotate", promise=CONSTANT,
         info={"step": "(iii) R(s) ∈ SO(h) onto the balanced factors at B", "rotation": R}))
     pieces += [p.reversed() for p in reversed(_balancing_pieces(bal_b, "B"))]
     path = Path(pieces)

@@ -827,7 +827,7 @@ def _ridge_certificates(rp: Any, tol: dict[str, float]) -> tuple[list[Certificat
                 details={"argument": "‖W_1‖²+‖W_2‖² = Σ a_i μ_i^s + b_i μ_i^{−s}, a_i, b_i ≥ 0: "
                                      "convex in s, slope N'(1) at the balanced end",
                          "N_prime_at_1": slope}))
-        elif piece.label == "rotate hidden units":
+        elif "rotation" in piece.info:
             R = piece.info["rotation"]
             s = np.linspace(0.0, 1.0, 65)
             pts = piece.points(s)
@@ -875,6 +875,15 @@ def _ridge_certificates(rp: Any, tol: dict[str, float]) -> tuple[list[Certificat
     return certs, {"lifted_max": lc.max_energy}
 
 
+def _ridge_instance(rng: np.random.Generator, widths: list[int], samples: int
+                    ) -> tuple[np.ndarray, np.ndarray, list[np.ndarray], list[np.ndarray]]:
+    X, Y = _data(rng, widths[0], widths[-1], samples)
+    wa, wb = _weights(rng, widths), _weights(rng, widths)
+    if rng.random() < 0.25:
+        wa[0][:, 0] = 0.0  # a rank-deficient endpoint
+    return X, Y, wa, wb
+
+
 @check("bf16.prop2.2.ridge", instances=4, n=3, hidden=4, m=3, kappa=0.1, samples=20, runs=2)
 def prop22_ridge(seed: int, n: int, hidden: int, m: int, kappa: float, samples: int,
                  runs: int) -> Evidence:
@@ -894,10 +903,7 @@ def prop22_ridge(seed: int, n: int, hidden: int, m: int, kappa: float, samples: 
 
     rng = np.random.default_rng(seed)
     widths = [n, hidden, m]
-    X, Y = _data(rng, n, m, samples)
-    wa, wb = _weights(rng, widths), _weights(rng, widths)
-    if rng.random() < 0.25:
-        wa[0][:, 0] = 0.0  # a rank-deficient endpoint
+    X, Y, wa, wb = _ridge_instance(rng, widths, samples)
     rp = connect_ridge(wa, wb, X, Y, kappa)
     tol = dict(DEFAULT_TOLERANCES)
     certs, info = _ridge_certificates(rp, tol)
@@ -1046,3 +1052,23 @@ def prop21_nonstrict(seed: int, random_landscapes: int, max_degree: int) -> Evid
                  "talk's version is false") if detected else "plateau not recognised",
         methods=["exact"],
     )
+
+
+@path_builder("bf16.prop2.2.ridge")
+def prop22_ridge_path(seed: int, n: int, hidden: int, m: int, kappa: float, samples: int,
+                      runs: int) -> Any:
+    """The ridge path of one instance with its certificates (for ``sublevel path``)."""
+    from numerics.certify import DEFAULT_TOLERANCES
+    from numerics.paths.ridge import connect_ridge
+    from numerics.profile import PathProfile
+
+    widths = [n, hidden, m]
+    X, Y, wa, wb = _ridge_instance(np.random.default_rng(seed), widths, samples)
+    rp = connect_ridge(wa, wb, X, Y, kappa)
+    certs, info = _ridge_certificates(rp, dict(DEFAULT_TOLERANCES))
+    return PathProfile(
+        path=rp.path, landscape=rp.landscape, bound=rp.details["bound"],
+        title=f"BF'16 Prop. 2.2 ridge path, widths {widths}, κ = {kappa} (seed {seed})",
+        info={"widths": widths, "kappa": kappa, "beads": len(rp.beads),
+              "nuclear_identity_error": rp.nuclear_identity_error, **info},
+        certificates=certs)

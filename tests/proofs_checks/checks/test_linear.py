@@ -98,13 +98,15 @@ def test_kawaguchi_critical_points_are_critical_with_the_predicted_energy():
         assert e == pytest.approx(cp["energy_formula"], abs=1e-9)
 
 
-def test_path_builder_and_plot(tmp_path):
+@pytest.mark.parametrize("claim", ["bf16.prop2.2.linear", "bf16.prop2.2.ridge"])
+def test_path_builder_and_plot(tmp_path, claim):
     from numerics.profile import plot_energy_profile
 
-    chk = get_check("bf16.prop2.2.linear")
+    chk = get_check(claim)
     profile = chk.path(3, **chk.params())
-    assert profile.bound == pytest.approx(max(profile.info["E_A"], profile.info["E_B"]))
-    assert all(c.holds for c in profile.certificates)
+    ends = profile.landscape.energies(np.stack([profile.path.start, profile.path.end]))
+    assert profile.bound == pytest.approx(max(ends), rel=1e-12)
+    assert all(c.holds and c.is_proof for c in profile.certificates if c.method != "sampled")
     out = plot_energy_profile(profile, tmp_path / "path.png")
     assert out.stat().st_size > 10_000
 
