@@ -61,6 +61,7 @@ __all__ = [
     "c1_alpha_paper",
     "SixPartPath",
     "six_part_path",
+    "plot_six_part_path",
     "teacher_data",
     "RankOneBound",
     "rank_one_lower_bound",
@@ -597,10 +598,11 @@ def _assemble(land: TwoLayerReLU, tA: np.ndarray, tB: np.ndarray, tlA: np.ndarra
     pieces: list[Segment] = []
     bounds: list[float | None] = []
 
-    def add(a: np.ndarray, b: np.ndarray, label: str, promise: str, bound: float | None) -> None:
+    def add(a: np.ndarray, b: np.ndarray, label: str, promise: str, bound: float | None,
+            step: str) -> None:
         if np.array_equal(a, b):
             return
-        pieces.append(Segment(a, b, label, promise))
+        pieces.append(Segment(a, b, label, promise, info={"step": step, "bound": bound}))
         bounds.append(bound)
 
     th = lambda R, beta: _theta(land, R, beta)  # noqa: E731
@@ -608,39 +610,46 @@ def _assemble(land: TwoLayerReLU, tA: np.ndarray, tB: np.ndarray, tlA: np.ndarra
     b2B = _bub2(max(dB0, cB.value), sigma, cB, betaB)
     sA = th(cA.rows, cA.gamma)
     sB = th(cB.rows, cB.gamma)
-    add(tA, tlA, "(1) A: second layer → lasso fit for W_A", LE_MAX_ENDPOINTS, None)
-    add(tlA, sA, "(2) A: rows rotate ≤ α, second layer → (m−l)-sparse γ_A", LE_BOUND, b2A)
+    add(tA, tlA, "(1) β→lasso", LE_MAX_ENDPOINTS, None,
+        "A: second layer → lasso fit for W_A (convex)")
+    add(tlA, sA, "(2) rotate, sparsify", LE_BOUND, b2A,
+        "A: rows rotate ≤ α, second layer → (m−l)-sparse γ_A (explicit bub2 bound)")
     # (3) free rows to the oracle, then the weights
     R = cA.rows.copy()
     R[SA] = orc.rows[[slot[i] for i in SA.tolist()]]
     p3a = th(R, cA.gamma)
-    add(sA, p3a, "(3) A: freed rows → oracle rows (zero weight)", CONSTANT, None)
+    add(sA, p3a, "(3) rows→oracle", CONSTANT, None, "A: freed rows → oracle rows (zero weight)")
     beta_star = np.zeros(m)
     beta_star[SA] = orc.beta[[slot[i] for i in SA.tolist()]]
     p3b = th(R, beta_star)
-    add(p3a, p3b, "(3) second layer γ_A → oracle weights", LE_MAX_ENDPOINTS, None)
+    add(p3a, p3b, "(3) γ_A→oracle", LE_MAX_ENDPOINTS, None,
+        "second layer γ_A → oracle weights (convex)")
     # hand the oracle from SA to SB
     if onlyB:
         R2 = R.copy()
         R2[onlyB] = orc.rows[[slotB[j] for j in onlyB]]
         p_copy = th(R2, beta_star)
-        add(p3b, p_copy, "(3|4) copy oracle rows onto zero-weight units of B", CONSTANT, None)
+        add(p3b, p_copy, "(3|4) copy rows", CONSTANT, None,
+            "copy oracle rows onto zero-weight units of B")
         beta2 = beta_star.copy()
         beta2[onlyB] = beta_star[onlyA]
         beta2[onlyA] = 0.0
         p_move = th(R2, beta2)
-        add(p_copy, p_move, "(3|4) transfer oracle weights to B's units", CONSTANT, None)
+        add(p_copy, p_move, "(3|4) hand over", CONSTANT, None,
+            "transfer the oracle weights to B's units (identical rows)")
         R, beta_star = R2, beta2
     star = th(R, beta_star)
     Rb = cB.rows.copy()
     Rb[SB] = R[SB]
     p4 = th(Rb, beta_star)
-    add(star, p4, "(3|4) zero-weight rows → W̃_B", CONSTANT, None)
+    add(star, p4, "(3|4) rows→W̃_B", CONSTANT, None, "zero-weight rows → W̃_B")
     p4b = th(Rb, cB.gamma)
-    add(p4, p4b, "(4) second layer oracle → γ_B", LE_MAX_ENDPOINTS, None)
-    add(p4b, sB, "(4) freed rows of B → W̃_B (zero weight)", CONSTANT, None)
-    add(sB, tlB, "(5) B: rows rotate back, second layer → lasso fit", LE_BOUND, b2B)
-    add(tlB, tB, "(6) B: second layer → θ_B", LE_MAX_ENDPOINTS, None)
+    add(p4, p4b, "(4) oracle→γ_B", LE_MAX_ENDPOINTS, None,
+        "second layer oracle → γ_B (convex)")
+    add(p4b, sB, "(4) rows→W̃_B", CONSTANT, None, "freed rows of B → W̃_B (zero weight)")
+    add(sB, tlB, "(5) rotate back", LE_BOUND, b2B,
+        "B: rows rotate back, second layer → lasso fit (explicit bub2 bound)")
+    add(tlB, tB, "(6) β→θ_B", LE_MAX_ENDPOINTS, None, "B: second layer → θ_B (convex)")
     pts = {"theta_A": tA, "theta_lA": tlA, "theta_sA": sA, "theta_star": star,
            "theta_sB": sB, "theta_lB": tlB, "theta_B": tB}
     return Path(pieces), bounds, pts
@@ -972,6 +981,52 @@ def plot_width_study(studies: list[WidthStudy], file: Any) -> Any:
     ax.set_ylabel("certified connection level / barrier")
     ax.set_title("Corollary 2.5: barrier between trained solutions against width")
     ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(out, dpi=120)
+    plt.close(fig)
+    return out
+
+
+def plot_six_part_path(land: TwoLayerReLU, sp: SixPartPath, file: Any, *,
+                       certificates: list[Any] | None = None, n_per_piece: int = 101) -> Any:
+    """Energy along the sub-paths of Theorem 2.4 (log scale), each piece numbered and tagged
+    with its proof step, with λ, the path bound max(λ, ε), the explicit bub2 bounds of pieces
+    (2) and (5) and, when given, the certified maxima of the pieces."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    out = FsPath(file)
+    if out.parent and not out.parent.exists():
+        raise InputError(f"cannot write plot {str(out)!r}: folder {str(out.parent)!r} does not exist")
+    pieces = sp.path.pieces
+    k = len(pieces)
+    local = np.linspace(0.0, 1.0, n_per_piece)
+    fig, ax = plt.subplots(figsize=(10, 4.8))
+    for i, (piece, bound) in enumerate(zip(pieces, sp.piece_bounds)):
+        ts = (i + local) / k
+        es = land.segment_energies(piece.a, piece.b, local)
+        ax.axvspan(i / k, (i + 1) / k, color=("#eef3ff" if i % 2 == 0 else "#fff6e8"), zorder=0)
+        ax.plot(ts, np.maximum(es, 1e-300), color="#1f4e9c", lw=1.6,
+                label="E(γ(t))" if i == 0 else None)
+        if bound is not None:
+            ax.hlines(bound, i / k, (i + 1) / k, colors="#c0392b", linestyles=":", lw=1.6,
+                      label="explicit bub2 bound of (2), (5)" if i == 1 else None)
+        if certificates is not None and i < len(certificates):
+            c = certificates[i]
+            ax.plot((i + c.argmax_t) / k, max(c.max_energy, 1e-300), "v", color="#1f4e9c", ms=5,
+                    label="certified maximum (exact)" if i == 0 else None)
+    q = sp.quantities
+    ax.axhline(q["lambda"], color="#777777", ls="--", lw=1.0, label=f"λ = max(F_A, F_B) = {q['lambda']:.3g}")
+    ax.axhline(sp.bound, color="#c0392b", ls="--", lw=1.2, label=f"max(λ, ε) = {sp.bound:.3g}")
+    ax.set_yscale("log")
+    ax.set_xticks([(i + 0.5) / k for i in range(k)])
+    ax.set_xticklabels([p.label for p in pieces], rotation=35, ha="right", fontsize=7)
+    ax.set_ylabel("energy F (empirical risk + κ‖β‖₁)")
+    ax.set_title(f"Theorem 2.4: six sub-paths, m = {land.m}, l = {sp.ell}, α = {sp.alpha:.3g}, "
+                 f"e(l) = {q['e_l']:.3g}, C₁α = {q['c1_alpha_instance']:.3g}", fontsize=9)
+    ax.legend(fontsize=7, loc="lower left")
     fig.tight_layout()
     fig.savefig(out, dpi=120)
     plt.close(fig)

@@ -79,11 +79,11 @@ def thm24_path(seed: int, n: int, width: int, samples: int, teacher: int, l1: fl
         instance={"n": n, "m": width, "L": samples, "teacher_units": teacher, "kappa": l1,
                   "l": sp.ell, "alpha": sp.alpha},
         details={"quantities": q, "observed_max": observed, "grid": sp.grid,
-                 "pieces": sp.path.labels()},
+                 "pieces": [f"{p.label}: {p.info['step']}" for p in sp.path.pieces]},
         message=(f"max on the path {observed:.4g} ≤ max(λ, ε) = {sp.bound:.4g} "
                  f"(λ = {q['lambda']:.3g}, e(l) = {q['e_l']:.3g}, C₁α = "
                  f"{q['c1_alpha_instance']:.3g}; paper's C₁α = {q['c1_alpha_paper']:.3g}); "
-                 f"l = {sp.ell}, α = {sp.alpha}"),
+                 f"l = {sp.ell}, α = {sp.alpha:.3g}"),
     )
 
 
@@ -120,7 +120,7 @@ def thm24_profile(seed: int, n: int, width: int, samples: int, teacher: int, l1:
     q = sp.quantities
     return PathProfile(
         sp.path, land, sp.bound,
-        title=(f"Theorem 2.4 six-part path (m = {width}, l = {sp.ell}, α = {sp.alpha}): "
+        title=(f"Theorem 2.4 six-part path (m = {width}, l = {sp.ell}, α = {sp.alpha:.3g}): "
                f"bound max(λ, ε) = {sp.bound:.3g}"),
         info={"quantities": q, "grid": sp.grid},
         certificates=_thm24_certificates(land, sp),
