@@ -394,11 +394,23 @@ class TwoLayerReLU(Landscape):
             recompute=lambda t: self._recompute(P, Q, A, D, t),
         )
 
-    def energy_polynomial(self, a: Any, b: Any) -> tuple[list[float], list[list[float]]]:
+    #: above this many pieces :meth:`energy_polynomial` returns None (the generic rational
+    #: certificate costs milliseconds per piece); :meth:`certify_segment` has no such limit
+    max_rational_pieces: int = 512
+
+    def energy_polynomial(self, a: Any, b: Any) -> tuple[list[float], list[list[float]]] | None:
         """(breakpoints, pieces) of the energy on the segment a → b, for the generic exact
-        certificate of :mod:`numerics.certify` (rational arithmetic: practical for few pieces;
-        :func:`numerics.certify.certify_relu_segment` is the fast closed-form certificate)."""
-        return self.energy_pieces(a, b).merged()
+        certificate of :mod:`numerics.certify` (rational arithmetic), or None when there are more
+        than ``max_rational_pieces`` pieces: use :meth:`certify_segment` (closed form, any size)."""
+        pq = self.energy_pieces(a, b)
+        return pq.merged() if pq.n_pieces <= self.max_rational_pieces else None
+
+    def certify_segment(self, a: Any, b: Any, bound: float, **options: Any) -> Any:
+        """The exact closed-form certificate of E ≤ bound on the segment a → b
+        (:func:`numerics.certify.certify_relu_segment`)."""
+        from numerics.certify import certify_relu_segment
+
+        return certify_relu_segment(self, a, b, bound, **options)
 
     def recompute_piece(self, a: Any, b: Any, t: float) -> np.ndarray:
         """Coefficients of the quartic holding at time t, recomputed from scratch (the active

@@ -277,3 +277,12 @@ def test_bad_segments_raise_input_error():
         land.permute(a, [0, 0, 1])
     with pytest.raises(InputError):
         land.rescale(a, -1.0)
+
+
+def test_energy_polynomial_declines_many_pieces_and_certify_segment_does_not():
+    land, rng = make(7, L=200, n=3, m=20)
+    a, b = rng.normal(size=land.dim), rng.normal(size=land.dim)
+    assert land.energy_pieces(a, b).n_pieces > land.max_rational_pieces
+    assert land.energy_polynomial(a, b) is None
+    cert = land.certify_segment(a, b, 1e9)
+    assert cert.method == "exact" and cert.holds
