@@ -349,7 +349,7 @@ class SphereProjected(Landscape):
         return f * e + self.shift, f[:, None] * (g - self.p * (e / r2)[:, None] * X)
 
     def certify_segment(self, a: Any, b: Any, bound: float, *, tolerance: float = 1e-10,
-                        label: str = "projected segment") -> Certificate:
+                        label: str = "projected segment", promise: str = "") -> Certificate:
         """Exact certificate of E(a + t(b − a)) ≤ bound on [0, 1] (``method="exact"``).
 
         With P(t) = H(a + t d) (degree p) and Q(t) = ‖a + t d‖² (degree 2), E = N^{p/2} P/Q^{p/2}:
@@ -401,7 +401,7 @@ class SphereProjected(Landscape):
         return Certificate(
             bool(cert.holds), float(np.max(es)), float(ts[i]), float(bound), cert.method,
             tolerances={"relative_slack": tolerance}, n_evaluations=ts.size,
-            wall_time=time.perf_counter() - start, label=label,
+            wall_time=time.perf_counter() - start, label=label, promise=promise,
             details={"decided_on": "N^{p/2}P − bQ^{p/2}" if p % 2 == 0 else "b²Q^p − N^pP²",
                      "max_energy_from": "257 samples (the decision itself is exact)"},
         )

@@ -236,9 +236,10 @@ def spin_glass_barrier_path(seed: int, p: int, N: int, small_N: int, n_starts: i
                             lower_coef: float, upper_coef: float, cov_N: int, cov_samples: int,
                             cov_z: float) -> Any:
     """The DSS string between the two lowest distinct minima found at N, at the lowest level
-    where DSS connected them (bisection), seen through σ ↦ √N σ/‖σ‖ (energy per spin)."""
+    where DSS connected them (bisection), seen through σ ↦ √N σ/‖σ‖ (energy per spin); each
+    chord is certified exactly (``SphereProjected.certify_segment``)."""
     from numerics.energies.spin_glass import SphereProjected, connection_level
-    from numerics.paths.base import LE_BOUND, Path, Polygonal
+    from numerics.paths.base import LE_BOUND, Path, Segment
     from numerics.profile import PathProfile
     from numerics.sphere import blas_threads, deduplicate
 
@@ -255,11 +256,16 @@ def spin_glass_barrier_path(seed: int, p: int, N: int, small_N: int, n_starts: i
         conn = connection_level(land, a, b)
     if conn.beads is None:
         raise HypothesisError("DSS did not connect the two minima even at the arc maximum", claim=CLAIM)
-    bound = conn.level + 0.002
-    piece = Polygonal(conn.beads, label=f"DSS string at H/N ≤ {conn.level:.4f}", promise=LE_BOUND)
+    bound = conn.level + 0.002  # connection_level's accept_slack
+    profile_land = SphereProjected(land, per_spin=True)
+    pieces, certs = [], []
+    for i, (x, y) in enumerate(zip(conn.beads[:-1], conn.beads[1:])):
+        label = f"DSS {i}"
+        pieces.append(Segment(x, y, label=label, promise=LE_BOUND))
+        certs.append(profile_land.certify_segment(x, y, bound, label=label, promise=LE_BOUND))
     return PathProfile(
-        path=Path([piece]), landscape=SphereProjected(land, per_spin=True), bound=bound,
-        title=f"p-spin p={p}, N={N}: DSS between the two lowest minima (seed {seed})",
+        path=Path(pieces), landscape=profile_land, bound=bound, certificates=certs,
+        title=f"{p}-spin N={N} seed {seed}: DSS between the 2 lowest minima at H/N ≤ {bound:.4f}",
         info={"E_a/N": conn.energies[0], "E_b/N": conn.energies[1], "overlap": conn.overlap,
               "barrier": conn.barrier, "great-circle arc max": conn.arc_max,
               "arc normalised length": conn.arc_normalized_length,
