@@ -427,9 +427,15 @@ def _classify_runs(landscape: Any, e_star: float, inits: list[np.ndarray], rng: 
     tol = rel_tol * max(1.0, abs(e_star))
     for theta0 in inits:
         r = minimise(landscape, theta0, gtol=gtol, maxiter=maxiter)
+        restarts = 0
+        while not r.converged and restarts < 2 and r.energy - e_star > tol:
+            # a stalled run in an ill-conditioned region (layers of very different norms):
+            # rebalance along the GL orbit (same product, same energy) and continue
+            r = minimise(landscape, _rebalanced(landscape, r.theta), gtol=gtol, maxiter=maxiter)
+            restarts += 1
         rec: dict[str, Any] = {"energy": r.energy, "excess": r.energy - e_star,
                                "grad_norm": r.grad_norm, "converged": r.converged,
-                               "iterations": r.iterations}
+                               "iterations": r.iterations, "rebalanced_restarts": restarts}
         if r.energy - e_star <= tol:
             rec["kind"] = "global"
         else:
@@ -447,6 +453,17 @@ def _classify_runs(landscape: Any, e_star: float, inits: list[np.ndarray], rng: 
                                else "poor local minimum")
         out.append(rec)
     return out
+
+
+def _rebalanced(landscape: Any, theta: np.ndarray) -> np.ndarray:
+    """W_k → c_k W_k with c_k = g/‖W_k‖_F, g the geometric mean of the norms (Π c_k = 1): the
+    product, hence the energy without ridge, is unchanged; the layers get equal norms."""
+    weights = landscape.unflatten(theta)
+    norms = np.array([np.linalg.norm(W) for W in weights])
+    if getattr(landscape, "kappa", 0.0) or np.any(norms == 0):
+        return theta
+    g = float(np.exp(np.mean(np.log(norms))))
+    return np.concatenate([(g / nk * W).ravel() for W, nk in zip(weights, norms)])
 
 
 def _runs_outcome(runs: list[dict[str, Any]]) -> str:
@@ -584,9 +601,9 @@ def _critical_points(E: Any, widths: list[int]) -> list[dict[str, Any]]:
                 if k == 0:
                     W = np.zeros((widths[1], widths[0]))
                     W[:size] = US.T @ Syx_Sx_inv
-                if k == len(widths) - 2:
+                if k == len(widths) - 2:  # K ≥ 2: the last layer is not the first
                     W = np.zeros((m, widths[-2]))
-                    W[:, :size] = US if k else US @ US.T @ Syx_Sx_inv
+                    W[:, :size] = US
                 ws.append(W)
             out.append({"subset": list(S), "weights": ws,
                         "energy_formula": float(sy - lam[list(S)].sum())})
@@ -648,12 +665,10 @@ def kawaguchi_control(seed: int, runs: int, max_depth: int, max_width: int, samp
     """Broken hypotheses: data with Σ = c·I (repeated eigenvalues) must be recognised as
     outside Kawaguchi's hypotheses by the claim's predicate, and a non-convex loss of the
     product (outside the model) must show a poor local minimum."""
-    rng = np.random.default_rng(seed)
     n = m = 2
     facts = _kawaguchi_facts(np.eye(n), 1.5 * np.eye(n, m), 5.0)
     control = _double_well_control(seed, runs, max_depth)
     detected = (not facts["hypotheses_hold"]) and control.outcome == "detected"
-    _ = rng
     return Evidence(
         outcome="detected" if detected else "missed",
         instance={"repeated_eigenvalues": facts["eigenvalues"]},
@@ -817,16 +832,18 @@ def _ridge_certificates(rp: Any, tol: dict[str, float]) -> tuple[list[Certificat
             a, b = bal.convex_weights()
             slope = bal.norm_derivative_at_one()
             ends = E.energies(piece.points(np.array([0.0, 1.0])))
-            top = float(max(ends)) + kappa * max(slope, 0.0) + kappa * abs(slope) * (
-                piece.promise != "non-increasing")
-            ok = bool(np.all(a >= 0) and np.all(b >= 0))
+            top = float(max(ends))  # constant product + κ·(convex N(s)) ≤ max of the ends
+            convex = bool(np.all(a >= 0) and np.all(b >= 0))
+            monotone = piece.promise != "non-increasing" or kappa * slope <= slack
             certs.append(Certificate(
-                holds=ok and top <= bound + slack, max_energy=top, argmax_t=0.0, bound=bound,
-                method="bounded", label=piece.label, promise=piece.promise,
-                wall_time=time.perf_counter() - start, tolerances={"slack": slack},
-                details={"argument": "‖W_1‖²+‖W_2‖² = Σ a_i μ_i^s + b_i μ_i^{−s}, a_i, b_i ≥ 0: "
-                                     "convex in s, slope N'(1) at the balanced end",
-                         "N_prime_at_1": slope}))
+                holds=convex and monotone and top <= bound + slack, max_energy=top,
+                argmax_t=float(np.argmax(ends)), bound=bound, method="bounded",
+                label=piece.label, promise=piece.promise, wall_time=time.perf_counter() - start,
+                tolerances={"slack": slack},
+                details={"argument": "product constant; ‖W_1‖²+‖W_2‖² = N(s) = Σ a_i μ_i^s + "
+                                     "b_i μ_i^{−s} with a_i, b_i ≥ 0 is convex, so E ≤ max of the "
+                                     "ends; N'(1) ≤ 0 (balanced end) makes it non-increasing",
+                         "N_prime_at_1": slope, "convex_weights_nonnegative": convex}))
         elif "rotation" in piece.info:
             R = piece.info["rotation"]
             s = np.linspace(0.0, 1.0, 65)
@@ -919,7 +936,12 @@ def prop22_ridge(seed: int, n: int, hidden: int, m: int, kappa: float, samples: 
     runs_res = _classify_runs(E, oracle.value, _inits(rng, widths, runs), rng, rel_tol=1e-6)
     oracle_ok = abs(attained - oracle.value) <= 1e-9 * max(1.0, oracle.value) and all(
         r["kind"] != "poor local minimum" for r in runs_res)
-    outcome, why = _with_sampled(certs, sampled)
+    polygon = [c for c in certs if c.label == "balanced W̃(t)"]
+    outcome, why = _with_sampled([c for c in certs if c not in polygon], sampled)
+    if outcome == "verified" and not all(c.holds for c in polygon):
+        # the bead polygon approximates the continuous balanced selection: its failure is a
+        # discretisation limit of the construction, not a counterexample
+        outcome, why = "inconclusive", "the bead polygon exceeds the bound (refine n_beads)"
     problems = [text for ok, text in ((nuc_ok, "nuclear-norm identity fails"),
                                       (not jumps, f"aligned selection jumps at {jumps}"),
                                       (oracle_ok, "cvxpy oracle disagrees")) if not ok]
