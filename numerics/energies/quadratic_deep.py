@@ -46,6 +46,8 @@ __all__ = [
     "SUCCESS_KINDS",
     "blas_single_thread",
     "stable_minimum",
+    "SIGNS",
+    "quadratic_network",
 ]
 
 SUCCESS_KINDS = ("success", "saddle", "poor minimum", "degenerate above optimum", "not converged")
@@ -254,6 +256,7 @@ class Run:
     n_negative: int | None = None
     iterations: int = 0
     theta: np.ndarray | None = field(default=None, repr=False)
+    stable: bool | None = None  # poor/degenerate runs: re-descent from perturbations stays
 
     def to_dict(self) -> dict[str, Any]:
         """Everything but the final point."""
@@ -265,13 +268,15 @@ class Run:
 def optimisation_runs(landscape: Any, optimum: float, n_runs: int, rng: np.random.Generator, *,
                       init: Any = None, success_rtol: float = 1e-6, gtol: float = 1e-9,
                       maxiter: int = 5000, eig_tol: float = 1e-6,
-                      classify_failures: bool = True) -> list[Run]:
+                      classify_failures: bool = True, stability_perturbations: int = 0) -> list[Run]:
     """``n_runs`` L-BFGS runs from random points (``init(rng)`` or ``landscape.random_point``).
 
     success: E − F* ≤ success_rtol·max(1, F*). Otherwise: ``not converged`` (‖∇E‖ > gtol),
     ``saddle`` (a Hessian eigenvalue < −eig_tol·max(1, ‖H‖)), ``poor minimum`` (strictly positive
     Hessian) or ``degenerate above optimum`` (PSD with zero eigenvalues — a poor minimum candidate
-    that the second-order test cannot decide; symmetries make these common)."""
+    that the second-order test cannot decide; symmetries make these common). With
+    ``stability_perturbations`` > 0 those two kinds also get ``stable`` from
+    :func:`stable_minimum` (re-descent from that many perturbations)."""
     from numerics.critical import classify, minimise
 
     if isinstance(n_runs, bool) or not isinstance(n_runs, (int, np.integer)) or n_runs < 1:
@@ -297,8 +302,14 @@ def optimisation_runs(landscape: Any, optimum: float, n_runs: int, rng: np.rando
             min_eig, n_neg = cl.min_eig, cl.n_negative
             kind = {"saddle": "saddle", "minimum": "poor minimum"}.get(cl.kind,
                                                                        "degenerate above optimum")
+        stable = None
+        if stability_perturbations > 0 and kind != "saddle":
+            tol = success_rtol * max(1.0, abs(res.energy))
+            stable = stable_minimum(landscape, res.theta, res.energy, rng, tol=tol,
+                                    perturbations=stability_perturbations, gtol=gtol,
+                                    maxiter=maxiter)[0]
         runs.append(Run(res.energy, gap, res.grad_norm, True, kind, min_eig, n_neg, res.iterations,
-                        res.theta))
+                        res.theta, stable))
     return runs
 
 
@@ -335,29 +346,61 @@ class WidthRow:
     def success_fraction(self) -> float:
         return self.counts["success"] / len(self.runs) if self.runs else float("nan")
 
+    @property
+    def stable_poor(self) -> int:
+        """Failed runs that re-descend to the same energy from every perturbation."""
+        return sum(bool(r.stable) for r in self.runs)
+
     def to_dict(self) -> dict[str, Any]:
         return {"p": self.p, "runs": len(self.runs), "success_fraction": self.success_fraction,
-                **self.counts}
+                **self.counts, "stable_poor": self.stable_poor}
+
+
+SIGNS = ("free", "balanced", "nonnegative")
+
+
+def quadratic_network(X: Any, y: Any, p: int, sign: str = "free") -> tuple[Any, Any, float]:
+    """(landscape, init, F*) for the two-layer quadratic network with scalar output.
+
+    ``free``: u trained (the literal L(U, W)); ``balanced``: u fixed, ⌈p/2⌉ entries +1 and ⌊p/2⌋
+    entries −1 (the setting of Soltanolkotabi, Javanmard & Lee 2017: with ≥ n of each sign every
+    A ∈ Sym(n) is Wᵀdiag(u)W); ``nonnegative``: u = 1 fixed (A ⪰ 0). F* is the lifted optimum
+    over Sym(n) (free, balanced — for balanced a lower bound, attained when both signs have ≥ n
+    units) or over A ⪰ 0 (nonnegative)."""
+    from numerics.energies.two_layer import EmpiricalTwoLayer, FixedOutput
+
+    if sign not in SIGNS:
+        raise InputError(f"sign {sign!r} is not one of {', '.join(SIGNS)}")
+    land = EmpiricalTwoLayer("quadratic", X, y, p)
+    _, f_star = quadratic_lifted_optimum(land.X, land.Y, sign="nonnegative" if sign == "nonnegative"
+                                         else "free")
+    if sign == "free":
+        return land, land.random_point, f_star
+    u = np.ones((1, land.p))
+    if sign == "balanced":
+        u[0, (land.p + 1) // 2:] = -1.0
+    fixed = FixedOutput(land, u)
+    return fixed, lambda rng: land.random_point(rng)[: fixed.dim], f_star
 
 
 def width_experiment(n: int, widths: Sequence[int], n_runs: int, *, L: int | None = None,
-                     seed: int = 0, noise: float = 0.1, **options: Any) -> tuple[list[WidthRow], float]:
+                     seed: int = 0, noise: float = 0.1, sign: str = "free",
+                     **options: Any) -> tuple[list[WidthRow], float]:
     """Two-layer quadratic network, scalar output: data X ~ N(0, I_n) (L = 3·n(n+1)/2 by
     default), y = xᵀA*x + noise with A* a random symmetric (indefinite) matrix; at each width p,
-    ``n_runs`` runs against the lifted optimum over Sym(n). Returns (rows, F*)."""
-    from numerics.energies.two_layer import EmpiricalTwoLayer
-
+    ``n_runs`` runs against the lifted optimum (:func:`quadratic_network` for ``sign``).
+    Returns (rows, F*)."""
     rng = np.random.default_rng(seed)
     L = L or 3 * n * (n + 1) // 2
     X = rng.normal(size=(L, n))
     A_star = rng.normal(size=(n, n))
     A_star = (A_star + A_star.T) / 2
     y = np.einsum("li,ij,lj->l", X, A_star, X) + noise * rng.normal(size=L)
-    _, f_star = quadratic_lifted_optimum(X, y)
-    rows = []
+    rows, f_star = [], 0.0
     for p in widths:
-        land = EmpiricalTwoLayer("quadratic", X, y, int(p))
-        rows.append(WidthRow(int(p), optimisation_runs(land, f_star, n_runs, rng, **options)))
+        land, init, f_star = quadratic_network(X, y, int(p), sign)
+        rows.append(WidthRow(int(p), optimisation_runs(land, f_star, n_runs, rng, init=init,
+                                                       **options)))
     return rows, f_star
 
 

@@ -221,19 +221,19 @@ def construction_a(landscape: TwoLayerEnergy, theta: Any, *, problem: LiftedProb
     moved = np.array([], dtype=int)
     if comp.rank < q:
         U2 = comp.U
-        steps.append((landscape.flatten(W, U2), "compress to a basis of the active features",
+        steps.append((landscape.flatten(W, U2), "compress (basis of active features)",
                       CONSTANT))
         free = np.setdiff1d(np.arange(p), comp.active)
         moved = free[: q - comp.rank]
         W2 = _spanning_targets(problem, W, comp.active, moved, rng, tol["span_rtol"], max_tries)
-        steps.append((landscape.flatten(W2, U2), "free moves: span R^q with zero-output units",
+        steps.append((landscape.flatten(W2, U2), "free moves (span R^q)",
                       CONSTANT))
     beta_star, f_star = problem.minimiser()
     F2 = feature_coordinates(problem, W2)
     gamma2 = U2 @ F2
     gamma_star = beta_star @ problem.basis
     U3 = U2 + (gamma_star - gamma2) @ np.linalg.pinv(F2)
-    steps.append((landscape.flatten(W2, U3), "convex descent in U to the lifted optimum",
+    steps.append((landscape.flatten(W2, U3), "convex descent in U",
                   NON_INCREASING))
     path = Path(_segments(steps, theta))
     e_start = landscape.energy(theta)
@@ -273,23 +273,23 @@ def construction_b(landscape: TwoLayerEnergy, theta_a: Any, theta_b: Any, *,
     steps.append((landscape.flatten(W, U), "compress θ_A", CONSTANT))
     for k, s in carrier.items():
         W[s] = Wb[k]
-    steps.append((landscape.flatten(W, U), "place B's active rows on free units", CONSTANT))
+    steps.append((landscape.flatten(W, U), "copy B's rows to free units", CONSTANT))
     U_target = np.zeros_like(U)
     for k, s in carrier.items():
         U_target[:, s] = cb.U[:, k]
     U = U_target
-    steps.append((landscape.flatten(W, U), "interpolate outputs: β(t) = (1−t)β_A + tβ_B",
+    steps.append((landscape.flatten(W, U), "interpolate outputs β",
                   LE_MAX_ENDPOINTS))
     if shared:
         for k in shared:
             W[k] = Wb[k]
-        steps.append((landscape.flatten(W, U), "duplicate rows into B's shared slots", CONSTANT))
+        steps.append((landscape.flatten(W, U), "duplicate into B's slots", CONSTANT))
         for k in shared:
             U[:, k] = U[:, carrier[k]]
             U[:, carrier[k]] = 0.0
-        steps.append((landscape.flatten(W, U), "shift output weight between duplicates", CONSTANT))
+        steps.append((landscape.flatten(W, U), "shift output weight", CONSTANT))
     W = Wb.copy()
-    steps.append((landscape.flatten(W, U), "move zero-output rows to θ_B's rows", CONSTANT))
+    steps.append((landscape.flatten(W, U), "move zero-output rows", CONSTANT))
     steps.append((b, "undo B's compression", CONSTANT))
     path = Path(_segments(steps, a))
     ea, eb = landscape.energy(a), landscape.energy(b)

@@ -161,20 +161,29 @@ def _describe(land: TwoLayerEnergy, activation: str, q: int) -> dict[str, Any]:
 
 
 def _construction_evidence(land: TwoLayerEnergy, cons: Construction, info: dict[str, Any], *,
-                           cvxpy: bool, symbolic: bool, extra: dict[str, Any] | None = None) -> Evidence:
+                           cvxpy: bool, symbolic: bool, extra: dict[str, Any] | None = None,
+                           construct_seconds: float = 0.0) -> Evidence:
+    """Certify, cross-check and time a construction (timings in ``details["seconds"]``)."""
+    t0 = time.perf_counter()
     certs, checks = certify_construction(land, cons)
+    seconds = {"construct": construct_seconds, "certify": time.perf_counter() - t0}
     flags = {k: v for k, v in checks.items() if isinstance(v, bool)}
     details = {**cons.details, **{k: v for k, v in checks.items() if not isinstance(v, bool)},
                **flags, **(extra or {})}
     if cvxpy and cons.lifted_optimum is not None:
+        t0 = time.perf_counter()
         cx = _cvxpy_check(land, cons.lifted_optimum, 1e-6)
+        seconds["cvxpy"] = time.perf_counter() - t0
         details.update(cx)
         flags["matches_cvxpy"] = cx["matches_cvxpy"]
     if symbolic:
+        t0 = time.perf_counter()
         sym = _symbolic_check(land, cons, max_p=8, max_n=2)
+        seconds["symbolic"] = time.perf_counter() - t0
         details.update(sym)
         if "symbolic_constant" in sym:
             flags["symbolic_constant"] = sym["symbolic_constant"]
+    details["seconds"] = seconds
     outcome = _verdict(certs, flags)
     failed = [k for k, v in flags.items() if not v] + [c.label for c in certs if not c.holds]
     what = "non-increasing to the lifted optimum" if cons.kind == "A" else "≤ max(E_A, E_B)"
@@ -185,7 +194,8 @@ def _construction_evidence(land: TwoLayerEnergy, cons: Construction, info: dict[
                     details=details, message=msg)
 
 
-def _valley_search(land: TwoLayerEnergy, rng: np.random.Generator, runs: int) -> dict[str, Any]:
+def _valley_search(land: TwoLayerEnergy, rng: np.random.Generator, runs: int, *,
+                   gtol: float = 1e-6, maxiter: int = 600) -> dict[str, Any]:
     """Random inits → L-BFGS → Hessian: the local minima the landscape holds (p below the
     threshold). Poor = converged, no negative eigenvalue, stable under perturbation, above the
     best energy found (which bounds min E from above)."""
@@ -193,19 +203,20 @@ def _valley_search(land: TwoLayerEnergy, rng: np.random.Generator, runs: int) ->
 
     lp = land.lifted_problem() if land.activation.is_polynomial else land.lifted_problem("values")
     f_star = lp.minimiser()[1]
-    found = optimisation_runs(land, f_star, runs, rng, success_rtol=1e-6, gtol=1e-8,
-                              maxiter=3000, eig_tol=1e-6)
+    found = optimisation_runs(land, f_star, runs, rng, success_rtol=1e-6, gtol=gtol,
+                              maxiter=maxiter, eig_tol=1e-6)
     best = min(r.energy for r in found)
     poor = []
     for r in found:
         tol = 1e-6 * max(1.0, abs(r.energy))
         if r.converged and r.kind != "saddle" and r.energy > best + tol:
-            if stable_minimum(land, r.theta, r.energy, rng, tol=tol)[0]:
+            if stable_minimum(land, r.theta, r.energy, rng, tol=tol, gtol=gtol, maxiter=maxiter)[0]:
                 poor.append(r.energy)
     kinds: dict[str, int] = {}
     for r in found:
         kinds[r.kind] = kinds.get(r.kind, 0) + 1
-    return {"search_runs": runs, "lifted_optimum": f_star, "best_energy": best,
+    return {"search_runs": runs, "search_gtol": gtol, "search_maxiter": maxiter,
+            "lifted_optimum": f_star, "best_energy": best,
             "reaches_lifted_optimum": bool(best <= f_star + 1e-6 * max(1.0, abs(f_star))),
             "run_kinds": kinds, "poor_local_minima": sorted(set(round(e, 10) for e in poor)),
             "spurious_valley_evidence": bool(poor)}
@@ -241,9 +252,11 @@ def finite_dim_p_ge_q(seed: int, activation: str, n: int, max_n: int, max_degree
     the data, and symbolically when n ≤ 2, p ≤ 8)."""
     land, theta, info = _instance_a(seed, activation, n, max_n, max_degree, extra_units, risk)
     hyp = get_claim("vbb.finite-dim.p-ge-q").hypotheses_hold(p=land.p, q=info["q"])
+    t0 = time.perf_counter()
     cons = construction_a(land, theta, seed=seed)
     return _construction_evidence(land, cons, info, cvxpy=cvxpy, symbolic=symbolic,
-                                  extra={"hypotheses_hold": hyp})
+                                  extra={"hypotheses_hold": hyp},
+                                  construct_seconds=time.perf_counter() - t0)
 
 
 @negative_control("vbb.finite-dim.p-ge-q")
@@ -253,20 +266,24 @@ def finite_dim_below_q(seed: int, activation: str, n: int, max_n: int, max_degre
     (random inits, L-BFGS, Hessian, perturbation) reports the local minima it finds."""
     rng = np.random.default_rng(seed)
     act = _activation(rng, activation, max_degree)
-    n = n or int(rng.integers(2, max(2, max_n) + 1))
+    n = n or min(2, max_n)
     q = _intrinsic_q(act, n)
-    p = int(rng.integers(max(1, q - 3), q))
-    land = _landscape(rng, act, n, p, "empirical", q)
+    p = int(rng.integers(max(1, q // 2), q))
+    # L = 2q + 5 samples and m = q outputs: the lifted optimum β* ∈ R^{q×q} has rank q, so it is
+    # out of reach of p < q units (with one output, fewer units than q often suffice)
+    L = 2 * q + 5
+    land = EmpiricalTwoLayer(act, rng.normal(size=(L, n)), rng.normal(size=(L, q)), p)
     refusal = ""
     try:
         construction_a(land, land.random_point(rng))
     except HypothesisError as exc:
         refusal = str(exc)
     names = f"q = {q}" in refusal and f"p = {p}" in refusal
-    search = _valley_search(land, rng, runs=6)
+    search = _valley_search(land, rng, runs=4)
     info = _describe(land, act, q)
-    msg = (f"refused: {refusal}; search: best {search['best_energy']:.4g} vs lifted optimum "
-           f"{search['lifted_optimum']:.4g}, poor local minima {search['poor_local_minima']}"
+    msg = (f"refused: {refusal}; search ({search['search_runs']} runs: {search['run_kinds']}): "
+           f"best {search['best_energy']:.4g} vs lifted optimum {search['lifted_optimum']:.4g}, "
+           f"stable poor local minima {search['poor_local_minima'] or 'none found'}"
            if names else f"construction did not refuse p = {p} < q = {q} properly: {refusal!r}")
     return Evidence(outcome="detected" if names else "missed", instance=info,
                     details={"refusal": refusal, **search}, message=msg,
@@ -322,9 +339,12 @@ def finite_dim_p_ge_2q(seed: int, activation: str, n: int, max_n: int, max_degre
     constant pieces. The straight segment between the same points is reported for contrast."""
     land, a, b, info = _instance_b(seed, activation, n, max_n, max_degree, extra_units, risk)
     hyp = get_claim("vbb.finite-dim.p-ge-2q").hypotheses_hold(p=land.p, q=info["q"])
+    t0 = time.perf_counter()
     cons = construction_b(land, a, b)
+    elapsed = time.perf_counter() - t0
     extra = {"hypotheses_hold": hyp, **_straight_line(land, a, b)}
-    return _construction_evidence(land, cons, info, cvxpy=False, symbolic=symbolic, extra=extra)
+    return _construction_evidence(land, cons, info, cvxpy=False, symbolic=symbolic, extra=extra,
+                                  construct_seconds=elapsed)
 
 
 @negative_control("vbb.finite-dim.p-ge-2q")
@@ -406,10 +426,13 @@ def empirical_dim(seed: int, activation: str, max_n: int, max_L: int, duplicate_
     q_foundation = empirical_intrinsic_dimension(expr, land.X.tolist(), rtol=1e-9, seed=seed)
     info.update(q_emp=problem.q)
     hyp = get_claim("vbb.empirical-dim").hypotheses_hold(p=land.p, L=land.L)
+    t0 = time.perf_counter()
     cons = construction_a(land, theta, problem=problem, seed=seed)
+    elapsed = time.perf_counter() - t0
     extra = {"hypotheses_hold": hyp, "degeneracy": deg.to_dict(),
              "q_emp_foundation_estimate": q_foundation}
-    ev = _construction_evidence(land, cons, info, cvxpy=False, symbolic=False, extra=extra)
+    ev = _construction_evidence(land, cons, info, cvxpy=False, symbolic=False, extra=extra,
+                                construct_seconds=elapsed)
     checks = {"q_emp_le_L": problem.q <= land.L,
               "duplicates_detected": (not info["duplicated_sample"]) or bool(deg.duplicates)}
     if cvxpy:
@@ -622,23 +645,15 @@ def _quadratic_data(rng: np.random.Generator, n: int, noise: float) -> tuple[np.
 
 def _quadratic_instance(seed: int, max_n: int, width_factor: float, width_offset: int, runs: int,
                         noise: float, sign: str) -> Evidence:
-    from numerics.energies.quadratic_deep import optimisation_runs, quadratic_lifted_optimum
-    from numerics.energies.two_layer import FixedOutput
+    from numerics.energies.quadratic_deep import optimisation_runs, quadratic_network
 
     rng = np.random.default_rng(seed)
     n = int(rng.integers(2, max_n + 1))
     p = max(1, int(math.ceil(width_factor * n)) + width_offset)
     X, y = _quadratic_data(rng, n, noise)
-    _, f_star = quadratic_lifted_optimum(X, y, sign=sign)
-    land = EmpiricalTwoLayer("quadratic", X, y, p)
-    target = land if sign == "free" else FixedOutput(land, np.ones((1, p)))
-
-    def init(r: np.random.Generator) -> np.ndarray:
-        theta = land.random_point(r)
-        return theta if sign == "free" else theta[: target.dim]
-
+    target, init, f_star = quadratic_network(X, y, p, sign)
     found = optimisation_runs(target, f_star, runs, rng, init=init)
-    info = {"n": n, "p": p, "L": land.L, "sign": sign, "runs": runs,
+    info = {"n": n, "p": p, "L": X.shape[0], "sign": sign, "runs": runs,
             "hypotheses_hold": get_claim("lbb.quadratic.2layer").hypotheses_hold(p=p, n=n)}
     return _quadratic_runs_evidence(target, f_star, found, rng, info, f"n = {n}, p = {p}")
 
@@ -653,8 +668,9 @@ def quadratic_two_layer(seed: int, max_n: int, width_factor: float, width_offset
     """ρ = z², scalar output, p = ⌈width_factor·n⌉ + width_offset (default 2n): ``runs`` random
     inits, L-BFGS to ‖∇E‖ ≤ 1e-9, success = the lifted optimum over Sym(n) (least squares on
     vec(xxᵀ); cvxpy SDP over A ⪰ 0 for ``sign=nonnegative``, u = 1 fixed); the rest classified
-    by the Hessian and a perturbation test. The full width sweep (≥ 200 inits per width) is
-    ``benchmarks/bench_intrinsic.py --quadratic``."""
+    by the Hessian and a perturbation test. ``sign``: ``free`` (u trained, the literal
+    reading), ``balanced`` (u fixed, half +1 and half −1) or ``nonnegative`` (u = 1). The full
+    width sweep (≥ 200 inits per width) is ``benchmarks/bench_intrinsic.py quadratic``."""
     return _quadratic_instance(seed, max_n, width_factor, width_offset, runs, noise, sign)
 
 

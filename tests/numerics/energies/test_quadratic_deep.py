@@ -19,6 +19,7 @@ from numerics.energies.quadratic_deep import (
     optimisation_runs,
     plot_success_fraction,
     quadratic_lifted_optimum,
+    quadratic_network,
     stable_minimum,
     width_experiment,
 )
@@ -159,3 +160,25 @@ def test_optimisation_runs_bad_count():
     X, Y, rng = _data()
     with pytest.raises(InputError, match="n_runs"):
         optimisation_runs(DeepQuadratic(X, Y, [2]), 0.0, 0, rng)
+
+
+def test_quadratic_network_sign_settings():
+    X, _, rng = _data(n=2, L=15)
+    y = 2 * X[:, 0] ** 2 - X[:, 1] ** 2
+    free, init_free, f_free = quadratic_network(X, y, 4, "free")
+    balanced, init_bal, f_bal = quadratic_network(X, y, 4, "balanced")
+    nonneg, _, f_nonneg = quadratic_network(X, y, 4, "nonnegative")
+    assert f_free == f_bal < 1e-20 < f_nonneg
+    assert free.dim == 12 and balanced.dim == nonneg.dim == 8
+    assert balanced.U.tolist() == [[1.0, 1.0, -1.0, -1.0]]
+    assert init_bal(rng).shape == (8,) and init_free(rng).shape == (12,)
+    with pytest.raises(InputError, match="sign"):
+        quadratic_network(X, y, 4, "mixed")
+
+
+def test_balanced_signs_with_n_of_each_reach_the_optimum_and_failures_get_a_stability_verdict():
+    rows, f_star = width_experiment(2, [2, 4], 3, seed=1, sign="balanced", stability_perturbations=2)
+    narrow, wide = rows
+    assert wide.success_fraction == 1.0
+    assert all(r.stable is not None for r in narrow.runs if r.kind != "success" and r.converged)
+    assert wide.to_dict()["stable_poor"] == 0

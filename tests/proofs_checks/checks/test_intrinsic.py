@@ -82,11 +82,12 @@ def test_valley_reports_the_barrier():
     assert cert.max_energy > cert.bound and not cert.holds  # a witness that the path rises
 
 
-def test_quadratic_sign_constrained_variant():
+@pytest.mark.parametrize("sign", ["nonnegative", "balanced"])
+def test_quadratic_sign_constrained_variants(sign):
     chk = get_check("lbb.quadratic.2layer")
-    ev = chk.run(2, **chk.params({"sign": "nonnegative", "max_n": 2, "runs": 3}))
+    ev = chk.run(2, **chk.params({"sign": sign, "max_n": 2, "runs": 3}))
     assert ev.outcome == "verified", ev.message
-    assert ev.instance["sign"] == "nonnegative"
+    assert ev.instance["sign"] == sign
 
 
 @pytest.mark.parametrize("claim", ["vbb.finite-dim.p-ge-q", "vbb.finite-dim.p-ge-2q"])
