@@ -31,7 +31,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import mpmath
-import sympy as sp
 
 from theory.errors import HypothesisError, InputError
 
@@ -101,8 +100,13 @@ def _u(u: Any) -> mpmath.mpf:
     if isinstance(u, bool):
         raise InputError(f"energy u = {u!r} must be a real number")
     try:
-        value = mpmath.mpf(u) if not isinstance(u, sp.Basic) else mpmath.mpf(str(sp.N(u, DPS + 5)))
-    except (TypeError, ValueError):
+        if type(u).__module__.startswith("sympy"):  # exact input: evaluate it at DPS + 5 digits
+            import sympy as sp
+
+            value = mpmath.mpf(str(sp.N(u, DPS + 5)))
+        else:
+            value = mpmath.mpf(u)
+    except (TypeError, ValueError, AttributeError):
         raise InputError(f"energy u = {u!r} must be a real number") from None
     if not mpmath.isfinite(value):
         raise InputError(f"energy u = {u!r} must be finite")
@@ -396,6 +400,8 @@ def symbolic_identities() -> dict[str, bool]:
     * d/du I_1(u) = −(2/E²)√(u² − E²) for u < −E,
     * at −E_∞ the quadratic term equals (p−2)/p: (p−2)E_∞²/(4(p−1)) = (p−2)/p.
     """
+    import sympy as sp  # imported here: the numeric formulas do not need it
+
     u = sp.Symbol("u", negative=True)
     E = sp.Symbol("E", positive=True)
     p = sp.Symbol("p", positive=True)
