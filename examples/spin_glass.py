@@ -124,6 +124,7 @@ def minima_monte_carlo(sizes: list[int], p: int, starts: int, disorders: list[in
             "below_minus_E0": int(np.sum(e < -e0)), "below_minus_Einf": int(np.sum(e < -e_inf)),
             "seconds": time.perf_counter() - t0,
         }
+        _progress(f"minima at N = {N}: {e.size} in {time.perf_counter() - t0:.0f} s")
     Ns = np.array(sizes, dtype=float)
     gaps = np.array([out["sizes"][str(N)]["mean"] + e_inf for N in sizes])
     if len(sizes) >= 2 and np.all(gaps > 0):
@@ -193,6 +194,7 @@ def critical_point_counts(sizes: list[int], p: int, disorders: int, starts: int,
             "found_in_second_half_of_starts": saturation, "starts": starts,
             "seconds": time.perf_counter() - t0,
         }
+        _progress(f"critical points at N = {N}: mean {mean_total:.1f} in {time.perf_counter() - t0:.0f} s")
     Ns = np.array(sizes, dtype=float)
     logs = np.array([math.log(out["sizes"][str(N)]["mean_total"]) for N in sizes])
     if len(sizes) >= 2:
@@ -258,8 +260,15 @@ def barrier_picture(N: int, p: int, starts: int, pairs: int, seed: int, tol: flo
                      "arc_normalized_length": c.arc_normalized_length,
                      "chord_normalized_length": c.chord_normalized_length, "exact": c.exact,
                      "dss_runs": len(c.runs), "seconds": time.perf_counter() - t0})
+        _progress(f"barrier for pair {(i, j)}: level {c.level:.4f} in {time.perf_counter() - t0:.0f} s")
     return {"N": N, "p": p, "seed": seed, "distinct_minima": n, "minima_energies": es.tolist(),
             "E_inf": float(sgt.E_infinity(p)), "E_0": float(sgt.threshold(0, p)), "pairs": rows}
+
+
+def _progress(message: str) -> None:
+    import sys
+
+    print(f"[spin_glass] {message}", file=sys.stderr, flush=True)
 
 
 def _print_summary(res: dict[str, Any]) -> None:
