@@ -214,9 +214,11 @@ class BarrierSearch:
         b = self.bound
         if self.found:
             worst = max(c["energy"] for c in self.counterexamples)
+            certified = sum(bool(c.get("certified")) for c in self.counterexamples)
             return (f"COUNTEREXAMPLE: a local minimum with E = {worst:.6g} > β̄(M={b.M}, N={b.N}) = "
                     f"{b.value:.6g} and > the best energy found {self.best_energy:.6g} "
-                    f"({len(self.counterexamples)} of {len(self.runs)} runs)")
+                    f"({len(self.counterexamples) - certified} from {len(self.runs)} runs, stable "
+                    f"under perturbation; {certified} certified sign trap)")
         return (f"no counterexample in {len(self.runs)} runs at M = {b.M}, N = {b.N} "
                 f"(β̄ = {b.value:.6g}, best energy {self.best_energy:.6g}, {self.candidates} poor "
                 "stationary points examined)")
@@ -267,6 +269,34 @@ def counterexample_search(X: Any, Y: Any, activation: Any, M: int, *, n_runs: in
                                     "excess_over_bound": r.energy - bound.value,
                                     "excess_over_best": r.energy - best,
                                     "theta": r.theta.tolist()})
+    for c in counterexamples:
+        c["certified"] = False
+    trap = _certified_sign_trap(X, Y, act, int(M))
+    if trap is not None:
+        best = min(best, trap.global_energy)
+        tol = gap_rtol * max(1.0, abs(trap.energy))
+        if trap.energy > bound.value + tol and trap.energy > best + tol:
+            counterexamples.append({"energy": trap.energy, "kind": "certified sign trap",
+                                    "certified": True, "grad_norm": trap.grad_norm,
+                                    "excess_over_bound": trap.energy - bound.value,
+                                    "excess_over_best": trap.energy - best,
+                                    "sign_trap": trap.to_dict(), "theta": trap.theta.tolist()})
     tolerances = {"gap_rtol": gap_rtol, "gtol": gtol, "eig_tol": eig_tol,
                   "perturbation_scale": perturbation_scale, "perturbations": perturbations}
     return BarrierSearch(bound, f_star, best, runs, counterexamples, candidates, tolerances)
+
+
+def _certified_sign_trap(X: np.ndarray, Y: np.ndarray, act: Activation, M: int) -> Any:
+    """For ρ = a z² with one output and M ≥ N: the certified sign trap (a local minimum with all
+    output weights of one sign, :func:`numerics.energies.quadratic_deep.sign_trap`), else None.
+    A negative a flips the roles of the signs; it is absorbed by negating y."""
+    from numerics.energies.quadratic_deep import sign_trap
+
+    if act.homogeneous_degree != 2 or Y.shape[1] != 1 or M < X.shape[1]:
+        return None
+    a = act.coefficients[2]
+    trap = sign_trap(X * np.sqrt(abs(a)), Y[:, 0] * np.sign(a), M)
+    if trap is None or not trap.certified:
+        return None
+    # a Σ u_i (w_i·x)² = sign(a) Σ u_i (w_i·√|a| x)²: the same θ, the same energy
+    return trap

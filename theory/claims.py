@@ -553,19 +553,26 @@ _BUILTIN = [
         source=f"{TALK} ([LBB'17]); {VBB} (version unknown)",
         section="§4.3, C10",
         statement=(
-            "ρ(z) = z², scalar output: L(U, W) = E‖U(WX)² − Y‖² has no poor local minima if "
-            "M ≥ 2N (hidden units ≥ twice the input dimension)."
+            "ρ(z) = z², scalar output: E‖u·(WX)² − Y‖² has no poor local minima if M ≥ 2N, read "
+            "with the output weights u fixed, at least N of each sign (the setting of "
+            "Soltanolkotabi, Javanmard & Lee 2017, where 2N comes from); with u trained the "
+            "statement is false at every width (sign traps)."
         ),
-        latex=r"M\ge 2N\ \Rightarrow\ \text{no poor local minima}",
-        hypotheses_text="p ≥ 2n",
+        latex=r"M\ge 2N,\ u\ \text{fixed with}\ \ge N\ \text{of each sign}\ \Rightarrow\ \text{no poor local minima}",
+        hypotheses_text="p ≥ 2n (output weights fixed, ≥ n of each sign)",
         hypotheses=_quadratic_2layer,
         requires=("p", "n"),
         notes=(
             "No paper text found; every A ∈ Sym(n) needs only n units, so 2N is 2 × (units needed), "
             "not 2 × dim* = n(n+1). A path proof is not reconstructed; the check is numerical.",
-            "Numerically (benchmarks/bench_intrinsic.py quadratic): runs fail at p = n − 1 (rank) "
-            "and at p = n (sign traps: output weights of the wrong sign), none were seen from "
-            "p = 2n − 1 on — consistent with M ≥ 2N, which is not shown to be sharp.",
+            "The talk writes L(U, W) with U trained. That reading is false at every width p ≥ n: "
+            "if all u_i < 0 while the least-squares A has a positive eigenvalue, the u_i keep their "
+            "sign nearby, A = Wᵀdiag(u)W stays in the cone A ⪯ 0, and the network at the cone "
+            "optimum (an SDP) is a local minimum above the global one — certified by "
+            "numerics.energies.quadratic_deep.sign_trap; `--param sign=free` reports it as violated.",
+            "200 inits per width (benchmarks/bench_intrinsic.py quadratic, n = 2, 3): with u trained "
+            "failures persist at p = 2n (0.5–1 %, stable sign traps), none at 3n; with balanced "
+            "fixed signs none from p = 2n − 1 on (n = 3), none at p ≥ 2n.",
         ),
     ),
     Claim(

@@ -48,6 +48,8 @@ __all__ = [
     "stable_minimum",
     "SIGNS",
     "quadratic_network",
+    "SignTrap",
+    "sign_trap",
 ]
 
 SUCCESS_KINDS = ("success", "saddle", "poor minimum", "degenerate above optimum", "not converged")
@@ -213,6 +215,8 @@ def quadratic_lifted_optimum(X: Any, y: Any, *, sign: str = "free") -> tuple[np.
         fit = cp.hstack([x @ Av @ x for x in X])
         prob = cp.Problem(cp.Minimize(cp.sum_squares(fit - Y[:, 0]) / L))
         prob.solve(solver=cp.CLARABEL)
+        if prob.status != cp.OPTIMAL:
+            raise InputError(f"the SDP over A ⪰ 0 ended with status {prob.status!r}")
         A = np.asarray(Av.value)
         A = 0.5 * (A + A.T)
     else:
@@ -381,6 +385,92 @@ def quadratic_network(X: Any, y: Any, p: int, sign: str = "free") -> tuple[Any, 
         u[0, (land.p + 1) // 2:] = -1.0
     fixed = FixedOutput(land, u)
     return fixed, lambda rng: land.random_point(rng)[: fixed.dim], f_star
+
+
+@dataclass
+class SignTrap:
+    """A certified poor local minimum of the two-layer quadratic network with *trained* output
+    weights (:func:`sign_trap`)."""
+
+    theta: np.ndarray
+    energy: float
+    cone_optimum: float
+    cone_status: str
+    global_theta: np.ndarray
+    global_energy: float
+    sign: int
+    grad_norm: float
+    certified: bool
+    tolerances: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def gap(self) -> float:
+        return self.energy - self.global_energy
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"energy": self.energy, "cone_optimum": self.cone_optimum,
+                "cone_status": self.cone_status, "global_energy": self.global_energy,
+                "gap": self.gap, "sign": self.sign, "grad_norm": self.grad_norm,
+                "certified": self.certified, "tolerances": dict(self.tolerances)}
+
+
+def sign_trap(X: Any, y: Any, p: int, *, sign: int | None = None,
+              tol: float = 1e-6) -> SignTrap | None:
+    """A poor local minimum of Φ(x) = Σ_i u_i (w_i·x)² with u trained, at any width p ≥ n.
+
+    Take every u_i < 0 (``sign = −1``) when the lifted optimum A_LS (over Sym(n)) has a positive
+    eigenvalue, or every u_i > 0 (``+1``) when it has a negative one; ``sign=None`` tries both and
+    returns the higher certified trap (None if there is none). Near such a point the u_i keep
+    their sign, so A = Wᵀdiag(u)W stays in the cone sign·A ⪰ 0 and E ≥ c* = min over the cone (an
+    SDP, cvxpy). The network at the cone optimum (u_i = sign, w_i = √λ_i v_i, extra units w = 0,
+    polished by L-BFGS) is therefore a local minimum, and it is poor: the spectral factorisation
+    of A_LS (n units) attains F* < c*. ``certified``: every u strictly signed, E(θ) = c* to
+    tol·max(1, c*), E(θ) − F* > tol·max(1, E) — up to the SDP solver's accuracy this refutes
+    'no poor local minima' for trained output weights at every width. Bruna's talk (T9) vs
+    Soltanolkotabi, Javanmard & Lee (2017), who fix u."""
+    from numerics.critical import minimise
+    from numerics.energies.two_layer import EmpiricalTwoLayer
+
+    land = EmpiricalTwoLayer("quadratic", X, y, p)
+    if land.m != 1:
+        raise InputError(f"y has {land.m} columns; the quadratic network has a scalar output")
+    n = land.n
+    if p < n:
+        raise InputError(f"sign_trap needs p ≥ n: p = {p} < n = {n} (the cone optimum needs n units)")
+    if sign not in (None, -1, 1):
+        raise InputError(f"sign = {sign!r} must be −1, +1 or None")
+    A_ls, f_star = quadratic_lifted_optimum(land.X, land.Y)
+    lam, V = np.linalg.eigh(A_ls)
+    scale = max(1.0, float(np.max(np.abs(lam))))
+    feasible = [s for s, ok in ((-1, lam.max() > tol * scale), (1, lam.min() < -tol * scale)) if ok]
+    signs = feasible if sign is None else [s for s in feasible if s == sign]
+
+    def network(eigs: np.ndarray, vecs: np.ndarray, signs_n: np.ndarray, rest: float) -> np.ndarray:
+        W = np.zeros((p, n))
+        W[:n] = np.sqrt(np.abs(eigs))[:, None] * vecs.T
+        u = np.full((1, p), rest)
+        u[0, :n] = signs_n
+        return land.flatten(W, u)
+
+    global_theta = network(lam, V, np.where(lam >= 0, 1.0, -1.0), 1.0)
+    e_global = land.energy(global_theta)
+    best: SignTrap | None = None
+    for s in signs:
+        B, c_star = quadratic_lifted_optimum(land.X, s * land.Y, sign="nonnegative")
+        mu, Vb = np.linalg.eigh(B)
+        theta = network(np.clip(mu, 0.0, None), Vb, np.full(n, float(s)), float(s))
+        with blas_single_thread():
+            res = minimise(land, theta, gtol=1e-10, maxiter=5000)
+        _, U = land.unflatten(res.theta)
+        certified = (bool(np.all(s * U > 0))
+                     and abs(res.energy - c_star) <= tol * max(1.0, abs(c_star))
+                     and res.energy - e_global > tol * max(1.0, abs(res.energy)))
+        trap = SignTrap(res.theta, res.energy, c_star, "CLARABEL optimal", global_theta, e_global,
+                        s, res.grad_norm, certified,
+                        {"tol": tol, "gtol": 1e-10, "lifted_optimum": f_star})
+        if certified and (best is None or trap.energy > best.energy):
+            best = trap
+    return best
 
 
 def width_experiment(n: int, widths: Sequence[int], n_runs: int, *, L: int | None = None,

@@ -644,8 +644,8 @@ def _quadratic_data(rng: np.random.Generator, n: int, noise: float) -> tuple[np.
 
 
 def _quadratic_instance(seed: int, max_n: int, width_factor: float, width_offset: int, runs: int,
-                        noise: float, sign: str) -> Evidence:
-    from numerics.energies.quadratic_deep import optimisation_runs, quadratic_network
+                        noise: float, sign: str, trap: bool = True) -> Evidence:
+    from numerics.energies.quadratic_deep import optimisation_runs, quadratic_network, sign_trap
 
     rng = np.random.default_rng(seed)
     n = int(rng.integers(2, max_n + 1))
@@ -655,11 +655,29 @@ def _quadratic_instance(seed: int, max_n: int, width_factor: float, width_offset
     found = optimisation_runs(target, f_star, runs, rng, init=init)
     info = {"n": n, "p": p, "L": X.shape[0], "sign": sign, "runs": runs,
             "hypotheses_hold": get_claim("lbb.quadratic.2layer").hypotheses_hold(p=p, n=n)}
-    return _quadratic_runs_evidence(target, f_star, found, rng, info, f"n = {n}, p = {p}")
+    ev = _quadratic_runs_evidence(target, f_star, found, rng, info, f"n = {n}, p = {p}")
+    if not trap or p < n:
+        return ev
+    st = sign_trap(X, y, p)
+    if st is None:
+        return ev
+    ev.details["trained_output_sign_trap"] = st.to_dict()
+    if sign == "free" and st.certified:
+        ev.outcome = "violated"
+        ev.margin = -st.gap
+        ev.message = (f"literal statement (u trained) refuted at p = {p} ≥ 2n = {2 * n}: every u_i "
+                      f"{'< 0' if st.sign < 0 else '> 0'} is a local minimum (A stays in a cone; "
+                      f"E = {st.energy:.6g} = cone optimum {st.cone_optimum:.6g}, cvxpy) above the "
+                      f"global minimum {st.global_energy:.6g}; " + ev.message)
+        ev.methods = ["optimisation", "sdp"]
+    elif st.certified:
+        ev.message += (f"; with trained u the statement fails (certified sign trap, E = "
+                       f"{st.energy:.4g} > {st.global_energy:.4g})")
+    return ev
 
 
 _Q_DEFAULTS = {"max_n": 4, "width_factor": 2.0, "width_offset": 0, "runs": 5, "noise": 0.1,
-               "sign": "free"}
+               "sign": "balanced"}
 
 
 @check("lbb.quadratic.2layer", instances=4, **_Q_DEFAULTS)
@@ -668,8 +686,11 @@ def quadratic_two_layer(seed: int, max_n: int, width_factor: float, width_offset
     """ρ = z², scalar output, p = ⌈width_factor·n⌉ + width_offset (default 2n): ``runs`` random
     inits, L-BFGS to ‖∇E‖ ≤ 1e-9, success = the lifted optimum over Sym(n) (least squares on
     vec(xxᵀ); cvxpy SDP over A ⪰ 0 for ``sign=nonnegative``, u = 1 fixed); the rest classified
-    by the Hessian and a perturbation test. ``sign``: ``free`` (u trained, the literal
-    reading), ``balanced`` (u fixed, half +1 and half −1) or ``nonnegative`` (u = 1). The full
+    by the Hessian and a perturbation test. ``sign``: ``balanced`` (default: u fixed, ⌈p/2⌉ of
+    +1 and ⌊p/2⌋ of −1 — the setting in which M ≥ 2N means ≥ N units of each sign), ``free`` (u
+    trained, the literal reading: then the certified sign trap of
+    :func:`numerics.energies.quadratic_deep.sign_trap` refutes it, outcome violated) or
+    ``nonnegative`` (u = 1). Every instance also records the sign trap of its data. The full
     width sweep (≥ 200 inits per width) is ``benchmarks/bench_intrinsic.py quadratic``."""
     return _quadratic_instance(seed, max_n, width_factor, width_offset, runs, noise, sign)
 
@@ -677,11 +698,13 @@ def quadratic_two_layer(seed: int, max_n: int, width_factor: float, width_offset
 @negative_control("lbb.quadratic.2layer")
 def quadratic_two_layer_narrow(seed: int, max_n: int, width_factor: float, width_offset: int,
                                runs: int, noise: float, sign: str) -> Evidence:
-    """p = n − 1 < n: rank ≤ n − 1, so no run can reach the (full-rank) lifted optimum; the
-    check must report the failures."""
+    """p = n − 1 < n: rank ≤ n − 1 (and fewer than n units of a sign), so no run can reach the
+    (full-rank) lifted optimum; the check must report the failures."""
     rng = np.random.default_rng(seed)
     n = int(rng.integers(2, max_n + 1))
-    ev = _quadratic_instance(seed, max_n, 0.0, n - 1, runs, noise, "free")
+    # u = 1 fixed needs only p ≥ rank of the PSD optimum (Burer–Monteiro): break with signs
+    broken = "free" if sign == "nonnegative" else sign
+    ev = _quadratic_instance(seed, max_n, 0.0, n - 1, runs, noise, broken, trap=False)
     fails = ev.details["kinds"].get("success", 0) < len(ev.details["runs"])
     ev.outcome = "detected" if fails else "missed"
     ev.message = ("p = n − 1: " + ev.message) if fails else "runs reached the optimum with p = n − 1"

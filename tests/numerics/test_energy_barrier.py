@@ -105,3 +105,18 @@ def test_odd_degree_small_search_reports_its_size():
     search = counterexample_search(X, y, "z**3", 2, n_runs=4, seed=0, restarts=2)
     assert len(search.runs) == 4
     assert ("no counterexample in 4 runs" in search.message) != search.found
+
+
+def test_quadratic_sign_trap_is_a_certified_counterexample():
+    """M ≥ N, ρ = z², indefinite target: the certified sign trap lies above β̄ (a point, not a
+    search result): the conjecture fails under the reading for even degree."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 2))
+    y = 2 * X[:, 0] ** 2 - X[:, 1] ** 2 + 0.1 * rng.normal(size=40)
+    for act in ("z**2", "-3*z**2"):
+        search = counterexample_search(X, y, act, 2, n_runs=2, seed=0, restarts=2)
+        certified = [c for c in search.counterexamples if c["certified"]]
+        assert certified and certified[0]["energy"] > search.bound.value + 1.0
+        land = EmpiricalTwoLayer(act, X, y, 2)
+        assert math.isclose(land.energy(np.array(certified[0]["theta"])), certified[0]["energy"],
+                            rel_tol=1e-10)

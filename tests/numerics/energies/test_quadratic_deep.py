@@ -20,6 +20,7 @@ from numerics.energies.quadratic_deep import (
     plot_success_fraction,
     quadratic_lifted_optimum,
     quadratic_network,
+    sign_trap,
     stable_minimum,
     width_experiment,
 )
@@ -182,3 +183,34 @@ def test_balanced_signs_with_n_of_each_reach_the_optimum_and_failures_get_a_stab
     assert wide.success_fraction == 1.0
     assert all(r.stable is not None for r in narrow.runs if r.kind != "success" and r.converged)
     assert wide.to_dict()["stable_poor"] == 0
+
+
+@pytest.mark.parametrize("n,p", [(2, 4), (3, 6), (3, 20)])
+def test_sign_trap_is_a_certified_poor_local_minimum_at_any_width(n, p):
+    """All u_i < 0 while the fit needs a positive eigenvalue: A stays in the cone A ⪯ 0 near θ,
+    so E ≥ the cone optimum = E(θ) there; the global minimum is lower."""
+    X, _, rng = _data(n=n, L=3 * n * (n + 1) // 2 + 4, seed=n + p)
+    A = np.diag(np.arange(1, n + 1) * (-1.0) ** np.arange(n))  # indefinite
+    y = np.einsum("li,ij,lj->l", X, A, X)
+    trap = sign_trap(X, y, p)
+    land = EmpiricalTwoLayer("quadratic", X, y, p)
+    assert trap.certified and trap.gap > 0.1
+    W, U = land.unflatten(trap.theta)
+    assert np.all(trap.sign * U > 0) and math.isclose(land.energy(trap.theta), trap.energy)
+    assert trap.global_energy < 1e-20 and land.grad(trap.theta) @ land.grad(trap.theta) < 1e-16
+    # random points near θ with the same signs are never lower than the cone optimum
+    D = rng.normal(size=(2000, land.dim)) * 1e-3
+    assert land.energies(trap.theta[None] + D).min() >= trap.cone_optimum - 1e-9
+    both = {sign_trap(X, y, p, sign=s).sign for s in (-1, 1)}
+    assert both == {-1, 1}
+
+
+def test_sign_trap_bad_input_and_definite_targets():
+    X, _, _ = _data(n=3, L=12)
+    with pytest.raises(InputError, match="p ≥ n"):
+        sign_trap(X, X[:, 0] ** 2, 2)
+    with pytest.raises(InputError, match="sign"):
+        sign_trap(X, X[:, 0] ** 2, 3, sign=2)
+    assert sign_trap(X, np.zeros(12), 3) is None  # A_LS = 0: no sign is wrong
+    trap = sign_trap(X, X[:, 0] ** 2 + X[:, 1] ** 2, 3)  # PSD target: only u < 0 traps
+    assert trap.sign == -1 and trap.certified

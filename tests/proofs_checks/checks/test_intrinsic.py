@@ -111,3 +111,13 @@ def test_sublevel_path_command(tmp_path, capsys):
 def test_bad_parameters_are_input_errors(capsys):
     assert main(["path", "vbb.finite-dim.p-ge-q", "--param", "activation=tanh(z)"]) == 2
     assert "not a polynomial" in capsys.readouterr().err
+
+
+def test_literal_quadratic_statement_is_refuted_with_trained_output_weights():
+    chk = get_check("lbb.quadratic.2layer")
+    ev = chk.run(1, **chk.params({"sign": "free", "runs": 2}))
+    assert ev.outcome == "violated" and "refuted" in ev.message
+    trap = ev.details["trained_output_sign_trap"]
+    assert trap["certified"] and trap["gap"] > 0 and ev.margin == -trap["gap"]
+    default = chk.run(1, **chk.params({"runs": 2}))
+    assert default.outcome == "verified" and default.details["trained_output_sign_trap"]["certified"]
