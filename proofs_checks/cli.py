@@ -160,6 +160,13 @@ def _parse_params(items: Sequence[str], ids: Sequence[str]) -> dict[str, dict[st
     return out
 
 
+def escape(text: Any) -> str:
+    """Text shown verbatim in a rich table (labels like "[constant energy]" are not markup)."""
+    from rich.markup import escape as rich_escape
+
+    return rich_escape(str(text))
+
+
 def _console(stderr: bool = False):
     from rich.console import Console
 
@@ -198,7 +205,7 @@ def cmd_claims(args: argparse.Namespace) -> int:
     table.add_column("statement", overflow="fold")
     for r in rows:
         statement = r["statement"] if len(r["statement"]) < 110 else r["statement"][:107] + "…"
-        table.add_row(r["id"], r["kind"], r["status"], r["section"], statement)
+        table.add_row(*(escape(x) for x in (r["id"], r["kind"], r["status"], r["section"], statement)))
     _console().print(table)
     return 0
 
@@ -315,7 +322,7 @@ def _print_report_table(report: dict[str, Any]) -> None:
     for c in report["claims"]:
         margin = c["worst_margin"]
         table.add_row(
-            c["id"], c["kind"], f"[{_STATUS_STYLE.get(c['status'], '')}]{c['status']}[/]",
+            escape(c["id"]), c["kind"], f"[{_STATUS_STYLE.get(c['status'], '')}]{c['status']}[/]",
             str(c["instances"]), str(c["verified"]), str(c["violated"]), str(c["inconclusive"]),
             "—" if margin is None else f"{margin:.3g}", ",".join(c["certificate_methods"]) or "—",
             c["negative_control"]["outcome"], f"{report['wall_time_per_claim'].get(c['id'], 0):.1f}s",
@@ -398,7 +405,8 @@ def cmd_path(args: argparse.Namespace) -> int:
         for col in ("piece", "promise", "method", "max energy", "margin", "holds"):
             table.add_column(col, overflow="fold")
         for c in certs:
-            table.add_row(c.label, c.promise, c.method, f"{c.max_energy:.6g}", f"{c.margin:.3g}",
+            table.add_row(escape(c.label), escape(c.promise), c.method, f"{c.max_energy:.6g}",
+                          f"{c.margin:.3g}",
                           "yes" if c.holds else "[red]no[/red]")
         _console().print(table)
         if args.plot:

@@ -12,6 +12,7 @@ construction's own closed form, vectorised over t).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import cached_property
 from math import comb
 from typing import Any
 
@@ -71,12 +72,14 @@ class Piece:
     def _points(self, ts: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
-    @property
+    @cached_property
     def start(self) -> np.ndarray:
+        """γ(0), computed once (pieces are immutable once built)."""
         return self.points([0.0])[0]
 
-    @property
+    @cached_property
     def end(self) -> np.ndarray:
+        """γ(1), computed once."""
         return self.points([1.0])[0]
 
     @property
