@@ -569,7 +569,9 @@ _BUILTIN = [
             "if all u_i < 0 while the least-squares A has a positive eigenvalue, the u_i keep their "
             "sign nearby, A = Wᵀdiag(u)W stays in the cone A ⪯ 0, and the network at the cone "
             "optimum (an SDP) is a local minimum above the global one — certified by "
-            "numerics.energies.quadratic_deep.sign_trap; `--param sign=free` reports it as violated.",
+            "numerics.energies.quadratic_deep.sign_trap; `--param sign=free` reports it as violated. "
+            "It is a non-strict minimum (as every minimum here: (w, u) → (cw, u/c²)) and not a "
+            "spurious valley: a spare unit with w = 0 flips its sign at constant energy, then descends.",
             "200 inits per width (benchmarks/bench_intrinsic.py quadratic, n = 2, 3): with u trained "
             "failures persist at p = 2n (0.5–1 %, stable sign traps), none at 3n; with balanced "
             "fixed signs none from p = 2n − 1 on (n = 3), none at p ≥ 2n.",
@@ -743,8 +745,10 @@ _BUILTIN = [
             "lie in S — an upper bound on β(M, N) for every noise radius (such rows do not see "
             "noise in S^⊥), attained by an explicit network.",
             "Under this reading the conjecture fails for even degree: sign traps (e.g. ρ = z², "
-            "N = 2, M = 1, y = 2x₁² − x₂²: a unit with u < 0 fits −x₂²) are stable poor local "
-            "minima above β̄; none were found for odd degree (z³), where w absorbs the sign.",
+            "N = 2, M = 1, y = 2x₁² − x₂²: a unit with u < 0 fits −x₂²) are (non-strict) poor local "
+            "minima above β̄ — found by the search (stable under perturbation) and, for z² with "
+            "M ≥ N, certified by an SDP (lbb.quadratic.2layer); none were found for odd degree "
+            "(z³), where w absorbs the sign.",
         ),
     ),
     Claim(

@@ -390,7 +390,8 @@ def quadratic_network(X: Any, y: Any, p: int, sign: str = "free") -> tuple[Any, 
 @dataclass
 class SignTrap:
     """A certified poor local minimum of the two-layer quadratic network with *trained* output
-    weights (:func:`sign_trap`)."""
+    weights (:func:`sign_trap`) — non-strict (the symmetry (w, u) → (cw, u/c²) makes every
+    minimum non-strict), and ``escape`` records why it is not a spurious valley."""
 
     theta: np.ndarray
     energy: float
@@ -402,6 +403,7 @@ class SignTrap:
     grad_norm: float
     certified: bool
     tolerances: dict[str, float] = field(default_factory=dict)
+    escape: dict[str, Any] | None = None
 
     @property
     def gap(self) -> float:
@@ -411,7 +413,35 @@ class SignTrap:
         return {"energy": self.energy, "cone_optimum": self.cone_optimum,
                 "cone_status": self.cone_status, "global_energy": self.global_energy,
                 "gap": self.gap, "sign": self.sign, "grad_norm": self.grad_norm,
-                "certified": self.certified, "tolerances": dict(self.tolerances)}
+                "certified": self.certified, "tolerances": dict(self.tolerances),
+                "escape": self.escape}
+
+
+def _escape(land: Any, theta: np.ndarray, sign: int) -> dict[str, Any] | None:
+    """The way out of a sign trap at constant energy, then down: a unit with w = 0 flips its
+    output weight −sign·1 → +… (constant energy, exactly: its feature is 0), then its row grows
+    along the eigenvector v of G = ∇_A F with the most negative −sign·vᵀGv (first-order
+    descent). None when no unit has w = 0."""
+    W, U = land.unflatten(theta)
+    norms = np.linalg.norm(W, axis=1)
+    dead = np.flatnonzero(norms <= 1e-12 * max(1.0, float(norms.max())))
+    if dead.size == 0:
+        return None
+    j = int(dead[0])
+    W = W.copy()
+    W[j] = 0.0
+    flipped_U = U.copy()
+    flipped_U[0, j] = -sign
+    flipped = land.flatten(W, flipped_U)
+    r = (land.outputs(theta)[0] - land.Y)[:, 0]
+    G = 2.0 / land.L * np.einsum("l,li,lj->ij", r, land.X, land.X)
+    lam, V = np.linalg.eigh(-sign * G)
+    v = V[:, 0]
+    W2 = W.copy()
+    W2[j] = 1e-3 * np.sqrt(max(1.0, float(np.max(np.abs(G))))) * v
+    return {"unit": j, "flip_energy_change": land.energy(flipped) - land.energy(theta),
+            "first_order_slope": float(lam[0]),
+            "descends_to": land.energy(land.flatten(W2, flipped_U)) - land.energy(land.flatten(W, U))}
 
 
 def sign_trap(X: Any, y: Any, p: int, *, sign: int | None = None,
@@ -426,8 +456,10 @@ def sign_trap(X: Any, y: Any, p: int, *, sign: int | None = None,
     polished by L-BFGS) is therefore a local minimum, and it is poor: the spectral factorisation
     of A_LS (n units) attains F* < c*. ``certified``: every u strictly signed, E(θ) = c* to
     tol·max(1, c*), E(θ) − F* > tol·max(1, E) — up to the SDP solver's accuracy this refutes
-    'no poor local minima' for trained output weights at every width. Bruna's talk (T9) vs
-    Soltanolkotabi, Javanmard & Lee (2017), who fix u."""
+    'no poor local minima' (non-strict ones, the talk's definition) for trained output weights
+    at every width. It is not a spurious valley: a spare unit (w = 0) flips its output weight at
+    constant energy and then descends (``escape``). Bruna's talk (T9) vs Soltanolkotabi,
+    Javanmard & Lee (2017), who fix u."""
     from numerics.critical import minimise
     from numerics.energies.two_layer import EmpiricalTwoLayer
 
@@ -467,7 +499,8 @@ def sign_trap(X: Any, y: Any, p: int, *, sign: int | None = None,
                      and res.energy - e_global > tol * max(1.0, abs(res.energy)))
         trap = SignTrap(res.theta, res.energy, c_star, "CLARABEL optimal", global_theta, e_global,
                         s, res.grad_norm, certified,
-                        {"tol": tol, "gtol": 1e-10, "lifted_optimum": f_star})
+                        {"tol": tol, "gtol": 1e-10, "lifted_optimum": f_star},
+                        _escape(land, res.theta, s))
         if certified and (best is None or trap.energy > best.energy):
             best = trap
     return best

@@ -665,10 +665,12 @@ def _quadratic_instance(seed: int, max_n: int, width_factor: float, width_offset
     if sign == "free" and st.certified:
         ev.outcome = "violated"
         ev.margin = -st.gap
+        escape = ("not a spurious valley: a w = 0 unit flips sign at constant energy, then descends"
+                  if st.escape else "no spare unit to escape at constant energy")
         ev.message = (f"literal statement (u trained) refuted at p = {p} ≥ 2n = {2 * n}: every u_i "
-                      f"{'< 0' if st.sign < 0 else '> 0'} is a local minimum (A stays in a cone; "
-                      f"E = {st.energy:.6g} = cone optimum {st.cone_optimum:.6g}, cvxpy) above the "
-                      f"global minimum {st.global_energy:.6g}; " + ev.message)
+                      f"{'< 0' if st.sign < 0 else '> 0'} is a (non-strict) local minimum (A stays "
+                      f"in a cone; E = {st.energy:.6g} = cone optimum {st.cone_optimum:.6g}, cvxpy) "
+                      f"above the global minimum {st.global_energy:.6g}; {escape}; " + ev.message)
         ev.methods = ["optimisation", "sdp"]
     elif st.certified:
         ev.message += (f"; with trained u the statement fails (certified sign trap, E = "

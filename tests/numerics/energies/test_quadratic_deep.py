@@ -203,6 +203,8 @@ def test_sign_trap_is_a_certified_poor_local_minimum_at_any_width(n, p):
     assert land.energies(trap.theta[None] + D).min() >= trap.cone_optimum - 1e-9
     both = {sign_trap(X, y, p, sign=s).sign for s in (-1, 1)}
     assert both == {-1, 1}
+    # not a spurious valley: a spare unit flips its sign at constant energy, then descends
+    assert trap.escape["flip_energy_change"] == 0.0 and trap.escape["descends_to"] < 0
 
 
 def test_sign_trap_bad_input_and_definite_targets():
