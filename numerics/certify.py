@@ -302,6 +302,7 @@ def certify_path(landscape: Any, path: Path, bound: float, *, method: str = "aut
 __all__ += [
     "PiecewiseMaximum",
     "maximise_piecewise",
+    "maximise_pieces",
     "certify_relu_segment",
     "certify_relu_promise",
     "certify_relu_path",
@@ -405,24 +406,36 @@ def _real_part(z: np.ndarray) -> np.ndarray:
 
 
 def maximise_piecewise(breakpoints: Any, coeffs: Any, *, prune_tol: float = 0.0) -> PiecewiseMaximum:
-    """Maximum of a piecewise polynomial (degree ≤ 4) on [breakpoints[0], breakpoints[-1]].
-
-    Every piece i on [t_i, t_i + h_i] gets a cheap upper bound, max(p_i(t_i), p_i(t_i + h_i)) +
-    M_i h_i²/8 with M_i = Σ_d d(d−1)|c_d| ≥ |p_i''| on [0, 1] (the gap between a C² function
-    and its chord); its end values are attained. Pieces whose bound is ≤ (best attained value
-    + ``prune_tol``) are pruned; the others are maximised in closed form (endpoints and the real
-    roots of p' in the piece). Vectorised over pieces.
-    """
+    """Maximum of a piecewise polynomial (degree ≤ 4) on [breakpoints[0], breakpoints[-1]]
+    (piece i on [breakpoints[i], breakpoints[i+1]]); see :func:`maximise_pieces`."""
     bps = np.asarray(breakpoints, dtype=np.float64)
     c = np.atleast_2d(np.asarray(coeffs, dtype=np.float64))
-    deg = c.shape[1] - 1
-    if deg > 4:
-        raise InputError(f"maximise_piecewise handles degree ≤ 4, got degree {deg}")
     if bps.ndim != 1 or bps.size != c.shape[0] + 1:
         raise InputError(f"{bps.size} breakpoints for {c.shape[0]} pieces: need pieces + 1")
     if not np.all(np.isfinite(bps)) or np.any(np.diff(bps) < 0):
         raise InputError("breakpoints must be finite and non-decreasing")
-    t0, t1 = bps[:-1], bps[1:]
+    return maximise_pieces(bps[:-1], bps[1:], c, prune_tol=prune_tol)
+
+
+def maximise_pieces(lo: Any, hi: Any, coeffs: Any, *, prune_tol: float = 0.0) -> PiecewiseMaximum:
+    """Maximum over pieces Σ_d coeffs[i, d] t^d on [lo[i], hi[i]] (degree ≤ 4, global t).
+
+    Every piece of width h gets a cheap upper bound, max(p(lo), p(hi)) + M h²/8 with
+    M = Σ_d d(d−1)|c_d| ≥ |p''| on [0, 1] (the gap between a C² function and its chord); its end
+    values are attained. Pieces whose bound is ≤ (best attained value + ``prune_tol``) are
+    pruned; the others are maximised in closed form (endpoints and the real roots of p' in the
+    piece). Vectorised over pieces.
+    """
+    t0 = np.asarray(lo, dtype=np.float64)
+    t1 = np.asarray(hi, dtype=np.float64)
+    c = np.atleast_2d(np.asarray(coeffs, dtype=np.float64))
+    deg = c.shape[1] - 1
+    if deg > 4:
+        raise InputError(f"maximise_pieces handles degree ≤ 4, got degree {deg}")
+    if t0.shape != (c.shape[0],) or t1.shape != t0.shape or c.shape[0] == 0:
+        raise InputError(f"{t0.size} piece starts, {t1.size} ends for {c.shape[0]} pieces")
+    if not (np.all(np.isfinite(t0)) and np.all(np.isfinite(t1))) or np.any(t1 < t0):
+        raise InputError("piece ends must be finite with lo ≤ hi")
     h = t1 - t0
     v0 = _horner(c, t0)
     v1 = _horner(c, t1)
@@ -469,13 +482,17 @@ def certify_relu_segment(landscape: Any, a: Any, b: Any, bound: float, *,
                          quantity: str = "energy") -> Certificate:
     """Exact certificate of ``sign·(E(t) − offset) ≤ bound`` on the segment a → b.
 
-    E is the piecewise quartic of ``landscape.energy_pieces(a, b)`` (every breakpoint where a
-    pre-activation changes sign); each piece is maximised in closed form (endpoints and the
-    roots of E'); pieces whose cheap bound cannot beat the best value are pruned.
-    ``method="exact"``: the decision is about the exact piecewise polynomial, up to
-    the floating-point error estimate recorded in ``details["fp_error"]`` (the larger of the
-    sweep's first-order model and 4× the discrepancy measured a posteriori against coefficients
-    recomputed from scratch and the energy evaluated directly at the argmax).
+    E is the piecewise quartic with a breakpoint wherever a pre-activation (or, with ℓ1, an
+    output weight) changes sign. For the energy itself (``sign = 1``, ``offset = 0``) the
+    landscape's ``energy_candidates`` prunes first: [0, 1] is cut into cells, the energy at every
+    cell end is exact, cells whose rigorous Lipschitz bound cannot beat the best end value are
+    bounded (``details["upper_bound"]``), and only the pieces of the other cells are sorted and
+    maximised. Otherwise every piece of ``energy_pieces`` is examined (cheap chord bound, then
+    closed form: endpoints and the roots of E'). ``method="exact"``: the decision is about the
+    exact piecewise polynomial, up to the floating-point error estimate in
+    ``details["fp_error"]`` (the larger of the sweep's first-order model and 4× the discrepancy
+    measured a posteriori against the maximum's piece recomputed from scratch and against the
+    energy evaluated directly at the argmax).
     """
     if not hasattr(landscape, "energy_pieces"):
         raise InputError(f"{type(landscape).__name__} has no energy_pieces(a, b): use certify_piece")
@@ -485,37 +502,54 @@ def certify_relu_segment(landscape: Any, a: Any, b: Any, bound: float, *,
     tol = _tolerances(tolerances)
     a = np.asarray(a, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
-    pq = landscape.energy_pieces(a, b)
-    coeffs = sign * pq.coeffs
-    coeffs[:, 0] -= sign * offset
-    res = maximise_piecewise(pq.breakpoints, coeffs, prune_tol=pq.fp_error)
-    # a posteriori rounding check: recompute a few pieces from scratch, evaluate E directly
-    widths = np.diff(pq.breakpoints)
-    probes = {res.piece, 0, pq.n_pieces - 1, int(np.argmax(widths))}
+    pruned = sign == 1.0 and offset == 0.0 and hasattr(landscape, "energy_candidates")
+    if pruned:  # cells that cannot hold the maximum are bounded, not sorted (issue 5)
+        pr = landscape.energy_candidates(a, b)
+        res = maximise_pieces(pr.lo, pr.hi, pr.coeffs, prune_tol=pr.fp_error)
+        value, argmax = (res.value, res.argmax_t) if res.value >= pr.best else (pr.best, pr.best_t)
+        upper = max(res.upper, pr.upper_rest, value)
+        probe_pieces = [(pr.lo[res.piece], pr.hi[res.piece], pr.coeffs[res.piece])]
+        model_error, info, src = pr.fp_error, pr.details, pr
+        closed_form = res.n_candidates
+    else:
+        pq = landscape.energy_pieces(a, b)
+        coeffs = sign * pq.coeffs
+        coeffs[:, 0] -= sign * offset
+        res = maximise_piecewise(pq.breakpoints, coeffs, prune_tol=pq.fp_error)
+        value, argmax, upper = res.value, res.argmax_t, res.upper
+        probe_pieces = [(pq.breakpoints[i], pq.breakpoints[i + 1], pq.coeffs[i])
+                        for i in {res.piece, pq.n_pieces - 1}]
+        model_error, info, src = pq.fp_error, pq.details, pq
+        closed_form = res.n_candidates
+    # a posteriori rounding check: recompute the maximum's piece (and, without pruning, the last
+    # piece, which accumulated the most) from scratch, and evaluate E directly at the argmax
     drift = 0.0
-    for i in probes:  # pieces between (numerically) tied breakpoints carry no information
-        lo, hi = pq.breakpoints[i], pq.breakpoints[i + 1]
+    for lo, hi, c in probe_pieces:  # pieces between (numerically) tied breakpoints carry no information
         if hi - lo > 1e-9:
-            fresh = pq.recompute(0.5 * (lo + hi))
-            drift = max(drift, float(np.abs(fresh - pq.coeffs[i]).sum()))
-    direct = float(landscape.energy(_segment_point(a, b, res.argmax_t)))
-    from_poly = float(pq(res.argmax_t)[0])
-    fp_error = max(pq.fp_error, 4 * drift, 4 * abs(direct - from_poly))
+            mid = 0.5 * (lo + hi)
+            fresh = (src.recompute(mid) if src.recompute is not None
+                     else landscape.recompute_piece(a, b, mid))
+            drift = max(drift, float(np.abs(fresh - c).sum()))
+    direct = (float(src.energy_at(argmax)) if src.energy_at is not None
+              else float(landscape.energy(_segment_point(a, b, argmax))))
+    from_poly = sign * (direct - offset)
+    fp_error = max(model_error, 4 * drift, 4 * abs(from_poly - value))
     slack = _slack(bound, tol)
-    holds = res.value <= bound + slack
-    margin = float(bound) - res.value
+    holds = value <= bound + slack
+    margin = float(bound) - value
     return Certificate(
-        holds, res.value, res.argmax_t, float(bound), "exact", margin=margin,
+        holds, value, argmax, float(bound), "exact", margin=margin,
         tolerances=dict(tol, slack=slack), n_evaluations=1, label=label, promise=promise,
         wall_time=time.perf_counter() - start,
         details={
             "quantity": quantity,
-            "pieces": pq.n_pieces,
-            "events": pq.details.get("events", 0),
-            "closed_form_pieces": res.n_candidates,
-            "upper_bound": res.upper,
+            "pieces": info.get("pieces", 0),
+            "events": info.get("events", 0),
+            "closed_form_pieces": closed_form,
+            "pruned_cells": (info["cells"] - info["candidate_cells"]) if pruned else 0,
+            "upper_bound": upper,
             "fp_error": fp_error,
-            "fp_error_model": pq.fp_error,
+            "fp_error_model": model_error,
             "coefficient_drift": drift,
             "direct_energy_at_argmax": direct,
             "within_rounding": bool(abs(margin + slack) <= fp_error),

@@ -35,6 +35,7 @@ __all__ = [
     "ReluParams",
     "TwoLayerReLU",
     "PiecewiseQuartic",
+    "PrunedQuartic",
     "relu",
     "quartic_of_residual",
     "blocked_cumsum",
@@ -105,6 +106,16 @@ def blocked_cumsum(x: np.ndarray, block: int = 512) -> np.ndarray:
     return xp[..., :n]
 
 
+def _blocked_cumsum_padded(x: np.ndarray, block: int) -> None:
+    """:func:`blocked_cumsum` in place along the last axis of a C-contiguous (rows, nb·block)
+    array (the caller pads with zeros): accumulate within blocks, then add the block offsets."""
+    rows, n = x.shape
+    xb = x.reshape(rows, n // block, block)
+    np.add.accumulate(xb, axis=2, out=xb)
+    offsets = np.cumsum(xb[:, :, -1], axis=1)
+    xb[:, 1:, :] += offsets[:, :-1, None]
+
+
 @dataclass
 class PiecewiseQuartic:
     """E(t) on [0, 1]: piece i is Σ_d coeffs[i, d] t^d (global t) on [breakpoints[i], breakpoints[i+1]].
@@ -119,6 +130,8 @@ class PiecewiseQuartic:
     details: dict[str, Any] = field(default_factory=dict)
     #: t ↦ coefficients of the piece holding at t recomputed from scratch (a posteriori check)
     recompute: Any = field(default=None, repr=False)
+    #: t ↦ the energy at θ(t) evaluated directly (not from the coefficients)
+    energy_at: Any = field(default=None, repr=False)
 
     @property
     def n_pieces(self) -> int:
@@ -141,6 +154,48 @@ class PiecewiseQuartic:
         keep = np.flatnonzero(np.diff(self.breakpoints) > 0)
         bps = np.concatenate([self.breakpoints[keep], [self.breakpoints[-1]]])
         return [float(b) for b in bps], [list(map(float, self.coeffs[i])) for i in keep]
+
+
+@dataclass
+class PrunedQuartic:
+    """The pieces of E(t) that can hold its maximum (``lo``, ``hi``, ``coeffs``: piece i is
+    Σ_d coeffs[i, d] t^d on [lo[i], hi[i]], global t), the best value attained at a cell end
+    (``best`` at ``best_t``) and ``upper_rest``, a rigorous upper bound of E on every pruned cell
+    (up to ``fp_error``). See :meth:`TwoLayerReLU.energy_candidates`."""
+
+    lo: np.ndarray
+    hi: np.ndarray
+    coeffs: np.ndarray
+    best: float
+    best_t: float
+    upper_rest: float
+    fp_error: float
+    details: dict[str, Any] = field(default_factory=dict)
+    recompute: Any = field(default=None, repr=False)
+    energy_at: Any = field(default=None, repr=False)
+
+
+@dataclass
+class _Sweep:
+    A: ReluParams
+    D: ReluParams
+    P: np.ndarray
+    Q: np.ndarray
+    e0: np.ndarray
+    tau: np.ndarray  # event times, inf for padding
+    dE: np.ndarray  # (5, N) energy change at each event
+    n_events: int
+    emax: int
+    fp_residual: float
+
+
+def _horner_rows(C: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Σ_d C[d, i] t_i^d for coefficient-first C (5, n)."""
+    out = C[-1].copy()
+    for d in range(C.shape[0] - 2, -1, -1):
+        out *= t
+        out += C[d]
+    return out
 
 
 class TwoLayerReLU(Landscape):
@@ -309,13 +364,9 @@ class TwoLayerReLU(Landscape):
                 out[s:s + step] += self.l1 * np.abs(U).sum(axis=(1, 2))
         return out
 
-    def energy_pieces(self, a: Any, b: Any, *, block: int = 512) -> PiecewiseQuartic:
-        """The exact piecewise-quartic energy on the segment a → b (see the module docstring).
-
-        Returns :class:`PiecewiseQuartic` with every breakpoint (ties kept as zero-width pieces)
-        and a floating-point error estimate (first order, √-accumulation:
-        u·(n + m + 8 + √E)·scale, with scale the largest |coefficient| sum over the pieces).
-        """
+    def _sweep(self, a: Any, b: Any) -> _Sweep:
+        """The per-sample stage shared by :meth:`energy_pieces` and :meth:`energy_candidates`:
+        every event time and the energy change it causes, unsorted across samples."""
         A, D = self._segment(a, b)
         X, Y, L, m, k = self.X, self.Y, self.L, self.m, self.k
         P = X @ A.W.T + A.b  # (L, m): z_jl(t) = P + t Q
@@ -323,20 +374,20 @@ class TwoLayerReLU(Landscape):
         e0, r0 = _first_piece(P, Q, 0.0, A, D, Y)
 
         # ---- events of the data term: a pre-activation changes sign inside (0, 1)
-        event = (P * Q < 0) & (np.abs(P) < np.abs(Q))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            T = -P / Q  # τ_jl; an event iff 0 < τ < 1 (opposite signs and |p| < |q|)
+        event = (T > 0) & (T < 1)
+        T[~event] = np.inf
         emax = int(event.sum(axis=1).max())
         taus: list[np.ndarray] = []
         deltas: list[np.ndarray] = []
         if emax:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                T = np.where(event, -P / Q, np.inf)
             order = np.argsort(T, axis=1)[:, :emax]  # per sample, its events in order of t
             flat = order + (np.arange(L) * m)[:, None]
-            Ts = T.ravel()[flat]
-            valid = np.isfinite(Ts)
+            Ts = T.ravel()[flat]  # (L, emax), inf where a sample has fewer events
             Ps, Qs = P.ravel()[flat], Q.ravel()[flat]
             sgn = np.where(Qs > 0, 1.0, -1.0)
-            sgn *= valid
+            sgn[np.isinf(Ts)] = 0.0
             R = np.empty((3, k, L, emax + 1))  # residual after 0, 1, …, emax events
             R[:, :, :, 0] = r0
             for kk in range(k):  # a loop over outputs (k is small)
@@ -346,13 +397,14 @@ class TwoLayerReLU(Landscape):
                 R[1, kk, :, 1:] += ud * Ps
                 np.multiply(ud, Qs, out=R[2, kk, :, 1:])
             np.cumsum(R, axis=-1, out=R)
-            S = quartic_of_residual(R).sum(axis=1)  # (5, L, emax + 1)
-            de = np.diff(S, axis=-1)[:, valid]  # (5, E): energy change at each event, × L
+            S = quartic_of_residual(R[:, 0]) if k == 1 else quartic_of_residual(R).sum(axis=1)
+            de = np.diff(S, axis=-1)  # (5, L, emax): L × the energy change at each event
             de /= L
-            taus.append(Ts[valid])
-            deltas.append(de)
+            taus.append(Ts.ravel())
+            deltas.append(de.reshape(5, -1))
 
         # ---- events of the ℓ1 term: an output weight changes sign inside (0, 1)
+        n_l1 = 0
         if self.l1:
             ua, ud = A.U.ravel(), D.U.ravel()
             s0 = np.where(ua != 0, np.sign(ua), np.sign(ud))
@@ -365,33 +417,131 @@ class TwoLayerReLU(Landscape):
                 dl[1] = -2 * self.l1 * s0[ev] * ud[ev]
                 taus.append(-ua[ev] / ud[ev])
                 deltas.append(dl)
-
-        n_ev = int(sum(t.size for t in taus))
-        coeffs = np.empty((n_ev + 1, 5))
-        coeffs[0] = e0
-        if n_ev:
-            tau = np.concatenate(taus)
-            g = np.argsort(tau)  # ties: any order (the energy is continuous)
-            tau = tau[g]
-            dE = np.concatenate(deltas, axis=1)[:, g]
-            coeffs[1:] = (blocked_cumsum(dE, block) + e0[:, None]).T
+                n_l1 = int(ev.sum())
+        if len(taus) == 1:
+            tau, dE = taus[0], deltas[0]
         else:
-            tau = np.empty(0)
-        breakpoints = np.concatenate([[0.0], tau, [1.0]])
-
+            tau = np.concatenate(taus) if taus else np.empty(0)
+            dE = np.concatenate(deltas, axis=1) if deltas else np.empty((5, 0))
         # first-order rounding model: residual coefficients carry ≤ u(n + m + 8)·M_l, with
-        # M_l = Σ_j (|u_A|+|Δu|)(|p|+|q|) + |c_A| + |Δc| + |y_l| bounding them on every piece;
-        # the blocked cumulative sum adds ≤ u(block + E/block)·max_i Σ_d |coefficient|.
+        # M_l = Σ_j (|u_A|+|Δu|)(|p|+|q|) + |c_A| + |Δc| + |y_l| bounding them on every piece
         M = (np.einsum("lm,km->l", np.abs(P) + np.abs(Q), np.abs(A.U) + np.abs(D.U))
              + (np.abs(A.c) + np.abs(D.c) + np.abs(Y)).sum(axis=1))
-        scale = float(np.max(np.abs(coeffs).sum(axis=1)))
-        depth = min(n_ev, block) + n_ev // block + 1
-        fp_error = _U * (2 * (self.n + m + 8) * float(np.mean(M * M)) + depth * scale)
+        return _Sweep(A, D, P, Q, e0, tau, dE, int(event.sum()) + n_l1, emax,
+                      _U * 2 * (self.n + m + 8) * float(np.mean(M * M)))
+
+    def _finish(self, sw: _Sweep, breakpoints: np.ndarray, C: np.ndarray, fp_error: float,
+                details: dict[str, Any]) -> PiecewiseQuartic:
         return PiecewiseQuartic(
-            breakpoints, coeffs, float(fp_error),
-            details={"events": n_ev, "pieces": n_ev + 1, "max_events_per_sample": emax,
-                     "fp_error_model": "u·(2(n+m+8)·mean M_l² + (block + E/block)·max Σ|coeff|)"},
+            breakpoints, C.T, float(fp_error), details=details,
+            recompute=lambda t: self._recompute(sw.P, sw.Q, sw.A, sw.D, t),
+            energy_at=lambda t: self._energy_at(sw.P, sw.Q, sw.A, sw.D, t),
+        )
+
+    def energy_pieces(self, a: Any, b: Any, *, block: int = 512) -> PiecewiseQuartic:
+        """The exact piecewise-quartic energy on the segment a → b (see the module docstring).
+
+        Returns :class:`PiecewiseQuartic` with every breakpoint (ties kept as zero-width pieces)
+        and a floating-point error estimate: u·(2(n + m + 8)·mean_l M_l² + (block + E/block)·
+        max_i Σ_d |c_{i,d}|), M_l bounding the residual coefficients of sample l.
+        """
+        sw = self._sweep(a, b)
+        n_ev = sw.n_events
+        width = -(-(n_ev + 1) // block) * block
+        C = np.empty((5, width))  # coefficient-first: C[d, i] is the t^d coefficient of piece i
+        C[:, 0] = sw.e0
+        C[:, n_ev + 1:] = 0.0
+        tau = np.empty(0)
+        if n_ev:
+            g = np.argsort(sw.tau)[:n_ev]  # padding (inf) sorts last; ties in any order
+            tau = sw.tau[g]
+            np.take(sw.dE, g, axis=1, out=C[:, 1:n_ev + 1], mode="clip")
+        _blocked_cumsum_padded(C, block)
+        C = C[:, :n_ev + 1]
+        scale = float(np.max(np.abs(C).sum(axis=0)))
+        depth = min(n_ev, block) + n_ev // block + 1
+        return self._finish(
+            sw, np.concatenate([[0.0], tau, [1.0]]), C, sw.fp_residual + _U * depth * scale,
+            {"events": n_ev, "pieces": n_ev + 1, "max_events_per_sample": sw.emax,
+             "fp_error_model": "u·(2(n+m+8)·mean M_l² + (block + E/block)·max Σ|coeff|)"})
+
+    def energy_candidates(self, a: Any, b: Any, *, buckets: int = 1 << 16) -> PrunedQuartic:
+        """The pieces of the energy on a → b that can hold its maximum, and a rigorous bound on
+        the rest, without sorting every breakpoint (the pruning of issue 5).
+
+        [0, 1] is cut into ``buckets`` equal cells. The energy polynomial at every cell end is
+        exact (per-cell sums of the event changes, ``np.bincount``, then a cumulative sum); on a
+        cell of width h with end values V, √E is Lipschitz — |E'| ≤ 2√E·Ḡ + K, with
+        Ḡ² = (1/L) Σ_l ‖r_l'‖²_max from |r_l'| ≤ Σ_j |q_jl| max|u_j| + max|z_jl| |Δu_j| + |Δc|
+        and K = κ‖ΔU‖₁ — so its maximum W obeys √W ≤ (Ḡh + √(Ḡ²h² + 4(max V + Kh/2)))/2.
+        Cells whose W cannot exceed the best end value are pruned; the events of the others are
+        sorted and their pieces returned exactly.
+        """
+        if not (isinstance(buckets, (int, np.integer)) and buckets >= 1):
+            raise InputError(f"buckets = {buckets!r} must be a positive integer")
+        sw = self._sweep(a, b)
+        B = int(buckets)
+        h = 1.0 / B
+        tau = sw.tau  # padding entries (inf) carry zero change: they may sit in any cell
+        key = np.minimum((np.minimum(tau, 1.0) * B).astype(np.int64), B - 1)
+        sums = np.empty((5, B))
+        for d in range(5):
+            sums[d] = np.bincount(key, weights=sw.dE[d], minlength=B)
+        ends = np.cumsum(sums, axis=1) + sw.e0[:, None]  # polynomial after every event of cell b
+        starts = np.concatenate([sw.e0[:, None], ends[:, :-1]], axis=1)
+        grid = np.arange(B + 1) * h
+        e_start = _horner_rows(starts, grid[:-1])
+        e_end = _horner_rows(ends, grid[1:])
+        i_best = int(np.argmax(np.maximum(e_start, e_end)))
+        best_at_start = e_start[i_best] >= e_end[i_best]
+        best = float(max(e_start[i_best], e_end[i_best]))
+        best_t = float(grid[i_best] if best_at_start else grid[i_best + 1])
+        A, D, P, Q = sw.A, sw.D, sw.P, sw.Q
+        G = (np.einsum("lm,km->lk", np.abs(Q), np.maximum(np.abs(A.U), np.abs(A.U + D.U)))
+             + np.einsum("lm,km->lk", np.maximum(np.abs(P), np.abs(P + Q)), np.abs(D.U))
+             + np.abs(D.c))
+        gbar = float(np.sqrt(np.mean(np.sum(G * G, axis=1))))
+        K = self.l1 * float(np.abs(D.U).sum())
+        V = np.maximum(np.maximum(e_start, e_end), 0.0)
+        W = ((gbar * h + np.sqrt((gbar * h) ** 2 + 4 * (V + K * h / 2))) / 2) ** 2
+        depth = min(sw.n_events, B) + 1
+        scale = float(np.max(np.abs(ends).sum(axis=0)))
+        fp_error = sw.fp_residual + _U * (depth + int(np.sqrt(sw.n_events)) + 16) * scale
+        W += fp_error
+        cand = W > best + fp_error
+        sel = np.flatnonzero(cand[key] & np.isfinite(tau))
+        sel = sel[np.argsort(tau[sel])]
+        t_sel, k_sel = tau[sel], key[sel]
+        cs = np.cumsum(sw.dE[:, sel], axis=1)  # running sum over the selected events
+        first = np.ones(sel.size, dtype=bool)  # first event of its cell
+        first[1:] = k_sel[1:] != k_sel[:-1]
+        last = np.ones(sel.size, dtype=bool)  # last event of its cell
+        last[:-1] = first[1:]
+        start = np.maximum.accumulate(np.where(first, np.arange(sel.size), 0))
+        before = np.where(start > 0, cs[:, start - 1], 0.0)  # running sum before the cell
+        after = starts[:, k_sel] + cs - before  # the polynomial right after each event
+        hi_ev = np.where(last, grid[k_sel + 1], np.append(t_sel[1:], 0.0))
+        cells = np.flatnonzero(cand)
+        has = np.zeros(B, dtype=bool)
+        has[k_sel] = True
+        head_hi = grid[cells + 1].copy()
+        if sel.size:
+            first_t = np.full(B, np.nan)
+            first_t[k_sel[first]] = t_sel[first]
+            head_hi = np.where(has[cells], first_t[cells], head_hi)
+        lo = np.concatenate([grid[cells], t_sel])
+        hi = np.concatenate([head_hi, hi_ev])
+        coeffs = np.concatenate([starts[:, cells], after], axis=1)
+        rest = ~cand
+        return PrunedQuartic(
+            lo, hi, coeffs.T, best, best_t,
+            float(W[rest].max()) if rest.any() else best, float(fp_error),
+            details={"events": sw.n_events, "pieces": sw.n_events + 1, "cells": B,
+                     "candidate_cells": int(cells.size), "candidate_pieces": int(lo.size),
+                     "gbar": gbar, "max_events_per_sample": sw.emax,
+                     "fp_error_model": "u·(2(n+m+8)·mean M_l² + (B + √E + 16)·max Σ|coeff|)"},
             recompute=lambda t: self._recompute(P, Q, A, D, t),
+            energy_at=lambda t: self._energy_at(P, Q, A, D, t),
         )
 
     #: above this many pieces :meth:`energy_polynomial` returns None (the generic rational
@@ -417,6 +567,12 @@ class TwoLayerReLU(Landscape):
         set at t; used to measure the sweep's accumulated rounding a posteriori)."""
         A, D = self._segment(a, b)
         return self._recompute(self.X @ A.W.T + A.b, self.X @ D.W.T + D.b, A, D, t)
+
+    def _energy_at(self, P: np.ndarray, Q: np.ndarray, A: ReluParams, D: ReluParams,
+                   t: float) -> float:
+        U = A.U + t * D.U
+        r = np.einsum("lm,km->lk", relu(P + t * Q), U) + (A.c + t * D.c) - self.Y
+        return float(np.sum(r * r) / self.L + self.l1 * np.abs(U).sum())
 
     def _recompute(self, P: np.ndarray, Q: np.ndarray, A: ReluParams, D: ReluParams,
                    t: float) -> np.ndarray:

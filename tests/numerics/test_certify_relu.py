@@ -172,3 +172,43 @@ def test_bad_input():
         certify_relu_segment(object(), a, a, 1.0)
     with pytest.raises(InputError):
         certify_relu_path(land, Path([Segment(a, a + 1)]), float("inf"))
+
+
+@settings(max_examples=30, deadline=None)
+@given(configs, st.sampled_from([1, 3, 64, 4096, 65536]))
+def test_pruned_cells_agree_with_the_full_sweep(cfg, cells):
+    """energy_candidates: the maximum over the surviving pieces and the cell ends equals the
+    maximum over every piece; the bound on the pruned cells is ≥ the energy there."""
+    from numerics.certify import maximise_pieces
+
+    seed = cfg.pop("seed")
+    land, rng = make(seed, **cfg)
+    a, b = rng.normal(size=land.dim), rng.normal(size=land.dim)
+    pr = land.energy_candidates(a, b, buckets=cells)
+    pq = land.energy_pieces(a, b)
+    full = maximise_piecewise(pq.breakpoints, pq.coeffs)
+    best = pr.best
+    if pr.lo.size:
+        best = max(best, maximise_pieces(pr.lo, pr.hi, pr.coeffs).value)
+        mids = 0.5 * (pr.lo + pr.hi)
+        vals = np.einsum("id,id->i", pr.coeffs, mids[:, None] ** np.arange(5))
+        np.testing.assert_allclose(vals, pq(mids), rtol=1e-9, atol=1e-9)
+    assert best == pytest.approx(full.value, rel=1e-9, abs=1e-9)
+    ts = np.linspace(0, 1, 2001)
+    covered = np.zeros(ts.size, dtype=bool)
+    for lo, hi in zip(pr.lo, pr.hi):
+        covered |= (ts >= lo) & (ts <= hi)
+    e = land.segment_energies(a, b, ts)
+    if (~covered).any():
+        assert e[~covered].max() <= pr.upper_rest + 1e-9
+
+
+def test_maximise_pieces_rejects_bad_input():
+    from numerics.certify import maximise_pieces
+
+    with pytest.raises(InputError):
+        maximise_pieces([0.0], [1.0], np.zeros((2, 3)))
+    with pytest.raises(InputError):
+        maximise_pieces([0.5], [0.2], np.zeros((1, 3)))
+    with pytest.raises(InputError):
+        maximise_pieces([0.0], [1.0], np.zeros((1, 7)))
