@@ -30,7 +30,7 @@ import numpy as np
 
 from numerics.backends.function import CountingLandscape
 from numerics.certify import certify_piece
-from numerics.geodesic.dss import prepare_endpoints
+from numerics.geodesic.dss import _certify_options, prepare_endpoints
 from numerics.geodesic.result import CURVE_POINTS, StringResult, length_mask, normalized_length
 from numerics.paths.base import LE_BOUND, Bezier, Segment
 from theory.errors import InputError
@@ -39,8 +39,9 @@ __all__ = ["straight_segment", "bezier_curve", "autoneb", "improved_tangents",
            "redistribute", "garipov_schedule"]
 
 
-def _certify_beads(land: Any, beads: np.ndarray, bound: float, certify: str, n_interp: int) -> list:
-    opts = {} if certify == "exact" else {"n_grid": n_interp + 1}
+def _certify_beads(land: Any, beads: np.ndarray, bound: float, certify: str, n_interp: int,
+                   certify_options: dict[str, Any] | None = None) -> list:
+    opts = {} if certify == "exact" else {"n_grid": n_interp + 1, **_certify_options(certify_options)}
     return [certify_piece(land, Segment(a, b, label=f"segment {i}", promise=LE_BOUND), bound,
                           method=certify, **opts)
             for i, (a, b) in enumerate(zip(beads[:-1], beads[1:]))]
@@ -79,14 +80,15 @@ def _common(landscape: Any, theta_a: Any, theta_b: Any, level: float, accept_fac
 
 def straight_segment(landscape: Any, theta_a: Any, theta_b: Any, level: float, *,
                      accept_factor: float = 1.0, certify: str = "auto", n_interp: int = 100,
-                     length_on: Any = "all", train_endpoints: bool = False) -> StringResult:
+                     length_on: Any = "all", train_endpoints: bool = False,
+                     certify_options: dict[str, Any] | None = None) -> StringResult:
     """The straight segment θ_A → θ_B, certified against ``accept_factor``·level."""
     start = time.perf_counter()
     land, a, b, ea, eb, grads = _common(landscape, theta_a, theta_b, level, accept_factor,
                                         certify, n_interp, train_endpoints)
     beads = np.stack([a, b])
     bound = accept_factor * level
-    certs = _certify_beads(land, beads, bound, certify, n_interp)
+    certs = _certify_beads(land, beads, bound, certify, n_interp, certify_options)
     return _finish(land, "straight segment", beads, level, bound, certs, length_on, start,
                    {"accept_factor": accept_factor, "certify": certify, "n_interp": n_interp},
                    info={"endpoint_energies": [ea, eb]}, extra_grads=grads)
@@ -113,7 +115,8 @@ def bezier_curve(landscape: Any, theta_a: Any, theta_b: Any, level: float, *,
                  kind: str = "bezier", n_bends: int = 3, steps: int = 1000, lr: float = 0.01,
                  momentum: float = 0.9, weight_decay: float = 0.0, seed: int = 0,
                  accept_factor: float = 1.0, certify: str = "auto", n_interp: int = 100,
-                 n_eval: int = 61, length_on: Any = "all", train_endpoints: bool = False) -> StringResult:
+                 n_eval: int = 61, length_on: Any = "all", train_endpoints: bool = False,
+                 certify_options: dict[str, Any] | None = None) -> StringResult:
     """Train a Bezier curve or PolyChain between fixed endpoints (Garipov et al. 2018)."""
     start = time.perf_counter()
     if kind not in ("bezier", "polychain"):
@@ -149,12 +152,12 @@ def bezier_curve(landscape: Any, theta_a: Any, theta_b: Any, level: float, *,
     if kind == "bezier":
         piece = Bezier(control, label="bezier curve", promise=LE_BOUND)
         certs = [certify_piece(land, piece, bound, method="sampled" if certify == "auto" else certify,
-                               n_grid=max(n_interp + 1, n_eval))]
+                               n_grid=max(n_interp + 1, n_eval), **_certify_options(certify_options))]
         beads, curve = control, "bezier"
         eval_points = piece.points(ts)
     else:
         beads, curve = control, "polygonal"
-        certs = _certify_beads(land, beads, bound, certify, n_interp)
+        certs = _certify_beads(land, beads, bound, certify, n_interp, certify_options)
         eval_points = np.stack([_basis(kind, k, t) @ control for t in ts])
     eval_energies = land.inner.energies(eval_points)
     params = {"kind": kind, "n_bends": k, "steps": int(steps), "lr": lr, "momentum": momentum,
@@ -208,7 +211,8 @@ def autoneb(landscape: Any, theta_a: Any, theta_b: Any, level: float, *, cycles:
             initial_pivots: int = 3, insert_per_cycle: int = 2, n_dense: int = 9,
             weight_decay: float = 0.0, max_gradient_evaluations: int | None = None,
             accept_factor: float = 1.0, certify: str = "auto", n_interp: int = 100,
-            length_on: Any = "all", train_endpoints: bool = False) -> StringResult:
+            length_on: Any = "all", train_endpoints: bool = False,
+            certify_options: dict[str, Any] | None = None) -> StringResult:
     """AutoNEB (Draxler et al. 2018): NEB cycles with pivot insertion at the highest dense loss."""
     start = time.perf_counter()
     for name, v, lo in (("cycles", cycles, 1), ("steps_per_cycle", steps_per_cycle, 0),
@@ -255,7 +259,7 @@ def autoneb(landscape: Any, theta_a: Any, theta_b: Any, level: float, *, cycles:
         if stopped:
             break
     bound = accept_factor * level
-    certs = _certify_beads(land, pivots, bound, certify, n_interp)
+    certs = _certify_beads(land, pivots, bound, certify, n_interp, certify_options)
     params = {"cycles": cycles, "steps_per_cycle": steps_per_cycle, "lr": lrs, "momentum": momentum,
               "initial_pivots": initial_pivots, "insert_per_cycle": insert_per_cycle,
               "n_dense": n_dense, "weight_decay": weight_decay, "spring_constant": "inf (equal redistribution)",

@@ -64,7 +64,7 @@ def prepare_endpoints(land: Any, theta_a: Any, theta_b: Any, level: float, *,
                       optimizer: Adam | None = None) -> tuple[np.ndarray, np.ndarray, float, float, int]:
     """Validate the endpoints (dimension, finiteness, distinct, below the level); train those
     above the level to ``target`` when ``train_endpoints``. Returns (a, b, E_a, E_b, grads)."""
-    if not (isinstance(level, (int, float, np.floating)) and math.isfinite(level)):
+    if not (isinstance(level, (int, float, np.floating, np.integer)) and math.isfinite(level)):
         raise InputError(f"level {level!r} is not a finite number")
     a = as_theta(theta_a, land.dim, name="theta_a")
     b = as_theta(theta_b, land.dim, name="theta_b")
@@ -120,7 +120,8 @@ class _Run:
         if self.blocked[i]:
             return _fail_cert(self.bound, self.blocked[i], label)
         seg = Segment(self.beads[i], self.beads[i + 1], label=label, promise=LE_BOUND)
-        opts = {} if self.p["certify"] == "exact" else {"n_grid": self.p["n_interp"] + 1}
+        opts = {} if self.p["certify"] == "exact" else {"n_grid": self.p["n_interp"] + 1,
+                                                       **self.p["certify_options"]}
         try:
             cert = certify_piece(self.land, seg, self.bound, method=self.p["certify"], **opts)
         except (InputError, ValueError, FloatingPointError, ZeroDivisionError, OverflowError) as exc:
@@ -246,6 +247,15 @@ class _Run:
         self.extra_grads = counts.get("extra_grads", 0)
 
 
+def _certify_options(options: dict[str, Any] | None) -> dict[str, Any]:
+    allowed = {"refine", "xtol"}
+    opts = dict(options or {})
+    bad = sorted(set(opts) - allowed)
+    if bad:
+        raise InputError(f"certify_options {bad} not understood; allowed: {sorted(allowed)}")
+    return opts
+
+
 def _jsonable(x: Any) -> Any:
     if isinstance(x, (np.floating, np.integer)):
         return x.item()
@@ -259,12 +269,15 @@ def dss(landscape: Any, theta_a: Any, theta_b: Any, level: float, *,
         max_depth: int = 10, midpoint: str = "half", n_interp: int = 100, certify: str = "auto",
         optimizer: Adam | None = None, objective: Any | None = None, length_on: Any = "all",
         train_endpoints: bool = False, max_beads: int = 1025, pullback_grid: int = 33,
+        certify_options: dict[str, Any] | None = None,
         checkpoint: str | os.PathLike[str] | None = None, resume: bool = True) -> StringResult:
     """Connect θ_A and θ_B inside {E ≤ level} by Dynamic String Sampling (see the module doc).
 
     Returns a :class:`StringResult`: beads, ``connected``, one certificate per segment (bound
     ``accept_factor``·level), normalised length on ``length_on`` ("all", "weights" or a mask),
     evaluations, wall time, history per round, failed beads, and every constant in ``params``.
+    ``certify_options`` go to the sampled certificate (e.g. ``{"refine": 1, "xtol": 1e-4}``
+    for an expensive landscape: fewer golden-section evaluations).
     """
     start = time.perf_counter()
     if variant not in VARIANTS:
@@ -292,7 +305,8 @@ def dss(landscape: Any, theta_a: Any, theta_b: Any, level: float, *,
          "max_depth": int(max_depth), "midpoint": midpoint, "n_interp": int(n_interp),
          "certify": certify, "max_beads": int(max_beads), "pullback_grid": int(pullback_grid),
          "optimizer": optimizer.to_dict(), "length_on": mask_text,
-         "objective": None if objective is None else type(objective).__name__}
+         "objective": None if objective is None else type(objective).__name__,
+         "certify_options": _certify_options(certify_options)}
     run = _Run(land, a, b, float(level), p, optimizer, objective)
     run.extra_grads = endpoint_grads
     file = FsPath(checkpoint) if checkpoint is not None else None

@@ -35,7 +35,8 @@ MODELS = ("convex", "double-well", "ring", "cubic", "quadratic", "digits-mlp", "
           "fashion-cnn")
 
 _POLY = {"train_factor": 0.95, "accept_factor": 1.1, "n_interp": 100}
-_MNIST = {"train_factor": 0.98, "accept_factor": 1.02, "n_interp": 20}
+_MNIST = {"train_factor": 0.98, "accept_factor": 1.02, "n_interp": 20,
+          "certify_options": {"refine": 1, "xtol": 1e-4}}
 _EXACT = {"train_factor": 0.95, "accept_factor": 1.0, "n_interp": 100}
 
 
@@ -53,6 +54,7 @@ class Experiment:
     reference: list[tuple[float, float]] = field(default_factory=list)
     info: dict[str, Any] = field(default_factory=dict)
     minima: Callable[[float, int], list[np.ndarray]] | None = None
+    bead_optimizer: Any = None  # Adam for the beads (None: the DSS default, the paper's lr 1e-3)
 
 
 def _trained(land: Any, init: Callable[[int], np.ndarray], seed: int, lr: float,
@@ -83,8 +85,12 @@ def _experiment(model: str, land: Any, init: Callable[[int], np.ndarray], seed: 
         a, b = minima(target, 2)
         return a, b
 
+    from numerics.geodesic.train import Adam
+
+    # cross-entropy networks: full-batch Adam at 1e-2 (the paper's 1e-4 was for minibatches)
+    bead = Adam(lr=1e-2, max_steps=2000) if quantity != "MAE" else None
     return Experiment(model, land, endpoints, levels, options, quantity, "weights", reference, info,
-                      minima)
+                      minima, bead)
 
 
 def build_experiment(model: str, *, seed: int = 0, n_train: int | None = None,
@@ -156,7 +162,7 @@ def build_experiment(model: str, *, seed: int = 0, n_train: int | None = None,
     if model == "digits-cnn":
         from numerics.data import digits
 
-        data = digits(n_train or 200, None, seed)
+        data = digits(n_train or 100, None, seed)
         kw = {"c1": 4, "c2": 8, "hidden": hidden or 16, "image_size": 8}
         levels = [1.0, 0.5, 0.3]
     else:

@@ -45,7 +45,7 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--levels", default=None, metavar="U1,U2,...", help="levels (default: the model's)")
     p.add_argument("--variant", choices=VARIANTS, default="breadth-first")
     p.add_argument("--midpoint", choices=("half", "argmax"), default="half")
-    p.add_argument("--max-depth", type=int, default=10)
+    p.add_argument("--max-depth", type=int, default=None, help="DSS rounds (default: 10, or the model's)")
     p.add_argument("--train-factor", type=float, default=None, help="bead target factor (paper: 0.95 / 0.98)")
     p.add_argument("--accept-factor", type=float, default=None, help="segment acceptance (paper: 1.1 / 1.02)")
     p.add_argument("--n-interp", type=int, default=None, help="grid points per segment (paper: 100 / 20)")
@@ -54,8 +54,10 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--length-on", choices=("weights", "all"), default=None)
     p.add_argument("--device", default=None, help="cpu or cuda[:i] (torch models)")
     p.add_argument("--batchnorm", choices=("recompute", "stored"), default="recompute")
-    p.add_argument("--bead-lr", type=float, default=1e-3, help="Adam learning rate for beads")
-    p.add_argument("--bead-steps", type=int, default=5000, help="Adam step budget per bead")
+    p.add_argument("--bead-lr", type=float, default=None,
+                   help="Adam learning rate for beads (default: 1e-3 for the regressions, 1e-2 for "
+                        "cross-entropy networks)")
+    p.add_argument("--bead-steps", type=int, default=None, help="Adam step budget per bead")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default="sublevel-geodesic", metavar="DIR")
     p.add_argument("--compare", action="store_true",
@@ -88,7 +90,6 @@ def _check_args(args: argparse.Namespace) -> None:
 def run(args: argparse.Namespace) -> int:
     from numerics.geodesic.dss import dss
     from numerics.geodesic.experiments import build_experiment
-    from numerics.geodesic.train import Adam
 
     _check_args(args)
     exp = build_experiment(args.model, seed=args.seed, n_train=args.n_train, device=args.device,
@@ -99,8 +100,8 @@ def run(args: argparse.Namespace) -> int:
         if getattr(args, key) is not None:
             options[key] = getattr(args, key)
     options.update(variant=args.variant, midpoint=args.midpoint,
-                   max_depth=options.get("max_depth", args.max_depth) if args.max_depth == 10 else args.max_depth,
-                   optimizer=Adam(lr=args.bead_lr, max_steps=args.bead_steps),
+                   max_depth=args.max_depth or options.get("max_depth", 10),
+                   optimizer=_bead_optimizer(exp, args),
                    length_on=args.length_on or exp.length_on)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -112,7 +113,13 @@ def run(args: argparse.Namespace) -> int:
     results = []
     for u in levels:
         ck = out / f"dss-{u:g}.ckpt.npz" if args.checkpoint else None
-        results.append(dss(exp.landscape, a, b, u, checkpoint=ck, **options))
+        res = dss(exp.landscape, a, b, u, checkpoint=ck, **options)
+        if not res.connected and hasattr(exp.landscape, "disconnection_certificate"):
+            cert = exp.landscape.disconnection_certificate(a, b, u)
+            res.info["disconnection_certificate"] = cert.to_dict()
+            if cert.holds:
+                res.status += "; disconnection certified (closed form)"
+        results.append(res)
     payload: dict[str, Any] = {
         "model": exp.name, "level_quantity": exp.level_quantity, "levels": levels, "seed": args.seed,
         "options": {k: (v.to_dict() if hasattr(v, "to_dict") else v) for k, v in options.items()},
@@ -136,6 +143,13 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bead_optimizer(exp: Any, args: argparse.Namespace) -> Any:
+    from numerics.geodesic.train import Adam
+
+    base = exp.bead_optimizer or Adam()
+    return Adam(lr=args.bead_lr or base.lr, max_steps=args.bead_steps or base.max_steps)
+
+
 def _json(x: Any) -> Any:
     if hasattr(x, "tolist"):
         return x.tolist()
@@ -150,7 +164,8 @@ def _compare(exp: Any, a: Any, b: Any, dss_result: Any, seed: int) -> list[Any]:
     budget = max(24, dss_result.n_gradient_evaluations)
     u, factor = dss_result.level, dss_result.params["accept_factor"]
     common = {"accept_factor": factor, "length_on": exp.length_on,
-              "n_interp": dss_result.params["n_interp"]}
+              "n_interp": dss_result.params["n_interp"],
+              "certify_options": dss_result.params["certify_options"]}
     return [dss_result,
             straight_segment(exp.landscape, a, b, u, **common),
             bezier_curve(exp.landscape, a, b, u, steps=budget, lr=0.01, seed=seed, **common),
