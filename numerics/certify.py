@@ -505,12 +505,16 @@ def certify_relu_segment(landscape: Any, a: Any, b: Any, bound: float, *,
     pruned = sign == 1.0 and offset == 0.0 and hasattr(landscape, "energy_candidates")
     if pruned:  # cells that cannot hold the maximum are bounded, not sorted (issue 5)
         pr = landscape.energy_candidates(a, b)
-        res = maximise_pieces(pr.lo, pr.hi, pr.coeffs, prune_tol=pr.fp_error)
-        value, argmax = (res.value, res.argmax_t) if res.value >= pr.best else (pr.best, pr.best_t)
-        upper = max(res.upper, pr.upper_rest, value)
-        probe_pieces = [(pr.lo[res.piece], pr.hi[res.piece], pr.coeffs[res.piece])]
+        value, argmax, upper = pr.best, pr.best_t, max(pr.upper_rest, pr.best)
+        probe_pieces, closed_form = [], 0
+        if pr.lo.size:  # (no surviving piece: E is constant, every cell end attains it)
+            res = maximise_pieces(pr.lo, pr.hi, pr.coeffs, prune_tol=pr.fp_error)
+            if res.value >= value:
+                value, argmax = res.value, res.argmax_t
+            upper = max(res.upper, upper, value)
+            probe_pieces = [(pr.lo[res.piece], pr.hi[res.piece], pr.coeffs[res.piece])]
+            closed_form = res.n_candidates
         model_error, info, src = pr.fp_error, pr.details, pr
-        closed_form = res.n_candidates
     else:
         pq = landscape.energy_pieces(a, b)
         coeffs = sign * pq.coeffs
@@ -519,8 +523,7 @@ def certify_relu_segment(landscape: Any, a: Any, b: Any, bound: float, *,
         value, argmax, upper = res.value, res.argmax_t, res.upper
         probe_pieces = [(pq.breakpoints[i], pq.breakpoints[i + 1], pq.coeffs[i])
                         for i in {res.piece, pq.n_pieces - 1}]
-        model_error, info, src = pq.fp_error, pq.details, pq
-        closed_form = res.n_candidates
+        model_error, info, src, closed_form = pq.fp_error, pq.details, pq, res.n_candidates
     # a posteriori rounding check: recompute the maximum's piece (and, without pruning, the last
     # piece, which accumulated the most) from scratch, and evaluate E directly at the argmax
     drift = 0.0

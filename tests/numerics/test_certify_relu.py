@@ -212,3 +212,10 @@ def test_maximise_pieces_rejects_bad_input():
         maximise_pieces([0.5], [0.2], np.zeros((1, 3)))
     with pytest.raises(InputError):
         maximise_pieces([0.0], [1.0], np.zeros((1, 7)))
+
+
+def test_a_constant_segment_is_certified():
+    land, rng = make(6)
+    a = rng.normal(size=land.dim)
+    cert = certify_relu_segment(land, a, a, land.energy(a))
+    assert cert.holds and cert.max_energy == pytest.approx(land.energy(a))
