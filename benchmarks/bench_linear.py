@@ -105,8 +105,7 @@ def bench_batched(T: int = 1000, repeats: int = 5) -> dict[str, float]:
 
 
 def bench_exact(n: int = 200) -> dict[str, float]:
-    from numerics.paths.linear import certify_quadratic
-    from theory.exact import certify_polynomial
+    from theory.exact import certify_polynomial, certify_quadratic
 
     rng = np.random.default_rng(1)
     polys = rng.normal(size=(n, 3))

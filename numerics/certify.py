@@ -164,11 +164,15 @@ def certify_bounded(
 
 
 def certify_exact(polynomial: Any, bound: float, *, tolerances: dict[str, float] | None = None,
-                  label: str = "", promise: str = "") -> Certificate:
+                  label: str = "", promise: str = "", scale: float | None = None) -> Certificate:
     """Exact certificate of a polynomial (coefficients, increasing degree) or a piecewise one
-    given as ``(breakpoints, pieces)`` on [0, 1]."""
+    given as ``(breakpoints, pieces)`` on [0, 1].
+
+    The slack is absolute + relative·max(1, |bound|, |scale|): ``scale`` is the size of the
+    quantity the polynomial was computed from (e.g. the energy, when certifying dE/dt ≤ 0, whose
+    rounding error is relative to E, not to the bound 0)."""
     tol = _tolerances(tolerances)
-    slack = _slack(bound, tol)
+    slack = _slack(bound if scale is None else max(abs(bound), abs(scale)), tol)
     if isinstance(polynomial, tuple) and len(polynomial) == 2:
         breakpoints, pieces = polynomial
         cert = certify_piecewise_polynomial(breakpoints, pieces, bound, tolerance=slack,
@@ -243,7 +247,8 @@ def certify_promise(landscape: Any, piece: Piece, *, method: str = "auto",
             p = np.polynomial.polynomial.polyder(np.asarray(poly, dtype=np.float64))
             if p.size == 0:
                 p = np.zeros(1)
-            cert = certify_exact(p, 0.0, tolerances=tol, label=label, promise=piece.promise)
+            cert = certify_exact(p, 0.0, tolerances=tol, label=label, promise=piece.promise,
+                                 scale=max(abs(e0), abs(e1)))
             cert.details["quantity"] = "dE/dt"
             return cert
         ts = np.linspace(0.0, 1.0, int(options.get("n_grid", 101)))

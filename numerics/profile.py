@@ -17,7 +17,10 @@ __all__ = ["PathProfile", "energy_profile", "plot_energy_profile"]
 
 @dataclass
 class PathProfile:
-    """A path on a landscape with the bound the claim promises (what ``sublevel path`` draws)."""
+    """A path on a landscape with the bound the claim promises (what ``sublevel path`` draws).
+
+    ``info["bound_label"]`` names the bound in the plot's legend (default "bound max(E_A, E_B)";
+    e.g. "E(θ₀)" for a descent path)."""
 
     path: Path
     landscape: Any
@@ -63,8 +66,9 @@ def plot_energy_profile(profile: PathProfile, file: str | FsPath, *, n_per_piece
                 transform=ax.get_xaxis_transform(), ha="center", va="top", fontsize=7, rotation=0,
                 wrap=True)
     ax.plot(prof["t"], prof["energy"], color="#1f4e9c", lw=1.6, label="E(γ(t))")
+    bound_name = profile.info.get("bound_label", "bound max(E_A, E_B)")
     ax.axhline(profile.bound, color="#c0392b", ls="--", lw=1.2,
-               label=f"bound max(E_A, E_B) = {profile.bound:.4g}")
+               label=f"{bound_name} = {profile.bound:.4g}")
     ax.set_xlabel("t (piece i on [i/k, (i+1)/k])")
     ax.set_ylabel("energy")
     ax.set_title(profile.title or "energy along the path")

@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -51,7 +50,7 @@ from numerics.landscape import as_theta
 from numerics.paths.base import CONSTANT, LE_MAX_ENDPOINTS, NON_INCREASING, Path, Segment
 from theory.certificate import Certificate
 from theory.errors import HypothesisError, InputError
-from theory.exact import to_rational
+from theory.exact import certify_quadratic, to_rational
 
 __all__ = [
     "Compression",
@@ -61,7 +60,6 @@ __all__ = [
     "construction_a",
     "construction_b",
     "certify_construction",
-    "certify_quadratic",
     "function_change",
     "symbolic_function_change",
     "SampleDegeneracy",
@@ -350,41 +348,6 @@ def symbolic_function_change(activation: Any, a: tuple[np.ndarray, np.ndarray],
     return worst
 
 
-def certify_quadratic(coefficients: Any, bound: float, *, slack: float, label: str = "",
-                      promise: str = "") -> Certificate:
-    """Exact certificate that p(t) = c_0 + c_1 t + c_2 t² ≤ bound + slack on [0, 1].
-
-    The same decision as :func:`theory.exact.certify_polynomial` (floats converted exactly to
-    rationals), by the closed form: the maximum of a quadratic on [0, 1] is at t = 0, t = 1 or
-    the vertex −c_1/(2c_2) when c_2 < 0 — a few rational operations instead of real-root
-    isolation (≈ 1000× faster; every piece of Constructions A and B is such a quadratic)."""
-    start = time.perf_counter()
-    c = [Fraction(float(v)) for v in np.atleast_1d(np.asarray(coefficients, dtype=np.float64))]
-    if len(c) > 3:
-        raise InputError(f"certify_quadratic got a polynomial of degree {len(c) - 1} > 2")
-    c += [Fraction(0)] * (3 - len(c))
-
-    def value(t: Fraction) -> Fraction:
-        return c[0] + c[1] * t + c[2] * t * t
-
-    candidates = [Fraction(0), Fraction(1)]
-    if c[2] < 0:
-        vertex = -c[1] / (2 * c[2])
-        if 0 < vertex < 1:
-            candidates.append(vertex)
-    t_max = max(candidates, key=value)
-    v_max = value(t_max)
-    b, sl = Fraction(float(bound)), Fraction(float(slack))
-    holds = v_max <= b + sl
-    margin = float(b - v_max)
-    return Certificate(holds=bool(holds), max_energy=float(v_max), argmax_t=float(t_max),
-                       bound=float(bound), margin=margin if holds else min(margin, -0.0),
-                       method="exact", tolerances={"slack": float(slack)},
-                       wall_time=time.perf_counter() - start, label=label, promise=promise,
-                       details={"degree": 2, "max_energy_exact": str(v_max),
-                                "algorithm": "quadratic closed form, rational arithmetic"})
-
-
 def _slack(bound: float, tol: dict[str, float]) -> float:
     return tol["absolute"] + tol["relative"] * max(1.0, abs(bound))
 
@@ -406,7 +369,7 @@ def _certify_piece(landscape: Any, piece: Segment, bound: float,
         return (certify_path(landscape, Path([piece]), bound, tolerances=tol,
                              check_promises=False).pieces[0],
                 certify_promise(landscape, piece, tolerances=tol))
-    cert = certify_quadratic(poly, bound, slack=_slack(bound, tol), label=piece.label,
+    cert = certify_quadratic(poly, bound, tolerance=_slack(bound, tol), label=piece.label,
                              promise=piece.promise)
     cert.tolerances = dict(tol, slack=_slack(bound, tol))
     label = f"{piece.label} [{piece.promise}]"
@@ -415,8 +378,8 @@ def _certify_piece(landscape: Any, piece: Segment, bound: float,
     if piece.promise == CONSTANT:
         allowed = tol["constant"] * max(1.0, abs(e0))
         dev = np.array([0.0, p[1], p[2]])
-        up = certify_quadratic(dev, allowed, slack=0.0, label=label, promise=piece.promise)
-        down = certify_quadratic(-dev, allowed, slack=0.0, label=label, promise=piece.promise)
+        up = certify_quadratic(dev, allowed, tolerance=0.0, label=label, promise=piece.promise)
+        down = certify_quadratic(-dev, allowed, tolerance=0.0, label=label, promise=piece.promise)
         worst = min((up, down), key=lambda c: c.margin)
         promise = Certificate(holds=up.holds and down.holds, max_energy=worst.max_energy,
                               argmax_t=worst.argmax_t, bound=allowed, margin=worst.margin,
@@ -429,13 +392,13 @@ def _certify_piece(landscape: Any, piece: Segment, bound: float,
         # is a difference of terms of the size of E; a descent that ends at the minimiser has
         # dE/dt(1) = 0 up to ≈ 1e-16·E)
         slack = tol["absolute"] * max(1.0, abs(e0)) + tol["relative"]
-        promise = certify_quadratic([p[1], 2 * p[2]], 0.0, slack=slack, label=label,
+        promise = certify_quadratic([p[1], 2 * p[2]], 0.0, tolerance=slack, label=label,
                                     promise=piece.promise)
         promise.tolerances = {"slack": slack}
         promise.details.update(quantity="dE/dt", energy_scale=max(1.0, abs(e0)))
     elif piece.promise == LE_MAX_ENDPOINTS:
         top = max(e0, float(p.sum()))
-        promise = certify_quadratic(p, top, slack=_slack(top, tol), label=label,
+        promise = certify_quadratic(p, top, tolerance=_slack(top, tol), label=label,
                                     promise=piece.promise)
     else:
         promise = None

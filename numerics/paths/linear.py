@@ -40,7 +40,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -63,6 +62,7 @@ from numerics.paths.base import (
 )
 from theory.certificate import Certificate, combine
 from theory.errors import HypothesisError, InputError
+from theory.exact import certify_quadratic
 
 __all__ = [
     "DEFAULT_RANK_TOL",
@@ -77,7 +77,6 @@ __all__ = [
     "reference_landscape",
     "reference_polynomial",
     "reference_products",
-    "certify_quadratic",
     "certify_linear_path",
     "LinearPathCertificates",
 ]
@@ -465,49 +464,6 @@ def reference_products(piece: Piece, ts: np.ndarray) -> np.ndarray:
 
 
 # -------------------------------------------------------------------------------- certificates
-
-
-def certify_quadratic(coefficients: Sequence[float], bound: float, *, tolerance: float = 0.0,
-                      label: str = "", promise: str = "") -> Certificate:
-    """Exact decision of p(t) = c_0 + c_1 t + c_2 t² ≤ bound + tolerance on [0, 1].
-
-    Every float is the dyadic rational it stores (``float.as_integer_ratio``); over a common
-    power-of-two denominator D they are integers C_i, B, T, and the decision is integer
-    arithmetic: the ends C_0 ≤ B + T and C_0 + C_1 + C_2 ≤ B + T, and, when C_2 < 0 and the
-    vertex t* = −C_1/(2C_2) lies in (0, 1), p(t*) ≤ (B + T)/D ⟺ 4C_0C_2 − C_1² ≥ 4C_2(B + T).
-    Same semantics as :func:`theory.exact.certify_polynomial` (which decides polynomials of
-    higher degree here); about 100× faster at degree 2."""
-    c = [float(v) for v in np.asarray(coefficients, dtype=np.float64).ravel()]
-    while len(c) > 1 and c[-1] == 0.0:
-        c.pop()
-    if len(c) > 3:
-        from theory.exact import certify_polynomial
-
-        return certify_polynomial(c, bound, tolerance=tolerance, label=label, promise=promise)
-    start = time.perf_counter()
-    values = c + [0.0] * (3 - len(c)) + [float(bound), float(tolerance)]
-    if not all(np.isfinite(values)):
-        raise InputError(f"certify_quadratic: non-finite input (coefficients {c}, bound {bound})")
-    ratios = [v.as_integer_ratio() for v in values]
-    D = max(den for _, den in ratios)
-    C0, C1, C2, B, T = (num * (D // den) for num, den in ratios)
-    top = B + T
-    end0, end1 = C0, C0 + C1 + C2
-    value, t_max = (Fraction(end1, D), Fraction(1)) if end1 > end0 else (Fraction(end0, D), Fraction(0))
-    holds = end0 <= top and end1 <= top
-    if C2 < 0 and 0 < C1 < -2 * C2:
-        holds = holds and 4 * C0 * C2 - C1 * C1 >= 4 * C2 * top
-        vertex_value = Fraction(4 * C0 * C2 - C1 * C1, 4 * C2 * D)
-        if vertex_value > value:
-            value, t_max = vertex_value, Fraction(-C1, 2 * C2)
-    margin = float(Fraction(B, D) - value)
-    if not holds:
-        margin = min(margin, -0.0)
-    return Certificate(holds=bool(holds), max_energy=float(value), argmax_t=float(t_max),
-                       bound=float(bound), margin=margin, method="exact",
-                       tolerances={"absolute": float(tolerance)}, label=label, promise=promise,
-                       wall_time=time.perf_counter() - start,
-                       details={"degree": len(c) - 1, "max_energy_exact": str(value)})
 
 
 @dataclass

@@ -299,7 +299,8 @@ def finite_dim_p_ge_q_path(seed: int, activation: str, n: int, max_n: int, max_d
     return PathProfile(cons.path, land, cons.bound,
                        title=f"Construction A: {info['activation']}, n = {land.n}, q = {cons.q}, "
                              f"p = {land.p} (bound E(θ_0))",
-                       info={**info, **cons.details, **checks}, certificates=certs)
+                       info={**info, **cons.details, **checks, "bound_label": "bound E(θ₀)"},
+                       certificates=certs)
 
 
 # ---------------------------------------------------------------------------- vbb.finite-dim.p-ge-2q

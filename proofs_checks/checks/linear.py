@@ -806,8 +806,8 @@ def _ridge_certificates(rp: Any, tol: dict[str, float]) -> tuple[list[Certificat
 
     from numerics.energies.linear import DeepLinear
     from numerics.paths.base import Segment
-    from numerics.paths.linear import certify_quadratic
     from numerics.paths.ridge import bernstein_upper_bound, nuclear_norm
+    from theory.exact import certify_quadratic
 
     E, path = rp.landscape, rp.path
     bound = rp.details["bound"]

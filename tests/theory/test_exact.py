@@ -14,6 +14,7 @@ from theory.errors import InputError
 from theory.exact import (
     certify_piecewise_polynomial,
     certify_polynomial,
+    certify_quadratic,
     exact_maximum,
     polynomial,
     to_rational,
@@ -118,3 +119,21 @@ def test_piecewise_bad_input():
         certify_piecewise_polynomial([0, 1], [[1], [2]], 3)
     with pytest.raises(InputError, match="not increasing"):
         certify_piecewise_polynomial([0, 0.5, 0.5], [[1], [2]], 3)
+
+
+@given(st.lists(st.floats(-10, 10, allow_nan=False), min_size=1, max_size=3),
+       st.floats(-10, 10, allow_nan=False), st.sampled_from([0.0, 1e-12, 0.5]))
+def test_quadratic_fast_path_agrees_with_root_isolation(c, bound, tol):
+    """Oracle: the integer closed form against the sympy root isolation (Fractions force it)."""
+    fast = certify_quadratic(c, bound, tolerance=tol)
+    slow = certify_polynomial([Fraction(v) for v in c], Fraction(bound), tolerance=Fraction(tol))
+    assert fast.holds == slow.holds and fast.method == slow.method == "exact"
+    assert fast.max_energy == pytest.approx(slow.max_energy, rel=1e-12, abs=1e-12)
+    assert certify_polynomial(c, bound, tolerance=tol).details["algorithm"].startswith("closed form")
+
+
+def test_quadratic_fast_path_bad_input():
+    with pytest.raises(InputError, match="degree 3"):
+        certify_quadratic([0, 0, 0, 1], 1.0)
+    with pytest.raises(InputError, match="not finite"):
+        certify_quadratic([0, float("nan")], 1.0)

@@ -3,8 +3,6 @@ pieces constant, descent to the cvxpy optimum, refusals below the thresholds, de
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -15,7 +13,6 @@ from numerics.energies.two_layer import EmpiricalTwoLayer, PopulationTwoLayer, m
 from numerics.paths.base import CONSTANT, LE_MAX_ENDPOINTS, NON_INCREASING
 from numerics.paths.intrinsic import (
     certify_construction,
-    certify_quadratic,
     compress,
     construction_a,
     construction_b,
@@ -24,7 +21,6 @@ from numerics.paths.intrinsic import (
     symbolic_function_change,
 )
 from theory.errors import HypothesisError, InputError
-from theory.exact import certify_polynomial
 
 coefficient_lists = st.lists(st.integers(-3, 3), min_size=2, max_size=5).filter(
     lambda c: any(c[1:]))
@@ -157,20 +153,6 @@ def test_symbolic_function_change_is_exact():
                                     land.unflatten(moved)) > 0.1
     with pytest.raises(InputError, match="not a polynomial"):
         symbolic_function_change("tanh", (W, U), (W, U))
-
-
-@settings(max_examples=40, deadline=None)
-@given(c=st.lists(st.floats(-5, 5), min_size=1, max_size=3), bound=st.floats(-5, 5))
-def test_certify_quadratic_agrees_with_root_isolation(c, bound):
-    fast = certify_quadratic(c, bound, slack=0.0)
-    oracle = certify_polynomial(c, bound)
-    assert fast.holds == oracle.holds and fast.method == "exact"
-    assert math.isclose(fast.max_energy, oracle.max_energy, rel_tol=1e-12, abs_tol=1e-12)
-
-
-def test_certify_quadratic_rejects_higher_degree():
-    with pytest.raises(InputError, match="degree 3"):
-        certify_quadratic([0, 0, 0, 1], 1.0, slack=0.0)
 
 
 def test_descent_promise_is_scale_aware():

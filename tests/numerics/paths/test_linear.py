@@ -14,7 +14,6 @@ from numerics.paths.base import CONSTANT, LE_MAX_ENDPOINTS, NON_INCREASING
 from numerics.paths.linear import (
     FullRankJoin,
     certify_linear_path,
-    certify_quadratic,
     check_widths,
     connect,
     descend,
@@ -25,7 +24,6 @@ from numerics.paths.linear import (
 )
 from numerics.strategies import linear_widths, make_data, seeds
 from theory.errors import HypothesisError, InputError
-from theory.exact import certify_polynomial
 
 
 def _weights(rng, w, degenerate=None):
@@ -214,17 +212,6 @@ def test_so_path_between_random_rotations(seed, h):
     np.testing.assert_allclose(path[-1], Q[1], atol=1e-10)
     with pytest.raises(InputError, match="det"):
         so_log(Q[0] @ np.diag([-1.0] + [1.0] * (h - 1)))
-
-
-@settings(max_examples=40, deadline=None)
-@given(c=st.lists(st.floats(-10, 10, allow_nan=False), min_size=1, max_size=3),
-       bound=st.floats(-10, 10, allow_nan=False))
-def test_certify_quadratic_agrees_with_theory_exact(c, bound):
-    fast = certify_quadratic(c, bound)
-    slow = certify_polynomial(c, bound)
-    assert fast.holds == slow.holds
-    assert fast.method == "exact"
-    assert fast.max_energy == pytest.approx(slow.max_energy, abs=1e-12)
 
 
 def test_sampled_evaluation_never_decides_the_outcome():
