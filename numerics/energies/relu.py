@@ -465,11 +465,12 @@ class TwoLayerReLU(Landscape):
             {"events": n_ev, "pieces": n_ev + 1, "max_events_per_sample": sw.emax,
              "fp_error_model": "u·(2(n+m+8)·mean M_l² + (block + E/block)·max Σ|coeff|)"})
 
-    def energy_candidates(self, a: Any, b: Any, *, buckets: int = 1 << 16) -> PrunedQuartic:
+    def energy_candidates(self, a: Any, b: Any, *, buckets: int | None = None) -> PrunedQuartic:
         """The pieces of the energy on a → b that can hold its maximum, and a rigorous bound on
         the rest, without sorting every breakpoint (the pruning of issue 5).
 
-        [0, 1] is cut into ``buckets`` equal cells. The energy polynomial at every cell end is
+        [0, 1] is cut into ``buckets`` equal cells (default: about a quarter of the number of
+        events, a power of two between 64 and 2^16). The energy polynomial at every cell end is
         exact (per-cell sums of the event changes, ``np.bincount``, then a cumulative sum); on a
         cell of width h with end values V, √E is Lipschitz — |E'| ≤ 2√E·Ḡ + K, with
         Ḡ² = (1/L) Σ_l ‖r_l'‖²_max from |r_l'| ≤ Σ_j |q_jl| max|u_j| + max|z_jl| |Δu_j| + |Δc|
@@ -477,9 +478,11 @@ class TwoLayerReLU(Landscape):
         Cells whose W cannot exceed the best end value are pruned; the events of the others are
         sorted and their pieces returned exactly.
         """
-        if not (isinstance(buckets, (int, np.integer)) and buckets >= 1):
+        if buckets is not None and not (isinstance(buckets, (int, np.integer)) and buckets >= 1):
             raise InputError(f"buckets = {buckets!r} must be a positive integer")
         sw = self._sweep(a, b)
+        if buckets is None:
+            buckets = 1 << int(np.clip(np.ceil(np.log2(max(sw.n_events, 1) / 4)), 6, 16))
         B = int(buckets)
         h = 1.0 / B
         tau = sw.tau  # padding entries (inf) carry zero change: they may sit in any cell
