@@ -8,15 +8,18 @@
 **Exact energy along a straight segment.** On θ(t) = (1 − t)θ_A + tθ_B the pre-activations
 z_jl(t) = p_jl + t q_jl are linear in t (two matrix products), the output weights are linear in
 t, so while the set of active units is fixed every residual is a quadratic in t and the energy
-a quartic; |u_kj(t)| is linear between its zero crossings. :meth:`TwoLayerReLU.energy_pieces`
-returns the whole piecewise quartic: all breakpoints τ_jl = −p_jl/q_jl ∈ (0, 1) (and the zero
-crossings of the output weights when κ > 0), found with one vectorised sweep:
+a quartic; |u_kj(t)| is linear between its zero crossings. All breakpoints τ_jl = −p_jl/q_jl ∈
+(0, 1) (and the zero crossings of the output weights when κ > 0) come from one vectorised sweep:
 
 1. per sample l, sort its events and accumulate the residual's coefficient changes
    ``±(contribution of unit j)`` with a cumulative sum (a sort along the rows of an (L, m) array);
 2. each event changes the energy by (1/L)(‖r_l after‖² − ‖r_l before‖²), a quartic;
-3. sort all events globally and accumulate those changes (a blocked cumulative sum, whose
-   rounding error grows like √E rather than E).
+3. :meth:`TwoLayerReLU.energy_pieces` sorts all events globally and accumulates those changes
+   (a blocked cumulative sum, rounding error ∝ block + E/block rather than E): the whole
+   piecewise quartic. :meth:`TwoLayerReLU.energy_candidates` instead sums the changes per cell
+   of a uniform grid (exact cell-end energies), prunes the cells that a rigorous Lipschitz
+   bound keeps below the best cell-end value, and sorts only the events of the other cells —
+   all the closed-form maximum needs.
 
 No Python loop runs over pieces or samples. Source: BF'16 §2 (the model), issue 5.
 """
