@@ -32,8 +32,9 @@ def dask_executor(scheduler: str | None = None, *, workers: int = 2,
         ) from None
     cluster = None
     if scheduler in (None, "local"):
+        # dashboard on a free port: 8787 may be taken by another cluster (a warning every run)
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=logging.ERROR)
+                               dashboard_address=":0", silence_logs=logging.ERROR)
         client = Client(cluster)
     else:
         try:
