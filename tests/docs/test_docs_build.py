@@ -37,7 +37,7 @@ def test_every_claim_has_its_section_on_its_family_page(site):
     load_builtin_checks()
     index = (site / "claims" / "index.html").read_text(encoding="utf-8")
     for claim in CLAIMS.values():
-        if not claim.builtin:
+        if not claim.builtin or not claim.family:  # a test's plugin claim has no family page
             continue
         page = _text(site, f"claims/{claim.family}")
         assert f"<code>{claim.id}</code>" in index

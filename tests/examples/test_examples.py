@@ -57,29 +57,31 @@ def test_a_missing_extra_is_named_without_a_traceback(tmp_path):
     assert proc.stderr.strip() == "this example needs the 'torch' extra: pip install 'sublevel[torch]'"
 
 
-def test_the_user_claim_round_trips_through_the_cli(tmp_path):
+def test_the_user_claim_round_trips_through_the_cli(tmp_path, capsys):
+    from proofs_checks.cli import main
+
     plugin = str(EXAMPLES / "my_claim.py")
     claim = "my.leaky-relu.output-convexity"
-    listed = _run(["-m", "proofs_checks.cli", "claims", "--json", "--plugin", plugin])
-    assert listed.returncode == 0
-    row = next(r for r in json.loads(listed.stdout) if r["id"] == claim)
+    assert main(["claims", "--json", "--plugin", plugin]) == 0
+    row = next(r for r in json.loads(capsys.readouterr().out) if r["id"] == claim)
     assert row["implemented"] and row["kind"] == "constructive"
     out = tmp_path / "run"
-    run = _run(["-m", "proofs_checks.cli", "verify", claim, "--plugin", plugin, "--instances", "4",
-                "--workers", "2", "--out", str(out), "--quiet", "--no-figures"])
-    assert run.returncode == 0, run.stderr
+    # two worker processes: each imports the plugin by its path before running its instances
+    assert main(["verify", claim, "--plugin", plugin, "--instances", "4", "--workers", "2",
+                 "--out", str(out), "--quiet", "--no-figures"]) == 0
     report = json.loads((out / "report.json").read_text())
     (entry,) = report["claims"]
     assert entry["status"] == "verified" and entry["certificate_methods"] == ["exact"]
     assert entry["negative_control"]["outcome"] == "detected"
-    resumed = _run(["-m", "proofs_checks.cli", "verify", "--resume", "--out", str(out), "--quiet",
-                    "--no-figures"])  # the plugin is remembered in run.json
-    assert resumed.returncode == 0, resumed.stderr
-    path = _run(["-m", "proofs_checks.cli", "path", claim, "--plugin", plugin, "--seed", "3", "--json"])
-    assert path.returncode == 0 and json.loads(path.stdout)["holds"] is True
-    bad = _run(["-m", "proofs_checks.cli", "verify", claim, "--plugin", plugin, "--param",
-                "slopes=0.3", "--out", str(tmp_path / "bad"), "--quiet"])
-    assert bad.returncode == 2 and "no selected claim has a parameter" in bad.stderr
+    # the plugin is remembered in run.json: --resume needs neither the id nor --plugin
+    assert main(["verify", "--resume", "--out", str(out), "--quiet", "--no-figures",
+                 "--executor", "inline"]) == 0
+    capsys.readouterr()
+    assert main(["path", claim, "--plugin", plugin, "--seed", "3", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["holds"] is True
+    assert main(["verify", claim, "--plugin", plugin, "--param", "slopes=0.3",
+                 "--out", str(tmp_path / "bad"), "--quiet"]) == 2
+    assert "no selected claim has a parameter" in capsys.readouterr().err
 
 
 def test_the_user_claim_works_with_the_testing_api():

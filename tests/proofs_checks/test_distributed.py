@@ -123,11 +123,10 @@ def test_a_cluster_lost_mid_run_keeps_what_finished_and_resume_completes(tmp_pat
 
 
 def test_cli_dask_local_round_trip(tmp_path):
+    from proofs_checks.cli import main
+
     out = tmp_path / "cli"
-    proc = subprocess.run([sys.executable, "-m", "proofs_checks.cli", "verify", "lift.feature-map",
-                           "--instances", "3", "--seed", "2", "--dask", "local", "--workers", "2",
-                           "--out", str(out), "--quiet", "--no-figures"],
-                          capture_output=True, text=True, timeout=180)
-    assert proc.returncode == 0, proc.stderr
+    assert main(["verify", "lift.feature-map", "--instances", "3", "--seed", "2", "--dask", "local",
+                 "--workers", "2", "--out", str(out), "--quiet", "--no-figures"]) == 0
     run_verification(["lift.feature-map"], instances=3, seed=2, out=tmp_path / "local", executor="inline")
     assert _report_text(out) == _report_text(tmp_path / "local")
