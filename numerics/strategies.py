@@ -55,6 +55,7 @@ __all__ = [
     "DATA_KINDS",
     "parameter_points",
     "linear_parameters",
+    "two_layer_parameters",
     "polynomial_activations",
     "activations",
     "intrinsic_architectures",
@@ -341,6 +342,18 @@ def linear_parameters(layer_widths: Sequence[int], *, scale: float = 1.0
         return out
 
     return parameter_points(total, scale=scale).map(split)
+
+
+def two_layer_parameters(n: int, p: int, m: int = 1, *, scale: float = 1.0
+                         ) -> st.SearchStrategy[tuple[np.ndarray, np.ndarray]]:
+    """(W, U) of a two-layer network Φ(x) = U ρ(W x): W (p, n) with rows of norm ≈ ``scale``,
+    U (m, p) — the layout of :mod:`numerics.energies.two_layer` (θ = (vec W, vec U))."""
+    n, p, m = _size(n, "n"), _size(p, "p"), _size(m, "m")
+
+    def split(theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return theta[: p * n].reshape(p, n) / math.sqrt(n), theta[p * n:].reshape(m, p)
+
+    return parameter_points(p * n + m * p, scale=scale).map(split)
 
 
 # ---------------------------------------------------------------------------- activations

@@ -235,26 +235,59 @@ def claim_property(claim_id: str, instances: Any | None = None, *, seeds: Any | 
     return test
 
 
+def _linear_instances(satisfying: bool) -> Any:
+    from numerics import strategies as S
+
+    def as_params(w: list[int]) -> dict[str, Any]:
+        return {"depth": len(w) - 1, "n": w[0], "m": w[-1], "hidden": w[1]}
+
+    uniform = S.linear_widths(satisfying=satisfying, max_layers=4, max_width=6).map(
+        lambda w: [w[0], *([w[1]] * (len(w) - 2)), w[-1]])  # the check has one hidden width
+    return uniform.map(as_params).filter(
+        lambda p: _hypotheses("bf16.prop2.2.linear", p) == satisfying)
+
+
+def _intrinsic_instances(claim_id: str) -> Callable[[bool], Any]:
+    def build(satisfying: bool) -> Any:
+        from hypothesis import strategies as st
+
+        from numerics import strategies as S
+
+        if not satisfying:
+            raise InputError(f"the check of {claim_id!r} chooses p from q itself (p ≥ q always); "
+                             "its negative control runs p < q: use role='negative_control'")
+        return st.fixed_dictionaries({
+            "activation": S.polynomial_activations(max_degree=3).map(str),
+            "n": st.integers(1, 2), "cvxpy": st.just(False), "symbolic": st.just(False)})
+
+    return build
+
+
+#: claim id → fn(satisfying) → strategy of its check's parameters (checks whose parameters are
+#: not the dimensions of the claim's hypotheses)
+INSTANCE_STRATEGIES: dict[str, Callable[[bool], Any]] = {
+    "bf16.prop2.2.linear": _linear_instances,
+    "vbb.finite-dim.p-ge-q": _intrinsic_instances("vbb.finite-dim.p-ge-q"),
+    "vbb.finite-dim.p-ge-2q": _intrinsic_instances("vbb.finite-dim.p-ge-2q"),
+}
+
+
 def claim_instances(claim_id: str, *, satisfying: bool = True) -> Any:
     """A hypothesis strategy of parameter mappings for ``claim_id``'s check whose dimensions
     satisfy (or violate) the claim's hypotheses, e.g. for ``bf16.prop2.2.linear``
     ``{"depth": 3, "n": 2, "m": 4, "hidden": 5}`` (from :func:`numerics.strategies.linear_widths`).
 
     Claims whose check takes its dimensions directly (``Claim.requires`` ⊆ the parameters) get
-    :func:`numerics.strategies.architectures`; the others need an entry here."""
+    :func:`numerics.strategies.architectures`; the others need an entry in
+    ``INSTANCE_STRATEGIES``."""
     from numerics import strategies as S
 
     chk = get_check(claim_id)
     if chk is None:
         raise InputError(f"claim {claim_id!r} has no check registered (not implemented)")
     claim = get_claim(claim_id)
-    if claim_id == "bf16.prop2.2.linear":
-        def as_params(w: list[int]) -> dict[str, Any]:
-            return {"depth": len(w) - 1, "n": w[0], "m": w[-1], "hidden": w[1]}
-
-        uniform = S.linear_widths(satisfying=satisfying, max_layers=4, max_width=6).map(
-            lambda w: [w[0], *([w[1]] * (len(w) - 2)), w[-1]])
-        return uniform.map(as_params).filter(lambda p: _hypotheses(claim_id, p) == satisfying)
+    if claim_id in INSTANCE_STRATEGIES:
+        return INSTANCE_STRATEGIES[claim_id](satisfying)
     if claim.requires and set(claim.requires) <= set(chk.defaults):
         return S.architectures(claim_id, satisfying=satisfying)
     raise InputError(f"no instance strategy for {claim_id!r}: its check's parameters "

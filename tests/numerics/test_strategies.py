@@ -106,6 +106,13 @@ def test_linear_parameters_have_layer_shapes(weights):
     assert [w.shape for w in weights] == [(4, 2), (3, 4)]
 
 
+@settings(max_examples=10)
+@given(wu=S.two_layer_parameters(3, 4, 2))
+def test_two_layer_parameters_have_the_energy_layout(wu):
+    W, U = wu
+    assert W.shape == (4, 3) and U.shape == (2, 4)
+
+
 @settings(max_examples=30)
 @given(act=S.polynomial_activations(max_degree=4))
 def test_polynomial_activations_are_nonconstant_polynomials(act):

@@ -90,6 +90,19 @@ def test_violating_instances_are_refused_before_running(params):
         check_claim("bf16.prop2.2.linear", params)
 
 
+@settings(max_examples=4, deadline=None)
+@given(params=claim_instances("vbb.finite-dim.p-ge-q"), seed=seeds())
+def test_construction_a_holds_on_drawn_activations(params, seed):
+    assert_claim_holds("vbb.finite-dim.p-ge-q", params, seed=seed)
+
+
+def test_instance_strategies_say_what_they_cannot_draw():
+    with pytest.raises(InputError, match="negative_control"):
+        claim_instances("vbb.finite-dim.p-ge-2q", satisfying=False)
+    with pytest.raises(InputError, match="no instance strategy for 'bf16.dss.convex'"):
+        claim_instances("bf16.dss.convex")
+
+
 def _user_claim(add, statement="every drawn integer k satisfies k² ≥ k", hypotheses=None):
     return add(Claim(id="test.user.squares", kind="identity", source="test", section="-",
                      statement=statement, hypotheses=hypotheses,
