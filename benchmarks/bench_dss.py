@@ -79,35 +79,39 @@ def efficiency(n_train: int, hidden: int, level: float, max_budget: int) -> None
             print(f"  ratio {name} / dss gradient evaluations = {rows[name] / rows['dss']:.2f}")
 
 
-def vmap_vs_loop(points: int, repeats: int) -> None:
-    """vmap over θ against a Python loop of functional calls, at two evaluation-set sizes: a
-    small fixed subset (per-call overhead dominates) and a larger one (arithmetic dominates)."""
+def vmap_vs_loop(points: int, repeats: int, threads: int) -> None:
+    """vmap over θ against a Python loop of functional calls. Both do the same arithmetic, so
+    the ratio is the per-call overhead saved: large for small per-point work (the cubic
+    1-4-4-1 net, small evaluation subsets), → 1 when the arithmetic dominates."""
     import torch
 
     from numerics.backends.models import mlp, small_cnn
     from numerics.backends.torch import TorchLandscape
-    from numerics.data import digits
+    from numerics.data import cubic_data, digits
 
+    torch.set_num_threads(threads)
     data = digits(500, None, 0)
-    print(f"  torch {torch.__version__}, {torch.get_num_threads()} threads, float64, {points} points")
+    cubic = cubic_data(100, 1, 0)
+    print(f"  torch {torch.__version__}, {torch.get_num_threads()} thread(s), float64, {points} points")
+    cases = {
+        "cubic 1-4-4-1 sigmoid, 100 samples": TorchLandscape(
+            mlp([1, 4, 4, 1], "sigmoid"), "mae", (cubic.X_train, cubic.y_train)),
+    }
     for n in (64, 500):
-        cases = {
-            f"digits MLP 64-32-10, {n} samples": TorchLandscape(
-                mlp([64, 32, 10], "tanh"), "cross-entropy", (data.X_train[:n], data.y_train[:n])),
-            f"digits CNN, {n} samples": TorchLandscape(
-                small_cnn(c1=4, c2=8, hidden=16), "cross-entropy",
-                (data.images("train")[:n], data.y_train[:n])),
-        }
-        for name, land in cases.items():
-            theta = land.theta_of()
-            pts = theta + 0.01 * np.random.default_rng(0).standard_normal((points, land.dim))
-            land.energies(pts[:2])
-            land.energies_loop(pts[:2])
-            t_v = _best(land.energies, pts, repeats=repeats)
-            t_l = _best(land.energies_loop, pts, repeats=repeats)
-            assert np.allclose(land.energies(pts), land.energies_loop(pts), rtol=1e-12)
-            print(f"  {name:34s}: vmap {1e3 * t_v:8.2f} ms, loop {1e3 * t_l:8.2f} ms, "
-                  f"ratio {t_l / t_v:5.1f}×")
+        cases[f"digits MLP 64-32-10, {n} samples"] = TorchLandscape(
+            mlp([64, 32, 10], "tanh"), "cross-entropy", (data.X_train[:n], data.y_train[:n]))
+        cases[f"digits CNN, {n} samples"] = TorchLandscape(
+            small_cnn(c1=4, c2=8, hidden=16), "cross-entropy", (data.images("train")[:n], data.y_train[:n]))
+    for name, land in cases.items():
+        theta = land.theta_of()
+        pts = theta + 0.01 * np.random.default_rng(0).standard_normal((points, land.dim))
+        land.energies(pts[:2])
+        land.energies_loop(pts[:2])
+        t_v = _best(land.energies, pts, repeats=repeats)
+        t_l = _best(land.energies_loop, pts, repeats=repeats)
+        assert np.allclose(land.energies(pts), land.energies_loop(pts), rtol=1e-12)
+        print(f"  {name:36s}: vmap {1e3 * t_v:8.2f} ms, loop {1e3 * t_l:8.2f} ms, "
+              f"ratio {t_l / t_v:5.1f}×")
 
 
 def gpu(points: int) -> None:
@@ -145,6 +149,8 @@ def _best(fn, arg, *, repeats: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="torch threads for part 3 (1: stable numbers on a shared machine)")
     args = parser.parse_args()
     n_train, hidden = (300, 16) if args.quick else (1000, 32)
     print("1. DSS overhead outside the landscape (digits MLP, numpy; target < 10%)")
@@ -152,7 +158,7 @@ def main() -> None:
     print("2. gradient evaluations to reach DSS's max energy (digits MLP)")
     efficiency(n_train, hidden, 0.2, 4096 if args.quick else 16384)
     print("3. torch: batched (vmap) vs loop over points (target ≥ 5×)")
-    vmap_vs_loop(64, 3)
+    vmap_vs_loop(64, 5, args.threads)
     print("4. GPU / CPU")
     gpu(64)
 
