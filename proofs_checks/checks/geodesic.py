@@ -190,7 +190,7 @@ def _double_well_run(seed: int, dim: int, below: float, above: float, offset_ene
 
 
 @check("bf16.dss.double-well", instances=4, dim=3, below=0.6, above=1.15, offset_energy=0.3,
-       max_depth=8)
+       max_depth=6)
 def dss_double_well(seed: int, dim: int, below: float, above: float, offset_energy: float,
                     max_depth: int) -> Evidence:
     """Ridge of height h = 1: below it DSS is not connected and the closed form certifies the
