@@ -68,6 +68,7 @@ __all__ = [
     "swap_via_free_unit",
     "Genericity",
     "check_genericity",
+    "zero_level_components",
     "WidthStudy",
     "fit_exponent",
     "width_study",
@@ -870,6 +871,17 @@ def check_genericity(land: TwoLayerReLU, theta: Any, *, max_units: int = 14) -> 
             if all(sum(u[j] * rows[j][d] for j in J) == 0 for d in range(land.n)):
                 fails.append(f"(G3) Σ u_j w_j = 0 over units {list(J)}")
     return Genericity(not fails, fails, count, m)
+
+
+def zero_level_components(land: TwoLayerReLU, theta: Any) -> int:
+    """The certified lower bound m! on the number of components of Ω_0 (oracle risk, X with a
+    positive density) for the teacher θ, by the tessellation argument (BF'16 §2.3.1(b)); a
+    :class:`HypothesisError` naming the failed condition when θ is not generic."""
+    gen = check_genericity(land, theta)
+    if not gen.holds:
+        raise HypothesisError(f"teacher is not generic: {gen.failures[0]}",
+                              claim="bf16.relu.permutation")
+    return gen.components_lower_bound
 
 
 # ---------------------------------------------------------------------------------- width study

@@ -459,7 +459,7 @@ def _permutation(seed: int, n: int, width: int, samples: int, appE_restarts: int
     perm = np.arange(width)
     perm[:2] = [1, 0]
     sigma = land.permute(theta, perm)
-    gen = R.check_genericity(land, theta)
+    gen = R.check_genericity(land, theta)  # (the control's teacher fails it on purpose)
     seg = certify_relu_segment(land, theta, sigma, 0.0, label="teacher θ → θ_σ (empirical risk)")
     inst = {"n": n, "width": width, "samples": samples, "teacher_W": W.tolist(),
             "teacher_b": b.tolist(), "teacher_u": u.tolist(), "permutation": perm.tolist()}

@@ -260,3 +260,16 @@ def test_width_study_and_its_plot(tmp_path):
         R.plot_width_study([st_], tmp_path / "missing" / "w.png")
     with pytest.raises(InputError):
         R.width_study(0, n=2, widths=[4, 4], samples=30, teacher=2, l1=1e-3)
+
+
+def test_zero_level_components_needs_a_generic_teacher():
+    land = TwoLayerReLU(np.zeros((1, 2)), np.zeros(1), 3)
+    W = np.array([[1.0, 0.5], [-0.25, 1.0], [0.75, 0.75]])
+    b = np.array([0.5, -1.0, 0.25])
+    u = np.array([[1.0, -0.5, 2.0]])
+    assert R.zero_level_components(land, land.flatten(W, b, u)) == 6
+    dup = W.copy()
+    dup[1], b2 = W[0], b.copy()
+    b2[1] = b[0]
+    with pytest.raises(HypothesisError, match="not generic"):
+        R.zero_level_components(land, land.flatten(dup, b2, u))
