@@ -30,7 +30,7 @@ import numpy as np
 
 from numerics.backends.function import CountingLandscape
 from numerics.certify import certify_piece
-from numerics.geodesic.dss import _certify_options, prepare_endpoints
+from numerics.geodesic.dss import _certify_options, _landscape_info, prepare_endpoints
 from numerics.geodesic.result import CURVE_POINTS, StringResult, length_mask, normalized_length
 from numerics.paths.base import LE_BOUND, Bezier, Segment
 from theory.errors import InputError
@@ -61,7 +61,7 @@ def _finish(land: CountingLandscape, method: str, beads: np.ndarray, level: floa
         n_energy_evaluations=land.n_energy, n_gradient_evaluations=land.n_grad + extra_grads,
         wall_time=time.perf_counter() - start, landscape_time=land.seconds, history=history or [],
         bead_energies=[float(e) for e in land.inner.energies(beads)], params=params, curve=curve,
-        info=info or {})
+        info=dict(info or {}, landscape=_landscape_info(land.inner)))
 
 
 def _common(landscape: Any, theta_a: Any, theta_b: Any, level: float, accept_factor: float,

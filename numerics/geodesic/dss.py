@@ -256,6 +256,17 @@ def _certify_options(options: dict[str, Any] | None) -> dict[str, Any]:
     return opts
 
 
+def _landscape_info(landscape: Any) -> dict[str, Any]:
+    """What a result must say about its landscape: type, name, and its own ``info`` (data
+    subset, device, BatchNorm option for torch landscapes)."""
+    out = {"type": type(landscape).__name__, "dim": int(landscape.dim)}
+    if getattr(landscape, "name", None):
+        out["name"] = landscape.name
+    if isinstance(getattr(landscape, "info", None), dict):
+        out.update(landscape.info)
+    return out
+
+
 def _jsonable(x: Any) -> Any:
     if isinstance(x, (np.floating, np.integer)):
         return x.item()
@@ -360,4 +371,5 @@ def dss(landscape: Any, theta_a: Any, theta_b: Any, level: float, *,
         history=run.history, failed_beads=failed, bead_energies=[float(x) for x in bead_energies],
         params=p, info={"endpoint_energies": [ea, eb], "resumed": resumed,
                         "beads": run.info, "max_depth_reached": max(run.depth),
-                        "endpoint_training_gradients": run.extra_grads})
+                        "endpoint_training_gradients": run.extra_grads,
+                        "landscape": _landscape_info(landscape)})

@@ -58,6 +58,7 @@ def test_same_dss_result_on_torch_and_numpy():
     assert rt.connected == rn.connected and rt.n_beads == rn.n_beads
     np.testing.assert_allclose(rt.beads, rn.beads, rtol=1e-7, atol=1e-9)
     assert rt.normalized_length == pytest.approx(rn.normalized_length, rel=1e-9)
+    assert rt.info["landscape"]["type"] == "TorchLandscape" and rt.info["landscape"]["dtype"] == "float64"
 
 
 def test_batchnorm_recompute_uses_batch_statistics_and_stored_uses_running_ones():
@@ -76,6 +77,11 @@ def test_batchnorm_recompute_uses_batch_statistics_and_stored_uses_running_ones(
     assert rec.energy(theta) == pytest.approx(train_loss, rel=1e-12)
     assert sto.energy(theta) == pytest.approx(eval_loss, rel=1e-12)
     assert rec.info["batchnorm"] == "recompute" and sto.info["batchnorm"] == "stored"
+    from numerics.geodesic import straight_segment
+
+    other = theta + 0.01
+    res = straight_segment(rec, theta, other, 10.0)
+    assert res.info["landscape"]["batchnorm"] == "recompute"  # recorded in results
     # recomputing is a function of θ only: evaluating twice gives the same value
     assert rec.energy(theta) == rec.energy(theta)
     np.testing.assert_allclose(rec.energies(np.stack([theta, theta])), rec.energy(theta))
