@@ -193,10 +193,17 @@ def _polynomial_of(landscape: Any, piece: Piece) -> Any | None:
 def certify_piece(landscape: Any, piece: Piece, bound: float, *, method: str = "auto",
                   tolerances: dict[str, float] | None = None, **options: Any) -> Certificate:
     """E ≤ bound on one piece, with the best method the landscape supports (``auto``), or the
-    one asked for (``exact``, ``bounded`` with ``lipschitz=``/``smoothness=``, ``sampled``)."""
+    one asked for (``exact``, ``bounded`` with ``lipschitz=``/``smoothness=``, ``sampled``).
+
+    Exact, in order of preference: the landscape's ``certify_segment(a, b, bound, ...)`` for a
+    straight segment, else its ``energy_polynomial(a, b)`` through :mod:`theory.exact`."""
     if method not in ("auto", "exact", "bounded", "sampled"):
         raise InputError(f"method {method!r} is not one of auto, exact, bounded, sampled")
     kw = {"tolerances": tolerances, "label": piece.label, "promise": piece.promise}
+    if (method in ("auto", "exact") and isinstance(piece, Segment)
+            and hasattr(landscape, "certify_segment")):
+        # the landscape's own exact certificate (e.g. the vectorised ReLU sweep)
+        return landscape.certify_segment(piece.a, piece.b, bound, **kw)
     if method in ("auto", "exact"):
         poly = _polynomial_of(landscape, piece)
         if poly is not None:

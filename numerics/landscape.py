@@ -7,9 +7,11 @@ provides a (looping) ``energies`` fallback that concrete energies override with 
 one. ``dim`` is D; ``unflatten(theta)`` returns the named structure (e.g. a list of layers).
 
 Optional capabilities, discovered by :mod:`numerics.certify`:
+``certify_segment(a, b, bound, tolerances=, label=, promise=)`` — the landscape's own exact
+certificate of E ≤ bound on the straight segment a → b (e.g. the ReLU sweep);
 ``energy_polynomial(a, b)`` — the energy along the straight segment a → b as polynomial
 coefficients in t (increasing degree), or a piecewise ``(breakpoints, pieces)`` pair; enables
-exact certificates.
+exact certificates through :mod:`theory.exact`.
 """
 
 from __future__ import annotations

@@ -122,7 +122,7 @@ def thm24_profile(seed: int, n: int, width: int, samples: int, teacher: int, l1:
         sp.path, land, sp.bound,
         title=(f"Theorem 2.4 six-part path (m = {width}, l = {sp.ell}, α = {sp.alpha:.3g}): "
                f"bound max(λ, ε) = {sp.bound:.3g}"),
-        info={"quantities": q, "grid": sp.grid},
+        info={"quantities": q, "grid": sp.grid, "bound_label": "bound max(λ, ε)"},
         certificates=_thm24_certificates(land, sp),
     )
 
