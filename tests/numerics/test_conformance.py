@@ -97,6 +97,22 @@ if HAS_TORCH:
     LANDSCAPES["TorchLandscape"] = _torch_mlp
 
 
+def _counting(seed: int):
+    from numerics.backends.function import CountingLandscape
+
+    return CountingLandscape(DoubleWell.random(3, seed=seed))
+
+
+def _adapter(seed: int):
+    from numerics.backends.function import as_landscape
+
+    return as_landscape(_Raw())  # a user's landscape-like object, made complete
+
+
+LANDSCAPES["CountingLandscape"] = _counting
+LANDSCAPES["LandscapeAdapter"] = _adapter
+
+
 def _optional(module: str, name: str, build):
     """Landscapes of claim families: included when their module is in the package."""
     if importlib.util.find_spec(module) is not None:
