@@ -159,7 +159,8 @@ def dss_convex_path(seed: int, dim: int, n_levels: int, condition: float) -> Pat
     a, b = _point_at_energy(land, rng, 0.9), _point_at_energy(land, rng, 0.7)
     res = dss(land, a, b, 1.0, accept_factor=1.0)
     return PathProfile(res.path(), land, 1.0, title="DSS on a convex quadratic (level 1)",
-                       info=_summary(res), certificates=res.certificates)
+                       info=dict(_summary(res), bound_label="level L0 = 1"),
+                       certificates=res.certificates)
 
 
 # ---------------------------------------------------------------------------- double well
@@ -241,7 +242,8 @@ def dss_double_well_path(seed: int, dim: int, below: float, above: float, offset
     land, a, b = _double_well(seed, dim, offset_energy)
     res = dss(land, a, b, above, accept_factor=1.0, max_depth=max_depth)
     return PathProfile(res.path(), land, above, title=f"DSS across a ridge of height 1 at level {above}",
-                       info=_summary(res), certificates=res.certificates)
+                       info=dict(_summary(res), bound_label=f"level L0 = {above:g}"),
+                       certificates=res.certificates)
 
 
 # ---------------------------------------------------------------------------- cubic
