@@ -271,6 +271,11 @@ def _progress(message: str) -> None:
     print(f"[spin_glass] {message}", file=sys.stderr, flush=True)
 
 
+def _failed(level: float) -> str:
+    return "every lower level tried also connected" if not math.isfinite(level) else \
+        f"not connected within depth at {level:.4f}"
+
+
 def _print_summary(res: dict[str, Any]) -> None:
     f = res["formulas"]
     print("§7 table recomputed (30 digits, shown to 6):")
@@ -298,7 +303,7 @@ def _print_summary(res: dict[str, Any]) -> None:
     print(f"barriers at N = {bp['N']} ({bp['distinct_minima']} distinct minima):")
     for r in bp["pairs"]:
         print(f"  pair {r['pair']}: E {r['E_a']:.4f}, {r['E_b']:.4f}; R = {r['overlap']:+.3f}; arc max "
-              f"{r['arc_max']:.4f}; DSS level {r['level']:.4f} (not at {r['failed_level']:.4f}); "
+              f"{r['arc_max']:.4f}; DSS level {r['level']:.4f} ({_failed(r['failed_level'])}); "
               f"barrier {r['barrier']:.4f}; beads {r['beads']}; length on sphere "
               f"{r['arc_normalized_length']:.3f}; exact {r['exact']}")
 
