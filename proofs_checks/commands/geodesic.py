@@ -36,8 +36,12 @@ def _levels(text: str | None) -> list[float] | None:
     return sorted(levels, reverse=True)
 
 
+#: DSS variants offered on the command line (== numerics.geodesic.dss.VARIANTS, checked by the
+#: tests; spelled out so that building the parser imports no numerical code)
+VARIANTS = ("breadth-first", "greedy", "constrained")
+
+
 def add_parser(subparsers: Any) -> None:
-    from numerics.geodesic.dss import VARIANTS
     from numerics.geodesic.experiments import MODELS
 
     p = subparsers.add_parser("geodesic", help="DSS experiment: normalised length against the level")
