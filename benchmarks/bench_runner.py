@@ -30,7 +30,8 @@ CONFIGS = {
 }
 
 
-def run_once(claims: list[str], extra: list[str], out: Path) -> float:
+def run_once(claims: list[str], extra: list[str], out: Path) -> tuple[float, float]:
+    """(wall seconds of the whole command, Σ of the instances' own wall times from report.json)."""
     cmd = [sys.executable, "-m", "proofs_checks.cli", "verify", *claims, "--seed", "0",
            "--out", str(out), "--quiet", "--no-figures", *extra]
     start = time.perf_counter()
@@ -38,7 +39,8 @@ def run_once(claims: list[str], extra: list[str], out: Path) -> float:
     wall = time.perf_counter() - start
     if proc.returncode not in (0, 1):
         raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}): {proc.stderr.strip()[-500:]}")
-    return wall
+    report = json.loads((out / "report.json").read_text())
+    return wall, float(sum(report["wall_time_per_claim"].values()))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -50,19 +52,24 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     configs = {k: v for k, v in CONFIGS.items() if not (args.no_dask and "dask" in k)}
     times: dict[str, list[float]] = {k: [] for k in configs}
+    load = [os.getloadavg()[0]]
     with tempfile.TemporaryDirectory() as tmp:
         for r in range(args.repeats):
             for name, extra in configs.items():  # alternate: load drifts hit every config alike
-                wall = run_once(args.claims, extra, Path(tmp) / f"{r}-{len(times[name])}-{name[:4]}")
+                wall, work = run_once(args.claims, extra, Path(tmp) / f"{r}-{len(times[name])}-{name[:4]}")
                 times[name].append(wall)
-                print(f"repeat {r + 1}: {name:30s} {wall:7.2f} s", flush=True)
+                load.append(os.getloadavg()[0])
+                print(f"repeat {r + 1}: {name:30s} {wall:7.2f} s wall, Σ instance times "
+                      f"{work:7.2f} s (load average {load[-1]:.2f})", flush=True)
     med = {k: statistics.median(v) for k, v in times.items()}
     print(f"\nsublevel verify {' '.join(args.claims) or '(every implemented claim)'} on "
           f"{os.cpu_count()} CPUs, median of {args.repeats}:")
     for k, v in med.items():
         print(f"  {k:30s} {v:7.2f} s")
     speedup = med["process pool, 1 worker"] / med["process pool, 2 workers"]
-    result = {"times": times, "median": med, "speedup_2_vs_1": speedup}
+    result = {"times": times, "median": med, "speedup_2_vs_1": speedup, "load_average": load}
+    print(f"  1-minute load average during the run: {min(load):.2f} … {max(load):.2f} "
+          f"(other processes share the {os.cpu_count()} CPUs: ratios are only meaningful near 0)")
     print(f"  speed-up 2 workers vs 1: {speedup:.2f}×  (target ≥ 1.6×: "
           f"{'met' if speedup >= 1.6 else 'NOT met'})")
     if "dask LocalCluster, 2 workers" in med:
