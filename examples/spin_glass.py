@@ -90,7 +90,7 @@ def plot_theta_curves(p: int, file: Path, k_max: int = 3) -> Path:
 
 
 def minima_monte_carlo(sizes: list[int], p: int, starts: int, disorders: list[int],
-                       seed: int) -> dict[str, Any]:
+                       seed: int, threads: int | None = 1) -> dict[str, Any]:
     """Batched Riemannian L-BFGS from ``starts`` random points on ``disorders[i]`` disorders at
     N = sizes[i]; the local minima's H/N (converged, index 0)."""
     from numerics.energies.spin_glass import SpinGlass
@@ -104,7 +104,7 @@ def minima_monte_carlo(sizes: list[int], p: int, starts: int, disorders: list[in
         energies, per_disorder, conv, saddles = [], [], 0, 0
         for d in range(n_dis):
             land = SpinGlass(N, p, seed + 1000 * N + d)
-            with blas_threads(1 if N <= 200 else None):
+            with blas_threads(threads):
                 sample = sample_minima(land, starts, seed + d, method="lbfgs-batch")
             e = sample.energies / N
             energies.extend(e.tolist())
@@ -323,6 +323,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--barrier-pairs", type=int, default=8)
     ap.add_argument("--barrier-tol", type=float, default=0.005)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--blas-threads", type=int, default=1,
+                    help="BLAS threads for the minima Monte Carlo (0: the library's default; one "
+                         "thread is fastest on a busy machine, see benchmarks/bench_spin_glass.py)")
     ap.add_argument("--quick", action="store_true", help="tiny sizes (a smoke run)")
     args = ap.parse_args(argv)
     if args.quick:
@@ -339,7 +342,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     res: dict[str, Any] = {"args": vars(args)}
     res["formulas"] = formulas_section()
     plot_theta_curves(args.p, out / "theta_curves.png")
-    res["minima"] = minima_monte_carlo(sizes, args.p, args.starts, disorders, args.seed)
+    res["minima"] = minima_monte_carlo(sizes, args.p, args.starts, disorders, args.seed,
+                                       args.blas_threads or None)
     plot_minima_histogram(res["minima"], out / "minima_histogram.png")
     res["critical_points"] = critical_point_counts([int(s) for s in args.count_sizes.split(",") if s],
                                                    args.p, args.count_disorders, args.count_starts,
