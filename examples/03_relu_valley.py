@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from numerics.energies.two_layer import relu_valley
-    from numerics.geodesic import dss
+    from numerics.geodesic.dss import dss
     from numerics.geodesic.train import Adam
     from theory.errors import InputError
 

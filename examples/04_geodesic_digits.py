@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.model == "digits-cnn":
         require_extra("torch", "torch")
 
-    from numerics.geodesic import dss
+    from numerics.geodesic.dss import dss
     from numerics.geodesic.experiments import build_experiment
     from numerics.geodesic.paper import MNIST_LENGTH
     from numerics.geodesic.train import Adam

@@ -34,7 +34,8 @@ def compare(land, a, b, level: float, *, accept_factor: float, seed: int, length
             budget_floor: int, depth: int, steps: int, lr: float):
     """DSS, then the straight segment, a Bezier curve and AutoNEB with the same gradient budget
     (DSS's, or ``budget_floor`` when DSS needed fewer)."""
-    from numerics.geodesic import autoneb, bezier_curve, dss, straight_segment
+    from numerics.geodesic.baselines import autoneb, bezier_curve, straight_segment
+    from numerics.geodesic.dss import dss
     from numerics.geodesic.train import Adam
 
     common = {"accept_factor": accept_factor, "length_on": length_on}

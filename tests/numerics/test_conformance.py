@@ -21,7 +21,8 @@ from numerics.conformance import (
     path_finder_problems,
     taylor_slope,
 )
-from numerics.geodesic import autoneb, bezier_curve, dss, straight_segment
+from numerics.geodesic.baselines import autoneb, bezier_curve, straight_segment
+from numerics.geodesic.dss import dss
 from numerics.geodesic.landscapes import ConvexQuadratic, DoubleWell, RingValley
 from numerics.geodesic.train import Adam
 from numerics.paths.base import Path, Segment
