@@ -8,38 +8,27 @@ Every finder has the signature ``finder(landscape, theta_a, theta_b, level, **op
 returns a :class:`StringResult`; :func:`check_path_finder` checks the invariants on any of them.
 """
 
-from importlib import import_module
-from typing import Any
-
-# names are loaded on first use (PEP 562), so that importing one submodule — e.g. the CLI's
-# ``numerics.geodesic.dss.VARIANTS`` — does not import all of them
-_WHERE = {
-    "align": "alignment", "connect_modulo_symmetry": "alignment", "linear_barrier": "alignment",
-    "permute_layers": "alignment", "weight_matching": "alignment",
-    "autoneb": "baselines", "bezier_curve": "baselines", "straight_segment": "baselines",
-    "BarrierTree": "components", "Components": "components", "UnionFind": "components",
-    "barrier_tree": "components", "components_at_level": "components",
-    "plot_components": "components",
-    "PathFinderReport": "conformance", "check_path_finder": "conformance",
-    "check_result": "conformance",
-    "VARIANTS": "dss", "dss": "dss",
-    "ConvexQuadratic": "landscapes", "DoubleWell": "landscapes", "RingValley": "landscapes",
-    "StringResult": "result", "normalized_length": "result",
-    "Adam": "train", "descend": "train",
-}
-
-
-def __getattr__(name: str) -> Any:
-    if name in _WHERE:
-        value = getattr(import_module(f"numerics.geodesic.{_WHERE[name]}"), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'numerics.geodesic' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
-
+from numerics.geodesic.alignment import (
+    align,
+    connect_modulo_symmetry,
+    linear_barrier,
+    permute_layers,
+    weight_matching,
+)
+from numerics.geodesic.baselines import autoneb, bezier_curve, straight_segment
+from numerics.geodesic.components import (
+    BarrierTree,
+    Components,
+    UnionFind,
+    barrier_tree,
+    components_at_level,
+    plot_components,
+)
+from numerics.geodesic.conformance import PathFinderReport, check_path_finder, check_result
+from numerics.geodesic.dss import VARIANTS, dss
+from numerics.geodesic.landscapes import ConvexQuadratic, DoubleWell, RingValley
+from numerics.geodesic.result import StringResult, normalized_length
+from numerics.geodesic.train import Adam, descend
 
 __all__ = [
     "dss",

@@ -36,14 +36,15 @@ def _levels(text: str | None) -> list[float] | None:
     return sorted(levels, reverse=True)
 
 
-#: DSS variants offered on the command line (== numerics.geodesic.dss.VARIANTS, checked by the
-#: tests; spelled out so that building the parser imports no numerical code)
+#: DSS variants and models offered on the command line (== numerics.geodesic.dss.VARIANTS and
+#: numerics.geodesic.experiments.MODELS, checked by the tests; spelled out so that building the
+#: parser imports no numerical code)
 VARIANTS = ("breadth-first", "greedy", "constrained")
+MODELS = ("convex", "double-well", "ring", "cubic", "quadratic", "digits-mlp", "digits-cnn",
+          "fashion-cnn")
 
 
 def add_parser(subparsers: Any) -> None:
-    from numerics.geodesic.experiments import MODELS
-
     p = subparsers.add_parser("geodesic", help="DSS experiment: normalised length against the level")
     p.add_argument("--model", choices=MODELS, default="cubic")
     p.add_argument("--levels", default=None, metavar="U1,U2,...", help="levels (default: the model's)")

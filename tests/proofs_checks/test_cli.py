@@ -129,11 +129,12 @@ def test_lift_multilinear_and_quadratic_text_latex_json():
 
 def test_parser_builds_without_numerical_imports_and_variants_agree():
     code = ("import sys, proofs_checks.cli as c; c.build_parser(); "
-            "heavy = [m for m in ('numerics.certify', 'scipy.optimize', 'torch', 'cvxpy') "
+            "heavy = [m for m in ('numerics.geodesic', 'numerics.certify', 'scipy.optimize', 'torch', 'cvxpy') "
             "if m in sys.modules]; print(heavy)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
     from numerics.geodesic.dss import VARIANTS
+    from numerics.geodesic.experiments import MODELS
     from proofs_checks.commands import geodesic
 
-    assert geodesic.VARIANTS == VARIANTS
+    assert geodesic.VARIANTS == VARIANTS and geodesic.MODELS == MODELS
