@@ -221,6 +221,8 @@ def test_determinism_and_seed_dependence():
     (lambda: project_to_sphere(np.zeros(4)), "origin"),
     (lambda: SphereProjected(SpinGlass(4, 3, 0)).energy_and_grad(np.zeros(4)), "origin"),
     (lambda: covariance_estimate(4, 3, [1.5], 10, 0), "[−1, 1]"),
+    (lambda: SphereProjected(SpinGlass(4, 3, 0)).certify_segment(np.ones(4), -np.ones(4) + 2.1, 0.0,
+                                                                 tolerances={"nope": 1.0}), "nope"),
 ])
 def test_bad_input_is_an_input_error_naming_the_value(call, text):
     with pytest.raises(InputError) as err:
@@ -292,9 +294,27 @@ def test_certify_segment_is_exact_and_agrees_with_dense_sampling(p):
             cert = land.certify_segment(a, b, bound)
             if land.to_hamiltonian(bound) < 0 or p % 2 == 0:
                 assert cert.method == "exact"
+                # the maximum from the stationary points is at least the dense one, and close
+                assert cert.max_energy >= dense - 1e-9 * max(1.0, abs(dense))
+                assert cert.max_energy == pytest.approx(dense, abs=1e-6)
             assert cert.holds == (dense <= bound)
             decided += 1
     assert decided >= 20
+
+
+def test_certify_piece_and_dss_use_the_exact_segment_certificate():
+    from numerics.certify import certify_piece
+    from numerics.geodesic.dss import dss
+    from numerics.paths.base import Segment
+
+    sg = SpinGlass(10, 3, 1)
+    land = SphereProjected(sg, per_spin=True, shift=3.0)
+    a, b = _low_points(sg, 2, 3)
+    top = float(np.max(land.energies(a + np.linspace(0, 1, 2001)[:, None] * (b - a))))
+    cert = certify_piece(land, Segment(a, b), top + 0.01, tolerances={"absolute": 1e-9})
+    assert cert.method == "exact" and cert.holds and cert.tolerances["absolute"] == 1e-9
+    res = dss(land, a, b, top + 0.05, train_factor=1.0, accept_factor=1.0)
+    assert res.connected and {c.method for c in res.certificates} == {"exact"}
 
 
 def test_certify_segment_odd_p_positive_bound_is_only_sampled():
