@@ -1,6 +1,6 @@
 """The spherical p-spin glass landscape, measured (issue 8; papers.md §7 and C18).
 
-    python examples/spin_glass.py --out spin-glass-out            # the full run (≈ 15 min)
+    python examples/spin_glass.py --out spin-glass-out     # the full run (≈ 10–20 min, 2 cores)
     python examples/spin_glass.py --out /tmp/sg --quick            # a tiny run (seconds)
 
 Writes to ``--out``: ``results.json`` (every number below), ``theta_curves.png`` (Θ_{k,p}(u),
