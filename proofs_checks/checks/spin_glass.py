@@ -270,5 +270,5 @@ def spin_glass_barrier_path(seed: int, p: int, N: int, small_N: int, n_starts: i
               "barrier": conn.barrier, "great-circle arc max": conn.arc_max,
               "arc normalised length": conn.arc_normalized_length,
               "exactly certified": conn.exact, "-E_inf": -float(sgt.E_infinity(p)),
-              "-E_0": -float(sgt.threshold(0, p))},
+              "-E_0": -float(sgt.threshold(0, p)), "bound_label": "DSS connection level"},
     )
