@@ -220,6 +220,12 @@ def check_landscape(
     ``rebuild`` (optional) constructs the same landscape again from the same seed; the two
     must give bitwise the same energies. Tolerances are named and recorded in the details.
     """
+    if isinstance(n_points, bool) or not isinstance(n_points, int) or n_points < 1:
+        raise InputError(f"n_points = {n_points!r}: need an integer ≥ 1")
+    for label, value in (("scale", scale), ("fd_step", fd_step), ("fd_rtol", fd_rtol),
+                         ("batch_rtol", batch_rtol), ("polynomial_rtol", polynomial_rtol)):
+        if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
+            raise InputError(f"{label} = {value!r} must be positive and finite")
     start = time.perf_counter()
     report = ConformanceReport(name or type(landscape).__name__)
     try:
@@ -415,6 +421,10 @@ def check_path(
     """The path invariants (see the module doc). ``certificates[i]`` certifies ``pieces[i]``
     (default: the path's pieces; default certificates: :func:`certify_path` against ``bound``,
     or against the larger endpoint energy when no bound is given)."""
+    if not isinstance(path, Path):
+        raise InputError(f"path must be a numerics.paths.base.Path, not {type(path).__name__}")
+    if isinstance(n_dense, bool) or not isinstance(n_dense, int) or n_dense < 2:
+        raise InputError(f"n_dense = {n_dense!r}: need an integer ≥ 2")
     start = time.perf_counter()
     report = ConformanceReport(name)
     land = as_landscape(landscape)
@@ -483,6 +493,8 @@ def check_profile(profile: Any, *, name: str | None = None, **options: Any) -> C
     """:func:`check_path` on a :class:`~numerics.profile.PathProfile` (what a claim's
     ``@path_builder`` returns), with fresh certificates of every piece against its bound; the
     certificates the profile carries must also have verdicts consistent with their maxima."""
+    if not all(hasattr(profile, k) for k in ("path", "landscape", "bound")):
+        raise InputError(f"{type(profile).__name__} is not a PathProfile (needs path, landscape, bound)")
     report = check_path(profile.landscape, profile.path, bound=profile.bound,
                         name=name or (profile.title or "path profile"), **options)
     carried = list(profile.certificates or [])
@@ -547,6 +559,8 @@ def check_path_finder(
     """Run ``finder(landscape, θ_A, θ_B, level, **options)`` on every problem of the catalogue
     (:func:`path_finder_problems`) and check every result (see the module doc). Check names are
     prefixed with the problem's name."""
+    if not callable(finder):
+        raise InputError(f"finder {finder!r} is not callable")
     start = time.perf_counter()
     label = name or getattr(finder, "__name__", type(finder).__name__)
     report = ConformanceReport(f"path finder {label}")

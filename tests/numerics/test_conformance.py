@@ -377,3 +377,19 @@ def test_reports_serialise():
     assert isinstance(report, ConformanceReport)
     with pytest.raises(KeyError, match="no check named"):
         report["nonexistent"]
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: check_landscape(ConvexQuadratic.random(2), n_points=0), "n_points = 0"),
+    (lambda: check_landscape(ConvexQuadratic.random(2), scale=-1.0), "scale = -1.0"),
+    (lambda: check_path(ConvexQuadratic.random(2), [[0.0, 0.0], [1.0, 1.0]]), "not list"),
+    (lambda: check_path(ConvexQuadratic.random(2), Path([Segment([0.0, 0], [1.0, 1])]), n_dense=1),
+     "n_dense = 1"),
+    (lambda: check_profile(object()), "not a PathProfile"),
+    (lambda: check_path_finder("dss"), "is not callable"),
+])
+def test_bad_arguments_are_input_errors(call, match):
+    from theory.errors import InputError
+
+    with pytest.raises(InputError, match=match):
+        call()
