@@ -6,6 +6,7 @@ the ratios compare like with like.
 
     python benchmarks/bench_runner.py                 # every implemented claim, 1 repeat
     python benchmarks/bench_runner.py --repeats 3 lift.feature-map identity.layer-cake
+    python benchmarks/bench_runner.py --instances 40 lift.quadratic bf16.prop2.2.linear   # a longer sweep
 
 Prints the wall time of each configuration (median over repeats), the two ratios and whether
 the targets are met; ``--json FILE`` also writes them.
@@ -48,9 +49,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("claims", nargs="*", help="claim ids (default: every implemented claim)")
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--no-dask", action="store_true", help="skip the dask configuration")
+    parser.add_argument("--instances", type=int, default=None,
+                        help="instances per claim (default: each claim's own — the default run)")
     parser.add_argument("--json", metavar="FILE", help="also write the numbers as JSON")
     args = parser.parse_args(argv)
     configs = {k: v for k, v in CONFIGS.items() if not (args.no_dask and "dask" in k)}
+    if args.instances is not None:
+        configs = {k: [*v, "--instances", str(args.instances)] for k, v in configs.items()}
     times: dict[str, list[float]] = {k: [] for k in configs}
     work: dict[str, list[float]] = {k: [] for k in configs}
     load = [os.getloadavg()[0]]
