@@ -1,6 +1,6 @@
 """Landscapes from anything: numpy callables (default) and torch modules (optional, lazy).
 
-``FunctionLandscape``, ``as_landscape``, ``CountingLandscape`` and ``check_landscape`` need only
+``FunctionLandscape``, ``as_landscape`` and ``CountingLandscape`` need only
 numpy. ``TorchLandscape`` (and ``torch_models``) import torch on first access, so importing this
 package never imports torch.
 """
@@ -13,9 +13,7 @@ from numerics.backends.function import (
     CountingLandscape,
     FunctionLandscape,
     LandscapeAdapter,
-    LandscapeReport,
     as_landscape,
-    check_landscape,
     finite_difference_grad,
 )
 
@@ -24,8 +22,6 @@ __all__ = [
     "LandscapeAdapter",
     "as_landscape",
     "CountingLandscape",
-    "LandscapeReport",
-    "check_landscape",
     "finite_difference_grad",
     "TorchLandscape",
     "torch_available",

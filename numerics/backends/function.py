@@ -7,21 +7,20 @@
   ``energies``) or a bare callable, as a :class:`~numerics.landscape.Landscape`.
 * :class:`CountingLandscape` — counts energy points, gradient evaluations and the wall time
   spent inside the wrapped landscape (what the DSS overhead benchmark measures).
-* :func:`check_landscape` — a conformance check in the spirit of scikit-learn's
-  ``check_estimator`` and pymanopt's ``check_gradient``: batch/point consistency and the slope
-  of the Taylor remainder |E(θ + s v) − E(θ) − s⟨∇E, v⟩| = O(s²), returned as evidence.
+
+The conformance suite for any landscape (gradient slope, batch = pointwise, determinism) is
+:func:`numerics.conformance.check_landscape`.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from numerics.landscape import Landscape, as_theta, as_thetas
+from numerics.landscape import Landscape
 from theory.errors import InputError
 
 __all__ = [
@@ -29,8 +28,6 @@ __all__ = [
     "LandscapeAdapter",
     "as_landscape",
     "CountingLandscape",
-    "LandscapeReport",
-    "check_landscape",
     "finite_difference_grad",
 ]
 
@@ -173,54 +170,3 @@ class CountingLandscape(Landscape):
     def counts(self) -> dict[str, Any]:
         return {"energy_evaluations": self.n_energy, "gradient_evaluations": self.n_grad,
                 "landscape_seconds": self.seconds}
-
-
-@dataclass
-class LandscapeReport:
-    """Evidence from :func:`check_landscape`: every check with its numbers and a verdict."""
-
-    ok: bool
-    checks: dict[str, bool]
-    details: dict[str, Any] = field(default_factory=dict)
-
-    def failures(self) -> list[str]:
-        return [k for k, v in self.checks.items() if not v]
-
-
-def check_landscape(landscape: Any, theta: Any, *, seed: int = 0, batch_rtol: float = 1e-9,
-                    slope_min: float = 1.5, steps: tuple[float, ...] = (1e-2, 3e-3, 1e-3, 3e-4)
-                    ) -> LandscapeReport:
-    """Conformance of a user's landscape at θ: finite energy; ``energies`` of a batch equals
-    ``energy`` pointwise (rtol ``batch_rtol``); ``energy_and_grad`` agrees with ``energy``; the
-    Taylor remainder r(s) = |E(θ+sv) − E(θ) − s⟨∇E(θ), v⟩| has log-log slope ≥ ``slope_min``
-    (≈ 2 for a correct gradient, ≈ 1 for a wrong one; a cubic term can bend the fit at the largest step, hence the margin), fitted on ``steps``."""
-    land = as_landscape(landscape)
-    th = as_theta(theta, land.dim)
-    rng = np.random.default_rng(seed)
-    e = float(land.energy(th))
-    e2, g = land.energy_and_grad(th)
-    g = np.asarray(g, dtype=np.float64)
-    pts = th[None, :] + 0.1 * rng.standard_normal((4, land.dim))
-    batch = np.asarray(land.energies(as_thetas(pts, land.dim)), dtype=np.float64)
-    single = np.array([land.energy(p) for p in pts])
-    scale = np.maximum(1.0, np.abs(single))
-    v = rng.standard_normal(land.dim)
-    v /= np.linalg.norm(v)
-    s = np.asarray(steps, dtype=np.float64)
-    rem = np.abs(land.energies(th[None, :] + s[:, None] * v[None, :]) - e - s * float(g @ v))
-    if np.all(rem <= 1e-13 * max(1.0, abs(e))):
-        slope = float("inf")  # E is affine along v: the remainder vanishes to rounding
-    else:
-        keep = rem > 0
-        slope = float(np.polyfit(np.log(s[keep]), np.log(rem[keep]), 1)[0]) if keep.sum() >= 2 else 0.0
-    checks = {
-        "energy_finite": bool(np.isfinite(e)),
-        "energy_and_grad_consistent": bool(abs(e - e2) <= 1e-12 * max(1.0, abs(e))),
-        "grad_shape": g.shape == (land.dim,) and bool(np.all(np.isfinite(g))),
-        "batch_matches_pointwise": bool(np.all(np.abs(batch - single) <= batch_rtol * scale)),
-        "taylor_slope": slope >= slope_min,
-    }
-    return LandscapeReport(all(checks.values()), checks,
-                           {"energy": e, "taylor_slope": slope, "steps": list(steps),
-                            "remainders": rem.tolist(),
-                            "batch_max_abs_diff": float(np.max(np.abs(batch - single)))})

@@ -5,7 +5,8 @@
     result.connected, result.normalized_length, result.certificates, result.path()
 
 Every finder has the signature ``finder(landscape, theta_a, theta_b, level, **options)`` and
-returns a :class:`StringResult`; :func:`check_path_finder` checks the invariants on any of them.
+returns a :class:`StringResult`; :func:`numerics.conformance.check_path_finder` checks the
+invariants on any of them.
 """
 
 from numerics.geodesic.alignment import (
@@ -24,7 +25,6 @@ from numerics.geodesic.components import (
     components_at_level,
     plot_components,
 )
-from numerics.geodesic.conformance import PathFinderReport, check_path_finder, check_result
 from numerics.geodesic.dss import VARIANTS, dss
 from numerics.geodesic.landscapes import ConvexQuadratic, DoubleWell, RingValley
 from numerics.geodesic.result import StringResult, normalized_length
@@ -51,9 +51,6 @@ __all__ = [
     "BarrierTree",
     "barrier_tree",
     "plot_components",
-    "check_path_finder",
-    "check_result",
-    "PathFinderReport",
     "ConvexQuadratic",
     "DoubleWell",
     "RingValley",
