@@ -21,3 +21,25 @@ def test_readme_gives_the_two_commands_and_ci_runs_the_test_one():
     assert tests in ci, "the README's test command must appear verbatim in .ci/run"
     # torch is pinned before any extra that names torch
     assert tests.index("torch==2.13.0") < tests.index(".[test,torch")
+
+
+def _python_blocks(text: str) -> list[str]:
+    return re.findall(r"```python\n(.*?)```", text, flags=re.S)
+
+
+def test_the_python_tour_runs(tmp_path, monkeypatch):
+    """The README's API tour is executed as written (in a scratch folder: it writes runs/q)."""
+    tour = _python_blocks((ROOT / "README.md").read_text())[0]
+    monkeypatch.chdir(tmp_path)
+    namespace: dict = {}
+    exec(compile(tour, "README.md (API tour)", "exec"), namespace)
+    assert namespace["cert"].holds and namespace["r"].connected
+    assert namespace["result"].report["claims"][0]["status"] == "verified"
+
+
+def test_the_property_based_example_is_the_tested_one():
+    """The README's property-based example is the block docs/src/testing.md holds (which
+    tests/docs runs as a pytest module)."""
+    readme = _python_blocks((ROOT / "README.md").read_text())
+    docs = _python_blocks((ROOT / "docs" / "src" / "testing.md").read_text())
+    assert docs[0] in readme
