@@ -135,7 +135,8 @@ def prop22_linear(seed: int, depth: int, n: int, m: int, hidden: int, samples: i
     strict = bool(last.details.get("strictly_decreasing")) or info["E_A"] - e_star <= slack
     reaches = abs(e_end - e_star) <= slack
     proofs = certs.proofs + dcerts.proofs
-    outcome, why = _with_sampled(proofs, [certs.sampled, dcerts.sampled])
+    outcome, why = _with_sampled(proofs, [certs.realised, certs.sampled, dcerts.realised,
+                                          dcerts.sampled])
     problems = []
     if end_error > 1e-12 * max(1.0, float(np.max(np.abs(flatten(wa + wb))))):
         problems.append(f"endpoint error {end_error:.2g}")
@@ -147,12 +148,13 @@ def prop22_linear(seed: int, depth: int, n: int, m: int, hidden: int, samples: i
         outcome = "violated"
     message = why or (
         f"path of {len(path.pieces)} pieces ≤ max(E_A, E_B) = {bound:.6g} (exact on the lifted "
-        f"polynomials, bounded on the realised path, residual {certs.details['max_residual']:.1e}); "
+        f"polynomials; realised float path within Λ·residual, residual "
+        f"{certs.details['max_residual']:.1e} on the grid); "
         f"strictly decreasing descent to E* = {e_star:.6g}"
         if outcome == "verified" else "; ".join(problems) or f"outcome {outcome}")
     return Evidence(
         outcome=outcome,
-        margin=_margin(certs.exact + [certs.bounded]),
+        margin=_margin(certs.exact),
         certificates=certs.all + dcerts.all,
         instance={"widths": _widths(depth, n, m, hidden), "samples": samples,
                   "endpoints": inst["degenerate"]},

@@ -220,7 +220,8 @@ def test_sampled_evaluation_never_decides_the_outcome():
     X, Y = rng.normal(size=(6, 2)), rng.normal(size=(6, 2))
     wa, wb = _weights(rng, w), _weights(rng, w)
     certs = certify_linear_path(connect(wa, wb, X, Y), X, Y, -1.0)  # a bound below everything
-    assert not certs.bounded.holds and not any(c.holds for c in certs.exact)
+    assert not certs.realised.holds and not any(c.holds for c in certs.exact)
+    assert certs.realised.method == "sampled" and certs.realised not in certs.proofs
     assert certs.sampled.method == "sampled" and not certs.sampled.is_proof
 
 
