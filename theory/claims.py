@@ -352,8 +352,10 @@ _BUILTIN = [
             "BF'16 indexes 'K matrices of sizes n_k × n_{k+1}', which needs K+1 sizes; the talk's "
             "W_k ∈ R^{n_k × n_{k−1}}, n_0 = n, n_K = m is used here.",
             "Certificates: exact on every piece's lifted polynomial (the energy along a straight "
-            "segment of a merged network), bounded on the realised path (lifted value + "
-            "Lipschitz constant × factorisation residual), plus a dense evaluation (never a proof).",
+            "segment of a merged network) — these decide; reported beside them, the realised "
+            "floating-point path's bound (lifted value + Lipschitz constant × factorisation "
+            "residual, the residual measured on a grid, hence labelled sampled) and a dense "
+            "evaluation (never a proof).",
             "The strictly decreasing path moves the last layer alone at generic points; at "
             "non-generic ones (a partial product W_j⋯W_1 not injective) it is preceded by "
             "constant-energy steps, so strictness holds after them.",
