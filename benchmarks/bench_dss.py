@@ -13,9 +13,10 @@
 from __future__ import annotations
 
 import argparse
-import time
+from functools import partial
 
 import numpy as np
+from timing import best_of
 
 
 def _pair(land, target, seed=0):
@@ -107,8 +108,8 @@ def vmap_vs_loop(points: int, repeats: int, threads: int) -> None:
         pts = theta + 0.01 * np.random.default_rng(0).standard_normal((points, land.dim))
         land.energies(pts[:2])
         land.energies_loop(pts[:2])
-        t_v = _best(land.energies, pts, repeats=repeats)
-        t_l = _best(land.energies_loop, pts, repeats=repeats)
+        t_v = best_of(partial(land.energies, pts), repeats)
+        t_l = best_of(partial(land.energies_loop, pts), repeats)
         assert np.allclose(land.energies(pts), land.energies_loop(pts), rtol=1e-12)
         print(f"  {name:36s}: vmap {1e3 * t_v:8.2f} ms, loop {1e3 * t_l:8.2f} ms, "
               f"ratio {t_l / t_v:5.1f}×")
@@ -131,19 +132,9 @@ def gpu(points: int) -> None:
         theta = land.theta_of()
         pts = theta + 0.01 * np.random.default_rng(0).standard_normal((points, land.dim))
         land.energies(pts)
-        t = _best(land.energies, pts, repeats=3)
-        g = _best(land.energy_and_grad, theta, repeats=5)
+        t = best_of(partial(land.energies, pts), 3)
+        g = best_of(partial(land.energy_and_grad, theta), 5)
         print(f"  {dev:4s}: {points} energies {1e3 * t:8.2f} ms, one gradient {1e3 * g:8.2f} ms")
-
-
-def _best(fn, arg, *, repeats: int) -> float:
-    """Best wall time of ``fn(arg)`` over ``repeats`` runs."""
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn(arg)
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def main() -> None:

@@ -29,6 +29,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from timing import best_of
 
 
 def bench_verify(instances: int, workers: int, out: Path) -> None:
@@ -64,15 +65,6 @@ def bench_verify(instances: int, workers: int, out: Path) -> None:
     print(f"RATIO certify / construct = {parts['certify'] / max(parts['construct'], 1e-12):.2f}")
 
 
-def _best(fn, repeat: int) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
-
-
 def bench_certify(repeat: int) -> None:
     from numerics.certify import certify_path
     from numerics.energies.two_layer import EmpiricalTwoLayer
@@ -94,10 +86,10 @@ def bench_certify(repeat: int) -> None:
         certs, _ = certify_construction(land, cons)
         assert all(c.holds and c.method == "exact" for c in certs)
         ts = np.linspace(0.0, 1.0, 200)
-        t_exact = _best(lambda la=land, c=cons: certify_construction(la, c, function_check=False),
+        t_exact = best_of(lambda la=land, c=cons: certify_construction(la, c, function_check=False),
                         repeat)
-        t_grid = _best(lambda la=land, c=cons, t=ts: la.energies(c.path.points(t)), repeat)
-        t_roots = _best(lambda la=land, c=cons: certify_path(la, c.path, c.bound),
+        t_grid = best_of(lambda la=land, c=cons, t=ts: la.energies(c.path.points(t)), repeat)
+        t_roots = best_of(lambda la=land, c=cons: certify_path(la, c.path, c.bound),
                         max(1, repeat // 3))
         name = f"{act}, n={n}, L={L}, q={q}, p={land.p}"
         print(f"{name:34s} {len(cons.path.pieces):6d} {1e3 * t_exact:11.2f} {1e3 * t_grid:10.2f} "

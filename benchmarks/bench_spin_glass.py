@@ -20,15 +20,7 @@ import argparse
 import time
 
 import numpy as np
-
-
-def best_of(fn, repeat: int = 5) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
+from timing import best_of
 
 
 def main(argv: list[str] | None = None) -> None:
