@@ -43,9 +43,12 @@ __all__ = [
     "certify_exact",
     "certify_piece",
     "certify_promise",
+    "certify_polynomial_promise",
+    "certify_piece_and_promise",
     "certify_path",
     "PathCertificate",
     "DEFAULT_TOLERANCES",
+    "bound_slack",
 ]
 
 #: named tolerances; every certificate records the ones it used
@@ -65,7 +68,8 @@ def energy_along(landscape: Any, piece: Piece) -> EnergyOfT:
     return lambda ts: np.array([landscape.energy(p) for p in piece.points(ts)], dtype=np.float64)
 
 
-def _slack(bound: float, tol: dict[str, float]) -> float:
+def bound_slack(bound: float, tol: dict[str, float]) -> float:
+    """The slack allowed on E ≤ bound: absolute + relative·max(1, |bound|) (named tolerances)."""
     return tol["absolute"] + tol["relative"] * max(1.0, abs(bound))
 
 
@@ -117,7 +121,7 @@ def certify_sampled(
             n_eval += int(res.nfev)
             if -res.fun > best_e:
                 best_e, best_t = float(-res.fun), float(res.x)
-    holds = best_e <= bound + _slack(bound, tol)
+    holds = best_e <= bound + bound_slack(bound, tol)
     return Certificate(holds, best_e, best_t, float(bound), "sampled", tolerances=tol,
                        n_evaluations=n_eval, label=label, promise=promise,
                        details={"n_grid": n_grid, "refined_maxima": int(refine)},
@@ -155,7 +159,7 @@ def certify_bounded(
     gap = min(slacks)
     i = int(np.argmax(es))
     upper = float(es[i]) + gap
-    holds = bool(np.all(np.isfinite(es))) and upper <= bound + _slack(bound, tol)
+    holds = bool(np.all(np.isfinite(es))) and upper <= bound + bound_slack(bound, tol)
     return Certificate(holds, upper, float(ts[i]), float(bound), "bounded", tolerances=tol,
                        n_evaluations=n_grid, label=label, promise=promise,
                        details={"n_grid": n_grid, "sampled_max": float(es[i]), "gap": gap,
@@ -172,7 +176,7 @@ def certify_exact(polynomial: Any, bound: float, *, tolerances: dict[str, float]
     quantity the polynomial was computed from (e.g. the energy, when certifying dE/dt ≤ 0, whose
     rounding error is relative to E, not to the bound 0)."""
     tol = _tolerances(tolerances)
-    slack = _slack(bound if scale is None else max(abs(bound), abs(scale)), tol)
+    slack = bound_slack(bound if scale is None else max(abs(bound), abs(scale)), tol)
     if isinstance(polynomial, tuple) and len(polynomial) == 2:
         breakpoints, pieces = polynomial
         cert = certify_piecewise_polynomial(breakpoints, pieces, bound, tolerance=slack,
@@ -197,15 +201,25 @@ def certify_piece(landscape: Any, piece: Piece, bound: float, *, method: str = "
 
     Exact, in order of preference: the landscape's ``certify_segment(a, b, bound, ...)`` for a
     straight segment, else its ``energy_polynomial(a, b)`` through :mod:`theory.exact`."""
+    _check_method(method)
+    poly = _polynomial_of(landscape, piece) if method in ("auto", "exact") else None
+    return _certify_bound(landscape, piece, bound, method, tolerances, poly, options)
+
+
+def _check_method(method: str) -> None:
     if method not in ("auto", "exact", "bounded", "sampled"):
         raise InputError(f"method {method!r} is not one of auto, exact, bounded, sampled")
+
+
+def _certify_bound(landscape: Any, piece: Piece, bound: float, method: str,
+                   tolerances: dict[str, float] | None, poly: Any,
+                   options: dict[str, Any]) -> Certificate:
     kw = {"tolerances": tolerances, "label": piece.label, "promise": piece.promise}
     if (method in ("auto", "exact") and isinstance(piece, Segment)
             and hasattr(landscape, "certify_segment")):
         # the landscape's own exact certificate (e.g. the vectorised ReLU sweep)
         return landscape.certify_segment(piece.a, piece.b, bound, **kw)
     if method in ("auto", "exact"):
-        poly = _polynomial_of(landscape, piece)
         if poly is not None:
             return certify_exact(poly, bound, **kw)
         if method == "exact":
@@ -215,57 +229,97 @@ def certify_piece(landscape: Any, piece: Piece, bound: float, *, method: str = "
     return certify_sampled(energy_along(landscape, piece), bound, **kw, **options)
 
 
+def certify_polynomial_promise(polynomial: Any, promise: str, *,
+                               tolerances: dict[str, float] | None = None,
+                               label: str = "") -> Certificate | None:
+    """Exact certificate of a promise about E(t) = Σ_k c_k t^k on [0, 1] (None for ≤ bound /
+    no promise); E(0) = c_0 and E(1) = Σ_k c_k come from the coefficients.
+
+    constant energy: |E(t) − E(0)| ≤ c = constant·max(1, |E(0)|) (both signs, exactly);
+    non-increasing: E'(t) ≤ slack, the slack relative to max(|E(0)|, |E(1)|) (E' is a difference
+    of terms of the size of E), with ``strictly_decreasing`` recorded (E' ≤ 0 and E' ≢ 0 and
+    E(1) < E(0));
+    ≤ max of endpoints: E(t) ≤ max(E(0), E(1)) + slack.
+    """
+    tol = _tolerances(tolerances)
+    p = np.atleast_1d(np.asarray(polynomial, dtype=np.float64))
+    e0, e1 = float(p[0]), float(np.sum(p))
+    if promise in (NO_PROMISE, LE_BOUND):
+        return None
+    if promise == CONSTANT:
+        c = tol["constant"] * max(1.0, abs(e0))
+        dev = p.copy()
+        dev[0] = 0.0
+        up = certify_polynomial(list(dev), c, label=label, promise=promise)
+        down = certify_polynomial(list(-dev), c, label=label, promise=promise)
+        out = combine([up, down], label=label)
+        out.promise = promise
+        out.tolerances = {"constant": tol["constant"]}
+        out.details.update({"quantity": "|E(t) − E(0)|", "deviation_bound": c})
+        return out
+    if promise == NON_INCREASING:
+        deriv = np.polynomial.polynomial.polyder(p)
+        if deriv.size == 0:
+            deriv = np.zeros(1)
+        cert = certify_exact(deriv, 0.0, tolerances=tol, label=label, promise=promise,
+                             scale=max(abs(e0), abs(e1)))
+        cert.details.update({"quantity": "dE/dt", "drop": e0 - e1, "strictly_decreasing": bool(
+            cert.holds and np.any(deriv) and e1 < e0)})
+        return cert
+    if promise == LE_MAX_ENDPOINTS:
+        return certify_exact(p, max(e0, e1), tolerances=tol, label=label, promise=promise)
+    raise InputError(f"unknown promise {promise!r}")
+
+
 def certify_promise(landscape: Any, piece: Piece, *, method: str = "auto",
                     tolerances: dict[str, float] | None = None, **options: Any) -> Certificate | None:
-    """Certificate of the piece's own promise (None for ≤ bound / no promise).
+    """Certificate of the piece's own promise (None for ≤ bound / no promise): exact through
+    :func:`certify_polynomial_promise` when the landscape gives the energy along the piece as one
+    polynomial; otherwise ≤ max of endpoints is certified like a bound (:func:`certify_piece`)
+    and constant / non-increasing are sampled (consecutive samples)."""
+    _check_method(method)
+    poly = _polynomial_of(landscape, piece) if method in ("auto", "exact") else None
+    return _certify_promise(landscape, piece, method, tolerances, poly, options)
 
-    constant energy: E(t) − E(0) ≤ c and E(0) − E(t) ≤ c, c = constant·max(1, |E(0)|);
-    non-increasing: E'(t) ≤ slack (exact when polynomial, else consecutive samples);
-    ≤ max of endpoints: E(t) ≤ max(E(0), E(1)).
-    """
+
+def _certify_promise(landscape: Any, piece: Piece, method: str,
+                     tolerances: dict[str, float] | None, poly: Any,
+                     options: dict[str, Any]) -> Certificate | None:
     tol = _tolerances(tolerances)
     if piece.promise in (NO_PROMISE, LE_BOUND):
         return None
+    label = f"{piece.label} [{piece.promise}]"
+    if poly is not None and not isinstance(poly, tuple):
+        return certify_polynomial_promise(poly, piece.promise, tolerances=tol, label=label)
     f = energy_along(landscape, piece)
     e0, e1 = (float(v) for v in f(np.array([0.0, 1.0])))
-    poly = _polynomial_of(landscape, piece) if method in ("auto", "exact") else None
-    label = f"{piece.label} [{piece.promise}]"
     if piece.promise == LE_MAX_ENDPOINTS:
-        return certify_piece(landscape, piece, max(e0, e1), method=method, tolerances=tol, **options)
+        return _certify_bound(landscape, piece, max(e0, e1), method, tol, poly, options)
+    ts = np.linspace(0.0, 1.0, int(options.get("n_grid", 101)))
+    es = f(ts)
     if piece.promise == CONSTANT:
         c = tol["constant"] * max(1.0, abs(e0))
-        if poly is not None and not isinstance(poly, tuple):
-            p = np.asarray(poly, dtype=np.float64)
-            dev = p.copy()
-            dev[0] = 0.0
-            up = certify_exact(dev, c, tolerances=tol, label=label, promise=piece.promise)
-            down = certify_exact(-dev, c, tolerances=tol, label=label, promise=piece.promise)
-            out = combine([up, down], label=label)
-            out.details["deviation_bound"] = c
-            return out
-        ts = np.linspace(0.0, 1.0, int(options.get("n_grid", 101)))
-        es = f(ts)
         dev = float(np.max(np.abs(es - e0)))
         return Certificate(dev <= c, float(np.max(es)), float(ts[np.argmax(np.abs(es - e0))]),
                            e0 + c, "sampled", tolerances=tol, n_evaluations=ts.size, label=label,
                            promise=piece.promise, details={"max_deviation": dev, "allowed": c})
     if piece.promise == NON_INCREASING:
-        if poly is not None and not isinstance(poly, tuple):
-            p = np.polynomial.polynomial.polyder(np.asarray(poly, dtype=np.float64))
-            if p.size == 0:
-                p = np.zeros(1)
-            cert = certify_exact(p, 0.0, tolerances=tol, label=label, promise=piece.promise,
-                                 scale=max(abs(e0), abs(e1)))
-            cert.details["quantity"] = "dE/dt"
-            return cert
-        ts = np.linspace(0.0, 1.0, int(options.get("n_grid", 101)))
-        es = f(ts)
         rise = float(np.max(np.diff(es))) if es.size > 1 else 0.0
-        slack = _slack(e0, tol)
+        slack = bound_slack(e0, tol)
         return Certificate(rise <= slack, rise, float(ts[int(np.argmax(np.diff(es)))]), 0.0,
                            "sampled", tolerances=tol, n_evaluations=ts.size, label=label,
                            promise=piece.promise, details={"quantity": "largest rise between samples"})
     raise InputError(f"unknown promise {piece.promise!r}")
+
+
+def certify_piece_and_promise(landscape: Any, piece: Piece, bound: float, *, method: str = "auto",
+                              tolerances: dict[str, float] | None = None,
+                              **options: Any) -> tuple[Certificate, Certificate | None]:
+    """(E ≤ bound, the piece's promise) with the energy polynomial computed once."""
+    _check_method(method)
+    poly = _polynomial_of(landscape, piece) if method in ("auto", "exact") else None
+    return (_certify_bound(landscape, piece, bound, method, tolerances, poly, options),
+            _certify_promise(landscape, piece, method, tolerances, poly, options))
 
 
 @dataclass
@@ -294,14 +348,16 @@ def certify_path(landscape: Any, path: Path, bound: float, *, method: str = "aut
     """Certify E ≤ bound on every piece of ``path`` and, optionally, every piece's promise."""
     if not np.isfinite(bound):
         raise InputError(f"bound {bound!r} is not finite")
-    pieces = [certify_piece(landscape, p, bound, method=method, tolerances=tolerances, **options)
-              for p in path.pieces]
-    promises = []
-    if check_promises:
-        for p in path.pieces:
-            c = certify_promise(landscape, p, method=method, tolerances=tolerances, **options)
-            if c is not None:
-                promises.append(c)
+    pieces, promises = [], []
+    for p in path.pieces:
+        if check_promises:
+            cert, promise = certify_piece_and_promise(landscape, p, bound, method=method,
+                                                      tolerances=tolerances, **options)
+            if promise is not None:
+                promises.append(promise)
+        else:
+            cert = certify_piece(landscape, p, bound, method=method, tolerances=tolerances, **options)
+        pieces.append(cert)
     return PathCertificate(pieces, promises)
 
 
@@ -549,7 +605,7 @@ def certify_relu_segment(landscape: Any, a: Any, b: Any, bound: float, *,
               else float(landscape.energy(_segment_point(a, b, argmax))))
     from_poly = sign * (direct - offset)
     fp_error = max(model_error, 4 * drift, 4 * abs(from_poly - value))
-    slack = _slack(bound, tol)
+    slack = bound_slack(bound, tol)
     holds = value <= bound + slack
     margin = float(bound) - value
     return Certificate(
@@ -619,7 +675,7 @@ def certify_relu_promise(landscape: Any, piece: Piece, *,
             pq = landscape.energy_pieces(a, b)
             d = pq.coeffs[:, 1:] * np.arange(1, 5)[None, :]
             res = maximise_piecewise(pq.breakpoints, d, prune_tol=0.0)
-            slack = _slack(e_start, tol) + 4 * pq.fp_error
+            slack = bound_slack(e_start, tol) + 4 * pq.fp_error
             certs.append(Certificate(
                 res.value <= slack, res.value, res.argmax_t, 0.0, "exact",
                 tolerances=dict(tol, slack=slack), label=label, promise=piece.promise,

@@ -39,7 +39,7 @@ import numpy as np
 import scipy.linalg
 import sympy as sp
 
-from numerics.certify import DEFAULT_TOLERANCES, certify_path, certify_promise
+from numerics.certify import DEFAULT_TOLERANCES, certify_piece_and_promise
 from numerics.energies.two_layer import (
     EmpiricalTwoLayer,
     LiftedProblem,
@@ -50,7 +50,7 @@ from numerics.landscape import as_theta
 from numerics.paths.base import CONSTANT, LE_MAX_ENDPOINTS, NON_INCREASING, Path, Segment
 from theory.certificate import Certificate
 from theory.errors import HypothesisError, InputError
-from theory.exact import certify_quadratic, to_rational
+from theory.exact import to_rational
 
 __all__ = [
     "Compression",
@@ -348,63 +348,6 @@ def symbolic_function_change(activation: Any, a: tuple[np.ndarray, np.ndarray],
     return worst
 
 
-def _slack(bound: float, tol: dict[str, float]) -> float:
-    return tol["absolute"] + tol["relative"] * max(1.0, abs(bound))
-
-
-def _quadratic_of(landscape: Any, piece: Any) -> np.ndarray | None:
-    if not isinstance(piece, Segment) or not hasattr(landscape, "energy_polynomial"):
-        return None
-    poly = landscape.energy_polynomial(piece.a, piece.b)
-    if poly is None or isinstance(poly, tuple) or len(poly) > 3:
-        return None
-    return np.asarray(poly, dtype=np.float64)
-
-
-def _certify_piece(landscape: Any, piece: Segment, bound: float,
-                   tol: dict[str, float]) -> tuple[Certificate, Certificate | None]:
-    """(E ≤ bound, the piece's promise), exactly: closed form for quadratics, else the foundation."""
-    poly = _quadratic_of(landscape, piece)
-    if poly is None:
-        return (certify_path(landscape, Path([piece]), bound, tolerances=tol,
-                             check_promises=False).pieces[0],
-                certify_promise(landscape, piece, tolerances=tol))
-    cert = certify_quadratic(poly, bound, tolerance=_slack(bound, tol), label=piece.label,
-                             promise=piece.promise)
-    cert.tolerances = dict(tol, slack=_slack(bound, tol))
-    label = f"{piece.label} [{piece.promise}]"
-    p = np.concatenate([poly, np.zeros(3 - poly.size)])
-    e0 = float(p[0])
-    if piece.promise == CONSTANT:
-        allowed = tol["constant"] * max(1.0, abs(e0))
-        dev = np.array([0.0, p[1], p[2]])
-        up = certify_quadratic(dev, allowed, tolerance=0.0, label=label, promise=piece.promise)
-        down = certify_quadratic(-dev, allowed, tolerance=0.0, label=label, promise=piece.promise)
-        worst = min((up, down), key=lambda c: c.margin)
-        promise = Certificate(holds=up.holds and down.holds, max_energy=worst.max_energy,
-                              argmax_t=worst.argmax_t, bound=allowed, margin=worst.margin,
-                              method="exact", tolerances={"constant": tol["constant"]},
-                              wall_time=up.wall_time + down.wall_time, label=label,
-                              promise=piece.promise,
-                              details={"quantity": "|E(t) − E(0)|", "deviation_bound": allowed})
-    elif piece.promise == NON_INCREASING:
-        # dE/dt ≤ slack with the slack in energy units: absolute·max(1, |E(0)|) + relative (dE/dt
-        # is a difference of terms of the size of E; a descent that ends at the minimiser has
-        # dE/dt(1) = 0 up to ≈ 1e-16·E)
-        slack = tol["absolute"] * max(1.0, abs(e0)) + tol["relative"]
-        promise = certify_quadratic([p[1], 2 * p[2]], 0.0, tolerance=slack, label=label,
-                                    promise=piece.promise)
-        promise.tolerances = {"slack": slack}
-        promise.details.update(quantity="dE/dt", energy_scale=max(1.0, abs(e0)))
-    elif piece.promise == LE_MAX_ENDPOINTS:
-        top = max(e0, float(p.sum()))
-        promise = certify_quadratic(p, top, tolerance=_slack(top, tol), label=label,
-                                    promise=piece.promise)
-    else:
-        promise = None
-    return cert, promise
-
-
 def certify_construction(landscape: Any, construction: Construction, *,
                          tolerances: dict[str, float] | None = None,
                          function_check: bool = True) -> tuple[list[Certificate], dict[str, Any]]:
@@ -416,7 +359,8 @@ def certify_construction(landscape: Any, construction: Construction, *,
     start = time.perf_counter()
     bounds, promises = [], []
     for piece in construction.path.pieces:
-        cert, promise = _certify_piece(landscape, piece, construction.bound, tol)
+        cert, promise = certify_piece_and_promise(landscape, piece, construction.bound,
+                                                  tolerances=tol)
         bounds.append(cert)
         if promise is not None:
             promises.append(promise)

@@ -44,6 +44,7 @@ from typing import Any
 
 import numpy as np
 
+from numerics.certify import DEFAULT_TOLERANCES, bound_slack, certify_polynomial_promise
 from numerics.energies.linear import (
     DeepLinear,
     as_data,
@@ -490,42 +491,6 @@ class LinearPathCertificates:
         return self.proofs + [self.realised, self.sampled]
 
 
-def _slack(bound: float, tol: dict[str, float]) -> float:
-    return tol["absolute"] + tol["relative"] * max(1.0, abs(bound))
-
-
-def _promise_certificate(poly: np.ndarray, piece: Piece, tol: dict[str, float]) -> Certificate | None:
-    label = f"{piece.label} [{piece.promise}]"
-    e0 = float(poly[0])
-    if piece.promise == CONSTANT:
-        c = tol["constant"] * max(1.0, abs(e0))
-        dev = np.array(poly, dtype=np.float64)
-        dev[0] = 0.0
-        up = certify_quadratic(dev, c, label=label, promise=piece.promise)
-        down = certify_quadratic(-dev, c, label=label, promise=piece.promise)
-        out = combine([up, down], label=label)
-        out.promise = piece.promise
-        out.details.update({"quantity": "|E(t) − E(0)|", "allowed": c})
-        return out
-    if piece.promise == LE_MAX_ENDPOINTS:
-        e1 = float(np.sum(poly))
-        b = max(e0, e1)
-        return certify_quadratic(poly, b, tolerance=_slack(b, tol), label=label, promise=piece.promise)
-    if piece.promise == NON_INCREASING:
-        deriv = np.polynomial.polynomial.polyder(np.asarray(poly, dtype=np.float64))
-        if deriv.size == 0:
-            deriv = np.zeros(1)
-        cert = certify_quadratic(deriv, 0.0, tolerance=_slack(e0, tol), label=label,
-                                 promise=piece.promise)
-        e1 = float(np.sum(poly))
-        nonconstant = bool(np.any(deriv))
-        # E' ≤ 0 on [0, 1] and E' a nonzero polynomial (finitely many zeros) ⇒ strictly decreasing
-        cert.details.update({"quantity": "dE/dt", "strictly_decreasing": bool(
-            cert.holds and nonconstant and e1 < e0), "drop": e0 - e1})
-        return cert
-    return None
-
-
 def certify_linear_path(path: Path, X: Any, Y: Any, bound: float, *, n_dense: int = 257,
                         tolerances: dict[str, float] | None = None) -> LinearPathCertificates:
     """Certify E ≤ ``bound`` along a path of :func:`connect`/:func:`descend` three ways.
@@ -540,13 +505,11 @@ def certify_linear_path(path: Path, X: Any, Y: Any, bound: float, *, n_dense: in
       this certificate is labelled ``sampled``: reported beside the exact ones, never deciding;
     * sampled: the realised energy on the same ``n_dense`` points (an estimate, not a proof).
     """
-    from numerics.certify import DEFAULT_TOLERANCES
-
     tol = dict(DEFAULT_TOLERANCES, **(tolerances or {}))
     Xa, Ya = as_data(X, Y)
     full = DeepLinear(path.pieces[0].info["widths"], Xa, Ya)
     landscapes: dict[tuple[int, ...], DeepLinear] = {}
-    slack = _slack(bound, tol)
+    slack = bound_slack(bound, tol)
     sx = float(np.linalg.norm(full.sigma_x, 2))
     exact, promises, uppers, residuals, sampled = [], [], [], [], []
     start = time.perf_counter()
@@ -563,7 +526,8 @@ def certify_linear_path(path: Path, X: Any, Y: Any, bound: float, *, n_dense: in
         cert.tolerances = dict(tol, slack=slack)
         cert.details["reference_widths"] = list(key)
         exact.append(cert)
-        pc = _promise_certificate(poly, piece, tol)
+        pc = certify_polynomial_promise(poly, piece.promise, tolerances=tol,
+                                        label=f"{piece.label} [{piece.promise}]")
         if pc is not None:
             promises.append(pc)
         coeffs = product_polynomial(ref["a"], ref["b"])
