@@ -32,7 +32,7 @@ import tracemalloc
 
 import numpy as np
 
-from numerics.certify import certify_relu_segment, maximise_piecewise
+from numerics.certify_relu import certify_relu_segment, maximise_piecewise
 from numerics.energies.relu import TwoLayerReLU
 
 

@@ -16,7 +16,7 @@ import argparse
 
 import numpy as np
 
-from numerics.certify import certify_relu_path
+from numerics.certify_relu import certify_relu_path
 from numerics.energies.relu import TwoLayerReLU
 from numerics.paths import relu as R
 

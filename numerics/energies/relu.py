@@ -563,8 +563,8 @@ class TwoLayerReLU(Landscape):
 
     def certify_segment(self, a: Any, b: Any, bound: float, **options: Any) -> Any:
         """The exact closed-form certificate of E ≤ bound on the segment a → b
-        (:func:`numerics.certify.certify_relu_segment`)."""
-        from numerics.certify import certify_relu_segment
+        (:func:`numerics.certify_relu.certify_relu_segment`)."""
+        from numerics.certify_relu import certify_relu_segment
 
         return certify_relu_segment(self, a, b, bound, **options)
 

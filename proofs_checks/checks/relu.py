@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from numerics import kernels as K
-from numerics.certify import certify_relu_path, certify_relu_promise, certify_relu_segment
+from numerics.certify_relu import certify_relu_path, certify_relu_promise, certify_relu_segment
 from numerics.energies.relu import TwoLayerReLU
 from numerics.paths import relu as R
 from numerics.paths.base import CONSTANT, Segment

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from numerics.certify import (
+from numerics.certify_relu import (
     certify_relu_path,
     certify_relu_promise,
     certify_relu_segment,
@@ -179,7 +179,7 @@ def test_bad_input():
 def test_pruned_cells_agree_with_the_full_sweep(cfg, cells):
     """energy_candidates: the maximum over the surviving pieces and the cell ends equals the
     maximum over every piece; the bound on the pruned cells is ≥ the energy there."""
-    from numerics.certify import maximise_pieces
+    from numerics.certify_relu import maximise_pieces
 
     seed = cfg.pop("seed")
     land, rng = make(seed, **cfg)
@@ -204,7 +204,7 @@ def test_pruned_cells_agree_with_the_full_sweep(cfg, cells):
 
 
 def test_maximise_pieces_rejects_bad_input():
-    from numerics.certify import maximise_pieces
+    from numerics.certify_relu import maximise_pieces
 
     with pytest.raises(InputError):
         maximise_pieces([0.0], [1.0], np.zeros((2, 3)))

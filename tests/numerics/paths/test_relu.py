@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from numerics.certify import certify_relu_path, certify_relu_promise
+from numerics.certify_relu import certify_relu_path, certify_relu_promise
 from numerics.energies.relu import TwoLayerReLU
 from numerics.paths import relu as R
 from numerics.paths.base import CONSTANT, LE_BOUND
