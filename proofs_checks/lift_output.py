@@ -88,34 +88,61 @@ def quadratic(n: int, units: int, layers: int) -> dict[str, Any]:
 
 
 def feature_map(activation: str, n: int) -> dict[str, Any]:
+    """``sublevel lift feature-map``: q from the closed form Σ_j C(n+j−1, j); the exact rank
+    (an independent computation) and the symbolic A, Ψ only where they are small enough."""
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise InputError(f"--n {n!r}: need an integer ≥ 1")
     expr, z = fmap.parse_activation(activation)
-    q = fmap.intrinsic_dimension(expr, n)
-    q_json: Any = "inf" if q == sp.oo else int(q)
+    closed = fmap.intrinsic_dimension_closed_form(expr, n)
+    q_json: Any = "inf" if closed == sp.oo else int(closed)
     base = {"lifting": "feature-map", "activation": str(expr), "variable": str(z), "n": n,
             "intrinsic_dimension": q_json}
-    if q == sp.oo:
+    if closed == sp.oo:
         text = (f"activation ρ({z}) = {expr} is not a polynomial: intrinsic dimension q = ∞ "
                 "(Leshno–Lin–Pinkus–Schocken); on L samples q_emp ≤ L")
         return {"text": text, "latex": rf"\rho({sp.latex(z)})={sp.latex(expr)},\quad q=\infty",
                 "json": {**base, "polynomial": False}}
-    fm = fmap.feature_map(expr, n)
-    closed = fmap.intrinsic_dimension_closed_form(expr, n)
     degrees = sorted(fmap.activation_coefficients(expr))
-    shown = min(len(fm.monomials), _MAX_SHOWN)
-    text = "\n".join([
+    features = int(closed)
+    rank: int | None = None
+    if features <= fmap.MAX_RANK_FEATURES:
+        rank = int(fmap.intrinsic_dimension(expr, n))
+        if rank != features:  # pragma: no cover - the two are a theorem apart
+            raise RuntimeError(f"exact rank {rank} ≠ closed form {features} for {expr}, n = {n}")
+    check = (f"exact rank {rank} agrees" if rank is not None else
+             f"exact rank not computed (> MAX_RANK_FEATURES = {fmap.MAX_RANK_FEATURES} features)")
+    lines = [
         f"feature map of ρ({z}) = {expr} in n = {n}: ρ(⟨w, x⟩) = ⟨A(w), Ψ(x)⟩",
-        f"  nonzero degrees {degrees}; {len(fm.monomials)} features",
-        *(f"    A = {a}   Ψ = {p}" for a, p in list(zip(fm.A, fm.Psi))[:shown]),
-        *(["    …"] if shown < len(fm.monomials) else []),
-        f"  intrinsic dimension q = {q} (exact rank); closed form Σ_j C(n+j−1, j) = {closed}",
-    ])
-    latex = (rf"\rho({sp.latex(z)})={sp.latex(expr)},\quad A(w)={sp.latex(fm.A.T[:, :shown])},"
-             rf"\quad \Psi(x)={sp.latex(fm.Psi.T[:, :shown])},\quad q={q}")
-    return {"text": text, "latex": latex, "json": {
-        **base, "polynomial": True, "closed_form": int(closed), "degrees": degrees,
-        "features": len(fm.monomials),
-        "A": [str(a) for a in fm.A[:shown]], "Psi": [str(p) for p in fm.Psi[:shown]],
-        "truncated": shown < len(fm.monomials),
+        f"  nonzero degrees {_short(degrees)}; {_short_int(features)} features",
+    ]
+    shown_a: list[str] = []
+    shown_psi: list[str] = []
+    latex_lift = ""
+    if features <= fmap.MAX_FEATURES:
+        fm = fmap.feature_map(expr, n)
+        shown = min(features, _MAX_SHOWN)
+        shown_a = [str(a) for a in fm.A[:shown]]
+        shown_psi = [str(p) for p in fm.Psi[:shown]]
+        lines += [f"    A = {a}   Ψ = {p}" for a, p in zip(shown_a, shown_psi)]
+        lines += ["    …"] if shown < features else []
+        latex_lift = (rf"\quad A(w)={sp.latex(fm.A.T[:, :shown])},"
+                      rf"\quad \Psi(x)={sp.latex(fm.Psi.T[:, :shown])},")
+    else:
+        lines.append(f"    (A, Ψ not listed: more than MAX_FEATURES = {fmap.MAX_FEATURES} features)")
+    lines.append(f"  intrinsic dimension q = Σ_j C(n+j−1, j) = {_short_int(features)} "
+                 f"(closed form); {check}")
+    latex = rf"\rho({sp.latex(z)})={sp.latex(expr)},{latex_lift}\quad q={features}"
+    return {"text": "\n".join(lines), "latex": latex, "json": {
+        **base, "polynomial": True, "closed_form": features, "exact_rank": rank,
+        "degrees": degrees, "features": features, "A": shown_a, "Psi": shown_psi,
+        "truncated": len(shown_a) < features,
     }}
+
+
+def _short(values: list[int]) -> str:
+    return str(values) if len(values) <= 12 else f"{values[:6]} … {values[-3:]} ({len(values)})"
+
+
+def _short_int(value: int) -> str:
+    digits = str(value)
+    return digits if len(digits) <= 40 else f"{digits[:12]}…{digits[-6:]} ({len(digits)} digits)"

@@ -33,6 +33,10 @@ def _levels(text: str | None) -> list[float] | None:
         raise InputError(f"--levels {text!r} is not a comma-separated list of numbers") from None
     if not levels or not all(math.isfinite(u) for u in levels):
         raise InputError(f"--levels {text!r} must list finite numbers")
+    bad = [u for u in levels if u <= 0]
+    if bad:
+        raise InputError(f"--levels {text!r}: level {bad[0]:g} is not > 0 (every model's loss is "
+                         "non-negative, so a level ≤ 0 has an empty or degenerate sublevel set)")
     return sorted(levels, reverse=True)
 
 
@@ -97,6 +101,7 @@ def run(args: argparse.Namespace) -> int:
     from numerics.geodesic.experiments import build_experiment
 
     _check_args(args)
+    _levels(args.levels)  # refuse bad levels before any training
     exp = build_experiment(args.model, seed=args.seed, n_train=args.n_train, device=args.device,
                            batchnorm=args.batchnorm, hidden=args.hidden)
     levels = _levels(args.levels) or exp.levels

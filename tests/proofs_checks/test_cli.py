@@ -116,6 +116,27 @@ def test_lift_feature_map_json():
     assert json.loads(proc.stdout)["intrinsic_dimension"] == "inf"
 
 
+def test_lift_feature_map_large_n_uses_the_closed_form(capsys):
+    """z**3 in n = 100 (171 700 features) used to run for minutes on the exact rank."""
+    from proofs_checks.cli import main
+
+    assert main(["lift", "feature-map", "--activation", "z**3", "--n", "100", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["intrinsic_dimension"] == 171700 and data["exact_rank"] is None
+    assert main(["lift", "feature-map", "--activation", "z**10**10", "--n", "100"]) == 0
+    assert "835 digits" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("text", ["z**", "(lambda: 1)()", 'Symbol("x")', "z if 1 else 2"])
+def test_lift_feature_map_bad_activation_is_one_line(text, capsys):
+    from proofs_checks.cli import main
+
+    assert main(["lift", "feature-map", "--activation", text, "--n", "2"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"sublevel: error: activation {text!r} is not an expression: ")
+    assert err.count("\n") == 1
+
+
 @requires_script
 def test_lift_multilinear_and_quadratic_text_latex_json():
     text = run("lift", "multilinear", "--widths", "2,3,2")

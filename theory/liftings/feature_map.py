@@ -28,6 +28,7 @@ import sympy as sp
 from sympy.polys.matrices import DomainMatrix
 
 from theory.errors import InputError
+from theory.liftings.activation_syntax import parse_activation_text
 
 __all__ = [
     "parse_activation",
@@ -38,37 +39,41 @@ __all__ = [
     "intrinsic_dimension",
     "intrinsic_dimension_closed_form",
     "empirical_intrinsic_dimension",
+    "degree_bound",
+    "MAX_EXPANDED_DEGREE",
+    "MAX_FEATURES",
+    "MAX_RANK_FEATURES",
 ]
 
-_ALIASES = {
-    "relu": sp.Lambda(sp.Symbol("s"), sp.Max(0, sp.Symbol("s"))),
-    "ReLU": sp.Lambda(sp.Symbol("s"), sp.Max(0, sp.Symbol("s"))),
-    "sigmoid": sp.Lambda(sp.Symbol("s"), 1 / (1 + sp.exp(-sp.Symbol("s")))),
-    "softplus": sp.Lambda(sp.Symbol("s"), sp.log(1 + sp.exp(sp.Symbol("s")))),
-    "max": sp.Max,
-    "abs": sp.Abs,
-}
+#: highest degree a polynomial activation is expanded to (the closed form needs no expansion
+#: when the activation is written as a sum of monomials c·z**k; other forms are refused above it)
+MAX_EXPANDED_DEGREE = 1000
+#: most features (= Σ_j C(n+j−1, j)) for which the lifting A, Ψ is built symbolically
+MAX_FEATURES = 5000
+#: most features for which the exact rank (the independent check of the closed form) is computed
+MAX_RANK_FEATURES = 500
 
 
 def parse_activation(activation: Any, variable: sp.Symbol | str | None = None) -> tuple[sp.Expr, sp.Symbol]:
     """(expression, its variable) for an activation given as a string or sympy expression.
 
-    Strings are parsed by sympy (``"z**3 - z"``, ``"relu(z)"``, ``"tanh(z)"``). The expression
-    must depend on exactly one symbol; anything else is an :class:`InputError` naming it.
+    Strings are read by :func:`theory.liftings.activation_syntax.parse_activation_text`, a
+    whitelist over the Python parse tree (arithmetic in one symbol and named functions such as
+    ``relu``, ``tanh``, ``sigmoid``; ``"z**3 - z"``, ``"relu(z)"``); nothing is evaluated. The
+    expression must depend on exactly one symbol; anything else is an :class:`InputError`.
     """
     if isinstance(activation, str):
-        try:
-            expr = sp.sympify(activation, locals=_ALIASES)
-        except (sp.SympifyError, SyntaxError, TypeError) as exc:
-            raise InputError(f"activation {activation!r} cannot be parsed: {exc}") from None
+        expr = parse_activation_text(activation)
     elif isinstance(activation, sp.Basic):
         expr = activation
     elif callable(activation):
         raise InputError(
             f"activation {activation!r} is a Python callable; give a sympy expression or a string"
         )
-    else:
+    elif isinstance(activation, (int, float)) and not isinstance(activation, bool):
         expr = sp.sympify(activation)
+    else:
+        raise InputError(f"activation {activation!r} is neither a string nor a sympy expression")
     if not isinstance(expr, sp.Expr):
         raise InputError(f"activation {activation!r} is not an expression")
     free = sorted(expr.free_symbols, key=str)
@@ -84,6 +89,35 @@ def parse_activation(activation: Any, variable: sp.Symbol | str | None = None) -
     return expr, free[0]
 
 
+def degree_bound(expr: sp.Expr, z: sp.Symbol) -> int:
+    """An upper bound on the degree in z of a polynomial expression, without expanding it.
+
+    deg(a + b) ≤ max, deg(a·b) ≤ sum, deg(a**k) ≤ k·deg(a) for an integer k ≥ 0.
+    """
+    if not expr.has(z):
+        return 0
+    if expr == z:
+        return 1
+    if expr.is_Add:
+        return max(degree_bound(a, z) for a in expr.args)
+    if expr.is_Mul:
+        return sum(degree_bound(a, z) for a in expr.args)
+    if expr.is_Pow and expr.exp.is_Integer and expr.exp >= 0:
+        return int(expr.exp) * degree_bound(expr.base, z)
+    raise InputError(f"activation {expr} is not a polynomial in {z}")
+
+
+def _sparse_degrees(expr: sp.Expr, z: sp.Symbol) -> dict[int, sp.Expr] | None:
+    """{k: c} when expr is literally Σ c·z**k with distinct k and constant c, else None."""
+    out: dict[int, sp.Expr] = {}
+    for term in sp.Add.make_args(expr):
+        c, e = term.as_coeff_exponent(z)
+        if c.has(z) or not e.is_Integer or e < 0 or int(e) in out:
+            return None
+        out[int(e)] = c
+    return out
+
+
 def is_polynomial_activation(activation: Any) -> bool:
     expr, z = parse_activation(activation)
     return bool(expr.is_polynomial(z))
@@ -94,9 +128,19 @@ def activation_coefficients(activation: Any) -> dict[int, sp.Expr]:
     expr, z = parse_activation(activation)
     if not expr.is_polynomial(z):
         raise InputError(f"activation {expr} is not a polynomial in {z}")
-    poly = sp.Poly(sp.expand(expr), z)
+    degree = degree_bound(expr, z)
+    if degree > MAX_EXPANDED_DEGREE:
+        sparse = _sparse_degrees(expr, z)
+        if sparse is None:
+            raise InputError(
+                f"activation {expr} has degree up to {degree}: above MAX_EXPANDED_DEGREE = "
+                f"{MAX_EXPANDED_DEGREE} it must be written as a sum of monomials c*z**k"
+            )
+        terms = list(sparse.items())
+    else:
+        terms = [(j, c) for (j,), c in sp.Poly(sp.expand(expr), z).terms()]
     coeffs = {}
-    for (j,), c in poly.terms():
+    for j, c in terms:
         if c.is_real is False or not c.is_finite:
             raise InputError(f"activation {expr} has a non-real coefficient {c}")
         if c != 0:
@@ -152,6 +196,12 @@ def feature_map(activation: Any, n: int) -> FeatureMap:
     _check_n(n)
     expr, z = parse_activation(activation)
     coeffs = activation_coefficients(expr)
+    count = sum(math.comb(n + j - 1, j) for j in coeffs)
+    if count > MAX_FEATURES:
+        raise InputError(
+            f"activation {expr} in n = {n} has {count} features: the symbolic lifting is limited "
+            f"to MAX_FEATURES = {MAX_FEATURES} (the closed form still gives q)"
+        )
     w = sp.symbols(f"w0:{n}")
     x = sp.symbols(f"x0:{n}")
     monos: list[tuple[int, ...]] = []
@@ -167,7 +217,11 @@ def feature_map(activation: Any, n: int) -> FeatureMap:
 
 
 def intrinsic_dimension_closed_form(activation: Any, n: int) -> int | sp.Expr:
-    """Σ over nonzero degrees j of C(n + j − 1, j); ``sympy.oo`` for a non-polynomial."""
+    """Σ over nonzero degrees j of C(n + j − 1, j); ``sympy.oo`` for a non-polynomial.
+
+    Needs no expansion for an activation written as a sum of monomials (any degree); other
+    polynomial forms are expanded up to ``MAX_EXPANDED_DEGREE`` and refused above it.
+    """
     _check_n(n)
     expr, z = parse_activation(activation)
     if not expr.is_polynomial(z):
@@ -181,7 +235,8 @@ def intrinsic_dimension(activation: Any, n: int) -> int | sp.Expr:
     Polynomial ρ: the rank over QQ of the matrix whose rows are the x-monomials of the expansion
     of ρ(Σ_i w_i x_i) and whose columns are the w-monomials of their coefficients (the span of
     the functions x ↦ ρ(⟨w, x⟩) as w varies is the row space of this matrix). Non-polynomial ρ:
-    ``sympy.oo``.
+    ``sympy.oo``. Refused (InputError) above ``MAX_RANK_FEATURES`` features, where the closed
+    form :func:`intrinsic_dimension_closed_form` is the only answer.
 
     >>> intrinsic_dimension("z**2", 3)
     6
@@ -192,6 +247,12 @@ def intrinsic_dimension(activation: Any, n: int) -> int | sp.Expr:
     expr, z = parse_activation(activation)
     if not expr.is_polynomial(z):
         return sp.oo
+    count = sum(math.comb(n + j - 1, j) for j in activation_coefficients(expr))
+    if count > MAX_RANK_FEATURES:
+        raise InputError(
+            f"activation {expr} in n = {n}: the exact rank is limited to MAX_RANK_FEATURES = "
+            f"{MAX_RANK_FEATURES} features (here {count}); use intrinsic_dimension_closed_form"
+        )
     w = sp.symbols(f"w0:{n}")
     x = sp.symbols(f"x0:{n}")
     poly = sp.Poly(sp.expand(expr), z)

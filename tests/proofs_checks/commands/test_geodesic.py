@@ -56,6 +56,8 @@ def test_checkpoint_and_double_well(tmp_path):
     (["--model", "digits-cnn", "--device", "cuda:7"], "devices present"),
     (["--model", "cubic", "--device", "cuda"], "device"),
     (["--levels", "a,b"], "--levels"),
+    (["--model", "cubic", "--levels", "-1"], "is not > 0"),
+    (["--model", "cubic", "--levels", "0.3,0"], "is not > 0"),
     (["--components", "2"], "--components"),
     (["--model", "ring", "--components", "3"], "trained model"),
 ])
@@ -71,3 +73,15 @@ def test_missing_fashion_mnist_names_the_package(tmp_path, monkeypatch, capsys):
     code = main(["geodesic", "--model", "fashion-cnn", "--out", str(tmp_path / "f")])
     assert code == 2
     assert "dataset-fashion-mnist" in capsys.readouterr().err
+
+
+def test_bad_level_is_refused_before_training(tmp_path, monkeypatch, capsys):
+    """A level of a non-negative loss must be > 0: refused before the experiment is built."""
+    from numerics.geodesic import experiments
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("training started")
+
+    monkeypatch.setattr(experiments, "build_experiment", no_training)
+    assert main(["geodesic", "--model", "cubic", "--levels", "-1", "--out", str(tmp_path / "x")]) == 2
+    assert "level -1 is not > 0" in capsys.readouterr().err

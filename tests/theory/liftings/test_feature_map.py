@@ -77,7 +77,7 @@ def test_relu_empirical_dimension_is_L_for_generic_data():
 
 @pytest.mark.parametrize(
     "act, fragment",
-    [("x*y", "not a function of one symbol"), ("3", "no variable"), ("z +", "cannot be parsed"),
+    [("x*y", "not a function of one symbol"), ("3", "no variable"), ("z +", "is not an expression"),
      (lambda t: t, "Python callable")],
 )
 def test_bad_activation(act, fragment):
@@ -94,3 +94,50 @@ def test_bad_dimension_and_data():
         fmap.empirical_intrinsic_dimension("z**2", [[float("nan"), 1.0]])
     with pytest.raises(InputError, match="not a polynomial"):
         fmap.feature_map("tanh(z)", 2)
+
+
+@pytest.mark.parametrize("text", ["(lambda: 1)()", 'Symbol("x")', "z if 1 else 2", "z.real",
+                                  "__import__('os')", "[z]", "z < 1", "tanh(z, k=1)", "'z'",
+                                  "2**10**10**10", "z**"])
+def test_parser_refuses_everything_but_arithmetic(text):
+    """The whitelist: no evaluation of Python, no sympy constructors, no conditionals."""
+    with pytest.raises(InputError, match="is not an expression"):
+        fmap.parse_activation(text)
+
+
+def test_parser_message_for_a_syntax_error_is_one_line():
+    with pytest.raises(InputError) as info:
+        fmap.parse_activation("z**")
+    assert str(info.value).startswith("activation 'z**' is not an expression: ")
+    assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("z**3 - z", z**3 - z), ("relu(z)", sp.Max(0, z)), ("2^z", 2**z), ("-z/2 + 0.5", -z / 2 + 0.5),
+    ("sigmoid(z)", 1 / (1 + sp.exp(-z))), ("Abs(z) + pi", sp.Abs(z) + sp.pi), ("tanh(z)", sp.tanh(z)),
+])
+def test_parser_reads_arithmetic_like_sympify(text, expected):
+    """Oracle: sympy's own reading of the same (harmless) text."""
+    expr, var = fmap.parse_activation(text)
+    assert var == z and sp.simplify(expr - expected) == 0
+
+
+def test_huge_degree_answers_from_the_closed_form():
+    """z**10**10 in n = 100: Σ C(n+k−1, k) without expanding; a non-monomial form is refused."""
+    q = fmap.intrinsic_dimension_closed_form("z**10**10 + z", 100)
+    assert q == comb(100 + 10**10 - 1, 10**10) + 100
+    with pytest.raises(InputError, match="MAX_EXPANDED_DEGREE"):
+        fmap.intrinsic_dimension_closed_form("(z + 1)**2000", 2)
+
+
+def test_exact_rank_is_refused_above_its_size_limit():
+    with pytest.raises(InputError, match="MAX_RANK_FEATURES"):
+        fmap.intrinsic_dimension("z**3", 100)
+    assert fmap.intrinsic_dimension_closed_form("z**3", 100) == comb(102, 3)
+
+
+@given(st.integers(0, 4), st.integers(0, 3), st.integers(1, 2))
+def test_degree_bound_is_an_upper_bound(a, b, n):
+    expr = (z + 1) ** a * (z**2 - z) ** b + 3 * z
+    assert fmap.degree_bound(expr, z) >= sp.degree(sp.expand(expr), z)
+    assert fmap.intrinsic_dimension_closed_form(expr, n) == fmap.intrinsic_dimension(expr, n)
