@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from theory.errors import InputError
+from theory.errors import HypothesisError, InputError
 
 __all__ = [
     "KINDS",
@@ -30,6 +30,7 @@ __all__ = [
     "get_claim",
     "claim_ids",
     "closest_ids",
+    "wide_inner_refusal",
 ]
 
 KINDS = ("constructive", "numerical", "conjecture", "refutation", "identity")
@@ -159,10 +160,29 @@ def _widths(d: Mapping[str, Any]) -> list[int]:
     return widths
 
 
+def _first_narrow_inner(w: list[int]) -> int | None:
+    """The first inner layer k (0 < k < K) with n_k ≤ min(n, m), or None."""
+    return next((k for k in range(1, len(w) - 1) if w[k] <= min(w[0], w[-1])), None)
+
+
 def _strictly_wide_inner(d: Mapping[str, Any]) -> bool:
     """n_k > min(n, m) for 0 < k < K  (BF'16 Prop 2.2, final version)."""
-    w = _widths(d)
-    return all(nk > min(w[0], w[-1]) for nk in w[1:-1])
+    return _first_narrow_inner(_widths(d)) is None
+
+
+def wide_inner_refusal(claim: Claim, widths: Any) -> HypothesisError:
+    """The registry's refusal for widths that fail ``_strictly_wide_inner`` (the hypothesis
+    of BF'16 Prop 2.2): names the first narrow layer and the claim that applies instead
+    (equality: ``bf16.linear.square-boundary``; a bottleneck: ``lbb.multilinear``)."""
+    w = _widths({"widths": widths})
+    k = _first_narrow_inner(w)
+    if k is None:
+        raise InputError(f"widths {w} satisfy the hypothesis of {claim.id}: nothing to refuse")
+    low = min(w[0], w[-1])
+    alternative = "bf16.linear.square-boundary" if w[k] == low else "lbb.multilinear"
+    return HypothesisError(
+        f"layer {k} has width n_{k} = {w[k]} ≤ min(n, m) = {low} (widths {w}): {claim.id} "
+        f"needs {claim.hypotheses_text}", claim=claim.id, alternative=alternative)
 
 
 def _ridge_two_layer(d: Mapping[str, Any]) -> bool:

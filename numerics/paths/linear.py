@@ -62,7 +62,7 @@ from numerics.paths.base import (
     Segment,
 )
 from theory.certificate import Certificate, combine
-from theory.errors import HypothesisError, InputError
+from theory.errors import InputError
 from theory.exact import certify_quadratic
 
 __all__ = [
@@ -99,16 +99,15 @@ BatchFn = Callable[[np.ndarray], Mats]
 
 
 def check_widths(widths: Sequence[int], *, claim: str = "bf16.prop2.2.linear") -> None:
-    """Raise HypothesisError unless n_k > min(n, m) for every inner layer 0 < k < K."""
-    w = list(widths)
-    low = min(w[0], w[-1])
-    for k in range(1, len(w) - 1):
-        if w[k] <= low:
-            alternative = "bf16.linear.square-boundary" if w[k] == low else "lbb.multilinear"
-            raise HypothesisError(
-                f"layer {k} has width n_{k} = {w[k]} ≤ min(n, m) = {low} (widths {w}); the "
-                f"construction of BF'16 Prop. 2.2 needs n_k > min(n, m) for 0 < k < K",
-                claim=claim, alternative=alternative)
+    """Raise the registry's HypothesisError unless ``widths`` satisfy the hypotheses of
+    ``claim`` (n_k > min(n, m) for 0 < k < K): the condition is written once, in
+    :mod:`theory.claims` (``_strictly_wide_inner``), and asked here."""
+    from theory.claims import get_claim, wide_inner_refusal
+
+    registered = get_claim(claim)
+    w = [int(v) for v in widths]
+    if not registered.hypotheses_hold(widths=w):
+        raise wide_inner_refusal(registered, w)
 
 
 # -------------------------------------------------------------------------------- SO(h) paths

@@ -1,0 +1,553 @@
+"""The proof's path of BF'16 Prop. 2.2 (κ = 0) built in exact rational arithmetic.
+
+The floating-point path of :mod:`numerics.paths.linear` is what users and DSS get; its
+intermediates (projectors, kernel bases, merged products) are rounded, which breaks the
+proof's identities at the 1e-17…1e-15 level ("constant energy" pieces drift, the lifted
+straight path can exceed max(E_A, E_B) by rounding). Here the same construction is carried
+out on the *exact* inputs — θ_A, θ_B, X, Y taken as the dyadic rationals their floats store —
+in python-flint ``fmpq_mat`` (FLINT, C speed):
+
+* range and kernel bases from the exact reduced row echelon form; projectors
+  Π = B(BᵀB)⁻¹Bᵀ onto range W_1 (rational), Π⊥ = I − Π;
+* pre-processing (a) W_2 ← W_2(I − sΠ⊥) and (b) W_1 ← W_1 + s Σ b_i a_iᵀ with {a_i} a basis
+  of ker W_1 and {b_i} independent columns of Π⊥ (orthonormality is not needed: W_1 + BAᵀ is
+  injective for any bases, and W_2Π kills range(Π⊥)); the product is *exactly* constant;
+* merged products M = W_2W_1 and the induction on K; at K = 1 the straight path in the product;
+* the descent: P* = Σ_YX Σ_X⁺ (the unconstrained least-squares optimum, rational; the rank
+  constraint is inactive because min_k n_k = min(n, m) under the hypothesis) and
+  W_K(t) = W_K + t(P* − P_A)M⁺, M⁺ = (MᵀM)⁻¹Mᵀ exact.
+
+The lifted pieces of the proof (W_1 joined through full-column-rank matrices by QR and an
+SO(n_1) path, W_2(s) = M(s)W_1(s)⁺) are irrational (square roots, angles), but they never enter
+the energy: W_1(s) has full column rank on the whole join (positive-diagonal triangular factor,
+orthonormal Stiefel factor), so W_2(s)W_1(s) = M(s) *exactly* and the lifted energy is the
+energy of the merged network's straight segment. That segment is the piece's reference here.
+
+The energy along every reference segment is a polynomial in t with rational coefficients
+(:func:`exact_energy_polynomial`), and each piece's promise is decided exactly, with τ = 0:
+``constant energy`` — the polynomial minus E(0) is identically zero; ``non-increasing`` —
+E′ ≤ 0 on [0, 1]; ``≤ max of endpoints`` — E ≤ max(E(0), E(1)), decided structurally for a
+convex quadratic (leading coefficient ≥ 0: the maximum is an endpoint) and by
+:func:`theory.exact.certify_polynomial` otherwise. The bound max(E_A, E_B) is itself an exact
+rational, so the endpoint-equality case needs no slack.
+
+Source: Freeman & Bruna, ICLR 2017, Prop. 2.2 and its proof (papers.md §3.2).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+from flint import fmpq, fmpq_mat
+
+from numerics.energies.linear import as_data, as_weights, widths_of
+from numerics.paths.base import CONSTANT, LE_MAX_ENDPOINTS, NON_INCREASING
+from theory.certificate import Certificate
+from theory.errors import InputError
+
+__all__ = [
+    "qmat",
+    "ExactMoments",
+    "exact_energy_polynomial",
+    "ExactPiece",
+    "ExactPath",
+    "connect_exact",
+    "descend_exact",
+    "certify_exact_path",
+    "enclosure",
+]
+
+QMats = list[fmpq_mat]
+
+
+# -------------------------------------------------------------------------------- conversions
+
+
+def qmat(A: Any) -> fmpq_mat:
+    """The float matrix ``A`` as the exact rational matrix it stores (no rounding)."""
+    a = np.atleast_2d(np.asarray(A, dtype=np.float64))
+    if not np.all(np.isfinite(a)):
+        raise InputError("qmat: the matrix has non-finite entries")
+    return fmpq_mat(a.shape[0], a.shape[1],
+                    [fmpq(*v.as_integer_ratio()) for v in a.ravel().tolist()])
+
+
+def _frac(q: fmpq) -> Fraction:
+    return Fraction(int(q.p), int(q.q))
+
+
+def _float(q: fmpq) -> float:
+    """The float nearest to the rational q (Python's int division is correctly rounded)."""
+    return int(q.p) / int(q.q)
+
+
+def enclosure(q: Any) -> tuple[float, float]:
+    """Floats lo ≤ q ≤ hi around the rational ``q`` (equal when q is a float)."""
+    if not isinstance(q, fmpq):
+        f = Fraction(q)
+        q = fmpq(f.numerator, f.denominator)
+    x = _float(q)
+    fx = fmpq(*x.as_integer_ratio())
+    if fx == q:
+        return x, x
+    return (x, float(np.nextafter(x, np.inf))) if fx < q else (float(np.nextafter(x, -np.inf)), x)
+
+
+def _zero(r: int, c: int) -> fmpq_mat:
+    return fmpq_mat(r, c)
+
+
+def _eye(n: int) -> fmpq_mat:
+    out = fmpq_mat(n, n)
+    for i in range(n):
+        out[i, i] = 1
+    return out
+
+
+def _is_zero(A: fmpq_mat) -> bool:
+    return A == fmpq_mat(A.nrows(), A.ncols())
+
+
+def _columns(A: fmpq_mat, idx: Sequence[int]) -> fmpq_mat:
+    out = fmpq_mat(A.nrows(), len(idx))
+    for j, c in enumerate(idx):
+        for i in range(A.nrows()):
+            out[i, j] = A[i, c]
+    return out
+
+
+def _pivots(A: fmpq_mat) -> tuple[fmpq_mat, list[int]]:
+    """(rref(A), pivot columns)."""
+    R, rank = A.rref()
+    piv: list[int] = []
+    for i in range(rank):
+        for j in range(R.ncols()):
+            if R[i, j] != 0:
+                piv.append(j)
+                break
+    return R, piv
+
+
+def _range_projector(W: fmpq_mat) -> tuple[fmpq_mat, int]:
+    """(Π, r): the orthogonal projector onto range W (exact) and r = rank W."""
+    _, piv = _pivots(W)
+    h = W.nrows()
+    if not piv:
+        return _zero(h, h), 0
+    B = _columns(W, piv)
+    Bt = B.transpose()
+    return B * (Bt * B).inv() * Bt, len(piv)
+
+
+def _project_rows(W: fmpq_mat, B: fmpq_mat) -> fmpq_mat:
+    """WΠ with Π = B(BᵀB)⁻¹Bᵀ the projector onto range B (B of full column rank; B with no
+    columns: Π = 0), by one exact solve: (BᵀB)Z = BᵀWᵀ, WΠ = (BZ)ᵀ."""
+    if B.ncols() == 0:
+        return _zero(W.nrows(), W.ncols())
+    Bt = B.transpose()
+    return (B * (Bt * B).solve(Bt * W.transpose())).transpose()
+
+
+def _kernel_basis(W: fmpq_mat) -> fmpq_mat:
+    """A basis of ker W as the columns of an n × (n − r) matrix (from the exact rref)."""
+    R, piv = _pivots(W)
+    n = W.ncols()
+    free = [j for j in range(n) if j not in piv]
+    K = fmpq_mat(n, len(free))
+    for col, f in enumerate(free):
+        K[f, col] = 1
+        for i, p in enumerate(piv):
+            K[p, col] = -R[i, f]
+    return K
+
+
+def _pinv_injective(M: fmpq_mat) -> fmpq_mat:
+    """M⁺ = (MᵀM)⁻¹Mᵀ for M of full column rank (exact)."""
+    Mt = M.transpose()
+    return (Mt * M).inv() * Mt
+
+
+# -------------------------------------------------------------------------------- energy
+
+
+@dataclass
+class ExactMoments:
+    """Σ_X = XᵀX/L, Σ_XY = XᵀY/L, σ_Y = ‖Y‖²/L of the float data taken exactly; E(P) =
+    tr(PΣ_XPᵀ) − 2tr(PΣ_XY) + σ_Y = (1/L)Σ_l ‖Px_l − y_l‖² (BF'16 eq. (1), κ = 0)."""
+
+    sigma_x: fmpq_mat
+    sigma_xy: fmpq_mat
+    sigma_y: fmpq
+
+    @classmethod
+    def from_data(cls, X: Any, Y: Any) -> ExactMoments:
+        """Exact moments of data X (L, n), Y (L, m)."""
+        Xa, Ya = as_data(X, Y)
+        L = Xa.shape[0]
+        Xq, Yq = qmat(Xa), qmat(Ya)
+        Xt = Xq.transpose()
+        inv_l = fmpq(1, L)
+        sy = sum((v * v for v in Yq.entries()), fmpq(0)) * inv_l
+        return cls((Xt * Xq) * inv_l, (Xt * Yq) * inv_l, sy)
+
+    def energy(self, P: fmpq_mat) -> fmpq:
+        """F(P) exactly."""
+        return (_inner(P * self.sigma_x, P) - 2 * _inner(P, self.sigma_xy.transpose())
+                + self.sigma_y)
+
+    def least_squares(self) -> fmpq_mat:
+        """P* with P*Σ_X = Σ_YX (a global minimiser of F): Σ_YX B(BᵀΣ_XB)⁻¹Bᵀ, B a basis of
+        range Σ_X (= Σ_YX Σ_X⁻¹ when Σ_X is invertible; Σ_XY ∈ range Σ_X always)."""
+        S = self.sigma_x
+        syx = self.sigma_xy.transpose()
+        if S.rank() == S.nrows():
+            return S.solve(self.sigma_xy).transpose()   # Σ_X symmetric: (Σ_X⁻¹Σ_XY)ᵀ
+        _, piv = _pivots(S)
+        if not piv:
+            return _zero(syx.nrows(), S.ncols())
+        B = _columns(S, piv)
+        Bt = B.transpose()
+        return syx * B * (Bt * S * B).inv() * Bt
+
+
+def _inner(A: fmpq_mat, B: fmpq_mat) -> fmpq:
+    """⟨A, B⟩ = tr(ABᵀ) = Σ A_ij B_ij."""
+    C = A * B.transpose()
+    return sum((C[i, i] for i in range(C.nrows())), fmpq(0))
+
+
+def _stack(mats: QMats) -> fmpq_mat:
+    """The matrices one above the other (all with the same number of columns)."""
+    if len(mats) == 1:
+        return mats[0]
+    rows = sum(M.nrows() for M in mats)
+    out = fmpq_mat(rows, mats[0].ncols())
+    r0 = 0
+    for M in mats:
+        for i in range(M.nrows()):
+            for j in range(M.ncols()):
+                out[r0 + i, j] = M[i, j]
+        r0 += M.nrows()
+    return out
+
+
+def _product_polynomial(a: QMats, b: QMats) -> QMats:
+    """Coefficient matrices (increasing degree) of W_K(t)⋯W_1(t), W_k(t) = (1−t)A_k + tB_k."""
+    coeffs: QMats = []
+    for k, (A, B) in enumerate(zip(a, b)):
+        D = B - A
+        layer = [A] if _is_zero(D) else [A, D]
+        if k == 0:
+            coeffs = layer
+            continue
+        out = [_zero(A.nrows(), coeffs[0].ncols()) for _ in range(len(coeffs) + len(layer) - 1)]
+        for i, Li in enumerate(layer):
+            for j, Cj in enumerate(coeffs):
+                out[i + j] = out[i + j] + Li * Cj
+        coeffs = out
+    return coeffs
+
+
+def exact_energy_polynomial(moments: ExactMoments, a: QMats, b: QMats) -> list[fmpq]:
+    """Coefficients (increasing degree, rationals) of E((1−t)a + tb) for weight lists a, b:
+    with P(t) = Σ_j C_j t^j, the t^k coefficient is Σ_{i+j=k} ⟨C_iΣ_X, C_j⟩ − 2⟨C_k, Σ_YX⟩
+    + [k = 0]σ_Y (exact; degree 2·#moving layers)."""
+    C = _product_polynomial(a, b)
+    d, m = len(C) - 1, C[0].nrows()
+    out = [fmpq(0)] * (2 * d + 1)
+    S = _stack(C)
+    G = S * moments.sigma_x * S.transpose()      # blocks ⟨C_iΣ_X, C_j⟩ on block diagonals
+    H = S * moments.sigma_xy                     # blocks C_kΣ_XY: traces ⟨C_k, Σ_YX⟩
+    for i in range(d + 1):
+        for j in range(d + 1):
+            out[i + j] += sum((G[i * m + r, j * m + r] for r in range(m)), fmpq(0))
+        out[i] -= 2 * sum((H[i * m + r, r] for r in range(m)), fmpq(0))
+    out[0] += moments.sigma_y
+    while len(out) > 1 and out[-1] == 0:
+        out.pop()
+    return out
+
+
+def _evaluate(coeffs: Sequence[fmpq], t: fmpq) -> fmpq:
+    value = fmpq(0)
+    for c in reversed(coeffs):
+        value = value * t + c
+    return value
+
+
+# -------------------------------------------------------------------------------- the path
+
+
+@dataclass
+class ExactPiece:
+    """A piece of the exact proof's path: its reference segment (weights of some merged
+    network, original orientation) on which the piece's energy is read off exactly."""
+
+    label: str
+    promise: str
+    step: str
+    a: QMats
+    b: QMats
+
+    @property
+    def widths(self) -> list[int]:
+        return [self.a[0].ncols()] + [W.nrows() for W in self.a]
+
+
+@dataclass
+class ExactPath:
+    """The exact path: pieces in order, the data's exact moments, and the construction."""
+
+    pieces: list[ExactPiece]
+    moments: ExactMoments
+    construction: str
+    widths: list[int]
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def labels(self) -> list[str]:
+        return [p.label for p in self.pieces]
+
+
+_STEPS = {
+    "a": "W_2 ← W_2(I − sΠ⊥) vanishes off range W_1 (product exactly constant)",
+    "b": "W_1 ← W_1 + s Σ b_i a_iᵀ made injective (product exactly constant)",
+}
+
+
+def _transpose(mats: QMats) -> QMats:
+    return [W.transpose() for W in reversed(mats)]
+
+
+def _preprocess(W1: fmpq_mat, W2: fmpq_mat
+                ) -> tuple[list[tuple[str, fmpq_mat, fmpq_mat, fmpq_mat, fmpq_mat]],
+                           fmpq_mat, fmpq_mat]:
+    """Steps (a), (b) exactly for W_2W_1 (W_1: h × n, h > n); returns the non-trivial steps
+    (name, W1 start, W1 end, W2 start, W2 end) and the processed (W_1', W_2')."""
+    h, n = W1.nrows(), W1.ncols()
+    steps = []
+    _, piv_w = _pivots(W1)
+    r = len(piv_w)
+    W2_new = _project_rows(W2, _columns(W1, piv_w))  # W_2Π, Π the projector onto range W_1
+    if W2_new != W2:
+        steps.append(("a", W1, W1, W2, W2_new))
+    W2 = W2_new
+    if r < n:
+        perp = _eye(h) - _range_projector(W1)[0]
+        A = _kernel_basis(W1)                       # n × (n − r)
+        _, piv = _pivots(perp)                      # rank h − r ≥ n − r independent columns
+        Bp = _columns(perp, piv[: n - r])           # h × (n − r), in range(W1)^⊥
+        W1_new = W1 + Bp * A.transpose()
+        steps.append(("b", W1, W1_new, W2, W2))
+        W1 = W1_new
+    return steps, W1, W2
+
+
+def _connect(wa: QMats, wb: QMats) -> list[tuple[str, str, str, QMats, QMats]]:
+    K = len(wa)
+    if K == 1:
+        return [("lifted P(t)", LE_MAX_ENDPOINTS, "lifted straight path P(t) = (1−t)P_A + tP_B",
+                 wa, wb)]
+    rest_a, rest_b = wa[2:], wb[2:]
+    steps_a, W1a, W2a = _preprocess(wa[0], wa[1])
+    steps_b, W1b, W2b = _preprocess(wb[0], wb[1])
+    pre_a = [(f"A·{nm} K={K}", CONSTANT, f"pre-{nm}: {_STEPS[nm]}", [s1, s2, *rest_a],
+              [e1, e2, *rest_a]) for nm, s1, e1, s2, e2 in steps_a]
+    post_b = [(f"B·{nm} K={K}", CONSTANT, f"post-{nm}: {_STEPS[nm]}", [e1, e2, *rest_b],
+               [s1, s2, *rest_b]) for nm, s1, e1, s2, e2 in reversed(steps_b)]
+    # lifted pieces: energy ≡ the merged network's reference segment (W_1(s) injective)
+    inner = _connect([W2a * W1a, *rest_a], [W2b * W1b, *rest_b])
+    return pre_a + inner + post_b
+
+
+def _prepare(weights_a: Any, weights_b: Any | None, X: Any, Y: Any,
+             moments: ExactMoments | None) -> tuple[list[int], bool, QMats, QMats | None,
+                                                    ExactMoments]:
+    from numerics.paths.linear import check_widths
+
+    wa = as_weights(weights_a, name="weights_a")
+    widths = widths_of(wa)
+    Xa, Ya = as_data(X, Y)
+    if Xa.shape[1] != widths[0] or Ya.shape[1] != widths[-1]:
+        raise InputError(f"weights_a have n = {widths[0]}, m = {widths[-1]} but X has "
+                         f"{Xa.shape[1]} columns and Y {Ya.shape[1]}")
+    wb = None
+    if weights_b is not None:
+        wb = as_weights(weights_b, name="weights_b")
+        if widths_of(wb) != widths:
+            raise InputError(f"weights_b have widths {widths_of(wb)} but weights_a have {widths}")
+    check_widths(widths)
+    transposed = widths[0] > widths[-1]
+    qa = [qmat(W) for W in wa]
+    qb = None if wb is None else [qmat(W) for W in wb]
+    if transposed:
+        qa = _transpose(qa)
+        qb = None if qb is None else _transpose(qb)
+    if moments is None:
+        moments = ExactMoments.from_data(Xa, Ya)
+    return widths, transposed, qa, qb, moments
+
+
+def connect_exact(weights_a: Any, weights_b: Any, X: Any, Y: Any, *,
+                  moments: ExactMoments | None = None) -> ExactPath:
+    """The proof's path θ_A → θ_B (BF'16 Prop. 2.2, κ = 0) in exact rationals (see the
+    module docstring): constant-energy pre/post-processing segments at every induction level
+    and the lifted straight product path, each as an exact reference segment. Raises
+    :class:`~theory.errors.HypothesisError` (the registry's refusal) if n_k ≤ min(n, m).
+    ``moments``: the data's :class:`ExactMoments`, when already computed (same X, Y)."""
+    widths, transposed, qa, qb, mom = _prepare(weights_a, weights_b, X, Y, moments)
+    assert qb is not None
+    orient = _transpose if transposed else (lambda m: m)
+    pieces = [ExactPiece(label, promise, step, orient(a), orient(b))
+              for label, promise, step, a, b in _connect(qa, qb)]
+    ea = mom.energy(_full_product(orient(qa)))
+    eb = mom.energy(_full_product(orient(qb)))
+    return ExactPath(pieces, mom, "connect", widths,
+                     {"E_A": ea, "E_B": eb, "bound": max(ea, eb)})
+
+
+def _full_product(mats: QMats) -> fmpq_mat:
+    P = mats[0]
+    for W in mats[1:]:
+        P = W * P
+    return P
+
+
+def descend_exact(weights: Any, X: Any, Y: Any, *,
+                  moments: ExactMoments | None = None) -> ExactPath:
+    """The strictly decreasing path θ → global minimum of BF'16 Prop. 2.2, exactly: constant
+    steps making each partial product injective, then W_K(t) = W_K + t(P* − P_A)M⁺ with P*
+    the rational least-squares optimum (``details["E_star"]`` = F(P*), exact)."""
+    widths, transposed, w, _, mom = _prepare(weights, None, X, Y, moments)
+    e_a = mom.energy(_full_product(_transpose(w) if transposed else w))
+    target = mom.least_squares()
+    if transposed:
+        target = target.transpose()
+    orient = _transpose if transposed else (lambda m: m)
+    pieces: list[ExactPiece] = []
+    w = list(w)
+    K, n = len(w), w[0].ncols()
+    below = _eye(n)
+    for j in range(K - 1):
+        M = w[j] * below
+        if M.rank() < n:
+            Pi, r = _range_projector(M)
+            h = M.nrows()
+            if w[j + 1] * (_eye(h) - Pi) != _zero(w[j + 1].nrows(), h):
+                new = [*w]
+                new[j + 1] = w[j + 1] * Pi
+                pieces.append(ExactPiece(f"a: layer {j + 2}", CONSTANT,
+                                         f"pre-a: W_{j + 2} vanishes off range W_{j + 1}⋯W_1",
+                                         orient(w), orient(new)))
+                w = new
+            A = _kernel_basis(M)
+            _, piv = _pivots(_eye(h) - Pi)
+            Bp = _columns(_eye(h) - Pi, piv[: n - r])
+            new = [*w]
+            new[j] = w[j] + Bp * A.transpose() * _pinv_injective(below)
+            pieces.append(ExactPiece(f"b: layer {j + 1}", CONSTANT,
+                                     f"pre-b: W_{j + 1}⋯W_1 made injective", orient(w),
+                                     orient(new)))
+            w = new
+        below = w[j] * below
+    P_a = w[-1] * below
+    last = [*w]
+    last[-1] = w[-1] + (target - P_a) * _pinv_injective(below)
+    pieces.append(ExactPiece("descent", NON_INCREASING,
+                             "descent: W_K(t) = W_K + t(P* − P_A)(W_{K−1}⋯W_1)⁺", orient(w),
+                             orient(last)))
+    e_star = mom.energy(target)
+    return ExactPath(pieces, mom, "descend", widths,
+                     {"E_A": e_a, "E_star": e_star, "bound": e_a})
+
+
+# -------------------------------------------------------------------------------- certificates
+
+
+def _max_on_unit(coeffs: list[fmpq]) -> tuple[fmpq, fmpq, str]:
+    """(max, argmax, how) of the polynomial on [0, 1]: exact. Degree ≤ 1 or a convex quadratic:
+    an endpoint (structural); a concave quadratic: endpoints and vertex; otherwise
+    :func:`theory.exact.certify_polynomial` against the endpoint maximum (exact decision)."""
+    e0, e1 = coeffs[0], _evaluate(coeffs, fmpq(1))
+    best, arg = (e1, fmpq(1)) if e1 > e0 else (e0, fmpq(0))
+    d = len(coeffs) - 1
+    if d <= 1 or (d == 2 and coeffs[2] >= 0):
+        return best, arg, "endpoint (degree ≤ 1 or convex quadratic)"
+    if d == 2:
+        v = -coeffs[1] / (2 * coeffs[2])
+        if 0 < v < 1:
+            ev = _evaluate(coeffs, v)
+            if ev > best:
+                return ev, v, "vertex of a concave quadratic"
+        return best, arg, "endpoint (concave quadratic, vertex outside (0, 1))"
+    from theory.exact import certify_polynomial
+
+    cert = certify_polynomial([_frac(c) for c in coeffs], _frac(best), (0, 1), tolerance=0)
+    if cert.holds:
+        return best, arg, "endpoint (exact root isolation: p ≤ max(p(0), p(1)))"
+    exact_max = cert.details.get("max_energy_exact")
+    value = fmpq(*Fraction(exact_max).as_integer_ratio()) if exact_max else fmpq(
+        *Fraction(cert.max_energy).as_integer_ratio())
+    return value, fmpq(*Fraction(cert.argmax_t).as_integer_ratio()), "interior (root isolation)"
+
+
+def _certificate(holds: bool, value: fmpq, arg: fmpq, bound: fmpq, label: str, promise: str,
+                 start: float, details: dict[str, Any]) -> Certificate:
+    lo, hi = enclosure(bound - value)
+    # a certificate that holds has bound − max ≥ 0 exactly: report the lower float, never < 0
+    margin = max(lo, 0.0) if holds else min(hi, -0.0)
+    return Certificate(
+        holds=bool(holds), max_energy=_float(value), argmax_t=_float(arg),
+        bound=_float(bound), method="exact", margin=margin,
+        tolerances={"tau": 0.0}, wall_time=time.perf_counter() - start, label=label,
+        promise=promise, outcome="holds" if holds else "fails",
+        max_energy_enclosure=enclosure(value),
+        details={"max_energy_exact": str(value), "bound_exact": str(bound), **details})
+
+
+def certify_exact_path(path: ExactPath, bound: Any = None
+                       ) -> tuple[list[Certificate], list[Certificate]]:
+    """(bound certificates, promise certificates) of every piece, exact with τ = 0.
+
+    Bound: max_t E(t) ≤ ``bound`` (default: the path's own, max(E_A, E_B) for connect, E_A for
+    descend), compared as rationals. Promise: ``constant energy`` — E(t) − E(0) ≡ 0;
+    ``non-increasing`` — E′ ≤ 0 on [0, 1] (and ``strictly_decreasing`` when E(1) < E(0));
+    ``≤ max of endpoints`` — max_t E = max(E(0), E(1))."""
+    b = path.details["bound"] if bound is None else bound
+    if not isinstance(b, fmpq):
+        b = fmpq(*Fraction(b).as_integer_ratio())
+    bounds, promises = [], []
+    for piece in path.pieces:
+        start = time.perf_counter()
+        coeffs = exact_energy_polynomial(path.moments, piece.a, piece.b)
+        value, arg, how = _max_on_unit(coeffs)
+        info = {"degree": len(coeffs) - 1, "reference_widths": piece.widths, "step": piece.step,
+                "maximum": how, "construction": "exact (fmpq_mat): " + path.construction}
+        bounds.append(_certificate(value <= b, value, arg, b, piece.label, piece.promise, start,
+                                   info))
+        start = time.perf_counter()
+        e0, e1 = coeffs[0], _evaluate(coeffs, fmpq(1))
+        if piece.promise == CONSTANT:
+            ok = len(coeffs) == 1
+            pinfo = {"quantity": "E(t) − E(0) identically zero", "nonzero_coefficients":
+                     sum(c != 0 for c in coeffs[1:])}
+            pbound = e0
+        elif piece.promise == NON_INCREASING:
+            deriv = [c * k for k, c in enumerate(coeffs)][1:] or [fmpq(0)]
+            dmax, darg, dhow = _max_on_unit(deriv)
+            ok = dmax <= 0
+            pinfo = {"quantity": "E′(t) ≤ 0 on [0, 1]", "max_derivative": str(dmax),
+                     "strictly_decreasing": bool(ok and e1 < e0), "E_end": str(e1),
+                     "maximum": dhow}
+            pbound = e0
+        else:
+            pbound = max(e0, e1)
+            ok = value <= pbound
+            pinfo = {"quantity": "max E = max(E(0), E(1))", "maximum": how}
+        promises.append(_certificate(ok, value, arg, pbound, f"{piece.label} [{piece.promise}]",
+                                     piece.promise, start, {**pinfo, "step": piece.step}))
+    return bounds, promises
