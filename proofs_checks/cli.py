@@ -65,6 +65,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--instances", type=_positive_int("--instances"), default=None, metavar="N",
                    help="instances per claim (default: each claim's own)")
     p.add_argument("--seed", type=_int("--seed"), default=None, metavar="S", help="run seed (default 0)")
+    p.add_argument("--instance-seed", type=_int("--instance-seed"), action="append", default=None,
+                   metavar="S", dest="instance_seed",
+                   help="run exactly the instance with this seed (repeatable; no negative control): "
+                        "the reproduce line of a report")
     p.add_argument("--workers", type=_positive_int("--workers"), default=1, metavar="W")
     p.add_argument("--out", default="sublevel-out", metavar="DIR")
     p.add_argument("--resume", action="store_true",
@@ -258,6 +262,8 @@ def _fill_from_run_file(args: argparse.Namespace) -> None:
         args.seed = run["seed"]
     if args.instances is None:
         args.instances = run["instances"]
+    if args.instance_seed is None and run.get("instance_seeds") is not None:
+        args.instance_seed = run["instance_seeds"]
     if not args.param and run.get("params"):
         args.param = run["params"]
     for plugin in run.get("plugins", []):
@@ -270,7 +276,8 @@ def _verify(args: argparse.Namespace, ids: list[str], params: dict[str, Any], ex
 
     console = _console(stderr=True)
     show_progress = not args.quiet and console.is_terminal
-    options = {"figures": not args.no_figures, "html": args.html}
+    options = {"figures": not args.no_figures, "html": args.html,
+               "instance_seeds": args.instance_seed}
 
     if show_progress:
         from rich.progress import (
@@ -317,14 +324,17 @@ def _print_report_table(report: dict[str, Any]) -> None:
     from rich.table import Table
 
     table = Table(title=f"sublevel verify (seed {report['seed']})")
-    for col in ("claim", "kind", "status", "n", "✓", "✗", "?", "worst margin", "methods", "neg. control", "time"):
+    for col in ("claim", "kind", "status", "n", "✓", "~", "✗", "?", "worst margin", "decided by",
+                "neg. control", "time"):
         table.add_column(col, overflow="fold")
     for c in report["claims"]:
         margin = c["worst_margin"]
         table.add_row(
             escape(c["id"]), c["kind"], f"[{_STATUS_STYLE.get(c['status'], '')}]{c['status']}[/]",
-            str(c["instances"]), str(c["verified"]), str(c["violated"]), str(c["inconclusive"]),
-            "—" if margin is None else f"{margin:.3g}", ",".join(c["certificate_methods"]) or "—",
+            str(c["instances"]), str(c["verified"]), str(c.get("supported", 0)),
+            str(c["violated"]), str(c["inconclusive"]),
+            "—" if margin is None else f"{margin:.3g}",
+            escape(",".join(c.get("deciding_methods", [])) or "—"),
             c["negative_control"]["outcome"], f"{report['wall_time_per_claim'].get(c['id'], 0):.1f}s",
         )
     _console().print(table)

@@ -74,8 +74,9 @@ def add_figures(report: dict[str, Any], records: list[dict[str, Any]], out: Path
             try:
                 from numerics.profile import plot_energy_profile
 
-                params = next((r["params"] for r in by_claim[claim["id"]]
-                               if r["index"] == worst["index"]), chk.params())
+                params = worst.get("params") or next(
+                    (r["params"] for r in by_claim[claim["id"]]
+                     if r["role"] == "instance" and r["index"] == worst["index"]), chk.params())
                 profile = chk.path(worst["seed"], **params)
                 if not profile.title:
                     profile.title = f"{claim['id']}, worst instance (seed {worst['seed']})"

@@ -42,8 +42,10 @@ def render_html(report: dict[str, Any], out: Path) -> str:
         rows.append(
             f'<tr><td><a href="#{_esc(c["id"])}"><code>{_esc(c["id"])}</code></a></td>'
             f"<td>{_esc(c['kind'])}</td><td class=\"{cls}\">{_esc(c['status'])}</td>"
-            f"<td>{c['instances']}</td><td>{c['verified']}</td><td>{c['violated']}</td>"
+            f"<td>{c['instances']}</td><td>{c['verified']}</td><td>{c.get('supported', 0)}</td>"
+            f"<td>{c['violated']}</td>"
             f"<td>{c['inconclusive']}</td><td>{_esc(c['worst_margin'])}</td>"
+            f"<td>{_esc(', '.join(c.get('deciding_methods', [])) or None)}</td>"
             f"<td>{_esc(', '.join(c['certificate_methods']) or None)}</td>"
             f"<td>{_esc(c['negative_control']['outcome'])}</td></tr>"
         )
@@ -60,14 +62,16 @@ def render_html(report: dict[str, Any], out: Path) -> str:
         if w:
             parts.append(
                 f"<li>worst instance: index {w['index']}, seed <code>{w['seed']}</code>, margin "
-                f"{_esc(w['margin'])} — reproduce with <code>sublevel path {_esc(c['id'])} "
-                f"--seed {w['seed']}</code>; parameters: <code>{_esc(w.get('instance'))}</code></li>"
+                f"{_esc(w['margin'])} — reproduce with <code>{_esc(w.get('reproduce'))}</code>"
+                + (f" (draw: <code>{_esc(w['draw'])}</code>)" if w.get("draw") else "")
+                + f"; instance: <code>{_esc(w.get('instance'))}</code></li>"
             )
         nc = c["negative_control"]
         parts.append(f"<li>negative control: {_esc(nc['outcome'])} — {_esc(nc.get('message'))}</li>")
         for f in c.get("failing_instances", []):
             parts.append(f"<li>instance {f['index']} (seed {f['seed']}): {_esc(f['outcome'])} — "
-                         f"{_esc(f['message'])}</li>")
+                         f"{_esc(f['message'])}; reproduce with "
+                         f"<code>{_esc(f.get('reproduce'))}</code></li>")
         for note in c.get("notes", []):
             parts.append(f'<li class="note">note: {_esc(note)}</li>')
         parts.append("</ul>")
@@ -81,7 +85,8 @@ def render_html(report: dict[str, Any], out: Path) -> str:
         f"<title>sublevel report (seed {report['seed']})</title><style>{_CSS}</style></head><body>"
         f"<h1>sublevel verification report</h1><p>Seed {report['seed']}; {html.escape(versions)}</p>"
         "<table><tr><th>claim</th><th>kind</th><th>status</th><th>n</th><th>verified</th>"
-        "<th>violated</th><th>inconclusive</th><th>worst margin</th><th>methods</th>"
+        "<th>supported</th><th>violated</th><th>inconclusive</th><th>worst margin</th>"
+        "<th>decided by</th><th>methods</th>"
         "<th>negative control</th></tr>" + "".join(rows) + "</table>" + "".join(sections)
         + "</body></html>\n"
     )

@@ -22,10 +22,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from proofs_checks.evidence import Evidence
+from proofs_checks.evidence import Evidence, enforce_proof_rule, error_evidence
 from proofs_checks.figures import add_figures
 from proofs_checks.registry import CHECKS, load_builtin_checks, load_plugin
-from proofs_checks.report import build_report, write_reports
+from proofs_checks.report import SCHEMA_VERSION, build_report, write_reports
 from proofs_checks.seeds import instance_seed, params_digest
 from theory.claims import get_claim
 from theory.errors import InputError
@@ -68,8 +68,10 @@ def evidence_key(d: dict[str, Any]) -> tuple[str, str, int, int, str]:
 def execute_task(task: Task) -> dict[str, Any]:
     """Run one task (in a worker) and return its evidence as a JSON-ready dict.
 
-    An exception inside a check becomes an ``inconclusive`` evidence with the error recorded:
-    one broken instance never loses the others.
+    An exception inside a check becomes an ``inconclusive`` evidence (``not detected`` for a
+    negative control; a guard's ``HypothesisError`` is recorded as ``details["precondition"]``)
+    with the error recorded: one broken instance never loses the others. The proof rule
+    (:func:`~proofs_checks.evidence.enforce_proof_rule`) is applied to what the check returned.
     """
     load_builtin_checks()
     for plugin in task.plugins:
@@ -85,14 +87,10 @@ def execute_task(task: Task) -> dict[str, Any]:
         if not isinstance(evidence, Evidence):
             raise TypeError(f"check returned {type(evidence).__name__}, not Evidence")
     except Exception as exc:  # record, never crash the run
-        evidence = Evidence(
-            outcome="inconclusive",
-            message=f"check raised {type(exc).__name__}: {exc}",
-            error=f"{type(exc).__name__}: {exc}",
-            details={"traceback": traceback.format_exc(limit=8)},
-        )
+        evidence = error_evidence(exc, task.role, traceback.format_exc(limit=8))
     evidence.claim = task.claim_id
     evidence.role = task.role
+    enforce_proof_rule(evidence)
     evidence.index = task.index
     evidence.seed = task.seed
     evidence.params = params
@@ -107,8 +105,13 @@ def plan_tasks(
     seed: int,
     params: dict[str, dict[str, Any]] | None = None,
     plugins: Sequence[str] = (),
+    instance_seeds: Sequence[int] | None = None,
 ) -> list[Task]:
-    """All tasks of a run, in a deterministic order (claim, negative control, instances)."""
+    """All tasks of a run, in a deterministic order (claim, negative control, instances).
+
+    With ``instance_seeds`` the instances are exactly those seeds (index 0, 1, … in that order)
+    and no negative control runs: what a report's ``reproduce`` line asks for.
+    """
     tasks: list[Task] = []
     for cid in claim_ids:
         chk = CHECKS.get(cid)
@@ -116,6 +119,10 @@ def plan_tasks(
             continue
         merged = chk.params((params or {}).get(cid))
         frozen = tuple(sorted(merged.items()))
+        if instance_seeds is not None:
+            for i, s in enumerate(instance_seeds):
+                tasks.append(Task(cid, "instance", i, int(s), frozen, tuple(plugins)))
+            continue
         count = chk.instances if instances is None else instances
         if chk.negative_control is not None:
             s = instance_seed(seed, cid, 0, "negative_control")
@@ -258,11 +265,15 @@ def run_verification(
     progress: Callable[[int, int, dict[str, Any] | None], None] | None = None,
     figures: bool = False,
     html: bool = False,
+    instance_seeds: Sequence[int] | None = None,
 ) -> RunResult:
     """Run the checks of ``claim_ids`` and write evidence.jsonl, report.json and report.md
     (and the figures, and report.html, when asked).
 
     ``progress(done, total, record)`` is called after each finished instance.
+    ``instance_seeds`` runs exactly the instances with those seeds (no negative control): the
+    ``reproduce`` line of a report. ``resume=True`` refuses (InputError) a folder written with
+    an older ``schema_version``.
     Returns a :class:`RunResult` whose ``exit_code`` is 0, or 1 if a claim is ``violated``.
     """
     for plugin in plugins:
@@ -274,13 +285,20 @@ def run_verification(
         raise InputError(f"--workers {workers!r}: need an integer ≥ 1")
     if not isinstance(seed, int) or isinstance(seed, bool):
         raise InputError(f"--seed {seed!r}: need an integer")
+    if instance_seeds is not None:
+        instance_seeds = [_instance_seed_value(s) for s in instance_seeds]
+        if not instance_seeds:
+            raise InputError("--instance-seed: give at least one seed")
     out_path = Path(out)
+    if resume:
+        check_schema(out_path)
     _check_writable(out_path)
     evidence_path = out_path / EVIDENCE_FILE
 
-    tasks = plan_tasks(ids, instances=instances, seed=seed, params=params, plugins=plugins)
+    tasks = plan_tasks(ids, instances=instances, seed=seed, params=params, plugins=plugins,
+                       instance_seeds=instance_seeds)
     wanted = {t.key for t in tasks}
-    _write_run_file(out_path, ids, instances, seed, params, plugins)
+    _write_run_file(out_path, ids, instances, seed, params, plugins, instance_seeds)
     if resume:
         done = {evidence_key(r): r for r in read_evidence(evidence_path) if evidence_key(r) in wanted}
     else:
@@ -325,7 +343,8 @@ def run_verification(
 
     records = [finished[t.key] for t in tasks if t.key in finished]
     report = build_report(ids, records, seed=seed, instances=instances, elapsed=elapsed,
-                          complete=not interrupted and len(records) == len(tasks))
+                          complete=not interrupted and len(records) == len(tasks),
+                          plugins=plugins, controls_planned=instance_seeds is None)
     if figures:
         add_figures(report, records, out_path)
     paths = write_reports(report, out_path, html=html)
@@ -348,11 +367,42 @@ def run_verification(
 
 
 
+def _instance_seed_value(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InputError(f"--instance-seed {value!r}: need an integer ≥ 0")
+    return value
+
+
+def check_schema(out: Path) -> None:
+    """Refuse (one-line InputError) an output folder written with another report schema."""
+    found: list[tuple[str, Any]] = []
+    run = read_run_file(out)
+    if run is not None:
+        found.append((RUN_FILE, run.get("schema_version")))
+    report = out / "report.json"
+    if report.exists():
+        try:
+            found.append(("report.json", json.loads(report.read_text()).get("schema_version")))
+        except (json.JSONDecodeError, AttributeError):
+            found.append(("report.json", None))
+    if not found and (out / EVIDENCE_FILE).exists():
+        found.append((EVIDENCE_FILE, None))
+    for name, version in found:
+        if version != SCHEMA_VERSION:
+            written = "an older schema (no schema_version)" if version is None else \
+                f"schema {version}"
+            raise InputError(
+                f"{str(out)!r} was written with {written} ({name}); this sublevel writes "
+                f"schema {SCHEMA_VERSION}: rerun without --resume or with a new --out")
+
+
 def _write_run_file(out: Path, ids: Sequence[str], instances: int | None, seed: int,
-                    params: dict[str, dict[str, Any]] | None, plugins: Sequence[str]) -> None:
+                    params: dict[str, dict[str, Any]] | None, plugins: Sequence[str],
+                    instance_seeds: Sequence[int] | None = None) -> None:
     """DIR/run.json: what this run was asked to do (read back by --resume and ``report``)."""
-    data = {"claims": list(ids), "instances": instances, "seed": seed,
-            "params": params or {}, "plugins": list(plugins)}
+    data = {"schema_version": SCHEMA_VERSION, "claims": list(ids), "instances": instances,
+            "seed": seed, "params": params or {}, "plugins": list(plugins),
+            "instance_seeds": None if instance_seeds is None else list(instance_seeds)}
     (out / RUN_FILE).write_text(json.dumps(data, indent=2, default=str) + "\n")
 
 
@@ -373,15 +423,17 @@ def rebuild_report(out: str | os.PathLike[str], *, figures: bool = True, html: b
     run = read_run_file(out_path)
     if run is None:
         raise InputError(f"{str(out_path)!r} has no {RUN_FILE}: not a sublevel output folder")
+    check_schema(out_path)
     for plugin in run.get("plugins", []):
         load_plugin(plugin)
     ids = resolve_claims(run["claims"])
     tasks = plan_tasks(ids, instances=run["instances"], seed=run["seed"], params=run["params"],
-                       plugins=run.get("plugins", []))
+                       plugins=run.get("plugins", []), instance_seeds=run.get("instance_seeds"))
     found = {evidence_key(r): r for r in read_evidence(out_path / EVIDENCE_FILE)}
     records = [found[t.key] for t in tasks if t.key in found]
     report = build_report(ids, records, seed=run["seed"], instances=run["instances"], elapsed=0.0,
-                          complete=len(records) == len(tasks))
+                          complete=len(records) == len(tasks), plugins=run.get("plugins", []),
+                          controls_planned=run.get("instance_seeds") is None)
     if figures:
         add_figures(report, records, out_path)
     paths = write_reports(report, out_path, html=html)

@@ -34,7 +34,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from proofs_checks.evidence import Evidence
+from proofs_checks.evidence import Evidence, enforce_proof_rule, error_evidence
 from proofs_checks.registry import get_check, load_builtin_checks, load_plugin
 from theory.claims import get_claim
 from theory.errors import HypothesisError, InputError
@@ -125,7 +125,9 @@ def check_claim(
     the dimensions of the claim's hypotheses and violates them raises
     :class:`HypothesisError` for ``role="instance"``. ``errors="raise"`` lets an exception
     inside the check propagate (the traceback is what a test wants); ``errors="record"`` turns
-    it into an ``inconclusive`` evidence with the error, as the runner does.
+    it into an ``inconclusive`` evidence with the error (``not detected`` for a control), as
+    the runner does. The runner's proof rule applies: a ``verified`` outcome whose deciding
+    evidence is not all proof-grade comes back ``supported``.
     """
     if role not in ROLES:
         raise InputError(f"role {role!r} is not one of {', '.join(ROLES)}")
@@ -161,9 +163,9 @@ def check_claim(
     except Exception as exc:
         if errors == "raise":
             raise
-        evidence = Evidence(outcome="inconclusive", message=f"check raised {type(exc).__name__}: {exc}",
-                            error=f"{type(exc).__name__}: {exc}")
+        evidence = error_evidence(exc, role)
     evidence.claim, evidence.role, evidence.index, evidence.seed = claim_id, role, 0, seed
+    enforce_proof_rule(evidence)
     evidence.params = check_params
     evidence.wall_time = time.perf_counter() - start
     if hold is None and isinstance(evidence.instance, Mapping):
@@ -187,12 +189,17 @@ def describe_evidence(evidence: Evidence) -> str:
 
 
 def assert_claim_holds(claim_id: str, instance: Mapping[str, Any] | None = None, *, seed: int = 0,
-                       allow_inconclusive: bool = False, **options: Any) -> Evidence:
+                       allow_inconclusive: bool = False, require_proof: bool = False,
+                       **options: Any) -> Evidence:
     """Run :func:`check_claim` and raise ``AssertionError`` (with the evidence's message and
-    how to reproduce it) unless the outcome is ``verified`` — or ``inconclusive`` when
-    ``allow_inconclusive`` (e.g. a check that only samples). Returns the evidence."""
+    how to reproduce it) unless the outcome is ``verified`` or ``supported`` (no failure found,
+    numerical deciding evidence; not accepted with ``require_proof``) — or ``inconclusive``
+    when ``allow_inconclusive`` (e.g. a check that only samples). Returns the evidence."""
     evidence = check_claim(claim_id, instance, seed=seed, **options)
-    if evidence.outcome == "verified" or (allow_inconclusive and evidence.outcome == "inconclusive"):
+    accepted = {"verified"} if require_proof else {"verified", "supported"}
+    if allow_inconclusive:
+        accepted.add("inconclusive")
+    if evidence.outcome in accepted:
         return evidence
     raise AssertionError(describe_evidence(evidence))
 
@@ -200,9 +207,10 @@ def assert_claim_holds(claim_id: str, instance: Mapping[str, Any] | None = None,
 def assert_control_detects(claim_id: str, instance: Mapping[str, Any] | None = None, *,
                            seed: int = 0, **options: Any) -> Evidence:
     """Run the negative control of ``claim_id`` and raise ``AssertionError`` unless it reports
-    the failure its broken hypothesis allows (outcome ``detected``)."""
+    the failure its broken hypothesis allows (``detected (conclusion fails)`` or ``detected
+    (certificate fails)``; a guard's refusal is not a detection)."""
     evidence = check_claim(claim_id, instance, seed=seed, role="negative_control", **options)
-    if evidence.outcome == "detected":
+    if evidence.detected:
         return evidence
     raise AssertionError(describe_evidence(evidence))
 

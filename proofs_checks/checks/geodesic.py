@@ -24,7 +24,7 @@ import numpy as np
 
 from numerics.geodesic.result import StringResult
 from numerics.profile import PathProfile
-from proofs_checks.evidence import Evidence
+from proofs_checks.evidence import Evidence, control_outcome
 from proofs_checks.registry import check, negative_control, path_builder
 
 # ---------------------------------------------------------------------------- helpers
@@ -86,6 +86,20 @@ def _trend_evidence(results: list[StringResult], *, convex_tol: float, high_leve
                     message=msg)
 
 
+def _no_growth_control(ev: Evidence, what: str) -> Evidence:
+    """A convex model's control: detected only when the trend's conclusion is shown to fail —
+    DSS connected at every level and the length did not grow. An optimiser that did not
+    connect (an inconclusive trend) is not a detection."""
+    shown = (ev.outcome != "violated" and bool(ev.details.get("connected_everywhere"))
+             and not ev.details.get("length_grows"))
+    ev.outcome = control_outcome(conclusion_fails=shown)
+    ev.message = (f"{what}: connected at every level and the length does not grow (the "
+                  f"'grows as the level falls' conclusion fails); {ev.message}" if shown else
+                  f"not detected ({what}: not connected everywhere, or the length grew): "
+                  f"{ev.message}")
+    return ev
+
+
 # ---------------------------------------------------------------------------- convex
 
 
@@ -145,7 +159,8 @@ def dss_convex_broken(seed: int, dim: int, n_levels: int, condition: float) -> E
     a, b = a / np.linalg.norm(a), b / np.linalg.norm(b)
     res = dss(land, a, b, 0.2, accept_factor=1.0)
     caught = not (res.n_beads == 3 and abs(res.normalized_length - 1.0) <= 1e-12)
-    return Evidence("detected" if caught else "missed", instance={"dim": land.dim, "level": 0.2},
+    # the convex test's conclusion ('3 beads and length 1') fails on the ring
+    return Evidence(control_outcome(conclusion_fails=caught), instance={"dim": land.dim, "level": 0.2},
                     details=_summary(res),
                     message=(f"non-convex ring: {res.n_beads} beads, length {res.normalized_length:.3f} (caught)"
                              if caught else "the ring valley passed the convex test"))
@@ -226,7 +241,7 @@ def dss_double_well_wrong_ridge(seed: int, dim: int, below: float, above: float,
     level = (1.0 + stated) / 2
     res = dss(land, a, b, level, accept_factor=1.0, max_depth=max_depth)
     caught = res.connected and res.is_proof
-    return Evidence("detected" if caught else "missed",
+    return Evidence(control_outcome(conclusion_fails=caught),
                     instance={"stated_ridge": stated, "true_ridge": 1.0, "level": level},
                     details=_summary(res), certificates=res.certificates,
                     message=(f"connected at {level} < stated ridge {stated}, exact certificates "
@@ -292,10 +307,7 @@ def dss_cubic_convex(seed: int, n_points: int, levels: list[float], endpoint_lev
     results = _dss_levels(land, a, b, lv, length_on="weights", max_depth=max_depth)
     ev = _trend_evidence(results, convex_tol=0.05, high_level=lv[0], rise_tol=0.01,
                          reference=[], what="linear model (convex)", instance={"levels": lv})
-    caught = ev.outcome != "verified"
-    return Evidence("detected" if caught else "missed", details=ev.details, instance=ev.instance,
-                    message=("convex model: no growth of the length (the check reports failure)"
-                             if caught else "the convex model showed a growing length"))
+    return _no_growth_control(ev, "convex model")
 
 
 # ---------------------------------------------------------------------------- real data
@@ -359,10 +371,7 @@ def dss_real_data_convex(seed: int, model: str, n_train: int, hidden: int, level
                           accept_factor=1.02, n_interp=20)
     ev = _trend_evidence(results, convex_tol=0.02, high_level=max(levels), rise_tol=0.005,
                          reference=[], what="logistic regression (convex)", instance={"endpoints": info})
-    caught = ev.outcome != "verified"
-    return Evidence("detected" if caught else "missed", details=ev.details, instance=ev.instance,
-                    message=("convex model: the length does not grow (failure reported)" if caught
-                             else "the convex model showed a growing length"))
+    return _no_growth_control(ev, "convex model (logistic regression)")
 
 
 # ---------------------------------------------------------------------------- baselines
@@ -435,7 +444,8 @@ def bezier_untrained(seed: int, hidden: int, n: int, target: float, steps: int, 
     top = max(land.energy(a), land.energy(b))
     curve = bezier_curve(land, a, b, top + tolerance, steps=0, seed=seed)
     caught = not curve.connected
-    return Evidence("detected" if caught else "missed", details=_summary(curve),
+    return Evidence(control_outcome(conclusion_fails=caught), details=_summary(curve),
+                    certificates=curve.certificates, methods=["sampled"],
                     message=(f"untrained curve rises to {curve.max_energy:.4g} > {top + tolerance:.4g} (caught)"
                              if caught else "the untrained curve stayed low"))
 
@@ -476,7 +486,8 @@ def autoneb_untrained(seed: int, hidden: int, n: int, target: float, cycles: int
     top = max(land.energy(a), land.energy(b))
     res = autoneb(land, a, b, factor * top, cycles=1, steps_per_cycle=0)
     caught = not res.connected
-    return Evidence("detected" if caught else "missed", details=_summary(res),
+    return Evidence(control_outcome(conclusion_fails=caught), details=_summary(res),
+                    certificates=res.certificates,
                     message=(f"no NEB steps: saddle / minima = {res.max_energy / top:.2f} > {factor} (caught)"
                              if caught else "the straight chain stayed within the factor"))
 
@@ -524,6 +535,7 @@ def weight_matching_inconsistent(seed: int, hidden: int, n: int, target: float) 
     bad = land.theta_from_layers(layers)
     e_a, e_bad = land.energy(a), land.energy(bad)
     caught = abs(e_a - e_bad) > 1e-10 * max(1.0, abs(e_a))
-    return Evidence("detected" if caught else "missed", details={"energy": e_a, "energy_broken": e_bad},
+    return Evidence(control_outcome(conclusion_fails=caught),
+                    details={"energy": e_a, "energy_broken": e_bad},
                     message=(f"inconsistent permutation changes E: {e_a:.4g} → {e_bad:.4g} (caught)"
                              if caught else "the inconsistent permutation left E unchanged"))

@@ -18,7 +18,7 @@ from typing import Any
 import sympy as sp
 from sympy.polys.matrices import DomainMatrix
 
-from proofs_checks.evidence import Evidence
+from proofs_checks.evidence import Evidence, control_outcome
 from proofs_checks.registry import check, negative_control
 from theory.liftings import feature_map as fmap
 from theory.liftings import multilinear as ml
@@ -108,7 +108,8 @@ def layer_cake_typo(seed: int, n_points: int) -> Evidence:
     broken_false = broken != negative_E
     detected = typo_false and broken_false
     return Evidence(
-        outcome="detected" if detected else "missed",
+        outcome=control_outcome(conclusion_fails=detected),
+        methods=["exact"],
         instance={"energies": [str(E) for E in energies], "negative_energy": str(negative_E)},
         details={"talk_formula_values": [str(v) for v in typo], "value_for_negative_E": str(broken)},
         message=(
@@ -191,7 +192,8 @@ def multilinear_wrong_action(seed: int, max_depth: int, max_width: int) -> Evide
     symbolic_broken = not ml.prove_invariance_symbolic_dims(inst["K"], inverse=False)
     detected = broken and symbolic_broken
     return Evidence(
-        outcome="detected" if detected else "missed",
+        outcome=control_outcome(conclusion_fails=detected),
+        methods=["exact"],
         instance={"K": inst["K"], "widths": inst["widths"]},
         details={"numeric_product_changed": broken, "symbolic_product_changed": symbolic_broken},
         message="the transpose action changes the product (caught)" if detected else
@@ -263,7 +265,8 @@ def quadratic_wrong_dimension(seed: int, max_n: int, max_p: int) -> Evidence:
     rng = random.Random(seed)
     ok, dim = _quadratic_dimension_check(rng, lambda N, K: comb(N + 2**K, 2**K))
     return Evidence(
-        outcome="detected" if not ok else "missed",
+        outcome=control_outcome(conclusion_fails=not ok),
+        methods=["exact"],
         instance={"N": dim["N"], "K": dim["K"]},
         details=dim,
         message=f"exact rank {dim['exact_rank']} ≠ wrong formula {dim['formula']} (caught)" if not ok
@@ -356,7 +359,8 @@ def feature_map_wrong_formula(seed: int, max_degree: int, max_n: int) -> Evidenc
     q = fmap.intrinsic_dimension(act, n)
     wrong = comb(n + k - 1, k)
     return Evidence(
-        outcome="detected" if q != wrong else "missed",
+        outcome=control_outcome(conclusion_fails=q != wrong),
+        methods=["exact"],
         instance={"activation": str(act), "n": n},
         details={"exact_rank": int(q), "wrong_formula": wrong},
         message=f"exact rank {q} ≠ top-degree-only formula {wrong} (caught)" if q != wrong else

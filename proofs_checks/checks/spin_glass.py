@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from proofs_checks.evidence import Evidence
+from proofs_checks.evidence import Evidence, control_outcome
 from proofs_checks.registry import check, negative_control, path_builder
 from theory import spin_glass as sgt
 from theory.claims import get_claim
@@ -223,10 +223,10 @@ def spin_glass_broken(seed: int, p: int, N: int, small_N: int, n_starts: int, k_
         caught[name] = _search(seed, **params, **broken)["problems"]
     missed = [name for name, probs in caught.items() if not probs]
     return Evidence(
-        "missed" if missed else "detected",
+        control_outcome(conclusion_fails=not missed),
         instance={"p": p, "N": N, "seed": seed},
         details={"problems_found": caught},
-        message=("missed: " + ", ".join(missed)) if missed else
+        message=("not detected: " + ", ".join(missed)) if missed else
         "; ".join(f"{name}: {probs[0]}" for name, probs in caught.items()),
     )
 
