@@ -43,7 +43,7 @@ from numerics.paths.intrinsic import (
     symbolic_function_change,
 )
 from numerics.profile import PathProfile
-from proofs_checks.evidence import Evidence
+from proofs_checks.evidence import Evidence, control_outcome
 from proofs_checks.registry import check, negative_control, path_builder
 from theory.certificate import Certificate
 from theory.claims import get_claim
@@ -262,12 +262,20 @@ def finite_dim_p_ge_q(seed: int, activation: str, n: int, max_n: int, max_degree
 @negative_control("vbb.finite-dim.p-ge-q")
 def finite_dim_below_q(seed: int, activation: str, n: int, max_n: int, max_degree: int,
                        extra_units: int, risk: str, cvxpy: bool, symbolic: bool) -> Evidence:
-    """p < q: Construction A must refuse, naming q and p; then a spurious-valley search
-    (random inits, L-BFGS, Hessian, perturbation) reports the local minima it finds."""
+    """p < q, m = q outputs: Construction A forced through without p ≥ q. Its promise — a
+    non-increasing path that ends at the lifted optimum f* — fails for *every* θ: the outputs
+    of p units have rank ≤ p while the projected targets have rank > p (decided exactly, see
+    :mod:`numerics.rank_barrier`), so every E(θ) ≥ f* + Σ_{i>p} σ_i² > f*. That failing exact
+    certificate is the detection. The construction's own refusal (its guard) is recorded as a
+    precondition; a spurious-valley search (random inits, L-BFGS, Hessian, perturbation)
+    reports the stable poor local minima it finds (numerical, not certified)."""
+    from numerics.rank_barrier import monomial_matrix, rank_barrier
+
     rng = np.random.default_rng(seed)
     act = _activation(rng, activation, max_degree)
     n = n or min(2, max_n)
-    q = _intrinsic_q(act, n)
+    feats = polynomial_features(act, n)
+    q = feats.q
     p = int(rng.integers(max(1, q // 2), q))
     # L = 2q + 5 samples and m = q outputs: the lifted optimum β* ∈ R^{q×q} has rank q, so it is
     # out of reach of p < q units (with one output, fewer units than q often suffice)
@@ -278,16 +286,34 @@ def finite_dim_below_q(seed: int, activation: str, n: int, max_n: int, max_degre
         construction_a(land, land.random_point(rng))
     except HypothesisError as exc:
         refusal = str(exc)
-    names = f"q = {q}" in refusal and f"p = {p}" in refusal
-    search = _valley_search(land, rng, runs=4)
     info = _describe(land, act, q)
-    msg = (f"refused: {refusal}; search ({search['search_runs']} runs: {search['run_kinds']}): "
-           f"best {search['best_energy']:.4g} vs lifted optimum {search['lifted_optimum']:.4g}, "
-           f"stable poor local minima {search['poor_local_minima'] or 'none found'}"
-           if names else f"construction did not refuse p = {p} < q = {q} properly: {refusal!r}")
-    return Evidence(outcome="detected" if names else "missed", instance=info,
-                    details={"refusal": refusal, **search}, message=msg,
-                    methods=["optimisation"])
+    details: dict[str, Any] = {"precondition": refusal or "construction A did not refuse p < q"}
+    certs: list[Certificate] = []
+    if feats.size == q:  # span{A(w)} = all monomials of ρ's degrees: V = row(monomials on data)
+        cert = rank_barrier(monomial_matrix(land.X, feats.exponents), land.Y, p,
+                            label=f"forced Construction A (p = {p} < q = {q}) ends at the "
+                                  "lifted optimum")
+        certs.append(cert)
+        f_star = land.lifted_problem().minimiser()[1]
+        details.update(cert.details, lifted_optimum_solver=f_star,
+                       lifted_optimum_agrees=bool(abs(f_star - cert.bound)
+                                                  <= 1e-8 * max(1.0, abs(f_star))))
+    search = _valley_search(land, rng, runs=4)
+    details.update({f"search_{k}" if not k.startswith("search") else k: v
+                    for k, v in search.items()})
+    failed = bool(certs) and certs[0].outcome == "fails"
+    poor = search["poor_local_minima"]
+    msg = (f"p = {p} < q = {q}: no θ reaches the lifted optimum {certs[0].bound:.4g} — every "
+           f"E(θ) ≥ {certs[0].max_energy:.4g} (rank {certs[0].details['rank_of_projected_targets']}"
+           f" > p, exact): Construction A's promise fails; search ({search['search_runs']} runs: "
+           f"{search['run_kinds']}): best {search['best_energy']:.4g}, stable poor local minima "
+           f"{poor or 'none found'} (optimisation, not certified)" if failed else
+           f"not detected: the rank barrier did not certify p = {p} < q = {q} "
+           f"({'rank ≤ p' if certs else 'features do not span all monomials'}); "
+           f"stable poor local minima {poor or 'none found'} (not certified)")
+    return Evidence(outcome=control_outcome(certificate_fails=failed), instance=info,
+                    certificates=certs, details=details, message=msg,
+                    methods=["optimisation"], margin=certs[0].margin if certs else None)
 
 
 @path_builder("vbb.finite-dim.p-ge-q")
@@ -351,23 +377,39 @@ def finite_dim_p_ge_2q(seed: int, activation: str, n: int, max_n: int, max_degre
 @negative_control("vbb.finite-dim.p-ge-2q")
 def finite_dim_below_2q(seed: int, activation: str, n: int, max_n: int, max_degree: int,
                         extra_units: int, risk: str, cvxpy: bool, symbolic: bool) -> Evidence:
-    """q ≤ p < 2q: Construction B must refuse, naming 2q and p (Construction A still applies)."""
+    """q ≤ p < 2q: the conclusion (connected sublevel sets) shown to fail. ρ(z) = z (q = n)
+    with n = m = p = h: two points whose first factors have determinants of opposite signs,
+    both below the best rank-(h − 1) energy, lie in different components of Ω_u — every path
+    passes a singular W, where E ≥ E*_{h−1} (decided in rationals, as in
+    ``bf16.linear.square-boundary``). Construction B's refusal is the precondition."""
+    from proofs_checks.checks.linear import _square_certificate, _square_endpoints
+
     rng = np.random.default_rng(seed)
-    act = _activation(rng, activation, max_degree)
-    n = n or int(rng.integers(1, max_n + 1))
-    q = _intrinsic_q(act, n)
-    p = int(rng.integers(q, 2 * q)) if q > 1 else 1
-    land = _landscape(rng, act, n, p, "empirical", q)
+    h = max(2, min(3, max_n))
+    inst = _square_endpoints(rng, h, 4 * h + 4, 0.5)
+    land = EmpiricalTwoLayer("z", inst["X"], inst["Y"], h)
+    q = _intrinsic_q("z", h)
+    a = land.flatten(inst["wa"][0], inst["wa"][1])
+    b = land.flatten(inst["wb"][0], inst["wb"][1])
     refusal, alternative = "", None
     try:
-        construction_b(land, land.random_point(rng), land.random_point(rng))
+        construction_b(land, a, b)
     except HypothesisError as exc:
         refusal, alternative = str(exc), exc.alternative
-    names = f"2q = {2 * q}" in refusal and f"p = {p}" in refusal
-    return Evidence(outcome="detected" if names else "missed", instance=_describe(land, act, q),
-                    details={"refusal": refusal, "alternative": alternative},
-                    message=f"refused: {refusal} (alternative: {alternative})" if names else
-                    f"construction B did not refuse p = {p} < 2q = {2 * q} properly: {refusal!r}")
+    cert, gap = _square_certificate(inst)
+    same = max(abs(land.energy(a) - gap["E_A"]), abs(land.energy(b) - gap["E_B"]))
+    shown = cert.holds and cert.is_proof
+    info = {"activation": "z", "n": h, "p": h, "m": h, "q": q, "risk": "empirical",
+            "L": land.L}
+    return Evidence(
+        outcome=control_outcome(conclusion_fails=shown), certificates=[cert], instance=info,
+        margin=gap["gap"],
+        details={"precondition": refusal or "construction B did not refuse p < 2q",
+                 "alternative": alternative, **gap, "energy_agreement": same},
+        message=(f"ρ(z) = z, p = {h} < 2q = {2 * q}: θ_A, θ_B (det W of opposite signs) lie in "
+                 f"different components of Ω_u for u ∈ [{gap['u']:.4g}, {gap['barrier']:.4g}) "
+                 "(exact): connected sublevel sets fail without p ≥ 2q" if shown else
+                 "not detected: the disconnection was not certified"))
 
 
 @path_builder("vbb.finite-dim.p-ge-2q")
@@ -524,29 +566,68 @@ def _emp_outcome(ev: Evidence, land: EmpiricalTwoLayer, cons: Construction,
                 sorted({c.method for c in ev.certificates if not c.is_proof})) + ")"
 
 
+def _exact_relu_features(W: np.ndarray, X: np.ndarray) -> list[list[Any]]:
+    """ρ(⟨w_j, x_l⟩) in exact rationals (the floats as given): (p, L)."""
+    from fractions import Fraction
+
+    Xq = [[Fraction(float(v)) for v in row] for row in X]
+    out = []
+    for w in W:
+        wq = [Fraction(float(v)) for v in w]
+        out.append([max(Fraction(0), sum((a * b for a, b in zip(wq, x)), Fraction(0))) for x in Xq])
+    return out
+
+
 @negative_control("vbb.empirical-dim")
 def empirical_dim_below(seed: int, activation: str, max_n: int, max_L: int,
                         duplicate_fraction: float, extra_units: int, cvxpy: bool) -> Evidence:
-    """p < q_emp: the construction must refuse, naming q_emp and p."""
+    """p < q_emp = L (ReLU: the value features are rational, so their span is decided exactly),
+    m = p + 1 outputs: Construction A forced through without p ≥ q_emp. L units with an exactly
+    invertible feature matrix reach the least-squares minimum f* = 0, while the outputs of p
+    units have rank ≤ p < rank Y: every E(θ) > 0 = f* (exact), so the construction's promise
+    (ends at the least-squares minimum) fails. Its refusal is the precondition."""
+    from numerics.rank_barrier import exact_rank, rank_barrier
+
     rng = np.random.default_rng(seed)
-    act = str(rng.choice(["relu", "tanh"])) if activation == "random" else activation
+    if activation not in ("random", "relu"):
+        return Evidence("not detected", instance={"activation": activation},
+                        details={"precondition": "the exact rank barrier needs rational features "
+                                                 "(ReLU); not certified for " + activation},
+                        message=f"not detected: no exact feature span for {activation}")
     n = int(rng.integers(2, max(2, max_n) + 1))
     L = int(rng.integers(4, max(4, max_L) + 1))
-    land0 = EmpiricalTwoLayer(act, rng.normal(size=(L, n)), rng.normal(size=L), 1)
-    problem = land0.lifted_problem("values")
-    q = problem.q
-    p = max(1, q - int(rng.integers(1, 3)))
-    land = EmpiricalTwoLayer(act, land0.X, land0.Y, p)
+    X = np.round(rng.normal(size=(L, n)) * 64) / 64
+    W0 = np.round(rng.normal(size=(L, n)) * 8) / 8
+    for _ in range(20):  # L units whose value features span R^L (decided exactly)
+        F = _exact_relu_features(W0, X)
+        if exact_rank(F) == L:
+            break
+        W0 = np.round(rng.normal(size=(L, n)) * 8) / 8
+    else:
+        return Evidence("not detected", instance={"n": n, "L": L},
+                        message="not detected: no exactly spanning feature matrix found")
+    p = max(1, L - int(rng.integers(1, 3)))
+    Y = rng.normal(size=(L, p + 1))
+    land = EmpiricalTwoLayer("relu", X, Y, p)
+    problem = land.lifted_problem("values")
     refusal = ""
     try:
         construction_a(land, land.random_point(rng), problem=problem)
     except HypothesisError as exc:
         refusal = str(exc)
-    names = f"q_emp = {q}" in refusal and f"p = {p}" in refusal
-    return Evidence(outcome="detected" if names else "missed",
-                    instance={"activation": act, "n": n, "L": L, "p": p, "q_emp": q},
-                    details={"refusal": refusal},
-                    message=f"refused: {refusal}" if names else f"no proper refusal: {refusal!r}")
+    cert = rank_barrier(F, Y, p, label=f"forced Construction A (p = {p} < q_emp = L = {L}) ends "
+                                       "at the least-squares minimum")
+    failed = cert.outcome == "fails"
+    return Evidence(
+        outcome=control_outcome(certificate_fails=failed), certificates=[cert], margin=cert.margin,
+        instance={"activation": "relu", "n": n, "L": L, "p": p, "m": p + 1, "q_emp": L,
+                  "q_emp_numerical": problem.q},
+        details={"precondition": refusal or "construction A did not refuse p < q_emp",
+                 **cert.details},
+        message=(f"p = {p} < q_emp = L = {L}: every E(θ) ≥ {cert.max_energy:.4g} > f* = 0 "
+                 f"(rank Y = {cert.details['rank_of_projected_targets']} > p, exact): the "
+                 "construction's end is out of reach" if failed else
+                 f"not detected: rank Y ≤ p = {p}"))
 
 
 # ---------------------------------------------------------------------------- vbb.thm13.relu-valley
@@ -783,7 +864,7 @@ def quadratic_two_layer_narrow(seed: int, max_n: int, width_factor: float, width
     broken = "free" if sign == "nonnegative" else sign
     ev = _quadratic_instance(seed, max_n, 0.0, n - 1, runs, noise, broken, trap=False)
     fails = ev.details["kinds"].get("success", 0) < len(ev.details["runs"])
-    ev.outcome = "detected" if fails else "missed"
+    ev.outcome = control_outcome(conclusion_fails=fails)
     ev.message = ("p = n − 1: " + ev.message) if fails else "runs reached the optimum with p = n − 1"
     return ev
 
@@ -839,7 +920,7 @@ def quadratic_deep_narrow(seed: int, n: int, K: int, width_factor: float, runs: 
     reach the lifted optimum and the check must report it."""
     ev = _deep_instance(seed, n, K, width_factor, runs, noise, hidden=[1] * K)
     fails = ev.details["kinds"].get("success", 0) < len(ev.details["runs"])
-    ev.outcome = "detected" if fails else "missed"
+    ev.outcome = control_outcome(conclusion_fails=fails)
     ev.message = ("M_k = 1: " + ev.message) if fails else "one unit per layer reached the optimum"
     return ev
 
@@ -914,7 +995,7 @@ def energy_barrier_without_barrier(seed: int, activation: str, N: int, runs: int
     poor = sorted({round(r.energy, 8) for r in found
                    if r.converged and r.kind != "saddle" and r.energy > best + 1e-6 * max(1, r.energy)
                    and stable_minimum(land, r.theta, r.energy, rng, tol=1e-6 * max(1, r.energy))[0]})
-    return Evidence(outcome="detected" if poor else "missed",
+    return Evidence(outcome=control_outcome(conclusion_fails=bool(poor)),
                     instance={"activation": "z**2", "N": 2, "M": 1, "L": 60},
                     details={"best_energy": best, "poor_local_minima": poor,
                              "runs": [r.to_dict() for r in found]},
