@@ -23,33 +23,33 @@ construction is described for n ≤ m, where the first hidden layer is wide (n_1
 Every piece carries its proof step (``label``), its promise (``constant energy`` on the
 pre/post-processing, ``≤ max of endpoints`` on the lifted straight path) and, in
 ``info["reference"]``, a straight segment of some merged network whose energy equals the
-piece's energy identically; certificates use it (exact polynomial in t) plus the measured
-factorisation residual (:mod:`proofs_checks.checks.linear`).
+piece's energy identically in exact arithmetic. This float path is what users and DSS get; it
+is certified ``rigorous`` (ball arithmetic, possibly "within rounding") by
+:func:`certify_linear_path` (:mod:`numerics.paths.linear_certify`), while the proof's path is
+built and decided exactly, in rationals, by :mod:`numerics.paths.linear_exact`.
 
 :func:`descend` builds the strictly decreasing path to a global minimum: make each partial
 product W_j⋯W_1 injective at constant energy (only needed at non-generic points), then move
 the last layer alone, W_K(t) = W_K + t(P* − P_A)(W_{K−1}⋯W_1)⁺, so the product follows the
 straight segment to the reduced-rank optimum P*, on which the convex F decreases strictly.
 
-Widths with n_k ≤ min(n, m) raise :class:`~theory.errors.HypothesisError` naming the layer
-(equality: ``bf16.linear.square-boundary`` applies instead; a bottleneck: ``lbb.multilinear``).
+Widths with n_k ≤ min(n, m) raise the registry's :class:`~theory.errors.HypothesisError`
+(:func:`theory.claims.wide_inner_refusal`) naming the layer (equality:
+``bf16.linear.square-boundary`` applies instead; a bottleneck: ``lbb.multilinear``).
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from numerics.certify import DEFAULT_TOLERANCES, bound_slack, certify_polynomial_promise
 from numerics.energies.linear import (
     DeepLinear,
     as_data,
     as_weights,
-    product_polynomial,
     widths_of,
 )
 from numerics.paths.base import (
@@ -61,9 +61,7 @@ from numerics.paths.base import (
     Piece,
     Segment,
 )
-from theory.certificate import Certificate, combine
 from theory.errors import InputError
-from theory.exact import certify_quadratic
 
 __all__ = [
     "DEFAULT_RANK_TOL",
@@ -464,99 +462,10 @@ def reference_products(piece: Piece, ts: np.ndarray) -> np.ndarray:
 
 
 # -------------------------------------------------------------------------------- certificates
+# (the float path's certificates live in numerics.paths.linear_certify; the proof's path is
+# built and decided exactly in numerics.paths.linear_exact)
 
-
-@dataclass
-class LinearPathCertificates:
-    """What :func:`certify_linear_path` established about a path of :func:`connect` or
-    :func:`descend`: per piece the exact certificate of its reference polynomial against the
-    bound and of its promise (these decide); the realised floating-point path's bound (lifted
-    value + Λ·residual, the residual measured on a grid, hence ``method="sampled"``); the dense
-    sampled evaluation of the realised path."""
-
-    exact: list[Certificate]
-    promises: list[Certificate]
-    realised: Certificate
-    sampled: Certificate
-    details: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def proofs(self) -> list[Certificate]:
-        """The certificates that decide: exact, on the mathematical path."""
-        return self.exact + self.promises
-
-    @property
-    def all(self) -> list[Certificate]:
-        return self.proofs + [self.realised, self.sampled]
-
-
-def certify_linear_path(path: Path, X: Any, Y: Any, bound: float, *, n_dense: int = 257,
-                        tolerances: dict[str, float] | None = None) -> LinearPathCertificates:
-    """Certify E ≤ ``bound`` along a path of :func:`connect`/:func:`descend` three ways.
-
-    * exact: on each piece, the energy of its reference segment (a polynomial in t, equal to
-      the piece's energy in exact arithmetic) against the bound and against the piece's promise;
-    * realised path: E(γ(t)) ≤ F(P_ref(t)) + ‖∇F(P_ref(t))‖·r + ‖Σ_X‖₂ r² with r the
-      factorisation residual ‖W_K(t)⋯W_1(t) − P_ref(t)‖_F (zero in exact arithmetic because the
-      joined factor has full column rank) and ‖∇F‖ ≤ 2(‖Σ_X‖₂ Σ_j‖C_j‖_F + ‖Σ_XY‖_F) from the
-      coefficients C_j of P_ref(t). The residual — the floating-point error of the realised
-      path — is measured on the ``n_dense`` points of each piece, not bounded between them, so
-      this certificate is labelled ``sampled``: reported beside the exact ones, never deciding;
-    * sampled: the realised energy on the same ``n_dense`` points (an estimate, not a proof).
-    """
-    tol = dict(DEFAULT_TOLERANCES, **(tolerances or {}))
-    Xa, Ya = as_data(X, Y)
-    full = DeepLinear(path.pieces[0].info["widths"], Xa, Ya)
-    landscapes: dict[tuple[int, ...], DeepLinear] = {}
-    slack = bound_slack(bound, tol)
-    sx = float(np.linalg.norm(full.sigma_x, 2))
-    exact, promises, uppers, residuals, sampled = [], [], [], [], []
-    start = time.perf_counter()
-    grid = np.linspace(0.0, 1.0, n_dense)
-    for piece in path.pieces:
-        t0 = time.perf_counter()
-        ref = piece.info["reference"]
-        key = tuple(ref["widths"])
-        if key not in landscapes:
-            landscapes[key] = DeepLinear(ref["widths"], Xa, Ya)
-        poly = landscapes[key].energy_polynomial(_flat(ref["a"]), _flat(ref["b"]))
-        cert = certify_quadratic(poly, bound, tolerance=slack, label=piece.label,
-                                 promise=piece.promise)
-        cert.tolerances = dict(tol, slack=slack)
-        cert.details["reference_widths"] = list(key)
-        exact.append(cert)
-        pc = certify_polynomial_promise(poly, piece.promise, tolerances=tol,
-                                        label=f"{piece.label} [{piece.promise}]")
-        if pc is not None:
-            promises.append(pc)
-        coeffs = product_polynomial(ref["a"], ref["b"])
-        lam = full.gradient_norm_bound(float(np.sum(np.linalg.norm(coeffs, axis=(1, 2)))))
-        realised = full.products(piece.points(grid))
-        r = float(np.max(np.linalg.norm(realised - reference_products(piece, grid), axis=(1, 2))))
-        residuals.append(r)
-        uppers.append(cert.max_energy + lam * r + sx * r * r)
-        energies = full.lifted_energies(realised)
-        i = int(np.argmax(energies))
-        e_max = float(energies[i])
-        sampled.append(Certificate(
-            holds=bool(np.all(np.isfinite(energies)) and e_max <= bound + slack),
-            max_energy=e_max, argmax_t=float(grid[i]), bound=float(bound), method="sampled",
-            tolerances=dict(tol, slack=slack), n_evaluations=n_dense, label=piece.label,
-            promise=piece.promise, wall_time=time.perf_counter() - t0,
-            details={"n_grid": n_dense}))
-    worst = int(np.argmax(uppers))
-    upper = float(uppers[worst])
-    realised = Certificate(
-        holds=bool(upper <= bound + slack), max_energy=upper, argmax_t=float(worst),
-        bound=float(bound), method="sampled", tolerances=dict(tol, slack=slack),
-        n_evaluations=n_dense * len(path.pieces), wall_time=time.perf_counter() - start,
-        label="realised path: lifted value + Λ·residual (residual on the grid)",
-        promise=LE_MAX_ENDPOINTS,
-        details={"worst_piece": path.pieces[worst].label, "max_residual": max(residuals),
-                 "residuals": residuals, "n_grid": n_dense,
-                 "residual_source": "measured on the grid; identically zero in exact arithmetic "
-                                    "(the joined factor has full column rank)"})
-    dense = combine(sampled, label="realised path: dense evaluation")
-    dense.method = "sampled"
-    return LinearPathCertificates(exact, promises, realised, dense,
-                                  {"max_residual": max(residuals), "pieces": len(path.pieces)})
+from numerics.paths.linear_certify import (  # noqa: E402  (it imports this module)
+    LinearPathCertificates,
+    certify_linear_path,
+)
