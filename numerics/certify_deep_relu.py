@@ -456,9 +456,9 @@ def energy_enclosure(energy: _Energy, t: float) -> tuple[float, float]:
 def maximise_energy(energy: _Energy, *, alpha: float = 0.0, beta: float = 0.0,
                     bound: float | None = None, rel_tol: float = 1e-9, abs_tol: float = 1e-12,
                     initial_cells: int = 64, max_cells: int = 200_000,
-                    probes: int = 4) -> MaxEnclosure:
+                    probes: int = 4, scale: float = 0.0) -> MaxEnclosure:
     """Branch and bound for max_t E(t) − (α + βt) on [0, 1]: stop when the enclosure is narrower
-    than max(abs_tol, rel_tol·|lo|), or (with ``bound``) as soon as it decides E ≤ bound, or
+    than max(abs_tol, rel_tol·max(|lo|, scale)), or (with ``bound``) as soon as it decides E ≤ bound, or
     after ``max_cells`` cell evaluations (then ``inconclusive`` if undecided). Each round the
     centres of the ``probes`` cells with the highest upper bounds are evaluated rigorously: the
     best of these proven values is the lower end and prunes every cell whose bound is below it."""
@@ -486,7 +486,7 @@ def maximise_energy(energy: _Energy, *, alpha: float = 0.0, beta: float = 0.0,
         keep = up >= best_lo
         c, r = c[keep], r[keep]
         width = hi - best_lo
-        done_tol = width <= max(abs_tol, rel_tol * abs(best_lo))
+        done_tol = width <= max(abs_tol, rel_tol * max(abs(best_lo), scale))
         if bound is not None and (hi <= bound or best_lo > bound):
             break
         if done_tol or c.size == 0 or total + 2 * c.size > max_cells:

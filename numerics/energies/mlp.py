@@ -85,6 +85,14 @@ class MLPLandscape(Landscape):
         self.weight_decay, self.max_batch_entries, self.name = float(weight_decay), int(max_batch_entries), name
         self.shapes = [(b, a) for a, b in zip(w[:-1], w[1:])]
         self.dim = int(sum(o * i + o for o, i in self.shapes))
+        if activation == "relu" and output == "linear" and loss in ("mse", "cross-entropy"):
+            self.certify_segment = self._certify_segment  # DSS certifies segments rigorously
+
+    def _certify_segment(self, a: Any, b: Any, bound: float, **kw: Any) -> Any:
+        """``rigorous`` certificate of E ≤ bound on the segment a → b (deep ReLU, issue 14)."""
+        from numerics.barrier import certify_deep_relu_segment
+
+        return certify_deep_relu_segment(self, a, b, bound, **kw)
 
     # ------------------------------------------------------------------ structure
     def layers(self, theta: Any) -> list[tuple[np.ndarray, np.ndarray]]:
