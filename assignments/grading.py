@@ -116,7 +116,9 @@ def time_limit(seconds: float | None = None, what: str = "this test") -> Iterato
 
 def submission_path(folder: Path, source: str, config: Any = None) -> Path:
     """The notebook to grade: ``--submission`` (pytest option), else SUBLEVEL_SUBMISSION, else
-    the reference solution ``folder/source`` (so that a teacher's run checks the grader)."""
+    the reference solution ``folder/source`` (so that a teacher's run checks the grader). A
+    folder stands for ``<folder>/<assignment folder name>.ipynb`` (what the builder writes), so
+    one run can grade every assignment of a student."""
     chosen = None
     if config is not None:
         try:
@@ -125,6 +127,8 @@ def submission_path(folder: Path, source: str, config: Any = None) -> Path:
             chosen = None
     chosen = chosen or os.environ.get("SUBLEVEL_SUBMISSION") or str(folder / source)
     path = Path(chosen).expanduser()
+    if path.is_dir():  # a folder of submissions, one per assignment: <folder name>.ipynb
+        path = path / f"{folder.name}.ipynb"
     if not path.is_file():
         fail(f"submission {str(path)!r} does not exist (set SUBLEVEL_SUBMISSION to your notebook)")
     return path

@@ -134,7 +134,8 @@ def instances() -> list[Instance]:
 
 @pytest.fixture(scope="module")
 def student(request):
-    return load_submission(submission_path(HERE, SOURCE, request.config))
+    return load_submission(submission_path(HERE, SOURCE, request.config),
+                           name=f"submission_{HERE.name}")
 
 
 # ---------------------------------------------------------------------------- certifying
