@@ -176,8 +176,9 @@ def wide_inner_refusal(claim: Claim, widths: Any) -> HypothesisError:
     (equality: ``bf16.linear.square-boundary``; a bottleneck: ``lbb.multilinear``)."""
     w = _widths({"widths": widths})
     k = _first_narrow_inner(w)
-    if k is None:
-        raise InputError(f"widths {w} satisfy the hypothesis of {claim.id}: nothing to refuse")
+    if k is None:  # the registered predicate refused on other grounds: say what it requires
+        return HypothesisError(f"widths {w} do not satisfy the hypotheses of {claim.id}: "
+                               f"{claim.hypotheses_text}", claim=claim.id)
     low = min(w[0], w[-1])
     alternative = "bf16.linear.square-boundary" if w[k] == low else "lbb.multilinear"
     return HypothesisError(

@@ -50,8 +50,10 @@ def _scale(*arrays):
        deg_a=st.sampled_from([None, "zero-column", "zero-layer", "rank-one", "all-zero"]),
        deg_b=st.sampled_from([None, "zero-column", "rank-one"]))
 def test_connect_properties(w, seed, kind, deg_a, deg_b):
-    """Endpoints reproduced to 1e-12, product = reference P(t) to 1e-9, every certificate
-    (exact, bounded) holds and the dense maximum is ≤ max(E_A, E_B) + tolerance."""
+    """Endpoints reproduced to 1e-12, product = reference P(t) to 1e-9; the float path's
+    rigorous certificates never put it above the bound beyond rounding, and the dense maximum
+    is ≤ max(E_A, E_B) + tolerance (the exact path, which decides, is tested in
+    test_linear_exact.py)."""
     rng = np.random.default_rng(seed)
     if kind == "low_rank" and w[0] < 2:
         kind = "random"
@@ -70,7 +72,10 @@ def test_connect_properties(w, seed, kind, deg_a, deg_b):
         assert piece.promise in (CONSTANT, LE_MAX_ENDPOINTS)
     bound = max(E.energy(flatten(wa)), E.energy(flatten(wb)))
     certs = certify_linear_path(path, d.X, d.Y, bound)
-    assert all(c.holds and c.is_proof for c in certs.proofs)
+    assert all(c.method == "rigorous" for c in certs.proofs)
+    assert all(c.max_energy_enclosure[0] <= bound + 1e-9 * max(1.0, bound) for c in certs.proofs)
+    assert all(c.outcome != "fails" or c.max_energy_enclosure[0] - bound <= 1e-9 * max(1.0, bound)
+               for c in certs.proofs)
     assert certs.sampled.max_energy <= bound + 1e-9 * max(1.0, bound)
     dense = E.energies(path.points(np.linspace(0, 1, 1001)))
     assert dense.max() <= bound + 1e-9 * max(1.0, bound)
@@ -100,7 +105,7 @@ def test_both_sides_of_the_width_condition_and_the_path_contract(w):
     path = connect(wa, wb, X, Y)
     E = DeepLinear(w, X, Y)
     certs = certify_linear_path(path, X, Y, max(E.energy(flatten(wa)), E.energy(flatten(wb))))
-    check_path(E, path, certificates=certs.exact, theta_a=flatten(wa), theta_b=flatten(wb),
+    check_path(E, path, certificates=certs.rigorous, theta_a=flatten(wa), theta_b=flatten(wb),
                name=f"connect{w}").raise_if_failed()
     assert path.pieces[len(path.pieces) // 2].info["reference"]["widths"] == [w[0], w[-1]]
 
@@ -136,10 +141,8 @@ def test_descend_is_strictly_decreasing_to_the_reduced_rank_optimum(w, seed, deg
     assert path.pieces[-1].promise == NON_INCREASING
     assert all(p.promise == CONSTANT for p in path.pieces[:-1])
     certs = certify_linear_path(path, d.X, d.Y, e0)
-    assert all(c.holds for c in certs.proofs)
-    last = certs.promises[-1]
-    if e0 - e_star > 1e-9 * max(1.0, e0):
-        assert last.details["strictly_decreasing"]
+    assert all(c.outcome != "fails" or c.max_energy_enclosure[0] - e0 <= 1e-9 * max(1.0, e0)
+               for c in certs.proofs)
     es = E.energies(path.pieces[-1].points(np.linspace(0, 1, 200)))
     assert np.all(np.diff(es) <= 1e-9 * max(1.0, e0))
 
@@ -220,7 +223,8 @@ def test_sampled_evaluation_never_decides_the_outcome():
     X, Y = rng.normal(size=(6, 2)), rng.normal(size=(6, 2))
     wa, wb = _weights(rng, w), _weights(rng, w)
     certs = certify_linear_path(connect(wa, wb, X, Y), X, Y, -1.0)  # a bound below everything
-    assert not certs.realised.holds and not any(c.holds for c in certs.exact)
+    assert not certs.realised.holds and not any(c.holds for c in certs.rigorous)
+    assert all(c.outcome == "fails" for c in certs.rigorous)  # the whole enclosure is above
     assert certs.realised.method == "sampled" and certs.realised not in certs.proofs
     assert certs.sampled.method == "sampled" and not certs.sampled.is_proof
 
@@ -248,3 +252,24 @@ def test_bad_input():
         connect(wa, wb, X, Y, rank_tol=-1.0)
     with pytest.raises(HypothesisError, match="layer 1"):
         check_widths([3, 3, 3])
+
+
+def test_the_width_hypothesis_is_the_registry_s(monkeypatch):
+    """Hypotheses written once: the construction asks the registry's predicate and raises its
+    refusal — replacing the registered predicate changes what connect accepts."""
+    import dataclasses
+
+    from theory import claims
+
+    original = claims.get_claim("bf16.prop2.2.linear")
+    permissive = dataclasses.replace(original, hypotheses=lambda d: True)
+    monkeypatch.setitem(claims.CLAIMS, "bf16.prop2.2.linear", permissive)
+    check_widths([3, 3, 3])  # the registry now accepts it, so the construction does
+    strict = dataclasses.replace(original, hypotheses=lambda d: False)
+    monkeypatch.setitem(claims.CLAIMS, "bf16.prop2.2.linear", strict)
+    with pytest.raises(HypothesisError, match=r"hypotheses of bf16.prop2.2.linear: n_k > min"):
+        check_widths([2, 9, 2])
+    monkeypatch.setitem(claims.CLAIMS, "bf16.prop2.2.linear", original)
+    with pytest.raises(HypothesisError) as info:
+        check_widths([2, 2, 3])
+    assert str(info.value) == str(claims.wide_inner_refusal(original, [2, 2, 3]))
