@@ -22,6 +22,7 @@ empirical measure) they are exact, and eq. (7) holds for every measure with ‖�
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -43,6 +44,11 @@ __all__ = [
     "sample_gaussian",
     "sample_uniform_ball",
     "random_covariance",
+    "arccos_kernel_exact",
+    "arccos_kernel_grad_exact",
+    "relu_mixture_risk_exact",
+    "relu_mixture_gradient_exact",
+    "relu_mixture_one_sided_exact",
 ]
 
 
@@ -192,3 +198,187 @@ def sample_uniform_ball(rng: np.random.Generator, size: int, n: int) -> np.ndarr
     g = rng.normal(size=(size, n))
     g /= np.linalg.norm(g, axis=1, keepdims=True)
     return g * rng.uniform(size=(size, 1)) ** (1.0 / n)
+
+
+# ---------------------------------------------------------------------------- exact moments
+#
+# The same closed forms in exact arithmetic (sympy), for the ReLU population risk of a
+# Gaussian mixture X = C_k G_k (probability π_k, G_k ~ N(0, I_{r_k})):
+#
+#   L(θ) = Σ_k π_k Σ_o E[(Σ_i U_oi ρ(⟨a_i, G⟩) − Σ_j V_oj ρ(⟨b_j, G⟩))²],  a_i = C_kᵀw_i, b_j = C_kᵀv_j
+#        = Σ_k π_k [Σ_ii' (UᵀU)_ii' K(a_i, a_i') − 2 Σ_ij (UᵀV)_ij K(a_i, b_j) + Σ_jj' (VᵀV)_jj' K(b_j, b_j')]
+#
+# with K the degree-1 arc-cosine kernel (Cho & Saul 2009) and ∇_a K(a, b) =
+# ((π − φ) b + ‖b‖ sin φ · a/‖a‖)/(2π) (Tian, ICML 2017, eq. (3)); the gradient uses the
+# convention ρ'(0) = 0 (∇_a K(0, b) = 0). Floats are taken as the rationals they store, so
+# the values are those of the inputs as given; VBB Theorem 13 (papers.md §4.5(a)) uses them.
+
+
+def _q(x: Any) -> Any:
+    import sympy as sp
+
+    from theory.exact import to_rational
+
+    if isinstance(x, sp.Basic):
+        return x
+    return to_rational(float(x) if isinstance(x, np.floating) else x, name="entry")
+
+
+def _qvec(v: Any) -> tuple[Any, ...]:
+    """A vector of exact numbers (floats as the rationals they store; sympy numbers kept)."""
+    return tuple(_q(x) for x in np.asarray(v, dtype=object).ravel())
+
+
+def _qmat(M: Any) -> list[tuple[Any, ...]]:
+    arr = np.asarray(M, dtype=object)
+    if arr.ndim == 1:
+        arr = arr[None, :]
+    return [_qvec(row) for row in arr]
+
+
+def _dot(a: Any, b: Any) -> Any:
+    import sympy as sp
+
+    return sp.Add(*[x * y for x, y in zip(a, b)])
+
+
+@lru_cache(maxsize=4096)
+def _kernel(u: tuple[Any, ...], v: tuple[Any, ...]) -> Any:
+    import sympy as sp
+
+    na2, nb2 = _dot(u, u), _dot(v, v)
+    if na2 == 0 or nb2 == 0:
+        return sp.Integer(0)
+    na, nb = sp.sqrt(na2), sp.sqrt(nb2)
+    c = _dot(u, v) / (na * nb)
+    return na * nb * (sp.sqrt(1 - c**2) + (sp.pi - sp.acos(c)) * c) / (2 * sp.pi)
+
+
+@lru_cache(maxsize=4096)
+def _kernel_grad(u: tuple[Any, ...], v: tuple[Any, ...]) -> tuple[Any, ...]:
+    import sympy as sp
+
+    na2, nb2 = _dot(u, u), _dot(v, v)
+    if na2 == 0 or nb2 == 0:
+        return tuple(sp.Integer(0) for _ in u)
+    na, nb = sp.sqrt(na2), sp.sqrt(nb2)
+    c = _dot(u, v) / (na * nb)
+    phi, sin = sp.acos(c), sp.sqrt(1 - c**2)
+    return tuple(((sp.pi - phi) * y + nb * sin * x / na) / (2 * sp.pi) for x, y in zip(u, v))
+
+
+def arccos_kernel_exact(a: Any, b: Any) -> Any:
+    """E ρ(⟨a, G⟩)ρ(⟨b, G⟩), G ~ N(0, I), in exact arithmetic (a sympy number):
+    ‖a‖‖b‖(sin φ + (π − φ) cos φ)/(2π), φ = ∠(a, b); 0 when a = 0 or b = 0."""
+    u, v = _qvec(a), _qvec(b)
+    if len(u) != len(v):
+        raise InputError(f"vectors of sizes {len(u)} and {len(v)} do not fit")
+    return _kernel(u, v)
+
+
+def arccos_kernel_grad_exact(a: Any, b: Any) -> list[Any]:
+    """∇_a K(a, b) exactly: ((π − φ) b + ‖b‖ sin φ · a/‖a‖)/(2π); 0 when a = 0 (ρ'(0) = 0) or
+    b = 0."""
+    u, v = _qvec(a), _qvec(b)
+    if len(u) != len(v):
+        raise InputError(f"vectors of sizes {len(u)} and {len(v)} do not fit")
+    return list(_kernel_grad(u, v))
+
+
+def _branches(W: Any, V: Any, mixture: Any) -> list[tuple[Any, list[tuple[Any, ...]],
+                                                          list[tuple[Any, ...]],
+                                                          list[tuple[Any, ...]]]]:
+    out = []
+    Wq, Vq = _qmat(W), _qmat(V)
+    for weight, C in mixture:
+        Cq = _qmat(np.asarray(C, dtype=np.float64).T)  # columns of C_k
+        A = [tuple(_dot(col, w) for col in Cq) for w in Wq]
+        B = [tuple(_dot(col, v) for col in Cq) for v in Vq]
+        out.append((_q(weight), Cq, A, B))
+    return out
+
+
+def relu_mixture_risk_exact(W: Any, U: Any, V: Any, Vout: Any, mixture: Any) -> Any:
+    """The population risk L(θ) above, exactly (sympy number); model (W p×n, U m×p), teacher
+    (V s×n, Vout m×s), ``mixture`` = [(π_k, C_k (n × r_k))], no noise."""
+    import sympy as sp
+
+    Uq, Tq = _qmat(U), _qmat(Vout)
+    total = sp.Integer(0)
+    for weight, _C, A, B in _branches(W, V, mixture):
+        feats = [(row, a) for row, a in zip(zip(*Uq), A)] + [(tuple(-x for x in row), b)
+                                                             for row, b in zip(zip(*Tq), B)]
+        for ci, ai in feats:
+            for cj, aj in feats:
+                coef = _dot(list(ci), list(cj))
+                if coef != 0:
+                    total += weight * coef * _kernel(ai, aj)
+    return sp.simplify(total)
+
+
+def relu_mixture_gradient_exact(W: Any, U: Any, V: Any, Vout: Any, mixture: Any
+                                ) -> tuple[list[list[Any]], list[list[Any]]]:
+    """(∂L/∂W (p × n), ∂L/∂U (m × p)) exactly, with ρ'(0) = 0:
+    ∂L/∂U_oi = 2Σ_k π_k [Σ_i' U_oi' K(a_i, a_i') − Σ_j V_oj K(a_i, b_j)],
+    ∂L/∂w_i = 2Σ_k π_k C_k [Σ_i' (UᵀU)_ii' ∇_aK(a_i, a_i') − Σ_j (UᵀV)_ij ∇_aK(a_i, b_j)]."""
+    import sympy as sp
+
+    Uq, Tq = _qmat(U), _qmat(Vout)
+    p, m = len(Uq[0]), len(Uq)
+    n = len(_qmat(W)[0])
+    gW = [[sp.Integer(0)] * n for _ in range(p)]
+    gU = [[sp.Integer(0)] * p for _ in range(m)]
+    for weight, Cq, A, B in _branches(W, V, mixture):
+        for i in range(p):
+            for o in range(m):
+                s = sp.Add(*[Uq[o][k] * _kernel(A[i], A[k]) for k in range(p)]) - \
+                    sp.Add(*[Tq[o][j] * _kernel(A[i], B[j]) for j in range(len(B))])
+                gU[o][i] += 2 * weight * s
+            grad_a = [sp.Integer(0)] * len(Cq)
+            for k in range(p):
+                c = sp.Add(*[Uq[o][i] * Uq[o][k] for o in range(m)])
+                if c != 0:
+                    g = _kernel_grad(A[i], A[k])
+                    grad_a = [x + c * y for x, y in zip(grad_a, g)]
+            for j in range(len(B)):
+                c = sp.Add(*[Uq[o][i] * Tq[o][j] for o in range(m)])
+                if c != 0:
+                    g = _kernel_grad(A[i], B[j])
+                    grad_a = [x - c * y for x, y in zip(grad_a, g)]
+            for col, ga in zip(Cq, grad_a):  # C_k ∇_a: Σ_r col_r · (∇_a)_r
+                for d in range(n):
+                    gW[i][d] += 2 * weight * col[d] * ga
+    return ([[sp.simplify(x) for x in row] for row in gW],
+            [[sp.simplify(x) for x in row] for row in gU])
+
+
+def relu_mixture_one_sided_exact(W: Any, U: Any, V: Any, Vout: Any, mixture: Any
+                                 ) -> list[dict[str, Any]]:
+    """One-sided derivatives where a pre-activation vanishes on a whole branch (a_i = C_kᵀw_i =
+    0, where L is not differentiable): moving w_i by εC_k v (ε ↓ 0) changes L at first order by
+    ε·h(v), h(v) = 2π_k [Σ_{i'≠i} (UᵀU)_ii' K(v, a_i') − Σ_j (UᵀV)_ij K(v, b_j)] (K is
+    positively homogeneous; the K(a_i, a_i) term is O(ε²)). For one-dimensional branches
+    (r_k = 1) h is decided at v = ±1, which covers every direction; wider branches are listed
+    with ``decided: False``."""
+    import sympy as sp
+
+    Uq, Tq = _qmat(U), _qmat(Vout)
+    p, m = len(Uq[0]), len(Uq)
+    out = []
+    for k, (weight, Cq, A, B) in enumerate(_branches(W, V, mixture)):
+        for i in range(p):
+            if any(x != 0 for x in A[i]):
+                continue
+            if len(Cq) != 1:
+                out.append({"unit": i, "branch": k, "decided": False})
+                continue
+            values = {}
+            for sign in (1, -1):
+                v = (sp.Integer(sign),)
+                h = sp.Add(*[sp.Add(*[Uq[o][i] * Uq[o][j] for o in range(m)])
+                             * _kernel(v, A[j]) for j in range(p) if j != i]) - \
+                    sp.Add(*[sp.Add(*[Uq[o][i] * Tq[o][j] for o in range(m)])
+                             * _kernel(v, B[j]) for j in range(len(B))])
+                values["+" if sign > 0 else "-"] = sp.simplify(2 * weight * h)
+            out.append({"unit": i, "branch": k, "decided": True, "derivatives": values})
+    return out
