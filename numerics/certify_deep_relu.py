@@ -208,14 +208,18 @@ def _split(lo: np.ndarray, hi: np.ndarray, R: np.ndarray) -> tuple[np.ndarray, n
     edges = np.concatenate([lo[:, None], filled, hi[:, None]], axis=1)
     keep = np.arange(mc + 1)[None, :] <= cnt[:, None]
     parent = np.repeat(np.arange(P), cnt + 1)
-    return parent, edges[:, :-1][keep], edges[:, 1:][keep]
+    nlo, nhi = edges[:, :-1][keep], edges[:, 1:][keep]
+    # a piece [x, x] (two units with the same root) adds nothing: its neighbours hold x
+    wide = (nlo < nhi) | (np.repeat(cnt, cnt + 1) == 0)
+    return parent[wide], nlo[wide], nhi[wide]
 
 
 def _bernstein(Z: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     """Bernstein coefficients of every ẑ (P, o, d + 1) on [lo, hi] (P,): b_i = Σ_{k ≤ i}
     C(i, k)/C(d, k) q_k with q the polynomial in s = (t − lo)/(hi − lo)."""
     d = Z.shape[-1] - 1
-    q = _shift(Z, lo[:, None], (hi - lo)[:, None])
+    h = np.nextafter(hi - lo, np.inf)  # [lo, lo + h] ⊇ [lo, hi] although hi − lo is rounded
+    q = _shift(Z, lo[:, None], h[:, None])
     B = np.zeros_like(q)
     for i in range(d + 1):
         for k in range(i + 1):
@@ -391,7 +395,7 @@ class _Energy:
             v = np.mean(y0 * y0, axis=1)
             g = np.mean(2 * y0 * y1, axis=1)
             ev = np.mean(2 * np.abs(y0) * e + e * e, axis=1) + _gamma(C + 2) * v
-            eg = np.mean(2 * (np.abs(y1) + np.abs(y0) + e) * e, axis=1) + _gamma(C + 3) * np.abs(g)
+            eg = np.mean(2 * (np.abs(y1) + np.abs(y0) + e) * e, axis=1) + _gamma(C + 3) * np.mean(np.abs(2 * y0 * y1), axis=1)
             kk = np.mean(2 * (M1 * M1 + R * M2), axis=1)
             L = np.mean(2 * R * M1, axis=1)
         return v, g, kk * _UP, L * _UP, (ev + eg * r) * _UP
@@ -412,7 +416,8 @@ class _Energy:
         si = np.nonzero(single)[0]
         v, g, kk, _, e = self._local(first[si], cc[si], rr[si])
         cell = si % M
-        for acc, val in ((V, v), (G, g), (KK, 0.5 * kk), (E, e), (absV, np.abs(v) + np.abs(g) * rr[si])):
+        absv = np.abs(v) + np.abs(g) * rr[si] + e + 0.5 * kk * rr[si] ** 2
+        for acc, val in ((V, v), (G, g), (KK, 0.5 * kk), (E, e), (absV, absv)):
             np.add.at(acc, cell, val)
         mi = np.nonzero(~single)[0]
         if mi.size:
@@ -429,10 +434,11 @@ class _Energy:
         w0, w1, w2, werr = self.wd
         wc, wg = w0 + c * (w1 + c * w2), w1 + 2 * c * w2
         lin = alpha + beta * c
-        rnd = _gamma(N + 8) * (absV + np.abs(wc) + np.abs(lin) + 1e-300) / N * 4
+        rest = np.abs(wc) + np.abs(lin) + (np.abs(wg) + abs(beta)) * r + w2 * r * r
+        rnd = (_gamma(N + 16) * 4 * (absV / N + rest) + 1e-300) * _UP
         base = (V + up_const) / N + wc - lin
         slope = G / N + wg - beta
-        upper = (base + E / N + np.abs(slope) * r + (KK / N + w2) * r * r + self.delta + werr + rnd) * _UP
+        upper = base + E / N + np.abs(slope) * r + (KK / N + w2) * r * r + self.delta + werr + rnd
         lower = np.where(lower_ok, V / N + wc - lin - E / N - self.delta - werr - rnd, -np.inf)
         return upper, lower
 
@@ -466,11 +472,10 @@ def maximise_energy(energy: _Energy, *, alpha: float = 0.0, beta: float = 0.0,
     c = (np.arange(M) + 0.5) / M
     r = np.full(M, 0.5 / M)
     best_lo, best_t, total = -np.inf, 0.0, 0
-    for t_end in (0.0, 1.0):
-        lo_end, _ = energy_enclosure(energy, t_end)
-        val = lo_end - (alpha + beta * t_end)
+    _, ends = energy.cells(np.array([0.0, 1.0]), np.zeros(2), alpha, beta)
+    for t_end, val in zip((0.0, 1.0), ends):
         if val > best_lo:
-            best_lo, best_t = val, t_end
+            best_lo, best_t = float(val), t_end
     hi = np.inf
     rounds = 0
     while True:
