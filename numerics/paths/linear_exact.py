@@ -425,6 +425,7 @@ def descend_exact(weights: Any, X: Any, Y: Any, *,
     widths, transposed, w, _, mom = _prepare(weights, None, X, Y, moments)
     e_a = mom.energy(_full_product(_transpose(w) if transposed else w))
     target = mom.least_squares()
+    e_star = mom.energy(target)
     if transposed:
         target = target.transpose()
     orient = _transpose if transposed else (lambda m: m)
@@ -460,7 +461,6 @@ def descend_exact(weights: Any, X: Any, Y: Any, *,
     pieces.append(ExactPiece("descent", NON_INCREASING,
                              "descent: W_K(t) = W_K + t(P* − P_A)(W_{K−1}⋯W_1)⁺", orient(w),
                              orient(last)))
-    e_star = mom.energy(target)
     return ExactPath(pieces, mom, "descend", widths,
                      {"E_A": e_a, "E_star": e_star, "bound": e_a})
 
