@@ -24,11 +24,14 @@ optimisation with restarts, and any S found gives a valid upper bound. The bound
 an explicit network θ_S, whose energy is evaluated directly. β̄(f(N), N) = min E (S = R^N) and
 β̄ is non-increasing in M (a subspace of a larger one), matching the two stated properties.
 
-A **counterexample** is a local minimum θ (gradient ≤ gtol, no negative Hessian eigenvalue,
-re-descent from random perturbations returns to the same energy) with
-E(θ) > β̄(M, N) + tol ≥ β(M, N) + tol and E(θ) > E(θ') + tol for some θ' found (so θ is poor).
-Both inequalities are rigorous given the points; local minimality is numerical evidence
-(homogeneity makes the Hessian singular, so the second-order test alone cannot decide).
+A **counterexample** (a spurious valley) is a local minimum θ (gradient ≤ gtol, no negative
+Hessian eigenvalue, re-descent from random perturbations returns to the same energy) with
+E(θ) > β̄(M, N) + tol ≥ β(M, N) + tol and E(θ) > E(θ') + tol for some θ' found (so θ is poor),
+that moreover passes :func:`numerics.barrier_escape.classify_poor_minimum`: the escape search
+along flat directions and sign flips fails, and the Hessian is positive definite modulo the
+rescaling symmetries (an exact rational test at the float point). Poor minima failing either
+test (e.g. the zero network with u < 0: at W = 0 the sign of u flips at constant energy and the
+energy then descends) are reported separately in ``degenerate`` with their θ.
 
 Sources: Bruna's talk (Conjecture [LBB'18], energy barrier); papers.md §4.6, §9.13.
 """
@@ -40,6 +43,7 @@ from typing import Any
 
 import numpy as np
 
+from numerics.barrier_escape import ESCAPE_TOLERANCES, classify_poor_minimum
 from numerics.energies.quadratic_deep import (
     Run,
     blas_single_thread,
@@ -204,6 +208,8 @@ class BarrierSearch:
     counterexamples: list[dict[str, Any]]
     candidates: int
     tolerances: dict[str, float] = field(default_factory=dict)
+    #: stable poor minima that are not spurious valleys: a flat escape, or non-strict
+    degenerate: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def found(self) -> bool:
@@ -215,18 +221,28 @@ class BarrierSearch:
         if self.found:
             worst = max(c["energy"] for c in self.counterexamples)
             certified = sum(bool(c.get("certified")) for c in self.counterexamples)
-            return (f"COUNTEREXAMPLE: a local minimum with E = {worst:.6g} > β̄(M={b.M}, N={b.N}) = "
+            return (f"COUNTEREXAMPLE: a spurious valley at E = {worst:.6g} > β̄(M={b.M}, N={b.N}) = "
                     f"{b.value:.6g} and > the best energy found {self.best_energy:.6g} "
-                    f"({len(self.counterexamples) - certified} from {len(self.runs)} runs, stable "
-                    f"under perturbation; {certified} certified sign trap)")
+                    f"({len(self.counterexamples) - certified} from {len(self.runs)} runs, "
+                    f"{certified} certified sign trap; each strict modulo rescaling (exact "
+                    "Hessian test) with no flat escape found)" + self._degenerate_note())
         return (f"no counterexample in {len(self.runs)} runs at M = {b.M}, N = {b.N} "
                 f"(β̄ = {b.value:.6g}, best energy {self.best_energy:.6g}, {self.candidates} poor "
-                "stationary points examined)")
+                "stationary points examined)" + self._degenerate_note())
+
+    def _degenerate_note(self) -> str:
+        if not self.degenerate:
+            return ""
+        kinds: dict[str, int] = {}
+        for d in self.degenerate:
+            kinds[d["classification"]] = kinds.get(d["classification"], 0) + 1
+        return "; not spurious valleys: " + ", ".join(f"{n} {k}" for k, n in kinds.items())
 
     def to_dict(self) -> dict[str, Any]:
         return {"bound": self.bound.to_dict(), "lifted_optimum": self.lifted_optimum,
                 "best_energy": self.best_energy, "runs": [r.to_dict() for r in self.runs],
-                "counterexamples": self.counterexamples, "candidates": self.candidates,
+                "counterexamples": self.counterexamples, "degenerate_minima": self.degenerate,
+                "candidates": self.candidates,
                 "found": self.found, "message": self.message, "tolerances": self.tolerances}
 
 
@@ -252,7 +268,16 @@ def counterexample_search(X: Any, Y: Any, activation: Any, M: int, *, n_runs: in
     runs = optimisation_runs(land, f_star, n_runs, rng, success_rtol=gap_rtol, gtol=gtol,
                              eig_tol=eig_tol, maxiter=maxiter)
     best = min([r.energy for r in runs] + [bound.network_energy])
-    counterexamples, candidates = [], 0
+    counterexamples, degenerate, candidates = [], [], 0
+    escape_tol = dict(ESCAPE_TOLERANCES, gap_rtol=gap_rtol)
+
+    def file(entry: dict[str, Any], theta: np.ndarray, energy: float) -> None:
+        """A spurious valley (counterexample) or a degenerate minimum: classify_poor_minimum."""
+        cls = classify_poor_minimum(land, theta, energy, rng, tolerances=escape_tol)
+        entry.update(classification=cls["classification"], escape=cls["escape"],
+                     strictness=cls["strictness"], theta=np.asarray(theta).tolist())
+        (counterexamples if cls["classification"] == "spurious valley" else degenerate).append(entry)
+
     for r in runs:
         tol = gap_rtol * max(1.0, abs(r.energy))
         if not r.converged or r.kind == "saddle" or r.kind == "success":
@@ -264,26 +289,24 @@ def counterexample_search(X: Any, Y: Any, activation: Any, M: int, *, n_runs: in
                                             perturbations=perturbations, scale=perturbation_scale,
                                             gtol=gtol, maxiter=maxiter)
         if stable:
-            counterexamples.append({"energy": r.energy, "kind": r.kind, "grad_norm": r.grad_norm,
-                                    "min_eig": r.min_eig, "redescent_energies": redescents,
-                                    "excess_over_bound": r.energy - bound.value,
-                                    "excess_over_best": r.energy - best,
-                                    "theta": r.theta.tolist()})
-    for c in counterexamples:
-        c["certified"] = False
+            file({"energy": r.energy, "kind": r.kind, "grad_norm": r.grad_norm,
+                  "min_eig": r.min_eig, "redescent_energies": redescents,
+                  "excess_over_bound": r.energy - bound.value,
+                  "excess_over_best": r.energy - best, "certified": False}, r.theta, r.energy)
     trap = _certified_sign_trap(X, Y, act, int(M))
     if trap is not None:
         best = min(best, trap.global_energy)
         tol = gap_rtol * max(1.0, abs(trap.energy))
         if trap.energy > bound.value + tol and trap.energy > best + tol:
-            counterexamples.append({"energy": trap.energy, "kind": "certified sign trap",
-                                    "certified": True, "grad_norm": trap.grad_norm,
-                                    "excess_over_bound": trap.energy - bound.value,
-                                    "excess_over_best": trap.energy - best,
-                                    "sign_trap": trap.to_dict(), "theta": trap.theta.tolist()})
+            file({"energy": trap.energy, "kind": "certified sign trap", "certified": True,
+                  "grad_norm": trap.grad_norm, "excess_over_bound": trap.energy - bound.value,
+                  "excess_over_best": trap.energy - best, "sign_trap": trap.to_dict()},
+                 trap.theta, trap.energy)
     tolerances = {"gap_rtol": gap_rtol, "gtol": gtol, "eig_tol": eig_tol,
                   "perturbation_scale": perturbation_scale, "perturbations": perturbations}
-    return BarrierSearch(bound, f_star, best, runs, counterexamples, candidates, tolerances)
+    tolerances.update({f"escape_{k}": v for k, v in escape_tol.items()})
+    return BarrierSearch(bound, f_star, best, runs, counterexamples, candidates, tolerances,
+                         degenerate)
 
 
 def _certified_sign_trap(X: np.ndarray, Y: np.ndarray, act: Activation, M: int) -> Any:

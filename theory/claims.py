@@ -767,11 +767,20 @@ _BUILTIN = [
             "of dimension f⁻¹(M) = max{d : f(d) ≤ M} of the best energy of a network whose rows "
             "lie in S — an upper bound on β(M, N) for every noise radius (such rows do not see "
             "noise in S^⊥), attained by an explicit network.",
-            "Under this reading the conjecture fails for even degree: sign traps (e.g. ρ = z², "
-            "N = 2, M = 1, y = 2x₁² − x₂²: a unit with u < 0 fits −x₂²) are (non-strict) poor local "
-            "minima above β̄ — found by the search (stable under perturbation) and, for z² with "
-            "M ≥ N, certified by an SDP (lbb.quadratic.2layer); none were found for odd degree "
-            "(z³), where w absorbs the sign.",
+            "A counterexample must be a spurious valley: a stable poor minimum above β̄ whose "
+            "escape search along flat directions and sign flips fails and whose exact Hessian is "
+            "positive definite modulo the rescaling symmetries (numerics.barrier_escape); θ of "
+            "every counterexample and of every degenerate minimum is kept in the evidence.",
+            "What was found: the default run's former 'counterexamples' (seed 0) were zero networks "
+            "(W ≈ 1e-24, u < 0, E = mean y²): at W = 0 the sign of u flips at constant energy and "
+            "the energy then descends — degenerate minima with a flat escape, now reported "
+            "separately, not counterexamples; the default run finds none. The SDP-certified sign "
+            "trap for z² with M ≥ N has a unit with w = 0 and likewise a flat escape. Genuine "
+            "spurious valleys above β̄ exist for even degree with M = 1 (ρ = z², N = 2, "
+            "y = 2x₁² − x₂²: u < 0 fitting −x₂², E ≈ 10.7 < mean y² ≈ 11 = the energy wherever u "
+            "changes sign; strict modulo rescaling, no flat escape): under this reading the "
+            "conjecture fails there (tests/numerics/test_energy_barrier.py). None were found for "
+            "odd degree (z³), where w absorbs the sign.",
         ),
     ),
     Claim(

@@ -94,6 +94,9 @@ def test_sign_trap_is_a_counterexample_under_the_reading():
     y = 2 * X[:, 0] ** 2 - X[:, 1] ** 2
     search = counterexample_search(X, y, "z**2", 1, n_runs=8, seed=0, restarts=2)
     assert search.found and "COUNTEREXAMPLE" in search.message
+    for c in search.counterexamples:  # each with its θ and the two tests it passed
+        assert c["classification"] == "spurious valley" and len(c["theta"]) == 3
+        assert c["strictness"]["strict"] and not c["escape"]["found"]
     worst = max(c["energy"] for c in search.counterexamples)
     assert worst > search.bound.value + 1.0 and worst > search.best_energy + 1.0
     assert search.lifted_optimum <= search.best_energy + 1e-9
@@ -107,16 +110,21 @@ def test_odd_degree_small_search_reports_its_size():
     assert ("no counterexample in 4 runs" in search.message) != search.found
 
 
-def test_quadratic_sign_trap_is_a_certified_counterexample():
-    """M ≥ N, ρ = z², indefinite target: the certified sign trap lies above β̄ (a point, not a
-    search result): the conjecture fails under the reading for even degree."""
+def test_quadratic_sign_trap_with_a_dead_unit_is_a_flat_escape_not_a_counterexample():
+    """M ≥ N, ρ = z², indefinite target: the certified sign trap (an SDP-certified local minimum)
+    has a unit with w = 0 and u < 0; at w = 0 its u flips sign at constant energy and the energy
+    then descends — a degenerate minimum with a flat escape, reported with its θ, not a
+    spurious valley (issue 12 §3)."""
     rng = np.random.default_rng(0)
     X = rng.normal(size=(40, 2))
     y = 2 * X[:, 0] ** 2 - X[:, 1] ** 2 + 0.1 * rng.normal(size=40)
     for act in ("z**2", "-3*z**2"):
         search = counterexample_search(X, y, act, 2, n_runs=2, seed=0, restarts=2)
-        certified = [c for c in search.counterexamples if c["certified"]]
-        assert certified and certified[0]["energy"] > search.bound.value + 1.0
+        traps = [c for c in search.degenerate if c["certified"]]
+        assert traps and traps[0]["energy"] > search.bound.value + 1.0
+        assert traps[0]["classification"] == "degenerate minimum with a flat escape"
+        assert traps[0]["escape"]["escape_energy"] < traps[0]["energy"] - 1.0
+        assert not [c for c in search.counterexamples if c["certified"]]
         land = EmpiricalTwoLayer(act, X, y, 2)
-        assert math.isclose(land.energy(np.array(certified[0]["theta"])), certified[0]["energy"],
+        assert math.isclose(land.energy(np.array(traps[0]["theta"])), traps[0]["energy"],
                             rel_tol=1e-10)
