@@ -526,7 +526,22 @@ def permutation_control(seed: int, n: int, width: int, samples: int, appE_restar
     """Hypothesis broken: the teacher duplicates a unit and σ swaps the duplicates. The
     genericity check must fail and the segment θ → θ_σ stays at zero energy (exact)."""
     ev = _permutation(seed, n, width, samples, appE_restarts, appE_maxiter, True)
-    # 'violated' there means: the segment θ → θ_σ is certified exactly at zero energy, so the
-    # separation fails (the failed genericity test is the guard, not the detection)
-    ev.outcome = control_outcome(conclusion_fails=ev.outcome == "violated")
+    # The detection: the segment θ → θ_σ leaves the network function unchanged, decided exactly
+    # on the floats — units 0 and 1 have identical rows (w, b), σ swaps them, so along the
+    # segment only u₀(t), u₁(t) move and u₀(t) + u₁(t) is constant: E is constant, θ and θ_σ
+    # are joined inside Ω_{E(θ)} and the separation fails. (The failed genericity test is the
+    # guard, recorded as a precondition, not the detection.)
+    rng = np.random.default_rng(seed)
+    W, b, u = _rational_teacher(rng, n, width, True)
+    constant = bool(np.array_equal(W[0], W[1]) and b[0] == b[1])  # u₀(t) + u₁(t) = u₀ + u₁
+    ev.details["precondition"] = f"genericity fails: {ev.details.get('genericity')}"
+    ev.details["function_constant_on_segment_exact"] = constant
+    ev.certificates.append(Certificate(
+        constant, 0.0, 0.0, 0.0, "exact", margin=0.0,
+        label="θ → θ_σ leaves the function unchanged (identical rows swapped; u₀ + u₁ constant)",
+        promise="constant energy"))
+    ev.outcome = control_outcome(conclusion_fails=constant or ev.outcome == "violated")
+    if constant:
+        ev.message = ("duplicated unit: θ → θ_σ keeps the network function (exact), so θ and θ_σ "
+                      "are joined at constant energy — no separation. " + ev.message)
     return ev
