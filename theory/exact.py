@@ -1,21 +1,31 @@
 """Exact certificates: a univariate (piecewise) polynomial stays ≤ a bound on an interval.
 
 Where the energy along a path is a polynomial in t (linear networks on a straight path in the
-product, polynomial networks on straight paths in the output weights, ReLU networks on
-straight segments between breakpoints) the question "does E(γ(t)) ≤ b hold on [a, c]?" is
-decided here without sampling:
+product, polynomial networks on straight paths in the output weights) the question
+"does p(t) ≤ b hold for every t in [a₀, a₁]?" is decided here without sampling and without
+floating point:
 
-* coefficients are converted *exactly* to rationals (a float is the dyadic rational it stores);
-* ``q(t) = (b + tol) − p(t)`` is split into square-free factors; ``q < 0`` somewhere on
-  ``[a, c]`` iff ``q(a) < 0`` or ``q(c) < 0`` or a factor of *odd* multiplicity has a real root
-  in ``(a, c)`` (a sign change), which Sturm sequences count exactly;
-* the maximum itself is located by isolating the real roots of ``p'`` to width
-  ``(c − a)·2^-80`` and evaluating ``p`` exactly at rational points, so the reported maximum is a
-  value ``p`` actually takes (never above the true maximum, below it by far less than 1e-40).
+* every input is converted *exactly* to a rational (a float is the dyadic rational it stores);
+* ``q = b + τ − p`` is made square-free (``g = q / gcd(q, q′)``, same real roots, all simple);
+  its real roots are isolated rigorously, the roots lying exactly on a₀ or a₁ found by exact
+  evaluation and divided out first, the other enclosures refined until none contains an end;
+* ``q`` has one sign on each gap between consecutive roots, so ``q ≥ 0`` on [a₀, a₁] iff
+  ``q ≥ 0`` at a₀, at a₁ and at one rational point inside every gap — exact rational
+  evaluations. Touching (even-multiplicity) roots, roots at the ends, the zero polynomial,
+  degree 0 and 1 and point intervals need no special rule;
+* the maximum of ``p`` is over the ends and the real roots of ``p′``: rational roots (linear
+  factors of ``p′``) are evaluated exactly, irrational ones in ball arithmetic, refined until
+  the enclosure of the maximum has relative width ≤ 2⁻⁵⁰ (``max_energy_enclosure``).
+
+**Which library decides, and why.** python-flint (FLINT/Arb): ``fmpq_poly`` arithmetic is
+exact, and ``complex_roots`` (``arb_fmpz_poly_complex_roots``) returns *disjoint* enclosures of
+every root of a square-free polynomial with the real roots' imaginary parts *exactly* zero, so
+the real roots are identified rigorously; it is C code, maintained, and ~20× faster than
+sympy's root isolation. (``fmpq_poly.real_roots`` is not implemented in python-flint 0.9.0.)
+The tests cross-check against sympy's ``Poly`` root isolation and mpmath at 200 digits.
 
 Coefficients are in increasing degree order, ``p(t) = c_0 + c_1 t + … + c_d t^d`` (the
-``numpy.polynomial`` convention). Reference: real-root isolation, Collins & Akritas (1976);
-sympy's ``Poly.intervals`` and ``Poly.count_roots``.
+``numpy.polynomial`` convention).
 """
 
 from __future__ import annotations
@@ -28,6 +38,7 @@ from fractions import Fraction
 from typing import Any
 
 import sympy as sp
+from flint import arb, arb_poly, ctx, fmpq, fmpq_poly
 from sympy import QQ, Poly
 
 from theory.certificate import Certificate, combine
@@ -35,61 +46,102 @@ from theory.errors import InputError
 
 __all__ = [
     "to_rational",
+    "to_fmpq",
     "polynomial",
+    "rational_polynomial",
     "certify_polynomial",
     "certify_quadratic",
     "certify_piecewise_polynomial",
+    "nonnegative_on",
     "exact_maximum",
+    "ExactMaximum",
 ]
 
 _T = sp.Symbol("t", real=True)
-_REFINE_BITS = 80
+#: relative width of the enclosure of the exact maximum
+ENCLOSURE_BITS = 50
+_START_PREC = 64
+_MAX_PREC = 1 << 16
 
 
-def to_rational(x: Any, *, name: str = "value") -> sp.Rational:
-    """Convert ``x`` exactly to a sympy Rational.
+# ------------------------------------------------------------------------------------------
+# exact conversion of the inputs
+# ------------------------------------------------------------------------------------------
 
-    Accepts ints, :class:`fractions.Fraction`, sympy Rationals/Integers, numpy scalars and
-    finite floats (converted to the dyadic rational they store, without rounding). Anything
-    else — nan, inf, complex numbers, symbolic expressions — raises :class:`InputError`
+
+def to_fmpq(x: Any, *, name: str = "value") -> fmpq:
+    """``x`` exactly as a FLINT rational; floats are the dyadic rationals they store.
+
+    Accepts ints, :class:`fractions.Fraction`, sympy Rationals, ``fmpq``, numpy scalars and
+    finite floats. nan, inf, complex numbers, strings and symbols raise :class:`InputError`
     naming the value.
     """
-    if isinstance(x, sp.Rational):
+    if isinstance(x, fmpq):
         return x
     if isinstance(x, bool):
-        return sp.Integer(int(x))
+        return fmpq(int(x))
     if isinstance(x, numbers.Integral):
-        return sp.Integer(int(x))
+        return fmpq(int(x))
     if isinstance(x, Fraction):
-        return sp.Rational(x.numerator, x.denominator)
-    if isinstance(x, sp.Expr):
-        if x.is_Rational:
-            return sp.Rational(x)
-        if x.is_Float and x.is_finite:
-            return sp.Rational(Fraction(float(x)).numerator, Fraction(float(x)).denominator)
+        return fmpq(x.numerator, x.denominator)
+    if isinstance(x, sp.Basic):
+        if isinstance(x, sp.Rational):
+            return fmpq(int(x.p), int(x.q))
+        if isinstance(x, sp.Float) and x.is_finite:
+            num, den = float(x).as_integer_ratio()
+            return fmpq(num, den)
         raise InputError(f"{name} {x!r} is not a finite rational number")
-    if isinstance(x, numbers.Real):
-        xf = float(x)
+    if isinstance(x, numbers.Real) and not isinstance(x, complex):
+        try:
+            xf = float(x)
+        except (TypeError, ValueError) as exc:  # pragma: no cover - exotic Real types
+            raise InputError(f"{name} {x!r} is not a finite real number") from exc
         if not math.isfinite(xf):
             raise InputError(f"{name} {x!r} is not finite")
-        f = Fraction(xf)
-        return sp.Rational(f.numerator, f.denominator)
+        num, den = xf.as_integer_ratio()
+        return fmpq(num, den)
     raise InputError(f"{name} {x!r} is not a finite real number")
 
 
-def polynomial(coefficients: Sequence[Any] | Poly) -> Poly:
-    """The exact polynomial ``c_0 + c_1 t + … + c_d t^d`` over QQ.
+def to_rational(x: Any, *, name: str = "value") -> sp.Rational:
+    """``x`` exactly as a sympy Rational (same rules as :func:`to_fmpq`)."""
+    q = to_fmpq(x, name=name)
+    return sp.Rational(int(q.p), int(q.q))
 
-    ``coefficients`` may also be a sympy ``Poly`` or an expression polynomial in one symbol
-    with rational coefficients.
+
+def _as_fraction(q: fmpq) -> Fraction:
+    return Fraction(int(q.p), int(q.q))
+
+
+def rational_polynomial(coefficients: Sequence[Any] | Poly | sp.Expr | fmpq_poly) -> fmpq_poly:
+    """The exact polynomial ``c_0 + c_1 t + … + c_d t^d`` as a FLINT ``fmpq_poly``.
+
+    ``coefficients``: a sequence (increasing degree), a univariate sympy ``Poly`` or
+    expression with rational coefficients, or an ``fmpq_poly``.
     """
+    if isinstance(coefficients, fmpq_poly):
+        return coefficients
+    if isinstance(coefficients, (Poly, sp.Expr)):
+        poly = polynomial(coefficients)
+        return fmpq_poly([to_fmpq(c) for c in reversed(poly.all_coeffs())])
+    if isinstance(coefficients, (str, bytes)):
+        raise InputError(f"coefficients {coefficients!r} are not a sequence of numbers")
+    try:
+        items = list(coefficients)
+    except TypeError as exc:
+        raise InputError(f"coefficients {coefficients!r} are not a sequence") from exc
+    if not items:
+        raise InputError("coefficients are empty: a polynomial needs at least one")
+    return fmpq_poly([to_fmpq(c, name=f"coefficient c_{i}") for i, c in enumerate(items)])
+
+
+def polynomial(coefficients: Sequence[Any] | Poly | sp.Expr) -> Poly:
+    """The exact polynomial ``c_0 + c_1 t + … + c_d t^d`` as a sympy ``Poly`` over QQ."""
     if isinstance(coefficients, Poly):
         if len(coefficients.gens) != 1:
             raise InputError(f"polynomial {coefficients} is not univariate")
-        if coefficients.domain != QQ:
-            coeffs = [to_rational(c, name="coefficient") for c in coefficients.all_coeffs()]
-            return Poly(coeffs, _T, domain=QQ)
-        return Poly(coefficients.all_coeffs(), _T, domain=QQ)
+        coeffs = [to_rational(c, name="coefficient") for c in coefficients.all_coeffs()]
+        return Poly(coeffs, _T, domain=QQ)
     if isinstance(coefficients, sp.Expr):
         free = coefficients.free_symbols
         if len(free) > 1:
@@ -99,197 +151,397 @@ def polynomial(coefficients: Sequence[Any] | Poly) -> Poly:
         except sp.PolynomialError as exc:
             raise InputError(f"expression {coefficients} is not a polynomial") from exc
         return polynomial(poly)
-    try:
-        items = list(coefficients)
-    except TypeError as exc:
-        raise InputError(f"coefficients {coefficients!r} are not a sequence") from exc
-    if not items:
-        raise InputError("coefficients are empty: a polynomial needs at least one")
-    rational = [to_rational(c, name=f"coefficient c_{i}") for i, c in enumerate(items)]
-    return Poly(list(reversed(rational)), _T, domain=QQ)
+    p = rational_polynomial(coefficients)
+    return Poly([sp.Rational(int(c.p), int(c.q)) for c in reversed(p.coeffs())] or [0], _T,
+                domain=QQ)
 
 
-def _interval(interval: Sequence[Any]) -> tuple[sp.Rational, sp.Rational]:
+def _interval(interval: Sequence[Any]) -> tuple[fmpq, fmpq]:
+    if isinstance(interval, (str, bytes)):
+        raise InputError(f"interval {interval!r} is not a pair (a, b)")
     try:
         lo, hi = interval
     except (TypeError, ValueError) as exc:
         raise InputError(f"interval {interval!r} is not a pair (a, b)") from exc
-    a = to_rational(lo, name="interval end")
-    b = to_rational(hi, name="interval end")
-    if not a < b:
-        raise InputError(f"interval {tuple(interval)!r} is empty: need a < b")
+    a = to_fmpq(lo, name="interval end")
+    b = to_fmpq(hi, name="interval end")
+    if a > b:
+        raise InputError(f"interval {tuple(interval)!r} is reversed: need a ≤ b")
     return a, b
 
 
-def exact_maximum(p: Poly, a: sp.Rational, b: sp.Rational) -> tuple[sp.Rational, sp.Rational]:
-    """(value, point): the maximum of ``p`` on ``[a, b]`` evaluated at a rational point.
-
-    Candidates are the endpoints and the real roots of ``p'`` in ``(a, b)``, isolated to
-    width ``(b − a)·2^-80``; the value returned is ``p`` at the best candidate, so it is a value
-    ``p`` takes on ``[a, b]`` and lies within ``|p'|·(b−a)·2^-80`` of the true maximum.
-    """
-    candidates = [a, b]
-    dp = p.diff(_T)
-    if not dp.is_zero and dp.degree() > 0:
-        eps = (b - a) / sp.Integer(2) ** _REFINE_BITS
-        for (lo, hi), _mult in dp.intervals(inf=a, sup=b, eps=eps):
-            mid = (sp.Rational(lo) + sp.Rational(hi)) / 2
-            if a < mid < b:
-                candidates.append(mid)
-    values = [(p.eval(c), c) for c in candidates]
-    return max(values, key=lambda vc: vc[0])
+# ------------------------------------------------------------------------------------------
+# rigorous real-root isolation on a closed interval
+# ------------------------------------------------------------------------------------------
 
 
-def _nonnegative_on(q: Poly, a: sp.Rational, b: sp.Rational) -> bool:
-    """Exact decision: q(t) ≥ 0 for every t in [a, b]."""
-    if q.is_zero:
+def _arb_to_fmpq_bounds(x: arb) -> tuple[fmpq, fmpq]:
+    """The exact rational ends [mid − rad, mid + rad] of a real ball."""
+    m, e = x.mid().man_exp()
+    r, f = x.rad().man_exp()
+    mid = fmpq(int(m)) * fmpq(2) ** int(e) if int(e) >= 0 else fmpq(int(m), 2 ** (-int(e)))
+    rad = fmpq(int(r)) * fmpq(2) ** int(f) if int(f) >= 0 else fmpq(int(r), 2 ** (-int(f)))
+    return mid - rad, mid + rad
+
+
+def _squarefree_part(q: fmpq_poly) -> fmpq_poly:
+    if q.degree() <= 1:
+        return q
+    g = q.gcd(q.derivative())
+    return q if g.degree() <= 0 else q // g
+
+
+def _real_root_enclosures(g: fmpq_poly, a: fmpq, b: fmpq) -> list[tuple[fmpq, fmpq]]:
+    """Disjoint rational enclosures [l, r] ⊂ (a, b) of every real root of the square-free
+    ``g`` lying strictly inside (a, b); ``g(a) ≠ 0 ≠ g(b)`` is required. Refined until no
+    enclosure contains a or b (possible: a root ≠ a is at positive distance from a)."""
+    if g.degree() <= 0:
+        return []
+    prec = _START_PREC
+    while True:
+        with ctx.workprec(prec):
+            roots = g.complex_roots()
+        inside: list[tuple[fmpq, fmpq]] = []
+        ambiguous = False
+        for z, _mult in roots:
+            if not z.imag.is_zero():  # Arb sets real roots' imaginary parts exactly to zero
+                continue
+            lo, hi = _arb_to_fmpq_bounds(z.real)
+            if hi < a or lo > b:
+                continue
+            if lo <= a or hi >= b:
+                if lo > a and hi < b:  # pragma: no cover - unreachable by the test above
+                    pass
+                ambiguous = True
+                break
+            inside.append((lo, hi))
+        if not ambiguous:
+            return sorted(inside)
+        prec *= 2
+        if prec > _MAX_PREC:  # pragma: no cover - roots of rational inputs separate sooner
+            raise ArithmeticError("root isolation did not separate a root from an end")
+
+
+def nonnegative_on(q: fmpq_poly, a: fmpq, b: fmpq) -> bool:
+    """Exact decision: ``q(t) ≥ 0`` for every t in [a, b] (a ≤ b, rational).
+
+    The real roots of q's square-free part inside (a, b) are isolated; q has one sign on each
+    gap between consecutive roots and ends, so q ≥ 0 iff it is ≥ 0 at a, at b and at one
+    rational point inside every gap (exact evaluations)."""
+    if q.is_zero():
         return True
-    if q.eval(a) < 0 or q.eval(b) < 0:
+    if q(a) < 0 or q(b) < 0:
         return False
-    if q.degree() <= 0:
+    if a == b or q.degree() <= 0:
         return True
-    _lc, factors = q.sqf_list()
-    for factor, multiplicity in factors:
-        if multiplicity % 2 == 1 and factor.degree() > 0:
-            # a root of odd multiplicity strictly inside (a, b) is a sign change
-            n_inside = factor.count_roots(a, b) - (factor.eval(a) == 0) - (factor.eval(b) == 0)
-            if n_inside > 0:
-                return False
-    return True
+    g = _squarefree_part(q)
+    lin_a, lin_b = fmpq_poly([-a, 1]), fmpq_poly([-b, 1])
+    while g(a) == 0:
+        g = g // lin_a
+    while g(b) == 0:
+        g = g // lin_b
+    probes: list[fmpq] = []
+    left = a
+    for lo, hi in _real_root_enclosures(g, a, b):
+        probes.append((left + lo) / 2)
+        left = hi
+    probes.append((left + b) / 2)
+    return all(q(s) >= 0 for s in probes)
 
 
-def _float_coefficients(coefficients: Any) -> list[float] | None:
-    """The coefficients as Python floats when every one is a float/int (else None)."""
-    if isinstance(coefficients, (Poly, sp.Expr, str)):
-        return None
-    try:
-        items = list(coefficients)
-    except TypeError:
-        return None
-    if not items or not all(isinstance(c, (float, int)) and not isinstance(c, bool)
-                            or type(c).__module__ == "numpy" for c in items):
-        return None
-    try:
-        return [float(c) for c in items]
-    except (TypeError, ValueError):
-        return None
+# ------------------------------------------------------------------------------------------
+# the exact maximum, enclosed
+# ------------------------------------------------------------------------------------------
 
 
-def certify_quadratic(
-    coefficients: Sequence[float],
-    bound: float,
-    *,
-    tolerance: float = 0.0,
-    label: str = "",
-    promise: str = "",
-) -> Certificate:
-    """Exact decision of p(t) = c_0 + c_1 t + c_2 t² ≤ bound + tolerance on [0, 1], in integer
-    arithmetic.
+class ExactMaximum:
+    """max_{t ∈ [a, b]} p(t): a rational enclosure ``[lower, upper]`` (relative width
+    ≤ 2⁻⁵⁰, or exact when the maximiser is rational), the maximiser's enclosure
+    ``[t_lower, t_upper]`` (the smallest maximiser on ties) and ``exact`` (the value itself
+    when known as a rational)."""
 
-    Every float is the dyadic rational it stores (``float.as_integer_ratio``); over a common
-    power-of-two denominator D they are integers C_i, B, T, and the decision is: C_0 ≤ B + T,
-    C_0 + C_1 + C_2 ≤ B + T and, when C_2 < 0 and the vertex t* = −C_1/(2C_2) lies in (0, 1),
-    p(t*) ≤ (B + T)/D ⟺ 4C_0C_2 − C_1² ≥ 4C_2(B + T). Same semantics as
-    :func:`certify_polynomial` (which calls it for degree ≤ 2 on [0, 1]), ~50× faster than root
-    isolation. Most pieces of the linear and intrinsic-dimension constructions are such quadratics.
+    __slots__ = ("lower", "upper", "t_lower", "t_upper", "exact")
+
+    def __init__(self, lower: fmpq, upper: fmpq, t_lower: fmpq, t_upper: fmpq,
+                 exact: fmpq | None) -> None:
+        self.lower, self.upper, self.t_lower, self.t_upper, self.exact = (
+            lower, upper, t_lower, t_upper, exact)
+
+    @property
+    def value(self) -> fmpq:
+        """The exact value when rational, else the midpoint of the enclosure."""
+        return self.exact if self.exact is not None else (self.lower + self.upper) / 2
+
+    @property
+    def argmax(self) -> fmpq:
+        """The maximiser (exact when rational, else the midpoint of its enclosure)."""
+        return (self.t_lower + self.t_upper) / 2
+
+    def __repr__(self) -> str:
+        return f"ExactMaximum([{self.lower}, {self.upper}] at t ∈ [{self.t_lower}, {self.t_upper}])"
+
+
+def _fmpq_to_arb(x: fmpq) -> arb:
+    return arb(x.p) / arb(x.q)
+
+
+def _narrow_enough(lo: fmpq, hi: fmpq) -> bool:
+    if lo == hi:
+        return True
+    scale = max(abs(lo), abs(hi))
+    return hi - lo <= scale / fmpq(2) ** ENCLOSURE_BITS
+
+
+def exact_maximum(p: fmpq_poly | Sequence[Any], a: Any = 0, b: Any = 1) -> ExactMaximum:
+    """The maximum of ``p`` on [a, b], enclosed rigorously.
+
+    Candidates: the ends and the real roots of p′ in (a, b). Rational roots (from the linear
+    factors of p′ over Q) are evaluated exactly; the others are isolated with Arb and ``p`` is
+    evaluated on their balls, doubling the precision until the enclosure of the maximum has
+    relative width ≤ 2⁻⁵⁰ (a maximum equal to 0 at an irrational point is detected exactly:
+    the irreducible factor f of p′ divides p).
+
+    >>> m = exact_maximum([1, 0, 1, -1], 0, 1)     # 1 + t² − t³: 31/27 at t = 2/3
+    >>> (m.exact, m.argmax)
+    (31/27, 2/3)
     """
-    start = time.perf_counter()
-    c = [float(v) for v in coefficients]
-    while len(c) > 1 and c[-1] == 0.0:
-        c.pop()
-    if len(c) > 3:
-        raise InputError(f"certify_quadratic got a polynomial of degree {len(c) - 1} > 2")
-    values = c + [0.0] * (3 - len(c)) + [float(bound), float(tolerance)]
-    for name, v in zip(("c_0", "c_1", "c_2", "bound", "tolerance"), values):
-        if not math.isfinite(v):
-            raise InputError(f"{name} {v!r} is not finite")
-    if tolerance < 0:
+    p = rational_polynomial(p)
+    a_q, b_q = to_fmpq(a, name="interval end"), to_fmpq(b, name="interval end")
+    if a_q > b_q:
+        raise InputError(f"interval ({a!r}, {b!r}) is reversed: need a ≤ b")
+    cands: list[_Candidate] = [_Candidate(p(t), p(t), t, t) for t in (a_q, b_q)]
+    irrational: list[fmpq_poly] = []
+    dp = p.derivative()
+    if dp.degree() > 0:
+        _content, factors = dp.factor()
+        for f, _mult in factors:
+            if f.degree() == 1:
+                c0, c1 = f.coeffs()
+                t = -c0 / c1
+                if a_q < t < b_q:
+                    cands.append(_Candidate(p(t), p(t), t, t))
+            else:
+                irrational.append(f)
+    prec = _START_PREC
+    while True:
+        extra = _ball_candidates(p, irrational, a_q, b_q, prec)
+        if extra is not None:
+            found = _maximum_of(cands + extra, final=prec >= _MAX_PREC)
+            if found is not None:
+                return found
+        prec *= 2
+
+
+class _Candidate:
+    __slots__ = ("lo", "hi", "t_lo", "t_hi")
+
+    def __init__(self, lo: fmpq, hi: fmpq, t_lo: fmpq, t_hi: fmpq) -> None:
+        self.lo, self.hi, self.t_lo, self.t_hi = lo, hi, t_lo, t_hi
+
+
+def _ball_candidates(p: fmpq_poly, irrational: list[fmpq_poly], a: fmpq, b: fmpq,
+                     prec: int) -> list[_Candidate] | None:
+    """Enclosures of p at the real roots in (a, b) of the irrational factors of p′, at
+    ``prec`` bits; None when some root's enclosure still contains an end."""
+    out: list[_Candidate] = []
+    with ctx.workprec(prec):
+        ap = arb_poly([arb(c) for c in p.coeffs()]) if irrational else None
+        for f in irrational:
+            divides_p: bool | None = None
+            for z, _mult in f.complex_roots():
+                if not z.imag.is_zero():  # Arb sets real roots' imaginary parts exactly to 0
+                    continue
+                t_lo, t_hi = _arb_to_fmpq_bounds(z.real)
+                if t_hi <= a or t_lo >= b:
+                    continue  # an irrational root is never equal to a rational end
+                if t_lo < a or t_hi > b:
+                    return None
+                assert ap is not None
+                v_lo, v_hi = _arb_to_fmpq_bounds(ap(z.real))
+                if v_lo <= 0 <= v_hi:
+                    if divides_p is None:
+                        divides_p = (p % f).is_zero()
+                    if divides_p:
+                        v_lo = v_hi = fmpq(0)
+                out.append(_Candidate(v_lo, v_hi, t_lo, t_hi))
+    return out
+
+
+def _maximum_of(cands: list[_Candidate], *, final: bool) -> ExactMaximum | None:
+    top_lo = max(c.lo for c in cands)
+    top_hi = max(c.hi for c in cands)
+    if not (final or _narrow_enough(top_lo, top_hi)):
+        return None
+    # the smallest t among the candidates that may hold the maximum
+    first = min((c for c in cands if c.hi >= top_lo), key=lambda c: c.t_lo)
+    exact = top_lo if top_lo == top_hi else None
+    return ExactMaximum(top_lo, top_hi, first.t_lo, first.t_hi, exact)
+
+
+# ------------------------------------------------------------------------------------------
+# certificates
+# ------------------------------------------------------------------------------------------
+
+
+def _round_down(x: fmpq) -> float:
+    f = float(_as_fraction(x))
+    return f if Fraction(f) <= _as_fraction(x) else math.nextafter(f, -math.inf)
+
+
+def _round_up(x: fmpq) -> float:
+    f = float(_as_fraction(x))
+    return f if Fraction(f) >= _as_fraction(x) else math.nextafter(f, math.inf)
+
+
+def _check_tolerance(tolerance: Any) -> fmpq:
+    tau = to_fmpq(tolerance, name="tolerance")
+    if tau < 0:
         raise InputError(f"tolerance {tolerance!r} is negative")
-    ratios = [v.as_integer_ratio() for v in values]
-    D = max(den for _, den in ratios)
-    C0, C1, C2, B, T = (num * (D // den) for num, den in ratios)
-    top = B + T
-    end0, end1 = C0, C0 + C1 + C2
-    value, t_max = (Fraction(end1, D), Fraction(1)) if end1 > end0 else (Fraction(end0, D), Fraction(0))
-    holds = end0 <= top and end1 <= top
-    if C2 < 0 and 0 < C1 < -2 * C2:
-        holds = holds and 4 * C0 * C2 - C1 * C1 >= 4 * C2 * top
-        vertex_value = Fraction(4 * C0 * C2 - C1 * C1, 4 * C2 * D)
-        if vertex_value > value:
-            value, t_max = vertex_value, Fraction(-C1, 2 * C2)
-    margin = float(Fraction(B, D) - value)
-    if not holds:
+    return tau
+
+
+def _decide(p: fmpq_poly, bound: fmpq, tau: fmpq, a: fmpq, b: fmpq) -> tuple[bool, bool]:
+    """(holds, needs τ): p ≤ bound + τ on [a, b]; ``needs τ`` when p ≤ bound fails."""
+    if nonnegative_on(fmpq_poly([bound]) - p, a, b):
+        return True, False
+    if tau > 0 and nonnegative_on(fmpq_poly([bound + tau]) - p, a, b):
+        return True, True
+    return False, False
+
+
+def _certificate(p: fmpq_poly, bound_q: fmpq, tau: fmpq, a: fmpq, b: fmpq, *, bound_f: float,
+                 tolerance: float, label: str, promise: str, start: float,
+                 algorithm: str) -> Certificate:
+    mx = exact_maximum(p, a, b)
+    if mx.upper <= bound_q:  # the rigorous enclosure already decides
+        holds, needs_tau = True, False
+    elif mx.lower > bound_q + tau:
+        holds, needs_tau = False, False
+    else:  # the bound lies within the enclosure's width of the maximum: decide exactly
+        holds, needs_tau = _decide(p, bound_q, tau, a, b)
+    value = mx.value
+    max_energy = float(_as_fraction(value))
+    margin = float(_as_fraction(bound_q - value))
+    if holds and not needs_tau:
+        # proven: max ≤ bound, so the reported floats say so too
+        max_energy = min(max_energy, float(_as_fraction(bound_q)))
+        margin = max(margin, 0.0)
+    elif not holds:
         margin = min(margin, -0.0)
-    return Certificate(
-        holds=bool(holds),
-        max_energy=float(value),
-        argmax_t=float(t_max),
-        bound=float(bound),
-        margin=margin,
-        method="exact",
-        interval=(0.0, 1.0),
-        tolerances={"absolute": float(tolerance)},
-        wall_time=time.perf_counter() - start,
-        label=label,
-        promise=promise,
-        details={"degree": len(c) - 1, "max_energy_exact": str(value),
-                 "algorithm": "closed form, integer arithmetic"},
-    )
-
-
-def certify_polynomial(
-    coefficients: Sequence[Any] | Poly,
-    bound: Any,
-    interval: Sequence[Any] = (0, 1),
-    *,
-    tolerance: float = 0.0,
-    label: str = "",
-    promise: str = "",
-) -> Certificate:
-    """Decide exactly whether ``p(t) ≤ bound + tolerance`` for all t in ``interval``.
-
-    ``p(t) = Σ_k coefficients[k] t^k``. Floats are converted exactly (no rounding), so the
-    answer is about the polynomial as given; the tolerance (default 0) is recorded.
-
-    Returns a :class:`~theory.certificate.Certificate` with ``method="exact"``, the maximum of
-    ``p`` on the interval, its argmax and ``margin = bound − max``.
-
-    >>> certify_polynomial([0, 4, -4], 1).holds          # 4t(1 − t) ≤ 1 on [0, 1]
-    True
-    >>> certify_polynomial([0, 4, -4], 0.99).argmax_t
-    0.5
-    """
-    start = time.perf_counter()
-    floats = _float_coefficients(coefficients)
-    if (floats is not None and len(floats) <= 3 and tuple(interval) == (0, 1)
-            and isinstance(bound, (int, float)) and isinstance(tolerance, (int, float))):
-        return certify_quadratic(floats, float(bound), tolerance=float(tolerance), label=label,
-                                 promise=promise)
-    p = polynomial(coefficients)
-    a, b = _interval(interval)
-    bound_q = to_rational(bound, name="bound")
-    tol_q = to_rational(tolerance, name="tolerance")
-    if tol_q < 0:
-        raise InputError(f"tolerance {tolerance!r} is negative")
-    holds = _nonnegative_on(Poly(bound_q + tol_q, _T, domain=QQ) - p, a, b)
-    max_value, argmax = exact_maximum(p, a, b)
-    margin = float(bound_q - max_value)
-    if not holds:
-        margin = min(margin, -0.0)
+    t_star = float(_as_fraction(mx.argmax))
     return Certificate(
         holds=holds,
-        max_energy=float(max_value),
-        argmax_t=float(argmax),
-        bound=float(bound_q),
+        max_energy=max_energy,
+        argmax_t=t_star,
+        bound=bound_f,
         margin=margin,
         method="exact",
-        interval=(float(a), float(b)),
-        tolerances={"absolute": float(tolerance)},
+        interval=(float(_as_fraction(a)), float(_as_fraction(b))),
+        tolerances={"tau": float(tolerance)},
         n_evaluations=0,
         wall_time=time.perf_counter() - start,
         label=label,
         promise=promise,
-        details={"degree": p.degree(), "max_energy_exact": str(max_value)},
+        outcome="holds" if holds else "fails",
+        max_energy_enclosure=(_round_down(mx.lower), _round_up(mx.upper)),
+        holds_within=float(tolerance) if needs_tau else 0.0,
+        details={
+            "degree": max(p.degree(), 0),
+            "max_energy_exact": str(mx.exact) if mx.exact is not None else None,
+            "max_energy_enclosure_exact": [str(mx.lower), str(mx.upper)],
+            "algorithm": algorithm,
+        },
+    )
+
+
+def certify_polynomial(
+    coefficients: Sequence[Any] | Poly | fmpq_poly,
+    bound: Any,
+    interval: Sequence[Any] = (0, 1),
+    *,
+    tolerance: Any = 0,
+    label: str = "",
+    promise: str = "",
+) -> Certificate:
+    """Decide exactly whether ``p(t) ≤ bound + τ`` for every t in ``interval`` (τ = tolerance,
+    default 0; a point interval is allowed).
+
+    ``p(t) = Σ_k coefficients[k] t^k``. Floats are converted exactly (no rounding), so the
+    answer is about the polynomial as given. Returns a :class:`~theory.certificate.Certificate`
+    with ``method="exact"``, ``outcome`` ``holds``/``fails``, the maximum of ``p`` (a float
+    inside ``max_energy_enclosure``, a rational enclosure of relative width ≤ 2⁻⁵⁰), its
+    smallest maximiser ``argmax_t`` and ``margin = bound − max``; ``holds_within = τ`` when it
+    holds only thanks to τ > 0.
+
+    >>> certify_polynomial([0, 4, -4], 1).holds          # 4t(1 − t) ≤ 1 on [0, 1]
+    True
+    >>> certify_polynomial([1, 0, 1, -1], 1).outcome     # 1 + t² − t³ peaks at 31/27
+    'fails'
+    """
+    start = time.perf_counter()
+    p = rational_polynomial(coefficients)
+    a, b = _interval(interval)
+    bound_q = to_fmpq(bound, name="bound")
+    tau = _check_tolerance(tolerance)
+    return _certificate(p, bound_q, tau, a, b, bound_f=float(_as_fraction(bound_q)),
+                        tolerance=float(_as_fraction(tau)), label=label, promise=promise,
+                        start=start, algorithm="python-flint: square-free part, Arb root "
+                        "isolation, exact sign on every gap")
+
+
+def certify_quadratic(
+    coefficients: Sequence[Any],
+    bound: Any,
+    *,
+    tolerance: Any = 0,
+    label: str = "",
+    promise: str = "",
+) -> Certificate:
+    """:func:`certify_polynomial` on [0, 1] for a polynomial of degree ≤ 2, in closed form.
+
+    Exact rational arithmetic: ``p(t) = c_0 + c_1 t + c_2 t²`` is ≤ B = bound + τ on [0, 1] iff
+    c_0 ≤ B, c_0 + c_1 + c_2 ≤ B and, when c_2 < 0 and the vertex t* = −c_1/(2c_2) lies in
+    (0, 1), p(t*) = c_0 − c_1²/(4c_2) ≤ B. Same contract as :func:`certify_polynomial`.
+
+    >>> certify_quadratic([0, 4, -4], 1).argmax_t
+    0.5
+    """
+    start = time.perf_counter()
+    p = rational_polynomial(coefficients)
+    if p.degree() > 2:
+        raise InputError(f"certify_quadratic got a polynomial of degree {p.degree()} > 2")
+    bound_q = to_fmpq(bound, name="bound")
+    tau = _check_tolerance(tolerance)
+    c = list(p.coeffs()) + [fmpq(0)] * 3
+    c0, c1, c2 = c[0], c[1], c[2]
+    zero, one = fmpq(0), fmpq(1)
+    cands = [(c0, zero), (c0 + c1 + c2, one)]
+    if c2 < 0 and 0 < c1 < -2 * c2:
+        cands.append((c0 - c1 * c1 / (4 * c2), -c1 / (2 * c2)))
+    top = max(v for v, _t in cands)
+    t_star = min(t for v, t in cands if v == top)
+    holds0 = top <= bound_q
+    holds = holds0 or top <= bound_q + tau
+    margin = float(_as_fraction(bound_q - top))
+    exact_top = float(_as_fraction(top))
+    return Certificate(
+        holds=holds,
+        max_energy=exact_top,
+        argmax_t=float(_as_fraction(t_star)),
+        bound=float(_as_fraction(bound_q)),
+        margin=margin if holds or margin < 0 else -0.0,
+        method="exact",
+        interval=(0.0, 1.0),
+        tolerances={"tau": float(_as_fraction(tau))},
+        wall_time=time.perf_counter() - start,
+        label=label,
+        promise=promise,
+        outcome="holds" if holds else "fails",
+        max_energy_enclosure=(_round_down(top), _round_up(top)),
+        holds_within=float(_as_fraction(tau)) if holds and not holds0 else 0.0,
+        details={"degree": max(p.degree(), 0), "max_energy_exact": str(top),
+                 "max_energy_enclosure_exact": [str(top), str(top)],
+                 "algorithm": "closed form, exact rationals"},
     )
 
 
@@ -298,7 +550,7 @@ def certify_piecewise_polynomial(
     pieces: Sequence[Sequence[Any] | Poly],
     bound: Any,
     *,
-    tolerance: float = 0.0,
+    tolerance: Any = 0,
     label: str = "",
     promise: str = "",
 ) -> Certificate:
@@ -307,7 +559,7 @@ def certify_piecewise_polynomial(
     ``breakpoints`` t_0 < t_1 < … < t_k (k + 1 values) and ``pieces`` k coefficient sequences,
     each in the global variable t (increasing degree order). Holds iff every piece holds.
     """
-    ts = [to_rational(t, name="breakpoint") for t in breakpoints]
+    ts = [to_fmpq(t, name="breakpoint") for t in breakpoints]
     if len(ts) < 2:
         raise InputError(f"breakpoints {list(breakpoints)!r}: need at least two")
     if len(pieces) != len(ts) - 1:
@@ -323,6 +575,6 @@ def certify_piecewise_polynomial(
         for i, (c, lo, hi) in enumerate(zip(pieces, ts, ts[1:]))
     ]
     whole = combine(certs, label=label or "piecewise")
-    whole.interval = (float(ts[0]), float(ts[-1]))
+    whole.interval = (float(_as_fraction(ts[0])), float(_as_fraction(ts[-1])))
     whole.promise = promise
     return whole
