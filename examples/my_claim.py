@@ -8,7 +8,8 @@ segment the residuals are affine in t, so E(t) is a quadratic polynomial (``ener
 decided by rational real-root isolation. Its negative control breaks the hypothesis "W fixed":
 the straight path from a zero-loss teacher θ to its hidden-unit permutation (same function,
 E = 0 at both ends) moves W, and its energy rises above 0 — a sampled maximum, but an attained
-value, so the violation of the conclusion is genuine.
+value, so the conclusion ("stays below max(E_A, E_B)") is shown to fail: outcome
+``detected (conclusion fails)`` (a refusal of some guard would never count as detection).
 
 Run it with the command line, like every built-in claim::
 
@@ -34,7 +35,14 @@ from numerics.landscape import Landscape
 from numerics.paths.base import LE_MAX_ENDPOINTS, Segment
 from numerics.paths.base import Path as ParamPath
 from numerics.profile import PathProfile
-from proofs_checks import Evidence, check, negative_control, outcome_from_certificates, path_builder
+from proofs_checks import (
+    Evidence,
+    check,
+    control_outcome,
+    negative_control,
+    outcome_from_certificates,
+    path_builder,
+)
 from theory.claims import Claim, register_claim
 
 CLAIM = "my.leaky-relu.output-convexity"
@@ -124,7 +132,7 @@ def moving_first_layer(seed: int, slope: float, width: int, samples: int) -> Evi
     tb = np.concatenate([W[0][perm].ravel(), U[0][:, perm].ravel()])  # same function, E = 0
     cert = certify_path(land, ParamPath([Segment(ta, tb)]), 0.0, method="sampled").pieces[0]
     found = cert.max_energy > 1e-8
-    return Evidence(outcome="detected" if found else "missed", certificates=[cert],
+    return Evidence(outcome=control_outcome(conclusion_fails=found), certificates=[cert],
                     message=f"W moves: E rises to {cert.max_energy:.4g} between two zero-loss points")
 
 

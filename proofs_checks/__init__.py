@@ -5,7 +5,7 @@ Public API::
     from proofs_checks import run_verification, check, negative_control, Evidence
 """
 
-from proofs_checks.evidence import Evidence, outcome_from_certificates
+from proofs_checks.evidence import Evidence, control_outcome, outcome_from_certificates
 from proofs_checks.registry import CHECKS, check, get_check, negative_control, path_builder
 from proofs_checks.runner import run_verification
 from proofs_checks.testing import assert_claim_holds, assert_control_detects, check_claim
@@ -17,6 +17,7 @@ __all__ = [
     "assert_control_detects",
     "check",
     "check_claim",
+    "control_outcome",
     "get_check",
     "negative_control",
     "outcome_from_certificates",

@@ -300,7 +300,8 @@ def test_relu_valley_closed_forms(n, p):
 
 
 def test_relu_valley_straight_path_matches_the_thesis_numbers():
-    """papers.md §4.5(a): n = 10, p = 9, α = 2, β = 3 — maximum ≈ 3.24 near t = 0.4."""
+    """papers.md §4.5(a): n = 10, p = 9, α = 2, β = 3 — the exact maximum is 13/4 = (α² + β²)/4
+    at t = α/(α + β) = 2/5 (3.24 is the thesis' Monte-Carlo figure)."""
     V = relu_valley(10, 9)
     ts = np.linspace(0, 1, 101)
     es = V.landscape.energies(V.theta_bad[None] + ts[:, None] * (V.theta_good - V.theta_bad)[None])
