@@ -31,7 +31,10 @@ from typing import Any
 
 import numpy as np
 
+from numerics.energies.relu_bounds import sweep_error_terms
 from numerics.landscape import Landscape, as_theta
+from numerics.rounding import U as _U
+from numerics.rounding import gamma, up
 from theory.errors import InputError
 
 __all__ = [
@@ -44,7 +47,6 @@ __all__ = [
     "blocked_cumsum",
 ]
 
-_U = np.finfo(np.float64).eps / 2  # unit round-off 2^-53
 _CHUNK = 1 << 22  # entries of one (T, L, m) block of pre-activations
 
 
@@ -123,14 +125,18 @@ def _blocked_cumsum_padded(x: np.ndarray, block: int) -> None:
 class PiecewiseQuartic:
     """E(t) on [0, 1]: piece i is Σ_d coeffs[i, d] t^d (global t) on [breakpoints[i], breakpoints[i+1]].
 
-    ``fp_error`` is an estimate of the floating-point error of any coefficient-evaluated value
-    (energy units); ``details`` records how it was obtained and the sweep's sizes.
+    ``error_bound`` is a *proven* bound (energy units): for every piece i and every real t in
+    [breakpoints[i], breakpoints[i+1]], |E(t) − Σ_d coeffs[i, d] t^d| ≤ error_bound, where E is the
+    exact energy of the inputs (X, Y, θ_A, θ_B taken as the rationals their floats are) on
+    θ(t) = (1 − t)θ_A + tθ_B; ``details`` records its terms and the sweep's sizes.
     """
 
     breakpoints: np.ndarray
     coeffs: np.ndarray
-    fp_error: float = 0.0
+    error_bound: float = 0.0
     details: dict[str, Any] = field(default_factory=dict)
+    #: (L,) R_l ≥ max_t Σ_k |r_kl(t)| for the exact-coefficient pieces (see relu_bounds)
+    residual_bound: Any = field(default=None, repr=False)
     #: t ↦ coefficients of the piece holding at t recomputed from scratch (a posteriori check)
     recompute: Any = field(default=None, repr=False)
     #: t ↦ the energy at θ(t) evaluated directly (not from the coefficients)
@@ -163,8 +169,10 @@ class PiecewiseQuartic:
 class PrunedQuartic:
     """The pieces of E(t) that can hold its maximum (``lo``, ``hi``, ``coeffs``: piece i is
     Σ_d coeffs[i, d] t^d on [lo[i], hi[i]], global t), the best value attained at a cell end
-    (``best`` at ``best_t``) and ``upper_rest``, a rigorous upper bound of E on every pruned cell
-    (up to ``fp_error``). See :meth:`TwoLayerReLU.energy_candidates`."""
+    (``best`` at ``best_t``, computed from the coefficients) and ``upper_rest``, a proven upper
+    bound of the exact E on every pruned cell. ``error_bound``: as in :class:`PiecewiseQuartic`,
+    for the candidate pieces and for ``best`` (E(best_t) ≥ best − error_bound, proven). See
+    :meth:`TwoLayerReLU.energy_candidates`."""
 
     lo: np.ndarray
     hi: np.ndarray
@@ -172,7 +180,7 @@ class PrunedQuartic:
     best: float
     best_t: float
     upper_rest: float
-    fp_error: float
+    error_bound: float
     details: dict[str, Any] = field(default_factory=dict)
     recompute: Any = field(default=None, repr=False)
     energy_at: Any = field(default=None, repr=False)
@@ -189,7 +197,9 @@ class _Sweep:
     dE: np.ndarray  # (5, N) energy change at each event
     n_events: int
     emax: int
-    fp_residual: float
+    err_function: float  # |E − Ẽ| ≤ this for all t ∈ [0, 1] (inputs, breakpoints; proven)
+    err_residual: float  # Σ_d |coefficient error| from the per-sample stage (proven)
+    rbound: np.ndarray  # (L,) R_l ≥ max_t Σ_k |r_kl(t)| of the exact-coefficient pieces
 
 
 def _horner_rows(C: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -375,11 +385,17 @@ class TwoLayerReLU(Landscape):
         P = X @ A.W.T + A.b  # (L, m): z_jl(t) = P + t Q
         Q = X @ D.W.T + D.b
         e0, r0 = _first_piece(P, Q, 0.0, A, D, Y)
+        rmax = np.abs(r0).sum(axis=(0, 1))  # (L,) max over pieces of Σ |residual coefficients|
 
         # ---- events of the data term: a pre-activation changes sign inside (0, 1)
         with np.errstate(divide="ignore", invalid="ignore"):
             T = -P / Q  # τ_jl; an event iff 0 < τ < 1 (opposite signs and |p| < |q|)
         event = (T > 0) & (T < 1)
+        zero = (T == 0) & (P != 0)  # τ underflowed to 0: keep the crossing, at t = 0
+        if zero.any():
+            zero &= (P > 0) != (Q > 0)
+            event |= zero
+            T[zero] = 0.0
         T[~event] = np.inf
         emax = int(event.sum(axis=1).max())
         taus: list[np.ndarray] = []
@@ -400,6 +416,7 @@ class TwoLayerReLU(Landscape):
                 R[1, kk, :, 1:] += ud * Ps
                 np.multiply(ud, Qs, out=R[2, kk, :, 1:])
             np.cumsum(R, axis=-1, out=R)
+            rmax = np.abs(R).sum(axis=(0, 1)).max(axis=-1)
             S = quartic_of_residual(R[:, 0]) if k == 1 else quartic_of_residual(R).sum(axis=1)
             de = np.diff(S, axis=-1)  # (5, L, emax): L × the energy change at each event
             de /= L
@@ -413,7 +430,7 @@ class TwoLayerReLU(Landscape):
             s0 = np.where(ua != 0, np.sign(ua), np.sign(ud))
             e0[0] += self.l1 * np.sum(s0 * ua)
             e0[1] += self.l1 * np.sum(s0 * ud)
-            ev = (ua * ud < 0) & (np.abs(ua) < np.abs(ud))
+            ev = (np.sign(ua) * np.sign(ud) < 0) & (np.abs(ua) < np.abs(ud))
             if ev.any():
                 dl = np.zeros((5, int(ev.sum())))
                 dl[0] = -2 * self.l1 * s0[ev] * ua[ev]
@@ -426,17 +443,14 @@ class TwoLayerReLU(Landscape):
         else:
             tau = np.concatenate(taus) if taus else np.empty(0)
             dE = np.concatenate(deltas, axis=1) if deltas else np.empty((5, 0))
-        # first-order rounding model: residual coefficients carry ≤ u(n + m + 8)·M_l, with
-        # M_l = Σ_j (|u_A|+|Δu|)(|p|+|q|) + |c_A| + |Δc| + |y_l| bounding them on every piece
-        M = (np.einsum("lm,km->l", np.abs(P) + np.abs(Q), np.abs(A.U) + np.abs(D.U))
-             + (np.abs(A.c) + np.abs(D.c) + np.abs(Y)).sum(axis=1))
-        return _Sweep(A, D, P, Q, e0, tau, dE, int(event.sum()) + n_l1, emax,
-                      _U * 2 * (self.n + m + 8) * float(np.mean(M * M)))
+        err_f, err_r, rbound = sweep_error_terms(self, A, D, P, Q, rmax, emax)
+        return _Sweep(A, D, P, Q, e0, tau, dE, int(event.sum()) + n_l1, emax, err_f, err_r,
+                      rbound)
 
-    def _finish(self, sw: _Sweep, breakpoints: np.ndarray, C: np.ndarray, fp_error: float,
+    def _finish(self, sw: _Sweep, breakpoints: np.ndarray, C: np.ndarray, error_bound: float,
                 details: dict[str, Any]) -> PiecewiseQuartic:
         return PiecewiseQuartic(
-            breakpoints, C.T, float(fp_error), details=details,
+            breakpoints, C.T, float(error_bound), details=details, residual_bound=sw.rbound,
             recompute=lambda t: self._recompute(sw.P, sw.Q, sw.A, sw.D, t),
             energy_at=lambda t: self._energy_at(sw.P, sw.Q, sw.A, sw.D, t),
         )
@@ -445,8 +459,9 @@ class TwoLayerReLU(Landscape):
         """The exact piecewise-quartic energy on the segment a → b (see the module docstring).
 
         Returns :class:`PiecewiseQuartic` with every breakpoint (ties kept as zero-width pieces)
-        and a floating-point error estimate: u·(2(n + m + 8)·mean_l M_l² + (block + E/block)·
-        max_i Σ_d |c_{i,d}|), M_l bounding the residual coefficients of sample l.
+        and a proven ``error_bound``: the per-sample terms of :meth:`_error_terms` plus
+        γ_{block + E/block + 6}·T for the blocked cumulative sum over the events (and the rounding
+        of each event's change), T = Σ_d (|e0_d| + Σ_events |ΔE_d|) measured alongside.
         """
         sw = self._sweep(a, b)
         n_ev = sw.n_events
@@ -459,14 +474,16 @@ class TwoLayerReLU(Landscape):
             g = np.argsort(sw.tau)[:n_ev]  # padding (inf) sorts last; ties in any order
             tau = sw.tau[g]
             np.take(sw.dE, g, axis=1, out=C[:, 1:n_ev + 1], mode="clip")
+        total = up(float(np.abs(C[:, :n_ev + 1]).sum()), 5 * (n_ev + 1))
         _blocked_cumsum_padded(C, block)
         C = C[:, :n_ev + 1]
-        scale = float(np.max(np.abs(C).sum(axis=0)))
-        depth = min(n_ev, block) + n_ev // block + 1
+        err_sum = up(gamma(block + width // block + 6) * total)
+        bound = sw.err_function + sw.err_residual + err_sum
         return self._finish(
-            sw, np.concatenate([[0.0], tau, [1.0]]), C, sw.fp_residual + _U * depth * scale,
+            sw, np.concatenate([[0.0], tau, [1.0]]), C, bound,
             {"events": n_ev, "pieces": n_ev + 1, "max_events_per_sample": sw.emax,
-             "fp_error_model": "u·(2(n+m+8)·mean M_l² + (block + E/block)·max Σ|coeff|)"})
+             "error_function": sw.err_function, "error_residual": sw.err_residual,
+             "error_accumulation": err_sum})
 
     def energy_candidates(self, a: Any, b: Any, *, buckets: int | None = None) -> PrunedQuartic:
         """The pieces of the energy on a → b that can hold its maximum, and a rigorous bound on
@@ -478,8 +495,11 @@ class TwoLayerReLU(Landscape):
         cell of width h with end values V, √E is Lipschitz — |E'| ≤ 2√E·Ḡ + K, with
         Ḡ² = (1/L) Σ_l ‖r_l'‖²_max from |r_l'| ≤ Σ_j |q_jl| max|u_j| + max|z_jl| |Δu_j| + |Δc|
         and K = κ‖ΔU‖₁ — so its maximum W obeys √W ≤ (Ḡh + √(Ḡ²h² + 4(max V + Kh/2)))/2.
-        Cells whose W cannot exceed the best end value are pruned; the events of the others are
-        sorted and their pieces returned exactly.
+        Every quantity of this bound is rounded up past its own floating-point error (a priori
+        γ_n bounds) and V is raised by the proven error of the cell-end values, so W + that error
+        is a proven upper bound of the exact E on the cell. Cells whose bound cannot exceed the
+        best end value (plus its error) are pruned; the events of the others are sorted and
+        their pieces returned, with a proven ``error_bound``.
         """
         if buckets is not None and not (isinstance(buckets, (int, np.integer)) and buckets >= 1):
             raise InputError(f"buckets = {buckets!r} must be a positive integer")
@@ -487,15 +507,16 @@ class TwoLayerReLU(Landscape):
         if buckets is None:
             buckets = 1 << int(np.clip(np.ceil(np.log2(max(sw.n_events, 1) / 4)), 6, 16))
         B = int(buckets)
-        h = 1.0 / B
         tau = sw.tau  # padding entries (inf) carry zero change: they may sit in any cell
         key = np.minimum((np.minimum(tau, 1.0) * B).astype(np.int64), B - 1)
         sums = np.empty((5, B))
         for d in range(5):
             sums[d] = np.bincount(key, weights=sw.dE[d], minlength=B)
-        ends = np.cumsum(sums, axis=1) + sw.e0[:, None]  # polynomial after every event of cell b
+        cb = 256  # cumulative sum over the cells in blocks: depth cb + B/cb (blocked_cumsum)
+        ends = blocked_cumsum(sums, cb) + sw.e0[:, None]  # polynomial after every event of cell b
         starts = np.concatenate([sw.e0[:, None], ends[:, :-1]], axis=1)
-        grid = np.arange(B + 1) * h
+        grid = np.arange(B + 1) / B  # exact 0 and 1; cell assignment within u (see _error_terms)
+        h = up(float(np.max(np.diff(grid))), 2)
         e_start = _horner_rows(starts, grid[:-1])
         e_end = _horner_rows(ends, grid[1:])
         i_best = int(np.argmax(np.maximum(e_start, e_end)))
@@ -503,21 +524,31 @@ class TwoLayerReLU(Landscape):
         best = float(max(e_start[i_best], e_end[i_best]))
         best_t = float(grid[i_best] if best_at_start else grid[i_best + 1])
         A, D, P, Q = sw.A, sw.D, sw.P, sw.Q
-        G = (np.einsum("lm,km->lk", np.abs(Q), np.maximum(np.abs(A.U), np.abs(A.U + D.U)))
-             + np.einsum("lm,km->lk", np.maximum(np.abs(P), np.abs(P + Q)), np.abs(D.U))
-             + np.abs(D.c))
-        gbar = float(np.sqrt(np.mean(np.sum(G * G, axis=1))))
-        K = self.l1 * float(np.abs(D.U).sum())
-        V = np.maximum(np.maximum(e_start, e_end), 0.0)
-        W = ((gbar * h + np.sqrt((gbar * h) ** 2 + 4 * (V + K * h / 2))) / 2) ** 2
-        depth = min(sw.n_events, B) + 1
-        scale = float(np.max(np.abs(ends).sum(axis=0)))
-        fp_error = sw.fp_residual + _U * (depth + int(np.sqrt(sw.n_events)) + 16) * scale
-        W += fp_error
-        cand = W > best + fp_error
+        # proven error of the cell-end values: per-sample stage, per-cell sums (bincount, ≤ count
+        # terms), cumulative sum over B cells, rounding of each event's change, Horner (≤ 8 ops)
+        total = up(float(np.abs(sw.e0).sum() + np.abs(sw.dE).sum()), 5 * (tau.size + 1))
+        counts = np.bincount(key, minlength=B)
+        counts[-1] -= tau.size - sw.n_events  # padding (τ = inf, last cell) adds exact zeros
+        count = int(counts.max())
+        horner = gamma(10) * up(float(max(np.abs(starts).sum(axis=0).max(),
+                                          np.abs(ends).sum(axis=0).max())), 8)
+        depth = count + min(B, cb) + -(-B // cb) + 8
+        err_ends = sw.err_function + sw.err_residual + up(gamma(depth) * total) + horner
+        Ua = np.maximum(np.abs(A.U), np.abs(A.U + D.U)) * (1 + 2 * _U)
+        Hp = np.maximum(np.abs(P), np.abs(P + Q)) * (1 + 2 * _U)
+        G = np.abs(Q) @ Ua.T + Hp @ np.abs(D.U).T + np.abs(D.c)
+        gbar = up(float(np.sqrt(np.mean(np.sum(G * G, axis=1)))), 2 * self.m + self.k + 8)
+        gbar = up(gbar, self.L + self.k + 4)
+        K = up(self.l1 * float(np.abs(D.U).sum()), self.k * self.m + 2)
+        V = np.maximum(np.maximum(e_start, e_end) + err_ends, 0.0)
+        gh = gbar * h
+        W = ((gh + np.sqrt(gh * gh + 4 * (V + K * h / 2))) / 2) ** 2
+        W = W * (1 + gamma(16)) + err_ends  # proven: E ≤ W on the cell
+        cand = W > best + err_ends
         sel = np.flatnonzero(cand[key] & np.isfinite(tau))
         sel = sel[np.argsort(tau[sel])]
-        t_sel, k_sel = tau[sel], key[sel]
+        k_sel = key[sel]  # an event's time and its cell may disagree within u: clip to the cell
+        t_sel = np.clip(tau[sel], grid[k_sel], grid[k_sel + 1])
         cs = np.cumsum(sw.dE[:, sel], axis=1)  # running sum over the selected events
         first = np.ones(sel.size, dtype=bool)  # first event of its cell
         first[1:] = k_sel[1:] != k_sel[:-1]
@@ -539,13 +570,19 @@ class TwoLayerReLU(Landscape):
         hi = np.concatenate([head_hi, hi_ev])
         coeffs = np.concatenate([starts[:, cells], after], axis=1)
         rest = ~cand
+        # the pieces' coefficients add to a cell's start a running sum over the sel selected
+        # events minus its value before the cell: two sums of ≤ sel terms, two roundings
+        t_sel_abs = up(float(np.abs(sw.dE[:, sel]).sum()), 5 * sel.size + 5) if sel.size else 0.0
+        s_max = float(np.abs(starts).sum(axis=0).max())
+        err_pieces = err_ends + up(gamma(2 * sel.size + 4) * (2 * t_sel_abs + s_max))
         return PrunedQuartic(
             lo, hi, coeffs.T, best, best_t,
-            float(W[rest].max()) if rest.any() else best, float(fp_error),
+            float(W[rest].max()) if rest.any() else best + err_ends, float(err_pieces),
             details={"events": sw.n_events, "pieces": sw.n_events + 1, "cells": B,
                      "candidate_cells": int(cells.size), "candidate_pieces": int(lo.size),
                      "gbar": gbar, "max_events_per_sample": sw.emax,
-                     "fp_error_model": "u·(2(n+m+8)·mean M_l² + (B + √E + 16)·max Σ|coeff|)"},
+                     "error_function": sw.err_function, "error_residual": sw.err_residual,
+                     "error_cell_ends": err_ends},
             recompute=lambda t: self._recompute(P, Q, A, D, t),
             energy_at=lambda t: self._energy_at(P, Q, A, D, t),
         )
