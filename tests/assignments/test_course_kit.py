@@ -47,12 +47,34 @@ def built(tmp_path_factory):
     return build(out=tmp_path_factory.mktemp("course"))
 
 
-def _grade(folder: Path, tmp_path: Path) -> subprocess.CompletedProcess:
-    env = dict(os.environ, SUBLEVEL_SUBMISSION=str(folder))
-    # the project's pytest options apply (pyproject.toml: --import-mode=importlib, which lets
-    # three files named grade.py run together)
-    return subprocess.run([sys.executable, "-m", "pytest", "--rootdir", str(ROOT), *GRADERS],
-                          capture_output=True, text=True, timeout=300, cwd=ROOT, env=env)
+@pytest.fixture(scope="module")
+def graded(built, tmp_path_factory):
+    """Both grading runs (all solutions, all student versions), started in the background as
+    soon as the notebooks are built, so that they overlap with the kernel tests."""
+    out = tmp_path_factory.mktemp("graded")
+    runs = {}
+    for kind in ("solution", "student"):
+        folder = Path(built[ASSIGNMENTS[0]][kind]).parent
+        log = open(out / f"{kind}.log", "w")  # a file, not a pipe: no buffer to fill
+        env = dict(os.environ, SUBLEVEL_SUBMISSION=str(folder))
+        # the project's pytest options apply (pyproject.toml: --import-mode=importlib, which
+        # lets three files named grade.py run together)
+        proc = subprocess.Popen([sys.executable, "-m", "pytest", "--rootdir", str(ROOT), *GRADERS],
+                                stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, env=env)
+        runs[kind] = (proc, log, out / f"{kind}.log")
+    yield runs
+    for proc, log, _ in runs.values():
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        log.close()
+
+
+def _result(graded, kind: str) -> tuple[int, str]:
+    proc, log, path = graded[kind]
+    rc = proc.wait(timeout=300)
+    log.flush()
+    return rc, path.read_text()
 
 
 def _cells_text(notebook: Path) -> str:
@@ -80,7 +102,7 @@ def _solution_lines(source: str) -> list[str]:
 
 
 @pytest.mark.parametrize("name", ASSIGNMENTS)
-def test_student_versions_contain_no_solution_text(built, name):
+def test_student_versions_contain_no_solution_text(built, graded, name):
     source = source_of(name).read_text(encoding="utf-8")
     student = _cells_text(built[name]["student"])
     solution = _cells_text(built[name]["solution"])
@@ -124,19 +146,18 @@ def test_student_notebook_executes_and_only_the_stubs_raise(built, name, tmp_pat
     assert {e["ename"] for e in errors} == {"NotImplementedError"}
 
 
-def test_solutions_pass_their_graders(built, tmp_path):
-    proc = _grade(Path(built[ASSIGNMENTS[0]]["solution"]).parent, tmp_path)
+def test_solutions_pass_their_graders(graded):
+    rc, out = _result(graded, "solution")
     n = sum(len(t) for t in GRADER_TESTS.values())
-    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
-    assert f"{n} passed" in proc.stdout
+    assert rc == 0, out[-4000:]
+    assert f"{n} passed" in out
 
 
-def test_unmodified_student_versions_fail_their_graders_with_the_teaching_message(built, tmp_path):
+def test_unmodified_student_versions_fail_their_graders_with_the_teaching_message(graded):
     """The negative control: every grader test fails, each with one message that names the
     function to write — and no traceback from inside sublevel."""
-    proc = _grade(Path(built[ASSIGNMENTS[0]]["student"]).parent, tmp_path)
-    out = proc.stdout
-    assert proc.returncode == 1, out[-4000:]
+    rc, out = _result(graded, "student")
+    assert rc == 1, out[-4000:]
     for name, tests in GRADER_TESTS.items():
         for test in tests:
             assert f"FAILED assignments/{name}/grade.py::{test}" in out, (name, test, out[-3000:])
