@@ -15,7 +15,7 @@ numpy :class:`~numerics.energies.mlp.MLPLandscape`, or a :class:`TorchLandscape`
 Linear layers) can be aligned; :func:`connect_modulo_symmetry` runs any path finder after it.
 
 Barrier (Entezari et al. 2022, §1.9): B(θ_A, θ_B) = sup_α E((1−α)θ_A + αθ_B) − [(1−α)E(θ_A) +
-αE(θ_B)], evaluated on a grid (sampled).
+αE(θ_B)]: certified for ReLU MLPs (:mod:`numerics.barrier`), else evaluated on a grid (sampled).
 """
 
 from __future__ import annotations
@@ -108,11 +108,27 @@ def align(landscape: Any, theta_a: Any, theta_b: Any, **options: Any) -> tuple[n
     return landscape.theta_from_layers(permute_layers(lb, perms)), perms
 
 
-def linear_barrier(landscape: Any, theta_a: Any, theta_b: Any, n: int = 101) -> dict[str, float]:
-    """B = max_α E((1−α)θ_A + αθ_B) − [(1−α)E_A + αE_B] on ``n`` grid points (sampled), with
-    the maximum energy on the segment and its position."""
+def linear_barrier(landscape: Any, theta_a: Any, theta_b: Any, n: int = 101, *,
+                   method: str = "auto") -> dict[str, Any]:
+    """B = max_α E((1−α)θ_A + αθ_B) − [(1−α)E_A + αE_B], with the maximum energy on the segment
+    and its position. ``method="auto"``: certified (``rigorous``, :func:`numerics.barrier.barrier`,
+    with ``barrier_enclosure``) when the landscape is a ReLU MLP it supports, else on ``n`` grid
+    points (``sampled``); ``method="sampled"`` always uses the grid."""
+    if method not in ("auto", "sampled"):
+        raise InputError(f"method {method!r} is not 'auto' or 'sampled'")
     a = as_theta(theta_a, getattr(landscape, "dim", None), name="theta_a")
     b = as_theta(theta_b, a.shape[0], name="theta_b")
+    if method == "auto" and getattr(landscape, "activation", None) == "relu" \
+            and hasattr(landscape, "certify_segment"):
+        from numerics.barrier import barrier
+
+        r = barrier(landscape, a, b)
+        return {"barrier": r.interpolation_barrier,
+                "barrier_enclosure": list(r.interpolation_barrier_enclosure),
+                "alpha": r.argmax_t, "max_energy": r.max_energy,
+                "max_energy_enclosure": list(r.max_energy_enclosure),
+                "endpoint_energies": list(r.endpoint_energies), "grid": 0, "method": r.method,
+                "n_pieces": r.n_pieces}
     alpha = np.linspace(0.0, 1.0, n)
     e = np.asarray(landscape.energies(a[None, :] + alpha[:, None] * (b - a)[None, :]))
     excess = e - ((1 - alpha) * e[0] + alpha * e[-1])

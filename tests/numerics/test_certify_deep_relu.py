@@ -195,3 +195,14 @@ def test_bad_input_is_named():
     r = barrier(tanh, a, b, method="sampled")
     assert r.method == "sampled" and r.certificate.method == "sampled"
     assert not r.certificate.holds
+
+
+def test_linear_barrier_delegates_to_the_certified_barrier_on_relu_mlps():
+    from numerics.geodesic.alignment import linear_barrier
+
+    L, a, b = _net([3, 6, 4, 2], "cross-entropy", seed=11)
+    cert = linear_barrier(L, a, b)
+    grid = linear_barrier(L, a, b, n=101, method="sampled")
+    lo, hi = cert["barrier_enclosure"]
+    assert cert["method"] == "rigorous" and grid["method"] == "sampled"
+    assert hi >= grid["barrier"] - 1e-12 and lo <= cert["barrier"] <= hi
