@@ -206,3 +206,16 @@ def test_linear_barrier_delegates_to_the_certified_barrier_on_relu_mlps():
     lo, hi = cert["barrier_enclosure"]
     assert cert["method"] == "rigorous" and grid["method"] == "sampled"
     assert hi >= grid["barrier"] - 1e-12 and lo <= cert["barrier"] <= hi
+
+
+def test_dss_on_a_relu_mlp_certifies_every_segment_rigorously():
+    from numerics.geodesic.dss import dss
+
+    L, a, b = _net([3, 6, 6, 2], "cross-entropy", seed=4, n=20)
+    level = 1.5 * max(L.energy(a), L.energy(b))
+    r = dss(L, a, b, level, max_depth=3)
+    assert r.certificates and all(c.method == "rigorous" for c in r.certificates)
+    assert r.connected == all(c.outcome == "holds" for c in r.certificates)
+    for c in r.certificates:
+        lo, hi = c.max_energy_enclosure
+        assert lo <= hi and (c.outcome != "holds" or hi <= c.bound)
