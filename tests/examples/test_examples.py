@@ -75,7 +75,7 @@ def test_the_user_claim_round_trips_through_the_cli(tmp_path, capsys):
     report = json.loads((out / "report.json").read_text())
     (entry,) = report["claims"]
     assert entry["status"] == "verified" and entry["certificate_methods"] == ["exact"]
-    assert entry["negative_control"]["outcome"] == "detected"
+    assert entry["negative_control"]["outcome"] == "detected (conclusion fails)"
     # the plugin is remembered in run.json: --resume needs neither the id nor --plugin
     assert main(["verify", "--resume", "--out", str(out), "--quiet", "--no-figures",
                  "--executor", "inline"]) == 0

@@ -41,5 +41,5 @@ def even(seed, offset):
 
 @negative_control("user.even-seeds")
 def even_control(seed, offset):
-    return Evidence(outcome="detected", message="caught")
+    return Evidence(outcome="detected (conclusion fails)", message="caught")
 '''

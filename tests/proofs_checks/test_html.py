@@ -7,6 +7,7 @@ import json
 import re
 import shutil
 import subprocess
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -73,7 +74,7 @@ def test_chromium_shows_every_claim_and_decodes_every_figure(report_dir, tmp_pat
         assert f'href="#{cid}"' in dom  # its row in the summary table links to it
         assert f">{claim['status']}<" in section.group(1)
         if "worst_instance" in claim:
-            assert f"sublevel path {cid} --seed {claim['worst_instance']['seed']}" in section.group(1)
+            assert claim["worst_instance"]["reproduce"] in unescape(section.group(1))
     images = int(re.search(r'data-images="(\d+)"', dom).group(1))
     decoded = int(re.search(r'data-decoded="(\d+)"', dom).group(1))
     expected = sum(len(c.get("figures", {})) for c in report["claims"])

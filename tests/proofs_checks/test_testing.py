@@ -48,7 +48,8 @@ def test_check_claim_runs_one_instance_and_fills_the_evidence():
 
 def test_negative_control_role_and_assert_control_detects():
     ev = assert_control_detects("lift.feature-map", seed=2)
-    assert ev.role == "negative_control" and ev.outcome == "detected"
+    assert ev.role == "negative_control" and ev.detected
+    assert ev.outcome == "detected (conclusion fails)"
 
 
 @pytest.mark.parametrize("call, match", [
@@ -121,7 +122,8 @@ def test_a_user_claim_in_a_few_lines_works_with_given(user_claims):
     @negative_control("test.user.squares")
     def squares_control(seed: int, k: int) -> Evidence:
         fraction = 0.5  # the statement fails off the integers
-        return Evidence("detected" if fraction**2 < fraction else "missed", message="0.25 < 0.5")
+        return Evidence("detected (conclusion fails)" if fraction**2 < fraction else "not detected",
+                        message="0.25 < 0.5")
 
     from hypothesis import strategies as st
 

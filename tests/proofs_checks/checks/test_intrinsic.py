@@ -33,7 +33,7 @@ def test_check_and_negative_control(claim):
     assert ev.outcome in EXPECTED[claim], ev.message
     assert ev.message and ev.instance
     control = chk.negative_control(5, **params)
-    assert control.outcome == "detected", control.message
+    assert control.detected, control.message
 
 
 @pytest.mark.parametrize("claim", ["vbb.finite-dim.p-ge-q", "vbb.finite-dim.p-ge-2q"])
