@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from proofs_checks.checks import linear as L
+from proofs_checks.evidence import is_proof_kind
 from proofs_checks.registry import get_check
 
 CLAIMS = ["bf16.prop2.1", "bf16.prop2.2.linear", "bf16.prop2.2.ridge",
@@ -33,7 +34,8 @@ def test_check_and_negative_control(claim):
         assert ev.outcome == EXPECTED[claim], ev.message
         assert ev.message
     control = chk.negative_control(5, **params)
-    assert control.outcome == "detected", control.message
+    assert control.outcome == "detected (conclusion fails)", control.message
+    assert all(is_proof_kind(k) for k in control.deciding_methods()), control.deciding_methods()
 
 
 @pytest.mark.parametrize("params", [
@@ -46,24 +48,96 @@ def test_prop22_linear_other_shapes_and_degenerate_instances(params):
         ev = L.prop22_linear(seed, **params)
         assert ev.outcome == "verified", ev.message
         methods = {c.method for c in ev.certificates}
-        assert methods == {"exact", "sampled"}
+        assert methods == {"exact", "rigorous", "sampled"}
+        assert ev.deciding_methods() == ["exact"] and ev.margin >= 0
         assert ev.details["endpoint_error"] <= 1e-12 * 10
         assert ev.details["descent"]["strictly_decreasing"]
 
 
 def test_prop22_linear_reports_a_broken_bound_as_violated(monkeypatch):
-    """A certificate that cannot be established is never 'verified': shift the bound below
-    the endpoint energies and the proof-grade certificates must fail."""
-    from numerics.paths import linear as paths
+    """A certificate that cannot be established is never 'verified': shift the exact bound
+    below the endpoint energies and the exact certificates must fail."""
+    from flint import fmpq
 
-    real = paths.certify_linear_path
+    from numerics.paths import linear_exact
 
-    def lowered(path, X, Y, bound, **kw):
-        return real(path, X, Y, bound - 1.0, **kw)
+    real = linear_exact.certify_exact_path
 
-    monkeypatch.setattr(paths, "certify_linear_path", lowered)
+    def lowered(path, bound=None):
+        return real(path, path.details["bound"] - fmpq(1, 10**30))
+
+    monkeypatch.setattr(linear_exact, "certify_exact_path", lowered)
     ev = L.prop22_linear(0, 3, 4, 4, 6, 20, 0.0)
     assert ev.outcome == "violated"
+
+
+def test_prop22_linear_default_instances_verified_exactly_with_tau_zero():
+    """The issue's measurement: with float intermediates the constant pieces drift and 13/20
+    default instances exceed max(E_A, E_B) by rounding. Every default instance is verified
+    from the exact path with τ = 0 and a non-negative margin, its constant pieces exactly
+    constant (degree 0), its descent ending exactly at E*."""
+    chk = get_check("bf16.prop2.2.linear")
+    params = chk.params()
+    assert chk.instances == 20
+    for seed in range(chk.instances):
+        ev = chk.run(seed, **params)
+        assert ev.outcome == "verified", (seed, ev.message)
+        assert ev.margin >= 0
+        exact = [c for c in ev.certificates if c.method == "exact"]
+        assert exact and all(c.holds and c.tolerances.get("tau") == 0.0 for c in exact)
+        constant = [c for c in exact if c.promise == "constant energy" and "[" in c.label]
+        assert constant and all(c.details["nonzero_coefficients"] == 0 for c in constant)
+        assert ev.details["descent"]["reaches_E_star"]
+
+
+def test_prop22_linear_control_is_not_the_guard(monkeypatch):
+    """The control detects the conclusion failing (a certified disconnection), not the
+    guard: with connect replaced by a stub that builds anything, it still detects; with the
+    disconnection certificate failing, it does not, although the guard still refuses."""
+    from numerics.paths import linear as paths
+
+    chk = get_check("bf16.prop2.2.linear")
+    params = chk.params()
+    monkeypatch.setattr(paths, "connect", lambda *a, **k: None)
+    ev = chk.negative_control(2, **params)
+    assert ev.outcome == "detected (conclusion fails)"
+    assert ev.details["precondition"]["refused"] is False
+    monkeypatch.undo()
+    real = L._square_certificate
+
+    def failing(inst, kappa=0.0):
+        cert, gap = real(inst, kappa)
+        cert.outcome, cert.holds = "fails", False
+        return cert, gap
+
+    monkeypatch.setattr(L, "_square_certificate", failing)
+    ev = chk.negative_control(2, **params)
+    assert ev.outcome == "not detected"
+    assert ev.details["precondition"]["refused"] is True
+
+
+def test_prop22_linear_control_draws_the_signs_freely():
+    """No determinant sign is forced: the control draws endpoint pairs until the exact signs
+    differ, and reports how many draws it took (some seeds need more than one)."""
+    chk = get_check("bf16.prop2.2.linear")
+    draws = [chk.negative_control(s, **chk.params()).details["draws"] for s in range(8)]
+    assert max(draws) > 1 and all(1 <= d <= L.CONTROL_DRAWS for d in draws)
+
+
+def test_double_well_poor_minimum_is_certified_exactly():
+    cert = L._double_well_certificate()
+    assert cert.method == "exact" and cert.holds
+    assert cert.bound == pytest.approx(0.2941, abs=1e-4)  # f(p₊)
+    assert cert.max_energy == pytest.approx(-0.3054, abs=1e-4)  # min f
+
+
+def test_ridge_control_is_a_certified_disconnection():
+    chk = get_check("bf16.prop2.2.ridge")
+    ev = chk.negative_control(3, **chk.params())
+    assert ev.outcome == "detected (conclusion fails)"
+    cert = ev.certificates[0]
+    assert cert.method == "exact" and cert.holds and ev.details["u"] < ev.details["barrier"]
+    assert ev.details["precondition"]["refused"]
 
 
 def test_square_boundary_gap_is_certified_exactly():
@@ -107,6 +181,10 @@ def test_path_builder_and_plot(tmp_path, claim):
     ends = profile.landscape.energies(np.stack([profile.path.start, profile.path.end]))
     assert profile.bound == pytest.approx(max(ends), rel=1e-12)
     assert all(c.holds and c.is_proof for c in profile.certificates if c.method != "sampled")
+    if claim == "bf16.prop2.2.linear":
+        assert {c.method for c in profile.certificates} == {"exact", "sampled"}
+        assert sum(profile.info["float_path"]["rigorous_pieces"].values()) == len(
+            profile.path.pieces)
     out = plot_energy_profile(profile, tmp_path / "path.png")
     assert out.stat().st_size > 10_000
 
@@ -141,4 +219,5 @@ def test_cli_verify_all_linear_claims(tmp_path):
                       "bf16.prop2.2.ridge": "verified", "bf16.linear.square-boundary": "verified",
                       "lbb.multilinear": "supported", "kawaguchi16.deep-linear": "supported",
                       "talk.kawaguchi-statement": "refuted"}
-    assert all(c["negative_control"]["detected"] for c in report["claims"])
+    assert all(c["negative_control"]["outcome"] == "detected (conclusion fails)"
+               for c in report["claims"])
