@@ -4,11 +4,14 @@ ratios measured in one run.
 1. ``sublevel verify bf16.prop2.2.linear --instances N --workers 1`` end to end (K = 3,
    n = m = 4, hidden width 6 by default): instances per second of wall time and per CPU
    second of the worker (target ≥ 50 per second per core);
-2. the same check in-process, split into its stages (connect, certify, descend);
+2. the same check in-process, split into its stages: the exact reference path (fmpq_mat:
+   connect_exact + certify_exact_path, descend_exact + certify) and the float path users get
+   (connect, its rigorous/sampled certificates, descend + certificates);
 3. batched ``DeepLinear.energies`` on T points against a Python loop of single evaluations
    (target ≥ 10× at T = 1000);
-4. the exact degree-2 certificate (integer arithmetic on dyadic rationals) against
-   ``theory.exact.certify_polynomial`` on the same polynomials.
+4. one exact energy evaluation of a deep linear network (the inputs' floats as rationals):
+   python-flint ``fmpq_mat`` against Python ``Fraction`` matrices, and the exact energy
+   polynomial of a reference segment.
 
 Usage: python benchmarks/bench_linear.py [--instances 1000] [--skip-cli]
 """
@@ -26,6 +29,10 @@ import tempfile
 import time
 
 import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from benchmarks.timing import best_of
 
 
 def _cpu_children() -> float:
@@ -58,6 +65,12 @@ def bench_cli(instances: int, executor: str) -> dict[str, float]:
 def bench_inprocess(n: int) -> dict[str, float]:
     from numerics.energies.linear import DeepLinear, flatten
     from numerics.paths.linear import certify_linear_path, connect, descend
+    from numerics.paths.linear_exact import (
+        ExactMoments,
+        certify_exact_path,
+        connect_exact,
+        descend_exact,
+    )
     from proofs_checks.checks.linear import _linear_instance, _widths, prop22_linear
 
     widths = _widths(3, 4, 4, 6)
@@ -66,20 +79,30 @@ def bench_inprocess(n: int) -> dict[str, float]:
     for s in range(n):
         prop22_linear(s, 3, 4, 4, 6, 20, 0.25)
     total_cpu, total_wall = time.process_time() - c0, time.perf_counter() - t0
-    stages = {"connect": 0.0, "certify connect": 0.0, "descend + certify": 0.0}
+    stages = {"exact connect + certify": 0.0, "exact descend + certify": 0.0,
+              "float connect": 0.0, "float certify connect": 0.0,
+              "float descend + certify": 0.0}
     for s in range(n):
         inst = _linear_instance(s, widths, 20, 0.25)
         X, Y, wa, wb = inst["X"], inst["Y"], inst["wa"], inst["wb"]
         E = DeepLinear(widths, X, Y)
         c = time.process_time()
+        mom = ExactMoments.from_data(X, Y)
+        certify_exact_path(connect_exact(wa, wb, X, Y, moments=mom))
+        stages["exact connect + certify"] += time.process_time() - c
+        c = time.process_time()
+        certify_exact_path(descend_exact(wa, X, Y, moments=mom))
+        stages["exact descend + certify"] += time.process_time() - c
+        c = time.process_time()
         path = connect(wa, wb, X, Y)
-        stages["connect"] += time.process_time() - c
+        stages["float connect"] += time.process_time() - c
         c = time.process_time()
-        certify_linear_path(path, X, Y, max(E.energy(flatten(wa)), E.energy(flatten(wb))))
-        stages["certify connect"] += time.process_time() - c
+        certify_linear_path(path, X, Y, max(E.energy(flatten(wa)), E.energy(flatten(wb))),
+                            n_dense=129)
+        stages["float certify connect"] += time.process_time() - c
         c = time.process_time()
-        certify_linear_path(descend(wa, X, Y), X, Y, E.energy(flatten(wa)))
-        stages["descend + certify"] += time.process_time() - c
+        certify_linear_path(descend(wa, X, Y), X, Y, E.energy(flatten(wa)), n_dense=129)
+        stages["float descend + certify"] += time.process_time() - c
     return {"cpu_per_instance": total_cpu / n, "wall_per_instance": total_wall / n,
             **{k: v / n for k, v in stages.items()}}
 
@@ -104,22 +127,48 @@ def bench_batched(T: int = 1000, repeats: int = 5) -> dict[str, float]:
     return {"batched": best_batch, "loop": best_loop, "ratio": best_loop / best_batch, "T": T}
 
 
-def bench_exact(n: int = 200) -> dict[str, float]:
+def bench_exact(n: int = 50) -> dict[str, float]:
+    """One exact energy E(θ) = (1/L)Σ‖W_3W_2W_1x_l − y_l‖² (widths [4, 6, 6, 4], L = 20):
+    fmpq_mat products against Fraction list-of-lists products; and the exact energy
+    polynomial of one moving layer (a pre-processing piece)."""
     from fractions import Fraction
 
-    from theory.exact import certify_polynomial, certify_quadratic
+    from numerics.paths.linear_exact import ExactMoments, exact_energy_polynomial, qmat
 
     rng = np.random.default_rng(1)
-    polys = rng.normal(size=(n, 3))
-    t = time.perf_counter()
-    fast = [certify_quadratic(p, 0.5) for p in polys]
-    t_fast = time.perf_counter() - t
-    t = time.perf_counter()
-    # Fractions force the general path: real-root isolation in sympy (floats take the fast path)
-    slow = [certify_polynomial([Fraction(float(c)) for c in p], Fraction(1, 2)) for p in polys]
-    t_slow = time.perf_counter() - t
-    assert [a.holds for a in fast] == [b.holds for b in slow]
-    return {"fast": t_fast / n, "sympy": t_slow / n, "ratio": t_slow / t_fast}
+    X, Y = rng.normal(size=(20, 4)), rng.normal(size=(20, 4))
+    ws = [rng.normal(size=(6, 4)), rng.normal(size=(6, 6)), rng.normal(size=(4, 6))]
+
+    def flint_energy() -> object:
+        mom = ExactMoments.from_data(X, Y)
+        P = qmat(ws[0])
+        for W in ws[1:]:
+            P = qmat(W) * P
+        return mom.energy(P)
+
+    def fraction_energy() -> Fraction:
+        def fm(A):
+            return [[Fraction(float(v)) for v in row] for row in A]
+
+        def mul(A, B):
+            return [[sum((A[i][k] * B[k][j] for k in range(len(B))), Fraction(0))
+                     for j in range(len(B[0]))] for i in range(len(A))]
+
+        Z = fm(X.T)
+        for W in ws:
+            Z = mul(fm(W), Z)
+        R = [[z - y for z, y in zip(rz, ry)] for rz, ry in zip(Z, fm(Y.T))]
+        return sum((v * v for row in R for v in row), Fraction(0)) / 20
+
+    a = flint_energy()
+    assert Fraction(int(a.p), int(a.q)) == fraction_energy()
+    t_flint = best_of(flint_energy, repeat=n)
+    t_frac = best_of(fraction_energy, repeat=max(3, n // 10))
+    mom = ExactMoments.from_data(X, Y)
+    qa = [qmat(W) for W in ws]
+    qb = [qa[0], qmat(rng.normal(size=(6, 6))), qa[2]]
+    t_poly = best_of(lambda: exact_energy_polynomial(mom, qa, qb), repeat=n)
+    return {"flint": t_flint, "fraction": t_frac, "ratio": t_frac / t_flint, "poly": t_poly}
 
 
 def main() -> None:
@@ -136,16 +185,20 @@ def main() -> None:
           f"(target >= 10x)")
 
     e = bench_exact()
-    print(f"\n[exact degree-2 certificate] integer arithmetic {e['fast'] * 1e6:.0f} us, "
-          f"theory.exact (sympy) {e['sympy'] * 1e6:.0f} us -> ratio {e['ratio']:.0f}x")
+    print(f"\n[exact energy, widths [4, 6, 6, 4], L = 20] fmpq_mat {e['flint'] * 1e3:.3f} ms, "
+          f"Fraction {e['fraction'] * 1e3:.2f} ms -> ratio {e['ratio']:.0f}x; exact energy "
+          f"polynomial of one moving layer {e['poly'] * 1e3:.3f} ms")
 
     p = bench_inprocess(args.inprocess)
     print(f"\n[bf16.prop2.2.linear in-process, {args.inprocess} instances] "
           f"{p['cpu_per_instance'] * 1e3:.1f} ms CPU / instance "
           f"({1 / p['cpu_per_instance']:.0f} instances per CPU-second), "
           f"{p['wall_per_instance'] * 1e3:.1f} ms wall")
-    for k in ("connect", "certify connect", "descend + certify"):
-        print(f"    {k:18s} {p[k] * 1e3:6.2f} ms CPU")
+    exact = p["exact connect + certify"] + p["exact descend + certify"]
+    for k in ("exact connect + certify", "exact descend + certify", "float connect",
+              "float certify connect", "float descend + certify"):
+        print(f"    {k:26s} {p[k] * 1e3:6.2f} ms CPU")
+    print(f"    the exact reference path is {exact / p['cpu_per_instance']:.0%} of the check's CPU")
 
     if not args.skip_cli:
         for executor in ("inline", "process"):
