@@ -65,8 +65,8 @@ def _split_tolerances(tolerances: dict[str, float] | None) -> tuple[dict[str, fl
     tol = _tolerances(tol_in)
     if not (isinstance(tau, (int, float, np.floating)) and np.isfinite(tau) and tau >= 0):
         raise InputError(f"tolerance tau={tau!r} must be finite and ≥ 0")
-    tol.setdefault("tau", float(tau))
-    return tol, float(tol["tau"])
+    tol["tau"] = float(tau)
+    return tol, float(tau)
 
 
 def _decide(lo: float, hi: float, bound: float, tau: float) -> tuple[str, float]:
@@ -97,7 +97,7 @@ def certify_relu_segment(landscape: Any, a: Any, b: Any, bound: float, *,
     Lipschitz bound on √E cannot exceed the best cell-end value are bounded, not sorted.
 
     ``method="rigorous"``, ``max_energy_enclosure = (lo, hi)`` with lo ≤ max_t sign·(E − offset)
-    ≤ hi proven; ``outcome`` holds iff hi ≤ bound + τ, fails iff lo > bound + τ (a value the
+    ≤ hi proven (lo is a value taken: sign·(E(argmax_t) − offset) ≥ lo); ``outcome`` holds iff hi ≤ bound + τ, fails iff lo > bound + τ (a value the
     quantity provably takes above it), else inconclusive ("within rounding"); ``margin`` =
     bound − hi. No slack decides (τ = ``tolerances["tau"]``, default 0, recorded in
     ``holds_within`` when needed).
@@ -121,10 +121,9 @@ def certify_relu_segment(landscape: Any, a: Any, b: Any, bound: float, *,
         closed_form, windows = 0, 0
         if pr.lo.size:  # (no surviving piece: E is constant, every cell end attains it)
             res = maximise_pieces(pr.lo, pr.hi, pr.coeffs, prune_tol=err)
-            if res.value > value:
-                value, argmax = res.value, res.argmax_t
+            if res.lower - err > lo:  # argmax_t is where the lower end is proven
+                value, argmax, lo = res.value, res.argmax_t, res.lower - err
             hi = max(hi, res.upper + err)
-            lo = max(lo, res.lower - err)
             closed_form, windows = res.n_candidates, res.windows
         info = pr.details
     else:
@@ -235,14 +234,35 @@ def first_layer_fixed(landscape: Any, a: np.ndarray, b: np.ndarray) -> bool:
 
 
 def exactly_constant(landscape: Any, a: np.ndarray, b: np.ndarray) -> bool:
-    """True when E is exactly constant along a → b by structure: U and c are bitwise unchanged
-    and every hidden unit whose row (w_j, b_j) moves has output weight exactly 0 (it
-    contributes nothing at any t, and nothing else moves)."""
+    """True when E is exactly constant along a → b by structure (exact rational sums):
+
+    * c is unchanged and every hidden unit whose row (w_j, b_j) moves has output weight exactly
+      0 at both ends (it contributes nothing at any t);
+    * the other units, grouped by bitwise-identical rows (identical activations), keep each
+      group's total output weight: Σ_{j∈G} u_A,kj = Σ_{j∈G} u_B,kj, so every output is constant;
+    * with ℓ1 (κ > 0): no output weight changes sign and ‖U_A‖₁ = ‖U_B‖₁, so
+      κ‖(1 − t)U_A + tU_B‖₁ = κ((1 − t)‖U_A‖₁ + t‖U_B‖₁) is constant.
+    """
     A, B = landscape.unflatten(a), landscape.unflatten(b)
-    if not (np.array_equal(A.U, B.U) and np.array_equal(A.c, B.c)):
+    if not np.array_equal(A.c, B.c):
         return False
     moved = np.any(A.W != B.W, axis=1) | (A.b != B.b)
-    return bool(np.all(A.U[:, moved] == 0))
+    if np.any(A.U[:, moved] != 0) or np.any(B.U[:, moved] != 0):
+        return False
+    groups: dict[bytes, list[int]] = {}
+    for j in np.flatnonzero(~moved):
+        groups.setdefault(np.append(A.W[j], A.b[j]).tobytes(), []).append(int(j))
+    exact = lambda xs: sum((Fraction(float(x)) for x in xs), Fraction(0))  # noqa: E731
+    for js in groups.values():
+        for k in range(A.U.shape[0]):
+            if exact(A.U[k, js]) != exact(B.U[k, js]):
+                return False
+    if getattr(landscape, "l1", 0.0):
+        if np.any(A.U * B.U < 0) or np.any(np.sign(A.U) * np.sign(B.U) < 0):
+            return False
+        if exact(np.abs(A.U).ravel()) != exact(np.abs(B.U).ravel()):
+            return False
+    return True
 
 
 def _widen_fails(cert: Certificate, ref_hi: float) -> Certificate:
@@ -270,8 +290,9 @@ def certify_relu_promise(landscape: Any, piece: Piece, *,
       rigorous enclosure is compared with proven enclosures [lo, hi] of E(start), E(end): holds if
       its top ≤ max(lo), fails if its bottom > max(hi), else inconclusive (``rigorous``);
     * constant energy: holds by structure when nothing that contributes moves
-      (:func:`exactly_constant`, ``exact``); otherwise |E − E(start)| ≤ constant·max(1, |E(start)|)
-      (the named tolerance ``constant``) by two rigorous segment certificates of ±(E − E(start));
+      (:func:`exactly_constant`, ``exact``); otherwise |E − E(start)| ≤ τ by two rigorous
+      segment certificates of ±(E − e) (e = E(start) in float) widened by the proven distance
+      of e to the exact E(start) — with τ = 0 at best ``inconclusive`` (within rounding);
     * non-increasing: a rigorous enclosure of max E' (:func:`certify_relu_slope`) ≤ 0.
 
     τ = ``tolerances["tau"]`` (default 0) relaxes each comparison and is recorded when used. None
@@ -314,12 +335,21 @@ def certify_relu_promise(landscape: Any, piece: Piece, *,
             cert.details["quantity"] = "±(E − E(start))"
             cert.details["energy_enclosure"] = enc
             return cert
-        c = tol["constant"] * max(1.0, abs(e_start))
+        s_lo, s_hi = _point_enclosure(landscape, segs[0][0])
+        dist = max(e_start - s_lo, s_hi - e_start)  # |e_start − E(start)| ≤ dist (proven)
         for a, b in segs:
             for sgn in (1.0, -1.0):
-                certs.append(certify_relu_segment(
-                    landscape, a, b, c, tolerances=tol, label=label, promise=piece.promise,
-                    offset=e_start, sign=sgn, quantity="±(E − E(start))"))
+                cert = certify_relu_segment(
+                    landscape, a, b, 0.0, tolerances=tol, label=label, promise=piece.promise,
+                    offset=e_start, sign=sgn, quantity="±(E − E(start))")
+                assert cert.max_energy_enclosure is not None
+                lo = float(np.nextafter(cert.max_energy_enclosure[0] - dist, -np.inf))
+                hi = float(np.nextafter(cert.max_energy_enclosure[1] + dist, np.inf))
+                cert.outcome, cert.holds_within = _decide(lo, hi, 0.0, tau)
+                cert.holds = cert.outcome == "holds"
+                cert.max_energy_enclosure, cert.margin = (lo, hi), -hi
+                cert.details["start_energy_distance"] = dist
+                certs.append(cert)
     elif piece.promise == NON_INCREASING:
         certs = [certify_relu_slope(landscape, a, b, 0.0, tolerances=tol, label=label,
                                     promise=piece.promise) for a, b in segs]

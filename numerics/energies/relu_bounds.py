@@ -107,11 +107,11 @@ def slope_ambiguity(land: Any, a: Any, b: Any, breakpoints: np.ndarray,
     drp_tot = drp.sum(axis=1) * (1 + gamma(m + 2))
     R = rbound * (1 + gamma(8)) + dr_tot
     s = (2.0 / L) * (dr * (Rp + drp_tot)[:, None] + R[:, None] * drp) * (1 + gamma(8))
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore"):  # q̂ = 0: handled below
         c = -P / Q
         r = w / absq
-    pad = 4 * _U * (np.abs(c) + r) + 2.0 ** -1000
-    lo, hi = c - r - pad, c + r + pad
+        pad = 4 * _U * (np.abs(c) + r) + 2.0 ** -1000
+        lo, hi = c - r - pad, c + r + pad
     flat = absq == 0
     lo[flat], hi[flat] = np.where(np.abs(P[flat]) <= w[flat], 0.0, np.inf), 1.0
     keep = (hi >= 0) & (lo <= 1) & (s > 0)
