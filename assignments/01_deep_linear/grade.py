@@ -2,21 +2,24 @@
 
     SUBLEVEL_SUBMISSION=my_notebook.ipynb pytest assignments/01_deep_linear/grade.py
 
-Hidden instances: two-layer widths [n, h, m] with n ≤ m < … drawn by
-``numerics.strategies.linear_widths`` (h > n) and data by ``numerics.strategies.datasets``, from
-seeds derived from SUBLEVEL_GRADE_SEED (:func:`assignments.grading.instance_seeds`); the first
-instance starts from a rank-deficient W₁ so that move (b) has work to do. Certificates:
+Hidden instances: two-layer widths [n, h, m] with n ≤ m and h > n drawn by
+``numerics.strategies.linear_widths`` and data by ``numerics.strategies.datasets``, from seeds
+derived from SUBLEVEL_GRADE_SEED (:func:`assignments.grading.instance_seeds`); the first
+instance starts from a rank-deficient W₁ so that move (b) has work to do. Certificates, all
+``exact`` (:func:`theory.exact.certify_polynomial` on the energy polynomial computed in rational
+arithmetic from the student's floats, :func:`numerics.paths.linear_exact.exact_energy_polynomial`),
+with the recorded tolerance τ = ``tau_rtol``·max(1, |E|) (float student code cannot keep an
+energy exactly constant; sublevel's theorem checks use τ = 0 on exact constructions):
 
-* straight segments in parameter space: ``numerics.certify.certify_piece`` on the network's
-  ``DeepLinear`` energy (exact: the energy along a segment is a polynomial in t) and
-  ``certify_promise`` for the piece's promise (constant / non-increasing, exactly);
+* straight segments in parameter space: E ≤ bound + τ along the segment, and the piece's
+  promise (constant: |E(t) − E(0)| ≤ τ; non-increasing: dE/dt ≤ τ; ≤ max of endpoints);
 * any other piece: its product W₂(t)W₁(t) must follow the straight line between its end
   products (checked on ``N_GRID`` points, relative deviation ≤ ``TOLERANCES["product_rtol"]``;
-  a sampled check, reported as such); the energy is then F of that line, a polynomial
-  certified exactly on the one-layer (lifted) network.
+  a sampled check, reported as such); the energy is then F of that line (the one-layer lifted
+  network), certified exactly in the same way.
 
-Bound: max(E(θ_A), E(θ_B)) for ``connect``, E(θ) for ``descend``. Every test runs under the
-time limit of :mod:`assignments.grading` (60 s by default).
+Bound: max(E(θ_A), E(θ_B)) for ``connect``, E(θ) for ``descend`` (exact rationals). Every test
+runs under the time limit of :mod:`assignments.grading` (60 s by default).
 """
 
 from __future__ import annotations
@@ -169,21 +172,23 @@ def _tau(scale: fmpq | float) -> float:
     return TOLERANCES["tau_rtol"] * max(1.0, abs(float(scale)))
 
 
-def _promise_certificates(poly: list[fmpq], promise: str, label: str) -> list[Certificate]:
-    """Exact certificates of a piece's promise about its energy polynomial (τ recorded)."""
+def _promise_certificates(poly: list[fmpq], promise: str, label: str
+                          ) -> list[tuple[str, Certificate]]:
+    """Exact certificates of a piece's promise about its energy polynomial, each with the
+    quantity it bounds (τ recorded in the certificate)."""
     e0, e1 = poly[0], sum(poly, fmpq(0))
     tau = _tau(max(abs(e0), abs(e1)))
     if promise == "constant energy":
         dev = [fmpq(0), *poly[1:]]
-        return [certify_polynomial(dev, 0, tolerance=tau, label=label + " (E(t) − E(0) ≤ τ)"),
-                certify_polynomial([-c for c in dev], 0, tolerance=tau,
-                                   label=label + " (E(0) − E(t) ≤ τ)")]
+        return [("E(t) − E(0) ≤ τ", certify_polynomial(dev, 0, tolerance=tau, label=label)),
+                ("E(0) − E(t) ≤ τ", certify_polynomial([-c for c in dev], 0, tolerance=tau,
+                                                       label=label))]
     if promise == "non-increasing":
         deriv = [k * poly[k] for k in range(1, len(poly))] or [fmpq(0)]
-        return [certify_polynomial(deriv, 0, tolerance=tau, label=label + " (dE/dt ≤ τ)")]
+        return [("dE/dt ≤ τ", certify_polynomial(deriv, 0, tolerance=tau, label=label))]
     if promise == "≤ max of endpoints":
-        return [certify_polynomial(poly, max(e0, e1), tolerance=tau,
-                                   label=label + " (E ≤ max(E(0), E(1)) + τ)")]
+        return [("E ≤ max(E(0), E(1)) + τ", certify_polynomial(poly, max(e0, e1), tolerance=tau,
+                                                               label=label))]
     return []
 
 
@@ -223,8 +228,8 @@ def _check_piece(E: DeepLinear, inst: Instance, piece: Piece, index: int, bound:
         lifted = " (through the lifting: F of its product line)"
     question = "E ≤ max(E_A, E_B) + τ" if what == "connect" else "E ≤ E(θ) + τ"
     certs = [(question, certify_polynomial(poly, bound, tolerance=_tau(bound), label=name))]
-    certs += [(f"its promise '{piece.promise}'", c)
-              for c in _promise_certificates(poly, piece.promise, name)]
+    certs += [(f"its promise '{piece.promise}' ({quantity}; 'max E' below is that quantity)", c)
+              for quantity, c in _promise_certificates(poly, piece.promise, name)]
     problems = []
     for q, cert in certs:
         if not cert.holds:
