@@ -30,7 +30,7 @@ if str(ROOT.parent) not in sys.path:  # ``python assignments/build.py`` as well 
 
 from assignments import ASSIGNMENTS  # noqa: E402
 
-__all__ = ["SOURCES", "source_of", "strip", "solution", "build", "execute", "kernel_manager"]
+__all__ = ["source_of", "strip", "solution", "build", "execute", "kernel_manager"]
 
 BEGIN, END, LINE = "### BEGIN SOLUTION", "### END SOLUTION", "# SOLUTION"
 STUB = 'raise NotImplementedError("YOUR CODE HERE")'
@@ -45,9 +45,6 @@ def source_of(folder: str) -> Path:
         raise SystemExit(f"assignment {folder!r}: expected one notebook source, found "
                          f"{[p.name for p in candidates]}")
     return candidates[0]
-
-
-SOURCES = {name: ROOT / name for name in ASSIGNMENTS}
 
 
 def _transform(text: str, student: bool) -> str:

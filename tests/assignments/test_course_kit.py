@@ -253,6 +253,8 @@ def test_hidden_instances_are_reproducible_from_their_seed(monkeypatch):
     a, b = grade.instance(7), grade.instance(7)
     assert a.widths == b.widths and np.array_equal(a.X, b.X) and np.array_equal(a.wa[0], b.wa[0])
     assert a.widths[1] > a.widths[0] and a.widths[0] <= a.widths[-1]  # n ≤ m, h > n
+    drawn = {tuple(grade.instance(s).widths) for s in range(6)}
+    assert len(drawn) > 1, "different seeds draw different architectures"
     first = grading.instance_seeds(3)
     monkeypatch.setenv("SUBLEVEL_GRADE_SEED", "12345")
     assert grading.instance_seeds(3) != first
