@@ -242,12 +242,12 @@ def invoke(fn: Callable[..., Any], label: str, *args: Any, context: str = "",
     """``fn(*args, **kwargs)`` for a function the student wrote (``label`` names it)."""
     try:
         return fn(*args, **kwargs)
-    except GradeTimeout:
+    except (GradeTimeout, KeyboardInterrupt, pytest.fail.Exception, pytest.skip.Exception):
         raise
     except NotImplementedError:
         fail(f"{label} is not written yet (it raises NotImplementedError): fill in the cell "
              f"marked YOUR CODE HERE. {context}")
-    except Exception as exc:
+    except BaseException as exc:  # SystemExit from student code is the student's too
         code = getattr(fn, "__code__", None)
         where = _student_line(exc, Path(code.co_filename).name) if code else ""
         fail(f"{label} raised {type(exc).__name__}: {exc}{where}. {context}")

@@ -239,6 +239,15 @@ def _check_piece(E: DeepLinear, inst: Instance, piece: Piece, index: int, bound:
     return problems
 
 
+def _check_continuity(pieces: list[Piece], what: str, context: str) -> None:
+    """Consecutive pieces meet (a Path built with check_continuity=False is not trusted)."""
+    for i, (p, q) in enumerate(zip(pieces, pieces[1:])):
+        gap = float(np.linalg.norm(np.asarray(p.end) - np.asarray(q.start)))
+        if not gap <= TOLERANCES["endpoint_rtol"] * (1.0 + float(np.linalg.norm(p.end))):
+            fail(f"{what}: pieces {i} {p.label!r} and {i + 1} {q.label!r} do not meet (gap "
+                 f"{gap:.3g}): a path must be continuous. {context}")
+
+
 def _check_ends(path: Path, start: np.ndarray, end: np.ndarray, what: str, context: str,
                 check_end: bool = True) -> None:
     for label, got, want in (("starts", path.start, start), ("ends", path.end, end)):
@@ -332,8 +341,10 @@ def test_connect_is_certified(student):
                      f"(θ = (vec W1, vec W2)). {inst.context}")
             _check_ends(path, ta, tb, "`connect`", inst.context)
             bound = max(inst.exact_energy(inst.wa), inst.exact_energy(inst.wb))
+            pieces = _pieces(path)
+            _check_continuity(pieces, "`connect`", inst.context)
             problems = []
-            for i, piece in enumerate(_pieces(path)):
+            for i, piece in enumerate(pieces):
                 problems += _check_piece(E, inst, piece, i, bound, "connect")
             if problems:
                 fail("\n".join([*problems, inst.context]))
@@ -380,6 +391,7 @@ def test_descend_reaches_a_global_minimum(student):
                      f"{inst.context}")
             _check_ends(path, theta, theta, "`descend`", inst.context, check_end=False)
             pieces = _pieces(path)
+            _check_continuity(pieces, "`descend`", inst.context)
             if pieces[-1].promise != "non-increasing":
                 fail(f"`descend`: the last piece's promise is {pieces[-1].promise!r}; the descent "
                      f"promises NON_INCREASING. {inst.context}")

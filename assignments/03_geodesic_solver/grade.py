@@ -74,8 +74,9 @@ def _check_string(old: np.ndarray, new: np.ndarray, context: str) -> None:
          f"unchanged. {context}")
 
 
-def student_finder(student):
-    """A path finder ``finder(landscape, θ_A, θ_B, level)`` built on the student's ``refine``."""
+def student_finder(student, note: str = ""):
+    """A path finder ``finder(landscape, θ_A, θ_B, level)`` built on the student's ``refine``
+    (``note``, e.g. the instance seed, ends every message)."""
     refine = getattr(student, "refine", None)
     if not callable(refine):
         fail("your notebook defines no function `refine`")
@@ -84,7 +85,7 @@ def student_finder(student):
         bound = ACCEPT_FACTOR * level
         beads = np.stack([np.asarray(theta_a, dtype=np.float64),
                           np.asarray(theta_b, dtype=np.float64)])
-        context = f"[{type(landscape).__name__} in R^{beads.shape[1]}, level {level:.4g}]"
+        context = f"[{type(landscape).__name__} in R^{beads.shape[1]}, level {level:.4g}{note}]"
         certs = _certify(landscape, beads, bound)
         rounds = 0
         while not all(c.holds for c in certs) and rounds < MAX_ROUNDS:
@@ -122,7 +123,8 @@ def test_conformance_of_the_student_finder(student):
     with time_limit(what="test_conformance_of_the_student_finder"):
         seed = instance_seeds(1, salt=4)[0]
         problems = [*path_finder_problems(seed % 1000), held_out(seed)]
-        report = check_path_finder(student_finder(student), problems=problems,
+        report = check_path_finder(student_finder(student, f"; instance seed {seed}"),
+                                   problems=problems,
                                    name="your refine step")
         if not report.ok:
             lines = [f"  {c.name}: {c.message}" for c in report.failures()]

@@ -231,6 +231,13 @@ def test_a_solver_that_returns_the_wrong_string_is_one_failure():
     assert "the beads returned by `refine` has shape (2, 2); expected (3, 2)" in msg
 
 
+def test_a_student_function_that_exits_is_one_failure():
+    grade = _grader("03_geodesic_solver")
+    student = types.SimpleNamespace(refine=lambda *args: sys.exit(3))
+    msg = _failure(grade.test_ring_valley_length_matches_the_reference, student)
+    assert msg.startswith("`refine` raised SystemExit: 3")
+
+
 def test_a_submission_that_never_ends_is_stopped_by_the_time_limit(tmp_path):
     path = tmp_path / "slow.py"
     path.write_text("# %%\nwhile True:\n    pass\n")
