@@ -60,7 +60,7 @@ __all__ = [
 _T = sp.Symbol("t", real=True)
 #: relative width of the enclosure of the exact maximum
 ENCLOSURE_BITS = 50
-_START_PREC = 64
+_START_PREC = 32
 _MAX_PREC = 1 << 16
 
 
@@ -295,11 +295,13 @@ def _narrow_enough(lo: fmpq, hi: fmpq) -> bool:
 def exact_maximum(p: fmpq_poly | Sequence[Any], a: Any = 0, b: Any = 1) -> ExactMaximum:
     """The maximum of ``p`` on [a, b], enclosed rigorously.
 
-    Candidates: the ends and the real roots of p′ in (a, b). Rational roots (from the linear
-    factors of p′ over Q) are evaluated exactly; the others are isolated with Arb and ``p`` is
-    evaluated on their balls, doubling the precision until the enclosure of the maximum has
-    relative width ≤ 2⁻⁵⁰ (a maximum equal to 0 at an irrational point is detected exactly:
-    the irreducible factor f of p′ divides p).
+    Candidates: the ends and the real roots ρ of p′ in (a, b), isolated with Arb (disjoint
+    balls m ± r of the square-free part of p′). A root that is a small-denominator rational
+    (checked exactly) is evaluated exactly. Otherwise p(m) is a value p takes (a lower bound of
+    the maximum) and, by Taylor's theorem with p′(ρ) = 0, |p(ρ) − p(m)| ≤ |p′(m)|·r +
+    max_{ball}|p″|·r²/2 (p″ enclosed by Arb on the ball). The precision doubles until the
+    enclosure of the maximum has relative width ≤ 2⁻⁵⁰; a maximum equal to 0 at an irrational
+    point is detected exactly (ρ is then a common root of p and p′).
 
     >>> m = exact_maximum([1, 0, 1, -1], 0, 1)     # 1 + t² − t³: 31/27 at t = 2/3
     >>> (m.exact, m.argmax)
@@ -309,24 +311,18 @@ def exact_maximum(p: fmpq_poly | Sequence[Any], a: Any = 0, b: Any = 1) -> Exact
     a_q, b_q = to_fmpq(a, name="interval end"), to_fmpq(b, name="interval end")
     if a_q > b_q:
         raise InputError(f"interval ({a!r}, {b!r}) is reversed: need a ≤ b")
-    cands: list[_Candidate] = [_Candidate(p(t), p(t), t, t) for t in (a_q, b_q)]
-    irrational: list[fmpq_poly] = []
+    ends = [_Candidate(p(t), p(t), t, t) for t in (a_q, b_q)]
     dp = p.derivative()
-    if dp.degree() > 0:
-        _content, factors = dp.factor()
-        for f, _mult in factors:
-            if f.degree() == 1:
-                c0, c1 = f.coeffs()
-                t = -c0 / c1
-                if a_q < t < b_q:
-                    cands.append(_Candidate(p(t), p(t), t, t))
-            else:
-                irrational.append(f)
+    if dp.degree() <= 0 or a_q == b_q:
+        found = _maximum_of(ends, final=True)
+        assert found is not None
+        return found
+    g = _squarefree_part(dp)
     prec = _START_PREC
     while True:
-        extra = _ball_candidates(p, irrational, a_q, b_q, prec)
-        if extra is not None:
-            found = _maximum_of(cands + extra, final=prec >= _MAX_PREC)
+        inner = _critical_candidates(p, g, a_q, b_q, prec)
+        if inner is not None:
+            found = _maximum_of(ends + inner, final=prec >= _MAX_PREC)
             if found is not None:
                 return found
         prec *= 2
@@ -339,32 +335,82 @@ class _Candidate:
         self.lo, self.hi, self.t_lo, self.t_hi = lo, hi, t_lo, t_hi
 
 
-def _ball_candidates(p: fmpq_poly, irrational: list[fmpq_poly], a: fmpq, b: fmpq,
-                     prec: int) -> list[_Candidate] | None:
-    """Enclosures of p at the real roots in (a, b) of the irrational factors of p′, at
-    ``prec`` bits; None when some root's enclosure still contains an end."""
+_SNAP_DENOMINATOR = 10**9
+
+
+def _arb_upper(x: arb) -> fmpq:
+    return _arb_to_fmpq_bounds(x)[1]
+
+
+def _critical_candidates(p: fmpq_poly, g: fmpq_poly, a: fmpq, b: fmpq,
+                         prec: int) -> list[_Candidate] | None:
+    """Enclosures of p at the real roots in (a, b) of the square-free ``g`` (the critical
+    points), at ``prec`` bits; None when some root's ball still contains an end."""
     out: list[_Candidate] = []
+    if g.degree() == 1:  # one critical point, rational: exactly
+        c0, c1 = g.coeffs()
+        s = -c0 / c1
+        if a < s < b:
+            out.append(_Candidate(p(s), p(s), s, s))
+        return out
     with ctx.workprec(prec):
-        ap = arb_poly([arb(c) for c in p.coeffs()]) if irrational else None
-        for f in irrational:
-            divides_p: bool | None = None
-            for z, _mult in f.complex_roots():
-                if not z.imag.is_zero():  # Arb sets real roots' imaginary parts exactly to 0
+        roots = g.complex_roots()
+        d1, d2 = p.derivative(), p.derivative().derivative()
+        ap2 = arb_poly([arb(c.p) / arb(c.q) for c in d2.coeffs()]) if d2.degree() >= 0 else None
+        common: fmpq_poly | None = None
+        for z, _mult in roots:
+            if not z.imag.is_zero():  # Arb sets real roots' imaginary parts exactly to zero
+                continue
+            t_lo, t_hi = _arb_to_fmpq_bounds(z.real)
+            if t_hi <= a or t_lo >= b:
+                if (t_hi == a and g(a) == 0) or (t_lo == b and g(b) == 0):
+                    continue  # the root is the end itself, already a candidate
+                if t_hi < a or t_lo > b:
                     continue
-                t_lo, t_hi = _arb_to_fmpq_bounds(z.real)
-                if t_hi <= a or t_lo >= b:
-                    continue  # an irrational root is never equal to a rational end
-                if t_lo < a or t_hi > b:
-                    return None
-                assert ap is not None
-                v_lo, v_hi = _arb_to_fmpq_bounds(ap(z.real))
-                if v_lo <= 0 <= v_hi:
-                    if divides_p is None:
-                        divides_p = (p % f).is_zero()
-                    if divides_p:
-                        v_lo = v_hi = fmpq(0)
-                out.append(_Candidate(v_lo, v_hi, t_lo, t_hi))
+            if t_lo <= a or t_hi >= b:
+                if (g(a) == 0 and t_lo <= a <= t_hi) or (g(b) == 0 and t_lo <= b <= t_hi):
+                    continue  # this ball's only root is the end itself
+                return None
+            m = (t_lo + t_hi) / 2
+            r = (t_hi - t_lo) / 2
+            snap = Fraction(int(m.p), int(m.q)).limit_denominator(_SNAP_DENOMINATOR)
+            s = fmpq(snap.numerator, snap.denominator)
+            if t_lo <= s <= t_hi and g(s) == 0:  # a rational critical point, exactly
+                v = p(s)
+                out.append(_Candidate(v, v, s, s))
+                continue
+            v_m = p(m)
+            bound2 = _arb_upper(abs(ap2(z.real))) if ap2 is not None else fmpq(0)
+            delta = abs(d1(m)) * r + bound2 * r * r / 2
+            lo, hi = v_m, v_m + delta
+            if v_m <= 0 <= hi:
+                if common is None:
+                    common = _squarefree_part(p.gcd(g)) if p.degree() > 0 else fmpq_poly([])
+                if common.degree() > 0 and _has_root_in(common, t_lo, t_hi):
+                    lo = hi = fmpq(0)
+            out.append(_Candidate(lo, hi, t_lo, t_hi))
     return out
+
+
+def _has_root_in(h: fmpq_poly, lo: fmpq, hi: fmpq) -> bool:
+    """Whether the square-free ``h`` — whose real roots are either inside (lo, hi) or at a
+    positive distance from [lo, hi] — has a real root in [lo, hi]."""
+    prec = _START_PREC
+    while prec <= _MAX_PREC:
+        with ctx.workprec(prec):
+            undecided = False
+            for z, _m in h.complex_roots():
+                if not z.imag.is_zero():
+                    continue
+                r_lo, r_hi = _arb_to_fmpq_bounds(z.real)
+                if lo <= r_lo and r_hi <= hi:
+                    return True
+                if r_hi >= lo and r_lo <= hi:
+                    undecided = True
+            if not undecided:
+                return False
+        prec *= 2
+    return False  # pragma: no cover - separated long before
 
 
 def _maximum_of(cands: list[_Candidate], *, final: bool) -> ExactMaximum | None:
