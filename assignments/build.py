@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -144,7 +145,10 @@ def kernel_manager(workdir: Path) -> object:
                                                              "ipykernel_launcher", "-f",
                                                              "{connection_file}"]})
     ksm = KernelSpecManager(kernel_dirs=[str(kernels)])
-    return KernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=ksm)
+    # the connection file next to the kernelspec: no need for a writable Jupyter runtime dir
+    connection = Path(workdir) / f"kernel-{uuid.uuid4().hex}.json"
+    return KernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=ksm,
+                         connection_file=str(connection))
 
 
 def execute(notebook: Path | str, *, workdir: Path | str | None = None, timeout: int = 120,
