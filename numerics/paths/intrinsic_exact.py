@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -62,6 +63,7 @@ __all__ = [
     "exact_construction_a",
     "exact_construction_b",
     "certify_exact_construction",
+    "certified_exact",
 ]
 
 
@@ -550,3 +552,15 @@ def certify_exact_construction(cons: ExactConstruction) -> list[Certificate]:
         cons.details["energy_end"] = str(end)
         cons.details["ends_at_optimum"] = bool(end == cons.optimum)
     return bounds + promises
+
+
+def certified_exact(build: Callable[[], ExactConstruction]
+                    ) -> tuple[list[Certificate], dict[str, Any]]:
+    """(certificates, details) of the exact construction ``build()``; ([], reason) when the
+    activation has no exact path (:class:`ExactUnavailable`)."""
+    try:
+        cons = build()
+    except ExactUnavailable as exc:
+        return [], {"unavailable": str(exc)}
+    certs = certify_exact_construction(cons)
+    return certs, {"pieces": cons.labels(), "bound_exact": str(cons.bound), **cons.details}

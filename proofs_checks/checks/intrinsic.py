@@ -40,6 +40,11 @@ from numerics.paths.intrinsic import (
     sample_degeneracy,
     symbolic_function_change,
 )
+from numerics.paths.intrinsic_exact import (
+    certified_exact,
+    exact_construction_a,
+    exact_construction_b,
+)
 from numerics.profile import PathProfile
 from proofs_checks.evidence import Evidence, control_outcome
 from proofs_checks.registry import check, negative_control, path_builder
@@ -160,14 +165,30 @@ def _describe(land: TwoLayerEnergy, activation: str, q: int) -> dict[str, Any]:
 
 def _construction_evidence(land: TwoLayerEnergy, cons: Construction, info: dict[str, Any], *,
                            cvxpy: bool, symbolic: bool, extra: dict[str, Any] | None = None,
-                           construct_seconds: float = 0.0) -> Evidence:
-    """Certify, cross-check and time a construction (timings in ``details["seconds"]``)."""
+                           construct_seconds: float = 0.0, exact: Any = None) -> Evidence:
+    """Certify, cross-check and time a construction (timings in ``details["seconds"]``).
+
+    ``exact``: a callable building the proof's path in exact arithmetic
+    (:mod:`numerics.paths.intrinsic_exact`); its τ = 0 certificates decide, the float path's
+    (sampled) certificates are shown next to them."""
     t0 = time.perf_counter()
     certs, checks = certify_construction(land, cons)
     seconds = {"construct": construct_seconds, "certify": time.perf_counter() - t0}
     flags = {k: v for k, v in checks.items() if isinstance(v, bool)}
     details = {**cons.details, **{k: v for k, v in checks.items() if not isinstance(v, bool)},
                **flags, **(extra or {})}
+    float_certs: list[Certificate] = []
+    if exact is not None:
+        t0 = time.perf_counter()
+        deciding, exact_details = exact()
+        seconds["certify_exact"] = time.perf_counter() - t0
+        if deciding:
+            details["exact_path"] = exact_details
+            if "ends_at_optimum" in exact_details:
+                flags["exact_ends_at_optimum"] = bool(exact_details["ends_at_optimum"])
+            float_certs, certs = certs, deciding
+        else:
+            details["exact_path"] = exact_details
     if cvxpy and cons.lifted_optimum is not None:
         t0 = time.perf_counter()
         cx = _cvxpy_check(land, cons.lifted_optimum, 1e-6)
@@ -182,12 +203,18 @@ def _construction_evidence(land: TwoLayerEnergy, cons: Construction, info: dict[
         if "symbolic_constant" in sym:
             flags["symbolic_constant"] = sym["symbolic_constant"]
     details["seconds"] = seconds
+    details["deciding_certificates"] = len(certs)
     outcome = _verdict(certs, flags)
     failed = [k for k, v in flags.items() if not v] + [c.label for c in certs if not c.holds]
     what = "non-increasing to the lifted optimum" if cons.kind == "A" else "≤ max(E_A, E_B)"
     k = len(cons.path.pieces)
     msg = (f"Construction {cons.kind}: {k} piece{'s' if k > 1 else ''} certified exactly, {what}"
            if outcome == "verified" else "failed: " + ", ".join(failed))
+    if float_certs:  # the float path users see: shown, never deciding
+        details["float_path_certificates"] = {
+            "methods": sorted({c.method for c in float_certs}),
+            "outcomes": sorted({c.outcome for c in float_certs}),
+            "worst_margin": _margin(float_certs)}
     return Evidence(outcome=outcome, margin=_margin(certs), certificates=certs, instance=info,
                     details=details, message=msg)
 
@@ -254,7 +281,9 @@ def finite_dim_p_ge_q(seed: int, activation: str, n: int, max_n: int, max_degree
     cons = construction_a(land, theta, seed=seed)
     return _construction_evidence(land, cons, info, cvxpy=cvxpy, symbolic=symbolic,
                                   extra={"hypotheses_hold": hyp},
-                                  construct_seconds=time.perf_counter() - t0)
+                                  construct_seconds=time.perf_counter() - t0,
+                                  exact=lambda: certified_exact(
+                                      lambda: exact_construction_a(land, theta, seed=seed)))
 
 
 @negative_control("vbb.finite-dim.p-ge-q")
@@ -369,7 +398,9 @@ def finite_dim_p_ge_2q(seed: int, activation: str, n: int, max_n: int, max_degre
     elapsed = time.perf_counter() - t0
     extra = {"hypotheses_hold": hyp, **_straight_line(land, a, b)}
     return _construction_evidence(land, cons, info, cvxpy=False, symbolic=symbolic, extra=extra,
-                                  construct_seconds=elapsed)
+                                  construct_seconds=elapsed,
+                                  exact=lambda: certified_exact(
+                                      lambda: exact_construction_b(land, a, b)))
 
 
 @negative_control("vbb.finite-dim.p-ge-2q")
@@ -473,7 +504,9 @@ def empirical_dim(seed: int, activation: str, max_n: int, max_L: int, duplicate_
     extra = {"hypotheses_hold": hyp, "degeneracy": deg.to_dict(),
              "q_emp_foundation_estimate": q_foundation}
     ev = _construction_evidence(land, cons, info, cvxpy=False, symbolic=False, extra=extra,
-                                construct_seconds=elapsed)
+                                construct_seconds=elapsed,
+                                exact=lambda: certified_exact(lambda: exact_construction_a(
+                                    land, theta, q=problem.q, kind="values", seed=seed)))
     checks = {"q_emp_le_L": problem.q <= land.L,
               "duplicates_detected": (not info["duplicated_sample"]) or bool(deg.duplicates)}
     if cvxpy:
@@ -531,7 +564,8 @@ def _emp_outcome(ev: Evidence, land: EmpiricalTwoLayer, cons: Construction,
     """
     flags = {k: bool(ev.details[k]) for k in _EMP_NUMERICAL_CHECKS if k in ev.details}
     flags.update({k: bool(v) for k, v in checks.items()})
-    failing = [c for c in ev.certificates if c.is_proof and c.outcome == "fails"]
+    deciding = ev.certificates[: ev.details.get("deciding_certificates", len(ev.certificates))]
+    failing = [c for c in deciding if c.is_proof and c.outcome == "fails"]
     excess = max((-c.margin for c in failing), default=0.0)
     inexact = construction_inexactness(land, cons) if failing else 0.0
     bad_flags = [k for k, v in flags.items() if not v]
@@ -555,13 +589,13 @@ def _emp_outcome(ev: Evidence, land: EmpiricalTwoLayer, cons: Construction,
         ev.message = "numerical cross-checks failed (not certificates): " + ", ".join(
             f"{k}" + (f" (change {ev.details['function_change']:.3g})"
                       if k == "function_constant" else "") for k in bad_flags)
-    elif ev.certificates and all(c.holds and c.is_proof for c in ev.certificates):
+    elif deciding and all(c.holds and c.is_proof for c in deciding):
         ev.outcome = "verified"
     else:
         ev.outcome = "inconclusive"
         if not ev.message.startswith("not decided"):
             ev.message = "not decided: some certificates are not proof-grade (" + ", ".join(
-                sorted({c.method for c in ev.certificates if not c.is_proof})) + ")"
+                sorted({c.method for c in deciding if not c.is_proof})) + ")"
 
 
 def _exact_relu_features(W: np.ndarray, X: np.ndarray) -> list[list[Any]]:
