@@ -35,7 +35,8 @@ def sweep_error_terms(land: Any, A: Any, D: Any, P: np.ndarray, Q: np.ndarray, r
     """Proven bounds for the per-sample stage (a priori, γ_n = nu/(1 − nu), Higham §3.1).
 
     With M_l = Σ_j Σ_k (|u_A| + |Δu|)_kj (|p| + |q|)_jl + Σ_k |c_A| + |Δc| + |y_l| (≥ Σ of the
-    absolute residual coefficients of sample l on every piece, and ≥ max_t Σ_k |r_kl(t)|):
+    absolute residual coefficients of sample l on every piece, and ≥ max_t Σ_k |r_kl(t)|), the
+    sum over j restricted to units that can be active somewhere on [0, 1]:
 
     * inputs: |p − p̂| + |q − q̂| ≤ γ_{2n+4}·(|X|(|W_A| + |ΔW|)ᵀ + |b_A| + |Δb|) (matrix
       products, ΔW = fl(W_B − W_A)), |Δu − fl(Δu)| ≤ γ_1|fl(Δu)|; ρ is 1-Lipschitz, so the
@@ -53,13 +54,17 @@ def sweep_error_terms(land: Any, A: Any, D: Any, P: np.ndarray, Q: np.ndarray, r
     """
     m, k, L = land.m, land.k, land.L
     Y = land.Y
-    absPQ = np.abs(P) + np.abs(Q)
+    dpq = input_errors(land, A, D)
+    # a unit with max(p̂, p̂ + q̂) ≤ −dPQ is inactive on all of [0, 1] for the exact inputs, for
+    # p̂, q̂ and in the sweep: it contributes exactly nothing and is left out of every bound
+    live = (P > -dpq) | (P + Q > -dpq)
+    absPQ = (np.abs(P) + np.abs(Q)) * live
     umax = (np.abs(A.U) + np.abs(D.U)).sum(axis=0) * (1 + gamma(k + 2))
     du = np.abs(D.U).sum(axis=0)
     cy = (np.abs(A.c) + np.abs(D.c)).sum() + np.abs(Y).sum(axis=1)
     M = (absPQ @ umax + cy) * (1 + gamma(2 * m + k + 8))
     g1 = gamma(1)
-    eps = (input_errors(land, A, D) @ umax + g1 * (absPQ @ du + np.abs(D.c).sum()))
+    eps = ((dpq * live) @ umax + g1 * (absPQ @ du + np.abs(D.c).sum()))
     eps = eps * (1 + gamma(2 * m + 8)) + 4 * _U * M
     delta = gamma(m + 2 * emax + 8) * M
     R = rmax * (1 + gamma(3 * k + 2)) + delta

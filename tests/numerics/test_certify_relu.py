@@ -31,6 +31,7 @@ from numerics.paths import (
     Polygonal,
     Segment,
 )
+from tests.numerics.relu_oracle import exact_energy
 from theory.errors import InputError
 
 
@@ -40,29 +41,6 @@ def make(seed: int, L: int = 30, n: int = 3, m: int = 5, k: int = 1, *, hidden_b
     land = TwoLayerReLU(rng.normal(size=(L, n)), rng.normal(size=(L, k)), m,
                         hidden_bias=hidden_bias, output_bias=output_bias, l1=l1)
     return land, rng
-
-
-def exact_energy(land: TwoLayerReLU, a, b, t) -> Fraction:
-    """E((1 − t)a + tb) in exact rational arithmetic (an independent oracle: no sweep)."""
-    t = Fraction(float(t))
-    th = [(1 - t) * Fraction(float(x)) + t * Fraction(float(y)) for x, y in zip(a, b)]
-    P = land.unflatten(np.zeros(land.dim))  # shapes only
-    o = land._offsets
-    m, n, k = land.m, land.n, land.k
-    W = [th[o[0] + j * n:o[0] + (j + 1) * n] for j in range(m)]
-    bias = th[o[1]:o[2]] if land.hidden_bias else [Fraction(0)] * m
-    U = [th[o[2] + i * m:o[2] + (i + 1) * m] for i in range(k)]
-    c = th[o[3]:o[4]] if land.output_bias else [Fraction(0)] * k
-    del P
-    total = Fraction(0)
-    for x, y in zip(land.X, land.Y):
-        xf = [Fraction(float(v)) for v in x]
-        h = [max(Fraction(0), sum((w * v for w, v in zip(W[j], xf)), Fraction(0)) + bias[j])
-             for j in range(m)]
-        for i in range(k):
-            r = sum((U[i][j] * h[j] for j in range(m)), Fraction(0)) + c[i] - Fraction(float(y[i]))
-            total += r * r
-    return total / land.L + Fraction(land.l1) * sum((abs(u) for row in U for u in row), Fraction(0))
 
 
 configs = st.fixed_dictionaries({

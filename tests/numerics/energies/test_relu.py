@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from numerics.energies.relu import PiecewiseQuartic, TwoLayerReLU, blocked_cumsum
+from tests.numerics.relu_oracle import exact_energy
 from theory.errors import InputError
 
 
@@ -108,7 +109,7 @@ def test_piecewise_quartic_equals_the_energy_on_the_segment(cfg):
     direct = land.energies(a[None] + ts[:, None] * (b - a)[None])
     np.testing.assert_allclose(pq(ts), direct, rtol=1e-10, atol=1e-10)
     np.testing.assert_allclose(land.segment_energies(a, b, ts), direct, rtol=1e-12, atol=1e-12)
-    assert pq.fp_error >= 0 and np.all(np.diff(pq.breakpoints) >= 0)
+    assert pq.error_bound >= 0 and np.all(np.diff(pq.breakpoints) >= 0)
 
 
 @settings(max_examples=30, deadline=None)
@@ -202,9 +203,41 @@ def test_sweep_matches_rational_arithmetic(seed):
                                rtol=1e-12, atol=1e-12)
 
 
-def test_generic_exact_certificate_uses_the_breakpoints():
-    """numerics.certify.certify_path (rational arithmetic via energy_polynomial) agrees with the
-    dense maximum on a small instance."""
+small = st.fixed_dictionaries({
+    "seed": st.integers(0, 10_000),
+    "L": st.integers(1, 10),
+    "n": st.integers(1, 3),
+    "m": st.integers(1, 5),
+    "k": st.integers(1, 2),
+    "hidden_bias": st.booleans(),
+    "output_bias": st.booleans(),
+    "l1": st.sampled_from([0.0, 0.1]),
+})
+
+
+@settings(max_examples=25, deadline=None)
+@given(small, st.sampled_from([1.0, 1e-6, 1e6]))
+def test_error_bound_is_proven_against_exact_rationals(cfg, scale):
+    """|E_exact(t) − piece_i(t)| ≤ error_bound at random points and at both ends of every piece
+    (the piece evaluated exactly from its float coefficients; E exactly from the inputs)."""
+    seed = cfg.pop("seed")
+    land, rng = make(seed, **cfg)
+    a, b = rng.normal(size=land.dim) * scale, rng.normal(size=land.dim)
+    pq = land.energy_pieces(a, b)
+    bound = Fraction(pq.error_bound)
+    ts = np.concatenate([rng.uniform(size=5), pq.breakpoints])
+    for t in ts:
+        for i in {int(pq.locate(t)[0]), int(np.searchsorted(pq.breakpoints, t, "left")) - 1}:
+            if 0 <= i < pq.n_pieces and pq.breakpoints[i] <= t <= pq.breakpoints[i + 1]:
+                piece = sum((Fraction(float(c)) * Fraction(float(t)) ** d
+                             for d, c in enumerate(pq.coeffs[i])), Fraction(0))
+                assert abs(exact_energy(land, a, b, t) - piece) <= bound
+    assert pq.error_bound <= 1e-9 * max(1.0, float(np.abs(pq.coeffs).max()))
+
+
+def test_generic_certify_path_uses_the_rigorous_segment_certificate():
+    """numerics.certify.certify_path takes the landscape's own certify_segment: rigorous, its
+    enclosure above the dense maximum and within rounding of it."""
     from numerics.certify import certify_path
     from numerics.paths import Path, Segment
 
@@ -212,8 +245,8 @@ def test_generic_exact_certificate_uses_the_breakpoints():
     a, b = rng.normal(size=land.dim), rng.normal(size=land.dim)
     cert = certify_path(land, Path([Segment(a, b)]), 1e6).pieces[0]
     dense = land.segment_energies(a, b, np.linspace(0, 1, 20001)).max()
-    assert cert.method == "exact" and cert.holds
-    assert cert.max_energy >= dense - 1e-12
+    assert cert.method == "rigorous" and cert.holds
+    assert cert.max_energy_enclosure[1] >= dense
     assert cert.max_energy == pytest.approx(dense, rel=1e-6)
 
 
@@ -285,4 +318,4 @@ def test_energy_polynomial_declines_many_pieces_and_certify_segment_does_not():
     assert land.energy_pieces(a, b).n_pieces > land.max_rational_pieces
     assert land.energy_polynomial(a, b) is None
     cert = land.certify_segment(a, b, 1e9)
-    assert cert.method == "exact" and cert.holds
+    assert cert.method == "rigorous" and cert.holds
