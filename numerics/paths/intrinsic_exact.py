@@ -554,13 +554,19 @@ def certify_exact_construction(cons: ExactConstruction) -> list[Certificate]:
     return bounds + promises
 
 
-def certified_exact(build: Callable[[], ExactConstruction]
-                    ) -> tuple[list[Certificate], dict[str, Any]]:
-    """(certificates, details) of the exact construction ``build()``; ([], reason) when the
-    activation has no exact path (:class:`ExactUnavailable`)."""
+def certified_exact(build: Callable[[], ExactConstruction], fallback: Callable[[], Any] | None
+                    = None) -> tuple[list[Certificate], dict[str, Any]]:
+    """(certificates, details) of the exact construction ``build()``; when the activation has
+    no exact path (:class:`ExactUnavailable`), ``fallback()`` (e.g. the formal-feature / ball
+    path of :mod:`numerics.paths.intrinsic_ball`) or ([], reason)."""
     try:
         cons = build()
     except ExactUnavailable as exc:
+        if fallback is not None:
+            try:
+                return fallback()
+            except ExactUnavailable as exc2:
+                return [], {"unavailable": f"{exc}; {exc2}"}
         return [], {"unavailable": str(exc)}
     certs = certify_exact_construction(cons)
     return certs, {"pieces": cons.labels(), "bound_exact": str(cons.bound), **cons.details}

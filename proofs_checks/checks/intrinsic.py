@@ -40,6 +40,7 @@ from numerics.paths.intrinsic import (
     sample_degeneracy,
     symbolic_function_change,
 )
+from numerics.paths.intrinsic_ball import ball_construction_a
 from numerics.paths.intrinsic_exact import (
     certified_exact,
     exact_construction_a,
@@ -208,7 +209,9 @@ def _construction_evidence(land: TwoLayerEnergy, cons: Construction, info: dict[
     failed = [k for k, v in flags.items() if not v] + [c.label for c in certs if not c.holds]
     what = "non-increasing to the lifted optimum" if cons.kind == "A" else "≤ max(E_A, E_B)"
     k = len(cons.path.pieces)
-    msg = (f"Construction {cons.kind}: {k} piece{'s' if k > 1 else ''} certified exactly, {what}"
+    how = "/".join(sorted({c.method for c in certs})) or "no certificate"
+    msg = (f"Construction {cons.kind}: {k} piece{'s' if k > 1 else ''} certified ({how}, τ = 0), "
+           f"{what}"
            if outcome == "verified" else "failed: " + ", ".join(failed))
     if float_certs:  # the float path users see: shown, never deciding
         details["float_path_certificates"] = {
@@ -349,11 +352,13 @@ def finite_dim_p_ge_q_path(seed: int, activation: str, n: int, max_n: int, max_d
     land, theta, info = _instance_a(seed, activation, n, max_n, max_degree, extra_units, risk)
     cons = construction_a(land, theta, seed=seed)
     certs, checks = certify_construction(land, cons)
+    exact, exact_info = certified_exact(lambda: exact_construction_a(land, theta, seed=seed))
     return PathProfile(cons.path, land, cons.bound,
                        title=f"Construction A: {info['activation']}, n = {land.n}, q = {cons.q}, "
                              f"p = {land.p} (bound E(θ_0))",
-                       info={**info, **cons.details, **checks, "bound_label": "bound E(θ₀)"},
-                       certificates=certs)
+                       info={**info, **cons.details, **checks, "bound_label": "bound E(θ₀)",
+                             "exact_path": exact_info},
+                       certificates=exact + certs)
 
 
 # ---------------------------------------------------------------------------- vbb.finite-dim.p-ge-2q
@@ -447,10 +452,12 @@ def finite_dim_p_ge_2q_path(seed: int, activation: str, n: int, max_n: int, max_
     land, a, b, info = _instance_b(seed, activation, n, max_n, max_degree, extra_units, risk)
     cons = construction_b(land, a, b)
     certs, checks = certify_construction(land, cons)
+    exact, exact_info = certified_exact(lambda: exact_construction_b(land, a, b))
     return PathProfile(cons.path, land, cons.bound,
                        title=f"Construction B: {info['activation']}, n = {land.n}, q = {cons.q}, "
                              f"p = {land.p}",
-                       info={**info, **cons.details, **checks}, certificates=certs)
+                       info={**info, **cons.details, **checks, "exact_path": exact_info},
+                       certificates=exact + certs)
 
 
 # ---------------------------------------------------------------------------- vbb.empirical-dim
@@ -506,7 +513,8 @@ def empirical_dim(seed: int, activation: str, max_n: int, max_L: int, duplicate_
     ev = _construction_evidence(land, cons, info, cvxpy=False, symbolic=False, extra=extra,
                                 construct_seconds=elapsed,
                                 exact=lambda: certified_exact(lambda: exact_construction_a(
-                                    land, theta, q=problem.q, kind="values", seed=seed)))
+                                    land, theta, q=problem.q, kind="values", seed=seed),
+                                    lambda: ball_construction_a(land, theta, problem, seed=seed)))
     checks = {"q_emp_le_L": problem.q <= land.L,
               "duplicates_detected": (not info["duplicated_sample"]) or bool(deg.duplicates)}
     if cvxpy:
