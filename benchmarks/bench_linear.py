@@ -13,7 +13,11 @@ ratios measured in one run.
    python-flint ``fmpq_mat`` against Python ``Fraction`` matrices, and the exact energy
    polynomial of a reference segment.
 
-Usage: python benchmarks/bench_linear.py [--instances 1000] [--skip-cli]
+5. ``--baseline COMMIT``: the same in-process check timed on a ``git archive`` of COMMIT
+   (e.g. the float-certificate version b967604) in the same run, for a ratio that does not
+   depend on the machine's load.
+
+Usage: python benchmarks/bench_linear.py [--instances 1000] [--skip-cli] [--baseline COMMIT]
 """
 
 from __future__ import annotations
@@ -107,6 +111,36 @@ def bench_inprocess(n: int) -> dict[str, float]:
             **{k: v / n for k, v in stages.items()}}
 
 
+_TIMER = """
+import sys, time
+sys.path.insert(0, {root!r})
+from proofs_checks.checks.linear import prop22_linear
+prop22_linear(0, 3, 4, 4, 6, 20, 0.25)
+c0 = time.process_time()
+for s in range({n}):
+    prop22_linear(s, 3, 4, 4, 6, 20, 0.25)
+print((time.process_time() - c0) / {n})
+"""
+
+
+def bench_versions(commit: str, n: int) -> dict[str, float]:
+    """CPU per instance of the in-process check at ``commit`` (a git archive in a temporary
+    folder) and in this working tree, measured alternately in the same run."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    with tempfile.TemporaryDirectory() as tmp:
+        archive = subprocess.run(["git", "-C", root, "archive", commit], capture_output=True,
+                                 check=True).stdout
+        subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
+        times: dict[str, list[float]] = {"baseline": [], "current": []}
+        for _ in range(2):
+            for name, where in (("baseline", tmp), ("current", root)):
+                out = subprocess.run([sys.executable, "-c", _TIMER.format(root=where, n=n)],
+                                     capture_output=True, text=True, cwd=where, check=True)
+                times[name].append(float(out.stdout.strip().splitlines()[-1]))
+    base, cur = min(times["baseline"]), min(times["current"])
+    return {"baseline": base, "current": cur, "ratio": cur / base}
+
+
 def bench_batched(T: int = 1000, repeats: int = 5) -> dict[str, float]:
     from numerics.energies.linear import DeepLinear
 
@@ -176,6 +210,7 @@ def main() -> None:
     ap.add_argument("--instances", type=int, default=1000)
     ap.add_argument("--inprocess", type=int, default=100)
     ap.add_argument("--skip-cli", action="store_true")
+    ap.add_argument("--baseline", default="", help="a commit to compare the in-process check with")
     args = ap.parse_args()
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
 
@@ -199,6 +234,12 @@ def main() -> None:
               "float certify connect", "float descend + certify"):
         print(f"    {k:26s} {p[k] * 1e3:6.2f} ms CPU")
     print(f"    the exact reference path is {exact / p['cpu_per_instance']:.0%} of the check's CPU")
+
+    if args.baseline:
+        v = bench_versions(args.baseline, args.inprocess)
+        print(f"\n[in-process check, {args.inprocess} instances, best of 2 alternating runs] "
+              f"{args.baseline}: {v['baseline'] * 1e3:.1f} ms CPU, this tree: "
+              f"{v['current'] * 1e3:.1f} ms CPU -> ratio {v['ratio']:.2f}")
 
     if not args.skip_cli:
         for executor in ("inline", "process"):

@@ -85,8 +85,9 @@ def _arb_product_polynomial(a: list[np.ndarray], b: list[np.ndarray]) -> list[ar
     coeffs: list[arb_mat] = []
     for k, (A, B) in enumerate(zip(a, b)):
         A = np.asarray(A, dtype=np.float64)
-        D = np.asarray(B, dtype=np.float64) - A  # rounded: enclose A and B, not B − A
-        layer = [_amat(A)] if not np.any(D) else [_amat(A), _amat(B) - _amat(A)]
+        aA = _amat(A)
+        # D = B − A in ball arithmetic (the float difference would be rounded)
+        layer = [aA] if np.array_equal(A, B) else [aA, _amat(B) - aA]
         if k == 0:
             coeffs = layer
             continue

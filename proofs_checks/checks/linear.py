@@ -21,7 +21,7 @@ from theory.certificate import Certificate
 from theory.errors import HypothesisError
 
 #: points per piece of the dense evaluation (and of the measured factorisation residual)
-N_DENSE = 129
+N_DENSE = 65
 #: relative agreement required between the exact E* and the float closed form (an oracle
 #: cross-check of two independent computations; it does not decide the bound)
 ORACLE_RTOL = 1e-9
