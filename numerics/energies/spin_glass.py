@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import math
 import numbers
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -352,80 +351,14 @@ class SphereProjected(Landscape):
                         tolerances: dict[str, float] | None = None,
                         label: str = "projected segment", promise: str = "",
                         **options: Any) -> Certificate:
-        """Exact certificate of E(a + t(b − a)) ≤ bound + slack on [0, 1] (``method="exact"``);
-        slack = absolute + relative·max(1, |bound|) from ``tolerances`` (the named tolerances of
-        :data:`numerics.certify.DEFAULT_TOLERANCES`). :func:`numerics.certify.certify_piece`
-        (hence DSS) uses it for every straight segment.
+        """Exact certificate of E(a + t(b − a)) ≤ bound + τ on [0, 1]
+        (:func:`numerics.energies.spin_glass_certify.certify_projected_segment`: rational
+        arithmetic on S and the points as stored, real-root isolation; odd p with a bound on
+        H ≥ 0 is sampled only). :func:`numerics.certify.certify_piece` (hence DSS) uses it."""
+        from numerics.energies.spin_glass_certify import certify_projected_segment
 
-        With P(t) = H(a + t d) (degree p), Q(t) = ‖a + t d‖² (degree 2) and the bound b on H
-        (``to_hamiltonian``), E ≤ b ⇔ N^{p/2}P ≤ b Q^{p/2}: for even p the polynomial
-        N^{p/2}P − bQ^{p/2} ≤ 0; for odd p and b < 0, P(0) < 0 and b²Q^p − N^pP² ≤ 0 (then P
-        never vanishes, so keeps its sign). The coefficients are computed in float64 and decided
-        exactly (:func:`theory.exact.certify_polynomial`, real-root isolation). Odd p with b ≥ 0
-        falls back to a *sampled* certificate (``options`` go to ``certify_sampled``). A chord
-        passing (numerically) through the origin is refused. ``max_energy`` is E at the real
-        roots of 2P′Q − pPQ′ in [0, 1] and at the ends (the stationary points of E along the
-        chord, float accurate).
-        """
-        from numpy.polynomial import polynomial as npoly
-
-        from numerics.certify import DEFAULT_TOLERANCES, certify_sampled
-        from theory.exact import certify_polynomial
-
-        start = time.perf_counter()
-        tol = dict(DEFAULT_TOLERANCES)
-        for key, value in (tolerances or {}).items():
-            if key not in tol or not (value >= 0 and math.isfinite(value)):
-                raise InputError(f"tolerance {key}={value!r}: unknown or not finite ≥ 0")
-            tol[key] = float(value)
-        a = as_theta(a, self.dim, name="a")
-        b_ = as_theta(b, self.dim, name="b")
-        if not math.isfinite(bound):
-            raise InputError(f"bound {bound!r} is not finite")
-        slack = tol["absolute"] + tol["relative"] * max(1.0, abs(bound))
-        tol["slack"] = slack
-        d = b_ - a
-        Q = np.array([a @ a, 2 * (a @ d), d @ d])
-        t_near = min(1.0, max(0.0, -Q[1] / (2 * Q[2]))) if Q[2] > 0 else 0.0
-        if float(npoly.polyval(t_near, Q)) <= ORIGIN_RTOL * max(Q[0], float(np.sum(Q))):
-            return Certificate(False, float("inf"), t_near, float(bound), "sampled", label=label,
-                               promise=promise, tolerances=tol,
-                               details={"reason": "segment passes (numerically) through the origin",
-                                        "origin_rtol": ORIGIN_RTOL})
-        N, p = self.N, self.p
-        P = self.base.polynomial_along(a, b_)
-        # the maximum: E at the stationary points of N^{p/2} P Q^{-p/2} on [0, 1] and the ends
-        R = npoly.polysub(2 * npoly.polymul(npoly.polyder(P), Q), p * npoly.polymul(P, npoly.polyder(Q)))
-        ts = [0.0, 1.0]
-        if np.any(R != 0):
-            roots = npoly.polyroots(np.trim_zeros(R, "b")) if np.count_nonzero(R) > 1 else []
-            ts += [float(r.real) for r in roots if abs(r.imag) < 1e-9 and 0.0 < r.real < 1.0]
-        es = self.energies(a[None, :] + np.array(ts)[:, None] * d[None, :])
-        i = int(np.argmax(es))
-        hbound = self.to_hamiltonian(bound + slack)
-        if p % 2 == 0:
-            poly = N ** (p / 2) * np.pad(P, (0, p + 1 - P.size)) - hbound * _power(Q, p // 2)
-            decided_on = "N^{p/2}P − bQ^{p/2} ≤ 0"
-        elif hbound < 0:
-            poly = hbound * hbound * _power(Q, p) - N**p * npoly.polymul(P, P)
-            decided_on = "P(0) < 0 and b²Q^p − N^pP² ≤ 0"
-        else:
-            cert = certify_sampled(lambda t: self.energies(a[None, :] + t[:, None] * d[None, :]),
-                                   bound, tolerances={k: v for k, v in tol.items() if k != "slack"},
-                                   label=label, promise=promise, **options)
-            cert.details["reason"] = "odd p with a bound on H ≥ 0: no polynomial form; sampled only"
-            return cert
-        scale = float(np.max(np.abs(poly)))
-        exact = certify_polynomial(list(poly / scale), 0.0, tolerance=0)
-        holds = bool(exact.holds) and (p % 2 == 0 or P[0] < 0)
-        return Certificate(
-            holds, float(es[i]), float(ts[i]), float(bound), "exact", tolerances=tol,
-            n_evaluations=len(ts), wall_time=time.perf_counter() - start, label=label,
-            promise=promise,
-            details={"decided_on": decided_on, "hamiltonian_bound": hbound,
-                     "max_energy_from": "stationary points of E along the chord (roots of "
-                                        "2P′Q − pPQ′) and its ends"},
-        )
+        return certify_projected_segment(self, a, b, bound, tolerances=tolerances, label=label,
+                                         promise=promise, origin_rtol=ORIGIN_RTOL, **options)
 
 
 def _power(poly: np.ndarray, k: int) -> np.ndarray:

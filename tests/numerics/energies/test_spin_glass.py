@@ -311,8 +311,8 @@ def test_certify_piece_and_dss_use_the_exact_segment_certificate():
     land = SphereProjected(sg, per_spin=True, shift=3.0)
     a, b = _low_points(sg, 2, 3)
     top = float(np.max(land.energies(a + np.linspace(0, 1, 2001)[:, None] * (b - a))))
-    cert = certify_piece(land, Segment(a, b), top + 0.01, tolerances={"absolute": 1e-9})
-    assert cert.method == "exact" and cert.holds and cert.tolerances["absolute"] == 1e-9
+    cert = certify_piece(land, Segment(a, b), top + 0.01, tolerances={"tau": 1e-9})
+    assert cert.method == "exact" and cert.holds and cert.tolerances["tau"] == 1e-9
     res = dss(land, a, b, top + 0.05, train_factor=1.0, accept_factor=1.0)
     assert res.connected and {c.method for c in res.certificates} == {"exact"}
 
@@ -350,3 +350,21 @@ def test_connection_level_between_two_minima():
     assert conn.runs[0]["connected"]
     with pytest.raises(InputError, match="off the sphere"):
         connection_level(sg, 2 * a, b)
+
+
+@pytest.mark.parametrize("N, p", [(6, 3), (5, 4)])
+def test_exact_chord_polynomial_matches_float_contraction(N, p):
+    """Oracle: the float coefficients of polynomial_along (rational contraction, no symmetry of
+    S assumed), and the exact certificate decides at the float maximum itself."""
+    from numerics.energies.spin_glass import SphereProjected
+    from numerics.energies.spin_glass_certify import exact_chord_polynomial
+
+    sg = SpinGlass(N, p, 3)
+    rng = np.random.default_rng(4)
+    a, b = rng.normal(size=N), rng.normal(size=N)
+    exact = np.array([float(c) for c in exact_chord_polynomial(sg, a, b)])
+    assert np.allclose(exact, sg.polynomial_along(a, b), rtol=1e-12, atol=1e-12)
+    land = SphereProjected(sg, per_spin=True, shift=-5.0)
+    top = float(np.max(land.energies(a + np.linspace(0, 1, 4001)[:, None] * (b - a))))
+    assert land.certify_segment(a, b, top + 1e-6).outcome == "holds"
+    assert land.certify_segment(a, b, top - 1e-6).outcome == "fails"
