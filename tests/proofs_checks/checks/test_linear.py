@@ -221,3 +221,18 @@ def test_cli_verify_all_linear_claims(tmp_path):
                       "talk.kawaguchi-statement": "refuted"}
     assert all(c["negative_control"]["outcome"] == "detected (conclusion fails)"
                for c in report["claims"])
+
+
+def test_ridge_rotation_float_realisation_is_sampled_and_never_decides():
+    """The float rotation's orthogonality defect is measured on a grid (not a bound): its
+    certificate is sampled and not among the deciding kinds; the proof's rotation (constant
+    along SO(h)) is decided exactly; no deciding certificate carries a slack."""
+    ev = L.prop22_ridge(1, 3, 4, 3, 0.1, 20, 2)
+    assert ev.outcome == "verified", ev.message
+    rotation = [c for c in ev.certificates if c.label.startswith("rotate")]
+    methods = {c.method for c in rotation}
+    assert {"exact", "sampled"} <= methods, [(c.label, c.method) for c in rotation]
+    assert "sampled" not in ev.deciding_methods()
+    assert all(c.tolerances.get("tau", 0.0) == 0.0 and "slack" not in c.tolerances
+               for c in ev.certificates if c.method != "sampled")
+    assert ev.margin >= 0
