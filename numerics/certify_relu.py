@@ -138,6 +138,8 @@ def certify_relu_segment(landscape: Any, a: Any, b: Any, bound: float, *,
         info, closed_form, windows = pq.details, res.n_candidates, res.windows
     hi = float(np.nextafter(hi, np.inf))  # the last addition rounded at most half an ulp
     lo = float(np.nextafter(lo, -np.inf))
+    if pruned and hi >= 0:
+        lo = max(lo, 0.0)  # E ≥ 0: a sum of squares plus κ‖U‖₁
     outcome, within = _decide(lo, hi, float(bound), tau)
     return Certificate(
         outcome == "holds", float(min(max(value, lo), hi)), argmax, float(bound), "rigorous",

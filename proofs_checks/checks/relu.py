@@ -108,7 +108,7 @@ def thm24_control(seed: int, n: int, width: int, samples: int, teacher: int, l1:
     return Evidence(
         control_outcome(certificate_fails=detected), certificates=[cert] if cert else [],
         message=(f"moving weighted units changes the energy by up to {cert.max_energy:.3g} "
-                 "(exact): the constant-energy step fails without its hypothesis"
+                 "(rigorous): the constant-energy step fails without its hypothesis"
                  if cert else "no certificate"),
     )
 
@@ -392,7 +392,7 @@ def _two_unit(seed: int, samples: int, spread: float, width: int) -> Evidence:
         return Evidence("violated" if connected else "inconclusive", certificates=pc.all + [seg],
                         instance=inst,
                         message=("a free third unit connects θ_A and θ_B at constant energy "
-                                 f"{max(eA, eB):.3g} (exact): no separation"))
+                                 f"{max(eA, eB):.3g} (rigorous): no separation"))
     rb = R.rank_one_lower_bound(land.X, land.Y[:, 0])
     level = max(eA, eB)
     sep = Certificate(rb.value > level, level, 0.0, rb.value, "bounded",
