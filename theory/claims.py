@@ -578,8 +578,9 @@ _BUILTIN = [
         statement=(
             "ρ(z) = z², scalar output: E‖u·(WX)² − Y‖² has no poor local minima if M ≥ 2N, read "
             "with the output weights u fixed, at least N of each sign (the setting of "
-            "Soltanolkotabi, Javanmard & Lee 2017, where 2N comes from); with u trained the "
-            "statement is false at every width (sign traps)."
+            "Soltanolkotabi, Javanmard & Lee 2017, where 2N comes from); with u trained, poor "
+            "non-strict local minima (sign traps) exist at every width tested, each with a flat "
+            "escape (not a spurious valley)."
         ),
         latex=r"M\ge 2N,\ u\ \text{fixed with}\ \ge N\ \text{of each sign}\ \Rightarrow\ \text{no poor local minima}",
         hypotheses_text="p ≥ 2n (output weights fixed, ≥ n of each sign)",
@@ -588,13 +589,19 @@ _BUILTIN = [
         notes=(
             "No paper text found; every A ∈ Sym(n) needs only n units, so 2N is 2 × (units needed), "
             "not 2 × dim* = n(n+1). A path proof is not reconstructed; the check is numerical.",
-            "The talk writes L(U, W) with U trained. That reading is false at every width p ≥ n: "
-            "if all u_i < 0 while the least-squares A has a positive eigenvalue, the u_i keep their "
-            "sign nearby, A = Wᵀdiag(u)W stays in the cone A ⪯ 0, and the network at the cone "
-            "optimum (an SDP) is a local minimum above the global one — certified by "
-            "numerics.energies.quadratic_deep.sign_trap; `--param sign=free` reports it as violated. "
-            "It is a non-strict minimum (as every minimum here: (w, u) → (cw, u/c²)) and not a "
-            "spurious valley: a spare unit with w = 0 flips its sign at constant energy, then descends.",
+            "The talk writes L(U, W) with U trained. Read as 'no poor local minima' (non-strict "
+            "ones count) that reading fails: if all u_i < 0 while the least-squares A has a positive "
+            "eigenvalue, the u_i keep their sign nearby, A = Wᵀdiag(u)W stays in the cone A ⪯ 0, "
+            "and the network at the cone optimum (an SDP) is a local minimum above the global one "
+            "— certified by numerics.energies.quadratic_deep.sign_trap at every width tested "
+            "(p = n … 2n, n = 3, 4); `--param sign=free` reports it as violated. The argument works "
+            "for any p ≥ n, but what is certified is per instance.",
+            "These sign traps are poor NON-STRICT minima with a flat escape, not spurious valleys "
+            "(evidence: sign_trap_classification): every minimum here is non-strict ((w, u) → "
+            "(cw, u/c²)), and in every instance tested (also at p = n, where the cone optimum has a "
+            "zero eigenvalue) a unit with w = 0 flips its output weight at constant energy and the "
+            "energy then descends. So they refute 'no poor local minima' but not 'no spurious "
+            "valleys'; no spurious valley was found.",
             "200 inits per width (benchmarks/bench_intrinsic.py quadratic, n = 2, 3): with u trained "
             "failures persist at p = 2n (0.5–1 %, stable sign traps), none at 3n; with balanced "
             "fixed signs none from p = 2n − 1 on (n = 3), none at p ≥ 2n.",

@@ -736,20 +736,44 @@ def _quadratic_instance(seed: int, max_n: int, width_factor: float, width_offset
     if st is None:
         return ev
     ev.details["trained_output_sign_trap"] = st.to_dict()
+    kind = _sign_trap_kind(X, y, p, st)
+    ev.details["sign_trap_classification"] = kind
     if sign == "free" and st.certified:
         ev.outcome = "violated"
         ev.margin = -st.gap
-        escape = ("not a spurious valley: a w = 0 unit flips sign at constant energy, then descends"
-                  if st.escape else "no spare unit to escape at constant energy")
-        ev.message = (f"literal statement (u trained) refuted at p = {p} ≥ 2n = {2 * n}: every u_i "
-                      f"{'< 0' if st.sign < 0 else '> 0'} is a (non-strict) local minimum (A stays "
-                      f"in a cone; E = {st.energy:.6g} = cone optimum {st.cone_optimum:.6g}, cvxpy) "
-                      f"above the global minimum {st.global_energy:.6g}; {escape}; " + ev.message)
+        valley = ("it is a spurious valley (no flat escape, strict modulo rescaling): a "
+                  "no-spurious-valley statement is refuted too" if kind == "spurious valley" else
+                  f"it is a {kind}, NOT a spurious valley: a no-spurious-valley statement is not "
+                  "refuted")
+        ev.message = (f"literal statement 'no poor local minima' (u trained) refuted at p = {p}: "
+                      f"every u_i {'< 0' if st.sign < 0 else '> 0'} is a non-strict local minimum "
+                      f"(A stays in a cone; E = {st.energy:.6g} = cone optimum "
+                      f"{st.cone_optimum:.6g}, cvxpy) above the global minimum "
+                      f"{st.global_energy:.6g}; {valley}; " + ev.message)
         ev.methods = ["optimisation", "sdp"]
     elif st.certified:
         ev.message += (f"; with trained u the statement fails (certified sign trap, E = "
                        f"{st.energy:.4g} > {st.global_energy:.4g})")
     return ev
+
+
+def _sign_trap_kind(X: np.ndarray, y: np.ndarray, p: int, st: Any) -> str:
+    """'poor non-strict local minimum with a flat escape' (a unit with w = 0 flips its output
+    weight at constant energy and the energy then descends — the sign trap's own ``escape``, or
+    numerics.barrier_escape), 'spurious valley' (no escape found and the exact Hessian is
+    positive definite modulo rescaling), else 'poor non-strict local minimum, no escape found'."""
+    from numerics.barrier_escape import classify_poor_minimum
+
+    esc = st.escape or {}
+    if esc and esc.get("descends_to", 0.0) < 0 and esc.get("flip_energy_change", 1.0) == 0.0:
+        return "poor non-strict local minimum with a flat escape"
+    land = EmpiricalTwoLayer("z**2", X, y, p)
+    cls = classify_poor_minimum(land, st.theta, st.energy, np.random.default_rng(0))
+    if cls["classification"] == "degenerate minimum with a flat escape":
+        return "poor non-strict local minimum with a flat escape"
+    if cls["classification"] == "spurious valley":
+        return "spurious valley"
+    return "poor non-strict local minimum, no escape found"
 
 
 _Q_DEFAULTS = {"max_n": 4, "width_factor": 2.0, "width_offset": 0, "runs": 5, "noise": 0.1,

@@ -1,4 +1,5 @@
-"""vbb.empirical-dim: the status is decided by the energy certificates, never by a float check.
+"""Issue 12 findings in proofs_checks.checks.intrinsic: vbb.empirical-dim is decided by the energy
+certificates, never by a float check; the quadratic sign trap is not a spurious valley.
 
 Issue 12 item 4: ``sublevel verify vbb.empirical-dim --instances 20 --seed 4`` reported the
 theorem violated on instance 0 (tanh, a duplicated sample, subspace start) because the float
@@ -102,3 +103,16 @@ def test_a_failed_float_check_gives_inconclusive_not_violated(flag):
     ok = _evidence(0.1)
     _emp_outcome(ok, land, cons, {flag: True})
     assert ok.outcome == "verified"
+
+
+@pytest.mark.parametrize("width_factor", [1.0, 2.0])
+def test_quadratic_sign_trap_is_a_poor_minimum_with_a_flat_escape_not_a_spurious_valley(width_factor):
+    """Issue 12 §3: with u trained the certified sign trap refutes 'no poor local minima' but has
+    a constant-energy escape — the evidence and message say it is not a spurious valley."""
+    from proofs_checks.registry import get_check
+
+    chk = get_check("lbb.quadratic.2layer")
+    ev = chk.run(1, **chk.params({"sign": "free", "width_factor": width_factor, "runs": 2}))
+    assert ev.outcome == "violated"
+    assert ev.details["sign_trap_classification"] == "poor non-strict local minimum with a flat escape"
+    assert "NOT a spurious valley" in ev.message and "every width" not in ev.message
