@@ -1,4 +1,4 @@
-"""Exact certificate of ONE ReLU segment vs the fastest 100-point grid evaluation (issue 5).
+"""Rigorous certificate of ONE ReLU segment vs the fastest 100-point grid evaluation (issues 5, 11).
 
 Two-layer ReLU network with biases, m = 256 hidden units, n = 10 inputs, L = 2000 samples,
 scalar output, teacher data. θ_A: He-scaled first layer with its least-squares output layer;
@@ -10,15 +10,16 @@ may be shared):
            once, then O(L·m) per point; two implementations (blocks of points in one einsum —
            ``TwoLayerReLU.segment_energies`` — and a per-point loop with in-place ReLU and a
            BLAS matrix–vector product), the faster one is the baseline. A sampled estimate;
-* exact  — ``certify_relu_segment``: every breakpoint and its energy change (per-sample sorted
-           sweep with cumulative updates); the exact energy at the ends of ≈ E/4 cells
-           (per-cell sums), cells pruned by a rigorous Lipschitz bound on √E, the surviving
-           cells' events sorted and their pieces maximised in closed form; a posteriori
-           rounding probes;
-* exact, no pruning — every breakpoint sorted globally, every piece's coefficients by a
-           cumulative sum, every piece maximised in closed form;
-* the ratio exact / grid (target ≤ 1), the peak memory of one certificate (tracemalloc,
-  target < 500 MB), and the gap between the exact maximum and the grid maximum.
+* rigorous — ``certify_relu_segment``: every breakpoint and its energy change (per-sample
+           sorted sweep with cumulative updates) with a priori rounding bounds computed alongside
+           (γ_n, numerics.energies.relu_bounds); the energy at the ends of ≈ E/4 cells (per-cell
+           sums), cells pruned by a proven Lipschitz bound on √E, the surviving cells' events
+           sorted and their pieces enclosed (numerics.piecewise_max): a proven enclosure
+           [lo, hi] of the maximum of the exact energy of the inputs;
+* rigorous, no pruning — every breakpoint sorted globally, every piece's coefficients by a
+           cumulative sum, every piece's maximum enclosed;
+* the ratio rigorous / grid (target ≤ 1), the peak memory of one certificate (tracemalloc,
+  target < 500 MB), the enclosure's width and the gap between its top and the grid maximum.
 
 Run:  python benchmarks/bench_relu_certify.py [--m 256 --n 10 --L 2000 --repeat 7 --seed 0]
 (with OPENBLAS_NUM_THREADS=1 the per-point BLAS loop is the fastest grid on a loaded machine).
@@ -67,9 +68,11 @@ def grid_loop(land: TwoLayerReLU, a: np.ndarray, b: np.ndarray, ts: np.ndarray) 
     return out
 
 
-def exact_no_pruning(land: TwoLayerReLU, a: np.ndarray, b: np.ndarray) -> float:
+def rigorous_no_pruning(land: TwoLayerReLU, a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
+    """Proven enclosure of the maximum, every piece examined."""
     pq = land.energy_pieces(a, b)
-    return maximise_piecewise(pq.breakpoints, pq.coeffs, prune_tol=-np.inf).value
+    res = maximise_piecewise(pq.breakpoints, pq.coeffs, prune_tol=-np.inf)
+    return res.lower - pq.error_bound, res.upper + pq.error_bound
 
 
 def main() -> None:
@@ -85,8 +88,8 @@ def main() -> None:
     land, a, b = instance(args.m, args.n, args.L, args.seed)
     ts = np.linspace(0.0, 1.0, args.grid)
     bound = float(max(land.energy(a), land.energy(b)))
-    times: dict[str, list[float]] = {"grid_einsum": [], "grid_loop": [], "exact": [],
-                                     "exact_no_pruning": []}
+    times: dict[str, list[float]] = {"grid_einsum": [], "grid_loop": [], "rigorous": [],
+                                     "rigorous_no_pruning": []}
     for _ in range(args.repeat):  # interleaved, best of each
         t0 = time.perf_counter()
         grid = land.segment_energies(a, b, ts)
@@ -95,11 +98,14 @@ def main() -> None:
         t2 = time.perf_counter()
         cert = certify_relu_segment(land, a, b, bound)
         t3 = time.perf_counter()
-        unpruned = exact_no_pruning(land, a, b)
+        unpruned = rigorous_no_pruning(land, a, b)
         t4 = time.perf_counter()
         for key, dt in zip(times, (t1 - t0, t2 - t1, t3 - t2, t4 - t3)):
             times[key].append(dt)
-    assert np.allclose(grid, grid2) and abs(unpruned - cert.max_energy) <= 1e-9
+    lo, hi = cert.max_energy_enclosure
+    # the two enclosures of the same maximum intersect, and the grid never exceeds the top
+    assert np.allclose(grid, grid2) and unpruned[0] <= hi and lo <= unpruned[1]
+    assert grid.max() <= hi
     tracemalloc.start()
     certify_relu_segment(land, a, b, bound)
     _, peak = tracemalloc.get_traced_memory()
@@ -107,7 +113,7 @@ def main() -> None:
 
     best = {k: min(v) for k, v in times.items()}
     g = min(best["grid_einsum"], best["grid_loop"])
-    e = best["exact"]
+    e = best["rigorous"]
     d = cert.details
     print(f"instance: m = {args.m}, n = {args.n}, L = {args.L}, D = {land.dim}, seed = {args.seed}")
     print(f"pieces {d['pieces']}, cells pruned {d['pruned_cells']}, pieces maximised in "
@@ -115,13 +121,14 @@ def main() -> None:
     print(f"grid, blocks in one einsum:    {best['grid_einsum'] * 1e3:8.1f} ms")
     print(f"grid, per-point loop (BLAS):   {best['grid_loop'] * 1e3:8.1f} ms")
     print(f"grid baseline ({args.grid} points, sampled): {g * 1e3:8.1f} ms   max {grid.max():.12g}")
-    print(f"exact, no pruning:             {best['exact_no_pruning'] * 1e3:8.1f} ms")
-    print(f"exact (every piece, certified): {e * 1e3:8.1f} ms   max {cert.max_energy:.12g} "
-          f"at t = {cert.argmax_t:.9f}")
-    print(f"ratio exact / grid = {e / g:.2f}   (target ≤ 1); without pruning "
-          f"{best['exact_no_pruning'] / g:.2f}")
-    print(f"exact max − grid max = {cert.max_energy - grid.max():.3e} (≥ 0: the grid misses it)")
-    print(f"fp error estimate {d['fp_error']:.2e}, coefficient drift {d['coefficient_drift']:.2e}")
+    print(f"rigorous, no pruning:          {best['rigorous_no_pruning'] * 1e3:8.1f} ms")
+    print(f"rigorous (every piece):        {e * 1e3:8.1f} ms   max in [{lo:.15g}, {hi:.15g}] "
+          f"at t = {cert.argmax_t:.9f}; outcome vs max(E_A, E_B): {cert.outcome}")
+    print(f"ratio rigorous / grid = {e / g:.2f}   (target ≤ 1); without pruning "
+          f"{best['rigorous_no_pruning'] / g:.2f}")
+    print(f"enclosure width {hi - lo:.2e} (relative {(hi - lo) / hi:.1e}); proven error bound of "
+          f"the pieces {d['error_bound']:.2e}")
+    print(f"enclosure bottom − grid max = {lo - grid.max():.3e} (> 0: the grid misses it)")
     print(f"peak memory of one certificate: {peak / 2**20:.1f} MB   (target < 500 MB)")
 
 

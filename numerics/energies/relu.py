@@ -543,7 +543,9 @@ class TwoLayerReLU(Landscape):
         V = np.maximum(np.maximum(e_start, e_end) + err_ends, 0.0)
         gh = gbar * h
         W = ((gh + np.sqrt(gh * gh + 4 * (V + K * h / 2))) / 2) ** 2
-        W = W * (1 + gamma(16)) + err_ends  # proven: E ≤ W on the cell
+        # W bounds Ê (exact function of p̂, q̂; its cell-end values are within err_ends of the
+        # computed ones); E is within the input part err_function of Ê
+        W = W * (1 + gamma(16)) + sw.err_function  # proven: E ≤ W on the cell
         cand = W > best + err_ends
         sel = np.flatnonzero(cand[key] & np.isfinite(tau))
         sel = sel[np.argsort(tau[sel])]
