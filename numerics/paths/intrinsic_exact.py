@@ -40,6 +40,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -96,8 +97,11 @@ def _zero(r: int, c: int) -> fmpq_mat:
 
 
 def _inner(A: fmpq_mat, B: fmpq_mat) -> fmpq:
-    """⟨A, B⟩ = Σ A_ij B_ij."""
-    return sum((a * b for a, b in zip(A.entries(), B.entries())), fmpq(0))
+    """⟨A, B⟩ = Σ A_ij B_ij = tr(ABᵀ) (A, B with few rows: m outputs)."""
+    if A.nrows() > A.ncols():
+        A, B = A.transpose(), B.transpose()
+    C = A * B.transpose()
+    return sum((C[i, i] for i in range(C.nrows())), fmpq(0))
 
 
 def _rows(A: fmpq_mat, idx: list[int]) -> fmpq_mat:
@@ -128,16 +132,21 @@ def _rank(A: fmpq_mat) -> int:
 
 
 def _activation_rationals(activation: Any) -> dict[int, fmpq]:
+    """{j: a_j} of a polynomial activation, exactly (cached by expression)."""
+    return dict(_rationals_of(str(activation.expr)))
+
+
+@lru_cache(maxsize=64)
+def _rationals_of(expr: str) -> tuple[tuple[int, fmpq], ...]:
     from theory.liftings.feature_map import activation_coefficients
 
     out = {}
-    for j, c in activation_coefficients(activation.expr.subs(activation.variable,
-                                                             activation.variable)).items():
+    for j, c in activation_coefficients(expr).items():
         if not c.is_Rational:
-            raise ExactUnavailable(f"activation {activation.name}: coefficient {c} of z^{j} is "
+            raise ExactUnavailable(f"activation {expr}: coefficient {c} of z^{j} is "
                                    "not rational")
         out[int(j)] = fmpq(int(c.p), int(c.q))
-    return out
+    return tuple(out.items())
 
 
 def _monomial_coefficients(exponents: np.ndarray, a: dict[int, fmpq]) -> list[fmpq]:
@@ -156,22 +165,23 @@ def _monomials(points: fmpq_mat, exponents: np.ndarray, coefficients: list[fmpq]
                ) -> fmpq_mat:
     """(coef_α x^α) for the rows x of ``points`` (rows × |exponents|), exact."""
     rows, n = points.nrows(), points.ncols()
-    E = exponents.tolist()
-    out = fmpq_mat(rows, len(E))
+    E = [[(k, e) for k, e in enumerate(alpha) if e] for alpha in exponents.tolist()]
+    top = int(exponents.max()) if exponents.size else 0
+    coefs = coefficients if coefficients is not None else [fmpq(1)] * len(E)
+    values: list[fmpq] = []
     for i in range(rows):
-        x = [points[i, k] for k in range(n)]
-        powers = [[fmpq(1)] for _ in range(n)]
-        top = max((max(col) for col in zip(*E)), default=0) if E else 0
+        powers = []
         for k in range(n):
+            x, pk = points[i, k], [fmpq(1)]
             for _ in range(top):
-                powers[k].append(powers[k][-1] * x[k])
-        for j, alpha in enumerate(E):
-            v = fmpq(1) if coefficients is None else coefficients[j]
-            for k, e in enumerate(alpha):
-                if e:
-                    v *= powers[k][e]
-            out[i, j] = v
-    return out
+                pk.append(pk[-1] * x)
+            powers.append(pk)
+        for c, alpha in zip(coefs, E):
+            v = c
+            for k, e in alpha:
+                v *= powers[k][e]
+            values.append(v)
+    return fmpq_mat(rows, len(E), values) if rows and E else fmpq_mat(rows, len(E))
 
 
 @dataclass
@@ -188,13 +198,23 @@ class ExactModel:
     exponents: np.ndarray | None = None
     coefficients: list[fmpq] | None = None
     X: fmpq_mat | None = None
+    _cache: list[tuple[fmpq_mat, fmpq_mat]] = field(default_factory=list, repr=False)
 
     @property
     def d(self) -> int:
         return int(self.S.nrows())
 
     def features(self, W: fmpq_mat) -> fmpq_mat:
-        """Ψ(W): row i = A(w_i) (exact)."""
+        """Ψ(W): row i = A(w_i) (exact; the last few W are cached)."""
+        for W_, F in self._cache:
+            if W_ is W or W_ == W:
+                return F
+        F = self._features(W)
+        self._cache.insert(0, (W, F))
+        del self._cache[8:]
+        return F
+
+    def _features(self, W: fmpq_mat) -> fmpq_mat:
         if self.kind == "polynomial":
             assert self.exponents is not None
             return _monomials(W, self.exponents, self.coefficients)
@@ -224,7 +244,7 @@ class ExactModel:
         if k == 0:
             return _zero(self.C.ncols(), 0)
         if _rank(M) == k:
-            return M.solve(N).transpose()
+            return M.solve(N, algorithm="dixon").transpose()
         _, piv = _pivots(M)
         if not piv:
             return _zero(N.ncols(), k)
@@ -383,7 +403,7 @@ def _free_rows(model: ExactModel, W: fmpq_mat, keep: list[int], free: list[int],
     ones with entries in 2⁻³Z) until the features of keep ∪ moved have exact rank ``target``."""
     W = fmpq_mat(W)
     rows = [i for i in keep]
-    rank = _rank(_rows(model.features(W), rows)) if rows else 0
+    rank = _rank(model.features(_rows(W, rows))) if rows else 0
     moved: list[int] = []
     pool = list(candidates) if candidates is not None else []
     n = W.ncols()
@@ -398,7 +418,7 @@ def _free_rows(model: ExactModel, W: fmpq_mat, keep: list[int], free: list[int],
             trial = fmpq_mat(W)
             for k in range(n):
                 trial[j, k] = row[0, k]
-            r2 = _rank(_rows(model.features(trial), rows + [j]))
+            r2 = _rank(model.features(_rows(trial, rows + [j])))
             if r2 > rank:
                 W, rank = trial, r2
                 rows.append(j)
