@@ -43,7 +43,7 @@ __all__ = ["DeepReLUSegment", "OutputPieces", "MaxEnclosure", "output_pieces",
 ROUNDOFF = 2.0 ** -53
 _UP = 1.0 + 2.0 ** -40  # covers the rounding of the bounds' own computation (≪ 2^13 operations)
 _BISECT_GRID = 8
-_BISECT_STEPS = 60
+_BISECT_STEPS = 52
 
 
 def _gamma(n: int) -> float:
@@ -120,17 +120,16 @@ def _horner(Z: np.ndarray, t: np.ndarray) -> np.ndarray:
 
 
 def _shift(Z: np.ndarray, t0: np.ndarray, h: np.ndarray) -> np.ndarray:
-    """q(s) = p(t0 + h s): q_k = h^k Σ_{j ≥ k} C(j, k) p_j t0^{j−k}; Z (…, d + 1), t0/h (…)."""
+    """q(s) = p(t0 + h s) (Ruffini–Horner Taylor shift, then q_k ← h^k q_k): q_k = h^k Σ_{j ≥ k}
+    C(j, k) p_j t0^{j−k}; Z (…, d + 1), t0/h broadcast against Z[..., 0]."""
     d = Z.shape[-1] - 1
-    q = np.zeros_like(Z)
-    hk = np.ones_like(t0)
-    for k in range(d + 1):
-        acc = np.zeros_like(Z[..., 0])
-        tp = np.ones_like(t0)
-        for j in range(k, d + 1):
-            acc = acc + comb(j, k) * Z[..., j] * tp
-            tp = tp * t0
-        q[..., k] = acc * hk
+    q = np.array(Z, dtype=np.float64, copy=True)
+    for i in range(d):
+        for j in range(d - 1, i - 1, -1):
+            q[..., j] += t0 * q[..., j + 1]
+    hk = h
+    for k in range(1, d + 1):
+        q[..., k] *= hk
         hk = hk * h
     return q
 
@@ -171,30 +170,34 @@ def _roots(Z: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
             r2 = np.where(lin, np.nan, c / q)
             R = np.stack([r1, r2], axis=-1)
         else:
-            R = _bracket_roots(Z, lo, hi)
+            B = _bernstein(Z, lo, hi)
+            amb = (B.min(axis=-1) <= 0) & (B.max(axis=-1) >= 0)  # others have no root
+            pi, ui = np.nonzero(amb)
+            R = np.full(Z.shape[:2] + (_BISECT_GRID,), np.nan)
+            if pi.size:
+                R[pi, ui] = _bracket_roots(Z[pi, ui], lo[pi], hi[pi])
     return np.where((R > lo3) & (R < hi3), R, np.nan)
 
 
 def _bracket_roots(Z: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-    """Sign changes of ẑ on a uniform subdivision of each piece, refined by bisection."""
-    P, o, _ = Z.shape
+    """Sign changes of each ẑ (Q, d + 1) on a uniform subdivision of [lo, hi], refined by
+    bisection: (Q, grid) roots, nan where none."""
+    Q = Z.shape[0]
     G = _BISECT_GRID
-    ts = lo[:, None] + (hi - lo)[:, None] * (np.arange(G + 1) / G)[None, :]  # (P, G + 1)
-    V = _horner(Z[:, :, None, :], ts[:, None, :])  # (P, o, G + 1)
-    R = np.full((P, o, G), np.nan)
-    zero = V[..., :-1] == 0
-    R[zero] = np.broadcast_to(ts[:, None, :-1], (P, o, G))[zero]
-    pi, ui, gi = np.nonzero(V[..., :-1] * V[..., 1:] < 0)
-    if pi.size:
-        a, b = ts[pi, gi], ts[pi, gi + 1]
-        za, coeff = V[pi, ui, gi], Z[pi, ui]
+    ts = lo[:, None] + (hi - lo)[:, None] * (np.arange(G + 1) / G)[None, :]  # (Q, G + 1)
+    V = _horner(Z[:, None, :], ts)  # (Q, G + 1)
+    R = np.full((Q, G), np.nan)
+    zero = V[:, :-1] == 0
+    R[zero] = ts[:, :-1][zero]
+    qi, gi = np.nonzero(V[:, :-1] * V[:, 1:] < 0)
+    if qi.size:
+        a, b = ts[qi, gi], ts[qi, gi + 1]
+        sa, coeff = np.sign(V[qi, gi]), Z[qi]
         for _ in range(_BISECT_STEPS):
             mid = 0.5 * (a + b)
-            vm = _horner(coeff, mid)
-            left = np.sign(vm) == np.sign(za)
+            left = np.sign(_horner(coeff, mid)) == sa
             a, b = np.where(left, mid, a), np.where(left, b, mid)
-            za = np.where(left, vm, za)
-        R[pi, ui, gi] = 0.5 * (a + b)
+        R[qi, gi] = 0.5 * (a + b)
     return R
 
 
@@ -241,9 +244,10 @@ def _wrong_sign(Z: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarr
 def _refine(sample: np.ndarray, lo: np.ndarray, hi: np.ndarray, Z: np.ndarray, rho: np.ndarray,
             rounds: int) -> tuple[np.ndarray, ...]:
     """Halve (and re-cut at their roots) the pieces on which some ẑ's Bernstein coefficients
-    do not confirm its sign (a near-touching extremum, or roots the isolator missed)."""
+    do not confirm its sign (a near-touching extremum, or roots the isolator missed); returns
+    the pieces with their signs and wrong-sign bounds (:func:`_wrong_sign`)."""
+    sg, wrong, err = _wrong_sign(Z, lo, hi)
     for _ in range(rounds):
-        _, wrong, err = _wrong_sign(Z, lo, hi)
         bad = np.any(wrong > 4 * err, axis=1) & (hi - lo > 4 * ROUNDOFF)
         if not bad.any():
             break
@@ -254,21 +258,21 @@ def _refine(sample: np.ndarray, lo: np.ndarray, hi: np.ndarray, Z: np.ndarray, r
         hidx = np.concatenate([bi, bi])
         parent, nlo, nhi = _split(hlo, hhi, _roots(Z[hidx], hlo, hhi))
         src = hidx[parent]
-        sample = np.concatenate([sample[good], sample[src]])
-        lo, hi = np.concatenate([lo[good], nlo]), np.concatenate([hi[good], nhi])
-        Z, rho = np.concatenate([Z[good], Z[src]]), np.concatenate([rho[good], rho[src]])
-        order = np.lexsort((lo, sample))
-        sample, lo, hi, Z, rho = sample[order], lo[order], hi[order], Z[order], rho[order]
-    return sample, lo, hi, Z, rho
+        nsg, nwrong, nerr = _wrong_sign(Z[src], nlo, nhi)
+        arrays = [(sample, sample[src]), (lo, nlo), (hi, nhi), (Z, Z[src]), (rho, rho[src]),
+                  (sg, nsg), (wrong, nwrong), (err, nerr)]
+        merged = [np.concatenate([old[good], new]) for old, new in arrays]
+        order = np.lexsort((merged[1], merged[0]))
+        sample, lo, hi, Z, rho, sg, wrong, err = (x[order] for x in merged)
+    return sample, lo, hi, Z, rho, sg, wrong, err
 
 
-def _activate(Z: np.ndarray, rho: np.ndarray, lo: np.ndarray,
-              hi: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+def _activate(Z: np.ndarray, rho: np.ndarray, sg: np.ndarray, wrong: np.ndarray,
+              err: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
     """ReLU on each piece: ĥ = s·ẑ with s the sign of ẑ at the midpoint, radius ρ + m where m
     bounds the wrong-sign part of ẑ on the piece (from its Bernstein coefficients)."""
-    s, wrong, err = _wrong_sign(Z, lo, hi)
     m = np.maximum(wrong, 0.0) * _UP
-    H = np.where(s[..., None], Z, 0.0)
+    H = np.where(sg[..., None], Z, 0.0)
     # the computed wrong-sign bound is ≥ err > 0 everywhere: report only what exceeds rounding
     mismatch = float(np.max(np.maximum(wrong - 2 * err, 0.0), initial=0.0))
     return H.transpose(0, 2, 1), (rho + m) * _UP, mismatch
@@ -301,8 +305,8 @@ def output_pieces(net: DeepReLUSegment, *, chunk: int = 256,
             parent, lo, hi = _split(lo, hi, _roots(Z, lo, hi))
             n_break += int(parent.size - n_before)
             sample, Z, rho = sample[parent], Z[parent], rho[parent]
-            sample, lo, hi, Z, rho = _refine(sample, lo, hi, Z, rho, refine_rounds)
-            H, rho_h, mis = _activate(Z, rho, lo, hi)
+            sample, lo, hi, Z, rho, sg, wrong, err = _refine(sample, lo, hi, Z, rho, refine_rounds)
+            H, rho_h, mis = _activate(Z, rho, sg, wrong, err)
             mismatch = max(mismatch, mis)
         if net.loss == "mse":
             Yc = np.asarray(net.Y, dtype=np.float64)[sample]
@@ -400,10 +404,20 @@ class _Energy:
             L = np.mean(2 * R * M1, axis=1)
         return v, g, kk * _UP, L * _UP, (ev + eg * r) * _UP
 
-    def cells(self, c: np.ndarray, r: np.ndarray, alpha: float,
-              beta: float) -> tuple[np.ndarray, np.ndarray]:
+    def cells(self, c: np.ndarray, r: np.ndarray, alpha: float, beta: float,
+              max_pairs: int = 131_072) -> tuple[np.ndarray, np.ndarray]:
         """Upper bounds of E − (α + βt) on the cells [c − r, c + r] and lower bounds at c
-        (−inf where some sample has a breakpoint in the cell)."""
+        (−inf where some sample has a breakpoint in the cell); in chunks of ≤ ``max_pairs``
+        (sample, cell) pairs (bounded memory)."""
+        step = max(1, max_pairs // self.N)
+        if c.size <= step:
+            return self._cells(c, r, alpha, beta)
+        parts = [self._cells(c[s:s + step], r[s:s + step], alpha, beta)
+                 for s in range(0, c.size, step)]
+        return np.concatenate([u for u, _ in parts]), np.concatenate([v for _, v in parts])
+
+    def _cells(self, c: np.ndarray, r: np.ndarray, alpha: float,
+               beta: float) -> tuple[np.ndarray, np.ndarray]:
         M, N = c.size, self.N
         n = np.repeat(np.arange(N), M)
         cc, rr = np.tile(c, N), np.tile(r, N)

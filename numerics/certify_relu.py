@@ -69,6 +69,16 @@ def _split_tolerances(tolerances: dict[str, float] | None) -> tuple[dict[str, fl
     return tol, float(tau)
 
 
+def _up1(x: float) -> float:
+    """The next float up: above the exact result of the one rounded operation that gave x."""
+    return float(np.nextafter(x, np.inf))
+
+
+def _dn1(x: float) -> float:
+    """The next float down (see :func:`_up1`)."""
+    return float(np.nextafter(x, -np.inf))
+
+
 def _decide(lo: float, hi: float, bound: float, tau: float) -> tuple[str, float]:
     """Outcome of "max ≤ bound + τ" from a proven enclosure [lo, hi] of the max, compared exactly
     (rationals): holds iff hi ≤ bound + τ, fails iff lo > bound + τ, else inconclusive. Also
@@ -117,13 +127,13 @@ def certify_relu_segment(landscape: Any, a: Any, b: Any, bound: float, *,
         pr = landscape.energy_candidates(a, b)
         err = pr.error_bound
         value, argmax = pr.best, pr.best_t
-        hi, lo = max(pr.upper_rest, pr.best + err), pr.best - err
+        hi, lo = max(pr.upper_rest, _up1(pr.best + err)), _dn1(pr.best - err)
         closed_form, windows = 0, 0
         if pr.lo.size:  # (no surviving piece: E is constant, every cell end attains it)
             res = maximise_pieces(pr.lo, pr.hi, pr.coeffs, prune_tol=err)
-            if res.lower - err > lo:  # argmax_t is where the lower end is proven
-                value, argmax, lo = res.value, res.argmax_t, res.lower - err
-            hi = max(hi, res.upper + err)
+            if _dn1(res.lower - err) > lo:  # argmax_t is where the lower end is proven
+                value, argmax, lo = res.value, res.argmax_t, _dn1(res.lower - err)
+            hi = max(hi, _up1(res.upper + err))
             closed_form, windows = res.n_candidates, res.windows
         info = pr.details
     else:
@@ -134,10 +144,8 @@ def certify_relu_segment(landscape: Any, a: Any, b: Any, bound: float, *,
         err = pq.error_bound + float(np.abs(coeffs[:, 0]).max()) * 2 * _U
         res = maximise_piecewise(pq.breakpoints, coeffs, prune_tol=err)
         value, argmax = res.value, res.argmax_t
-        hi, lo = res.upper + err, res.lower - err
+        hi, lo = _up1(res.upper + err), _dn1(res.lower - err)
         info, closed_form, windows = pq.details, res.n_candidates, res.windows
-    hi = float(np.nextafter(hi, np.inf))  # the last addition rounded at most half an ulp
-    lo = float(np.nextafter(lo, -np.inf))
     if pruned and hi >= 0:
         lo = max(lo, 0.0)  # E ≥ 0: a sum of squares plus κ‖U‖₁
     outcome, within = _decide(lo, hi, float(bound), tau)

@@ -176,8 +176,9 @@ def _window_bounds(c: np.ndarray, x: np.ndarray, y: np.ndarray) -> tuple[np.ndar
         a = pk[2] + ek[2] + (np.abs(pk[3]) + ek[3]) * w + np.maximum(pk[4] + ek[4], 0.0) * w * w
         slope = sgn * pk[1] + ek[1]
         s = _side(slope, a, w)
-        mag = (np.abs(pk[0]) + ek[0] + (np.abs(pk[1]) + ek[1]) * w + np.abs(a) * w * w
-               + np.abs(s))
+        # magnitudes of every term (a itself may cancel: its terms, not |a|, bound its rounding)
+        amag = np.abs(pk[2]) + ek[2] + (np.abs(pk[3]) + ek[3]) * w + np.abs(pk[4] + ek[4]) * w * w
+        mag = (np.abs(pk[0]) + ek[0] + (np.abs(pk[1]) + ek[1]) * w + amag * w * w + np.abs(s))
         out.append(pk[0] + ek[0] + s + gamma(16) * mag + 2.0 ** -1000)
     assert vx is not None
     return np.minimum(out[0], out[1]), vx

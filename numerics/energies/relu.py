@@ -545,7 +545,7 @@ class TwoLayerReLU(Landscape):
         W = ((gh + np.sqrt(gh * gh + 4 * (V + K * h / 2))) / 2) ** 2
         # W bounds Ê (exact function of p̂, q̂; its cell-end values are within err_ends of the
         # computed ones); E is within the input part err_function of Ê
-        W = W * (1 + gamma(16)) + sw.err_function  # proven: E ≤ W on the cell
+        W = np.nextafter(W * (1 + gamma(16)) + sw.err_function, np.inf)  # proven: E ≤ W
         cand = W > best + err_ends
         sel = np.flatnonzero(cand[key] & np.isfinite(tau))
         sel = sel[np.argsort(tau[sel])]
@@ -579,7 +579,8 @@ class TwoLayerReLU(Landscape):
         err_pieces = err_ends + up(gamma(2 * sel.size + 4) * (2 * t_sel_abs + s_max))
         return PrunedQuartic(
             lo, hi, coeffs.T, best, best_t,
-            float(W[rest].max()) if rest.any() else best + err_ends, float(err_pieces),
+            float(W[rest].max()) if rest.any() else float(np.nextafter(best + err_ends, np.inf)),
+            float(err_pieces),
             details={"events": sw.n_events, "pieces": sw.n_events + 1, "cells": B,
                      "candidate_cells": int(cells.size), "candidate_pieces": int(lo.size),
                      "gbar": gbar, "max_events_per_sample": sw.emax,
@@ -601,8 +602,8 @@ class TwoLayerReLU(Landscape):
         return pq.merged() if pq.n_pieces <= self.max_rational_pieces else None
 
     def certify_segment(self, a: Any, b: Any, bound: float, **options: Any) -> Any:
-        """The exact closed-form certificate of E ≤ bound on the segment a → b
-        (:func:`numerics.certify_relu.certify_relu_segment`)."""
+        """The rigorous certificate of E ≤ bound on the segment a → b (a proven enclosure of
+        the maximum; :func:`numerics.certify_relu.certify_relu_segment`)."""
         from numerics.certify_relu import certify_relu_segment
 
         return certify_relu_segment(self, a, b, bound, **options)

@@ -110,7 +110,9 @@ def slope_ambiguity(land: Any, a: Any, b: Any, breakpoints: np.ndarray,
     Rp = ((np.abs(P) + absq) @ du + absq @ umax + np.abs(D.c).sum()) * (1 + gamma(2 * m + 8))
     dr_tot = dr.sum(axis=1) * (1 + gamma(m + 2))
     drp_tot = drp.sum(axis=1) * (1 + gamma(m + 2))
-    R = rbound * (1 + gamma(8)) + dr_tot
+    # the exact inputs' residual on the piece's active set is within ε_l of the sweep's
+    eps = dpq @ umax + gamma(2) * ((np.abs(P) + absq) @ du + np.abs(D.c).sum())
+    R = rbound * (1 + gamma(8)) + (dr_tot + eps) * (1 + gamma(m + 4))
     s = (2.0 / L) * (dr * (Rp + drp_tot)[:, None] + R[:, None] * drp) * (1 + gamma(8))
     with np.errstate(divide="ignore", invalid="ignore"):  # q̂ = 0: handled below
         c = -P / Q

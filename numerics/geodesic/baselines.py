@@ -116,8 +116,14 @@ def bezier_curve(landscape: Any, theta_a: Any, theta_b: Any, level: float, *,
                  momentum: float = 0.9, weight_decay: float = 0.0, seed: int = 0,
                  accept_factor: float = 1.0, certify: str = "auto", n_interp: int = 100,
                  n_eval: int = 61, length_on: Any = "all", train_endpoints: bool = False,
-                 certify_options: dict[str, Any] | None = None) -> StringResult:
-    """Train a Bezier curve or PolyChain between fixed endpoints (Garipov et al. 2018)."""
+                 certify_options: dict[str, Any] | None = None,
+                 trace_every: int = 0) -> StringResult:
+    """Train a Bezier curve or PolyChain between fixed endpoints (Garipov et al. 2018).
+
+    ``trace_every`` = k > 0: every k gradient evaluations the curve's maximum on ``n_eval``
+    points is recorded in ``info["trace"]`` ((gradient evaluations, dense max) pairs, energy
+    evaluations not counted as gradients) and ``info["grads_to_level"]`` is the first count at
+    which it is ≤ the level (None if never)."""
     start = time.perf_counter()
     if kind not in ("bezier", "polychain"):
         raise InputError(f"kind {kind!r} is not 'bezier' or 'polychain'")
@@ -134,7 +140,18 @@ def bezier_curve(landscape: Any, theta_a: Any, theta_b: Any, level: float, *,
     control = (1 - s) * a[None, :] + s * b[None, :]  # exactly a and b at the ends
     velocity = np.zeros((k - 2, land.dim))
     history = []
+    ts_trace = np.linspace(0.0, 1.0, n_eval)
+
+    def curve_max() -> float:
+        if kind == "bezier":
+            pts = Bezier(control).points(ts_trace)
+        else:
+            pts = np.stack([_basis(kind, k, t) @ control for t in ts_trace])
+        return float(np.max(land.inner.energies(pts)))
+
+    tracer = _Tracer(land, level, trace_every, curve_max)
     for step in range(int(steps)):
+        tracer.maybe()
         t = float(rng.uniform())
         w = _basis(kind, k, t)
         point = w @ control
@@ -164,11 +181,12 @@ def bezier_curve(landscape: Any, theta_a: Any, theta_b: Any, level: float, *,
               "weight_decay": weight_decay, "seed": seed, "accept_factor": accept_factor,
               "certify": certify, "n_interp": n_interp, "n_eval": n_eval,
               "t_sampling": "uniform, one t per step"}
+    tracer.maybe(force=True)
     return _finish(land, kind, beads, level, bound, certs, length_on, start, params, curve=curve,
                    history=history, extra_grads=grads,
                    info={"endpoint_energies": [ea, eb],
                          "max_on_eval_grid": float(np.max(eval_energies)),
-                         "eval_grid": int(n_eval)})
+                         "eval_grid": int(n_eval), **tracer.info()})
 
 
 def improved_tangents(pivots: np.ndarray, energies: np.ndarray) -> np.ndarray:
@@ -212,8 +230,12 @@ def autoneb(landscape: Any, theta_a: Any, theta_b: Any, level: float, *, cycles:
             weight_decay: float = 0.0, max_gradient_evaluations: int | None = None,
             accept_factor: float = 1.0, certify: str = "auto", n_interp: int = 100,
             length_on: Any = "all", train_endpoints: bool = False,
-            certify_options: dict[str, Any] | None = None) -> StringResult:
-    """AutoNEB (Draxler et al. 2018): NEB cycles with pivot insertion at the highest dense loss."""
+            certify_options: dict[str, Any] | None = None, trace_every: int = 0) -> StringResult:
+    """AutoNEB (Draxler et al. 2018): NEB cycles with pivot insertion at the highest dense loss.
+
+    ``trace_every`` = k > 0: as for :func:`bezier_curve`, the polyline's dense maximum
+    (``n_dense`` points per segment) every k gradient evaluations, in ``info["trace"]`` and
+    ``info["grads_to_level"]``."""
     start = time.perf_counter()
     for name, v, lo in (("cycles", cycles, 1), ("steps_per_cycle", steps_per_cycle, 0),
                         ("initial_pivots", initial_pivots, 1), ("insert_per_cycle", insert_per_cycle, 0),
@@ -232,11 +254,14 @@ def autoneb(landscape: Any, theta_a: Any, theta_b: Any, level: float, *, cycles:
     pivots = (1 - s) * a[None, :] + s * b[None, :]  # exactly a and b at the ends
     history: list[dict[str, Any]] = []
     stopped = ""
+    tracer = _Tracer(land, level, trace_every,
+                     lambda: float(np.max(_dense_max(land.inner, pivots, n_dense))))
     for cycle in range(cycles):
         if cycle:
             pivots = _insert(land, pivots, insert_per_cycle, n_dense)
         velocity = np.zeros((pivots.shape[0] - 2, land.dim))
         for _ in range(steps_per_cycle):
+            tracer.maybe()
             if land.n_grad + pivots.shape[0] - 2 > budget:
                 stopped = f"gradient budget {budget} reached"
                 break
@@ -258,6 +283,7 @@ def autoneb(landscape: Any, theta_a: Any, theta_b: Any, level: float, *, cycles:
                         "saddle_dense": float(np.max(dense)), "gradient_evaluations": land.n_grad})
         if stopped:
             break
+    tracer.maybe(force=True)
     bound = accept_factor * level
     certs = _certify_beads(land, pivots, bound, certify, n_interp, certify_options)
     params = {"cycles": cycles, "steps_per_cycle": steps_per_cycle, "lr": lrs, "momentum": momentum,
@@ -268,7 +294,32 @@ def autoneb(landscape: Any, theta_a: Any, theta_b: Any, level: float, *, cycles:
     return _finish(land, "autoneb", pivots, level, bound, certs, length_on, start, params,
                    history=history, extra_grads=grads,
                    info={"endpoint_energies": [ea, eb], "stopped": stopped or "cycles completed",
-                         "saddle_dense": history[-1]["saddle_dense"] if history else math.nan})
+                         "saddle_dense": history[-1]["saddle_dense"] if history else math.nan,
+                         **tracer.info()})
+
+
+class _Tracer:
+    """Cost to reach the level: the path's dense maximum every ``every`` gradient evaluations
+    (``every`` = 0: off)."""
+
+    def __init__(self, land: CountingLandscape, level: float, every: int, path_max: Any):
+        if isinstance(every, bool) or not isinstance(every, (int, np.integer)) or every < 0:
+            raise InputError(f"trace_every = {every!r} must be an integer ≥ 0")
+        self.land, self.level, self.every, self.path_max = land, float(level), int(every), path_max
+        self.trace: list[tuple[int, float]] = []
+        self.next = 0
+
+    def maybe(self, force: bool = False) -> None:
+        if not self.every or (self.land.n_grad < self.next and not force):
+            return
+        self.trace.append((int(self.land.n_grad), self.path_max()))
+        self.next = self.land.n_grad + self.every
+
+    def info(self) -> dict[str, Any]:
+        if not self.every:
+            return {}
+        hit = next((g for g, m in self.trace if m <= self.level), None)
+        return {"trace": self.trace, "grads_to_level": hit, "trace_every": self.every}
 
 
 def _dense_points(pivots: np.ndarray, n_dense: int) -> np.ndarray:
