@@ -716,6 +716,14 @@ _BUILTIN = [
             "the gradient with ρ'(0) = 0 is exactly 0 and every one-sided derivative is ≥ 0; on "
             "{u ≥ 0} the energy is ≥ β²/4 (branch-2 predictions are ≥ 0 where Y ≤ 0). Energies "
             "in closed form by the arc-cosine kernel; the DSS part of C12 is not run here.",
+            "Decided exactly (sympy closed forms of the mixture's arc-cosine moments): L(θ_bad) = "
+            "β²/4, L(θ_good) = α²/4, ∇L(θ_bad) = 0 and the one-sided derivatives; the straight "
+            "path's quartic with maximum (α² + β²)/4 at t = α/(α + β) (13/4 at t = 2/5 for α = 2, "
+            "β = 3: the thesis' 3.24 is Monte Carlo); the valley by the V_p⁺ argument (u ≥ 0 ⇒ "
+            "L ≥ L(θ_bad), strict where some u_i = 0 because p − 1 units cannot fit branch 1's p "
+            "kinks), its premises decided on the instance — a bounded certificate whose strict "
+            "excess is not quantified. Monte Carlo, finite differences, a grid and gradient "
+            "descent are cross-checks that never decide.",
         ),
     ),
     Claim(
