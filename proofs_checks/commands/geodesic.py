@@ -6,8 +6,11 @@
 For each level (highest first) DSS connects the same two trained endpoints; the table and
 ``DIR/length_vs_level.png`` show normalised length (weights only for networks, as BF'16),
 bead count, maximum energy and certificate methods; ``DIR/results.json`` holds everything.
-``--compare`` also runs the straight segment, a Bezier curve and AutoNEB at the lowest level
-with DSS's gradient budget (``DIR/comparison.png``); ``--components K`` trains K minima and
+``--compare`` also runs the straight segment, a Bezier curve and AutoNEB at the lowest level,
+each at its own learning rate (a small search per landscape) and reports the gradient
+evaluations each needs until its densely evaluated maximum is ≤ the level (``DIR/comparison.png``);
+"connected" means certified ≤ accept_factor·level, and the tables show that factor and the
+certified maximum next to the level; ``--components K`` trains K minima and
 counts the components among them at every level (``DIR/components.png``).
 """
 
@@ -70,7 +73,8 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default="sublevel-geodesic", metavar="DIR")
     p.add_argument("--compare", action="store_true",
-                   help="also straight segment, Bezier and AutoNEB at the lowest level, same budget")
+                   help="also straight segment, Bezier and AutoNEB at the lowest level, each at "
+                        "its tuned learning rate; cost to reach the level")
     p.add_argument("--align", action="store_true", help="weight matching before connecting (MLPs)")
     p.add_argument("--components", type=int, default=0, metavar="K",
                    help="train K ≥ 3 minima and count components among them at each level")
@@ -138,8 +142,8 @@ def run(args: argparse.Namespace) -> int:
     }
     files = {"length_vs_level": str(_plot_levels(exp, results, out / "length_vs_level.png"))}
     if args.compare:
-        comparison = _compare(exp, a, b, results[-1], args.seed)
-        payload["comparison"] = [r.summary() for r in comparison]
+        comparison, rows = _compare(exp, a, b, results[-1], args.seed)
+        payload["comparison"] = rows
         files["comparison"] = str(_plot_comparison(exp, comparison, out / "comparison.png"))
     if args.components:
         payload["components"] = _components(exp, levels, args.components, options, out)
@@ -168,19 +172,11 @@ def _json(x: Any) -> Any:
     return str(x)
 
 
-def _compare(exp: Any, a: Any, b: Any, dss_result: Any, seed: int) -> list[Any]:
-    from numerics.geodesic.baselines import autoneb, bezier_curve, straight_segment
+def _compare(exp: Any, a: Any, b: Any, dss_result: Any, seed: int) -> tuple[list[Any], list[dict[str, Any]]]:
+    """Each method at its own tuned settings (numerics.geodesic.compare.tuned_comparison)."""
+    from numerics.geodesic.compare import tuned_comparison
 
-    budget = max(24, dss_result.n_gradient_evaluations)
-    u, factor = dss_result.level, dss_result.params["accept_factor"]
-    common = {"accept_factor": factor, "length_on": exp.length_on,
-              "n_interp": dss_result.params["n_interp"],
-              "certify_options": dss_result.params["certify_options"]}
-    return [dss_result,
-            straight_segment(exp.landscape, a, b, u, **common),
-            bezier_curve(exp.landscape, a, b, u, steps=budget, lr=0.01, seed=seed, **common),
-            autoneb(exp.landscape, a, b, u, cycles=4, steps_per_cycle=max(1, budget // 24),
-                    max_gradient_evaluations=budget, **common)]
+    return tuned_comparison(exp, a, b, dss_result, seed)
 
 
 def _components(exp: Any, levels: list[float], k: int, options: dict[str, Any], out: Path) -> dict[str, Any]:
@@ -235,17 +231,29 @@ def _plot_comparison(exp: Any, results: list[Any], file: Path) -> Path:
 
     from numerics.paths.base import Path as CurvePath
 
-    fig, ax = plt.subplots(figsize=(8, 4.5))
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(13, 4.5))
     for r in results:
         path = CurvePath(r.pieces())
         pts = path.reparametrise(n=257).points(np.linspace(0, 1, 257))
         e = exp.landscape.energies(pts)
-        ax.plot(np.linspace(0, 1, 257), e, label=f"{r.method}: max {r.max_energy:.4g}, "
+        ax.plot(np.linspace(0, 1, 257), e, label=f"{r.method}: max {float(np.max(e)):.4g}, "
                 f"length {r.normalized_length:.3f}, {r.n_gradient_evaluations} grads")
-    ax.axhline(results[0].bound, color="#c0392b", ls="--", lw=1, label=f"bound {results[0].bound:.4g}")
+    ax.axhline(results[0].level, color="#2e7d32", ls=":", lw=1, label=f"level {results[0].level:.4g}")
+    ax.axhline(results[0].bound, color="#c0392b", ls="--", lw=1,
+               label=f"bound = accept factor {results[0].bound / results[0].level:.3g} × level")
+    for r in results:
+        trace = r.info.get("trace") or []
+        if trace:
+            g, m = zip(*trace)
+            ax2.plot(g, m, "o-", ms=2, label=r.method)
+    ax2.axhline(results[0].level, color="#2e7d32", ls=":", lw=1, label="level")
+    ax2.set_xlabel("gradient evaluations")
+    ax2.set_ylabel("dense max along the path")
+    ax2.set_title("cost to reach the level")
+    ax2.legend(fontsize=7)
     ax.set_xlabel("arc-length position along the path")
     ax.set_ylabel(f"energy ({exp.level_quantity})")
-    ax.set_title(f"{exp.name}: path finders at level {results[0].level:g}, same gradient budget")
+    ax.set_title(f"{exp.name}: path finders at level {results[0].level:g}, each at its tuned lr")
     ax.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(file, dpi=120)
@@ -258,23 +266,35 @@ def _print(exp: Any, results: list[Any], payload: dict[str, Any], out: Path) -> 
     from rich.table import Table
 
     console = Console()
-    table = Table(title=f"DSS on {exp.name} — level = {exp.level_quantity}, length on {results[0].length_on}")
-    for col in ("level", "status", "beads", "norm. length", "max energy", "bound", "certificates",
-                "grads", "time"):
+    factor = results[0].bound / results[0].level if results[0].level else float("nan")
+    table = Table(title=f"DSS on {exp.name} — level = {exp.level_quantity}, length on "
+                        f"{results[0].length_on}; connected = certified max ≤ bound = accept "
+                        f"factor {factor:.3g} × level")
+    for col in ("level", "certified max", "accept factor", "bound", "status", "beads",
+                "norm. length", "certificates", "grads", "time"):
         table.add_column(col)
     for r in results:
-        table.add_row(f"{r.level:g}", r.status, str(r.n_beads), f"{r.normalized_length:.4f}",
-                      f"{r.max_energy:.4g}", f"{r.bound:.4g}", ",".join(r.methods),
-                      str(r.n_gradient_evaluations), f"{r.wall_time:.2f}s")
+        table.add_row(f"{r.level:g}", f"{r.max_energy:.4g}" + ("" if r.is_proof else " (sampled)"),
+                      f"{r.bound / r.level:.3g}",
+                      f"{r.bound:.4g}", r.status, str(r.n_beads), f"{r.normalized_length:.4f}",
+                      ",".join(r.methods), str(r.n_gradient_evaluations), f"{r.wall_time:.2f}s")
     console.print(table)
     if "comparison" in payload:
-        ct = Table(title="same endpoints, same level, DSS's gradient budget")
-        for col in ("method", "connected", "max energy", "norm. length", "beads", "grads", "time"):
+        ct = Table(title="same endpoints and level; each method at its tuned learning rate; cost "
+                         "= gradient evaluations until the dense max ≤ level")
+        for col in ("method", "lr", "grads to level", "dense max", "level", "certified max",
+                    "accept factor", "connected", "grads (+tuning)", "norm. length"):
             ct.add_column(col)
         for s in payload["comparison"]:
-            ct.add_row(s["method"], str(s["connected"]), f"{s['max_energy']:.4g}",
-                       f"{s['normalized_length']:.4f}", str(s["beads"]), str(s["gradient_evaluations"]),
-                       f"{s['wall_time']:.2f}s")
+            cert = (f"{s['max_energy']:.4g} (sampled)" if s["certified_max"] is None
+                    else f"{s['certified_max']:.4g}")
+            tuning = s.get("tuning_gradient_evaluations")
+            ct.add_row(s["method"], f"{s['lr']:g}" if "lr" in s else "—",
+                       "never" if s["grads_to_level"] is None else str(s["grads_to_level"]),
+                       f"{s['dense_max']:.4g}", f"{s['level']:.4g}", cert,
+                       f"{s['accept_factor']:.3g}", str(s["connected"]),
+                       f"{s['gradient_evaluations']}" + (f" (+{tuning})" if tuning else ""),
+                       f"{s['normalized_length']:.4f}")
         console.print(ct)
     if "components" in payload:
         counts = [c["n_components"] for c in payload["components"]["per_level"]]

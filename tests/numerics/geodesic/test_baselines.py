@@ -10,6 +10,7 @@ from hypothesis.extra.numpy import arrays
 
 from numerics.geodesic import RingValley, autoneb, bezier_curve, straight_segment
 from numerics.geodesic.baselines import garipov_schedule, improved_tangents, redistribute
+from numerics.paths.base import Bezier
 from theory.errors import InputError
 
 finite = st.floats(-10, 10, allow_nan=False)
@@ -100,3 +101,30 @@ def test_bad_options(fn, kwargs, match):
     land, a, b = _ring()
     with pytest.raises(InputError, match=match):
         fn(land, a, b, 0.1, **kwargs)
+
+
+@pytest.mark.parametrize("finder", ["bezier", "autoneb"])
+def test_trace_records_the_cost_to_reach_the_level(finder):
+    """Oracle: the traced dense maximum at the end equals a dense evaluation of the final path,
+    and grads_to_level is the first traced count at or below the level."""
+    land, a, b = _ring()
+    if finder == "bezier":
+        res = bezier_curve(land, a, b, 0.1, steps=600, lr=0.03, trace_every=50, n_eval=61)
+        pts = Bezier(res.beads).points(np.linspace(0, 1, 61))
+    else:
+        res = autoneb(land, a, b, 0.1, cycles=3, steps_per_cycle=60, lr=0.003, trace_every=40)
+        s = np.arange(1, 10) / 10
+        pts = np.concatenate([x + s[:, None] * (y - x) for x, y in zip(res.beads[:-1], res.beads[1:])]
+                             + [res.beads])
+    trace = res.info["trace"]
+    assert trace[0][0] == 0 and trace[-1][0] == res.n_gradient_evaluations
+    assert trace[-1][1] == pytest.approx(float(np.max(land.energies(pts))), rel=1e-12)
+    hit = res.info["grads_to_level"]
+    assert hit == next((g for g, m in trace if m <= 0.1), None)
+    assert hit is not None and 0 < hit <= res.n_gradient_evaluations
+
+
+def test_trace_every_must_be_a_count():
+    land, a, b = _ring()
+    with pytest.raises(InputError, match="trace_every"):
+        bezier_curve(land, a, b, 0.1, steps=2, trace_every=-1)
