@@ -1,7 +1,11 @@
 """Landscapes with known answers for the geodesic solver (the catalogue its tests use).
 
-Each is a polynomial energy, so the energy along a straight segment is a polynomial in t
-(``energy_polynomial``) and DSS segments are certified *exactly*:
+Each is a polynomial energy, so the energy along a straight segment is a polynomial in t.
+``energy_polynomial_exact(a, b)`` computes its coefficients in exact rational arithmetic
+(python-flint ``fmpq``; the stored float parameters and endpoints taken as the dyadic rationals
+they are), so DSS segments are certified ``exact`` (:func:`numerics.certify.certify_piece`);
+``energy_polynomial(a, b)`` gives the same coefficients in float64 for users who want floats
+(a certificate built on those alone is labelled ``sampled``):
 
 * :class:`ConvexQuadratic` — E(x) = ½ (x − c)ᵀ H (x − c), H ≻ 0: every sub-level set is convex,
   the straight segment stays inside, the normalised length is 1 (papers.md C20);
@@ -22,14 +26,44 @@ import math
 from typing import Any
 
 import numpy as np
+from flint import fmpq, fmpq_poly
 
 from numerics.landscape import Landscape, as_theta
 from theory.certificate import Certificate
 from theory.errors import InputError
+from theory.exact import to_fmpq
 
 __all__ = ["ConvexQuadratic", "DoubleWell", "RingValley"]
 
 _P = np.polynomial.polynomial
+
+
+def _q_vector(x: Any, dim: int, name: str) -> list[fmpq]:
+    """A point of R^dim exactly as rationals (the floats it stores)."""
+    return [to_fmpq(float(v), name=name) for v in as_theta(x, dim, name=name)]
+
+
+def _q_dot(u: list[fmpq], v: list[fmpq]) -> fmpq:
+    return sum((x * y for x, y in zip(u, v)), fmpq(0))
+
+
+def _q_sub(u: list[fmpq], v: list[fmpq]) -> list[fmpq]:
+    return [x - y for x, y in zip(u, v)]
+
+
+def _q_matrix(M: np.ndarray) -> list[list[fmpq]]:
+    return [[to_fmpq(float(v), name="matrix entry") for v in row] for row in np.asarray(M)]
+
+
+def _q_matvec_t(M: list[list[fmpq]], x: list[fmpq]) -> list[fmpq]:
+    """xᵀM (row vector times matrix), exactly."""
+    cols = len(M[0]) if M else 0
+    out = [fmpq(0)] * cols
+    for xi, row in zip(x, M):
+        if xi != 0:
+            for j, m in enumerate(row):
+                out[j] += xi * m
+    return out
 
 
 def _positive(values: Any, name: str) -> np.ndarray:
@@ -67,8 +101,22 @@ class ConvexQuadratic(Landscape):
         return 0.5 * float((theta - self.center) @ g), g
 
     def energy_polynomial(self, a: Any, b: Any) -> list[float]:
+        """Float coefficients of E(a + t(b − a)) (rounding not enclosed)."""
         r, d = np.asarray(a) - self.center, np.asarray(b) - np.asarray(a)
         return [0.5 * float(r @ self.H @ r), float(r @ self.H @ d), 0.5 * float(d @ self.H @ d)]
+
+    def energy_polynomial_exact(self, a: Any, b: Any) -> fmpq_poly:
+        """E(a + t(b − a)) exactly: with r = a − c and d = b − a (rationals),
+        ½ rᵀHr + ½ (rᵀHd + dᵀHr) t + ½ dᵀHd t² (H as stored, not assumed symmetric)."""
+        aq, bq = _q_vector(a, self.dim, "a"), _q_vector(b, self.dim, "b")
+        if getattr(self, "_Hq", None) is None:
+            self._Hq = _q_matrix(self.H)
+        cq = [to_fmpq(float(v)) for v in self.center]
+        r, d = _q_sub(aq, cq), _q_sub(bq, aq)
+        rH, dH = _q_matvec_t(self._Hq, r), _q_matvec_t(self._Hq, d)
+        half = fmpq(1, 2)
+        return fmpq_poly([half * _q_dot(rH, r), half * (_q_dot(rH, d) + _q_dot(dH, r)),
+                          half * _q_dot(dH, d)])
 
 
 class DoubleWell(Landscape):
@@ -121,6 +169,7 @@ class DoubleWell(Landscape):
         return e, self.R @ gy
 
     def energy_polynomial(self, a: Any, b: Any) -> list[float]:
+        """Float coefficients of E(a + t(b − a)) (rounding not enclosed)."""
         ya, yd = self.to_y(a), self.to_y(b) - self.to_y(a)
         q = _P.polysub(_P.polymul([ya[0], yd[0]], [ya[0], yd[0]]), [1.0])
         out = self.height * _P.polymul(q, q)
@@ -128,18 +177,43 @@ class DoubleWell(Landscape):
             out = _P.polyadd(out, ci * _P.polymul([y0, dy], [y0, dy]))
         return [float(v) for v in out]
 
+    def _y_exact(self, x: Any, name: str) -> list[fmpq]:
+        """y = Rᵀ(x − shift) exactly (R and shift as stored)."""
+        if getattr(self, "_Rq", None) is None:
+            self._Rq = _q_matrix(self.R)
+            self._sq = [to_fmpq(float(v)) for v in self.shift]
+        return _q_matvec_t(self._Rq, _q_sub(_q_vector(x, self.dim, name), self._sq))
+
+    def energy_polynomial_exact(self, a: Any, b: Any) -> fmpq_poly:
+        """E(a + t(b − a)) exactly: y(t) = y_a + t(y_b − y_a) in rationals, then
+        h (y₁(t)² − 1)² + Σ_{i≥2} c_i y_i(t)² (h, c, R, shift as stored)."""
+        ya, yb = self._y_exact(a, "a"), self._y_exact(b, "b")
+        lines = [fmpq_poly([y0, y1 - y0]) for y0, y1 in zip(ya, yb)]
+        q = lines[0] * lines[0] - 1
+        out = to_fmpq(self.height) * q * q
+        for ci, line in zip(self.c, lines[1:]):
+            out += to_fmpq(float(ci)) * line * line
+        return out
+
     def disconnection_certificate(self, a: Any, b: Any, level: float) -> Certificate:
-        """Closed form: if y₁(a) and y₁(b) have opposite signs, every path from a to b crosses
-        {y₁ = 0}, where E ≥ h; so for ``level`` < h no path stays in Ω_level (exact, a proof).
+        """Closed form: y₁(x) = Σ_i (x − shift)_i R_{i1} is affine in x, so if y₁(a) and y₁(b)
+        have opposite signs every path from a to b crosses {y₁ = 0}, where
+        E = h + Σ c_i y_i² ≥ h (whether or not the stored R is exactly orthogonal); so for
+        ``level`` < h no path stays in Ω_level. ``exact``: the signs of y₁(a), y₁(b) are decided
+        in rational arithmetic on the stored floats, and level < h is a float comparison (exact).
         ``holds`` = disconnection proven; ``margin`` = h − level."""
-        ya, yb = self.to_y(as_theta(a, self.dim)), self.to_y(as_theta(b, self.dim))
-        separated = bool(ya[0] * yb[0] < 0)
-        holds = separated and level < self.height
+        if not math.isfinite(level):
+            raise InputError(f"level {level!r} is not finite")
+        ya, yb = self._y_exact(a, "a")[0], self._y_exact(b, "b")[0]
+        separated = bool(ya * yb < 0)
+        holds = separated and float(level) < self.height
         return Certificate(holds, float(level), 0.5, self.height, "exact", margin=self.height - level,
                            label="disconnection: min E on the separating hyperplane {y₁ = 0} = h",
                            promise="level < ridge height",
                            details={"separating_hyperplane": "y1 = 0", "ridge_height": self.height,
-                                    "endpoints_on_opposite_sides": separated})
+                                    "endpoints_on_opposite_sides": separated,
+                                    "y1": [str(ya), str(yb)],
+                                    "arithmetic": "y1 signs in exact rationals"})
 
 
 class RingValley(Landscape):
@@ -158,9 +232,17 @@ class RingValley(Landscape):
         return q * q, 4.0 * q * theta
 
     def energy_polynomial(self, a: Any, b: Any) -> list[float]:
+        """Float coefficients of E(a + t(b − a)) (rounding not enclosed)."""
         a, d = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64) - np.asarray(a)
         q = [float(a @ a) - 1.0, 2.0 * float(a @ d), float(d @ d)]
         return [float(v) for v in _P.polymul(q, q)]
+
+    def energy_polynomial_exact(self, a: Any, b: Any) -> fmpq_poly:
+        """E(a + t(b − a)) = (‖a‖² − 1 + 2⟨a, d⟩ t + ‖d‖² t²)² exactly, d = b − a."""
+        aq, bq = _q_vector(a, self.dim, "a"), _q_vector(b, self.dim, "b")
+        d = _q_sub(bq, aq)
+        q = fmpq_poly([_q_dot(aq, aq) - 1, 2 * _q_dot(aq, d), _q_dot(d, d)])
+        return q * q
 
     @staticmethod
     def limit_length() -> float:
