@@ -119,19 +119,28 @@ def _horner(Z: np.ndarray, t: np.ndarray) -> np.ndarray:
     return out
 
 
-def _shift(Z: np.ndarray, t0: np.ndarray, h: np.ndarray) -> np.ndarray:
+def _shift_cm(Z: np.ndarray, t0: np.ndarray, h: np.ndarray) -> np.ndarray:
     """q(s) = p(t0 + h s) (Ruffini–Horner Taylor shift, then q_k ← h^k q_k): q_k = h^k Σ_{j ≥ k}
-    C(j, k) p_j t0^{j−k}; Z (…, d + 1), t0/h broadcast against Z[..., 0]."""
+    C(j, k) p_j t0^{j−k}; Z (…, d + 1), t0/h broadcast against Z[..., 0]; the result is
+    coefficient-major, (d + 1, …) (contiguous per coefficient: the loops below stream)."""
     d = Z.shape[-1] - 1
-    q = np.array(Z, dtype=np.float64, copy=True)
+    q = np.ascontiguousarray(np.moveaxis(Z, -1, 0), dtype=np.float64)
+    if q is Z or np.shares_memory(q, Z):
+        q = q.copy()
     for i in range(d):
         for j in range(d - 1, i - 1, -1):
-            q[..., j] += t0 * q[..., j + 1]
+            q[j] += t0 * q[j + 1]
     hk = h
     for k in range(1, d + 1):
-        q[..., k] *= hk
-        hk = hk * h
+        q[k] *= hk
+        if k < d:
+            hk = hk * h
     return q
+
+
+def _shift(Z: np.ndarray, t0: np.ndarray, h: np.ndarray) -> np.ndarray:
+    """:func:`_shift_cm` with the coefficients last, like Z."""
+    return np.moveaxis(_shift_cm(Z, t0, h), 0, -1)
 
 
 def _layer(H: np.ndarray, rho_h: np.ndarray, Wa: np.ndarray, D: np.ndarray, abs_wmax: np.ndarray,
@@ -171,7 +180,7 @@ def _roots(Z: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
             R = np.stack([r1, r2], axis=-1)
         else:
             B = _bernstein(Z, lo, hi)
-            amb = (B.min(axis=-1) <= 0) & (B.max(axis=-1) >= 0)  # others have no root
+            amb = (B.min(axis=0) <= 0) & (B.max(axis=0) >= 0)  # others have no root
             pi, ui = np.nonzero(amb)
             R = np.full(Z.shape[:2] + (_BISECT_GRID,), np.nan)
             if pi.size:
@@ -218,15 +227,16 @@ def _split(lo: np.ndarray, hi: np.ndarray, R: np.ndarray) -> tuple[np.ndarray, n
 
 
 def _bernstein(Z: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-    """Bernstein coefficients of every ẑ (P, o, d + 1) on [lo, hi] (P,): b_i = Σ_{k ≤ i}
-    C(i, k)/C(d, k) q_k with q the polynomial in s = (t − lo)/(hi − lo)."""
+    """Bernstein coefficients of every ẑ (P, o, d + 1) on [lo, hi] (P,), coefficient-major
+    (d + 1, P, o): b_i = Σ_{k ≤ i} C(i, k)/C(d, k) q_k with q the polynomial in s = (t − lo)/h."""
     d = Z.shape[-1] - 1
     h = np.nextafter(hi - lo, np.inf)  # [lo, lo + h] ⊇ [lo, hi] although hi − lo is rounded
-    q = _shift(Z, lo[:, None], h[:, None])
-    B = np.zeros_like(q)
+    q = _shift_cm(Z, lo[:, None], h[:, None])
+    B = np.empty_like(q)
     for i in range(d + 1):
-        for k in range(i + 1):
-            B[..., i] += comb(i, k) / comb(d, k) * q[..., k]
+        B[i] = q[0]
+        for k in range(1, i + 1):
+            B[i] += (comb(i, k) / comb(d, k)) * q[k]
     return B
 
 
@@ -237,7 +247,7 @@ def _wrong_sign(Z: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarr
     s = _horner(Z, (0.5 * (lo + hi))[:, None]) > 0
     B = _bernstein(Z, lo, hi)
     err = _gamma(6 * d + 6) * (d + 1) * 4.0 ** d * np.abs(Z).sum(axis=-1)
-    wrong = np.where(s, -B.min(axis=-1), B.max(axis=-1)) + err
+    wrong = np.where(s, -B.min(axis=0), B.max(axis=0)) + err
     return s, wrong, err
 
 
