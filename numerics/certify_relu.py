@@ -130,7 +130,9 @@ def certify_relu_segment(landscape: Any, a: Any, b: Any, bound: float, *,
         hi, lo = max(pr.upper_rest, _up1(pr.best + err)), _dn1(pr.best - err)
         closed_form, windows = 0, 0
         if pr.lo.size:  # (no surviving piece: E is constant, every cell end attains it)
-            res = maximise_pieces(pr.lo, pr.hi, pr.coeffs, prune_tol=err)
+            # pieces and windows within err/4 of the best value are not refined further: the
+            # enclosure is then at most 2.25·err wide
+            res = maximise_pieces(pr.lo, pr.hi, pr.coeffs, prune_tol=err / 4)
             if _dn1(res.lower - err) > lo:  # argmax_t is where the lower end is proven
                 value, argmax, lo = res.value, res.argmax_t, _dn1(res.lower - err)
             hi = max(hi, _up1(res.upper + err))
@@ -142,7 +144,7 @@ def certify_relu_segment(landscape: Any, a: Any, b: Any, bound: float, *,
         coeffs[:, 0] -= sign * offset
         # the shift rounds each constant term once: ≤ u·|result|
         err = pq.error_bound + float(np.abs(coeffs[:, 0]).max()) * 2 * _U
-        res = maximise_piecewise(pq.breakpoints, coeffs, prune_tol=err)
+        res = maximise_piecewise(pq.breakpoints, coeffs, prune_tol=err / 4)
         value, argmax = res.value, res.argmax_t
         hi, lo = _up1(res.upper + err), _dn1(res.lower - err)
         info, closed_form, windows = pq.details, res.n_candidates, res.windows
