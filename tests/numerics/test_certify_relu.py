@@ -316,3 +316,44 @@ def test_pruned_cells_are_bounded_rigorously(cfg, cells):
         assert e[~covered].max() <= pr.upper_rest
         worst = ts[~covered][int(np.argmax(e[~covered]))]
         assert exact_energy(land, a, b, worst) <= Fraction(pr.upper_rest)
+
+
+@settings(max_examples=15, deadline=None)
+@given(configs)
+def test_max_endpoints_promise_against_exact_values(cfg):
+    """≤ max of endpoints: holds ⇒ no exact value on a dense grid exceeds the exact endpoint
+    maximum; fails ⇒ the exact energy at argmax_t exceeds it."""
+    seed = cfg.pop("seed")
+    land, rng = make(seed, **cfg)
+    a, b = rng.normal(size=land.dim), rng.normal(size=land.dim)
+    cert = certify_relu_promise(land, Segment(a, b, "s", LE_MAX_ENDPOINTS))
+    ends = max(exact_energy(land, a, b, 0.0), exact_energy(land, a, b, 1.0))
+    ts = np.linspace(0, 1, 4001)
+    top = ts[np.argsort(land.segment_energies(a, b, ts))[-3:]]
+    if cert.holds:
+        assert all(exact_energy(land, a, b, t) <= ends for t in top)
+    elif cert.outcome == "fails":
+        assert exact_energy(land, a, b, cert.argmax_t) > ends
+    assert cert.outcome in ("holds", "fails", "inconclusive") and cert.is_proof
+
+
+def test_hand_over_between_identical_rows_is_exactly_constant():
+    """Two units with identical rows trade their output weight (the Theorem 2.4 hand-over): the
+    network function is unchanged at every t; with ℓ1 the norm is kept too (same signs)."""
+    for l1 in (0.0, 0.05):
+        land, rng = make(8, m=4, l1=l1)
+        P = land.unflatten(rng.normal(size=land.dim))
+        W, bias = P.W.copy(), P.b.copy()
+        W[1], bias[1] = W[0], bias[0]
+        U0, U1 = P.U.copy(), P.U.copy()
+        U0[0, :2] = [0.75, 0.0]
+        U1[0, :2] = [0.0, 0.75]
+        seg = Segment(land.flatten(W, bias, U0), land.flatten(W, bias, U1), "hand over", CONSTANT)
+        cert = certify_relu_promise(land, seg)
+        assert cert.holds and cert.method == "exact"
+        # the group's total weight changes (0.75 → −0.75): the energy moves, the rigorous
+        # constant-energy certificate fails
+        U1[0, :2] = [0.0, -0.75]
+        swapped = certify_relu_promise(land, Segment(seg.a, land.flatten(W, bias, U1), "flip",
+                                                     CONSTANT))
+        assert swapped.method == "rigorous" and swapped.outcome == "fails"
