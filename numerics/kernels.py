@@ -364,7 +364,7 @@ def relu_mixture_one_sided_exact(W: Any, U: Any, V: Any, Vout: Any, mixture: Any
 
     Uq, Tq = _qmat(U), _qmat(Vout)
     p, m = len(Uq[0]), len(Uq)
-    out = []
+    out: list[dict[str, Any]] = []
     for k, (weight, Cq, A, B) in enumerate(_branches(W, V, mixture)):
         for i in range(p):
             if any(x != 0 for x in A[i]):

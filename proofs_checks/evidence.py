@@ -143,9 +143,9 @@ class Evidence:
         return list(self.deciding) if self.deciding is not None else self.all_methods()
 
     def to_dict(self) -> dict[str, Any]:
-        margin = self.margin
-        if margin is not None and not math.isfinite(margin):
-            margin = str(margin)
+        margin: float | str | None = self.margin
+        if self.margin is not None and not math.isfinite(self.margin):
+            margin = str(self.margin)
         return {
             "claim": self.claim,
             "role": self.role,
