@@ -84,11 +84,16 @@ def _decide(lo: float, hi: float, bound: float, tau: float) -> tuple[str, float]
     (rationals): holds iff hi ≤ bound + τ, fails iff lo > bound + τ, else inconclusive. Also
     ``holds_within``: τ when it was needed, else 0."""
     b = Fraction(bound) + Fraction(tau)
-    if Fraction(hi) <= b:
+    if np.isfinite(hi) and Fraction(hi) <= b:
         return "holds", (tau if Fraction(hi) > Fraction(bound) else 0.0)
-    if Fraction(lo) > b:
+    if np.isfinite(lo) and Fraction(lo) > b:
         return "fails", 0.0
     return "inconclusive", 0.0
+
+
+def _hull(lo: float, hi: float) -> tuple[float, float]:
+    """(lo, hi), or (−inf, inf) when an overflow made either end NaN (nothing is proven)."""
+    return (lo, hi) if lo <= hi else (-np.inf, np.inf)
 
 
 def certify_relu_segment(landscape: Any, a: Any, b: Any, bound: float, *,
@@ -150,6 +155,7 @@ def certify_relu_segment(landscape: Any, a: Any, b: Any, bound: float, *,
         info, closed_form, windows = pq.details, res.n_candidates, res.windows
     if pruned and hi >= 0:
         lo = max(lo, 0.0)  # E ≥ 0: a sum of squares plus κ‖U‖₁
+    lo, hi = _hull(lo, hi)
     outcome, within = _decide(lo, hi, float(bound), tau)
     return Certificate(
         outcome == "holds", float(min(max(value, lo), hi)), argmax, float(bound), "rigorous",
@@ -204,7 +210,7 @@ def certify_relu_slope(landscape: Any, a: Any, b: Any, bound: float = 0.0, *,
     hi = res.upper
     width = pq.breakpoints[res.piece + 1] - pq.breakpoints[res.piece]
     lo = res.lower - 2 * float(shift[res.piece]) if width > 0 else -np.inf
-    lo = float(np.nextafter(min(lo, hi), -np.inf))
+    lo, hi = _hull(float(np.nextafter(min(lo, hi), -np.inf)), hi)
     outcome, within = _decide(lo, hi, float(bound), tau)
     value = float(min(max(res.value - float(shift[res.piece]), lo), hi))
     return Certificate(
@@ -270,7 +276,7 @@ def exactly_constant(landscape: Any, a: np.ndarray, b: np.ndarray) -> bool:
             if exact(A.U[k, js]) != exact(B.U[k, js]):
                 return False
     if getattr(landscape, "l1", 0.0):
-        if np.any(A.U * B.U < 0) or np.any(np.sign(A.U) * np.sign(B.U) < 0):
+        if np.any(np.sign(A.U) * np.sign(B.U) < 0):
             return False
         if exact(np.abs(A.U).ravel()) != exact(np.abs(B.U).ravel()):
             return False
