@@ -21,9 +21,13 @@ E ≤ max by convexity); move the units to B's slots by duplicating a row and sh
 weight between the duplicates (constant function); undo B's compression.
 
 Every piece moves only U, or rows of units whose output weight is zero on the whole piece, so the
-energy along it is a polynomial in t for *every* activation and each piece is certified exactly
-(:mod:`numerics.certify`): constant pieces to ``DEFAULT_TOLERANCES["constant"]``, the descent
-non-increasing (dE/dt ≤ 0), the interpolation ≤ max of its endpoints.
+energy along it is a quadratic in t for *every* activation. This module builds the *float* path
+(what users, plots and DSS get): its compression coefficients and descent target are float
+solves, so β is unchanged only up to rounding and its certificates (float polynomials,
+:mod:`numerics.certify`) are ``sampled``. The proof's path is built in exact rationals by
+:mod:`numerics.paths.intrinsic_exact` (polynomial ρ with rational coefficients, ReLU on data)
+and, for tanh, from formal-feature identities and ball arithmetic by
+:mod:`numerics.paths.intrinsic_ball`; those certificates decide the claims with τ = 0.
 
 Sources: Venturi, Bandeira & Bruna, JMLR 20 (2019), Theorem 8 (arXiv 1802.06384); Bruna's talk
 (Corollary [BBV'17], M ≥ 2q); the construction as reconstructed in papers.md §4.2 [D].
@@ -351,8 +355,9 @@ def symbolic_function_change(activation: Any, a: tuple[np.ndarray, np.ndarray],
 def certify_construction(landscape: Any, construction: Construction, *,
                          tolerances: dict[str, float] | None = None,
                          function_check: bool = True) -> tuple[list[Certificate], dict[str, Any]]:
-    """Exact certificates of every piece (E ≤ bound) and of its promise, plus the checks that
-    are not certificates: the output function is unchanged on constant pieces (to
+    """Certificates of every piece of the float path (E ≤ bound) and of its promise — float
+    energy polynomials, so ``sampled``; the exact path decides (module docstring) — plus the
+    checks that are not certificates: the output function is unchanged on constant pieces (to
     ``function_rtol``) and, for Construction A, the end energy equals the lifted optimum (to
     ``end_rtol``). Returns (certificates, checks)."""
     tol = dict(DEFAULT_TOLERANCES, **(tolerances or {}))

@@ -20,6 +20,13 @@ from numerics.paths.intrinsic import (
     sample_degeneracy,
     symbolic_function_change,
 )
+from numerics.paths.intrinsic_ball import ball_construction_a
+from numerics.paths.intrinsic_exact import (
+    certified_exact,
+    certify_exact_construction,
+    exact_construction_a,
+    exact_construction_b,
+)
 from theory.errors import HypothesisError, InputError
 
 coefficient_lists = st.lists(st.integers(-3, 3), min_size=2, max_size=5).filter(
@@ -51,6 +58,13 @@ def _land(coeffs, n, p_of_q, population, seed, L=None):
     return land, q, rng
 
 
+def _float_ok(cert, rtol=1e-9):
+    """The float path's certificates are sampled (float polynomials) and fail, if at all, only
+    within rounding; the exact path (numerics.paths.intrinsic_exact) decides."""
+    scale = max(1.0, abs(cert.bound), abs(cert.max_energy))
+    return cert.method == "sampled" and (cert.outcome != "fails" or -cert.margin <= rtol * scale)
+
+
 def _constant_to(land, piece, rtol=1e-10):
     ts = np.linspace(0, 1, 33)
     es = land.energies(piece.points(ts))
@@ -66,8 +80,10 @@ def test_construction_a_is_exact_and_ends_at_the_lifted_optimum(coeffs, n, extra
     cons = construction_a(land, theta, seed=seed)
     assert np.array_equal(cons.start, theta)
     certs, checks = certify_construction(land, cons)
-    assert all(c.holds and c.method == "exact" for c in certs)
+    assert all(_float_ok(c) for c in certs)
     assert checks["ends_at_optimum"] and checks["function_constant"]
+    exact = certify_exact_construction(exact_construction_a(land, theta, seed=seed))
+    assert all(c.holds and c.method == "exact" and c.holds_within == 0 for c in exact)
     for piece in cons.path.pieces:
         if piece.promise == CONSTANT:
             assert _constant_to(land, piece)
@@ -91,7 +107,9 @@ def test_construction_b_stays_below_the_larger_endpoint(coeffs, n, extra, popula
     bound = max(land.energy(a), land.energy(b))
     assert cons.bound == bound
     certs, checks = certify_construction(land, cons)
-    assert all(c.holds and c.method == "exact" for c in certs) and checks["function_constant"]
+    assert all(_float_ok(c) for c in certs) and checks["function_constant"]
+    exact = certify_exact_construction(exact_construction_b(land, a, b))
+    assert all(c.holds and c.method == "exact" and c.holds_within == 0 for c in exact)
     es = land.energies(cons.path.points(np.linspace(0, 1, 401)))
     assert es.max() <= bound + 1e-9 * max(1.0, bound)
     assert [p.promise for p in cons.path.pieces].count(LE_MAX_ENDPOINTS) == 1
@@ -156,15 +174,21 @@ def test_symbolic_function_change_is_exact():
 
 
 def test_descent_promise_is_scale_aware():
-    """A teacher of energy ~1e5: the descent ends at the minimiser, where dE/dt(1) = 0 up to
-    rounding of the size 1e-16·E — certified with the slack in energy units."""
+    """A teacher of energy ~1e5: the float descent ends at the minimiser, where dE/dt(1) = 0 up
+    to rounding of the size 1e-16·E (sampled); the exact path decides with τ = 0."""
     rng = np.random.default_rng(5)
     land = PopulationTwoLayer("z**3", 2, 6, teacher_W=10 * rng.normal(size=(2, 2)),
                               teacher_U=30 * rng.normal(size=(1, 2)), noise_variance=0.0)
-    cons = construction_a(land, land.random_point(rng))
+    theta = land.random_point(rng)
+    cons = construction_a(land, theta)
     certs, checks = certify_construction(land, cons)
     assert land.energy(cons.start) > 1e4
-    assert all(c.holds for c in certs) and checks["ends_at_optimum"]
+    assert all(_float_ok(c) for c in certs) and checks["ends_at_optimum"]
+    # the exact path needs no scale: E′ ≤ 0 exactly, ending exactly at the lifted optimum
+    exact = exact_construction_a(land, theta)
+    proof = certify_exact_construction(exact)
+    assert all(c.holds and c.method == "exact" and c.holds_within == 0 for c in proof)
+    assert exact.details["ends_at_optimum"]
 
 
 @pytest.mark.parametrize("activation", ["relu", "tanh"])
@@ -178,8 +202,14 @@ def test_empirical_construction_reaches_the_projection_of_the_targets(activation
     W[2:] = W[0]
     cons = construction_a(land, land.flatten(W, U), problem=problem)
     certs, checks = certify_construction(land, cons)
-    assert all(c.holds and c.method == "exact" for c in certs)
+    assert all(_float_ok(c) for c in certs)
     assert checks["ends_at_optimum"] and land.energy(cons.end) < 1e-20  # features span R^L
+    proof, _ = certified_exact(
+        lambda: exact_construction_a(land, land.flatten(W, U), q=problem.q, kind="values"),
+        lambda: ball_construction_a(land, land.flatten(W, U), problem))
+    assert proof and all(c.holds and c.is_proof and c.holds_within == 0 for c in proof)
+    assert {c.method for c in proof} == ({"exact"} if activation == "relu"
+                                         else {"exact", "rigorous"})
 
 
 def test_degenerate_data_is_detected_not_a_crash():
@@ -205,4 +235,5 @@ def test_degenerate_data_is_detected_not_a_crash():
 
 def checks_hold(land, cons):
     certs, checks = certify_construction(land, cons)
-    return all(c.holds for c in certs) and checks["ends_at_optimum"] and checks["function_constant"]
+    return (all(_float_ok(c) for c in certs) and checks["ends_at_optimum"]
+            and checks["function_constant"])
