@@ -17,11 +17,14 @@ a quartic; |u_kj(t)| is linear between its zero crossings. All breakpoints τ_jl
 3. :meth:`TwoLayerReLU.energy_pieces` sorts all events globally and accumulates those changes
    (a blocked cumulative sum, rounding error ∝ block + E/block rather than E): the whole
    piecewise quartic. :meth:`TwoLayerReLU.energy_candidates` instead sums the changes per cell
-   of a uniform grid (exact cell-end energies), prunes the cells that a rigorous Lipschitz
-   bound keeps below the best cell-end value, and sorts only the events of the other cells —
-   all the closed-form maximum needs.
+   of a uniform grid (cell-end energies), prunes the cells that a proven Lipschitz bound keeps
+   below the best cell-end value, and sorts only the events of the other cells — all the
+   maximum needs.
 
-No Python loop runs over pieces or samples. Source: BF'16 §2 (the model), issue 5.
+All of this runs in float64; every result carries a *proven* ``error_bound`` on its distance to
+the exact energy of the inputs (floats taken as the rationals they are), computed alongside
+from a priori rounding bounds (:mod:`numerics.energies.relu_bounds`, issue 11). No Python loop
+runs over pieces or samples. Source: BF'16 §2 (the model), issue 5.
 """
 
 from __future__ import annotations
