@@ -24,6 +24,8 @@ RUNS = {
     "05_compare_path_finders.py": (["--quick"], "compare_path_finders.png", "ring valley"),
     "06_constructions_and_quadratic_widths.py": (["--runs", "3"], "construction_b.png",
                                                  "Construction B never rises"),
+    "07_certified_barrier_width.py": (["--widths", "8,16", "--depths", "1,2", "--n-train", "120",
+                                       "--epochs", "3"], "barrier_width.png", "certified"),
     "my_claim.py": (["--instances", "3"], "my_claim.png", "verified"),
 }
 
