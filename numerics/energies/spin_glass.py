@@ -264,6 +264,25 @@ class SpinGlass(Landscape):
         """This Hamiltonian seen through σ ↦ √N σ/‖σ‖ (a landscape on R^N \\ {0})."""
         return SphereProjected(self)
 
+    def energy_polynomial_enclosure(self, a: Any, b: Any) -> tuple[np.ndarray, np.ndarray]:
+        """H(a + t(b − a)) as float coefficients with proven radii (|c_k − c̃_k| ≤ r_k), for
+        ``rigorous`` certificates (:func:`numerics.energies.spin_glass_certify.
+        chord_polynomial_enclosure`: float contraction, a priori γ_n rounding bound; the final
+        rounding to float is added to the radius)."""
+        from fractions import Fraction
+
+        from numerics.energies.spin_glass_certify import chord_polynomial_enclosure
+
+        mids, radii = chord_polynomial_enclosure(self, a, b)
+        coeffs, rads = np.empty(len(mids)), np.empty(len(mids))
+        for k, (m, r) in enumerate(zip(mids, radii)):
+            exact = Fraction(int(m.p), int(m.q))
+            coeffs[k] = float(exact)
+            rad = Fraction(int(r.p), int(r.q)) + abs(Fraction(coeffs[k]) - exact)
+            up = float(rad)
+            rads[k] = up if Fraction(up) >= rad else math.nextafter(up, math.inf)
+        return coeffs, rads
+
     def polynomial_along(self, a: Any, b: Any) -> np.ndarray:
         """Coefficients (increasing degree) of t ↦ H(a + t(b − a)), degree p:
         c_j = C(p, j)·c·S[d^{⊗j}, a^{⊗(p−j)}], d = b − a (S symmetric)."""
@@ -298,7 +317,8 @@ class SphereProjected(Landscape):
     ``shift`` put the energy on the H/N scale and, shifted, positive — DSS scales its levels by
     factors, which needs positive levels. ``energies`` returns +inf at the origin (no
     projection there), ``energy_and_grad`` raises. ``certify_segment`` decides E ≤ b along a
-    straight segment exactly (the condition becomes a polynomial inequality in t).
+    straight segment rigorously (the condition becomes a polynomial inequality in t, decided
+    with proven rounding bounds).
     """
 
     def __init__(self, spin_glass: SpinGlass, *, per_spin: bool = False, shift: float = 0.0):
@@ -351,10 +371,14 @@ class SphereProjected(Landscape):
                         tolerances: dict[str, float] | None = None,
                         label: str = "projected segment", promise: str = "",
                         **options: Any) -> Certificate:
-        """Exact certificate of E(a + t(b − a)) ≤ bound + τ on [0, 1]
-        (:func:`numerics.energies.spin_glass_certify.certify_projected_segment`: rational
-        arithmetic on S and the points as stored, real-root isolation; odd p with a bound on
-        H ≥ 0 is sampled only). :func:`numerics.certify.certify_piece` (hence DSS) uses it."""
+        """``rigorous`` certificate of E(a + t(b − a)) ≤ bound + τ on [0, 1]
+        (:func:`numerics.energies.spin_glass_certify.certify_projected_segment`): float
+        contraction of S with a proven a priori rounding radius, decided exactly on the
+        widened polynomial — holds / fails / inconclusive, no slack; an inconclusive chord is
+        decided ``exact`` (rationals) when N^p is small enough (``exact_fallback=False`` turns
+        that off); odd p with a bound on H ≥ 0 is ``sampled`` only. ``max_energy`` is a float
+        estimate, ``max_energy_enclosure`` proven. :func:`numerics.certify.certify_piece`
+        (hence DSS) uses it for every straight segment."""
         from numerics.energies.spin_glass_certify import certify_projected_segment
 
         return certify_projected_segment(self, a, b, bound, tolerances=tolerances, label=label,
@@ -425,8 +449,9 @@ class Connection:
     level tried where it did not (*not* a proof of disconnection: §9.15); ``barrier`` = level −
     max(E_a, E_b); ``arc_normalized_length`` = length on the sphere of the projected string /
     great-circle distance (≥ 1); ``chord_normalized_length`` is DSS's Euclidean one;
-    ``exact`` tells whether every segment of the connecting string was re-certified exactly
-    (``SphereProjected.certify_segment``) at the accepted bound."""
+    ``exact`` tells whether every segment of the connecting string was re-certified with a
+    proof (``SphereProjected.certify_segment``: outcome ``holds``, method rigorous or exact —
+    never a sampled or inconclusive one) at the accepted bound."""
 
     energies: tuple[float, float]
     overlap: float
@@ -519,6 +544,6 @@ def connection_level(
         failed_level=failed, barrier=level - max(ea, eb), n_beads=res.n_beads,
         arc_normalized_length=arc_length(res.beads, N) / angle,
         chord_normalized_length=float(res.normalized_length),
-        exact=all(c.holds and c.method == "exact" for c in certs),
+        exact=all(c.decided and c.holds for c in certs),
         certificate_methods=sorted({c.method for c in certs}), runs=runs, beads=res.beads,
     )
