@@ -1,5 +1,5 @@
-"""proofs_checks.checks.linear: the seven deep-linear claims, their negative controls, the
-path builder and the command line."""
+"""proofs_checks.checks.linear, linear_ridge, linear_minima and prop21: the seven deep-linear
+claims, their negative controls, the path builders and the command line."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ import numpy as np
 import pytest
 
 from proofs_checks.checks import linear as L
+from proofs_checks.checks import linear_minima as LM
+from proofs_checks.checks import linear_ridge as LR
 from proofs_checks.evidence import is_proof_kind
 from proofs_checks.registry import get_check
 
@@ -125,7 +127,7 @@ def test_prop22_linear_control_draws_the_signs_freely():
 
 
 def test_double_well_poor_minimum_is_certified_exactly():
-    cert = L._double_well_certificate()
+    cert = LM._double_well_certificate()
     assert cert.method == "exact" and cert.holds
     assert cert.bound == pytest.approx(0.2941, abs=1e-4)  # f(p₊)
     assert cert.max_energy == pytest.approx(-0.3054, abs=1e-4)  # min f
@@ -162,11 +164,11 @@ def test_kawaguchi_critical_points_are_critical_with_the_predicted_energy():
     from numerics.energies.linear import DeepLinear, flatten
 
     rng = np.random.default_rng(4)
-    X, Y, facts = L._kawaguchi_data(rng, 4, 3, 20)
+    X, Y, facts = LM._kawaguchi_data(rng, 4, 3, 20)
     assert facts["hypotheses_hold"]
     w = [4, 3, 2, 3]
     E = DeepLinear(w, X, Y)
-    for cp in L._critical_points(E, w):
+    for cp in LM._critical_points(E, w):
         e, g = E.energy_and_grad(flatten(cp["weights"]))
         assert np.linalg.norm(g) < 1e-9
         assert e == pytest.approx(cp["energy_formula"], abs=1e-9)
@@ -227,7 +229,7 @@ def test_ridge_rotation_float_realisation_is_sampled_and_never_decides():
     """The float rotation's orthogonality defect is measured on a grid (not a bound): its
     certificate is sampled and not among the deciding kinds; the proof's rotation (constant
     along SO(h)) is decided exactly; no deciding certificate carries a slack."""
-    ev = L.prop22_ridge(1, 3, 4, 3, 0.1, 20, 2)
+    ev = LR.prop22_ridge(1, 3, 4, 3, 0.1, 20, 2)
     assert ev.outcome == "verified", ev.message
     rotation = [c for c in ev.certificates if c.label.startswith("rotate")]
     methods = {c.method for c in rotation}
