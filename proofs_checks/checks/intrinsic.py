@@ -357,8 +357,9 @@ def finite_dim_p_ge_q_path(seed: int, activation: str, n: int, max_n: int, max_d
                        title=f"Construction A: {info['activation']}, n = {land.n}, q = {cons.q}, "
                              f"p = {land.p} (bound E(θ_0))",
                        info={**info, **cons.details, **checks, "bound_label": "bound E(θ₀)",
-                             "exact_path": exact_info},
-                       certificates=exact + certs)
+                             "exact_path": exact_info, "float_path_certificates": sorted(
+                                 {f"{c.method}: {c.outcome}" for c in certs})},
+                       certificates=exact or certs)
 
 
 # ---------------------------------------------------------------------------- vbb.finite-dim.p-ge-2q
@@ -456,8 +457,10 @@ def finite_dim_p_ge_2q_path(seed: int, activation: str, n: int, max_n: int, max_
     return PathProfile(cons.path, land, cons.bound,
                        title=f"Construction B: {info['activation']}, n = {land.n}, q = {cons.q}, "
                              f"p = {land.p}",
-                       info={**info, **cons.details, **checks, "exact_path": exact_info},
-                       certificates=exact + certs)
+                       info={**info, **cons.details, **checks, "exact_path": exact_info,
+                             "float_path_certificates": sorted(
+                                 {f"{c.method}: {c.outcome}" for c in certs})},
+                       certificates=exact or certs)
 
 
 # ---------------------------------------------------------------------------- vbb.empirical-dim
@@ -936,8 +939,10 @@ def energy_barrier_without_barrier(seed: int, activation: str, N: int, runs: int
     def init(r: np.random.Generator) -> np.ndarray:
         theta = land.random_point(r)
         theta[-1] = abs(theta[-1]) * (1 if r.random() < 0.5 else -1)
-        if starts[0] == 0:  # one start in the trap's basin (w near e₂, u < 0), the rest random
-            theta = np.array([0.1 * r.normal(), 1.0, -abs(theta[-1]) - 0.1])
+        if starts[0] == 0:  # one start in the trap's basin: w ≈ e₂, u = the best fit of y by
+            # u·x₂² (< 0 here), below mean y²; the rest random
+            u_fit = float(np.sum(y * X[:, 1] ** 2) / np.sum(X[:, 1] ** 4))
+            theta = np.array([0.05 * r.normal(), 1.0, u_fit])
         starts[0] += 1
         return theta
 
