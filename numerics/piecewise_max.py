@@ -123,24 +123,19 @@ def _real_part(z: np.ndarray) -> np.ndarray:
 
 def _taylor_at(c: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Taylor coefficients p_k(x) = Σ_{d ≥ k} C(d, k) c_d x^{d−k} (k = 0 … deg) of each row of c
-    at the points x (rows of c against rows of x, shape (K, P)), and proven bounds of their
-    rounding errors: each is a sum of ≤ 5 products of ≤ 5 factors, so it is within
-    γ_12·Σ_{d ≥ k} C(d, k)|c_d||x|^{d−k} of the exact value (Higham §3.1)."""
-    from math import comb
-
+    at the points x (rows of c against rows of x, shape (K, P)), by repeated synthetic division
+    (a Taylor shift by Horner's rule), and proven bounds of their rounding errors: the same
+    recurrence on |c| and |x| gives Σ_{d ≥ k} C(d, k)|c_d||x|^{d−k}, and each p_k is within
+    γ_12 of that of the exact value (≤ 2·deg ≤ 8 roundings on every path; Higham §5.1)."""
     deg = c.shape[1] - 1
-    pw = [np.ones_like(x)]
-    for _ in range(deg):
-        pw.append(pw[-1] * x)
-    apw = [np.abs(p) for p in pw]
-    val = np.zeros((deg + 1,) + x.shape)
-    mag = np.zeros((deg + 1,) + x.shape)
-    for k in range(deg + 1):
-        for d in range(k, deg + 1):
-            w = comb(d, k)
-            val[k] += (w * c[:, d])[:, None] * pw[d - k]
-            mag[k] += (w * np.abs(c[:, d]))[:, None] * apw[d - k]
-    return val, gamma(12) * mag * (1 + gamma(12))
+    val = [np.broadcast_to(c[:, d][:, None], x.shape).copy() for d in range(deg + 1)]
+    mag = [np.broadcast_to(np.abs(c[:, d])[:, None], x.shape).copy() for d in range(deg + 1)]
+    ax = np.abs(x)
+    for k in range(deg):
+        for j in range(deg - 1, k - 1, -1):
+            val[j] += x * val[j + 1]
+            mag[j] += ax * mag[j + 1]
+    return np.stack(val), gamma(12) * np.stack(mag) * (1 + gamma(12))
 
 
 def _side(p: np.ndarray, a: np.ndarray, w: np.ndarray) -> np.ndarray:
