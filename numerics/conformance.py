@@ -22,9 +22,10 @@ along the segment.
 
 **Paths** (:func:`check_path`, :func:`check_profile`): endpoints fixed, consecutive pieces meet,
 length ≥ ‖θ_B − θ_A‖, the reversed path is the same curve, every certificate's maximum is ≥ a
-dense evaluation of its piece (exactly for exact/bounded certificates, to ``sampled_rtol`` for
-sampled ones) and its verdict agrees with its maximum and bound, and the path maximum is ≥ the
-endpoint energies.
+dense evaluation of its piece (for exact/rigorous/bounded certificates the top of the proven
+enclosure, with no slack — a sample above it by no more than the float evaluation's rounding is
+reported as "within rounding", not passed; ``sampled_rtol`` for sampled ones), its outcome does
+not contradict its own maximum and bound, and the path maximum is ≥ the endpoint energies.
 
 **Path finders** (:func:`check_path_finder`): ``finder(landscape, θ_A, θ_B, level, **options)
 -> StringResult`` is run on a catalogue of problems with known answers (a convex quadratic,
@@ -397,11 +398,30 @@ def _polynomial_gap(land: Any, poly: Any, a: np.ndarray, b: np.ndarray, n: int =
 # ---------------------------------------------------------------------------- paths
 
 
-def _certificate_slack(cert: Any) -> float:
-    tol = cert.tolerances or {}
-    if "slack" in tol:
-        return float(tol["slack"])
-    return float(tol.get("absolute", 1e-10)) + float(tol.get("relative", 1e-10)) * max(1.0, abs(cert.bound))
+def _proven_upper(cert: Any) -> float:
+    """The certificate's upper claim on its piece's maximum: the enclosure's top when it has
+    one, else ``max_energy`` (exact: the rounded exact maximum; bounded: the bound itself)."""
+    enc = getattr(cert, "max_energy_enclosure", None)
+    return float(enc[1]) if enc is not None else float(cert.max_energy)
+
+
+def _proven_lower(cert: Any) -> float:
+    enc = getattr(cert, "max_energy_enclosure", None)
+    return float(enc[0]) if enc is not None else float(cert.max_energy)
+
+
+def _verdict_consistent(cert: Any) -> bool:
+    """No contradiction between a certificate's outcome and its own numbers: ``holds`` needs the
+    lower end of its maximum ≤ bound + holds_within and, without τ, a margin ≥ 0; a proven
+    ``fails`` needs the upper end above the bound + τ. No slack."""
+    tau = float((cert.tolerances or {}).get("tau", 0.0))
+    if cert.holds:
+        if cert.holds_within == 0 and cert.margin < 0:
+            return False
+        return _proven_lower(cert) <= cert.bound + cert.holds_within
+    if getattr(cert, "outcome", "fails") == "fails" and cert.is_proof:
+        return _proven_upper(cert) > cert.bound + tau
+    return True
 
 
 def check_path(
@@ -416,11 +436,18 @@ def check_path(
     n_dense: int = 257,
     sampled_rtol: float = 1e-3,
     continuity_atol: float = 1e-9,
+    evaluation_rtol: float = 1e-12,
     name: str = "path",
 ) -> ConformanceReport:
     """The path invariants (see the module doc). ``certificates[i]`` certifies ``pieces[i]``
     (default: the path's pieces; default certificates: :func:`certify_path` against ``bound``,
-    or against the larger endpoint energy when no bound is given)."""
+    or against the larger endpoint energy when no bound is given).
+
+    A proof certificate's maximum (its enclosure's top) must be ≥ every dense float sample of
+    its piece: no slack passes it. A sample above it by at most ``evaluation_rtol``·max(1, |E|)
+    — the size of the float evaluation's own rounding — is reported as *within rounding*
+    (``n/a``), not as passed; beyond that the check fails. Sampled certificates are estimates:
+    a sample may exceed them by ``sampled_rtol``·max(1, |E|)."""
     if not isinstance(path, Path):
         raise InputError(f"path must be a numerics.paths.base.Path, not {type(path).__name__}")
     if isinstance(n_dense, bool) or not isinstance(n_dense, int) or n_dense < 2:
@@ -460,31 +487,45 @@ def check_path(
         report.wall_time = time.perf_counter() - start
         return report
     report.add("one_certificate_per_piece", True, f"{len(certs)} pieces, {len(certs)} certificates")
-    below, verdicts, rows = True, True, []
+    below: bool | None = True
+    verdicts, rows, rounding = True, [], []
     for piece, cert in zip(pieces, certs):
         e = np.asarray(energy_along(land, piece)(np.linspace(0.0, 1.0, n_dense)), dtype=np.float64)
         m = float(np.max(e))
         scale = max(1.0, abs(m))
-        slack = (1e-9 * scale) if cert.is_proof else (sampled_rtol * scale + 1e-9)
-        ok = m <= cert.max_energy + slack
-        below &= ok
-        consistent = (not cert.holds) or cert.max_energy <= cert.bound + _certificate_slack(cert) + 1e-12 * scale
-        verdicts &= consistent
-        rows.append({"label": cert.label, "method": cert.method, "dense_max": m,
-                     "certificate_max": cert.max_energy, "bound": cert.bound, "holds": cert.holds})
+        top = _proven_upper(cert) if cert.is_proof else float(cert.max_energy) + sampled_rtol * scale
+        if not m <= top:
+            if cert.is_proof and m - top <= evaluation_rtol * scale:
+                rounding.append(cert.label)
+            else:
+                below = False
+        verdicts &= _verdict_consistent(cert)
+        rows.append({"label": cert.label, "method": cert.method, "outcome": cert.outcome,
+                     "dense_max": m, "certificate_max": cert.max_energy,
+                     "certificate_upper": _proven_upper(cert), "bound": cert.bound,
+                     "holds": cert.holds})
+    if below and rounding:
+        below = None
     report.add("certificate_max_at_least_samples", below,
                "every certificate's maximum is ≥ the dense samples of its piece" if below
-               else "a dense sample exceeds a certificate's maximum", pieces=rows, n_dense=n_dense,
-               sampled_rtol=sampled_rtol)
+               else (f"dense float samples exceed the proven maximum of {rounding} by at most "
+                     f"{evaluation_rtol:g}·|E|: within the evaluation's rounding, not decided")
+               if below is None else "a dense sample exceeds a certificate's maximum",
+               pieces=rows, n_dense=n_dense, sampled_rtol=sampled_rtol,
+               evaluation_rtol=evaluation_rtol, within_rounding=rounding)
     report.add("certificate_verdicts_consistent", verdicts,
-               "holds ⇔ max ≤ bound (+ recorded slack) on every certificate" if verdicts
-               else "a certificate holds with its maximum above its bound")
-    path_max = max(c.max_energy for c in certs)
+               "every outcome agrees with its certificate's maximum, bound and τ (no slack)"
+               if verdicts else "a certificate's outcome contradicts its own maximum and bound")
+    path_max = max(_proven_upper(c) if c.is_proof else float(c.max_energy) for c in certs)
     emax = float(np.max(ends))
-    ok = path_max >= emax - 1e-9 * max(1.0, abs(emax))
+    ok: bool | None = path_max >= emax
+    if not ok and emax - path_max <= evaluation_rtol * max(1.0, abs(emax)):
+        ok = None
     report.add("max_at_least_endpoint_max", ok,
-               f"path maximum {path_max:.6g} ≥ endpoint maximum {emax:.6g}", path_max=path_max,
-               endpoint_energies=ends)
+               f"path maximum {path_max:.17g} ≥ endpoint maximum {emax:.17g}" if ok else
+               f"path maximum {path_max:.17g} < endpoint maximum {emax:.17g}"
+               + (" (within the evaluation's rounding)" if ok is None else ""),
+               path_max=path_max, endpoint_energies=ends)
     report.wall_time = time.perf_counter() - start
     return report
 
@@ -499,8 +540,7 @@ def check_profile(profile: Any, *, name: str | None = None, **options: Any) -> C
                         name=name or (profile.title or "path profile"), **options)
     carried = list(profile.certificates or [])
     if carried:
-        bad = [c.label for c in carried
-               if c.holds and c.max_energy > c.bound + _certificate_slack(c) + 1e-12 * max(1.0, abs(c.bound))]
+        bad = [c.label for c in carried if not _verdict_consistent(c)]
         report.add("carried_certificates_consistent", not bad,
                    f"{len(carried)} carried certificates, verdicts consistent" if not bad
                    else f"certificates {bad} hold with their maximum above their bound")
@@ -599,6 +639,12 @@ def check_path_finder(
         consistent = result.connected == (all_hold and not failed)
         report.add(prefix + "connected_iff_certificates_hold", consistent,
                    f"connected = {result.connected}, every certificate holds = {all_hold}")
+        if hasattr(result, "is_proof"):
+            proven = bool(result.connected) and all(c.decided and c.holds
+                                                     for c in result.certificates)
+            report.add(prefix + "proof_iff_every_certificate_proven", result.is_proof == proven,
+                       f"is_proof = {result.is_proof}; every certificate holds with a proof "
+                       f"(never inconclusive or sampled) = {proven}")
         if prob.expect == "connected":
             report.add(prefix + "connects", bool(result.connected),
                        f"{result.status if hasattr(result, 'status') else result.connected} at level {prob.level:.4g}")

@@ -3,8 +3,10 @@ against the level, and the minimum spanning tree of barriers (papers.md §5.2 "P
 components"; Draxler et al.'s MST, §6.2).
 
 * :func:`components_at_level` — union-find over the minima with E ≤ u: each pair not yet in
-  one component is handed to a path finder (DSS by default); a connected result merges the two
-  components and is kept as the merge's *witness*. Pairs already joined are skipped.
+  one component is handed to a path finder (DSS by default); a connected result (every segment
+  ``holds``; an ``inconclusive`` segment never counts) merges the two components and is kept as
+  the merge's *witness*; ``Components.proven`` says whether every witness is a proof. Pairs
+  already joined are skipped.
 * :func:`barrier_tree` — for every pair, the maximum energy on the path a finder returns (an
   upper bound on the pair's mountain-pass level, papers.md §1.7); Kruskal's minimum spanning
   tree of these barriers. By the minimax property of MSTs, two minima are joined at level u by
@@ -86,9 +88,15 @@ class Components:
     def n_components(self) -> int:
         return len({self.labels[k] for k in self.members})
 
+    @property
+    def proven(self) -> bool:
+        """Every merge is witnessed by a proof (every segment's outcome ``holds`` with an exact,
+        rigorous or bounded certificate); otherwise some merges rest on sampled evidence."""
+        return all(m.witness.is_proof for m in self.merges)
+
     def to_dict(self) -> dict[str, Any]:
         return {"level": self.level, "n_components": self.n_components, "labels": self.labels,
-                "members": self.members, "attempts": self.attempts,
+                "members": self.members, "attempts": self.attempts, "proven": self.proven,
                 "merges": [{"i": m.i, "j": m.j, **m.witness.summary()} for m in self.merges]}
 
 
@@ -111,7 +119,7 @@ def components_at_level(landscape: Any, minima: Any, level: float, *,
             continue
         res = finder(landscape, M[i], M[j], level, **options)
         attempts.append({"i": i, "j": j, "connected": res.connected, "status": res.status,
-                         "max_energy": res.max_energy})
+                         "proof": res.is_proof, "max_energy": res.max_energy})
         if res.connected:
             uf.union(i, j)
             merges.append(Merge(i, j, res))

@@ -17,12 +17,15 @@
   ``pullback_grid`` points; H is affine so the point stays on H).
 
 A bead is trained ("projected", BF'16 §5.1 — plain descent from the interpolant, no proximity
-term) until E ≤ ``train_factor``·L0. A segment is accepted when its certificate proves
-E ≤ ``accept_factor``·L0 on the whole segment, with the best method the landscape supports
-(:func:`numerics.certify.certify_piece`: exact when the landscape has ``energy_polynomial``,
-otherwise a grid of ``n_interp`` + 1 points refined by golden-section search around the maxima —
-labelled ``sampled``, never a proof). BF'16's constants: train 0.95, accept 1.1, 100 points,
-depth 10, t* = 0.5 (polynomial tasks); 0.98, 1.02, 20 points (MNIST).
+term) until E ≤ ``train_factor``·L0. A segment is accepted when its certificate's outcome is
+``holds`` for E ≤ ``accept_factor``·L0 on the whole segment, with the best method the landscape
+supports (:func:`numerics.certify.certify_piece`: the landscape's ``certify_segment``, an exact
+or enclosed polynomial energy — ``exact``/``rigorous`` — otherwise a grid of ``n_interp`` + 1
+points refined by golden-section search around the maxima, labelled ``sampled``, never a proof).
+A segment whose certificate is ``inconclusive`` (within rounding of the bound) is never
+accepted: it is refined like a failing one, and reported in the status if it stays so. BF'16's
+constants: train 0.95, accept 1.1, 100 points, depth 10, t* = 0.5 (polynomial tasks); 0.98,
+1.02, 20 points (MNIST).
 
 Failure is reported as "not connected within depth d" — never "disconnected" (§9.15). A bead
 whose training meets a non-finite energy is marked failed with the reason, its segments are not
@@ -56,7 +59,7 @@ __all__ = ["dss", "VARIANTS", "prepare_endpoints"]
 
 VARIANTS = ("breadth-first", "greedy", "constrained")
 MIDPOINTS = ("half", "argmax")
-CERTIFY = ("auto", "exact", "sampled")
+CERTIFY = ("auto", "exact", "rigorous", "sampled")
 
 
 def prepare_endpoints(land: Any, theta_a: Any, theta_b: Any, level: float, *,
@@ -120,12 +123,17 @@ class _Run:
         if self.blocked[i]:
             return _fail_cert(self.bound, self.blocked[i], label)
         seg = Segment(self.beads[i], self.beads[i + 1], label=label, promise=LE_BOUND)
-        opts = {} if self.p["certify"] == "exact" else {"n_grid": self.p["n_interp"] + 1,
-                                                       **self.p["certify_options"]}
+        proof = self.p["certify"] in ("exact", "rigorous")
+        opts = {} if proof else {"n_grid": self.p["n_interp"] + 1, **self.p["certify_options"]}
         try:
-            cert = certify_piece(self.land, seg, self.bound, method=self.p["certify"], **opts)
+            # "rigorous" accepts an exact certificate too (the stronger proof)
+            method = "auto" if self.p["certify"] == "rigorous" else self.p["certify"]
+            cert = certify_piece(self.land, seg, self.bound, method=method, **opts)
+            if proof and not cert.is_proof:
+                raise InputError(f"{label}: the landscape gives no {self.p['certify']} "
+                                 f"certificate (got {cert.method})")
         except (InputError, ValueError, FloatingPointError, ZeroDivisionError, OverflowError) as exc:
-            if self.p["certify"] == "exact":
+            if proof:
                 raise
             return _fail_cert(self.bound, f"certificate failed: {exc}", label)
         return cert
@@ -188,7 +196,9 @@ class _Run:
 
     # ------------------------------------------------------------------ bookkeeping
     def failing(self) -> list[int]:
-        return [i for i, c in enumerate(self.certs) if c is not None and not c.holds]
+        """Segments not accepted: outcome ``fails`` or ``inconclusive`` (never counted as
+        holding)."""
+        return [i for i, c in enumerate(self.certs) if c is not None and c.outcome != "holds"]
 
     def splittable(self) -> list[int]:
         return [i for i in self.failing() if not self.blocked[i] and self.depth[i] < self.p["max_depth"]]
@@ -288,7 +298,9 @@ def dss(landscape: Any, theta_a: Any, theta_b: Any, level: float, *,
     ``accept_factor``·level), normalised length on ``length_on`` ("all", "weights" or a mask),
     evaluations, wall time, history per round, failed beads, and every constant in ``params``.
     ``certify_options`` go to the sampled certificate (e.g. ``{"refine": 1, "xtol": 1e-4}``
-    for an expensive landscape: fewer golden-section evaluations).
+    for an expensive landscape: fewer golden-section evaluations). ``certify``: "auto" (the
+    best the landscape supports), "exact" or "rigorous" (a proof method asked for: raise when
+    the landscape cannot give one), "sampled".
     """
     start = time.perf_counter()
     if variant not in VARIANTS:
@@ -350,13 +362,17 @@ def dss(landscape: Any, theta_a: Any, theta_b: Any, level: float, *,
         run.round += 1
     certs = [c for c in run.certs if c is not None]
     failed = [dict(info, index=k) for k, info in enumerate(run.info) if info.get("status") == "failed"]
-    connected = all(c.holds for c in certs) and not failed
+    connected = all(c.outcome == "holds" for c in certs) and not failed
+    undecided = sum(c.outcome == "inconclusive" for c in certs)
     if connected:
         status = "connected"
     elif failed:
         status = f"not connected: {len(failed)} bead(s) failed"
     else:
         status = stop or f"not connected within depth {max_depth}"
+        if undecided:
+            status += (f" ({undecided} segment(s) inconclusive: within rounding of the bound, "
+                       "not certified)")
     beads = np.stack(run.beads)
     bead_energies = land.energies(beads) if not failed else \
         np.array([land.energy(x) if np.all(np.isfinite(x)) else math.nan for x in beads])

@@ -5,7 +5,11 @@ Definitions kept by every finder (papers.md §1.6, §9.11, §9.15):
 * **level** L0 and **bound**: a path is *connected at the level* when every piece is certified
   ``E ≤ bound`` with ``bound = accept_factor · L0`` (BF'16's code accepts at 1.1·L0 for the
   polynomial tasks; ``accept_factor = 1`` certifies the level itself). The certificates say how:
-  exact, bounded or sampled — a sampled certificate is never a proof.
+  exact, rigorous, bounded or sampled. A piece counts as *certified* below the bound only when
+  its certificate's ``outcome`` is ``holds`` with a proof method (``Certificate.decided``); an
+  ``inconclusive`` piece (within rounding of the bound) is never counted as holding, and a
+  sampled one never as a proof: ``connected`` needs every outcome ``holds``, ``is_proof``
+  needs that with every certificate decided.
 * **normalised length** = Σ_i ‖P(θ_{i+1} − θ_i)‖ / ‖P(θ_B − θ_A)‖ over the polyline of the path,
   where P selects the coordinates named in ``length_on`` ("all" parameters or "weights" only,
   as BF'16's ``SpringNorm``). Curved paths are measured on a fine polyline. Always ≥ 1.
@@ -105,8 +109,18 @@ class StringResult:
 
     @property
     def is_proof(self) -> bool:
-        """Connected and every piece certified exactly or with a rigorous bound."""
-        return self.connected and all(c.is_proof and c.holds for c in self.certificates)
+        """Connected and every piece's outcome ``holds`` with a proof method (exact, rigorous or
+        bounded; never ``inconclusive``, never sampled)."""
+        return (self.connected and bool(self.certificates)
+                and all(c.decided and c.outcome == "holds" for c in self.certificates))
+
+    @property
+    def outcomes(self) -> dict[str, int]:
+        """How many pieces hold, fail or are inconclusive (within rounding of the bound)."""
+        out = {"holds": 0, "fails": 0, "inconclusive": 0}
+        for c in self.certificates:
+            out[c.outcome] = out.get(c.outcome, 0) + 1
+        return out
 
     @property
     def methods(self) -> list[str]:
@@ -138,6 +152,7 @@ class StringResult:
                 "connected": self.connected, "status": self.status, "beads": self.n_beads,
                 "max_energy": self.max_energy, "normalized_length": self.normalized_length,
                 "length_on": self.length_on, "certificate_methods": self.methods,
+                "certificate_outcomes": self.outcomes,
                 "proof": self.is_proof, "energy_evaluations": self.n_energy_evaluations,
                 "gradient_evaluations": self.n_gradient_evaluations,
                 "wall_time": self.wall_time}
