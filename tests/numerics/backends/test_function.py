@@ -72,7 +72,29 @@ def test_any_object_with_energy_is_a_landscape_and_keeps_capabilities():
     from numerics.geodesic import dss
 
     res = dss(land, np.array([0.5, 0.0]), np.array([0.0, 0.5]), 1.0, accept_factor=1.0)
-    assert res.methods == ["exact"]  # the capability reached the certificates
+    # the capability reached the certificates: float coefficients are decided exactly *about
+    # those floats*, which is not a proof about the inputs — labelled sampled, never a proof
+    assert res.methods == ["sampled"] and res.connected and not res.is_proof
+    assert "not a proof" in res.certificates[0].details["reason"]
+
+
+class _ExactDuck(_Duck):
+    def energy_polynomial_exact(self, a, b):
+        from fractions import Fraction
+
+        a = [Fraction(float(v)) for v in a]
+        d = [Fraction(float(y)) - x for x, y in zip(a, b)]
+        return [sum(x * x for x in a), 2 * sum(x * y for x, y in zip(a, d)), sum(y * y for y in d)]
+
+
+def test_an_exact_polynomial_capability_makes_dss_segments_exact_proofs():
+    from numerics.geodesic import dss
+
+    land = as_landscape(_ExactDuck())
+    assert hasattr(land, "energy_polynomial_exact")
+    res = dss(land, np.array([0.5, 0.0]), np.array([0.0, 0.5]), 1.0, accept_factor=1.0)
+    assert res.methods == ["exact"] and res.connected and res.is_proof
+    assert all(c.outcome == "holds" and c.margin >= 0 for c in res.certificates)
 
 
 def test_counting_landscape_counts_points_gradients_and_time():
