@@ -262,8 +262,12 @@ def _segment_piece(a: Mats, b: Mats, label: str, promise: str, step: str) -> _TP
 
 def _reversed(p: _TPiece) -> _TPiece:
     seg = (p.segment[1], p.segment[0]) if p.segment is not None else None
-    return _TPiece(lambda ts, f=p.fn: f(1.0 - ts), p.label, p.promise, p.ref_b, p.ref_a, seg,
-                   p.step)
+    f = p.fn
+
+    def fn(ts: np.ndarray) -> Mats:
+        return f(1.0 - ts)
+
+    return _TPiece(fn, p.label, p.promise, p.ref_b, p.ref_a, seg, p.step)
 
 
 def _rank_split(W: np.ndarray, rank_tol: float) -> tuple[int, np.ndarray, np.ndarray]:
@@ -340,9 +344,15 @@ def _to_path(pieces: list[_TPiece], widths: list[int], transposed: bool,
             a, b = orient(p.segment[0]), orient(p.segment[1])
             out.append(Segment(_flat(a), _flat(b), p.label, p.promise, info))
         else:
-            out.append(FunctionPiece(lambda ts, f=p.fn: _flat_batch(orient(f(ts))), p.label,
-                                     p.promise, info))
+            out.append(FunctionPiece(_flat_fn(p.fn, orient), p.label, p.promise, info))
     return Path(out)
+
+
+def _flat_fn(f: BatchFn, orient: Callable[[Mats], Mats]) -> Callable[[np.ndarray], np.ndarray]:
+    def fn(ts: np.ndarray) -> np.ndarray:
+        return _flat_batch(orient(f(ts)))
+
+    return fn
 
 
 def _flat(mats: Mats) -> np.ndarray:
@@ -454,10 +464,12 @@ def reference_products(piece: Piece, ts: np.ndarray) -> np.ndarray:
     """The product W̃ along the reference segment at local times ``ts`` (T, m, n)."""
     ref = piece.info["reference"]
     ts = np.asarray(ts, dtype=np.float64)
-    P = None
+    P: np.ndarray | None = None
     for A, B in zip(ref["a"], ref["b"]):
         W = A[None] + ts[:, None, None] * (B - A)[None]
         P = W if P is None else W @ P
+    if P is None:
+        raise InputError("reference segment has no layers")
     return P
 
 

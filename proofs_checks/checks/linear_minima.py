@@ -37,7 +37,7 @@ def _double_well_landscape(widths: list[int]) -> Any:
     land = DoubleWell(widths, np.ones((1, 1)), np.zeros((1, 1)))
     roots = np.roots([4.0, 0.0, -4.0, 0.3])
     crit = roots[np.abs(roots.imag) < 1e-12].real
-    land.minimum_value = float(np.min(land.lifted_energies(crit)))
+    land.minimum_value = float(np.min(land.lifted_energies(crit)))  # type: ignore[attr-defined]
     return land
 
 

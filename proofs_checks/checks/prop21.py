@@ -47,10 +47,11 @@ def prop21(seed: int, random_landscapes: int, max_degree: int) -> Evidence:
         instance={"landscapes": [r["name"] for r in rows]},
         details={"landscapes": rows},
         message=(f"{len(rows)} landscapes decided exactly: "
-                 f"{sum(r['connected'] for r in rows)} connected (none with a strict poor "
+                 f"{sum(bool(r['connected']) for r in rows)} connected (none with a strict poor "
                  f"minimum), {sum(not r['connected'] for r in rows)} disconnected with witnesses; "
                  f"catalogue entry '{entry.name}' reproduced") if outcome == "verified" else
-        "failed: " + ", ".join(r["name"] for r in rows if not (r["implication"] and r["matches_catalogue"])),
+        "failed: " + ", ".join(str(r["name"]) for r in rows
+                               if not (r["implication"] and r["matches_catalogue"])),
         methods=["exact"],
     )
 
