@@ -527,6 +527,11 @@ def certify_exact_path(path: ExactPath, bound: Any = None
         value, arg, how = _max_on_unit(coeffs)
         info = {"degree": len(coeffs) - 1, "reference_widths": piece.widths, "step": piece.step,
                 "maximum": how, "construction": "exact (fmpq_mat): " + path.construction}
+        if piece.widths != path.widths:
+            info["identity"] = (
+                "lifted piece: its energy is this merged network's segment exactly — W_1(s) "
+                "has full column rank on the join, so W_2(s)W_1(s) = M(s); the join's "
+                "irrational factors (QR, SO(n_1) angles) cancel and are not computed")
         bounds.append(_certificate(value <= b, value, arg, b, piece.label, piece.promise, start,
                                    info))
         start = time.perf_counter()
