@@ -222,3 +222,30 @@ def test_fmpq_inputs_are_the_stored_floats():
     assert M[0, 0] == fmpq(*(0.1).as_integer_ratio()) and M[0, 1] == fmpq(-5, 2)
     with pytest.raises(InputError):
         qmat(np.array([[np.nan]]))
+
+
+def test_tanh_antipodal_and_zero_rows_are_formal_relations():
+    """tanh is odd and tanh(0) = 0: w_j = −w_i and w_k = 0 compress exactly (formal rref), and
+    the start energy's ball contains an mpmath evaluation at 60 digits (an independent oracle)."""
+    import mpmath
+
+    land = _empirical("tanh", 2, 5, 2, 8, 9)
+    rng = np.random.default_rng(4)
+    W, U = land.unflatten(land.random_point(rng))
+    W[3], W[4], W[5] = -W[0], 0.0, -W[1]
+    theta = land.flatten(W, U)
+    certs, info = ball_construction_a(land, theta, land.lifted_problem("values"), seed=1)
+    assert info["rank_start_formal"] == 5          # 8 units − 2 antipodal − 1 zero
+    compress = [c for c in certs if c.label.startswith("compress")]
+    assert compress and all(c.method == "exact" and c.holds and c.margin == 0 for c in compress)
+    assert all(c.holds and c.holds_within == 0 for c in certs)
+    with mpmath.workdps(60):
+        e = mpmath.mpf(0)
+        for x, y in zip(land.X, land.Y):
+            h = [mpmath.tanh(sum(mpmath.mpf(float(a)) * mpmath.mpf(float(b))
+                                 for a, b in zip(w, x))) for w in W]
+            for k in range(land.m):
+                e += (sum(mpmath.mpf(float(u)) * v for u, v in zip(U[k], h)) - y[k]) ** 2
+        e /= land.L
+        lo, hi = certs[0].max_energy_enclosure
+        assert mpmath.mpf(lo) <= e <= mpmath.mpf(hi)
