@@ -388,11 +388,18 @@ def _two_unit(seed: int, samples: int, spread: float, width: int) -> Evidence:
     if width > 2:
         path = R.swap_via_free_unit(land, tA, 0, 1, 2)
         pc = certify_relu_path(land, path, max(eA, eB))
-        connected = pc.holds and all(c.is_proof for c in pc.all)
+        # every piece exactly at constant energy (the exact structural promises) keeps the
+        # path at E(θ_A) = max(E_A, E_B); the rigorous bound certificates at that very level
+        # can only be inconclusive (the enclosure straddles the level)
+        constant = [c for c in pc.all if c.promise == CONSTANT and c.method == "exact"]
+        exact_constant = len(constant) == len(path.pieces) and all(c.holds for c in constant)
+        connected = (pc.holds and all(c.is_proof for c in pc.all)) or exact_constant
         return Evidence("violated" if connected else "inconclusive", certificates=pc.all + [seg],
-                        instance=inst,
+                        instance=inst, deciding=["exact"] if exact_constant else None,
                         message=("a free third unit connects θ_A and θ_B at constant energy "
-                                 f"{max(eA, eB):.3g} (rigorous): no separation"))
+                                 f"{max(eA, eB):.3g} ("
+                                 + ("every piece exactly constant" if exact_constant else
+                                    "rigorous") + "): no separation"))
     rb = R.rank_one_lower_bound(land.X, land.Y[:, 0])
     level = max(eA, eB)
     sep = Certificate(rb.value > level, level, 0.0, rb.value, "bounded",
