@@ -278,7 +278,7 @@ def _low_points(sg, k, seed):
 
 
 @pytest.mark.parametrize("p", [3, 4])
-def test_certify_segment_is_exact_and_agrees_with_dense_sampling(p):
+def test_certify_segment_is_rigorous_and_agrees_with_dense_sampling(p):
     sg = SpinGlass(8, p, 5)
     land = SphereProjected(sg, per_spin=True, shift=3.0)
     P = _low_points(sg, 6, 0)
@@ -293,7 +293,7 @@ def test_certify_segment_is_exact_and_agrees_with_dense_sampling(p):
         for bound in (dense - 0.01, dense + 0.01):
             cert = land.certify_segment(a, b, bound)
             if land.to_hamiltonian(bound) < 0 or p % 2 == 0:
-                assert cert.method == "exact"
+                assert cert.method == "rigorous" and cert.decided
                 # the maximum from the stationary points is at least the dense one, and close
                 assert cert.max_energy >= dense - 1e-9 * max(1.0, abs(dense))
                 assert cert.max_energy == pytest.approx(dense, abs=1e-6)
@@ -302,7 +302,7 @@ def test_certify_segment_is_exact_and_agrees_with_dense_sampling(p):
     assert decided >= 20
 
 
-def test_certify_piece_and_dss_use_the_exact_segment_certificate():
+def test_certify_piece_and_dss_use_the_rigorous_segment_certificate():
     from numerics.certify import certify_piece
     from numerics.geodesic.dss import dss
     from numerics.paths.base import Segment
@@ -312,9 +312,9 @@ def test_certify_piece_and_dss_use_the_exact_segment_certificate():
     a, b = _low_points(sg, 2, 3)
     top = float(np.max(land.energies(a + np.linspace(0, 1, 2001)[:, None] * (b - a))))
     cert = certify_piece(land, Segment(a, b), top + 0.01, tolerances={"tau": 1e-9})
-    assert cert.method == "exact" and cert.holds and cert.tolerances["tau"] == 1e-9
+    assert cert.method == "rigorous" and cert.holds and cert.tolerances["tau"] == 1e-9
     res = dss(land, a, b, top + 0.05, train_factor=1.0, accept_factor=1.0)
-    assert res.connected and {c.method for c in res.certificates} == {"exact"}
+    assert res.connected and res.is_proof and {c.method for c in res.certificates} == {"rigorous"}
 
 
 def test_certify_segment_odd_p_positive_bound_is_only_sampled():
@@ -346,7 +346,7 @@ def test_connection_level_between_two_minima():
     assert conn.level <= conn.arc_max + 0.002 + 1e-12
     assert conn.barrier >= 0
     assert conn.arc_normalized_length >= 1 - 1e-12
-    assert conn.exact and conn.certificate_methods == ["exact"]
+    assert conn.exact and set(conn.certificate_methods) <= {"rigorous", "exact"}
     assert conn.runs[0]["connected"]
     with pytest.raises(InputError, match="off the sphere"):
         connection_level(sg, 2 * a, b)
