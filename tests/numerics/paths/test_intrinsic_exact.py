@@ -150,6 +150,12 @@ def test_construction_b_bound_is_the_exact_max_of_the_endpoints():
     land = _empirical("z**2", 2, 7, 1, 7, 6)      # q = 3, p = 7 ≥ 2q
     a, b = _duplicated(land, 1), land.random_point(np.random.default_rng(2))
     cons = exact_construction_b(land, a, b)
+    Wa, Ua = land.unflatten(a)
+    Wb, Ub = land.unflatten(b)
+    assert cons.pieces[0].Wa == qmat(Wa) and cons.pieces[0].Ua == qmat(Ua)
+    assert cons.pieces[-1].Wb == qmat(Wb) and cons.pieces[-1].Ub == qmat(Ub)
+    for p0, p1 in zip(cons.pieces, cons.pieces[1:]):   # a continuous chain of pieces
+        assert p0.Wb == p1.Wa and p0.Ub == p1.Ua
     assert float(cons.bound) == pytest.approx(max(land.energy(a), land.energy(b)), rel=1e-13)
     certs = certify_exact_construction(cons)
     assert all(c.method == "exact" and c.holds and c.holds_within == 0 and c.margin >= 0
