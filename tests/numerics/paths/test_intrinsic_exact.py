@@ -172,11 +172,16 @@ def test_refusal_below_q():
 @settings(max_examples=12, deadline=None)
 @given(coeffs=st.lists(st.integers(-3, 3), min_size=2, max_size=4).filter(lambda c: c[-1] != 0),
        n=st.integers(1, 2), extra=st.integers(0, 2), mode=st.integers(0, 2),
-       seed=st.integers(0, 10**6))
-def test_construction_a_is_exactly_certified_on_adversarial_starts(coeffs, n, extra, mode, seed):
+       population=st.booleans(), seed=st.integers(0, 10**6))
+def test_construction_a_is_exactly_certified_on_adversarial_starts(coeffs, n, extra, mode,
+                                                                   population, seed):
     act = str(sum(c * _Z**j for j, c in enumerate(coeffs)))
     q = exact_model(_empirical(act, n, 3, 1, 1, 0)).d
     land = _empirical(act, n, 2 * q + 1, 2, q + extra, seed)
+    if population:
+        rng = np.random.default_rng(seed)
+        land = PopulationTwoLayer(act, n, q + extra, teacher_W=rng.normal(size=(2, n)),
+                                  teacher_U=rng.normal(size=(2, 2)), noise_variance=0.25)
     W, U = land.unflatten(land.random_point(np.random.default_rng(seed)))
     if mode == 1:
         W[1:] = W[0]                               # duplicates
