@@ -3,11 +3,12 @@ the full-size quadratic experiments. Everything is measured in one run; ratios a
 
 * ``verify``  — ``sublevel verify vbb.finite-dim.p-ge-q --instances 200`` with a cubic activation
   and n = 3 (q = 10): instances per second, and the share of the instances' time spent
-  constructing, certifying (exact), cross-checking with cvxpy and checking symbolically (from
-  the timings each evidence records);
-* ``certify`` — the exact certificate of a Construction-B path (every piece against
-  max(E_A, E_B) and against its promise) vs evaluating its energy on a 200-point grid (one
-  batched call);
+  constructing, certifying the float path (sampled), building and certifying the exact path
+  (``certify_exact``: numerics.paths.intrinsic_exact, τ = 0), cross-checking with cvxpy and
+  checking symbolically (from the timings each evidence records);
+* ``certify`` — the exact Construction-B path built in rationals and certified (every piece
+  against the exact max(E_A, E_B) and against its promise) vs evaluating the float path's
+  energy on a 200-point grid (one batched call);
 * ``quadratic`` — two-layer quadratic network, ≥ 200 random inits per width
   p ∈ {n−1, n, 2n−1, 2n, 3n}: success fraction (reaching the lifted optimum over Sym(n)), the
   others classified; a Markdown table and a PNG with the lines p = n and p = 2n;
