@@ -1,16 +1,21 @@
 """Checks of finite intrinsic dimension (papers.md §4, C9–C12).
 
 Claims: ``vbb.finite-dim.p-ge-q`` (Construction A), ``vbb.finite-dim.p-ge-2q`` (Construction B),
-``vbb.empirical-dim`` (q_emp ≤ L, any continuous ρ), ``lbb.quadratic.2layer`` and ``lbb.quadratic.deep`` (optimisation experiments against
-the lifted optimum), ``lbb18.energy-barrier`` (upper bound on β(M, N) and a counterexample
-search).
+``vbb.empirical-dim`` (q_emp ≤ L, any continuous ρ), ``lbb.quadratic.2layer`` and
+``lbb.quadratic.deep`` (optimisation experiments against the lifted optimum),
+``lbb18.energy-barrier`` (upper bound on β(M, N) and a counterexample search). The explicit ReLU
+valley (VBB Thm 13) is in :mod:`proofs_checks.checks.relu_valley`.
 
 The constructions are certified *exactly*: every piece moves only output weights or rows of
 units whose output weight vanishes, so the energy along it is a polynomial in t (for every
 activation) decided by real-root isolation; constant pieces are also checked on the function
 (outputs on the data, or the lifted coefficients), symbolically for small sizes. Their negative
-controls break p ≥ q (p ≥ 2q): the construction must refuse with a message naming q and p, and a
-spurious-valley search (random inits, L-BFGS, Hessian) reports what the landscape holds there.
+controls break p ≥ q (p ≥ 2q, p ≥ q_emp) and detect by the theorem, not by the construction's
+refusal (recorded as a precondition): for p < q and p < q_emp an exact rank barrier shows that
+no θ reaches the lifted optimum, so Construction A forced through fails its promise
+(:mod:`numerics.rank_barrier`); for q ≤ p < 2q a certified disconnection (ρ(z) = z, square
+layers) shows connected sublevel sets fail. The p < q control also reports the stable poor
+local minima a spurious-valley search finds (numerical, not certified).
 Default sizes are small (≤ 4 s per claim); every size is a ``--param``.
 """
 
