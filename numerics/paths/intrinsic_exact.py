@@ -244,7 +244,7 @@ class ExactModel:
         if k == 0:
             return _zero(self.C.ncols(), 0)
         if _rank(M) == k:
-            return M.solve(N, algorithm="dixon").transpose()
+            return M.solve(N, algorithm="dixon").transpose()  # type: ignore[call-arg]
         _, piv = _pivots(M)
         if not piv:
             return _zero(N.ncols(), k)
@@ -454,7 +454,8 @@ def exact_construction_a(landscape: TwoLayerEnergy, theta: Any, *, q: int | None
         pieces.append(ExactPiece("compress (basis of active features)", CONSTANT, W, U, W,
                                  comp.U))
     U2 = comp.U
-    W2, moved = W, []
+    W2: fmpq_mat = W
+    moved: list[int] = []
     target = _target_dimension(model, q)
     if comp.rank < target:
         free = [j for j in range(p) if j not in comp.active]
