@@ -7,8 +7,8 @@ is carried out on the *exact* inputs — θ, X, Y (and the teacher) taken as the
 their floats store — in python-flint ``fmpq_mat``:
 
 * features A(w) rational: a_{|α|}·C(|α|; α)·w^α (polynomial ρ with rational coefficients, the
-  monomial lifting) or ρ(⟨w, x_l⟩) (ReLU, the empirical ``values`` lifting: max(0, ·) of a
-  rational is rational); Ψ(W) = [A(w_1) … A(w_p)]ᵀ an ``fmpq_mat``;
+  monomial lifting) or ρ(⟨w, x_l⟩) (the empirical ``values`` lifting, for ReLU — max(0, ·) of
+  a rational is rational — and polynomial ρ); Ψ(W) = [A(w_1) … A(w_p)]ᵀ an ``fmpq_mat``;
 * *compress*: the basis I = the pivot units of rref(Ψ(W)ᵀ), and the coefficients c_ji of
   A(w_j) = Σ_{i∈I} c_ji A(w_i) read off the reduced echelon form (an exact solve);
   u'_i = u_i + Σ_j c_ji u_j, u'_j = 0 leaves β = UΨ(W) *exactly* unchanged;
@@ -188,8 +188,8 @@ def _monomials(points: fmpq_mat, exponents: np.ndarray, coefficients: list[fmpq]
 class ExactModel:
     """E(θ) = F(β), β = UΨ(W) ∈ Q^{m×d}, F(β) = ⟨βS, β⟩ − 2⟨β, Cᵀ⟩ + c, all exact.
 
-    ``kind``: ``polynomial`` (d = number of monomials = q) or ``values`` (ReLU on the data,
-    d = L). ``features(W)`` gives Ψ(W) (p × d)."""
+    ``kind``: ``polynomial`` (d = number of monomials = q) or ``values`` (ReLU, or polynomial
+    ρ with coefficients ``rho``, on the data: d = L). ``features(W)`` gives Ψ(W) (p × d)."""
 
     kind: str
     S: fmpq_mat
@@ -198,6 +198,7 @@ class ExactModel:
     exponents: np.ndarray | None = None
     coefficients: list[fmpq] | None = None
     X: fmpq_mat | None = None
+    rho: list[tuple[int, fmpq]] | None = None
     _cache: list[tuple[fmpq_mat, fmpq_mat]] = field(default_factory=list, repr=False)
 
     @property
@@ -224,7 +225,10 @@ class ExactModel:
         for i in range(Z.nrows()):
             for j in range(Z.ncols()):
                 v = Z[i, j]
-                out[i, j] = v if v > 0 else fmpq(0)
+                if self.rho is None:                      # ReLU
+                    out[i, j] = v if v > 0 else fmpq(0)
+                else:                                     # polynomial ρ, exact
+                    out[i, j] = sum((a * v**k for k, a in self.rho), fmpq(0))
         return out
 
     def value(self, beta: fmpq_mat) -> fmpq:
@@ -282,12 +286,11 @@ def exact_model(landscape: TwoLayerEnergy, kind: str = "auto") -> ExactModel:
             if act.kind != "relu" and not act.is_polynomial:
                 raise ExactUnavailable(f"activation {act.name}: the features ρ(⟨w, x⟩) are not "
                                        "rational, no exact path")
-            if act.kind != "relu":
-                raise ExactUnavailable("the exact values lifting is implemented for ReLU only")
+            rho = None if act.kind == "relu" else sorted(_activation_rationals(act).items())
             eye = fmpq_mat(L, L)
             for i in range(L):
                 eye[i, i] = inv_l
-            return ExactModel("values", eye, Yq * inv_l, c, X=Xq)
+            return ExactModel("values", eye, Yq * inv_l, c, X=Xq, rho=rho)
         raise InputError(f"lifting kind {kind!r} is not one of auto, polynomial, values")
     if isinstance(landscape, PopulationTwoLayer):
         if landscape.mode != "polynomial" or kind not in ("polynomial",):

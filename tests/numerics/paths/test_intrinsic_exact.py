@@ -112,6 +112,9 @@ def test_relu_values_features_are_exact_and_tanh_has_no_exact_model():
     W, U = land.unflatten(land.random_point(np.random.default_rng(0)))
     assert float(model.energy(qmat(W), qmat(U))) == pytest.approx(
         land.energy(land.flatten(W, U)), rel=1e-13)
+    cubic = _empirical("z**3/2 - z", 2, 4, 1, 3, 2)    # polynomial ρ, values lifting
+    assert float(exact_model(cubic, "values").energy(qmat(W), qmat(U))) == pytest.approx(
+        cubic.energy(cubic.flatten(W, U)), rel=1e-13)
     with pytest.raises(ExactUnavailable):
         exact_model(_empirical("tanh", 2, 4, 1, 3, 2))
     certs, info = certified_exact(lambda: exact_construction_a(
