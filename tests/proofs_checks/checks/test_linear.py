@@ -238,3 +238,22 @@ def test_ridge_rotation_float_realisation_is_sampled_and_never_decides():
     assert all(c.tolerances.get("tau", 0.0) == 0.0 and "slack" not in c.tolerances
                for c in ev.certificates if c.method != "sampled")
     assert ev.margin >= 0
+
+
+def test_prop22_linear_float_cross_check_failure_is_inconclusive_not_violated(monkeypatch):
+    """The exact path decides; a float cross-check that disagrees (here a dense evaluation
+    forced above the bound) is a defect of the float path: inconclusive with the reason,
+    never 'violated' (and never 'verified')."""
+    from numerics.paths import linear as paths
+
+    real = paths.certify_linear_path
+
+    def broken(path, X, Y, bound, **kw):
+        certs = real(path, X, Y, bound, **kw)
+        certs.sampled.max_energy = bound + 1.0
+        certs.sampled.outcome, certs.sampled.holds = "fails", False
+        return certs
+
+    monkeypatch.setattr(paths, "certify_linear_path", broken)
+    ev = L.prop22_linear(0, 3, 4, 4, 6, 20, 0.0)
+    assert ev.outcome == "inconclusive" and "dense float evaluation" in ev.message
