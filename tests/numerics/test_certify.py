@@ -165,8 +165,11 @@ def test_polynomial_promises_are_decided_structurally():
     le = certify_polynomial_promise([0, 1], LE_MAX_ENDPOINTS)
     assert le.holds and le.margin == 0.0
     assert not certify_polynomial_promise([0, 4, -4], LE_MAX_ENDPOINTS).holds
-    # floats are computed values: sampled
+    # floats are computed values: sampled, and a rounding-level excess is not a failure
     assert certify_polynomial_promise([0.5, 0.0], CONSTANT).method == "sampled"
+    tiny = certify_polynomial_promise([2.0, -1.0, 0.5 + 7e-18], NON_INCREASING)
+    assert tiny.method == "sampled" and tiny.outcome in ("holds", "inconclusive")
+    assert certify_polynomial_promise([2.0, -1.0, 0.6], NON_INCREASING).outcome == "fails"
 
 
 def test_sampled_reports_non_finite_energy():
