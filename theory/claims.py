@@ -372,11 +372,13 @@ _BUILTIN = [
             "bf16.linear.square-boundary.",
             "BF'16 indexes 'K matrices of sizes n_k × n_{k+1}', which needs K+1 sizes; the talk's "
             "W_k ∈ R^{n_k × n_{k−1}}, n_0 = n, n_K = m is used here.",
-            "Certificates: exact on every piece's lifted polynomial (the energy along a straight "
-            "segment of a merged network) — these decide; reported beside them, the realised "
-            "floating-point path's bound (lifted value + Lipschitz constant × factorisation "
-            "residual, the residual measured on a grid, hence labelled sampled) and a dense "
-            "evaluation (never a proof).",
+            "Certificates: the proof's path is rebuilt in exact rationals from the inputs' floats "
+            "(numerics.paths.linear_exact: projectors, kernel bases and merged products in "
+            "fmpq_mat; the descent target Σ_YX Σ_X⁺ exact) and every piece is decided with τ = 0 "
+            "(constant = the polynomial minus E(0) is zero, non-increasing = E′ ≤ 0, the bound "
+            "max(E_A, E_B) exact) — these decide. Reported beside them: the float path's "
+            "reference energies enclosed in Arb balls (rigorous; often 'within rounding'), its "
+            "residual-based bound (sampled) and a dense evaluation (never a proof).",
             "The strictly decreasing path moves the last layer alone at generic points; at "
             "non-generic ones (a partial product W_j⋯W_1 not injective) it is preceded by "
             "constant-energy steps, so strictness holds after them.",
@@ -405,6 +407,10 @@ _BUILTIN = [
             "Procrustes on the hidden units), a continuous selection wherever one exists; the "
             "naive sorted-SVD selection's jumps are reported. The global minimum is checked "
             "against the convex problem min F(W̃) + 2κ‖W̃‖_* solved by cvxpy.",
+            "Certificates: the straight steps are rebuilt exactly from the float endpoints and "
+            "decided with τ = 0; the rotation piece is constant exactly (the energy is invariant "
+            "under SO(h)); the float rotation's orthogonality defect, measured on 65 points, is "
+            "reported as a sampled certificate and never decides.",
         ),
     ),
     Claim(
