@@ -364,6 +364,10 @@ class _Energy:
         dn = np.maximum.reduceat(dp, first)
         self.delta = float(np.sum(dn) / self.N * (1 + _gamma(self.N + 2))) * _UP
         self.wd = self._weight_decay()
+        # output-major copies for the cell bounds: coefficients (d + 1, C, P) and the rounding
+        # bound of a Taylor shift to c ∈ [0, 1], γ_{2d+4}·2^d·Σ_k|ĉ_k| (C, P)
+        self.cm = np.ascontiguousarray(out.coeffs.transpose(2, 1, 0))
+        self.shift_err = (_gamma(2 * self.deg + 4) * 2.0 ** self.deg * absc.T) * _UP
 
     def _weight_decay(self) -> tuple[float, float, float, float]:
         lam = self.net.weight_decay
@@ -378,44 +382,46 @@ class _Energy:
 
     def _local(self, idx: np.ndarray, c: np.ndarray, r: np.ndarray) -> tuple[np.ndarray, ...]:
         """Per (piece, cell): value v and slope g of ℓ̂_P at c, sup|ℓ̂_P″| and sup|ℓ̂_P′| on the
-        cell, and the rounding bound e on v (+ r·error of g)."""
-        coeffs = self.out.coeffs[idx]
+        cell, and the rounding bound e on v (+ r·error of g). Output-major arrays (C, Q)."""
+        q = self.cm[:, :, idx]  # (d + 1, C, Q), a copy: shifted in place to t = c + s
         d = self.deg
-        A = _shift(coeffs, c[:, None], np.ones_like(c)[:, None])
-        e = (_gamma(2 * d + 4) * 2.0 ** d * np.abs(coeffs).sum(axis=2)) * _UP
-        Aa = np.abs(A) + e[..., None]
-        rr = r[:, None]
-        M1 = sum(k * Aa[..., k] * rr ** (k - 1) for k in range(1, d + 1))
-        M2 = sum(k * (k - 1) * Aa[..., k] * rr ** (k - 2) for k in range(2, d + 1)) if d >= 2 \
+        for i in range(d):
+            for j in range(d - 1, i - 1, -1):
+                q[j] += c * q[j + 1]
+        e = self.shift_err[:, idx]
+        Aa = np.abs(q) + e
+        M1 = sum(k * Aa[k] * r ** (k - 1) for k in range(1, d + 1))
+        M2 = sum(k * (k - 1) * Aa[k] * r ** (k - 2) for k in range(2, d + 1)) if d >= 2 \
             else np.zeros_like(M1)
-        y0, y1 = A[..., 0], A[..., 1]
+        y0, y1 = q[0], q[1]
         C = self.C
         if self.net.loss == "cross-entropy":
             lab = self.labels[self.out.sample[idx]]
-            mx = y0.max(axis=1)
-            ex = np.exp(y0 - mx[:, None])
-            se = ex.sum(axis=1)
             pick = np.arange(idx.size)
-            v = mx + np.log(se) - y0[pick, lab]
-            g = (ex * y1).sum(axis=1) / se - y1[pick, lab]
-            emax = e.max(axis=1)
-            ev = 2 * emax + 8 * (C + 8) * ROUNDOFF * (np.abs(y0).max(axis=1) + log(C) + 1)
-            eg = 2 * emax + 8 * (C + 8) * ROUNDOFF * np.abs(y1).max(axis=1) * 2
-            m1 = M1.max(axis=1)
-            kk = m1 * m1 + 2 * M2.max(axis=1)
+            mx = y0.max(axis=0)
+            ex = np.exp(y0 - mx)
+            se = ex.sum(axis=0)
+            v = mx + np.log(se) - y0[lab, pick]
+            g = (ex * y1).sum(axis=0) / se - y1[lab, pick]
+            emax = e.max(axis=0)
+            ev = 2 * emax + 8 * (C + 8) * ROUNDOFF * (np.abs(y0).max(axis=0) + log(C) + 1)
+            eg = 2 * emax + 8 * (C + 8) * ROUNDOFF * np.abs(y1).max(axis=0) * 2
+            m1 = M1.max(axis=0)
+            kk = m1 * m1 + 2 * M2.max(axis=0)
             L = 2 * m1
         else:
-            R = sum(Aa[..., k] * rr ** k for k in range(d + 1))
-            v = np.mean(y0 * y0, axis=1)
-            g = np.mean(2 * y0 * y1, axis=1)
-            ev = np.mean(2 * np.abs(y0) * e + e * e, axis=1) + _gamma(C + 2) * v
-            eg = np.mean(2 * (np.abs(y1) + np.abs(y0) + e) * e, axis=1) + _gamma(C + 3) * np.mean(np.abs(2 * y0 * y1), axis=1)
-            kk = np.mean(2 * (M1 * M1 + R * M2), axis=1)
-            L = np.mean(2 * R * M1, axis=1)
+            R = sum(Aa[k] * r ** k for k in range(d + 1))
+            v = np.mean(y0 * y0, axis=0)
+            g = np.mean(2 * y0 * y1, axis=0)
+            ev = np.mean(2 * np.abs(y0) * e + e * e, axis=0) + _gamma(C + 2) * v
+            eg = (np.mean(2 * (np.abs(y1) + np.abs(y0) + e) * e, axis=0)
+                  + _gamma(C + 3) * np.mean(np.abs(2 * y0 * y1), axis=0))
+            kk = np.mean(2 * (M1 * M1 + R * M2), axis=0)
+            L = np.mean(2 * R * M1, axis=0)
         return v, g, kk * _UP, L * _UP, (ev + eg * r) * _UP
 
     def cells(self, c: np.ndarray, r: np.ndarray, alpha: float, beta: float,
-              max_pairs: int = 131_072) -> tuple[np.ndarray, np.ndarray]:
+              max_pairs: int = 16_384) -> tuple[np.ndarray, np.ndarray]:
         """Upper bounds of E − (α + βt) on the cells [c − r, c + r] and lower bounds at c
         (−inf where some sample has a breakpoint in the cell); in chunks of ≤ ``max_pairs``
         (sample, cell) pairs (bounded memory)."""
