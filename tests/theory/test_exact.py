@@ -358,3 +358,82 @@ def test_quadratic_default_tolerance_is_zero_and_the_vertex_decides():
     assert certify_quadratic([0, 1, -0.25], 0.75).holds  # t − t²/4 increasing on [0, 1]
     with pytest.raises(InputError, match="degree 3"):
         certify_quadratic([0, 0, 0, 1], 1)
+
+
+def _comparable(cert):
+    d = cert.to_dict()
+    d.pop("wall_time")
+    d["details"] = {k: v for k, v in d["details"].items() if k != "algorithm"}
+    return d
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.fractions(-50, 50, max_denominator=64), min_size=1, max_size=3),
+       st.fractions(-50, 50, max_denominator=64), st.sampled_from([F(0), F(1, 2**40), F(3)]),
+       st.text(max_size=3), st.sampled_from(["", "≤ bound"]))
+def test_quadratic_closed_form_gives_the_same_certificate(c, bound, tau, label, promise):
+    """Every field (bar the wall time and the algorithm's name) equals root isolation's."""
+    q = certify_quadratic(c, bound, tolerance=tau, label=label, promise=promise)
+    g = certify_polynomial(c, bound, tolerance=tau, label=label, promise=promise)
+    assert _comparable(q) == _comparable(g)
+    assert q.label == label and q.promise == promise and q.interval == (0.0, 1.0)
+    assert q.tolerances == {"tau": float(tau)} and q.method == "exact"
+
+
+def test_certificate_fields_on_known_cases():
+    c = certify_polynomial([0, 4, -4], 2, (0, 1), label="tent", promise="p")
+    assert (c.max_energy, c.argmax_t, c.bound, c.margin) == (1.0, 0.5, 2.0, 1.0)
+    assert c.max_energy_enclosure == (1.0, 1.0) and c.interval == (0.0, 1.0)
+    assert (c.label, c.promise, c.n_evaluations, c.holds_within) == ("tent", "p", 0, 0.0)
+    assert c.details["degree"] == 2 and c.details["max_energy_exact"] == "1"
+    assert c.details["max_energy_enclosure_exact"] == ["1", "1"]
+    c = certify_polynomial([3, -1], 1, (F(1, 2), 2))  # 3 − t on [½, 2]: max 5/2 at ½
+    assert (c.max_energy, c.argmax_t, c.interval, c.outcome) == (2.5, 0.5, (0.5, 2.0), "fails")
+    assert c.margin == -1.5
+    q = certify_quadratic([0, 4, -4], 2, label="tent", promise="p")
+    assert (q.max_energy, q.argmax_t, q.bound, q.margin, q.label, q.promise) == (
+        1.0, 0.5, 2.0, 1.0, "tent", "p")
+    assert q.details["degree"] == 2 and q.max_energy_enclosure == (1.0, 1.0)
+    q = certify_quadratic([1, -3, 1], 0)  # t² − 3t + 1 decreasing on [0, 1]: max 1 at 0
+    assert (q.max_energy, q.argmax_t, q.outcome, q.margin) == (1.0, 0.0, "fails", -1.0)
+    q = certify_quadratic([0, 1, 1], 2)  # increasing: max 2 at 1, touching the bound
+    assert (q.max_energy, q.argmax_t, q.outcome, q.margin) == (2.0, 1.0, "holds", 0.0)
+
+
+def test_polynomial_conversions():
+    p = polynomial(sp.Poly(T**2 / 3 + 1, T))
+    assert p.domain == sp.QQ and p.all_coeffs() == [sp.Rational(1, 3), 0, 1]
+    assert polynomial(T**3 - sp.Rational(1, 2)).all_coeffs() == [1, 0, 0, sp.Rational(-1, 2)]
+    assert polynomial(sp.Integer(0)).is_zero
+    assert polynomial([0.5, 2]).all_coeffs() == [2, sp.Rational(1, 2)]
+    assert polynomial(sp.Poly(2.5 * T, T)).all_coeffs() == [sp.Rational(5, 2), 0]
+    assert rational_polynomial(T**2 - 1) == fmpq_poly([-1, 0, 1])
+    with pytest.raises(InputError, match="more than one variable"):
+        polynomial(T * sp.Symbol("s"))
+    with pytest.raises(InputError, match="not a polynomial"):
+        polynomial(sp.sin(T))
+    with pytest.raises(InputError, match="not univariate"):
+        polynomial(sp.Poly(T * sp.Symbol("s"), T, sp.Symbol("s")))
+    with pytest.raises(InputError, match=r"^value nan is not finite"):
+        to_rational(float("nan"))
+    with pytest.raises(InputError, match=r"^bound inf is not finite"):
+        to_fmpq(float("inf"), name="bound")
+    with pytest.raises(InputError, match="coefficient c_1"):
+        rational_polynomial([1, float("nan")])
+    with pytest.raises(InputError, match="finite rational"):
+        to_fmpq(sp.sqrt(2))
+    assert to_fmpq(True) == 1 and to_fmpq(sp.Float(0.25)) == fmpq(1, 4)
+
+
+def test_maximum_equal_to_zero_at_irrational_points_is_exact():
+    # −(t² − 2)²(t² + 1) on [0, 3]: max 0 at √2 (p and p′ share the root)
+    p = expand([[-2, 0, 1], [-2, 0, 1], [1, 0, 1]])
+    m = exact_maximum([-x for x in p], 0, 3)
+    assert m.exact == 0 and m.lower == m.upper == 0
+    assert float(m.t_lower) <= math.sqrt(2) <= float(m.t_upper)
+    # slightly lowered: the maximum is −10⁻³⁰, enclosed to 2⁻⁵⁰ relative, not zero
+    q = [-x for x in p]
+    q[0] -= F(1, 10**30)
+    m = exact_maximum(q, 0, 3)
+    assert m.exact is None and m.upper < 0
+    assert abs(float(m.lower) + 1e-30) <= 1e-45
