@@ -9,6 +9,7 @@ bound equal to the true maximum; coefficients from 10⁻³⁰ to 10³⁰).
 from __future__ import annotations
 
 import math
+import os
 from fractions import Fraction
 
 import mpmath
@@ -35,6 +36,13 @@ from theory.exact import (
 
 F = Fraction
 T = sp.Symbol("t")
+#: benchmarks/mutation.sh sets SUBLEVEL_MUTATION=1: fewer examples per property, same properties
+FAST = os.environ.get("SUBLEVEL_MUTATION") == "1"
+
+
+def examples(n: int) -> int:
+    """``n`` hypothesis examples, or at most 12 under mutation testing."""
+    return min(n, 12) if FAST else n
 ORACLE_DPS = 200
 ZERO, ONE = F(0), F(1)
 
@@ -129,7 +137,7 @@ def touching(draw):
 # ------------------------------------------------------------------------------------------
 
 
-@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(50), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scaled_coefficients(), st.fractions(min_value=-10, max_value=10, max_denominator=7))
 def test_decision_and_enclosure_agree_with_the_200_digit_oracle(coeffs, rel_bound):
     m = oracle_maximum(coeffs)
@@ -153,7 +161,7 @@ def test_decision_and_enclosure_agree_with_the_200_digit_oracle(coeffs, rel_boun
         assert cert.margin >= 0
 
 
-@settings(max_examples=120, deadline=None)
+@settings(max_examples=examples(120), deadline=None)
 @given(touching())
 def test_bound_equal_to_the_true_maximum_holds_and_just_below_fails(case):
     p, b, r = case
@@ -255,14 +263,14 @@ def sympy_nonnegative(coeffs, bound, lo, hi) -> bool:
     return all(q.eval(x) >= 0 for x in probes)
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=examples(80), deadline=None)
 @given(st.lists(small, min_size=1, max_size=9), small, small, st.fractions(0, 3, max_denominator=9))
 def test_decision_agrees_with_sympy_root_isolation(coeffs, bound, a, width):
     lo, hi = a, a + width
     assert certify_polynomial(coeffs, bound, (lo, hi)).holds is sympy_nonnegative(coeffs, bound, lo, hi)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(touching())
 def test_touching_cases_agree_with_sympy(case):
     p, b, _r = case
@@ -337,7 +345,7 @@ def test_piecewise():
         certify_piecewise_polynomial([0], [], 1)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.lists(st.floats(-1e3, 1e3, allow_nan=False), min_size=1, max_size=3),
        st.floats(-1e3, 1e3, allow_nan=False), st.sampled_from([0.0, 1e-12, 1.0]))
 def test_quadratic_closed_form_agrees_with_root_isolation(c, bound, tol):
@@ -367,7 +375,7 @@ def _comparable(cert):
     return d
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(st.lists(st.fractions(-50, 50, max_denominator=64), min_size=1, max_size=3),
        st.fractions(-50, 50, max_denominator=64), st.sampled_from([F(0), F(1, 2**40), F(3)]),
        st.text(max_size=3), st.sampled_from(["", "≤ bound"]))
