@@ -370,9 +370,40 @@ def check_landscape(
 
         _guard(report, "energy_polynomial_matches", polynomial)
     else:
-        report.add("energy_polynomial_matches", None, "no energy_polynomial (certificates are not exact)")
+        report.add("energy_polynomial_matches", None, "no energy_polynomial (float coefficients)")
+    _check_polynomial_capabilities(report, land, th, scale, rng, polynomial_rtol)
     report.wall_time = time.perf_counter() - start
     return report
+
+
+def _check_polynomial_capabilities(report: ConformanceReport, land: Any, th: np.ndarray,
+                                   scale: float, rng: np.random.Generator,
+                                   polynomial_rtol: float) -> None:
+    """``energy_polynomial_exact`` (rationals; what makes certificates ``exact``) and
+    ``energy_polynomial_enclosure`` (float coefficients with radii ≥ 0; ``rigorous``), when
+    present, agree with the energy along a segment (the float evaluation, to
+    ``polynomial_rtol``)."""
+    from numerics.certify import energy_polynomial_of
+
+    for name in ("energy_polynomial_exact", "energy_polynomial_enclosure"):
+        if not callable(getattr(land, name, None)):
+            report.add(f"{name}_matches", None, f"no {name}")
+            continue
+
+        def check(name: str = name) -> None:
+            b = th + scale * rng.standard_normal(th.size)
+            poly = energy_polynomial_of(land, th, b)
+            if poly is None or (name.endswith("exact") and poly.kind != "exact"):
+                report.add(f"{name}_matches", None, f"{name} returned None on a generic segment")
+                return
+            radius = float(np.sum(poly.radii)) if poly.radii is not None else 0.0
+            gap = _polynomial_gap(land, list(poly.float_coefficients), th, b)
+            report.add(f"{name}_matches", gap <= polynomial_rtol,
+                       f"{name}(a, b) ({poly.kind}) against the energy along the segment: "
+                       f"relative gap {gap:.3g} (≤ {polynomial_rtol:g}), radius {radius:.3g}",
+                       gap=gap, radius=radius, polynomial_rtol=polynomial_rtol)
+
+        _guard(report, f"{name}_matches", check)
 
 
 def _polynomial_gap(land: Any, poly: Any, a: np.ndarray, b: np.ndarray, n: int = 33) -> float:

@@ -356,6 +356,82 @@ def test_check_path_catches_a_certificate_below_the_samples():
     assert not check_path(land, path, certificates=inconsistent)["certificate_verdicts_consistent"].passed
 
 
+def _rigorous(top: float, *, holds: bool = True, bound: float = 1.0, lo: float | None = None):
+    return Certificate(holds, top, 0.5, bound, "rigorous", label="rigorous",
+                       outcome="holds" if holds else "fails",
+                       max_energy_enclosure=(top if lo is None else lo, top))
+
+
+def test_no_slack_passes_a_proof_certificate_below_the_samples():
+    """The old suite let a proof certificate's maximum sit 1e-9 below the samples; now a sample
+    above the proven top by more than the evaluation's rounding fails, and by less is reported
+    as within rounding (n/a), never as passed."""
+    land = ConvexQuadratic(np.eye(2))
+    path = Path([Segment([-1.0, 0.0], [1.0, 0.0])])  # max 0.5 at both ends
+    ok = check_path(land, path, certificates=[_rigorous(0.5)])
+    assert ok["certificate_max_at_least_samples"].passed is True
+    rounding = check_path(land, path, certificates=[_rigorous(0.5 - 2.0**-50)])
+    check = rounding["certificate_max_at_least_samples"]
+    assert check.passed is None and "within the evaluation's rounding" in check.message
+    assert check.details["within_rounding"] == ["rigorous"]
+    old_slack = check_path(land, path, certificates=[_rigorous(0.5 - 5e-10)])
+    assert old_slack["certificate_max_at_least_samples"].passed is False
+    assert old_slack["max_at_least_endpoint_max"].passed is False
+    strict = check_path(land, path, certificates=[_rigorous(0.5 - 2.0**-50)], evaluation_rtol=1e-20)
+    assert strict["certificate_max_at_least_samples"].passed is False
+
+
+def test_verdicts_are_checked_against_the_enclosure_without_slack():
+    land = ConvexQuadratic(np.eye(2))
+    path = Path([Segment([-1.0, 0.0], [1.0, 0.0])])
+
+    def consistent(cert):
+        return check_path(land, path, certificates=[cert])["certificate_verdicts_consistent"].passed
+
+    assert consistent(_rigorous(0.5))
+    # holds, but the proven lower end of the maximum is above the bound: a contradiction
+    assert not consistent(_rigorous(0.5, bound=0.5 - 1e-12, lo=0.5))
+    # a proven "fails" whose enclosure is entirely below the bound
+    assert not consistent(_rigorous(0.5, holds=False))
+    assert consistent(_rigorous(0.5, holds=False, bound=0.25))
+    undecided = Certificate(False, 0.5, 0.5, 0.5, "rigorous", outcome="inconclusive",
+                            max_energy_enclosure=(0.5, 0.5 + 1e-15))
+    assert consistent(undecided)
+
+
+def _proof_with_an_inconclusive_segment(landscape, a, b, level, **options):
+    result = straight_segment(landscape, a, b, level, **options)
+
+    class Lying:
+        def __getattr__(self, name):
+            return getattr(result, name)
+
+        is_proof = True
+
+    fake = Lying()
+    undecided = Certificate(False, level, 0.5, level, "rigorous", outcome="inconclusive",
+                            max_energy_enclosure=(level, level + 1e-15))
+    object.__setattr__(fake, "certificates", [undecided])
+    object.__setattr__(fake, "connected", False)
+    return fake
+
+
+def test_a_proof_claimed_over_an_inconclusive_segment_is_caught():
+    report = check_path_finder(_proof_with_an_inconclusive_segment, determinism=False)
+    assert any(c.name.endswith("proof_iff_every_certificate_proven") for c in report.failures())
+
+
+def test_landscape_polynomial_capabilities_are_checked():
+    from numerics.energies.spin_glass import SpinGlass
+
+    quad = check_landscape(ConvexQuadratic.random(3, seed=0))
+    assert quad["energy_polynomial_exact_matches"].passed is True
+    assert quad["energy_polynomial_enclosure_matches"].passed is None
+    spin = check_landscape(SpinGlass(5, 3, 0))
+    assert spin["energy_polynomial_enclosure_matches"].passed is True
+    assert spin["energy_polynomial_enclosure_matches"].details["radius"] > 0
+
+
 def test_the_problem_catalogue_has_known_answers():
     problems = {p.name: p for p in path_finder_problems(seed=4)}
     below = problems["double well below its ridge"]
