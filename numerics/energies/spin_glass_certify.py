@@ -22,8 +22,9 @@ user's tolerance (default 0), recorded as ``holds_within`` when needed.
 
 **exact** (:func:`certify_exact_segment`): the same inequality with P contracted in rational
 arithmetic (python-flint ``fmpq_mat``, no symmetry of S assumed) — what an ``inconclusive``
-rigorous certificate falls back to when N^p ≤ :data:`EXACT_MAX_ENTRIES` (0.1–0.3 s per chord
-at N^p ≈ 10⁵, after a one-off conversion of S).
+rigorous certificate falls back to when N^p ≤ :data:`EXACT_MAX_ENTRIES` (80–160 ms per chord
+at N^p ≈ 1.3–1.6·10⁵ against 8–11 ms for the rigorous one, after a one-off conversion of S;
+``benchmarks/bench_spin_glass_certify.py``).
 
 ``max_energy`` and ``argmax_t`` are float estimates (E at the float roots of 2P′Q − pPQ′ in
 [0, 1] and at the ends); ``max_energy_enclosure`` of a rigorous certificate is proven: its
