@@ -549,13 +549,13 @@ def check_path(
                if verdicts else "a certificate's outcome contradicts its own maximum and bound")
     path_max = max(_proven_upper(c) if c.is_proof else float(c.max_energy) for c in certs)
     emax = float(np.max(ends))
-    ok: bool | None = path_max >= emax
-    if not ok and emax - path_max <= evaluation_rtol * max(1.0, abs(emax)):
-        ok = None
-    report.add("max_at_least_endpoint_max", ok,
-               f"path maximum {path_max:.17g} ≥ endpoint maximum {emax:.17g}" if ok else
+    above: bool | None = path_max >= emax
+    if not above and emax - path_max <= evaluation_rtol * max(1.0, abs(emax)):
+        above = None
+    report.add("max_at_least_endpoint_max", above,
+               f"path maximum {path_max:.17g} ≥ endpoint maximum {emax:.17g}" if above else
                f"path maximum {path_max:.17g} < endpoint maximum {emax:.17g}"
-               + (" (within the evaluation's rounding)" if ok is None else ""),
+               + (" (within the evaluation's rounding)" if above is None else ""),
                path_max=path_max, endpoint_energies=ends)
     report.wall_time = time.perf_counter() - start
     return report

@@ -153,7 +153,7 @@ def certify_exact_segment(land: Any, a: Any, b: Any, bound: float, *,
     R = npoly.polysub(2 * npoly.polymul(npoly.polyder(P), Qf), p * npoly.polymul(P, npoly.polyder(Qf)))
     ts = [0.0, 1.0]
     if np.any(R != 0):
-        roots = npoly.polyroots(np.trim_zeros(R, "b")) if np.count_nonzero(R) > 1 else []
+        roots: Any = npoly.polyroots(np.trim_zeros(R, "b")) if np.count_nonzero(R) > 1 else []
         ts += [float(r.real) for r in roots if abs(r.imag) < 1e-9 and 0.0 < r.real < 1.0]
     es = land.energies(a[None, :] + np.array(ts)[:, None] * d[None, :])
     i = int(np.argmax(es))

@@ -120,8 +120,9 @@ class _Run:
     # ------------------------------------------------------------------ segment certificates
     def certify(self, i: int) -> Certificate:
         label = f"segment {i}"
-        if self.blocked[i]:
-            return _fail_cert(self.bound, self.blocked[i], label)
+        blocked = self.blocked[i]
+        if blocked:
+            return _fail_cert(self.bound, blocked, label)
         seg = Segment(self.beads[i], self.beads[i + 1], label=label, promise=LE_BOUND)
         proof = self.p["certify"] in ("exact", "rigorous")
         opts = {} if proof else {"n_grid": self.p["n_interp"] + 1, **self.p["certify_options"]}
@@ -147,10 +148,11 @@ class _Run:
     def split(self, i: int) -> None:
         a, b = self.beads[i], self.beads[i + 1]
         if self.p["midpoint"] == "argmax" and self.p["variant"] != "constrained":
-            if self.certs[i] is None:
-                self.certs[i] = self.certify(i)
+            cert = self.certs[i]
+            if cert is None:
+                cert = self.certs[i] = self.certify(i)
             lo = 1.0 / self.p["n_interp"]
-            t = float(np.clip(self.certs[i].argmax_t, lo, 1.0 - lo))
+            t = float(np.clip(cert.argmax_t, lo, 1.0 - lo))
         else:
             t = 0.5
         start = a + t * (b - a)
