@@ -192,7 +192,7 @@ def barrier(landscape: Any, theta_a: Any, theta_b: Any, *, align: bool = False,
     net = deep_relu_segment(landscape, a, b)
     energy, out = _solve(net, {})
     ea, eb = energy_enclosure(energy, 0.0), energy_enclosure(energy, 1.0)
-    opts = {"rel_tol": rel_tol, "abs_tol": abs_tol, "max_cells": max_cells}
+    opts: dict[str, Any] = {"rel_tol": rel_tol, "abs_tol": abs_tol, "max_cells": max_cells}
     m = maximise_energy(energy, **opts)
     # E(t) − ((1 − t)E_A + tE_B) with E_A, E_B replaced by their midpoints; the midpoints'
     # radii widen the enclosure (|(1 − t)ΔA + tΔB| ≤ max radius)

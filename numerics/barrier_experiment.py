@@ -65,7 +65,7 @@ def train_sgd(landscape: MLPLandscape, seed: int, *, epochs: int = 30, lr: float
     X = torch.as_tensor(landscape.X, dtype=torch.float32)
     if landscape.loss == "cross-entropy":
         Y = torch.as_tensor(landscape.Y, dtype=torch.long)
-        loss_fn = torch.nn.functional.cross_entropy
+        loss_fn: Any = torch.nn.functional.cross_entropy
     else:
         Y = torch.as_tensor(landscape.Y, dtype=torch.float32)
         loss_fn = torch.nn.functional.mse_loss

@@ -69,7 +69,8 @@ class DeepReLUSegment:
         if len(self.layers_a) != len(self.layers_b) or not self.layers_a:
             raise InputError(f"the two networks have {len(self.layers_a)} and "
                              f"{len(self.layers_b)} layers")
-        la, lb = [], []
+        la: list[tuple[np.ndarray, np.ndarray]] = []
+        lb: list[tuple[np.ndarray, np.ndarray]] = []
         for k, ((Wa, ba), (Wb, bb)) in enumerate(zip(self.layers_a, self.layers_b)):
             Wa, ba, Wb, bb = (np.asarray(v, dtype=np.float64) for v in (Wa, ba, Wb, bb))
             for name, v in (("W", Wa), ("b", ba), ("W", Wb), ("b", bb)):
@@ -325,7 +326,8 @@ def output_pieces(net: DeepReLUSegment, *, chunk: int = 256,
             Z[..., 0] = Z[..., 0] - Yc
         parts.append((sample, lo, hi, Z, rho))
     cat = [np.concatenate([p[i] for p in parts]) for i in range(5)]
-    return OutputPieces(*cat, n_breakpoints=n_break, max_mismatch=mismatch)
+    return OutputPieces(cat[0], cat[1], cat[2], cat[3], cat[4], n_breakpoints=n_break,
+                        max_mismatch=mismatch)
 
 
 # ---------------------------------------------------------------------------- the energy
