@@ -291,8 +291,19 @@ def _sqrt_bounds(x: Any, bits: int = 96) -> tuple[Any, Any]:
     return fmpq(s, den), fmpq(s + 1, den)
 
 
+def _bernstein_bound(coeffs: list[Any]) -> Any:
+    """max_j |b_j| ≥ max_{t ∈ [0, 1]} |Σ c_k t^k|, b_j = Σ_{k ≤ j} C(j, k)/C(n, k)·c_k the
+    Bernstein coefficients (the polynomial is a convex combination of them on [0, 1])."""
+    from flint import fmpq
+
+    n = len(coeffs) - 1
+    return max(abs(sum((fmpq(math.comb(j, k), math.comb(n, k)) * coeffs[k]
+                        for k in range(j + 1)), fmpq(0))) for j in range(n + 1))
+
+
 class _Chord:
-    """The rigorous decision along one chord, at any level h on H."""
+    """The rigorous decision along one chord, at any level h on H. Odd p: on [0, 1],
+    |P² − P̃²| ≤ R_P(2 max|P̃| + R_P) with max|P̃| bounded by its Bernstein coefficients."""
 
     def __init__(self, N: int, p: int, mids: list[Any], radii: list[Any], Qq: list[Any]):
         from flint import fmpq, fmpq_poly
@@ -302,7 +313,7 @@ class _Chord:
         self.Q = fmpq_poly(Qq)
         self.RP = sum(radii, fmpq(0))
         self.radii = radii
-        abs_p = sum((abs(m) for m in mids), fmpq(0))
+        abs_p = _bernstein_bound(mids)  # ≥ max |P̃| on [0, 1]
         if p % 2 == 0:
             self.lhs = fmpq(N ** (p // 2)) * self.P
             self.Qpow = self.Q ** (p // 2)
@@ -422,6 +433,7 @@ def certify_projected_segment(land: Any, a: Any, b: Any, bound: float, *,
     # float estimate of the maximum: stationary points of N^{p/2} P Q^{−p/2} and the ends
     Pf = np.array([float(m) for m in mids])
     R = npoly.polysub(2 * npoly.polymul(npoly.polyder(Pf), Qf), p * npoly.polymul(Pf, npoly.polyder(Qf)))
+    R = R[:p + 1]  # the t^{p+1} terms cancel exactly (2p·P_p·Q₂ − p·P_p·2Q₂): drop their rounding
     ts = [0.0, 1.0]
     if np.count_nonzero(R) > 1:
         roots = npoly.polyroots(np.trim_zeros(R, "b"))
