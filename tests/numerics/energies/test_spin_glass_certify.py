@@ -240,3 +240,21 @@ def test_radius_grows_with_n_and_stays_tiny():
     assert all(0 < s < 1e-11 for s in sums)
     assert sums[0] < sums[-1]
     assert math.isfinite(sums[-1])
+
+
+@settings(max_examples=40, deadline=None)
+@given(coeffs=st.lists(st.fractions(-1000, 1000, max_denominator=1000), min_size=1, max_size=7),
+       t=st.fractions(0, 1, max_denominator=1000))
+def test_bernstein_bound_dominates_the_polynomial_on_the_unit_interval(coeffs, t):
+    """The odd-p radius uses max_j |b_j| ≥ max |P̃| on [0, 1]; at t = 0 and 1 it is attained."""
+    from flint import fmpq
+
+    from numerics.energies.spin_glass_certify import _bernstein_bound
+
+    q = [fmpq(c.numerator, c.denominator) for c in coeffs]
+    bound = _bernstein_bound(q)
+    value = sum((c * fmpq(t.numerator, t.denominator) ** k for k, c in enumerate(q)), fmpq(0))
+    assert abs(value) <= bound
+    assert bound >= abs(q[0]) and bound >= abs(sum(q, fmpq(0)))
+    if len(q) == 1:
+        assert bound == abs(q[0])
