@@ -55,13 +55,15 @@ def main(argv: list[str] | None = None) -> int:
     widths, depths = _ints(args.widths), _ints(args.depths)
     head = (f"{'data':8s} {'depth':>5s} {'width':>5s} {'E_A':>7s} {'E_B':>7s} | {'certified B':>12s} "
             f"{'miss25':>9s} {'miss61':>9s} | {'aligned B':>12s} {'miss25':>9s} {'miss61':>9s} "
-            f"| {'pieces':>7s} {'s':>5s}")
-    print(head)
+            f"| {'interp raw':>10s} {'interp al':>10s} | {'pieces':>7s} {'s':>5s}")
+    print(head + "\n(B = max E − max(E_A, E_B); interp = max_t E − ((1 − t)E_A + tE_B); miss = certified"
+          "\n lower end − grid estimate)")
 
     def log(r):
         print(f"{r['model'][:8]:8s} {r['depth']:5d} {r['width']:5d} {r['E_A']:7.4f} {r['E_B']:7.4f} | "
               f"{r['raw_barrier']:12.6f} {r['raw_miss25']:9.2e} {r['raw_miss61']:9.2e} | "
               f"{r['aligned_barrier']:12.6f} {r['aligned_miss25']:9.2e} {r['aligned_miss61']:9.2e} | "
+              f"{r['raw_interp']:10.6f} {r['aligned_interp']:10.6f} | "
               f"{r['raw_pieces']:7d} {r['raw_s'] + r['aligned_s']:5.1f}", flush=True)
 
     rows = width_sweep("digits-mlp", depths, widths, n_train=args.n_train, epochs=args.epochs, log=log)

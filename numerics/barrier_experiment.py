@@ -139,6 +139,7 @@ def width_sweep(model: str, depths: Sequence[int], widths: Sequence[int], *,
                 r = barrier(land, a, theta_b, rel_tol=rel_tol)
                 row[f"{tag}_barrier"] = r.barrier
                 row[f"{tag}_enclosure"] = r.barrier_enclosure
+                row[f"{tag}_interp"] = r.interpolation_barrier
                 row[f"{tag}_pieces"] = r.n_pieces
                 row[f"{tag}_outcome"] = r.certificate.outcome
                 row[f"{tag}_s"] = time.perf_counter() - t0
