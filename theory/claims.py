@@ -832,7 +832,8 @@ _BUILTIN = [
             "[−1.648, −1.516].",
             "Concentration is tested by the finite-size trend, not a ceiling (the former "
             "−E_∞ + 2/√N was −1.350 at N = 50 while E_0 − E_∞ = 0.024: it tested nothing): on "
-            "2 disorders × 12 starts per size the medians must decrease with N and the means fit "
+            "12 starts × 8, 4, 2 disorders at N = 50, 100, 200 the medians must decrease with N "
+            "and the means fit "
             "a + b·N^(−2/3) (theory.spin_glass.finite_size_fit; the exponent is the measured "
             "one — ABC'13 give no rate for descent minima) with |a + E_∞| ≤ 0.03 at N = 50, 100, "
             "200 (7 measured seeds: −0.008 … +0.015; this does not separate −E_∞ from −E_0) or "
