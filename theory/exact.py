@@ -179,8 +179,8 @@ def _arb_to_fmpq_bounds(x: arb) -> tuple[fmpq, fmpq]:
     """The exact rational ends [mid − rad, mid + rad] of a real ball."""
     m, e = x.mid().man_exp()
     r, f = x.rad().man_exp()
-    mid = fmpq(int(m)) * fmpq(2) ** int(e) if int(e) >= 0 else fmpq(int(m), 2 ** (-int(e)))
-    rad = fmpq(int(r)) * fmpq(2) ** int(f) if int(f) >= 0 else fmpq(int(r), 2 ** (-int(f)))
+    mid = fmpq(int(m)) * fmpq(2) ** int(e)
+    rad = fmpq(int(r)) * fmpq(2) ** int(f)
     return mid - rad, mid + rad
 
 
@@ -210,8 +210,6 @@ def _real_root_enclosures(g: fmpq_poly, a: fmpq, b: fmpq) -> list[tuple[fmpq, fm
             if hi < a or lo > b:
                 continue
             if lo <= a or hi >= b:
-                if lo > a and hi < b:  # pragma: no cover - unreachable by the test above
-                    pass
                 ambiguous = True
                 break
             inside.append((lo, hi))

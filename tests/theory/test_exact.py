@@ -445,3 +445,53 @@ def test_maximum_equal_to_zero_at_irrational_points_is_exact():
     m = exact_maximum(q, 0, 3)
     assert m.exact is None and m.upper < 0
     assert abs(float(m.lower) + 1e-30) <= 1e-45
+
+
+def _q(*factors):
+    return fmpq_poly([fmpq(c.numerator, c.denominator) for c in expand(factors)])
+
+
+@pytest.mark.parametrize("a, b", [(F(0), F(1)), (F(1, 3), F(5, 2)), (F(-2), F(-1, 7))])
+def test_nonnegative_on_narrow_gaps_and_roots_at_or_near_the_ends(a, b):
+    """q < 0 only on a gap of width 2⁻⁴⁰ (interior, or ending at an end root), and roots just
+    outside an end: each must be decided exactly."""
+    aq, bq = fmpq(a.numerator, a.denominator), fmpq(b.numerator, b.denominator)
+    mid, eps = (a + b) / 2, F(1, 2**40)
+    # negative only between two interior roots 2⁻⁴⁰ apart
+    assert not nonnegative_on(_q([-mid, 1], [-mid - eps, 1], [1, 0, 1]), aq, bq)
+    # the same roots squared: touching twice, never negative
+    assert nonnegative_on(_q([-mid, 1], [-mid, 1], [-mid - eps, 1], [-mid - eps, 1]), aq, bq)
+    # negative only between a root 2⁻⁴⁰ inside the left end and the end itself (q(a) = 0)
+    assert not nonnegative_on(_q([-a, 1], [-a - eps, 1], [1, 0, 1]), aq, bq)
+    # the mirror image at the right end (q(b) = 0)
+    assert not nonnegative_on(_q([-b, 1], [-b + eps, 1], [1, 0, 1]), aq, bq)
+    # a simple root 2⁻⁷⁰ outside each end: positive on [a, b] (refinement must separate it)
+    tiny = F(1, 2**70)
+    assert nonnegative_on(_q([-(a - tiny), 1], [-(b + tiny), 1], [-1]), aq, bq)
+    assert not nonnegative_on(_q([-(a + tiny), 1], [-(b + tiny), 1], [-1]), aq, bq)
+    # one end only negative: both ends must be tested
+    assert not nonnegative_on(_q([-a - eps, 1]), aq, bq)  # t − a − ε < 0 at a
+    assert not nonnegative_on(_q([b - eps, -1]), aq, bq)  # b − ε − t < 0 at b
+    # zero at an end, positive elsewhere; a constant; a point interval
+    assert nonnegative_on(_q([-a, 1]), aq, bq)
+    assert nonnegative_on(fmpq_poly([1]), aq, bq) and not nonnegative_on(fmpq_poly([-1]), aq, bq)
+    assert nonnegative_on(_q([-a, 1], [-a, 1], [-1]), aq, aq)
+
+
+def test_touching_at_an_irrational_point_is_decided_exactly():
+    """b − p = k(t² − ½)²: the maximum b is attained at 1/√2, so the enclosure of the maximum
+    straddles b and the exact gap test decides; 2⁻⁷⁰ lower it fails, with τ it holds within τ."""
+    b = F(7, 3)
+    q = expand([[F(-1, 2), 0, 1], [F(-1, 2), 0, 1], [F(3, 2)]])
+    p = [-c for c in q]
+    p[0] += b
+    at = certify_polynomial(p, b)
+    assert at.holds and at.outcome == "holds" and at.margin >= 0 and at.holds_within == 0
+    lo, hi = at.max_energy_enclosure
+    assert lo <= float(b) <= hi and at.argmax_t == pytest.approx(math.sqrt(0.5))
+    below = certify_polynomial(p, b - F(1, 2**70))
+    assert below.outcome == "fails" and not below.holds
+    within = certify_polynomial(p, b - F(1, 2**70), tolerance=F(1, 2**60))
+    assert within.holds and within.holds_within == 2.0**-60
+    short = certify_polynomial(p, b - F(1, 2**60), tolerance=F(1, 2**70))
+    assert not short.holds and short.holds_within == 0.0
