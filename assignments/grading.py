@@ -9,7 +9,7 @@ instances from seeds, and failure messages that teach.
   the grader must run in the main thread, as pytest does);
 * :func:`instance_seeds` derives the hidden instances' seeds from ``SUBLEVEL_GRADE_SEED``
   (a teacher sets a secret one; the default is public), :func:`draw` draws one example of a
-  hypothesis strategy from a seed (:mod:`numerics.strategies`), deterministically;
+  hypothesis strategy from a seed (:mod:`sublevel.numerics.strategies`), deterministically;
 * :func:`call` runs one student function, :func:`array` checks what it returned (shape,
   finite values), :func:`describe` reads a certificate aloud (method, outcome, argmax, margin).
 

@@ -8,7 +8,7 @@ landscape (one-hot targets) is certified on the same endpoints. Measured in one 
   ``MLPLandscape.energies`` and a per-point loop whose first layer is amortised
   (XW_Aᵀ + b_A and XΔWᵀ + Δb once, then O(N·h) per point) with BLAS for the other layers;
   the faster one is the baseline (best of ``--repeat``);
-* certified — :func:`numerics.barrier.certify_deep_relu_segment` against a bound above the
+* certified — :func:`sublevel.numerics.barrier.certify_deep_relu_segment` against a bound above the
   maximum (the maximum resolved to 1e-9 relative): every per-sample piece, its proven radius,
   the branch and bound; one run (it takes seconds to minutes);
 * the ratio certified / grid (target ≤ 30), the peak memory of the certificate (tracemalloc,
@@ -32,10 +32,11 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from sublevel.numerics.barrier import certify_deep_relu_segment, deep_relu_segment
+from sublevel.numerics.barrier_experiment import relu_mlp_landscape, train_sgd
+from sublevel.numerics.certify_deep_relu import _Energy, maximise_energy, output_pieces
+
 from benchmarks.timing import best_of
-from numerics.barrier import certify_deep_relu_segment, deep_relu_segment
-from numerics.barrier_experiment import relu_mlp_landscape, train_sgd
-from numerics.certify_deep_relu import _Energy, maximise_energy, output_pieces
 
 
 def _grid_loop(land, a, b, n=100):

@@ -20,7 +20,7 @@ from timing import best_of
 
 
 def _pair(land, target, seed=0):
-    from numerics.geodesic import Adam, descend
+    from sublevel.numerics.geodesic import Adam, descend
 
     out = []
     for k in range(2):
@@ -31,8 +31,8 @@ def _pair(land, target, seed=0):
 
 
 def overhead(n_train: int, hidden: int, level: float) -> None:
-    from numerics.energies.mlp import digits_mlp
-    from numerics.geodesic import dss
+    from sublevel.numerics.energies.mlp import digits_mlp
+    from sublevel.numerics.geodesic import dss
 
     land = digits_mlp((hidden,), n_train=n_train)
     a, b = _pair(land, 0.98 * level)
@@ -45,8 +45,8 @@ def overhead(n_train: int, hidden: int, level: float) -> None:
 
 
 def efficiency(n_train: int, hidden: int, level: float, max_budget: int) -> None:
-    from numerics.energies.mlp import digits_mlp
-    from numerics.geodesic import autoneb, bezier_curve, dss, straight_segment
+    from sublevel.numerics.energies.mlp import digits_mlp
+    from sublevel.numerics.geodesic import autoneb, bezier_curve, dss, straight_segment
 
     land = digits_mlp((hidden,), n_train=n_train)
     a, b = _pair(land, 0.98 * level, seed=1)
@@ -85,10 +85,9 @@ def vmap_vs_loop(points: int, repeats: int, threads: int) -> None:
     the ratio is the per-call overhead saved: large for small per-point work (the cubic
     1-4-4-1 net, small evaluation subsets), → 1 when the arithmetic dominates."""
     import torch
-
-    from numerics.backends.models import mlp, small_cnn
-    from numerics.backends.torch import TorchLandscape
-    from numerics.data import cubic_data, digits
+    from sublevel.numerics.backends.models import mlp, small_cnn
+    from sublevel.numerics.backends.torch import TorchLandscape
+    from sublevel.numerics.data import cubic_data, digits
 
     torch.set_num_threads(threads)
     data = digits(500, None, 0)
@@ -121,9 +120,9 @@ def gpu(points: int) -> None:
     if not torch.cuda.is_available():
         print("  no CUDA device here: GPU/CPU ratio not measured (the same code runs with device='cuda')")
         return
-    from numerics.backends.models import small_cnn
-    from numerics.backends.torch import TorchLandscape
-    from numerics.data import digits
+    from sublevel.numerics.backends.models import small_cnn
+    from sublevel.numerics.backends.torch import TorchLandscape
+    from sublevel.numerics.data import digits
 
     data = digits(1000, None, 0)
     for dev in ("cpu", "cuda"):

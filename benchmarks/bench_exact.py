@@ -19,9 +19,8 @@ from fractions import Fraction
 
 import numpy as np
 import sympy as sp
+from sublevel.theory.exact import certify_polynomial
 from timing import best_of
-
-from theory.exact import certify_polynomial
 
 T = sp.Symbol("t")
 

@@ -21,8 +21,8 @@ from timing import best_of
 
 
 def main() -> None:
-    from theory.exact import certify_polynomial
-    from theory.liftings.feature_map import intrinsic_dimension
+    from sublevel.theory.exact import certify_polynomial
+    from sublevel.theory.liftings.feature_map import intrinsic_dimension
 
     rng = np.random.default_rng(0)
     polys = [rng.normal(size=13) for _ in range(10)]
@@ -42,11 +42,11 @@ def main() -> None:
     claims = ["lift.multilinear", "lift.quadratic", "lift.feature-map", "identity.layer-cake"]
     with tempfile.TemporaryDirectory() as out:
         t0 = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "proofs_checks.cli", "verify", *claims, "--workers", "2",
+        subprocess.run([sys.executable, "-m", "sublevel.proofs_checks.cli", "verify", *claims, "--workers", "2",
                         "--out", out, "--quiet"], check=True)
         wall2 = time.perf_counter() - t0
         t0 = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "proofs_checks.cli", "verify", *claims, "--workers", "1",
+        subprocess.run([sys.executable, "-m", "sublevel.proofs_checks.cli", "verify", *claims, "--workers", "1",
                         "--out", out, "--quiet"], check=True)
         wall1 = time.perf_counter() - t0
     print(f"sublevel verify {' '.join(claims)} (defaults): {wall2:.1f} s with 2 workers, "

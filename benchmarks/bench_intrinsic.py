@@ -4,7 +4,7 @@ the full-size quadratic experiments. Everything is measured in one run; ratios a
 * ``verify``  — ``sublevel verify vbb.finite-dim.p-ge-q --instances 200`` with a cubic activation
   and n = 3 (q = 10): instances per second, and the share of the instances' time spent
   constructing, certifying the float path (sampled), building and certifying the exact path
-  (``certify_exact``: numerics.paths.intrinsic_exact, τ = 0), cross-checking with cvxpy and
+  (``certify_exact``: sublevel.numerics.paths.intrinsic_exact, τ = 0), cross-checking with cvxpy and
   checking symbolically (from the timings each evidence records);
 * ``certify`` — the exact Construction-B path built in rationals and certified (every piece
   against the exact max(E_A, E_B) and against its promise) vs evaluating the float path's
@@ -35,7 +35,7 @@ from timing import best_of
 
 def bench_verify(instances: int, workers: int, out: Path) -> None:
     target = out / "verify_p_ge_q"
-    cmd = [sys.executable, "-m", "proofs_checks.cli", "verify", "vbb.finite-dim.p-ge-q",
+    cmd = [sys.executable, "-m", "sublevel.proofs_checks.cli", "verify", "vbb.finite-dim.p-ge-q",
            "--instances", str(instances), "--param", "activation=z**3", "--param", "n=3",
            "--out", str(target), "--workers", str(workers), "--quiet", "--no-figures"]
     start = time.perf_counter()
@@ -68,9 +68,12 @@ def bench_verify(instances: int, workers: int, out: Path) -> None:
 
 
 def bench_certify(repeat: int) -> None:
-    from numerics.energies.two_layer import EmpiricalTwoLayer
-    from numerics.paths.intrinsic import construction_b
-    from numerics.paths.intrinsic_exact import certify_exact_construction, exact_construction_b
+    from sublevel.numerics.energies.two_layer import EmpiricalTwoLayer
+    from sublevel.numerics.paths.intrinsic import construction_b
+    from sublevel.numerics.paths.intrinsic_exact import (
+        certify_exact_construction,
+        exact_construction_b,
+    )
 
     print("\n== exact Construction-B path (built and certified in rationals, τ = 0) vs a "
           "200-point energy grid of the float path")
@@ -100,7 +103,7 @@ def bench_certify(repeat: int) -> None:
 
 
 def bench_quadratic(n: int, runs: int, out: Path, seed: int, sign: str = "free") -> None:
-    from numerics.energies.quadratic_deep import (
+    from sublevel.numerics.energies.quadratic_deep import (
         SUCCESS_KINDS,
         plot_success_fraction,
         width_experiment,
@@ -133,7 +136,11 @@ def bench_quadratic(n: int, runs: int, out: Path, seed: int, sign: str = "free")
 
 
 def bench_deep(runs: int, seed: int) -> None:
-    from numerics.energies.quadratic_deep import DeepQuadratic, form_features, optimisation_runs
+    from sublevel.numerics.energies.quadratic_deep import (
+        DeepQuadratic,
+        form_features,
+        optimisation_runs,
+    )
 
     print("\n== deep quadratic networks (N = 2): runs against the lifted optimum over degree-2^K forms")
     rng = np.random.default_rng(seed)

@@ -49,7 +49,7 @@ def bench_cli(instances: int, executor: str) -> dict[str, float]:
     subprocess itself, so its CPU time (RUSAGE_CHILDREN) is the cost per core; the process
     pool's worker is a grandchild whose CPU time is not reported back."""
     exe = shutil.which("sublevel")
-    cmd = [exe] if exe else [sys.executable, "-m", "proofs_checks.cli"]
+    cmd = [exe] if exe else [sys.executable, "-m", "sublevel.proofs_checks.cli"]
     with tempfile.TemporaryDirectory() as out:
         args = [*cmd, "verify", "bf16.prop2.2.linear", "--instances", str(instances),
                 "--workers", "1", "--executor", executor, "--out", out, "--quiet",
@@ -67,15 +67,15 @@ def bench_cli(instances: int, executor: str) -> dict[str, float]:
 
 
 def bench_inprocess(n: int) -> dict[str, float]:
-    from numerics.energies.linear import DeepLinear, flatten
-    from numerics.paths.linear import certify_linear_path, connect, descend
-    from numerics.paths.linear_exact import (
+    from sublevel.numerics.energies.linear import DeepLinear, flatten
+    from sublevel.numerics.paths.linear import certify_linear_path, connect, descend
+    from sublevel.numerics.paths.linear_exact import (
         ExactMoments,
         certify_exact_path,
         connect_exact,
         descend_exact,
     )
-    from proofs_checks.checks.linear import _linear_instance, _widths, prop22_linear
+    from sublevel.proofs_checks.checks.linear import _linear_instance, _widths, prop22_linear
 
     widths = _widths(3, 4, 4, 6)
     prop22_linear(0, 3, 4, 4, 6, 20, 0.25)  # warm-up (imports)
@@ -114,7 +114,7 @@ def bench_inprocess(n: int) -> dict[str, float]:
 _TIMER = """
 import sys, time
 sys.path.insert(0, {root!r})
-from proofs_checks.checks.linear import prop22_linear
+from sublevel.proofs_checks.checks.linear import prop22_linear
 prop22_linear(0, 3, 4, 4, 6, 20, 0.25)
 c0 = time.process_time()
 for s in range({n}):
@@ -142,7 +142,7 @@ def bench_versions(commit: str, n: int) -> dict[str, float]:
 
 
 def bench_batched(T: int = 1000, repeats: int = 5) -> dict[str, float]:
-    from numerics.energies.linear import DeepLinear
+    from sublevel.numerics.energies.linear import DeepLinear
 
     rng = np.random.default_rng(0)
     widths = [4, 6, 6, 4]
@@ -167,7 +167,7 @@ def bench_exact(n: int = 50) -> dict[str, float]:
     polynomial of one moving layer (a pre-processing piece)."""
     from fractions import Fraction
 
-    from numerics.paths.linear_exact import ExactMoments, exact_energy_polynomial, qmat
+    from sublevel.numerics.paths.linear_exact import ExactMoments, exact_energy_polynomial, qmat
 
     rng = np.random.default_rng(1)
     X, Y = rng.normal(size=(20, 4)), rng.normal(size=(20, 4))

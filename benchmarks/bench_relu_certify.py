@@ -12,9 +12,9 @@ may be shared):
            BLAS matrix–vector product), the faster one is the baseline. A sampled estimate;
 * rigorous — ``certify_relu_segment``: every breakpoint and its energy change (per-sample
            sorted sweep with cumulative updates) with a priori rounding bounds computed alongside
-           (γ_n, numerics.energies.relu_bounds); the energy at the ends of ≈ E/4 cells (per-cell
+           (γ_n, sublevel.numerics.energies.relu_bounds); the energy at the ends of ≈ E/4 cells (per-cell
            sums), cells pruned by a proven Lipschitz bound on √E, the surviving cells' events
-           sorted and their pieces enclosed (numerics.piecewise_max): a proven enclosure
+           sorted and their pieces enclosed (sublevel.numerics.piecewise_max): a proven enclosure
            [lo, hi] of the maximum of the exact energy of the inputs;
 * rigorous, no pruning — every breakpoint sorted globally, every piece's coefficients by a
            cumulative sum, every piece's maximum enclosed;
@@ -32,9 +32,8 @@ import time
 import tracemalloc
 
 import numpy as np
-
-from numerics.certify_relu import certify_relu_segment, maximise_piecewise
-from numerics.energies.relu import TwoLayerReLU
+from sublevel.numerics.certify_relu import certify_relu_segment, maximise_piecewise
+from sublevel.numerics.energies.relu import TwoLayerReLU
 
 
 def instance(m: int, n: int, L: int, seed: int) -> tuple[TwoLayerReLU, np.ndarray, np.ndarray]:

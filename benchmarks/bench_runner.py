@@ -33,7 +33,7 @@ CONFIGS = {
 
 def run_once(claims: list[str], extra: list[str], out: Path) -> tuple[float, float]:
     """(wall seconds of the whole command, Σ of the instances' own wall times from report.json)."""
-    cmd = [sys.executable, "-m", "proofs_checks.cli", "verify", *claims, "--seed", "0",
+    cmd = [sys.executable, "-m", "sublevel.proofs_checks.cli", "verify", *claims, "--seed", "0",
            "--out", str(out), "--quiet", "--no-figures", *extra]
     start = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True)

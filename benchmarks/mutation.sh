@@ -7,6 +7,7 @@
 # Runs in a scratch copy of the committed tree (git archive HEAD), so the working tree is never
 # touched; prints killed / survived / other counts and the score, and lists the survivors
 # (inspect one with `mutmut show NAME` in the printed folder). Not a CI step: it takes minutes.
+# Run it with the project's virtual environment active (mutmut from the `test` extra).
 set -euo pipefail
 module="$1"; shift
 tests="$*"
@@ -23,8 +24,8 @@ pytest_add_cli_args_test_selection = ${tests}
 pytest_add_cli_args = -p no:cacheprovider -q -x
 CFG
 echo "mutmut in $work on ${module} with ${tests}"
-SUBLEVEL_MUTATION=1 mutmut run --max-children "${MUTMUT_CHILDREN:-2}" >/dev/null 2>&1 || true
-mutmut results --all true > results.txt 2>&1 || mutmut results > results.txt 2>&1 || true
+SUBLEVEL_MUTATION=1 "${MUTMUT:-mutmut}" run --max-children "${MUTMUT_CHILDREN:-2}" >/dev/null 2>&1 || true
+"${MUTMUT:-mutmut}" results --all true > results.txt 2>&1 || true
 killed=$(grep -c ": killed" results.txt || true)
 survived=$(grep -c ": survived" results.txt || true)
 other=$(grep -v -c -E ": (killed|survived)" results.txt || true)

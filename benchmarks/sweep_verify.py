@@ -30,7 +30,7 @@ def _seeds(text: str) -> list[int]:
 def run_seed(seed: int, out: Path, claims: list[str]) -> dict:
     """One ``sublevel verify`` run; its claims' statuses from report.json."""
     folder = out / f"seed-{seed}"
-    cmd = [sys.executable, "-m", "proofs_checks.cli", "verify", *claims, "--seed", str(seed),
+    cmd = [sys.executable, "-m", "sublevel.proofs_checks.cli", "verify", *claims, "--seed", str(seed),
            "--workers", "1", "--quiet", "--no-figures", "--out", str(folder)]
     start = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True)
@@ -39,7 +39,7 @@ def run_seed(seed: int, out: Path, claims: list[str]) -> dict:
            "statuses": {}, "violated": [], "stderr_tail": proc.stderr[-500:]}
     report = folder / "report.json"
     if report.exists():
-        from theory.claims import get_claim
+        from sublevel.theory.claims import get_claim
 
         data = json.loads(report.read_text())
         for c in data.get("claims", []):

@@ -1,11 +1,11 @@
 """MkDocs hooks: generate the pages that must never drift from the code.
 
-* ``claims/index.md`` and one page per claim family — from :mod:`theory.claims` (statement,
-  source, hypotheses, notes) and :mod:`proofs_checks.registry` (the check's default size, what
+* ``claims/index.md`` and one page per claim family — from :mod:`sublevel.theory.claims` (statement,
+  source, hypotheses, notes) and :mod:`sublevel.proofs_checks.registry` (the check's default size, what
   it certifies and its negative control, from their docstrings), with the construction described
   by the docstrings of the modules that build it;
 * ``cli.md`` — ``sublevel --help`` and every subcommand's help, from
-  :func:`proofs_checks.cli.build_parser`;
+  :func:`sublevel.proofs_checks.cli.build_parser`;
 * ``api/*.md`` — every public module, class and function with its signature and docstring.
 
 Docstrings are shown verbatim in text blocks (they are written in unicode mathematics, not in
@@ -28,27 +28,27 @@ from mkdocs.structure.files import File, Files
 #: claim family → (title, the modules whose docstrings describe its construction)
 FAMILIES: dict[str, tuple[str, list[str]]] = {
     "liftings": ("Convex liftings and identities",
-                 ["theory.liftings.multilinear", "theory.liftings.quadratic", "theory.liftings.feature_map"]),
+                 ["sublevel.theory.liftings.multilinear", "sublevel.theory.liftings.quadratic", "sublevel.theory.liftings.feature_map"]),
     "linear": ("Deep linear networks",
-               ["numerics.energies.linear", "numerics.paths.linear", "numerics.paths.ridge"]),
+               ["sublevel.numerics.energies.linear", "sublevel.numerics.paths.linear", "sublevel.numerics.paths.ridge"]),
     "intrinsic": ("Finite intrinsic dimension, quadratic networks, the ReLU valley",
-                  ["numerics.energies.two_layer", "numerics.paths.intrinsic",
-                   "numerics.energies.quadratic_deep", "numerics.energy_barrier"]),
-    "relu": ("Two-layer ReLU networks", ["numerics.energies.relu", "numerics.paths.relu", "numerics.kernels"]),
+                  ["sublevel.numerics.energies.two_layer", "sublevel.numerics.paths.intrinsic",
+                   "sublevel.numerics.energies.quadratic_deep", "sublevel.numerics.energy_barrier"]),
+    "relu": ("Two-layer ReLU networks", ["sublevel.numerics.energies.relu", "sublevel.numerics.paths.relu", "sublevel.numerics.kernels"]),
     "geodesic": ("Geometry: the geodesic path solver",
-                 ["numerics.geodesic.dss", "numerics.geodesic.result", "numerics.geodesic.baselines",
-                  "numerics.geodesic.alignment"]),
-    "spin-glass": ("The spherical p-spin glass", ["numerics.energies.spin_glass", "theory.spin_glass"]),
+                 ["sublevel.numerics.geodesic.dss", "sublevel.numerics.geodesic.result", "sublevel.numerics.geodesic.baselines",
+                  "sublevel.numerics.geodesic.alignment"]),
+    "spin-glass": ("The spherical p-spin glass", ["sublevel.numerics.energies.spin_glass", "sublevel.theory.spin_glass"]),
 }
 
 #: API reference pages: page → packages whose public modules it documents
 API_PAGES = {
-    "theory": ["theory"],
-    "numerics": ["numerics"],
-    "proofs_checks": ["proofs_checks"],
+    "theory": ["sublevel.theory"],
+    "numerics": ["sublevel.numerics"],
+    "proofs_checks": ["sublevel.proofs_checks"],
 }
 #: modules documented elsewhere (the claim pages) or internal to the CLI
-API_SKIP = ("proofs_checks.checks", "proofs_checks.commands", "proofs_checks.cli")
+API_SKIP = ("sublevel.proofs_checks.checks", "sublevel.proofs_checks.commands", "sublevel.proofs_checks.cli")
 
 
 def _escape(text: str) -> str:
@@ -114,8 +114,8 @@ def _table(claims: list[Any], checks: dict[str, Any], link: bool) -> list[str]:
 
 
 def claim_pages() -> dict[str, str]:
-    from proofs_checks.registry import CHECKS, load_builtin_checks
-    from theory.claims import CLAIMS
+    from sublevel.proofs_checks.registry import CHECKS, load_builtin_checks
+    from sublevel.theory.claims import CLAIMS
 
     load_builtin_checks()
     by_family: dict[str, list[Any]] = {}
@@ -157,11 +157,11 @@ def _subparsers(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentP
 
 
 def cli_page() -> str:
-    from proofs_checks.cli import build_parser
+    from sublevel.proofs_checks.cli import build_parser
 
     parser = build_parser()
     lines = ["# Command-line reference", "",
-             "Generated from `proofs_checks.cli.build_parser()`: exactly what `--help` prints.",
+             "Generated from `sublevel.proofs_checks.cli.build_parser()`: exactly what `--help` prints.",
              "Exit codes: 0 success, 1 a claim was violated, 2 bad usage (one-line error).", "",
              "## `sublevel`", "", _block(parser.format_help())]
 
@@ -229,7 +229,21 @@ def _modules(package: str) -> list[str]:
 def api_pages() -> dict[str, str]:
     pages = {}
     index = ["# API reference", "", "Every public module, generated from the docstrings "
-             "(signatures from `inspect`, docstrings verbatim).", ""]
+             "(signatures from `inspect`, docstrings verbatim).", "",
+             "## The top level: `import sublevel as sl`", "",
+             "The names a user reaches for first, loaded lazily on first use:", "",
+             "| name | defined in | what it does |", "|---|---|---|"]
+    import sublevel
+
+    for name, (module_name, attribute) in sorted(sublevel._API.items()):
+        try:
+            obj = getattr(importlib.import_module(module_name), attribute)
+            doc = (inspect.getdoc(obj) or "").strip().splitlines()
+            first = _escape(doc[0]) if doc else ""
+        except ImportError as exc:  # an optional extra is missing
+            first = f"needs an optional extra ({_escape(exc)})"
+        index.append(f"| `sl.{name}` | `{module_name}` | {first} |")
+    index.append("")
     for page, packages in API_PAGES.items():
         lines = [f"# `{page}`", ""]
         for package in packages:

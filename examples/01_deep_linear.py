@@ -34,10 +34,10 @@ def _points(rng: np.random.Generator, widths: list[int]) -> list[np.ndarray]:
 
 
 def part1(rng: np.random.Generator, instances: int) -> tuple[np.ndarray, np.ndarray, float]:
-    from numerics.energies.linear import DeepLinear, flatten
-    from numerics.paths.linear import connect
-    from numerics.paths.linear_exact import certify_exact_path, connect_exact
-    from proofs_checks import check_claim
+    from sublevel.numerics.energies.linear import DeepLinear, flatten
+    from sublevel.numerics.paths.linear import connect
+    from sublevel.numerics.paths.linear_exact import certify_exact_path, connect_exact
+    from sublevel.proofs_checks import check_claim
 
     widths = [3, 4, 4, 3]
     X = rng.standard_normal((30, 3))
@@ -65,7 +65,7 @@ def part1(rng: np.random.Generator, instances: int) -> tuple[np.ndarray, np.ndar
 def _square_points(rng: np.random.Generator, h: int):
     """Data and two points of the h-h-h network below the rank-(h−1) barrier whose first
     factors have opposite determinant signs (as the check of bf16.linear.square-boundary)."""
-    from numerics.energies.linear import DeepLinear
+    from sublevel.numerics.energies.linear import DeepLinear
 
     X = rng.standard_normal((40, h))
     Y = X @ (2 * np.eye(h) + 0.3 * rng.standard_normal((h, h))) + 0.3 * rng.standard_normal((40, h))
@@ -85,10 +85,10 @@ def _square_points(rng: np.random.Generator, h: int):
 
 
 def part2(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, float, float, float]:
-    from numerics.energies.linear import flatten
-    from numerics.paths.linear import connect
-    from theory.claims import get_claim
-    from theory.errors import HypothesisError
+    from sublevel.numerics.energies.linear import flatten
+    from sublevel.numerics.paths.linear import connect
+    from sublevel.theory.claims import get_claim
+    from sublevel.theory.errors import HypothesisError
 
     h = 3
     X, Y, E, (wa, wb), barrier = _square_points(rng, h)

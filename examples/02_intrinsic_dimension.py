@@ -30,7 +30,7 @@ import numpy as np
 
 
 def part1(activation: str, max_n: int) -> None:
-    from theory.liftings.feature_map import (
+    from sublevel.theory.liftings.feature_map import (
         activation_coefficients,
         intrinsic_dimension,
         intrinsic_dimension_closed_form,
@@ -54,10 +54,10 @@ def part1(activation: str, max_n: int) -> None:
 
 
 def part2(activation: str, n: int, seed: int):
-    from numerics.energies.two_layer import EmpiricalTwoLayer
-    from numerics.paths.intrinsic import certify_construction, construction_a
-    from theory.errors import HypothesisError
-    from theory.liftings.feature_map import intrinsic_dimension
+    from sublevel.numerics.energies.two_layer import EmpiricalTwoLayer
+    from sublevel.numerics.paths.intrinsic import certify_construction, construction_a
+    from sublevel.theory.errors import HypothesisError
+    from sublevel.theory.liftings.feature_map import intrinsic_dimension
 
     q = int(intrinsic_dimension(activation, n))
     rng = np.random.default_rng(seed)
@@ -95,8 +95,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="examples-out")
     args = parser.parse_args(argv)
-    from theory.errors import InputError
-    from theory.liftings.feature_map import is_polynomial_activation
+    from sublevel.theory.errors import InputError
+    from sublevel.theory.liftings.feature_map import is_polynomial_activation
 
     try:
         part1(args.activation, args.max_n)
@@ -108,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 
-    from numerics.profile import PathProfile, plot_energy_profile
+    from sublevel.numerics.profile import PathProfile, plot_energy_profile
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

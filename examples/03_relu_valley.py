@@ -40,10 +40,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default="examples-out")
     args = parser.parse_args(argv)
 
-    from numerics.energies.two_layer import relu_valley
-    from numerics.geodesic.dss import dss
-    from numerics.geodesic.train import Adam
-    from theory.errors import InputError
+    from sublevel.numerics.energies.two_layer import relu_valley
+    from sublevel.numerics.geodesic.dss import dss
+    from sublevel.numerics.geodesic.train import Adam
+    from sublevel.theory.errors import InputError
 
     try:
         V = relu_valley(args.n, args.p, args.alpha, args.beta)

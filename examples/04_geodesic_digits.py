@@ -56,11 +56,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.model == "digits-cnn":
         require_extra("torch", "torch")
 
-    from numerics.geodesic.dss import dss
-    from numerics.geodesic.experiments import build_experiment
-    from numerics.geodesic.paper import MNIST_LENGTH
-    from numerics.geodesic.train import Adam
-    from theory.errors import InputError
+    from sublevel.numerics.geodesic.dss import dss
+    from sublevel.numerics.geodesic.experiments import build_experiment
+    from sublevel.numerics.geodesic.paper import MNIST_LENGTH
+    from sublevel.numerics.geodesic.train import Adam
+    from sublevel.theory.errors import InputError
 
     try:
         levels = sorted((float(u) for u in (args.levels or DEFAULT_LEVELS[args.model]).split(",")),

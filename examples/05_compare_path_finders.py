@@ -34,9 +34,9 @@ def compare(land, a, b, level: float, *, accept_factor: float, seed: int, length
             budget_floor: int, depth: int, steps: int, lr: float):
     """DSS, then the straight segment, a Bezier curve and AutoNEB with the same gradient budget
     (DSS's, or ``budget_floor`` when DSS needed fewer)."""
-    from numerics.geodesic.baselines import autoneb, bezier_curve, straight_segment
-    from numerics.geodesic.dss import dss
-    from numerics.geodesic.train import Adam
+    from sublevel.numerics.geodesic.baselines import autoneb, bezier_curve, straight_segment
+    from sublevel.numerics.geodesic.dss import dss
+    from sublevel.numerics.geodesic.train import Adam
 
     common = {"accept_factor": accept_factor, "length_on": length_on}
     d = dss(land, a, b, level, max_depth=depth, optimizer=Adam(lr=1e-2, max_steps=steps), **common)
@@ -72,8 +72,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: --level {args.level} must lie in (0, 1): below the bump E(0) = 1", file=sys.stderr)
         return 2
 
-    from numerics.geodesic.experiments import build_experiment
-    from numerics.geodesic.landscapes import RingValley
+    from sublevel.numerics.geodesic.experiments import build_experiment
+    from sublevel.numerics.geodesic.landscapes import RingValley
 
     ring = RingValley(2)
     a, b = np.array([-1.0, 0.01]), np.array([1.0, 0.01])

@@ -5,7 +5,7 @@ into correspondence (here by weight matching, Ainsworth et al. 2023), are linear
 the loss barrier on the straight segment vanishes as the width grows. The field measures the
 barrier on 25–61 points of the segment. Here every barrier is *certified*: the maximum of the
 training loss on the whole segment is enclosed rigorously (every breakpoint of every ReLU, no
-grid; :func:`numerics.barrier.barrier`), before and after weight matching, against width and
+grid; :func:`sublevel.numerics.barrier.barrier`), before and after weight matching, against width and
 depth. Beside it the 25- and 61-point estimates and how much they miss (certified lower end −
 grid value; ≥ 0 up to the enclosure width).
 
@@ -47,8 +47,7 @@ def main(argv: list[str] | None = None) -> int:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-
-    from numerics.barrier_experiment import width_sweep
+    from sublevel.numerics.barrier_experiment import width_sweep
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

@@ -31,13 +31,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-from numerics.certify import certify_path
-from numerics.landscape import Landscape
-from numerics.paths.base import LE_MAX_ENDPOINTS, Segment
-from numerics.paths.base import Path as ParamPath
-from numerics.profile import PathProfile
-from proofs_checks import (
+from sublevel.numerics.certify import certify_path
+from sublevel.numerics.landscape import Landscape
+from sublevel.numerics.paths.base import LE_MAX_ENDPOINTS, Segment
+from sublevel.numerics.paths.base import Path as ParamPath
+from sublevel.numerics.profile import PathProfile
+from sublevel.proofs_checks import (
     Evidence,
     check,
     control_outcome,
@@ -45,7 +44,7 @@ from proofs_checks import (
     outcome_from_certificates,
     path_builder,
 )
-from theory.claims import Claim, register_claim
+from sublevel.theory.claims import Claim, register_claim
 
 CLAIM = "my.leaky-relu.output-convexity"
 
@@ -174,7 +173,7 @@ def straight_path(seed: int, slope: float, width: int, samples: int) -> PathProf
 
 
 def main(argv: list[str] | None = None) -> int:
-    from proofs_checks.cli import main as sublevel
+    from sublevel.proofs_checks.cli import main as sublevel
 
     parser = argparse.ArgumentParser(description="Run the user-defined leaky-ReLU claim.")
     parser.add_argument("--out", default="examples-out")

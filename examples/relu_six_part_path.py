@@ -15,10 +15,9 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
-
-from numerics.certify_relu import certify_relu_path
-from numerics.energies.relu import TwoLayerReLU
-from numerics.paths import relu as R
+from sublevel.numerics.certify_relu import certify_relu_path
+from sublevel.numerics.energies.relu import TwoLayerReLU
+from sublevel.numerics.paths import relu as R
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -4,7 +4,7 @@ against the width, certified exactly.
 For each input dimension n and width m, two students are trained independently on the same
 teacher data; the connection level is the lower of the exact maxima on the straight segment and
 on the six-part path of Theorem 2.4 (every piece certified by the piecewise-quartic sweep of
-``numerics.certify_relu.certify_relu_segment``). The script prints the table and the fitted exponent
+``sublevel.numerics.certify_relu.certify_relu_segment``). The script prints the table and the fitted exponent
 of level against m (the paper's worst case is −1/n; a steeper decay is not a failure, §9.14)
 and draws both on log–log axes.
 
@@ -20,7 +20,7 @@ import json
 import time
 from pathlib import Path
 
-from numerics.paths.relu import plot_width_study, width_study
+from sublevel.numerics.paths.relu import plot_width_study, width_study
 
 
 def main(argv: list[str] | None = None) -> int:

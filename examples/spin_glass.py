@@ -10,14 +10,14 @@ and ``critical_counts.png`` (log of the mean number of critical points against N
 slope ½log(p−1) of the total complexity). It prints:
 
 1. the §7 table recomputed (E_∞, E_0…E_3, Θ_{0,p}(−E_∞), Θ_p(0) for p = 3, 4, 5, 10) and the
-   consistency checks of :func:`theory.spin_glass.consistency`;
+   consistency checks of :func:`sublevel.theory.spin_glass.consistency`;
 2. the Monte Carlo of minima energies for N ∈ ``--sizes`` (p = ``--p``): mean, spread,
    extremes, and the finite-N trend of the gap mean − (−E_∞) fitted as a·N^{−b};
 3. critical points at small N (mode-following Newton from many starts, de-duplicated by
    overlap R > 0.99, closed under σ ↦ −σ): mean counts per index, log(count)/N against
    Θ_p(+∞) = ½log(p−1) and Θ_{0,p} qualitatively;
 4. the energy-barrier picture: between pairs of distinct minima at N = ``--barrier-N``, the lowest
-   level where DSS (``numerics.geodesic.dss``) connected them (bisection), the barrier above the
+   level where DSS (``sublevel.numerics.geodesic.dss``) connected them (bisection), the barrier above the
    higher endpoint, the normalised length on the sphere, and whether each segment of the string
    was certified exactly. DSS runs on the landscape seen through σ ↦ √N σ/‖σ‖ (a straight
    chord between two points of the sphere leaves it; its projection is a great-circle arc).
@@ -36,7 +36,7 @@ import numpy as np
 
 
 def formulas_section(ps: tuple[int, ...] = (3, 4, 5, 10)) -> dict[str, Any]:
-    from theory import spin_glass as sgt
+    from sublevel.theory import spin_glass as sgt
 
     table = sgt.threshold_table(ps)
     cons = {p: sgt.consistency(p) for p in ps}
@@ -56,8 +56,7 @@ def plot_theta_curves(p: int, file: Path, k_max: int = 3) -> Path:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-
-    from theory import spin_glass as sgt
+    from sublevel.theory import spin_glass as sgt
 
     e_inf = float(sgt.E_infinity(p))
     eks = [float(x) for x in sgt.thresholds(p, k_max)]
@@ -93,9 +92,9 @@ def minima_monte_carlo(sizes: list[int], p: int, starts: int, disorders: list[in
                        seed: int, threads: int | None = 1) -> dict[str, Any]:
     """Batched Riemannian L-BFGS from ``starts`` random points on ``disorders[i]`` disorders at
     N = sizes[i]; the local minima's H/N (converged, index 0)."""
-    from numerics.energies.spin_glass import SpinGlass
-    from numerics.sphere import blas_threads, sample_minima
-    from theory import spin_glass as sgt
+    from sublevel.numerics.energies.spin_glass import SpinGlass
+    from sublevel.numerics.sphere import blas_threads, sample_minima
+    from sublevel.theory import spin_glass as sgt
 
     e0, e_inf = float(sgt.threshold(0, p)), float(sgt.E_infinity(p))
     out: dict[str, Any] = {"p": p, "E_0": e0, "E_inf": e_inf, "sizes": {}}
@@ -167,9 +166,9 @@ def plot_minima_histogram(mc: dict[str, Any], file: Path) -> Path:
 def critical_point_counts(sizes: list[int], p: int, disorders: int, starts: int,
                           seed: int) -> dict[str, Any]:
     """Mean numbers of critical points (by index) at small N, against the complexity."""
-    from numerics.energies.spin_glass import SpinGlass
-    from numerics.sphere import blas_threads, critical_points
-    from theory import spin_glass as sgt
+    from sublevel.numerics.energies.spin_glass import SpinGlass
+    from sublevel.numerics.sphere import blas_threads, critical_points
+    from sublevel.theory import spin_glass as sgt
 
     out: dict[str, Any] = {"p": p, "half_log_p_minus_1": math.log(p - 1) / 2,
                            "theta_0p_plateau": float(sgt.theta_kp(0, 0, p)), "sizes": {}}
@@ -231,9 +230,9 @@ def plot_critical_counts(cc: dict[str, Any], file: Path) -> Path:
 
 def barrier_picture(N: int, p: int, starts: int, pairs: int, seed: int, tol: float) -> dict[str, Any]:
     """DSS connection levels between pairs of distinct minima of one disorder at N."""
-    from numerics.energies.spin_glass import SpinGlass, connection_level
-    from numerics.sphere import blas_threads, deduplicate, sample_minima
-    from theory import spin_glass as sgt
+    from sublevel.numerics.energies.spin_glass import SpinGlass, connection_level
+    from sublevel.numerics.sphere import blas_threads, deduplicate, sample_minima
+    from sublevel.theory import spin_glass as sgt
 
     land = SpinGlass(N, p, seed)
     with blas_threads(1):

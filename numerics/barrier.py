@@ -3,12 +3,12 @@
 B = max_t E(θ(t)) − max(E_A, E_B) along θ(t) = (1 − t)θ_A + tθ_B, and the interpolation barrier
 max_t [E(θ(t)) − ((1 − t)E_A + tE_B)] (Entezari et al. 2022, papers.md §1.9; the quantity of the
 permutation conjecture). For a fully connected ReLU network with a linear output and square or
-cross-entropy loss — an :class:`~numerics.energies.mlp.MLPLandscape` with ``activation="relu"``
-or a :class:`~numerics.backends.torch.TorchLandscape` over ``nn.Sequential(Linear, ReLU, …,
-Linear)`` — both maxima are certified ``rigorous`` (:mod:`numerics.certify_deep_relu`: proven
+cross-entropy loss — an :class:`~sublevel.numerics.energies.mlp.MLPLandscape` with ``activation="relu"``
+or a :class:`~sublevel.numerics.backends.torch.TorchLandscape` over ``nn.Sequential(Linear, ReLU, …,
+Linear)`` — both maxima are certified ``rigorous`` (:mod:`sublevel.numerics.certify_deep_relu`: proven
 enclosures, no grid). Any other network is refused with the first unsupported layer named,
 unless ``method="sampled"`` asks for the sampled profile, which is labelled so. ``align=True``
-first permutes θ_B's hidden units by weight matching (:mod:`numerics.geodesic.alignment`).
+first permutes θ_B's hidden units by weight matching (:mod:`sublevel.numerics.geodesic.alignment`).
 """
 
 from __future__ import annotations
@@ -18,17 +18,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-
-from numerics.certify_deep_relu import (
+from sublevel.numerics.certify_deep_relu import (
     DeepReLUSegment,
     _Energy,
     energy_enclosure,
     maximise_energy,
     output_pieces,
 )
-from numerics.landscape import as_theta
-from theory.certificate import Certificate
-from theory.errors import InputError
+from sublevel.numerics.landscape import as_theta
+from sublevel.theory.certificate import Certificate
+from sublevel.theory.errors import InputError
 
 __all__ = ["BarrierResult", "barrier", "deep_relu_segment", "certify_deep_relu_segment"]
 
@@ -144,7 +143,7 @@ def certify_deep_relu_segment(landscape: Any, a: Any, b: Any, bound: float, *,
                        tolerances=tol, n_evaluations=m.n_cells,
                        wall_time=time.perf_counter() - t0, label=label, promise=promise,
                        details={"n_pieces": out.n_pieces, "n_breakpoints": out.n_breakpoints,
-                                "certifier": "numerics.certify_deep_relu", **m.details},
+                                "certifier": "sublevel.numerics.certify_deep_relu", **m.details},
                        outcome=m.outcome, max_energy_enclosure=(m.lo, m.hi),
                        holds_within=holds_within)
 
@@ -175,6 +174,15 @@ def barrier(landscape: Any, theta_a: Any, theta_b: Any, *, align: bool = False,
     InputError naming the first unsupported layer) or ``sampled`` (``sampled_points`` grid).
     The enclosures are proven; the maximum is resolved to max(abs_tol, rel_tol·|E|) unless
     ``max_cells`` runs out (then the certificate is ``inconclusive`` and the enclosure wider).
+
+    >>> import numpy as np
+    >>> from sublevel.numerics.energies.mlp import MLPLandscape
+    >>> rng = np.random.default_rng(0)
+    >>> land = MLPLandscape([2, 3, 1], rng.normal(size=(8, 2)), rng.normal(size=(8, 1)),
+    ...                     activation="relu")
+    >>> res = barrier(land, rng.normal(size=land.dim), rng.normal(size=land.dim))
+    >>> res.method, res.max_energy_enclosure[0] <= res.max_energy <= res.max_energy_enclosure[1]
+    ('rigorous', True)
     """
     t0 = time.perf_counter()
     if method not in ("auto", "rigorous", "sampled"):
@@ -183,7 +191,7 @@ def barrier(landscape: Any, theta_a: Any, theta_b: Any, *, align: bool = False,
     b = as_theta(theta_b, a.shape[0], name="theta_b")
     perms = None
     if align:
-        from numerics.geodesic.alignment import align as weight_match
+        from sublevel.numerics.geodesic.alignment import align as weight_match
 
         b, p = weight_match(landscape, a, b, **(matching or {}))
         perms = [q.tolist() for q in p]

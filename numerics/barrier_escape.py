@@ -27,8 +27,7 @@ from fractions import Fraction
 from typing import Any
 
 import numpy as np
-
-from numerics.energies.two_layer import EmpiricalTwoLayer
+from sublevel.numerics.energies.two_layer import EmpiricalTwoLayer
 
 __all__ = ["ESCAPE_TOLERANCES", "dead_units", "flat_escape", "exact_hessian",
            "strict_modulo_symmetries", "classify_poor_minimum"]
@@ -60,8 +59,8 @@ def flat_escape(land: EmpiricalTwoLayer, theta: np.ndarray, energy: float, rng: 
     (dead w) / re-draw w_i (dead u). Step 2: a tiny re-entry step, kept only if it does not
     raise the energy above E(θ), and L-BFGS (each step decreases E). ``found`` when the end
     energy is below E(θ) − gap: the path is non-increasing up to ``flat_change``."""
-    from numerics.critical import minimise
-    from numerics.energies.quadratic_deep import blas_single_thread
+    from sublevel.numerics.critical import minimise
+    from sublevel.numerics.energies.quadratic_deep import blas_single_thread
 
     dead = dead_units(land, theta, dead_rtol)
     out: dict[str, Any] = {"found": False, "dead_w": dead["dead_w"], "dead_u": dead["dead_u"],

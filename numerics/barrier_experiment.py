@@ -1,7 +1,7 @@
 """Endpoints for barrier measurements: SGD-trained ReLU MLPs, torch checkpoints, the width sweep.
 
 * :func:`relu_mlp_landscape` — the built-in models' data and loss as a ReLU
-  :class:`~numerics.energies.mlp.MLPLandscape` (``digits-mlp``: scikit-learn digits, pixels/16;
+  :class:`~sublevel.numerics.energies.mlp.MLPLandscape` (``digits-mlp``: scikit-learn digits, pixels/16;
   ``fashion-mlp``: a seeded subset of Debian's Fashion-MNIST, pixels/255);
 * :func:`train_sgd` — minibatch SGD with momentum (torch, float32, seeded), returned as the
   float64 θ whose values the certificate is about (float32 → float64 is exact);
@@ -19,9 +19,8 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-
-from numerics.energies.mlp import MLPLandscape
-from theory.errors import InputError
+from sublevel.numerics.energies.mlp import MLPLandscape
+from sublevel.theory.errors import InputError
 
 __all__ = ["relu_mlp_landscape", "train_sgd", "theta_from_state_dict", "width_sweep",
            "sampled_barrier", "BUILTIN_MODELS"]
@@ -32,7 +31,7 @@ BUILTIN_MODELS = ("digits-mlp", "fashion-mlp")
 def relu_mlp_landscape(model: str, hidden: Sequence[int], *, n_train: int | None = None,
                        loss: str = "cross-entropy", seed: int = 0) -> MLPLandscape:
     """ReLU MLP n_in-hidden-10 on a built-in data set (one-hot targets for ``mse``)."""
-    from numerics.data import digits, fashion_mnist
+    from sublevel.numerics.data import digits, fashion_mnist
 
     if model not in BUILTIN_MODELS:
         raise InputError(f"model {model!r} is not one of {', '.join(BUILTIN_MODELS)}")
@@ -50,7 +49,7 @@ def relu_mlp_landscape(model: str, hidden: Sequence[int], *, n_train: int | None
 
 
 def _torch_mlp(widths: Sequence[int], seed: int) -> Any:
-    from numerics.backends.models import mlp
+    from sublevel.numerics.backends.models import mlp
 
     return mlp(list(widths), "relu", seed=seed)
 
@@ -121,7 +120,7 @@ def width_sweep(model: str, depths: Sequence[int], widths: Sequence[int], *,
     """One row per (depth, width): certified barrier unaligned/aligned (enclosures), sampled
     25- and 61-point estimates and by how much they miss the certified value (the maxima
     resolved to ``rel_tol``; the enclosures are proven at any tolerance)."""
-    from numerics.barrier import barrier
+    from sublevel.numerics.barrier import barrier
 
     rows = []
     for depth in depths:
@@ -154,6 +153,6 @@ def width_sweep(model: str, depths: Sequence[int], widths: Sequence[int], *,
 
 
 def _aligned(land: MLPLandscape, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    from numerics.geodesic.alignment import align
+    from sublevel.numerics.geodesic.alignment import align
 
     return align(land, a, b)[0]

@@ -6,7 +6,7 @@ The energy along a straight segment, from the landscape's capabilities, best fir
   spherical spin glass);
 * ``energy_polynomial_exact(a, b)`` — the energy as a polynomial in t with *rational*
   coefficients computed exactly from the inputs (floats taken as the rationals they are):
-  **exact**, decided by :func:`theory.exact.certify_polynomial`;
+  **exact**, decided by :func:`sublevel.theory.exact.certify_polynomial`;
 * ``energy_polynomial_enclosure(a, b)`` — float coefficients c̃ with proven radii r
   (|c_k − c̃_k| ≤ r_k): **rigorous**. On [0, 1], |p(t) − p̃(t)| ≤ R = Σ_k r_k, so
   p ≤ b holds if p̃ ≤ b − R (decided exactly on p̃), fails if max p̃ > b + R, and is
@@ -38,8 +38,7 @@ from typing import Any
 import numpy as np
 from flint import fmpq, fmpq_poly
 from scipy.optimize import minimize_scalar
-
-from numerics.paths.base import (
+from sublevel.numerics.paths.base import (
     CONSTANT,
     LE_BOUND,
     LE_MAX_ENDPOINTS,
@@ -49,9 +48,9 @@ from numerics.paths.base import (
     Piece,
     Segment,
 )
-from theory.certificate import Certificate, combine
-from theory.errors import InputError
-from theory.exact import (
+from sublevel.theory.certificate import Certificate, combine
+from sublevel.theory.errors import InputError
+from sublevel.theory.exact import (
     certify_piecewise_polynomial,
     certify_polynomial,
     exact_maximum,
@@ -650,7 +649,14 @@ class PathCertificate:
 def certify_path(landscape: Any, path: Path, bound: float, *, method: str = "auto",
                  check_promises: bool = True, tolerances: dict[str, float] | None = None,
                  **options: Any) -> PathCertificate:
-    """Certify E ≤ bound on every piece of ``path`` and, optionally, every piece's promise."""
+    """Certify E ≤ bound on every piece of ``path`` and, optionally, every piece's promise.
+
+    >>> from sublevel.numerics.geodesic.landscapes import RingValley
+    >>> from sublevel.numerics.paths import Path, Segment
+    >>> pc = certify_path(RingValley(2), Path([Segment([1.0, 0.0], [0.0, 1.0])]), 1.0)
+    >>> pc.holds, pc.pieces[0].method                  # (‖x‖² − 1)² ≤ 1/4 on the chord
+    (True, 'exact')
+    """
     if not np.isfinite(bound):
         raise InputError(f"bound {bound!r} is not finite")
     pieces, promises = [], []

@@ -17,7 +17,7 @@ added to the radius: |relu(z) − s·ẑ| ≤ ρ + m. A missed or misplaced root
 enclosure; it never makes it wrong.
 
 The energy E(t) = mean_n ℓ(Φ(x_n; θ(t)), y_n) (square loss or cross-entropy, as
-:class:`~numerics.energies.mlp.MLPLandscape`; plus ½λ‖θ(t)‖² with weight decay) then satisfies
+:class:`~sublevel.numerics.energies.mlp.MLPLandscape`; plus ½λ‖θ(t)‖² with weight decay) then satisfies
 |E − Ê| ≤ δ with Ê built from the float polynomials. Its maximum is enclosed by branch and
 bound over cells [c − r, c + r]: per sample and cell, either one piece covers the cell, which
 gives a second-order bound ℓ(c) + ℓ′(c)s + ½ sup|ℓ″| s², or several do, which gives a
@@ -34,8 +34,7 @@ from math import comb, log
 from typing import Any
 
 import numpy as np
-
-from theory.errors import InputError
+from sublevel.theory.errors import InputError
 
 __all__ = ["DeepReLUSegment", "OutputPieces", "MaxEnclosure", "output_pieces",
            "maximise_energy", "energy_enclosure", "ROUNDOFF"]

@@ -1,10 +1,10 @@
 """ReLU segment certificates: the energy of a two-layer ReLU network along a straight segment.
 
 The landscape provides ``energy_pieces(a, b)`` / ``energy_candidates(a, b)``
-(:class:`numerics.energies.relu.TwoLayerReLU`): the energy is piecewise quartic in t, with
+(:class:`sublevel.numerics.energies.relu.TwoLayerReLU`): the energy is piecewise quartic in t, with
 breakpoints where a pre-activation changes sign, computed in float64 with a proven a priori
-bound of the distance to the exact energy of the inputs (:mod:`numerics.energies.relu_bounds`).
-The maximum of the float pieces is enclosed by :mod:`numerics.piecewise_max`. Every
+bound of the distance to the exact energy of the inputs (:mod:`sublevel.numerics.energies.relu_bounds`).
+The maximum of the float pieces is enclosed by :mod:`sublevel.numerics.piecewise_max`. Every
 certificate here is ``rigorous`` (issue 11): it holds only if the upper end of its proven
 enclosure is ≤ the bound, fails only if the lower end is above it, and is ``inconclusive``
 ("within rounding") otherwise — no slack decides; a user tolerance τ (``tolerances["tau"]``,
@@ -20,14 +20,13 @@ from fractions import Fraction
 from typing import Any
 
 import numpy as np
-
-from numerics.certify import (
+from sublevel.numerics.certify import (
     PathCertificate,
     _tolerances,
     certify_piece,
     certify_promise,
 )
-from numerics.paths.base import (
+from sublevel.numerics.paths.base import (
     CONSTANT,
     LE_BOUND,
     LE_MAX_ENDPOINTS,
@@ -37,14 +36,14 @@ from numerics.paths.base import (
     Piece,
     Segment,
 )
-from numerics.piecewise_max import (
+from sublevel.numerics.piecewise_max import (
     PiecewiseMaximum,
     maximise_pieces,
     maximise_piecewise,
 )
-from numerics.rounding import U as _U
-from theory.certificate import Certificate, combine
-from theory.errors import InputError
+from sublevel.numerics.rounding import U as _U
+from sublevel.theory.certificate import Certificate, combine
+from sublevel.theory.errors import InputError
 
 __all__ = [
     "PiecewiseMaximum",
@@ -58,7 +57,7 @@ __all__ = [
 
 
 def _split_tolerances(tolerances: dict[str, float] | None) -> tuple[dict[str, float], float]:
-    """The named tolerances (:data:`numerics.certify.DEFAULT_TOLERANCES`) and the user's τ ≥ 0
+    """The named tolerances (:data:`sublevel.numerics.certify.DEFAULT_TOLERANCES`) and the user's τ ≥ 0
     (``tau``, default 0): a certificate answers E ≤ bound + τ."""
     tol_in = dict(tolerances or {})
     tau = tol_in.pop("tau", 0.0)
@@ -106,7 +105,7 @@ def certify_relu_segment(landscape: Any, a: Any, b: Any, bound: float, *,
     floats are) on θ(t) = (1 − t)a + tb: piecewise quartic, with a breakpoint wherever a
     pre-activation (or, with ℓ1, an output weight) changes sign. The landscape's sweep computes
     the pieces in float64 with a proven a priori bound ``error_bound`` on |E(t) − piece(t)|
-    (:meth:`numerics.energies.relu.TwoLayerReLU.energy_pieces`); :func:`maximise_pieces` then
+    (:meth:`sublevel.numerics.energies.relu.TwoLayerReLU.energy_pieces`); :func:`maximise_pieces` then
     encloses the maximum of the float pieces (window bounds, proven). For the energy itself
     (``sign = 1``, ``offset = 0``) ``energy_candidates`` prunes first: cells whose proven
     Lipschitz bound on √E cannot exceed the best cell-end value are bounded, not sorted.
@@ -185,12 +184,12 @@ def certify_relu_slope(landscape: Any, a: Any, b: Any, bound: float = 0.0, *,
     On piece i of the sweep, E'(t) ≤ p_i'(t) + 4·error_bound + ambiguity_i: p_i' is the float
     piece's derivative (coefficients c₁, 2c₂, 3c₃, 4c₄; 3c₃ rounds once), 4·error_bound bounds
     the derivative of a coefficient error of ℓ1 size error_bound on t ∈ [0, 1], and
-    ambiguity_i (:func:`numerics.energies.relu_bounds.slope_ambiguity`) the slivers where a
+    ambiguity_i (:func:`sublevel.numerics.energies.relu_bounds.slope_ambiguity`) the slivers where a
     sign is not decided by the float computation. These terms are added to each derivative
     piece's constant coefficient, whose maximum is then enclosed by :func:`maximise_piecewise`.
     Fails only if, on a piece of positive width, the lower end exceeds bound + τ.
     """
-    from numerics.energies.relu_bounds import slope_ambiguity
+    from sublevel.numerics.energies.relu_bounds import slope_ambiguity
 
     if not isinstance(bound, (int, float, np.integer, np.floating)) or not np.isfinite(bound):
         raise InputError(f"bound {bound!r} is not a finite number")
@@ -234,7 +233,7 @@ def _point_enclosure(landscape: Any, theta: np.ndarray) -> tuple[float, float]:
 
 
 def _relu_segments(piece: Piece) -> list[tuple[np.ndarray, np.ndarray]] | None:
-    from numerics.paths.base import Polygonal
+    from sublevel.numerics.paths.base import Polygonal
 
     if isinstance(piece, Segment):
         return [(piece.a, piece.b)]

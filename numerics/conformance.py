@@ -2,7 +2,7 @@
 ``check_estimator``): every invariant is written once and applied to every implementation —
 the built-in ones in the test suite, and a user's own model or solver the same way::
 
-    from numerics.conformance import check_landscape, check_path_finder
+    from sublevel.numerics.conformance import check_landscape, check_path_finder
     report = check_landscape(my_landscape)          # -> ConformanceReport
     print(report)                                   # one line per check, with its numbers
     report.raise_if_failed()                        # AssertionError naming the failed checks
@@ -45,12 +45,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-
-from numerics.backends.function import as_landscape
-from numerics.certify import certify_path, energy_along
-from numerics.landscape import as_theta
-from numerics.paths.base import Path, Piece
-from theory.errors import InputError
+from sublevel.numerics.backends.function import as_landscape
+from sublevel.numerics.certify import certify_path, energy_along
+from sublevel.numerics.landscape import as_theta
+from sublevel.numerics.paths.base import Path, Piece
+from sublevel.theory.errors import InputError
 
 __all__ = [
     "ConformanceCheck",
@@ -383,7 +382,7 @@ def _check_polynomial_capabilities(report: ConformanceReport, land: Any, th: np.
     ``energy_polynomial_enclosure`` (float coefficients with radii ≥ 0; ``rigorous``), when
     present, agree with the energy along a segment (the float evaluation, to
     ``polynomial_rtol``)."""
-    from numerics.certify import energy_polynomial_of
+    from sublevel.numerics.certify import energy_polynomial_of
 
     for name in ("energy_polynomial_exact", "energy_polynomial_enclosure"):
         if not callable(getattr(land, name, None)):
@@ -480,7 +479,7 @@ def check_path(
     (``n/a``), not as passed; beyond that the check fails. Sampled certificates are estimates:
     a sample may exceed them by ``sampled_rtol``·max(1, |E|)."""
     if not isinstance(path, Path):
-        raise InputError(f"path must be a numerics.paths.base.Path, not {type(path).__name__}")
+        raise InputError(f"path must be a sublevel.numerics.paths.base.Path, not {type(path).__name__}")
     if isinstance(n_dense, bool) or not isinstance(n_dense, int) or n_dense < 2:
         raise InputError(f"n_dense = {n_dense!r}: need an integer ≥ 2")
     start = time.perf_counter()
@@ -562,7 +561,7 @@ def check_path(
 
 
 def check_profile(profile: Any, *, name: str | None = None, **options: Any) -> ConformanceReport:
-    """:func:`check_path` on a :class:`~numerics.profile.PathProfile` (what a claim's
+    """:func:`check_path` on a :class:`~sublevel.numerics.profile.PathProfile` (what a claim's
     ``@path_builder`` returns), with fresh certificates of every piece against its bound; the
     certificates the profile carries must also have verdicts consistent with their maxima."""
     if not all(hasattr(profile, k) for k in ("path", "landscape", "bound")):
@@ -597,7 +596,7 @@ class PathFinderProblem:
 def path_finder_problems(seed: int = 0) -> list[PathFinderProblem]:
     """The catalogue: a convex quadratic in R⁴ (must connect); a double well in R² below its
     ridge (must not claim to connect) and above it (either, but consistently)."""
-    from numerics.geodesic.landscapes import ConvexQuadratic, DoubleWell
+    from sublevel.numerics.geodesic.landscapes import ConvexQuadratic, DoubleWell
 
     rng = np.random.default_rng(seed)
     convex = ConvexQuadratic.random(4, seed=seed, condition=5.0)

@@ -23,9 +23,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-
-from numerics.landscape import as_theta
-from theory.errors import InputError
+from sublevel.numerics.landscape import as_theta
+from sublevel.theory.errors import InputError
 
 __all__ = ["MinimiseResult", "minimise", "hessian", "Classification", "classify", "KINDS"]
 

@@ -27,7 +27,7 @@ an explicit network θ_S, whose energy is evaluated directly. β̄(f(N), N) = mi
 A **counterexample** (a spurious valley) is a local minimum θ (gradient ≤ gtol, no negative
 Hessian eigenvalue, re-descent from random perturbations returns to the same energy) with
 E(θ) > β̄(M, N) + tol ≥ β(M, N) + tol and E(θ) > E(θ') + tol for some θ' found (so θ is poor),
-that moreover passes :func:`numerics.barrier_escape.classify_poor_minimum`: the escape search
+that moreover passes :func:`sublevel.numerics.barrier_escape.classify_poor_minimum`: the escape search
 along flat directions and sign flips fails, and the Hessian is positive definite modulo the
 rescaling symmetries (an exact rational test at the float point). Poor minima failing either
 test (e.g. the zero network with u < 0: at W = 0 the sign of u flips at constant energy and the
@@ -42,21 +42,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-
-from numerics.barrier_escape import ESCAPE_TOLERANCES, classify_poor_minimum
-from numerics.energies.quadratic_deep import (
+from sublevel.numerics.barrier_escape import ESCAPE_TOLERANCES, classify_poor_minimum
+from sublevel.numerics.energies.quadratic_deep import (
     Run,
     blas_single_thread,
     optimisation_runs,
     stable_minimum,
 )
-from numerics.energies.two_layer import (
+from sublevel.numerics.energies.two_layer import (
     Activation,
     EmpiricalTwoLayer,
     make_activation,
     polynomial_features,
 )
-from theory.errors import InputError
+from sublevel.theory.errors import InputError
 
 __all__ = [
     "READING",
@@ -311,9 +310,9 @@ def counterexample_search(X: Any, Y: Any, activation: Any, M: int, *, n_runs: in
 
 def _certified_sign_trap(X: np.ndarray, Y: np.ndarray, act: Activation, M: int) -> Any:
     """For ρ = a z² with one output and M ≥ N: the certified sign trap (a local minimum with all
-    output weights of one sign, :func:`numerics.energies.quadratic_deep.sign_trap`), else None.
+    output weights of one sign, :func:`sublevel.numerics.energies.quadratic_deep.sign_trap`), else None.
     A negative a flips the roles of the signs; it is absorbed by negating y."""
-    from numerics.energies.quadratic_deep import sign_trap
+    from sublevel.numerics.energies.quadratic_deep import sign_trap
 
     if act.homogeneous_degree != 2 or Y.shape[1] != 1 or M < X.shape[1]:
         return None

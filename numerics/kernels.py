@@ -26,8 +26,7 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
-
-from theory.errors import InputError
+from sublevel.theory.errors import InputError
 
 __all__ = [
     "arccos_kernel",
@@ -216,8 +215,7 @@ def sample_uniform_ball(rng: np.random.Generator, size: int, n: int) -> np.ndarr
 
 def _q(x: Any) -> Any:
     import sympy as sp
-
-    from theory.exact import to_rational
+    from sublevel.theory.exact import to_rational
 
     if isinstance(x, sp.Basic):
         return x

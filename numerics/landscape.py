@@ -6,12 +6,12 @@ Any object with ``energy(theta)`` and ``energy_and_grad(theta)`` (optionally
 provides a (looping) ``energies`` fallback that concrete energies override with a vectorised
 one. ``dim`` is D; ``unflatten(theta)`` returns the named structure (e.g. a list of layers).
 
-Optional capabilities, discovered by :mod:`numerics.certify`:
+Optional capabilities, discovered by :mod:`sublevel.numerics.certify`:
 ``certify_segment(a, b, bound, tolerances=, label=, promise=)`` — the landscape's own exact
 certificate of E ≤ bound on the straight segment a → b (e.g. the ReLU sweep);
 ``energy_polynomial(a, b)`` — the energy along the straight segment a → b as polynomial
 coefficients in t (increasing degree), or a piecewise ``(breakpoints, pieces)`` pair; enables
-exact certificates through :mod:`theory.exact`.
+exact certificates through :mod:`sublevel.theory.exact`.
 """
 
 from __future__ import annotations
@@ -19,8 +19,7 @@ from __future__ import annotations
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
-
-from theory.errors import InputError
+from sublevel.theory.errors import InputError
 
 __all__ = ["LandscapeLike", "Landscape", "as_theta", "as_thetas"]
 

@@ -5,7 +5,7 @@ real t is enclosed: cheap chord-plus-curvature bounds prune, the surviving piece
 stationary points found in floating point (closed form, vectorised) and every window is bounded
 by a Taylor quadratic majorant whose terms carry a priori rounding bounds (γ_n, Higham §3.1).
 The floating-point root finder only chooses where to cut: the bounds hold whatever it returns.
-Used by the ReLU segment certificate (:mod:`numerics.certify_relu`, issue 11).
+Used by the ReLU segment certificate (:mod:`sublevel.numerics.certify_relu`, issue 11).
 """
 
 from __future__ import annotations
@@ -14,10 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-
-from numerics.rounding import U as _U
-from numerics.rounding import gamma
-from theory.errors import InputError
+from sublevel.numerics.rounding import U as _U
+from sublevel.numerics.rounding import gamma
+from sublevel.theory.errors import InputError
 
 __all__ = ["PiecewiseMaximum", "maximise_piecewise", "maximise_pieces"]
 

@@ -7,10 +7,9 @@ from pathlib import Path as FsPath
 from typing import Any
 
 import numpy as np
-
-from numerics.certify import energy_along
-from numerics.paths.base import Path
-from theory.errors import InputError
+from sublevel.numerics.certify import energy_along
+from sublevel.numerics.paths.base import Path
+from sublevel.theory.errors import InputError
 
 __all__ = ["PathProfile", "energy_profile", "plot_energy_profile"]
 

@@ -25,10 +25,9 @@ from typing import Any
 
 import numpy as np
 import sympy as sp
+from sublevel.theory.certificate import Certificate
+from sublevel.theory.errors import InputError
 from sympy.polys.matrices import DomainMatrix
-
-from theory.certificate import Certificate
-from theory.errors import InputError
 
 __all__ = ["exact_rank", "monomial_matrix", "rank_barrier"]
 

@@ -9,8 +9,7 @@ quantity comes with a proven bound of its distance to the exact value (issue 11)
 from __future__ import annotations
 
 import numpy as np
-
-from theory.errors import InputError
+from sublevel.theory.errors import InputError
 
 __all__ = ["U", "gamma", "up"]
 

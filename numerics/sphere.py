@@ -2,7 +2,7 @@
 
 A *sphere landscape* is any object with ``dim``, ``energy_and_grad(x)`` (Euclidean, on R^N) and,
 for the batched routines, ``energies_and_grads(X)`` and ``hessians(X)`` — e.g.
-:class:`numerics.energies.spin_glass.SpinGlass`. With P_x = I − xxᵀ/r² (the tangent projector):
+:class:`sublevel.numerics.energies.spin_glass.SpinGlass`. With P_x = I − xxᵀ/r² (the tangent projector):
 
     grad_sph E(x) = P_x ∇E(x),
     Hess_sph E(x) = P_x (∇²E(x) − (⟨∇E(x), x⟩/r²) I) P_x      (Absil, Mahony & Sepulchre 2008,
@@ -23,8 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-
-from theory.errors import InputError
+from sublevel.theory.errors import InputError
 
 __all__ = [
     "Sphere",

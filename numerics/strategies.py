@@ -5,8 +5,8 @@ hypotheses, data sets (random, with duplicate rows, low-rank), parameter points,
 and paths — and test a statement on all of them::
 
     from hypothesis import given
-    from numerics.strategies import linear_widths, seeds
-    from proofs_checks import assert_claim_holds
+    from sublevel.numerics.strategies import linear_widths, seeds
+    from sublevel.proofs_checks import assert_claim_holds
 
     @given(widths=linear_widths(satisfying=True), seed=seeds())
     def test_deep_linear_paths(widths, seed):
@@ -15,7 +15,7 @@ and paths — and test a statement on all of them::
 Every architecture strategy is checked against the claim registry: ``linear_widths(
 satisfying=True)`` only yields widths for which ``get_claim("bf16.prop2.2.linear")
 .hypotheses_hold(widths=...)`` is True, and ``satisfying=False`` only widths for which it is
-False, so the strategies can never drift from the statements (:mod:`theory.claims`).
+False, so the strategies can never drift from the statements (:mod:`sublevel.theory.claims`).
 
 Random arrays are generated from a drawn seed (``numpy.random.default_rng``), so hypothesis
 shrinks the sizes and the seed while the arrays stay well conditioned; ``elements=True`` on
@@ -38,12 +38,12 @@ try:
     from hypothesis.extra import numpy as hnp
 except ImportError as _exc:  # pragma: no cover - the test extra is installed in CI
     raise ImportError(
-        "numerics.strategies needs hypothesis (the 'test' extra): pip install 'sublevel[test]'"
+        "sublevel.numerics.strategies needs hypothesis (the 'test' extra): pip install 'sublevel[test]'"
     ) from _exc
 
-from numerics.paths.base import Path, Polygonal, Segment
-from theory.claims import get_claim
-from theory.errors import InputError
+from sublevel.numerics.paths.base import Path, Polygonal, Segment
+from sublevel.theory.claims import get_claim
+from sublevel.theory.errors import InputError
 
 __all__ = [
     "seeds",
@@ -136,7 +136,7 @@ def intrinsic_architectures(*, satisfying: bool = True, claim: str = "vbb.finite
     """{"activation", "n", "q", "p"} for VBB's finite-intrinsic-dimension claims: a random
     polynomial activation, its intrinsic dimension q (closed form), and p hidden units with
     the claim's threshold (p ≥ q, or p ≥ 2q) satisfied or violated."""
-    from theory.liftings.feature_map import intrinsic_dimension_closed_form
+    from sublevel.theory.liftings.feature_map import intrinsic_dimension_closed_form
 
     c = get_claim(claim)
     if set(c.requires) != {"p", "q"}:
@@ -347,7 +347,7 @@ def linear_parameters(layer_widths: Sequence[int], *, scale: float = 1.0
 def two_layer_parameters(n: int, p: int, m: int = 1, *, scale: float = 1.0
                          ) -> st.SearchStrategy[tuple[np.ndarray, np.ndarray]]:
     """(W, U) of a two-layer network Φ(x) = U ρ(W x): W (p, n) with rows of norm ≈ ``scale``,
-    U (m, p) — the layout of :mod:`numerics.energies.two_layer` (θ = (vec W, vec U))."""
+    U (m, p) — the layout of :mod:`sublevel.numerics.energies.two_layer` (θ = (vec W, vec U))."""
     n, p, m = _size(n, "n"), _size(p, "p"), _size(m, "m")
 
     def split(theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -385,8 +385,8 @@ def polynomial_activations(*, max_degree: int = 3, min_degree: int = 1, max_coef
 def activations(*, kinds: Sequence[str] = ("polynomial", "relu", "tanh"),
                 max_degree: int = 3) -> st.SearchStrategy[Any]:
     """Activations: random polynomials (sympy expressions), ``"relu(z)"`` and ``"tanh(z)"``
-    (strings that :func:`theory.liftings.feature_map.parse_activation` and
-    :func:`numerics.energies.two_layer.make_activation` both read)."""
+    (strings that :func:`sublevel.theory.liftings.feature_map.parse_activation` and
+    :func:`sublevel.numerics.energies.two_layer.make_activation` both read)."""
     known = ("polynomial", "relu", "tanh")
     bad = [k for k in kinds if k not in known]
     if bad or not kinds:

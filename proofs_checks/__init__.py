@@ -2,13 +2,13 @@
 
 Public API::
 
-    from proofs_checks import run_verification, check, negative_control, Evidence
+    from sublevel.proofs_checks import run_verification, check, negative_control, Evidence
 """
 
-from proofs_checks.evidence import Evidence, control_outcome, outcome_from_certificates
-from proofs_checks.registry import CHECKS, check, get_check, negative_control, path_builder
-from proofs_checks.runner import run_verification
-from proofs_checks.testing import assert_claim_holds, assert_control_detects, check_claim
+from sublevel.proofs_checks.evidence import Evidence, control_outcome, outcome_from_certificates
+from sublevel.proofs_checks.registry import CHECKS, check, get_check, negative_control, path_builder
+from sublevel.proofs_checks.runner import run_verification
+from sublevel.proofs_checks.testing import assert_claim_holds, assert_control_detects, check_claim
 
 __all__ = [
     "CHECKS",

@@ -16,7 +16,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
-from theory.errors import HypothesisError, InputError
+from sublevel.theory.errors import HypothesisError, InputError
 
 __all__ = ["main", "build_parser"]
 
@@ -124,7 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_extra_commands(sub: Any) -> None:
-    """Subcommands contributed by the modules of :mod:`proofs_checks.commands`.
+    """Subcommands contributed by the modules of :mod:`sublevel.proofs_checks.commands`.
 
     Each such module defines ``add_parser(subparsers)``, which adds its subcommand and sets
     ``handler=fn`` (``fn(args) -> exit code``) with ``set_defaults``.
@@ -132,9 +132,9 @@ def _add_extra_commands(sub: Any) -> None:
     import importlib
     import pkgutil
 
-    package = importlib.import_module("proofs_checks.commands")
+    package = importlib.import_module("sublevel.proofs_checks.commands")
     for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
-        module = importlib.import_module(f"proofs_checks.commands.{info.name}")
+        module = importlib.import_module(f"sublevel.proofs_checks.commands.{info.name}")
         module.add_parser(sub)
 
 
@@ -143,7 +143,7 @@ def _add_extra_commands(sub: Any) -> None:
 
 def _parse_params(items: Sequence[str], ids: Sequence[str]) -> dict[str, dict[str, Any]]:
     """``[ID:]KEY=VALUE`` items → {claim id: {key: value}} for the selected claims."""
-    from proofs_checks.registry import CHECKS
+    from sublevel.proofs_checks.registry import CHECKS
 
     out: dict[str, dict[str, Any]] = {}
     for item in items:
@@ -184,8 +184,8 @@ def _console(stderr: bool = False):
 
 
 def cmd_claims(args: argparse.Namespace) -> int:
-    from proofs_checks.registry import CHECKS, load_builtin_checks, load_plugin
-    from theory.claims import CLAIMS
+    from sublevel.proofs_checks.registry import CHECKS, load_builtin_checks, load_plugin
+    from sublevel.theory.claims import CLAIMS
 
     load_builtin_checks()
     for plugin in args.plugin:
@@ -228,8 +228,8 @@ _STATUS_STYLE = {
 def cmd_verify(args: argparse.Namespace) -> int:
     from contextlib import nullcontext
 
-    from proofs_checks.registry import load_plugin
-    from proofs_checks.runner import resolve_claims
+    from sublevel.proofs_checks.registry import load_plugin
+    from sublevel.proofs_checks.runner import resolve_claims
 
     if args.resume:
         _fill_from_run_file(args)
@@ -240,7 +240,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     ids = resolve_claims(args.ids)
     params = _parse_params(args.param, ids) if isinstance(args.param, list) else args.param
     if args.dask or args.scheduler:
-        from proofs_checks.distributed import dask_executor
+        from sublevel.proofs_checks.distributed import dask_executor
 
         context = dask_executor(args.scheduler, workers=args.workers, timeout=args.scheduler_timeout)
     else:
@@ -251,7 +251,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 def _fill_from_run_file(args: argparse.Namespace) -> None:
     """On --resume, what the user did not repeat comes from the interrupted run's run.json."""
-    from proofs_checks.runner import read_run_file
+    from sublevel.proofs_checks.runner import read_run_file
 
     run = read_run_file(args.out)
     if run is None:
@@ -272,7 +272,7 @@ def _fill_from_run_file(args: argparse.Namespace) -> None:
 
 
 def _verify(args: argparse.Namespace, ids: list[str], params: dict[str, Any], executor: Any) -> int:
-    from proofs_checks.runner import run_verification
+    from sublevel.proofs_checks.runner import run_verification
 
     console = _console(stderr=True)
     show_progress = not args.quiet and console.is_terminal
@@ -341,7 +341,7 @@ def _print_report_table(report: dict[str, Any]) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from proofs_checks.runner import rebuild_report
+    from sublevel.proofs_checks.runner import rebuild_report
 
     result = rebuild_report(args.out, figures=not args.no_figures, html=args.html)
     _print_report_table(result.report)
@@ -349,7 +349,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_lift(args: argparse.Namespace) -> int:
-    from proofs_checks import lift_output
+    from sublevel.proofs_checks import lift_output
 
     if args.lifting == "multilinear":
         widths = _parse_widths(args.widths)
@@ -378,15 +378,15 @@ def _parse_widths(text: str) -> list[int]:
 
 
 def cmd_path(args: argparse.Namespace) -> int:
-    from numerics.certify import certify_path
-    from numerics.profile import plot_energy_profile
-    from proofs_checks.registry import get_check, load_plugin
+    from sublevel.numerics.certify import certify_path
+    from sublevel.numerics.profile import plot_energy_profile
+    from sublevel.proofs_checks.registry import get_check, load_plugin
 
     for plugin in args.plugin:
         load_plugin(plugin)
     chk = get_check(args.claim)
     if chk is None or chk.path is None:
-        from proofs_checks.registry import CHECKS
+        from sublevel.proofs_checks.registry import CHECKS
 
         have = sorted(cid for cid, c in CHECKS.items() if c.path is not None)
         raise InputError(

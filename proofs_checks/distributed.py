@@ -15,7 +15,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from theory.errors import InputError
+from sublevel.theory.errors import InputError
 
 __all__ = ["dask_executor"]
 

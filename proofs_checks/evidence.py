@@ -42,8 +42,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from theory.certificate import Certificate
-from theory.errors import HypothesisError
+from sublevel.theory.certificate import Certificate
+from sublevel.theory.errors import HypothesisError
 
 __all__ = [
     "Evidence",

@@ -8,7 +8,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from proofs_checks.registry import CHECKS
+from sublevel.proofs_checks.registry import CHECKS
 
 __all__ = ["add_figures"]
 
@@ -72,7 +72,7 @@ def add_figures(report: dict[str, Any], records: list[dict[str, Any]], out: Path
         if chk is not None and chk.path is not None and worst is not None:
             name = f"{_safe(claim['id'])}.worst.png"
             try:
-                from numerics.profile import plot_energy_profile
+                from sublevel.numerics.profile import plot_energy_profile
 
                 params = worst.get("params") or next(
                     (r["params"] for r in by_claim[claim["id"]]

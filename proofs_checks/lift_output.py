@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import sympy as sp
-
-from theory.claims import get_claim
-from theory.errors import InputError
-from theory.liftings import feature_map as fmap
-from theory.liftings import multilinear as ml
-from theory.liftings import quadratic as quad
+from sublevel.theory.claims import get_claim
+from sublevel.theory.errors import InputError
+from sublevel.theory.liftings import feature_map as fmap
+from sublevel.theory.liftings import multilinear as ml
+from sublevel.theory.liftings import quadratic as quad
 
 __all__ = ["multilinear", "quadratic", "feature_map"]
 

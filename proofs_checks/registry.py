@@ -13,7 +13,7 @@ Keyword arguments of ``check`` beyond ``instances`` are the check's default para
 runner passes them (updated by ``--param key=value``) to both functions. A claim may also
 register a ``path`` builder used by ``sublevel path ID`` to draw one construction.
 
-Built-in checks live in :mod:`proofs_checks.checks` (one module per claim family) and are
+Built-in checks live in :mod:`sublevel.proofs_checks.checks` (one module per claim family) and are
 discovered automatically; a user's own checks are imported from a plugin module
 (``sublevel verify --plugin my_claims.py``).
 """
@@ -29,9 +29,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from proofs_checks.evidence import Evidence
-from theory.claims import CLAIMS, get_claim
-from theory.errors import InputError
+from sublevel.proofs_checks.evidence import Evidence
+from sublevel.theory.claims import CLAIMS, get_claim
+from sublevel.theory.errors import InputError
 
 __all__ = [
     "Check",
@@ -148,17 +148,32 @@ _LOADED = False
 
 
 def load_builtin_checks() -> None:
-    """Import every module of :mod:`proofs_checks.checks` (idempotent)."""
+    """Import every module of :mod:`sublevel.proofs_checks.checks` (idempotent)."""
     global _LOADED
     if _LOADED:
         return
-    package = importlib.import_module("proofs_checks.checks")
+    package = importlib.import_module("sublevel.proofs_checks.checks")
     for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
-        importlib.import_module(f"proofs_checks.checks.{info.name}")
+        importlib.import_module(f"sublevel.proofs_checks.checks.{info.name}")
     _LOADED = True
 
 
 _PLUGINS: dict[str, Any] = {}
+
+
+#: the import names of sublevel 0.1, now sub-packages of the one name ``sublevel``
+_OLD_TOP_LEVEL = ("theory", "numerics", "proofs_checks")
+
+
+def _renamed_import(spec: str, exc: BaseException) -> None:
+    """One line naming the new import when a plugin still imports a 0.1 top-level name."""
+    if isinstance(exc, ModuleNotFoundError) and exc.name:
+        top = exc.name.split(".")[0]
+        if top in _OLD_TOP_LEVEL:
+            raise InputError(
+                f"plugin {spec!r} imports {exc.name!r}: since sublevel 0.2 it is "
+                f"'sublevel.{exc.name}' (write `from sublevel.{exc.name} import …`)"
+            ) from exc
 
 
 def load_plugin(spec: str) -> Any:
@@ -180,11 +195,13 @@ def load_plugin(spec: str) -> Any:
         except InputError:
             raise
         except Exception as exc:
+            _renamed_import(spec, exc)
             raise InputError(f"plugin {spec!r} failed to import: {type(exc).__name__}: {exc}") from exc
     else:
         try:
             module = importlib.import_module(spec)
         except ImportError as exc:
+            _renamed_import(spec, exc)
             raise InputError(f"plugin module {spec!r} cannot be imported: {exc}") from exc
     _PLUGINS[spec] = module
     return module

@@ -30,9 +30,14 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from proofs_checks.evidence import CONTROL_OUTCOMES, DETECTED, INSTANCE_OUTCOMES, canonical_kind
-from proofs_checks.registry import CHECKS
-from theory.claims import get_claim
+from sublevel.proofs_checks.evidence import (
+    CONTROL_OUTCOMES,
+    DETECTED,
+    INSTANCE_OUTCOMES,
+    canonical_kind,
+)
+from sublevel.proofs_checks.registry import CHECKS
+from sublevel.theory.claims import get_claim
 
 __all__ = ["build_report", "claim_report", "write_reports", "versions", "reproduce_command",
            "STATUS_ORDER", "SCHEMA_VERSION"]
@@ -330,7 +335,7 @@ def write_reports(report: dict[str, Any], out: Path, *, html: bool = False) -> d
     paths["json"].write_text(json.dumps(report, indent=2, sort_keys=False, default=str) + "\n")
     paths["md"].write_text(render_markdown(report) + "\n")
     if html:
-        from proofs_checks.html import render_html
+        from sublevel.proofs_checks.html import render_html
 
         paths["html"] = out / "report.html"
         paths["html"].write_text(render_html(report, out), encoding="utf-8")

@@ -22,13 +22,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from proofs_checks.evidence import Evidence, enforce_proof_rule, error_evidence
-from proofs_checks.figures import add_figures
-from proofs_checks.registry import CHECKS, load_builtin_checks, load_plugin
-from proofs_checks.report import SCHEMA_VERSION, build_report, write_reports
-from proofs_checks.seeds import instance_seed, params_digest
-from theory.claims import get_claim
-from theory.errors import InputError
+from sublevel.proofs_checks.evidence import Evidence, enforce_proof_rule, error_evidence
+from sublevel.proofs_checks.figures import add_figures
+from sublevel.proofs_checks.registry import CHECKS, load_builtin_checks, load_plugin
+from sublevel.proofs_checks.report import SCHEMA_VERSION, build_report, write_reports
+from sublevel.proofs_checks.seeds import instance_seed, params_digest
+from sublevel.theory.claims import get_claim
+from sublevel.theory.errors import InputError
 
 __all__ = [
     "Task",
@@ -71,7 +71,7 @@ def execute_task(task: Task) -> dict[str, Any]:
     An exception inside a check becomes an ``inconclusive`` evidence (``not detected`` for a
     negative control; a guard's ``HypothesisError`` is recorded as ``details["precondition"]``)
     with the error recorded: one broken instance never loses the others. The proof rule
-    (:func:`~proofs_checks.evidence.enforce_proof_rule`) is applied to what the check returned.
+    (:func:`~sublevel.proofs_checks.evidence.enforce_proof_rule`) is applied to what the check returned.
     """
     load_builtin_checks()
     for plugin in task.plugins:
@@ -179,7 +179,7 @@ def make_executor(kind: str, workers: int) -> cf.Executor:
     """A local executor: ``process`` (default), ``thread`` or ``inline`` (same process)."""
     if kind == "process":
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["proofs_checks.runner"])
+        ctx.set_forkserver_preload(["sublevel.proofs_checks.runner"])
         return cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
                                       initializer=_single_threaded_blas)
     if kind == "thread":
@@ -239,7 +239,7 @@ def _check_writable(out: Path) -> None:
 def resolve_claims(ids: Iterable[str] | None) -> list[str]:
     """Requested ids (validated), or every implemented claim in registry order."""
     load_builtin_checks()
-    from theory.claims import CLAIMS
+    from sublevel.theory.claims import CLAIMS
 
     if not ids:
         return [cid for cid in CLAIMS if cid in CHECKS]
@@ -275,6 +275,12 @@ def run_verification(
     ``reproduce`` line of a report. ``resume=True`` refuses (InputError) a folder written with
     an older ``schema_version``.
     Returns a :class:`RunResult` whose ``exit_code`` is 0, or 1 if a claim is ``violated``.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as out:
+    ...     run = run_verification(["lift.quadratic"], instances=2, out=out, executor="inline")
+    >>> run.report["claims"][0]["status"]
+    'verified'
     """
     for plugin in plugins:
         load_plugin(plugin)

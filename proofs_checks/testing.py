@@ -1,15 +1,15 @@
 """Property-based testing against the claims: run one check on one instance, in-process.
 
 ``check_claim(id, instance, seed=S)`` runs the registered check of a claim (built-in, or a user's
-own registered with :func:`theory.claims.register_claim` and :func:`proofs_checks.check`) on the
+own registered with :func:`sublevel.theory.claims.register_claim` and :func:`sublevel.proofs_checks.check`) on the
 instance described by ``instance`` — a mapping of the check's parameters, e.g.
-``{"widths": [3, 5, 2]}`` — and returns its :class:`~proofs_checks.evidence.Evidence`. The
+``{"widths": [3, 5, 2]}`` — and returns its :class:`~sublevel.proofs_checks.evidence.Evidence`. The
 pytest-friendly forms raise ``AssertionError`` with the evidence's message, so a hypothesis test
 reads like the statement::
 
     from hypothesis import given, settings
-    from numerics.strategies import linear_widths, seeds
-    from proofs_checks.testing import assert_claim_holds
+    from sublevel.numerics.strategies import linear_widths, seeds
+    from sublevel.proofs_checks.testing import assert_claim_holds
 
     @settings(max_examples=10, deadline=None)
     @given(widths=linear_widths(satisfying=True), seed=seeds())
@@ -24,7 +24,7 @@ that the check reported the failure.
 
 Before running, the instance is checked against the claim's hypotheses when it names every
 dimension they read (``Claim.requires``): asserting a theorem outside its hypotheses is a
-:class:`~theory.errors.HypothesisError`, not a failed test.
+:class:`~sublevel.theory.errors.HypothesisError`, not a failed test.
 """
 
 from __future__ import annotations
@@ -34,10 +34,10 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from proofs_checks.evidence import Evidence, enforce_proof_rule, error_evidence
-from proofs_checks.registry import get_check, load_builtin_checks, load_plugin
-from theory.claims import get_claim
-from theory.errors import HypothesisError, InputError
+from sublevel.proofs_checks.evidence import Evidence, enforce_proof_rule, error_evidence
+from sublevel.proofs_checks.registry import get_check, load_builtin_checks, load_plugin
+from sublevel.theory.claims import get_claim
+from sublevel.theory.errors import HypothesisError, InputError
 
 __all__ = [
     "check_claim",
@@ -128,6 +128,9 @@ def check_claim(
     it into an ``inconclusive`` evidence with the error (``not detected`` for a control), as
     the runner does. The runner's proof rule applies: a ``verified`` outcome whose deciding
     evidence is not all proof-grade comes back ``supported``.
+
+    >>> check_claim("lift.quadratic", seed=0).outcome
+    'verified'
     """
     if role not in ROLES:
         raise InputError(f"role {role!r} is not one of {', '.join(ROLES)}")
@@ -194,7 +197,11 @@ def assert_claim_holds(claim_id: str, instance: Mapping[str, Any] | None = None,
     """Run :func:`check_claim` and raise ``AssertionError`` (with the evidence's message and
     how to reproduce it) unless the outcome is ``verified`` or ``supported`` (no failure found,
     numerical deciding evidence; not accepted with ``require_proof``) — or ``inconclusive``
-    when ``allow_inconclusive`` (e.g. a check that only samples). Returns the evidence."""
+    when ``allow_inconclusive`` (e.g. a check that only samples). Returns the evidence.
+
+    >>> assert_claim_holds("identity.layer-cake", seed=1).outcome
+    'verified'
+    """
     evidence = check_claim(claim_id, instance, seed=seed, **options)
     accepted = {"verified"} if require_proof else {"verified", "supported"}
     if allow_inconclusive:
@@ -224,8 +231,7 @@ def claim_property(claim_id: str, instances: Any | None = None, *, seeds: Any | 
     strategy of parameter mappings; default: the check's defaults) and seeds."""
     from hypothesis import given, settings
     from hypothesis import strategies as st
-
-    from numerics.strategies import seeds as seed_strategy
+    from sublevel.numerics.strategies import seeds as seed_strategy
 
     if role not in ROLES:
         raise InputError(f"role {role!r} is not one of {', '.join(ROLES)}")
@@ -244,7 +250,7 @@ def claim_property(claim_id: str, instances: Any | None = None, *, seeds: Any | 
 
 
 def _linear_instances(satisfying: bool) -> Any:
-    from numerics import strategies as S
+    from sublevel.numerics import strategies as S
 
     def as_params(w: list[int]) -> dict[str, Any]:
         return {"depth": len(w) - 1, "n": w[0], "m": w[-1], "hidden": w[1]}
@@ -258,8 +264,7 @@ def _linear_instances(satisfying: bool) -> Any:
 def _intrinsic_instances(claim_id: str) -> Callable[[bool], Any]:
     def build(satisfying: bool) -> Any:
         from hypothesis import strategies as st
-
-        from numerics import strategies as S
+        from sublevel.numerics import strategies as S
 
         if not satisfying:
             raise InputError(f"the check of {claim_id!r} chooses p from q itself (p ≥ q always); "
@@ -283,12 +288,12 @@ INSTANCE_STRATEGIES: dict[str, Callable[[bool], Any]] = {
 def claim_instances(claim_id: str, *, satisfying: bool = True) -> Any:
     """A hypothesis strategy of parameter mappings for ``claim_id``'s check whose dimensions
     satisfy (or violate) the claim's hypotheses, e.g. for ``bf16.prop2.2.linear``
-    ``{"depth": 3, "n": 2, "m": 4, "hidden": 5}`` (from :func:`numerics.strategies.linear_widths`).
+    ``{"depth": 3, "n": 2, "m": 4, "hidden": 5}`` (from :func:`sublevel.numerics.strategies.linear_widths`).
 
     Claims whose check takes its dimensions directly (``Claim.requires`` ⊆ the parameters) get
-    :func:`numerics.strategies.architectures`; the others need an entry in
+    :func:`sublevel.numerics.strategies.architectures`; the others need an entry in
     ``INSTANCE_STRATEGIES``."""
-    from numerics import strategies as S
+    from sublevel.numerics import strategies as S
 
     chk = get_check(claim_id)
     if chk is None:

@@ -1,12 +1,12 @@
 """Exact mathematics (sympy): what the proofs say, with no floating point.
 
-* :mod:`theory.claims` — the claim registry;
-* :mod:`theory.exact` — exact certificates for (piecewise) polynomials on an interval;
-* :mod:`theory.liftings` — the convex liftings and the intrinsic dimension;
-* :mod:`theory.certificate` — the Certificate record shared by every part.
+* :mod:`sublevel.theory.claims` — the claim registry;
+* :mod:`sublevel.theory.exact` — exact certificates for (piecewise) polynomials on an interval;
+* :mod:`sublevel.theory.liftings` — the convex liftings and the intrinsic dimension;
+* :mod:`sublevel.theory.certificate` — the Certificate record shared by every part.
 """
 
-from theory.certificate import Certificate
-from theory.errors import HypothesisError, InputError
+from sublevel.theory.certificate import Certificate
+from sublevel.theory.errors import HypothesisError, InputError
 
 __all__ = ["Certificate", "InputError", "HypothesisError"]

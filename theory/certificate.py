@@ -7,7 +7,7 @@ records the maximum found, where, the bound, the margin ``bound − max_energy``
 ``exact``
     the decision is about the exact mathematical object defined by the inputs (floats taken as
     the dyadic rationals they store): rational arithmetic and real-root isolation
-    (:mod:`theory.exact`). The outcome is ``holds`` or ``fails``, never ``inconclusive``.
+    (:mod:`sublevel.theory.exact`). The outcome is ``holds`` or ``fails``, never ``inconclusive``.
 ``rigorous``
     floating-point computation with a *proven* enclosure ``[lo, hi]`` of the maximum (ball or
     interval arithmetic, a priori rounding bounds): ``holds`` only if ``hi ≤ bound``, ``fails``
@@ -50,6 +50,9 @@ class Certificate:
     margin). ``max_energy_enclosure = (lo, hi)``: floats with lo ≤ max E ≤ hi, proven for
     ``exact`` and ``rigorous`` (None when no enclosure is known). ``outcome`` defaults to
     ``"holds"``/``"fails"`` from ``holds``; ``holds`` is forced to ``outcome == "holds"``.
+
+    >>> Certificate(True, 0.5, 0.25, 1.0, "exact").margin
+    0.5
     """
 
     holds: bool

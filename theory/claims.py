@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from theory.errors import HypothesisError, InputError
+from sublevel.theory.errors import HypothesisError, InputError
 
 __all__ = [
     "KINDS",
@@ -29,6 +29,7 @@ __all__ = [
     "register_claim",
     "get_claim",
     "claim_ids",
+    "claims",
     "closest_ids",
     "wide_inner_refusal",
 ]
@@ -126,6 +127,19 @@ def register_claim(claim: Claim, *, replace: bool = False) -> Claim:
 def claim_ids() -> list[str]:
     """All registered ids, in registry order."""
     return list(CLAIMS)
+
+
+def claims(family: str | None = None) -> list[Claim]:
+    """The registered claims, in registry order (only ``family``'s when given).
+
+    >>> import sublevel as sl
+    >>> "bf16.prop2.2.linear" in [c.id for c in sl.claims("linear")]
+    True
+    """
+    if family is not None and family not in {c.family for c in CLAIMS.values()}:
+        known = ", ".join(sorted({c.family for c in CLAIMS.values()}))
+        raise InputError(f"claim family {family!r} is unknown; known: {known}")
+    return [c for c in CLAIMS.values() if family is None or c.family == family]
 
 
 def closest_ids(name: str, ids: Iterable[str] | None = None, n: int | None = None) -> list[str]:
@@ -347,7 +361,7 @@ _BUILTIN = [
             "The talk states it for all poor local minima; it is false for non-strict ones "
             "(plateaus), which BF'16's final version excludes by 'strict'.",
             "Checked exactly (sympy) on closed-form 1-D, fibred and radial 2-D energies "
-            "(theory.toy_landscapes); the negative control reports the talk's non-strict "
+            "(sublevel.theory.toy_landscapes); the negative control reports the talk's non-strict "
             "version false on a plateau energy.",
         ),
     ),
@@ -373,7 +387,7 @@ _BUILTIN = [
             "BF'16 indexes 'K matrices of sizes n_k × n_{k+1}', which needs K+1 sizes; the talk's "
             "W_k ∈ R^{n_k × n_{k−1}}, n_0 = n, n_K = m is used here.",
             "Certificates: the proof's path is rebuilt in exact rationals from the inputs' floats "
-            "(numerics.paths.linear_exact: projectors, kernel bases and merged products in "
+            "(sublevel.numerics.paths.linear_exact: projectors, kernel bases and merged products in "
             "fmpq_mat; the descent target Σ_YX Σ_X⁺ exact) and every piece is decided with τ = 0 "
             "(constant = the polynomial minus E(0) is zero, non-increasing = E′ ≤ 0, the bound "
             "max(E_A, E_B) exact) — these decide. Reported beside them: the float path's "
@@ -599,7 +613,7 @@ _BUILTIN = [
             "ones count) that reading fails: if all u_i < 0 while the least-squares A has a positive "
             "eigenvalue, the u_i keep their sign nearby, A = Wᵀdiag(u)W stays in the cone A ⪯ 0, "
             "and the network at the cone optimum (an SDP) is a local minimum above the global one "
-            "— certified by numerics.energies.quadratic_deep.sign_trap at every width tested "
+            "— certified by sublevel.numerics.energies.quadratic_deep.sign_trap at every width tested "
             "(p = n … 2n, n = 3, 4); `--param sign=free` reports it as violated. The argument works "
             "for any p ≥ n, but what is certified is per instance.",
             "These sign traps are poor NON-STRICT minima with a flat escape, not spurious valleys "
@@ -784,13 +798,13 @@ _BUILTIN = [
         notes=(
             "The noise radius in the definition of β(M, N) is garbled in the OCR; the check states "
             "the reading it implements.",
-            "Reading implemented (numerics.energy_barrier.READING): β̄(M, N) = min over subspaces S "
+            "Reading implemented (sublevel.numerics.energy_barrier.READING): β̄(M, N) = min over subspaces S "
             "of dimension f⁻¹(M) = max{d : f(d) ≤ M} of the best energy of a network whose rows "
             "lie in S — an upper bound on β(M, N) for every noise radius (such rows do not see "
             "noise in S^⊥), attained by an explicit network.",
             "A counterexample must be a spurious valley: a stable poor minimum above β̄ whose "
             "escape search along flat directions and sign flips fails and whose exact Hessian is "
-            "positive definite modulo the rescaling symmetries (numerics.barrier_escape); θ of "
+            "positive definite modulo the rescaling symmetries (sublevel.numerics.barrier_escape); θ of "
             "every counterexample and of every degenerate minimum is kept in the evidence.",
             "What was found: the default run's former 'counterexamples' (seed 0) were zero networks "
             "(W ≈ 1e-24, u < 0, E = mean y²): at W = 0 the sign of u flips at constant energy and "
@@ -820,7 +834,7 @@ _BUILTIN = [
         requires=("p", "N"),
         notes=(
             "The formulas are recalled, not taken from the paper: the check tests their "
-            "consistency (theory.spin_glass, mpmath 30 digits + sympy): the branches of Θ_{k,p} "
+            "consistency (sublevel.theory.spin_glass, mpmath 30 digits + sympy): the branches of Θ_{k,p} "
             "meet at −E_∞ (I_1(−E_∞) = 0; Θ is continuous there, not C¹), I_1 = ∫ of "
             "(2/E_∞²)√(x² − E_∞²), Θ_p = Θ_{0,p} below −E_∞, E_0 > … > E_k ↓ E_∞ with "
             "E_k − E_∞ ~ (3E_∞^{3/2}Θ_{0,p}(−E_∞)/(4√2(k+1)))^{2/3}; the §7 table for p = 3, 4, "
@@ -834,7 +848,7 @@ _BUILTIN = [
             "−E_∞ + 2/√N was −1.350 at N = 50 while E_0 − E_∞ = 0.024: it tested nothing): on "
             "12 starts × 8, 4, 2 disorders at N = 50, 100, 200 the medians must decrease with N "
             "and the means fit "
-            "a + b·N^(−2/3) (theory.spin_glass.finite_size_fit; the exponent is the measured "
+            "a + b·N^(−2/3) (sublevel.theory.spin_glass.finite_size_fit; the exponent is the measured "
             "one — ABC'13 give no rate for descent minima) with |a + E_∞| ≤ 0.03 at N = 50, 100, "
             "200 (7 measured seeds: −0.008 … +0.015; this does not separate −E_∞ from −E_0) or "
             "≤ 0.015 with N = 400 in the long mode `--param long=true` (2 seeds: 0.007, 0.010; "

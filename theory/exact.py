@@ -39,10 +39,9 @@ from typing import Any
 
 import sympy as sp
 from flint import arb, arb_poly, ctx, fmpq, fmpq_poly
+from sublevel.theory.certificate import Certificate, combine
+from sublevel.theory.errors import InputError
 from sympy import QQ, Poly
-
-from theory.certificate import Certificate, combine
-from theory.errors import InputError
 
 __all__ = [
     "to_rational",
@@ -511,7 +510,7 @@ def certify_polynomial(
     default 0; a point interval is allowed).
 
     ``p(t) = Σ_k coefficients[k] t^k``. Floats are converted exactly (no rounding), so the
-    answer is about the polynomial as given. Returns a :class:`~theory.certificate.Certificate`
+    answer is about the polynomial as given. Returns a :class:`~sublevel.theory.certificate.Certificate`
     with ``method="exact"``, ``outcome`` ``holds``/``fails``, the maximum of ``p`` (a float
     inside ``max_energy_enclosure``, a rational enclosure of relative width ≤ 2⁻⁵⁰), its
     smallest maximiser ``argmax_t`` and ``margin = bound − max``; ``holds_within = τ`` when it

@@ -31,8 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import mpmath
-
-from theory.errors import HypothesisError, InputError
+from sublevel.theory.errors import HypothesisError, InputError
 
 __all__ = [
     "CLAIM_ID",

@@ -30,8 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sympy as sp
-
-from theory.errors import InputError
+from sublevel.theory.errors import InputError
 
 __all__ = [
     "Profile",

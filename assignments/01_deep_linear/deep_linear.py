@@ -27,9 +27,8 @@
 
 # %%
 import numpy as np
-
-from numerics.energies.linear import DeepLinear
-from numerics.paths.base import (
+from sublevel.numerics.energies.linear import DeepLinear
+from sublevel.numerics.paths.base import (
     CONSTANT,
     LE_MAX_ENDPOINTS,
     NON_INCREASING,
@@ -37,12 +36,12 @@ from numerics.paths.base import (
     Path,
     Segment,
 )
-from numerics.paths.linear import so_path
-from theory.errors import HypothesisError
+from sublevel.numerics.paths.linear import so_path
+from sublevel.theory.errors import HypothesisError
 
 
 def flat(W1, W2):
-    """θ = (vec W₁, vec W₂): the parameter vector of numerics.energies.linear.DeepLinear."""
+    """θ = (vec W₁, vec W₂): the parameter vector of sublevel.numerics.energies.linear.DeepLinear."""
     return np.concatenate([np.ravel(W1), np.ravel(W2)])
 
 

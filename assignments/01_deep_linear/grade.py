@@ -3,11 +3,11 @@
     SUBLEVEL_SUBMISSION=my_notebook.ipynb pytest assignments/01_deep_linear/grade.py
 
 Hidden instances: two-layer widths [n, h, m] with n ≤ m and h > n drawn by
-``numerics.strategies.linear_widths`` and data by ``numerics.strategies.datasets``, from seeds
+``sublevel.numerics.strategies.linear_widths`` and data by ``sublevel.numerics.strategies.datasets``, from seeds
 derived from SUBLEVEL_GRADE_SEED (:func:`assignments.grading.instance_seeds`); the first
 instance starts from a rank-deficient W₁ so that move (b) has work to do. Certificates, all
-``exact`` (:func:`theory.exact.certify_polynomial` on the energy polynomial computed in rational
-arithmetic from the student's floats, :func:`numerics.paths.linear_exact.exact_energy_polynomial`),
+``exact`` (:func:`sublevel.theory.exact.certify_polynomial` on the energy polynomial computed in rational
+arithmetic from the student's floats, :func:`sublevel.numerics.paths.linear_exact.exact_energy_polynomial`),
 with the recorded tolerance τ = ``tau_rtol``·max(1, |E|) (float student code cannot keep an
 energy exactly constant; sublevel's theorem checks use τ = 0 on exact constructions):
 
@@ -36,6 +36,14 @@ HERE = FsPath(__file__).resolve().parent
 if str(HERE.parent.parent) not in sys.path:
     sys.path.insert(0, str(HERE.parent.parent))
 
+from sublevel.numerics.energies.linear import DeepLinear  # noqa: E402
+from sublevel.numerics.paths.base import Path, Piece, Polygonal, Segment  # noqa: E402
+from sublevel.numerics.paths.linear_exact import ExactMoments, exact_energy_polynomial, qmat  # noqa: E402
+from sublevel.numerics.strategies import datasets, linear_widths, square_widths  # noqa: E402
+from sublevel.theory.certificate import Certificate  # noqa: E402
+from sublevel.theory.errors import HypothesisError, InputError  # noqa: E402
+from sublevel.theory.exact import certify_polynomial  # noqa: E402
+
 from assignments.grading import (  # noqa: E402
     array,
     call,
@@ -48,13 +56,6 @@ from assignments.grading import (  # noqa: E402
     submission_path,
     time_limit,
 )
-from numerics.energies.linear import DeepLinear  # noqa: E402
-from numerics.paths.base import Path, Piece, Polygonal, Segment  # noqa: E402
-from numerics.paths.linear_exact import ExactMoments, exact_energy_polynomial, qmat  # noqa: E402
-from numerics.strategies import datasets, linear_widths, square_widths  # noqa: E402
-from theory.certificate import Certificate  # noqa: E402
-from theory.errors import HypothesisError, InputError  # noqa: E402
-from theory.exact import certify_polynomial  # noqa: E402
 
 SOURCE = "deep_linear.py"
 N_INSTANCES = 4
@@ -152,7 +153,7 @@ def _as_path(value: object, what: str, context: str) -> Path:
             return Path(list(value))
         except InputError as exc:
             fail(f"{what}: the pieces do not form a path: {exc}. {context}")
-    fail(f"{what} returned {type(value).__name__}; expected a numerics.paths.base.Path "
+    fail(f"{what} returned {type(value).__name__}; expected a sublevel.numerics.paths.base.Path "
          f"(Path([Segment(...), FunctionPiece(...), ...])). {context}")
 
 
@@ -369,7 +370,7 @@ def test_equal_width_is_refused(student):
                 fail(f"`connect` is not written yet (it raises NotImplementedError). {context}")
             except Exception as exc:
                 fail(f"`connect` on the equal-width case raised {type(exc).__name__}: {exc}; it "
-                     f"must refuse the instance with theory.errors.HypothesisError naming the "
+                     f"must refuse the instance with sublevel.theory.errors.HypothesisError naming the "
                      f"hypothesis h > min(n, m). {context}")
             fail(f"`connect` accepted the equal-width case h = n = m = {widths[0]}: the proof "
                  f"needs a spare hidden direction (h > min(n, m)) — raise HypothesisError. "

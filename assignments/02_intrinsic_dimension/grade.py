@@ -3,15 +3,15 @@
     SUBLEVEL_SUBMISSION=my_notebook.ipynb pytest assignments/02_intrinsic_dimension/grade.py
 
 Hidden instances from seeds (SUBLEVEL_GRADE_SEED): activations drawn by
-``numerics.strategies.polynomial_activations`` (degree ≤ 3, integer coefficients), n ∈ {1, 2, 3}.
+``sublevel.numerics.strategies.polynomial_activations`` (degree ≤ 3, integer coefficients), n ∈ {1, 2, 3}.
 
-* q is compared with :func:`theory.liftings.feature_map.intrinsic_dimension` (the exact rank of
+* q is compared with :func:`sublevel.theory.liftings.feature_map.intrinsic_dimension` (the exact rank of
   the coefficient matrix over Q);
 * the compress move U → U' is checked three ways: its number of active units equals the exact
   rank of the feature matrix ρ(WXᵀ) (computed in rational arithmetic from the floats, where the
   dependence of p > q units is structural); the output U'ρ(WXᵀ) equals Uρ(WXᵀ) to
   ``TOLERANCES["output_rtol"]`` (floats); and the energy along the segment, a quadratic in t
-  computed exactly, is certified constant by :func:`theory.exact.certify_polynomial` with the
+  computed exactly, is certified constant by :func:`sublevel.theory.exact.certify_polynomial` with the
   recorded tolerance τ = ``tau_rtol``·max(1, E) (the student's U' is computed in floats).
 """
 
@@ -30,6 +30,12 @@ HERE = FsPath(__file__).resolve().parent
 if str(HERE.parent.parent) not in sys.path:
     sys.path.insert(0, str(HERE.parent.parent))
 
+from sublevel.numerics.energies.two_layer import EmpiricalTwoLayer  # noqa: E402
+from sublevel.numerics.paths.linear_exact import qmat  # noqa: E402
+from sublevel.numerics.strategies import polynomial_activations  # noqa: E402
+from sublevel.theory.exact import certify_polynomial, to_fmpq  # noqa: E402
+from sublevel.theory.liftings.feature_map import intrinsic_dimension  # noqa: E402
+
 from assignments.grading import (  # noqa: E402
     array,
     call,
@@ -41,11 +47,6 @@ from assignments.grading import (  # noqa: E402
     submission_path,
     time_limit,
 )
-from numerics.energies.two_layer import EmpiricalTwoLayer  # noqa: E402
-from numerics.paths.linear_exact import qmat  # noqa: E402
-from numerics.strategies import polynomial_activations  # noqa: E402
-from theory.exact import certify_polynomial, to_fmpq  # noqa: E402
-from theory.liftings.feature_map import intrinsic_dimension  # noqa: E402
 
 SOURCE = "intrinsic_dimension.py"
 N_Q = 8
@@ -146,7 +147,7 @@ def test_intrinsic_dimension_matches_the_exact_rank(student):
 
 
 def _coefficients(activation: object) -> dict[int, object]:
-    from theory.liftings.feature_map import activation_coefficients
+    from sublevel.theory.liftings.feature_map import activation_coefficients
 
     return activation_coefficients(activation)
 

@@ -21,7 +21,7 @@
 # u'_i = u_i + Σ_j c_ji u_j, u'_j = 0. The network's output — hence the energy — does not change
 # along the straight segment U → U', and the units j are now free to move.
 #
-# The grader compares your q with the exact rank (`theory.liftings.feature_map`), and certifies
+# The grader compares your q with the exact rank (`sublevel.theory.liftings.feature_map`), and certifies
 # your compress move **exactly** on hidden instances: the energy along the segment, computed in
 # rational arithmetic from your floats, must be constant (to a recorded τ = 1e-9·max(1, E)).
 #
@@ -36,8 +36,7 @@ import math
 import numpy as np
 import scipy.linalg
 import sympy as sp
-
-from numerics.energies.two_layer import EmpiricalTwoLayer
+from sublevel.numerics.energies.two_layer import EmpiricalTwoLayer
 
 
 def features(land, W):

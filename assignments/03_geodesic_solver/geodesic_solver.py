@@ -11,7 +11,7 @@
 # gradient descent, no proximity term) until E ≤ 0.95·u, i.e. pulled into the level set.
 #
 # You write one refinement step. The grader drives it (certify every segment with
-# `numerics.certify.certify_piece`, call your step while some segment fails, at most 12 times)
+# `sublevel.numerics.certify.certify_piece`, call your step while some segment fails, at most 12 times)
 # and runs the project's conformance suite for path finders, `check_path_finder`: a convex
 # quadratic (must connect), a double well below its ridge (must *never* claim to connect), the
 # same above the ridge (either, consistently) and a held-out problem; then it compares the
@@ -24,10 +24,9 @@
 
 # %%
 import numpy as np
-
-from numerics.certify import certify_piece
-from numerics.geodesic.landscapes import RingValley
-from numerics.paths.base import LE_BOUND, Segment
+from sublevel.numerics.certify import certify_piece
+from sublevel.numerics.geodesic.landscapes import RingValley
+from sublevel.numerics.paths.base import LE_BOUND, Segment
 
 
 def certify_string(landscape, beads, bound):

@@ -3,15 +3,15 @@
     SUBLEVEL_SUBMISSION=my_notebook.ipynb pytest assignments/03_geodesic_solver/grade.py
 
 The student's ``refine`` is driven by :func:`student_finder`: certify every segment with
-:func:`numerics.certify.certify_piece` (bound = ``ACCEPT_FACTOR``·level; exact on these
+:func:`sublevel.numerics.certify.certify_piece` (bound = ``ACCEPT_FACTOR``·level; exact on these
 polynomial landscapes), call ``refine`` while some segment fails, at most ``MAX_ROUNDS`` times,
-and return a :class:`numerics.geodesic.result.StringResult`. Each returned string is checked
+and return a :class:`sublevel.numerics.geodesic.result.StringResult`. Each returned string is checked
 (shape, finite, ends unchanged, exactly one bead inserted). Then:
 
-* :func:`numerics.conformance.check_path_finder` on its three known-answer problems plus a
+* :func:`sublevel.numerics.conformance.check_path_finder` on its three known-answer problems plus a
   held-out one (a ring valley in R³ whose antipodal points must connect, drawn from the seed);
 * the normalised length on the ring valley E = (‖θ‖² − 1)² in R² at level 0.1 compared with
-  the reference :func:`numerics.geodesic.dss.dss` (relative difference ≤ ``LENGTH_RTOL``).
+  the reference :func:`sublevel.numerics.geodesic.dss.dss` (relative difference ≤ ``LENGTH_RTOL``).
 """
 
 from __future__ import annotations
@@ -26,6 +26,13 @@ HERE = FsPath(__file__).resolve().parent
 if str(HERE.parent.parent) not in sys.path:
     sys.path.insert(0, str(HERE.parent.parent))
 
+from sublevel.numerics.certify import certify_piece  # noqa: E402
+from sublevel.numerics.conformance import PathFinderProblem, check_path_finder, path_finder_problems  # noqa: E402
+from sublevel.numerics.geodesic.dss import dss  # noqa: E402
+from sublevel.numerics.geodesic.landscapes import RingValley  # noqa: E402
+from sublevel.numerics.geodesic.result import StringResult, normalized_length  # noqa: E402
+from sublevel.numerics.paths.base import LE_BOUND, Segment  # noqa: E402
+
 from assignments.grading import (  # noqa: E402
     array,
     fail,
@@ -35,12 +42,6 @@ from assignments.grading import (  # noqa: E402
     submission_path,
     time_limit,
 )
-from numerics.certify import certify_piece  # noqa: E402
-from numerics.conformance import PathFinderProblem, check_path_finder, path_finder_problems  # noqa: E402
-from numerics.geodesic.dss import dss  # noqa: E402
-from numerics.geodesic.landscapes import RingValley  # noqa: E402
-from numerics.geodesic.result import StringResult, normalized_length  # noqa: E402
-from numerics.paths.base import LE_BOUND, Segment  # noqa: E402
 
 SOURCE = "geodesic_solver.py"
 MAX_ROUNDS = 12

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from numerics.backends.function import (
+from sublevel.numerics.backends.function import (
     CountingLandscape,
     FunctionLandscape,
     LandscapeAdapter,
@@ -38,10 +38,10 @@ def torch_available() -> bool:
 def __getattr__(name: str) -> Any:
     if name == "TorchLandscape":
         if not torch_available():
-            from theory.errors import InputError
+            from sublevel.theory.errors import InputError
 
             raise InputError("TorchLandscape needs torch: pip install 'sublevel[torch]'")
-        from numerics.backends.torch import TorchLandscape
+        from sublevel.numerics.backends.torch import TorchLandscape
 
         return TorchLandscape
-    raise AttributeError(f"module 'numerics.backends' has no attribute {name!r}")
+    raise AttributeError(f"module 'sublevel.numerics.backends' has no attribute {name!r}")

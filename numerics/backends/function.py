@@ -4,12 +4,12 @@
   plain numpy callables; a missing gradient is replaced by central differences
   (∂_i E ≈ (E(θ + h e_i) − E(θ − h e_i)) / 2h, error O(h²·|∂³E|) + O(ε_mach·|E|/h)).
 * :func:`as_landscape` — any object with ``energy`` and ``energy_and_grad`` (optionally
-  ``energies``) or a bare callable, as a :class:`~numerics.landscape.Landscape`.
+  ``energies``) or a bare callable, as a :class:`~sublevel.numerics.landscape.Landscape`.
 * :class:`CountingLandscape` — counts energy points, gradient evaluations and the wall time
   spent inside the wrapped landscape (what the DSS overhead benchmark measures).
 
 The conformance suite for any landscape (gradient slope, batch = pointwise, determinism) is
-:func:`numerics.conformance.check_landscape`.
+:func:`sublevel.numerics.conformance.check_landscape`.
 """
 
 from __future__ import annotations
@@ -19,9 +19,8 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-
-from numerics.landscape import Landscape
-from theory.errors import InputError
+from sublevel.numerics.landscape import Landscape
+from sublevel.theory.errors import InputError
 
 __all__ = [
     "FunctionLandscape",
@@ -44,7 +43,12 @@ def finite_difference_grad(energies: Callable[[np.ndarray], np.ndarray], theta: 
 
 class FunctionLandscape(Landscape):
     """E given as callables: ``energy(θ) -> float``, optional ``grad(θ) -> (D,)`` and
-    ``energies(Θ) -> (T,)``. Without ``grad``, central differences with step ``fd_step``."""
+    ``energies(Θ) -> (T,)``. Without ``grad``, central differences with step ``fd_step``.
+
+    >>> land = FunctionLandscape(lambda th: float(th @ th), dim=2)
+    >>> land.energy([3.0, 4.0])
+    25.0
+    """
 
     def __init__(self, energy: Callable[[np.ndarray], float], dim: int, *,
                  grad: Callable[[np.ndarray], np.ndarray] | None = None,

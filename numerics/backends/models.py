@@ -13,9 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import torch
+from sublevel.theory.errors import InputError
 from torch import nn
-
-from theory.errors import InputError
 
 __all__ = ["mlp", "small_cnn", "ACTIVATIONS"]
 

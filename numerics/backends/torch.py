@@ -19,7 +19,7 @@ evaluation set at θ itself (Garipov et al.'s ``update_bn``, exact for the full 
 ``batchnorm="stored"`` uses the module's stored running statistics. Dropout is always off.
 
 torch is an optional dependency: this module imports it at import time, so import it only when
-needed (``numerics.backends`` does so lazily).
+needed (``sublevel.numerics.backends`` does so lazily).
 """
 
 from __future__ import annotations
@@ -30,10 +30,9 @@ from typing import Any
 
 import numpy as np
 import torch
+from sublevel.numerics.landscape import Landscape, as_theta, as_thetas
+from sublevel.theory.errors import InputError
 from torch.func import functional_call, grad_and_value, vmap
-
-from numerics.landscape import Landscape, as_theta, as_thetas
-from theory.errors import InputError
 
 __all__ = ["TorchLandscape", "resolve_device", "available_devices"]
 

@@ -3,7 +3,7 @@
 Parameters are a list ``[W_1, …, W_K]``, ``W_k`` of shape (n_k, n_{k−1}), widths
 ``[n_0 = n, n_1, …, n_K = m]``; the flat vector is ``concat(W_1.ravel(), …, W_K.ravel())``
 (C order) and :meth:`DeepLinear.unflatten` inverts it. The energy factors through the
-product P = W̃ = W_K⋯W_1 (the multilinear lifting, :mod:`theory.liftings.multilinear`):
+product P = W̃ = W_K⋯W_1 (the multilinear lifting, :mod:`sublevel.theory.liftings.multilinear`):
 
     E(θ) = F(P) + κ Σ_k ‖W_k‖_F²,   F(P) = tr(P Σ_X Pᵀ) − 2 tr(P Σ_XY) + σ_Y,
 
@@ -15,7 +15,7 @@ product P = W̃ = W_K⋯W_1 (the multilinear lifting, :mod:`theory.liftings.mult
 ∇_P F = 2(P Σ_X − Σ_XYᵀ) and ∇_{W_k} E = (W_K⋯W_{k+1})ᵀ ∇_P F (W_{k−1}⋯W_1)ᵀ + 2κ W_k.
 Along a straight segment in θ the product is a polynomial of degree (number of layers that
 move) and E is a polynomial of degree twice that (:meth:`DeepLinear.energy_polynomial`),
-which lets :mod:`numerics.certify` certify it exactly.
+which lets :mod:`sublevel.numerics.certify` certify it exactly.
 
 Closed forms: the best energy over products of rank ≤ r (reduced-rank regression,
 Eckart–Young on C = Σ_YX Σ_X^{+1/2}): E*_r = σ_Y − Σ_{i≤r} s_i(C)² (:func:`reduced_rank_optimum`).
@@ -31,9 +31,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-
-from numerics.landscape import Landscape, as_theta, as_thetas
-from theory.errors import InputError
+from sublevel.numerics.landscape import Landscape, as_theta, as_thetas
+from sublevel.theory.errors import InputError
 
 __all__ = [
     "DeepLinear",
@@ -416,5 +415,5 @@ class DeepLinear(Landscape):
         """min_θ E(θ) for κ = 0 (closed form, reduced-rank regression)."""
         if self.kappa:
             raise InputError("global_minimum is the closed form for kappa = 0; with ridge use "
-                             "the nuclear-norm oracle (numerics.paths.ridge)")
+                             "the nuclear-norm oracle (sublevel.numerics.paths.ridge)")
         return self.reduced_rank().energy

@@ -19,10 +19,9 @@ from typing import Any
 
 import numpy as np
 from scipy.special import expit, logsumexp
-
-from numerics.data import Dataset, cubic_data, digits
-from numerics.landscape import Landscape, as_theta
-from theory.errors import InputError
+from sublevel.numerics.data import Dataset, cubic_data, digits
+from sublevel.numerics.landscape import Landscape, as_theta
+from sublevel.theory.errors import InputError
 
 __all__ = ["MLPLandscape", "cubic_regression", "digits_mlp", "ACTIVATIONS", "LOSSES"]
 
@@ -90,7 +89,7 @@ class MLPLandscape(Landscape):
 
     def _certify_segment(self, a: Any, b: Any, bound: float, **kw: Any) -> Any:
         """``rigorous`` certificate of E ≤ bound on the segment a → b (deep ReLU, issue 14)."""
-        from numerics.barrier import certify_deep_relu_segment
+        from sublevel.numerics.barrier import certify_deep_relu_segment
 
         return certify_deep_relu_segment(self, a, b, bound, **kw)
 

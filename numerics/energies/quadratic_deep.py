@@ -8,8 +8,8 @@
   A = Wᵀdiag(u)W ∈ Sym(n): least squares on the n(n+1)/2 symmetric coordinates of vec(xxᵀ)
   (free output signs), or the SDP min over A ⪰ 0 with cvxpy (output weights u ≥ 0).
 * :func:`optimisation_runs` / :func:`width_experiment` — random initialisations, L-BFGS to a
-  stationary point (:func:`numerics.critical.minimise`), success = reaching the lifted optimum,
-  the others classified by their Hessian (:func:`numerics.critical.classify`): saddle, poor
+  stationary point (:func:`sublevel.numerics.critical.minimise`), success = reaching the lifted optimum,
+  the others classified by their Hessian (:func:`sublevel.numerics.critical.classify`): saddle, poor
   minimum (PSD Hessian above the optimum), or not converged (papers.md C10).
 
 Sources: Bruna's talk (quadratic networks: M ≥ 2N for two layers, M_k ≥ 3N^{2^k} for K
@@ -26,11 +26,10 @@ from pathlib import Path as FsPath
 from typing import Any, NamedTuple
 
 import numpy as np
-
-from numerics.landscape import Landscape, as_theta
-from theory.errors import InputError
-from theory.liftings.feature_map import feature_map
-from theory.liftings.quadratic import deep_quadratic_span_dimension, lifted_dimension
+from sublevel.numerics.landscape import Landscape, as_theta
+from sublevel.theory.errors import InputError
+from sublevel.theory.liftings.feature_map import feature_map
+from sublevel.theory.liftings.quadratic import deep_quadratic_span_dimension, lifted_dimension
 
 __all__ = [
     "DeepQuadraticParams",
@@ -169,7 +168,7 @@ class DeepQuadratic(Landscape):
 
 
 def lifted_dimensions(n: int, K: int, *, seed: int = 0) -> list[dict[str, int]]:
-    """Per layer k = 1..K: the closed form C(n + 2^k − 1, 2^k) (``theory.liftings.quadratic``) and
+    """Per layer k = 1..K: the closed form C(n + 2^k − 1, 2^k) (``sublevel.theory.liftings.quadratic``) and
     the exact rank over QQ of the span of the unit outputs of random integer networks."""
     return [{"layer": k, "degree": 2**k, "closed_form": lifted_dimension(n, k),
              "exact_rank": deep_quadratic_span_dimension(n, k, seed=seed + k),
@@ -281,7 +280,7 @@ def optimisation_runs(landscape: Any, optimum: float, n_runs: int, rng: np.rando
     that the second-order test cannot decide; symmetries make these common). With
     ``stability_perturbations`` > 0 those two kinds also get ``stable`` from
     :func:`stable_minimum` (re-descent from that many perturbations)."""
-    from numerics.critical import classify, minimise
+    from sublevel.numerics.critical import classify, minimise
 
     if isinstance(n_runs, bool) or not isinstance(n_runs, (int, np.integer)) or n_runs < 1:
         raise InputError(f"n_runs = {n_runs!r}: need an integer ≥ 1")
@@ -323,7 +322,7 @@ def stable_minimum(landscape: Any, theta: np.ndarray, energy: float, rng: np.ran
     """Re-descend (L-BFGS) from ``perturbations`` random perturbations of θ of relative size
     ``scale``: (every re-descent ends at ≥ energy − tol, their energies). Evidence of a local
     minimum where the Hessian is singular (symmetries) and the second-order test cannot decide."""
-    from numerics.critical import minimise
+    from sublevel.numerics.critical import minimise
 
     theta = np.asarray(theta, dtype=np.float64)
     energies = []
@@ -371,7 +370,7 @@ def quadratic_network(X: Any, y: Any, p: int, sign: str = "free") -> tuple[Any, 
     A ∈ Sym(n) is Wᵀdiag(u)W); ``nonnegative``: u = 1 fixed (A ⪰ 0). F* is the lifted optimum
     over Sym(n) (free, balanced — for balanced a lower bound, attained when both signs have ≥ n
     units) or over A ⪰ 0 (nonnegative)."""
-    from numerics.energies.two_layer import EmpiricalTwoLayer, FixedOutput
+    from sublevel.numerics.energies.two_layer import EmpiricalTwoLayer, FixedOutput
 
     if sign not in SIGNS:
         raise InputError(f"sign {sign!r} is not one of {', '.join(SIGNS)}")
@@ -460,8 +459,8 @@ def sign_trap(X: Any, y: Any, p: int, *, sign: int | None = None,
     at every width. It is not a spurious valley: a spare unit (w = 0) flips its output weight at
     constant energy and then descends (``escape``). Bruna's talk (T9) vs Soltanolkotabi,
     Javanmard & Lee (2017), who fix u."""
-    from numerics.critical import minimise
-    from numerics.energies.two_layer import EmpiricalTwoLayer
+    from sublevel.numerics.critical import minimise
+    from sublevel.numerics.energies.two_layer import EmpiricalTwoLayer
 
     land = EmpiricalTwoLayer("quadratic", X, y, p)
     if land.m != 1:

@@ -23,7 +23,7 @@ a quartic; |u_kj(t)| is linear between its zero crossings. All breakpoints τ_jl
 
 All of this runs in float64; every result carries a *proven* ``error_bound`` on its distance to
 the exact energy of the inputs (floats taken as the rationals they are), computed alongside
-from a priori rounding bounds (:mod:`numerics.energies.relu_bounds`, issue 11). No Python loop
+from a priori rounding bounds (:mod:`sublevel.numerics.energies.relu_bounds`, issue 11). No Python loop
 runs over pieces or samples. Source: BF'16 §2 (the model), issue 5.
 """
 
@@ -33,9 +33,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-
-from numerics.energies.relu_bounds import sweep_error_terms
-from numerics.energies.relu_pieces import (
+from sublevel.numerics.energies.relu_bounds import sweep_error_terms
+from sublevel.numerics.energies.relu_pieces import (
     PiecewiseQuartic,
     PrunedQuartic,
     _blocked_cumsum_padded,
@@ -43,10 +42,10 @@ from numerics.energies.relu_pieces import (
     blocked_cumsum,
     quartic_of_residual,
 )
-from numerics.landscape import Landscape, as_theta
-from numerics.rounding import U as _U
-from numerics.rounding import gamma, up
-from theory.errors import InputError
+from sublevel.numerics.landscape import Landscape, as_theta
+from sublevel.numerics.rounding import U as _U
+from sublevel.numerics.rounding import gamma, up
+from sublevel.theory.errors import InputError
 
 __all__ = [
     "ReluParams",
@@ -487,15 +486,15 @@ class TwoLayerReLU(Landscape):
 
     def energy_polynomial(self, a: Any, b: Any) -> tuple[list[float], list[list[float]]] | None:
         """(breakpoints, pieces) of the energy on the segment a → b, for the generic exact
-        certificate of :mod:`numerics.certify` (rational arithmetic), or None when there are more
+        certificate of :mod:`sublevel.numerics.certify` (rational arithmetic), or None when there are more
         than ``max_rational_pieces`` pieces: use :meth:`certify_segment` (closed form, any size)."""
         pq = self.energy_pieces(a, b)
         return pq.merged() if pq.n_pieces <= self.max_rational_pieces else None
 
     def certify_segment(self, a: Any, b: Any, bound: float, **options: Any) -> Any:
         """The rigorous certificate of E ≤ bound on the segment a → b (a proven enclosure of
-        the maximum; :func:`numerics.certify_relu.certify_relu_segment`)."""
-        from numerics.certify_relu import certify_relu_segment
+        the maximum; :func:`sublevel.numerics.certify_relu.certify_relu_segment`)."""
+        from sublevel.numerics.certify_relu import certify_relu_segment
 
         return certify_relu_segment(self, a, b, bound, **options)
 

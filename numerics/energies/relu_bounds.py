@@ -1,6 +1,6 @@
 """Proven rounding bounds for the two-layer ReLU energy along a segment (issue 11).
 
-:meth:`numerics.energies.relu.TwoLayerReLU.energy_pieces` computes the piecewise-quartic energy
+:meth:`sublevel.numerics.energies.relu.TwoLayerReLU.energy_pieces` computes the piecewise-quartic energy
 in float64; the functions here bound, a priori and vectorised, how far its pieces can be from
 the exact energy of the inputs (floats taken as the rationals they are): the matrix products,
 the breakpoints, the per-sample residuals and their squares (:func:`sweep_error_terms`), and,
@@ -14,9 +14,8 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-
-from numerics.rounding import U as _U
-from numerics.rounding import gamma, up
+from sublevel.numerics.rounding import U as _U
+from sublevel.numerics.rounding import gamma, up
 
 __all__ = ["sweep_error_terms", "input_errors", "slope_ambiguity"]
 

@@ -1,7 +1,7 @@
 """The piecewise-quartic energy of a two-layer ReLU network along a segment, as data.
 
 :class:`PiecewiseQuartic` (every piece) and :class:`PrunedQuartic` (the pieces that can hold the
-maximum) are what :meth:`numerics.energies.relu.TwoLayerReLU.energy_pieces` and
+maximum) are what :meth:`sublevel.numerics.energies.relu.TwoLayerReLU.energy_pieces` and
 ``energy_candidates`` return, each with a proven ``error_bound``; :func:`quartic_of_residual`
 and :func:`blocked_cumsum` are the two arithmetic steps of the sweep that builds them.
 """
@@ -100,7 +100,7 @@ class PiecewiseQuartic:
 
     def merged(self) -> tuple[list[float], list[list[float]]]:
         """(breakpoints, pieces) with zero-width pieces dropped: the input of
-        :func:`theory.exact.certify_piecewise_polynomial`."""
+        :func:`sublevel.theory.exact.certify_piecewise_polynomial`."""
         keep = np.flatnonzero(np.diff(self.breakpoints) > 0)
         bps = np.concatenate([self.breakpoints[keep], [self.breakpoints[-1]]])
         return [float(b) for b in bps], [list(map(float, self.coeffs[i])) for i in keep]

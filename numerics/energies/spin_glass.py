@@ -36,10 +36,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-
-from numerics.landscape import Landscape, as_theta, as_thetas
-from theory.certificate import Certificate
-from theory.errors import InputError
+from sublevel.numerics.landscape import Landscape, as_theta, as_thetas
+from sublevel.theory.certificate import Certificate
+from sublevel.theory.errors import InputError
 
 __all__ = [
     "SpinGlass",
@@ -266,12 +265,12 @@ class SpinGlass(Landscape):
 
     def energy_polynomial_enclosure(self, a: Any, b: Any) -> tuple[np.ndarray, np.ndarray]:
         """H(a + t(b − a)) as float coefficients with proven radii (|c_k − c̃_k| ≤ r_k), for
-        ``rigorous`` certificates (:func:`numerics.energies.spin_glass_certify.
+        ``rigorous`` certificates (:func:`sublevel.numerics.energies.spin_glass_certify.
         chord_polynomial_enclosure`: float contraction, a priori γ_n rounding bound; the final
         rounding to float is added to the radius)."""
         from fractions import Fraction
 
-        from numerics.energies.spin_glass_certify import chord_polynomial_enclosure
+        from sublevel.numerics.energies.spin_glass_certify import chord_polynomial_enclosure
 
         mids, radii = chord_polynomial_enclosure(self, a, b)
         coeffs, rads = np.empty(len(mids)), np.empty(len(mids))
@@ -372,14 +371,14 @@ class SphereProjected(Landscape):
                         label: str = "projected segment", promise: str = "",
                         **options: Any) -> Certificate:
         """``rigorous`` certificate of E(a + t(b − a)) ≤ bound + τ on [0, 1]
-        (:func:`numerics.energies.spin_glass_certify.certify_projected_segment`): float
+        (:func:`sublevel.numerics.energies.spin_glass_certify.certify_projected_segment`): float
         contraction of S with a proven a priori rounding radius, decided exactly on the
         widened polynomial — holds / fails / inconclusive, no slack; an inconclusive chord is
         decided ``exact`` (rationals) when N^p is small enough (``exact_fallback=False`` turns
         that off); odd p with a bound on H ≥ 0 is ``sampled`` only. ``max_energy`` is a float
-        estimate, ``max_energy_enclosure`` proven. :func:`numerics.certify.certify_piece`
+        estimate, ``max_energy_enclosure`` proven. :func:`sublevel.numerics.certify.certify_piece`
         (hence DSS) uses it for every straight segment."""
-        from numerics.energies.spin_glass_certify import certify_projected_segment
+        from sublevel.numerics.energies.spin_glass_certify import certify_projected_segment
 
         return certify_projected_segment(self, a, b, bound, tolerances=tolerances, label=label,
                                          promise=promise, origin_rtol=ORIGIN_RTOL, **options)
@@ -484,15 +483,15 @@ def connection_level(
 ) -> Connection:
     """Bisection on the level u (energy per spin) for DSS between minima a and b on the sphere.
 
-    DSS (``numerics.geodesic.dss``, breadth-first) runs on ``SphereProjected(per_spin=True,
+    DSS (``sublevel.numerics.geodesic.dss``, breadth-first) runs on ``SphereProjected(per_spin=True,
     shift=shift)``: straight chords between beads are seen through σ ↦ √N σ/‖σ‖, so the string
     is a chain of great-circle arcs on the sphere. At level u beads are trained (Adam, ``lr``,
     ``max_steps``) to u − ``train_slack`` and segments accepted when E ≤ u + ``accept_slack``
     (DSS factors (u + shift ∓ slack)/(u + shift)). The bracket starts at [max(E_a, E_b), arc
     max] (the great-circle arc always connects at its own maximum) and halves to ``tol``.
     """
-    from numerics.geodesic.dss import dss
-    from numerics.geodesic.train import Adam
+    from sublevel.numerics.geodesic.dss import dss
+    from sublevel.numerics.geodesic.train import Adam
 
     if not isinstance(spin_glass, SpinGlass):
         raise InputError(f"connection_level needs a SpinGlass, not {type(spin_glass).__name__}")

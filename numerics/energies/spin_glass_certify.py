@@ -1,6 +1,6 @@
 """Certificates of E ≤ b along a straight chord of the (projected) p-spin Hamiltonian.
 
-:class:`numerics.energies.spin_glass.SphereProjected` is E(x) = H(√N x/‖x‖)/d + shift, with
+:class:`sublevel.numerics.energies.spin_glass.SphereProjected` is E(x) = H(√N x/‖x‖)/d + shift, with
 H(x) = c·S[x, …, x] (S the stored coupling tensor, c = N^{−(p−1)/2} as stored). Along
 x(t) = a + t(b − a): P(t) = H(x(t)) (degree p), Q(t) = ‖x(t)‖² (degree 2), and with
 h = (b + τ − shift)·d the bound on H, E ≤ b + τ ⇔ N^{p/2}P ≤ h Q^{p/2}:
@@ -40,10 +40,9 @@ import time
 from typing import Any
 
 import numpy as np
-
-from numerics.landscape import as_theta
-from theory.certificate import Certificate
-from theory.errors import InputError
+from sublevel.numerics.landscape import as_theta
+from sublevel.theory.certificate import Certificate
+from sublevel.theory.errors import InputError
 
 __all__ = ["exact_chord_polynomial", "chord_polynomial_enclosure", "certify_projected_segment",
            "certify_exact_segment", "EXACT_MAX_ENTRIES", "UNIT_ROUNDOFF"]
@@ -127,9 +126,8 @@ def certify_exact_segment(land: Any, a: Any, b: Any, bound: float, *,
     bound + τ when the exact test holds (the exact test proves the true maximum is below it)."""
     from flint import fmpq
     from numpy.polynomial import polynomial as npoly
-
-    from numerics.certify import _tolerances, certify_sampled
-    from theory.exact import certify_polynomial
+    from sublevel.numerics.certify import _tolerances, certify_sampled
+    from sublevel.theory.exact import certify_polynomial
 
     start = time.perf_counter()
     tol = _tolerances(tolerances)
@@ -326,8 +324,7 @@ class _Chord:
     def decide(self, h: Any) -> str:
         """holds / fails / inconclusive for N^{p/2}P ≤ hQ^{p/2} on [0, 1] (module docstring)."""
         from flint import fmpq, fmpq_poly
-
-        from theory.exact import nonnegative_on
+        from sublevel.theory.exact import nonnegative_on
 
         zero, one = fmpq(0), fmpq(1)
         if self.p % 2 == 0:
@@ -384,8 +381,7 @@ def certify_projected_segment(land: Any, a: Any, b: Any, bound: float, *,
     (module docstring)."""
     from flint import fmpq
     from numpy.polynomial import polynomial as npoly
-
-    from numerics.certify import _tolerances, certify_sampled
+    from sublevel.numerics.certify import _tolerances, certify_sampled
 
     start = time.perf_counter()
     tol = _tolerances(tolerances)

@@ -30,11 +30,10 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import sympy as sp
-
-from numerics.landscape import Landscape, as_theta
-from theory.errors import InputError
-from theory.exact import to_rational
-from theory.liftings.feature_map import (
+from sublevel.numerics.landscape import Landscape, as_theta
+from sublevel.theory.errors import InputError
+from sublevel.theory.exact import to_rational
+from sublevel.theory.liftings.feature_map import (
     activation_coefficients,
     feature_map,
     intrinsic_dimension,
@@ -186,7 +185,7 @@ def make_activation(spec: Any) -> Activation:
 class PolynomialFeatures:
     """Numerical lifting ρ(⟨w, x⟩) = ⟨A(w), Ψ(x)⟩ of a polynomial activation (VBB §2).
 
-    ``exponents`` (Q, n) are the monomials x^α of :func:`theory.liftings.feature_map` in its
+    ``exponents`` (Q, n) are the monomials x^α of :func:`sublevel.theory.liftings.feature_map` in its
     order; ``coefficients`` (Q,) are a_{|α|}·C(|α|; α), so A(w)_α = coef_α w^α, Ψ(x)_α = x^α.
     """
 

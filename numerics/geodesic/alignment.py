@@ -11,11 +11,11 @@ linear assignment problem with scores
 
 (scipy ``linear_sum_assignment``, maximise); stop when a sweep improves by ≤ ``tol`` or after
 ``max_iter`` sweeps. Any landscape with ``layers(θ)`` and ``theta_from_layers(layers)`` (the
-numpy :class:`~numerics.energies.mlp.MLPLandscape`, or a :class:`TorchLandscape` over an MLP of
+numpy :class:`~sublevel.numerics.energies.mlp.MLPLandscape`, or a :class:`TorchLandscape` over an MLP of
 Linear layers) can be aligned; :func:`connect_modulo_symmetry` runs any path finder after it.
 
 Barrier (Entezari et al. 2022, §1.9): B(θ_A, θ_B) = sup_α E((1−α)θ_A + αθ_B) − [(1−α)E(θ_A) +
-αE(θ_B)]: certified for ReLU MLPs (:mod:`numerics.barrier`), else evaluated on a grid (sampled).
+αE(θ_B)]: certified for ReLU MLPs (:mod:`sublevel.numerics.barrier`), else evaluated on a grid (sampled).
 """
 
 from __future__ import annotations
@@ -25,9 +25,8 @@ from typing import Any
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
-
-from numerics.landscape import as_theta
-from theory.errors import InputError
+from sublevel.numerics.landscape import as_theta
+from sublevel.theory.errors import InputError
 
 __all__ = ["weight_matching", "permute_layers", "align", "linear_barrier",
            "connect_modulo_symmetry", "matching_objective"]
@@ -111,7 +110,7 @@ def align(landscape: Any, theta_a: Any, theta_b: Any, **options: Any) -> tuple[n
 def linear_barrier(landscape: Any, theta_a: Any, theta_b: Any, n: int = 101, *,
                    method: str = "auto") -> dict[str, Any]:
     """B = max_α E((1−α)θ_A + αθ_B) − [(1−α)E_A + αE_B], with the maximum energy on the segment
-    and its position. ``method="auto"``: certified (``rigorous``, :func:`numerics.barrier.barrier`,
+    and its position. ``method="auto"``: certified (``rigorous``, :func:`sublevel.numerics.barrier.barrier`,
     with ``barrier_enclosure``) when the landscape is a ReLU MLP it supports, else on ``n`` grid
     points (``sampled``); ``method="sampled"`` always uses the grid."""
     if method not in ("auto", "sampled"):
@@ -120,7 +119,7 @@ def linear_barrier(landscape: Any, theta_a: Any, theta_b: Any, n: int = 101, *,
     b = as_theta(theta_b, a.shape[0], name="theta_b")
     if method == "auto" and getattr(landscape, "activation", None) == "relu" \
             and hasattr(landscape, "certify_segment"):
-        from numerics.barrier import barrier
+        from sublevel.numerics.barrier import barrier
 
         r = barrier(landscape, a, b)
         return {"barrier": r.interpolation_barrier,

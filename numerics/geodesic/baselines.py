@@ -27,13 +27,17 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-
-from numerics.backends.function import CountingLandscape
-from numerics.certify import certify_piece
-from numerics.geodesic.dss import _certify_options, _landscape_info, prepare_endpoints
-from numerics.geodesic.result import CURVE_POINTS, StringResult, length_mask, normalized_length
-from numerics.paths.base import LE_BOUND, Bezier, Segment
-from theory.errors import InputError
+from sublevel.numerics.backends.function import CountingLandscape
+from sublevel.numerics.certify import certify_piece
+from sublevel.numerics.geodesic.dss import _certify_options, _landscape_info, prepare_endpoints
+from sublevel.numerics.geodesic.result import (
+    CURVE_POINTS,
+    StringResult,
+    length_mask,
+    normalized_length,
+)
+from sublevel.numerics.paths.base import LE_BOUND, Bezier, Segment
+from sublevel.theory.errors import InputError
 
 __all__ = ["straight_segment", "bezier_curve", "autoneb", "improved_tangents",
            "redistribute", "garipov_schedule"]

@@ -30,7 +30,7 @@ LR_GRID = (1e-3, 3e-3, 1e-2, 3e-2, 1e-1)
 
 def dense_max(landscape: Any, result: Any, n: int = 257) -> float:
     """max E over ``n`` points equally spaced in arc length along the result's path."""
-    from numerics.paths.base import Path as CurvePath
+    from sublevel.numerics.paths.base import Path as CurvePath
 
     path = CurvePath(result.pieces())
     pts = path.reparametrise(n=n).points(np.linspace(0, 1, n))
@@ -39,7 +39,7 @@ def dense_max(landscape: Any, result: Any, n: int = 257) -> float:
 
 def _run(kind: str, land: Any, a: Any, b: Any, u: float, budget: int, lr: float, seed: int,
          common: dict[str, Any], trace_every: int) -> Any:
-    from numerics.geodesic.baselines import autoneb, bezier_curve
+    from sublevel.numerics.geodesic.baselines import autoneb, bezier_curve
 
     if kind == "bezier":
         return bezier_curve(land, a, b, u, steps=budget, lr=lr, seed=seed,
@@ -53,7 +53,7 @@ def tuned_comparison(exp: Any, a: Any, b: Any, dss_result: Any, seed: int, *,
                      min_budget: int = 200, pilot_fraction: float = 0.25,
                      trace_points: int = 20) -> tuple[list[Any], list[dict[str, Any]]]:
     """(results, rows): DSS, the straight segment, Bezier and AutoNEB (module docstring)."""
-    from numerics.geodesic.baselines import straight_segment
+    from sublevel.numerics.geodesic.baselines import straight_segment
 
     land = exp.landscape
     u, factor = dss_result.level, dss_result.params["accept_factor"]

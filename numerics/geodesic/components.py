@@ -28,10 +28,9 @@ from pathlib import Path as FsPath
 from typing import Any
 
 import numpy as np
-
-from numerics.geodesic.dss import dss
-from numerics.geodesic.result import StringResult
-from theory.errors import InputError
+from sublevel.numerics.geodesic.dss import dss
+from sublevel.numerics.geodesic.result import StringResult
+from sublevel.theory.errors import InputError
 
 __all__ = ["UnionFind", "Merge", "Components", "components_at_level", "BarrierTree",
            "barrier_tree", "plot_components"]
@@ -152,7 +151,7 @@ def barrier_tree(landscape: Any, minima: Any, *, finder: Callable[..., StringRes
                  level: float | None = None, **options: Any) -> BarrierTree:
     """Barrier of every pair from ``finder`` (default: the straight segment) at ``level``
     (default: a level above every minimum), then Kruskal's MST."""
-    from numerics.geodesic.baselines import straight_segment
+    from sublevel.numerics.geodesic.baselines import straight_segment
 
     M, E = _minima(landscape, minima)
     fn = finder or straight_segment

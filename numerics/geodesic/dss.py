@@ -19,7 +19,7 @@
 A bead is trained ("projected", BF'16 §5.1 — plain descent from the interpolant, no proximity
 term) until E ≤ ``train_factor``·L0. A segment is accepted when its certificate's outcome is
 ``holds`` for E ≤ ``accept_factor``·L0 on the whole segment, with the best method the landscape
-supports (:func:`numerics.certify.certify_piece`: the landscape's ``certify_segment``, an exact
+supports (:func:`sublevel.numerics.certify.certify_piece`: the landscape's ``certify_segment``, an exact
 or enclosed polynomial energy — ``exact``/``rigorous`` — otherwise a grid of ``n_interp`` + 1
 points refined by golden-section search around the maxima, labelled ``sampled``, never a proof).
 A segment whose certificate is ``inconclusive`` (within rounding of the bound) is never
@@ -45,15 +45,14 @@ from pathlib import Path as FsPath
 from typing import Any
 
 import numpy as np
-
-from numerics.backends.function import CountingLandscape
-from numerics.certify import certify_piece
-from numerics.geodesic.result import StringResult, length_mask, normalized_length
-from numerics.geodesic.train import Adam, descend
-from numerics.landscape import as_theta
-from numerics.paths.base import LE_BOUND, Segment
-from theory.certificate import Certificate
-from theory.errors import InputError
+from sublevel.numerics.backends.function import CountingLandscape
+from sublevel.numerics.certify import certify_piece
+from sublevel.numerics.geodesic.result import StringResult, length_mask, normalized_length
+from sublevel.numerics.geodesic.train import Adam, descend
+from sublevel.numerics.landscape import as_theta
+from sublevel.numerics.paths.base import LE_BOUND, Segment
+from sublevel.theory.certificate import Certificate
+from sublevel.theory.errors import InputError
 
 __all__ = ["dss", "VARIANTS", "prepare_endpoints"]
 
@@ -303,6 +302,12 @@ def dss(landscape: Any, theta_a: Any, theta_b: Any, level: float, *,
     for an expensive landscape: fewer golden-section evaluations). ``certify``: "auto" (the
     best the landscape supports), "exact" or "rigorous" (a proof method asked for: raise when
     the landscape cannot give one), "sampled".
+
+    >>> from sublevel.numerics.geodesic.landscapes import ConvexQuadratic
+    >>> import numpy as np
+    >>> res = dss(ConvexQuadratic(np.eye(2)), [1.0, 0.0], [-1.0, 0.0], 1.0)
+    >>> res.connected, res.is_proof                    # a convex bowl: one certified segment
+    (True, True)
     """
     start = time.perf_counter()
     if variant not in VARIANTS:

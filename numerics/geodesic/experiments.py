@@ -25,9 +25,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-
-from numerics.geodesic import paper
-from theory.errors import InputError
+from sublevel.numerics.geodesic import paper
+from sublevel.theory.errors import InputError
 
 __all__ = ["Experiment", "MODELS", "build_experiment"]
 
@@ -61,7 +60,7 @@ def _trained(land: Any, init: Callable[[int], np.ndarray], seed: int, lr: float,
              max_steps: int) -> Callable[[float, int], list[np.ndarray]]:
     """``minima(target, count)``: ``count`` points trained by Adam from independent seeded
     inits until E ≤ target."""
-    from numerics.geodesic.train import Adam, descend
+    from sublevel.numerics.geodesic.train import Adam, descend
 
     def minima(target: float, count: int) -> list[np.ndarray]:
         out = []
@@ -85,7 +84,7 @@ def _experiment(model: str, land: Any, init: Callable[[int], np.ndarray], seed: 
         a, b = minima(target, 2)
         return a, b
 
-    from numerics.geodesic.train import Adam
+    from sublevel.numerics.geodesic.train import Adam
 
     # cross-entropy networks: full-batch Adam at 1e-2 (the paper's 1e-4 was for minibatches)
     bead = Adam(lr=1e-2, max_steps=2000) if quantity != "MAE" else None
@@ -103,7 +102,7 @@ def build_experiment(model: str, *, seed: int = 0, n_train: int | None = None,
         raise InputError(f"--device {device!r} applies to the torch models (digits-cnn, fashion-cnn)")
     rng = np.random.default_rng(seed)
     if model == "convex":
-        from numerics.geodesic.landscapes import ConvexQuadratic
+        from sublevel.numerics.geodesic.landscapes import ConvexQuadratic
 
         land = ConvexQuadratic.random(6, seed=seed)
 
@@ -117,7 +116,7 @@ def build_experiment(model: str, *, seed: int = 0, n_train: int | None = None,
         return Experiment(model, land, convex_ends, [4.0, 2.0, 1.0, 0.5], dict(_EXACT), "E", "all",
                           info={"dim": land.dim})
     if model == "double-well":
-        from numerics.geodesic.landscapes import DoubleWell
+        from sublevel.numerics.geodesic.landscapes import DoubleWell
 
         land = DoubleWell.random(3, seed=seed)
         v = np.concatenate([[0.0], rng.standard_normal(2)])
@@ -127,7 +126,7 @@ def build_experiment(model: str, *, seed: int = 0, n_train: int | None = None,
         return Experiment(model, land, lambda target: ends, [1.5, 1.15, 1.05, 0.9, 0.6],
                           dict(_EXACT, max_depth=8), "E", "all", info={"ridge": land.height})
     if model == "ring":
-        from numerics.geodesic.landscapes import RingValley
+        from sublevel.numerics.geodesic.landscapes import RingValley
 
         land = RingValley(3)
         w = np.array([0.0, 0.01, 0.0])
@@ -136,8 +135,8 @@ def build_experiment(model: str, *, seed: int = 0, n_train: int | None = None,
                           dict(_EXACT, max_depth=12), "E", "all",
                           reference=[(0.0, np.pi / 2)], info={"limit_length": np.pi / 2})
     if model in ("cubic", "quadratic"):
-        from numerics.data import cubic_data, quadratic_data
-        from numerics.energies.mlp import MLPLandscape
+        from sublevel.numerics.data import cubic_data, quadratic_data
+        from sublevel.numerics.energies.mlp import MLPLandscape
 
         n = n_train or 1000
         data = (cubic_data if model == "cubic" else quadratic_data)(n, 1, seed)
@@ -150,23 +149,23 @@ def build_experiment(model: str, *, seed: int = 0, n_train: int | None = None,
         return _experiment(model, land, lambda s: land.init(s, "paper"), seed, max_steps, levels,
                            dict(_POLY), "MAE", ref, {"n_points": n})
     if model == "digits-mlp":
-        from numerics.energies.mlp import digits_mlp
+        from sublevel.numerics.energies.mlp import digits_mlp
 
         land = digits_mlp((hidden or 32,), n_train=n_train or 500, seed=seed)
         return _experiment(model, land, lambda s: land.init(s, "glorot"), seed, max_steps,
                            [1.0, 0.5, 0.2, 0.1], dict(_MNIST), "train cross-entropy",
                            paper.MNIST_LENGTH, {"n_train": n_train or 500})
-    from numerics.backends.models import small_cnn
-    from numerics.backends.torch import TorchLandscape
+    from sublevel.numerics.backends.models import small_cnn
+    from sublevel.numerics.backends.torch import TorchLandscape
 
     if model == "digits-cnn":
-        from numerics.data import digits
+        from sublevel.numerics.data import digits
 
         data = digits(n_train or 100, None, seed)
         kw = {"c1": 4, "c2": 8, "hidden": hidden or 16, "image_size": 8}
         levels = [1.0, 0.5, 0.3]
     else:
-        from numerics.data import fashion_mnist
+        from sublevel.numerics.data import fashion_mnist
 
         data = fashion_mnist(n_train or 1000, 1000, seed)
         kw = {"c1": 8, "c2": 16, "hidden": hidden or 32, "image_size": 28, "kernel": 5}

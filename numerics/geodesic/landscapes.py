@@ -3,7 +3,7 @@
 Each is a polynomial energy, so the energy along a straight segment is a polynomial in t.
 ``energy_polynomial_exact(a, b)`` computes its coefficients in exact rational arithmetic
 (python-flint ``fmpq``; the stored float parameters and endpoints taken as the dyadic rationals
-they are), so DSS segments are certified ``exact`` (:func:`numerics.certify.certify_piece`);
+they are), so DSS segments are certified ``exact`` (:func:`sublevel.numerics.certify.certify_piece`);
 ``energy_polynomial(a, b)`` gives the same coefficients in float64 for users who want floats
 (a certificate built on those alone is labelled ``sampled``):
 
@@ -27,11 +27,10 @@ from typing import Any
 
 import numpy as np
 from flint import fmpq, fmpq_poly
-
-from numerics.landscape import Landscape, as_theta
-from theory.certificate import Certificate
-from theory.errors import InputError
-from theory.exact import to_fmpq
+from sublevel.numerics.landscape import Landscape, as_theta
+from sublevel.theory.certificate import Certificate
+from sublevel.theory.errors import InputError
+from sublevel.theory.exact import to_fmpq
 
 __all__ = ["ConvexQuadratic", "DoubleWell", "RingValley"]
 

@@ -26,10 +26,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-
-from numerics.paths.base import LE_BOUND, Bezier, Path, Polygonal, Segment
-from theory.certificate import Certificate, combine
-from theory.errors import InputError
+from sublevel.numerics.paths.base import LE_BOUND, Bezier, Path, Polygonal, Segment
+from sublevel.theory.certificate import Certificate, combine
+from sublevel.theory.errors import InputError
 
 __all__ = ["StringResult", "normalized_length", "length_mask", "CURVE_POINTS"]
 
@@ -133,7 +132,7 @@ class StringResult:
                 for i, (a, b) in enumerate(zip(self.beads[:-1], self.beads[1:]))]
 
     def path(self) -> Path:
-        """The path as a :class:`~numerics.paths.base.Path` (one piece per segment, or one
+        """The path as a :class:`~sublevel.numerics.paths.base.Path` (one piece per segment, or one
         Bezier piece)."""
         return Path(self.pieces())
 

@@ -20,8 +20,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
-
-from theory.errors import InputError
+from sublevel.theory.errors import InputError
 
 __all__ = ["Adam", "Descent", "descend"]
 

@@ -1,6 +1,6 @@
 """Paths and the proofs' constructions (one module per claim family)."""
 
-from numerics.paths.base import (
+from sublevel.numerics.paths.base import (
     CONSTANT,
     LE_BOUND,
     LE_MAX_ENDPOINTS,

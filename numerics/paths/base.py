@@ -17,9 +17,8 @@ from math import comb
 from typing import Any
 
 import numpy as np
-
-from numerics.landscape import as_theta
-from theory.errors import InputError
+from sublevel.numerics.landscape import as_theta
+from sublevel.theory.errors import InputError
 
 __all__ = [
     "CONSTANT",

@@ -1,7 +1,7 @@
 """Finite intrinsic dimension: the paths of VBB's theorem (Construction A and B, papers.md §4.2).
 
 Write Φ(x; θ) = β(θ) Ψ(x) with β(θ) = U Ψ(W), Ψ(W) = [A(w_1) … A(w_p)]ᵀ, and E(θ) = F(β(θ)),
-F convex (:class:`numerics.energies.two_layer.LiftedProblem`). The features A(w) span a space
+F convex (:class:`sublevel.numerics.energies.two_layer.LiftedProblem`). The features A(w) span a space
 of dimension q (the intrinsic dimension; q_emp ≤ L for the empirical ``values`` lifting).
 
 **Construction A** (p ≥ q ⇒ from any θ a non-increasing path to a global minimum, VBB Thm 8):
@@ -24,10 +24,10 @@ Every piece moves only U, or rows of units whose output weight is zero on the wh
 energy along it is a quadratic in t for *every* activation. This module builds the *float* path
 (what users, plots and DSS get): its compression coefficients and descent target are float
 solves, so β is unchanged only up to rounding and its certificates (float polynomials,
-:mod:`numerics.certify`) are ``sampled``. The proof's path is built in exact rationals by
-:mod:`numerics.paths.intrinsic_exact` (polynomial ρ with rational coefficients, ReLU on data)
+:mod:`sublevel.numerics.certify`) are ``sampled``. The proof's path is built in exact rationals by
+:mod:`sublevel.numerics.paths.intrinsic_exact` (polynomial ρ with rational coefficients, ReLU on data)
 and, for tanh, from formal-feature identities and ball arithmetic by
-:mod:`numerics.paths.intrinsic_ball`; those certificates decide the claims with τ = 0.
+:mod:`sublevel.numerics.paths.intrinsic_ball`; those certificates decide the claims with τ = 0.
 
 Sources: Venturi, Bandeira & Bruna, JMLR 20 (2019), Theorem 8 (arXiv 1802.06384); Bruna's talk
 (Corollary [BBV'17], M ≥ 2q); the construction as reconstructed in papers.md §4.2 [D].
@@ -42,19 +42,18 @@ from typing import Any
 import numpy as np
 import scipy.linalg
 import sympy as sp
-
-from numerics.certify import DEFAULT_TOLERANCES, certify_piece_and_promise
-from numerics.energies.two_layer import (
+from sublevel.numerics.certify import DEFAULT_TOLERANCES, certify_piece_and_promise
+from sublevel.numerics.energies.two_layer import (
     EmpiricalTwoLayer,
     LiftedProblem,
     TwoLayerEnergy,
     make_activation,
 )
-from numerics.landscape import as_theta
-from numerics.paths.base import CONSTANT, LE_MAX_ENDPOINTS, NON_INCREASING, Path, Segment
-from theory.certificate import Certificate
-from theory.errors import HypothesisError, InputError
-from theory.exact import to_rational
+from sublevel.numerics.landscape import as_theta
+from sublevel.numerics.paths.base import CONSTANT, LE_MAX_ENDPOINTS, NON_INCREASING, Path, Segment
+from sublevel.theory.certificate import Certificate
+from sublevel.theory.errors import HypothesisError, InputError
+from sublevel.theory.exact import to_rational
 
 __all__ = [
     "Compression",

@@ -1,7 +1,7 @@
 """Construction A for activations with irrational features (tanh): formal identities and balls.
 
 The value features ρ(⟨w_i, x_l⟩) of tanh are irrational, so the exact path of
-:mod:`numerics.paths.intrinsic_exact` is not available. What the proof needs is still decided:
+:mod:`sublevel.numerics.paths.intrinsic_exact` is not available. What the proof needs is still decided:
 
 * **formal features**: every argument z = ⟨w_i, x_l⟩ is an exact rational; ρ(z) is written as
   ±[atom |z|] (tanh is odd, tanh(0) = 0). A unit's feature vector is a rational vector over the
@@ -33,12 +33,11 @@ from typing import Any
 
 import numpy as np
 from flint import arb, arb_mat, ctx, fmpq, fmpq_mat
-
-from numerics.energies.two_layer import EmpiricalTwoLayer, LiftedProblem
-from numerics.paths.base import CONSTANT, NON_INCREASING
-from numerics.paths.intrinsic_exact import ExactUnavailable, _pivots, qmat
-from theory.certificate import Certificate
-from theory.errors import InputError
+from sublevel.numerics.energies.two_layer import EmpiricalTwoLayer, LiftedProblem
+from sublevel.numerics.paths.base import CONSTANT, NON_INCREASING
+from sublevel.numerics.paths.intrinsic_exact import ExactUnavailable, _pivots, qmat
+from sublevel.theory.certificate import Certificate
+from sublevel.theory.errors import InputError
 
 __all__ = ["ball_construction_a", "PRECISION_BITS", "STEP_SHRINK"]
 
@@ -122,7 +121,7 @@ def ball_construction_a(landscape: EmpiricalTwoLayer, theta: Any, problem: Lifte
     """Construction A for tanh on the exact inputs (module docstring): (certificates, details).
 
     Bound certificates come first, then promise certificates (as for the exact path)."""
-    from numerics.paths.intrinsic import _spanning_targets
+    from sublevel.numerics.paths.intrinsic import _spanning_targets
 
     _check(landscape)
     old = ctx.prec

@@ -1,6 +1,6 @@
 """VBB's Constructions A and B built in exact rational arithmetic (the proof's path).
 
-The float path of :mod:`numerics.paths.intrinsic` is what users and DSS see; its compression
+The float path of :mod:`sublevel.numerics.paths.intrinsic` is what users and DSS see; its compression
 coefficients come from a float least-squares solve and its descent target from a float
 optimum, so β is only approximately unchanged on "constant" pieces. Here the same construction
 is carried out on the *exact* inputs — θ, X, Y (and the teacher) taken as the dyadic rationals
@@ -23,8 +23,8 @@ Every piece moves only U, or rows of units whose output weight is zero at both e
 β(t) = β₀ + tΔ (Δ = (U_b − U_a)Ψ(W_a)) the energy is the exact quadratic
 E(t) = F(β₀) + 2t(⟨ΔS, β₀⟩ − ⟨Δ, Cᵀ⟩) + t²⟨ΔS, Δ⟩ for F(β) = ⟨βS, β⟩ − 2⟨β, Cᵀ⟩ + c
 (:func:`exact_energy_polynomial`). Each piece is decided with τ = 0: the bound by
-:func:`theory.exact.certify_polynomial` against the exact E(θ₀) (A) or max(E_A, E_B) (B), the
-promise by :func:`numerics.certify.certify_polynomial_promise` (constant: E − E(0) is the zero
+:func:`sublevel.theory.exact.certify_polynomial` against the exact E(θ₀) (A) or max(E_A, E_B) (B), the
+promise by :func:`sublevel.numerics.certify.certify_polynomial_promise` (constant: E − E(0) is the zero
 polynomial; non-increasing: E′ ≤ 0; ≤ max of the endpoints).
 
 Activations with irrational features (tanh) have no exact path here
@@ -45,13 +45,16 @@ from typing import Any
 
 import numpy as np
 from flint import fmpq, fmpq_mat, fmpq_poly
-
-from numerics.certify import certify_polynomial_promise
-from numerics.energies.two_layer import EmpiricalTwoLayer, PopulationTwoLayer, TwoLayerEnergy
-from numerics.paths.base import CONSTANT, LE_MAX_ENDPOINTS, NON_INCREASING
-from theory.certificate import Certificate
-from theory.errors import HypothesisError, InputError
-from theory.exact import certify_polynomial, to_fmpq
+from sublevel.numerics.certify import certify_polynomial_promise
+from sublevel.numerics.energies.two_layer import (
+    EmpiricalTwoLayer,
+    PopulationTwoLayer,
+    TwoLayerEnergy,
+)
+from sublevel.numerics.paths.base import CONSTANT, LE_MAX_ENDPOINTS, NON_INCREASING
+from sublevel.theory.certificate import Certificate
+from sublevel.theory.errors import HypothesisError, InputError
+from sublevel.theory.exact import certify_polynomial, to_fmpq
 
 __all__ = [
     "ExactUnavailable",
@@ -138,7 +141,7 @@ def _activation_rationals(activation: Any) -> dict[int, fmpq]:
 
 @lru_cache(maxsize=64)
 def _rationals_of(expr: str) -> tuple[tuple[int, fmpq], ...]:
-    from theory.liftings.feature_map import activation_coefficients
+    from sublevel.theory.liftings.feature_map import activation_coefficients
 
     out = {}
     for j, c in activation_coefficients(expr).items():
@@ -272,7 +275,7 @@ def exact_model(landscape: TwoLayerEnergy, kind: str = "auto") -> ExactModel:
         inv_l = fmpq(1, L)
         c = sum((v * v for v in Yq.entries()), fmpq(0)) * inv_l
         if kind == "polynomial":
-            from numerics.energies.two_layer import polynomial_features
+            from sublevel.numerics.energies.two_layer import polynomial_features
 
             if not act.is_polynomial:
                 raise ExactUnavailable(f"activation {act.name} is not a polynomial")
@@ -582,7 +585,7 @@ def certified_exact(build: Callable[[], ExactConstruction], fallback: Callable[[
                     = None) -> tuple[list[Certificate], dict[str, Any]]:
     """(certificates, details) of the exact construction ``build()``; when the activation has
     no exact path (:class:`ExactUnavailable`), ``fallback()`` (e.g. the formal-feature / ball
-    path of :mod:`numerics.paths.intrinsic_ball`) or ([], reason)."""
+    path of :mod:`sublevel.numerics.paths.intrinsic_ball`) or ([], reason)."""
     try:
         cons = build()
     except ExactUnavailable as exc:

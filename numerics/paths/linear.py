@@ -25,16 +25,16 @@ pre/post-processing, ``≤ max of endpoints`` on the lifted straight path) and, 
 ``info["reference"]``, a straight segment of some merged network whose energy equals the
 piece's energy identically in exact arithmetic. This float path is what users and DSS get; it
 is certified ``rigorous`` (ball arithmetic, possibly "within rounding") by
-:func:`certify_linear_path` (:mod:`numerics.paths.linear_certify`), while the proof's path is
-built and decided exactly, in rationals, by :mod:`numerics.paths.linear_exact`.
+:func:`certify_linear_path` (:mod:`sublevel.numerics.paths.linear_certify`), while the proof's path is
+built and decided exactly, in rationals, by :mod:`sublevel.numerics.paths.linear_exact`.
 
 :func:`descend` builds the strictly decreasing path to a global minimum: make each partial
 product W_j⋯W_1 injective at constant energy (only needed at non-generic points), then move
 the last layer alone, W_K(t) = W_K + t(P* − P_A)(W_{K−1}⋯W_1)⁺, so the product follows the
 straight segment to the reduced-rank optimum P*, on which the convex F decreases strictly.
 
-Widths with n_k ≤ min(n, m) raise the registry's :class:`~theory.errors.HypothesisError`
-(:func:`theory.claims.wide_inner_refusal`) naming the layer (equality:
+Widths with n_k ≤ min(n, m) raise the registry's :class:`~sublevel.theory.errors.HypothesisError`
+(:func:`sublevel.theory.claims.wide_inner_refusal`) naming the layer (equality:
 ``bf16.linear.square-boundary`` applies instead; a bottleneck: ``lbb.multilinear``).
 """
 
@@ -45,14 +45,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-
-from numerics.energies.linear import (
+from sublevel.numerics.energies.linear import (
     DeepLinear,
     as_data,
     as_weights,
     widths_of,
 )
-from numerics.paths.base import (
+from sublevel.numerics.paths.base import (
     CONSTANT,
     LE_MAX_ENDPOINTS,
     NON_INCREASING,
@@ -61,7 +60,7 @@ from numerics.paths.base import (
     Piece,
     Segment,
 )
-from theory.errors import InputError
+from sublevel.theory.errors import InputError
 
 __all__ = [
     "DEFAULT_RANK_TOL",
@@ -99,8 +98,8 @@ BatchFn = Callable[[np.ndarray], Mats]
 def check_widths(widths: Sequence[int], *, claim: str = "bf16.prop2.2.linear") -> None:
     """Raise the registry's HypothesisError unless ``widths`` satisfy the hypotheses of
     ``claim`` (n_k > min(n, m) for 0 < k < K): the condition is written once, in
-    :mod:`theory.claims` (``_strictly_wide_inner``), and asked here."""
-    from theory.claims import get_claim, wide_inner_refusal
+    :mod:`sublevel.theory.claims` (``_strictly_wide_inner``), and asked here."""
+    from sublevel.theory.claims import get_claim, wide_inner_refusal
 
     registered = get_claim(claim)
     w = [int(v) for v in widths]
@@ -474,10 +473,10 @@ def reference_products(piece: Piece, ts: np.ndarray) -> np.ndarray:
 
 
 # -------------------------------------------------------------------------------- certificates
-# (the float path's certificates live in numerics.paths.linear_certify; the proof's path is
-# built and decided exactly in numerics.paths.linear_exact)
+# (the float path's certificates live in sublevel.numerics.paths.linear_certify; the proof's path is
+# built and decided exactly in sublevel.numerics.paths.linear_exact)
 
-from numerics.paths.linear_certify import (  # noqa: E402  (it imports this module)
+from sublevel.numerics.paths.linear_certify import (  # noqa: E402  (it imports this module)
     LinearPathCertificates,
     certify_linear_path,
 )

@@ -1,8 +1,8 @@
 """Certificates of the floating-point deep-linear path (what users and DSS get).
 
-The float path of :func:`numerics.paths.linear.connect`/:func:`~numerics.paths.linear.descend`
+The float path of :func:`sublevel.numerics.paths.linear.connect`/:func:`~sublevel.numerics.paths.linear.descend`
 is a rounded realisation of the proof's path; the proof's path itself is built and decided
-exactly in :mod:`numerics.paths.linear_exact`. Here the float path is certified for what it
+exactly in :mod:`sublevel.numerics.paths.linear_exact`. Here the float path is certified for what it
 is, with the rounding enclosed rather than hidden behind a slack:
 
 * ``rigorous`` — per piece, the energy of its reference segment (the piece itself for the
@@ -32,11 +32,10 @@ from typing import Any
 
 import numpy as np
 from flint import arb, arb_mat
-
-from numerics.energies.linear import DeepLinear, as_data, product_polynomial
-from numerics.paths.base import LE_MAX_ENDPOINTS, Path, Segment
-from numerics.paths.linear import reference_products
-from theory.certificate import Certificate, combine
+from sublevel.numerics.energies.linear import DeepLinear, as_data, product_polynomial
+from sublevel.numerics.paths.base import LE_MAX_ENDPOINTS, Path, Segment
+from sublevel.numerics.paths.linear import reference_products
+from sublevel.theory.certificate import Certificate, combine
 
 __all__ = ["LinearPathCertificates", "certify_linear_path", "arb_energy_polynomial",
            "enclose_maximum"]
@@ -140,7 +139,7 @@ def _rigorous(coeffs: list[arb], bound: float, label: str, promise: str, start: 
 @dataclass
 class LinearPathCertificates:
     """What :func:`certify_linear_path` established about a float path of
-    :func:`~numerics.paths.linear.connect` or :func:`~numerics.paths.linear.descend`: per
+    :func:`~sublevel.numerics.paths.linear.connect` or :func:`~sublevel.numerics.paths.linear.descend`: per
     piece a ``rigorous`` certificate of its reference polynomial (may be ``inconclusive``,
     within rounding of the bound); the realised path's bound (lifted value + Λ·residual, the
     residual measured on a grid: ``sampled``); the dense evaluation (``sampled``)."""

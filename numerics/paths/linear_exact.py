@@ -1,6 +1,6 @@
 """The proof's path of BF'16 Prop. 2.2 (κ = 0) built in exact rational arithmetic.
 
-The floating-point path of :mod:`numerics.paths.linear` is what users and DSS get; its
+The floating-point path of :mod:`sublevel.numerics.paths.linear` is what users and DSS get; its
 intermediates (projectors, kernel bases, merged products) are rounded, which breaks the
 proof's identities at the 1e-17…1e-15 level ("constant energy" pieces drift, the lifted
 straight path can exceed max(E_A, E_B) by rounding). Here the same construction is carried
@@ -28,7 +28,7 @@ The energy along every reference segment is a polynomial in t with rational coef
 ``constant energy`` — the polynomial minus E(0) is identically zero; ``non-increasing`` —
 E′ ≤ 0 on [0, 1]; ``≤ max of endpoints`` — E ≤ max(E(0), E(1)), decided structurally for a
 convex quadratic (leading coefficient ≥ 0: the maximum is an endpoint) and by
-:func:`theory.exact.certify_polynomial` otherwise. The bound max(E_A, E_B) is itself an exact
+:func:`sublevel.theory.exact.certify_polynomial` otherwise. The bound max(E_A, E_B) is itself an exact
 rational, so the endpoint-equality case needs no slack.
 
 Source: Freeman & Bruna, ICLR 2017, Prop. 2.2 and its proof (papers.md §3.2).
@@ -44,11 +44,10 @@ from typing import Any
 
 import numpy as np
 from flint import fmpq, fmpq_mat
-
-from numerics.energies.linear import as_data, as_weights, widths_of
-from numerics.paths.base import CONSTANT, LE_MAX_ENDPOINTS, NON_INCREASING
-from theory.certificate import Certificate
-from theory.errors import InputError
+from sublevel.numerics.energies.linear import as_data, as_weights, widths_of
+from sublevel.numerics.paths.base import CONSTANT, LE_MAX_ENDPOINTS, NON_INCREASING
+from sublevel.theory.certificate import Certificate
+from sublevel.theory.errors import InputError
 
 __all__ = [
     "qmat",
@@ -367,7 +366,7 @@ def _connect(wa: QMats, wb: QMats) -> list[tuple[str, str, str, QMats, QMats]]:
 def _prepare(weights_a: Any, weights_b: Any | None, X: Any, Y: Any,
              moments: ExactMoments | None) -> tuple[list[int], bool, QMats, QMats | None,
                                                     ExactMoments]:
-    from numerics.paths.linear import check_widths
+    from sublevel.numerics.paths.linear import check_widths
 
     wa = as_weights(weights_a, name="weights_a")
     widths = widths_of(wa)
@@ -397,7 +396,7 @@ def connect_exact(weights_a: Any, weights_b: Any, X: Any, Y: Any, *,
     """The proof's path θ_A → θ_B (BF'16 Prop. 2.2, κ = 0) in exact rationals (see the
     module docstring): constant-energy pre/post-processing segments at every induction level
     and the lifted straight product path, each as an exact reference segment. Raises
-    :class:`~theory.errors.HypothesisError` (the registry's refusal) if n_k ≤ min(n, m).
+    :class:`~sublevel.theory.errors.HypothesisError` (the registry's refusal) if n_k ≤ min(n, m).
     ``moments``: the data's :class:`ExactMoments`, when already computed (same X, Y)."""
     widths, transposed, qa, qb, mom = _prepare(weights_a, weights_b, X, Y, moments)
     assert qb is not None
@@ -471,7 +470,7 @@ def descend_exact(weights: Any, X: Any, Y: Any, *,
 def _max_on_unit(coeffs: list[fmpq]) -> tuple[fmpq, fmpq, str]:
     """(max, argmax, how) of the polynomial on [0, 1]: exact. Degree ≤ 1 or a convex quadratic:
     an endpoint (structural); a concave quadratic: endpoints and vertex; otherwise
-    :func:`theory.exact.certify_polynomial` against the endpoint maximum (exact decision)."""
+    :func:`sublevel.theory.exact.certify_polynomial` against the endpoint maximum (exact decision)."""
     e0, e1 = coeffs[0], _evaluate(coeffs, fmpq(1))
     best, arg = (e1, fmpq(1)) if e1 > e0 else (e0, fmpq(0))
     d = len(coeffs) - 1
@@ -484,7 +483,7 @@ def _max_on_unit(coeffs: list[fmpq]) -> tuple[fmpq, fmpq, str]:
             if ev > best:
                 return ev, v, "vertex of a concave quadratic"
         return best, arg, "endpoint (concave quadratic, vertex outside (0, 1))"
-    from theory.exact import certify_polynomial
+    from sublevel.theory.exact import certify_polynomial
 
     cert = certify_polynomial([_frac(c) for c in coeffs], _frac(best), (0, 1), tolerance=0)
     if cert.holds:

@@ -11,7 +11,7 @@ For θ_A, θ_B with F ≤ λ the path stays below max(λ, ε), with
     ε = max{e(l), δ_{W_A}(m,0;m), δ_{W_A}(m−l,α;m), δ_{W_B}(m,0;m), δ_{W_B}(m−l,α;m)} + C₁α + O(α²).
 
 Its six sub-paths, all chains of straight segments here (so every one is certified exactly by
-:func:`numerics.certify_relu.certify_relu_path`):
+:func:`sublevel.numerics.certify_relu.certify_relu_path`):
 
 (1) θ_A → θ_lA: W_A fixed, β moves linearly to the lasso fit for W_A — convex, ≤ max of ends;
 (2) θ_lA → θ_sA: rows rotate by ≤ α to W̃_A (greedy angle clustering, every member of a
@@ -37,11 +37,10 @@ from pathlib import Path as FsPath
 from typing import Any
 
 import numpy as np
-
-from numerics.energies.relu import TwoLayerReLU, relu
-from numerics.landscape import as_theta
-from numerics.paths.base import CONSTANT, LE_BOUND, LE_MAX_ENDPOINTS, Path, Segment
-from theory.errors import HypothesisError, InputError
+from sublevel.numerics.energies.relu import TwoLayerReLU, relu
+from sublevel.numerics.landscape import as_theta
+from sublevel.numerics.paths.base import CONSTANT, LE_BOUND, LE_MAX_ENDPOINTS, Path, Segment
+from sublevel.theory.errors import HypothesisError, InputError
 
 __all__ = [
     "LassoFit",
@@ -923,13 +922,13 @@ def width_study(seed: int, *, n: int, widths: Any, samples: int, teacher: int, l
                 maxiter: int = 300, oracle_restarts: int = 1,
                 fixed_width: int | None = None) -> WidthStudy:
     """For each width m: two independently trained students, the exact straight-segment maximum
-    and the Theorem 2.4 path, both certified (:func:`numerics.certify_relu.certify_relu_path`).
+    and the Theorem 2.4 path, both certified (:func:`sublevel.numerics.certify_relu.certify_relu_path`).
 
     The data come from ``seed``; the students of width m from the seed (seed, m), so a study is
     reproducible entry by entry. ``fixed_width`` (the negative control: the hypothesis m → ∞
     broken) trains every entry at that width with the same seed while keeping the nominal
     ``widths`` as the abscissa."""
-    from numerics.certify_relu import certify_relu_path, certify_relu_segment
+    from sublevel.numerics.certify_relu import certify_relu_path, certify_relu_segment
 
     widths = [int(w) for w in widths]
     if len(widths) < 2 or any(w < 2 for w in widths) or len(set(widths)) < 2:

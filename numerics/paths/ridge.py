@@ -33,9 +33,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-
-from numerics.energies.linear import DeepLinear, as_data, as_weights, flatten, widths_of
-from numerics.paths.base import (
+from sublevel.numerics.energies.linear import DeepLinear, as_data, as_weights, flatten, widths_of
+from sublevel.numerics.paths.base import (
     CONSTANT,
     LE_MAX_ENDPOINTS,
     NON_INCREASING,
@@ -44,8 +43,8 @@ from numerics.paths.base import (
     Polygonal,
     Segment,
 )
-from numerics.paths.linear import DEFAULT_RANK_TOL, so_path
-from theory.errors import HypothesisError, InputError
+from sublevel.numerics.paths.linear import DEFAULT_RANK_TOL, so_path
+from sublevel.theory.errors import HypothesisError, InputError
 
 __all__ = [
     "nuclear_norm",

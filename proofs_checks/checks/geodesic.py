@@ -21,11 +21,10 @@ import math
 from typing import Any
 
 import numpy as np
-
-from numerics.geodesic.result import StringResult
-from numerics.profile import PathProfile
-from proofs_checks.evidence import Evidence, control_outcome
-from proofs_checks.registry import check, negative_control, path_builder
+from sublevel.numerics.geodesic.result import StringResult
+from sublevel.numerics.profile import PathProfile
+from sublevel.proofs_checks.evidence import Evidence, control_outcome
+from sublevel.proofs_checks.registry import check, negative_control, path_builder
 
 # ---------------------------------------------------------------------------- helpers
 
@@ -40,7 +39,7 @@ def _summary(res: StringResult) -> dict[str, Any]:
 def _train_pair(landscape: Any, seed: int, target: float, *, lr: float = 1e-2, max_steps: int = 20000,
                 scheme: str = "glorot") -> tuple[np.ndarray, np.ndarray, list[dict[str, Any]]]:
     """Two minima of ``landscape`` from independent random inits, trained to E ≤ target."""
-    from numerics.geodesic.train import Adam, descend
+    from sublevel.numerics.geodesic.train import Adam, descend
 
     out, info = [], []
     for k in range(2):
@@ -53,7 +52,7 @@ def _train_pair(landscape: Any, seed: int, target: float, *, lr: float = 1e-2, m
 
 def _dss_levels(landscape: Any, a: np.ndarray, b: np.ndarray, levels: list[float],
                 **options: Any) -> list[StringResult]:
-    from numerics.geodesic.dss import dss
+    from sublevel.numerics.geodesic.dss import dss
 
     return [dss(landscape, a, b, u, **options) for u in sorted(levels, reverse=True)]
 
@@ -104,7 +103,7 @@ def _no_growth_control(ev: Evidence, what: str) -> Evidence:
 
 
 def _convex_instance(seed: int, dim: int, condition: float) -> tuple[Any, np.random.Generator]:
-    from numerics.geodesic.landscapes import ConvexQuadratic
+    from sublevel.numerics.geodesic.landscapes import ConvexQuadratic
 
     rng = np.random.default_rng(seed)
     return ConvexQuadratic.random(dim, seed=int(rng.integers(2**31)), condition=condition), rng
@@ -120,7 +119,7 @@ def _point_at_energy(land: Any, rng: np.random.Generator, energy: float) -> np.n
 def dss_convex(seed: int, dim: int, n_levels: int, condition: float) -> Evidence:
     """Convex quadratic: at every level DSS returns 3 beads and normalised length 1, every
     segment certified exactly (E ≤ level, bound = level itself)."""
-    from numerics.geodesic.dss import dss
+    from sublevel.numerics.geodesic.dss import dss
 
     land, rng = _convex_instance(seed, dim, condition)
     levels = np.sort(rng.uniform(0.2, 5.0, n_levels))[::-1]
@@ -145,8 +144,8 @@ def dss_convex(seed: int, dim: int, n_levels: int, condition: float) -> Evidence
 def dss_convex_broken(seed: int, dim: int, n_levels: int, condition: float) -> Evidence:
     """Convexity broken (a ring valley, antipodal endpoints, level below the bump): the same
     test ('3 beads and length 1') must fail."""
-    from numerics.geodesic.dss import dss
-    from numerics.geodesic.landscapes import RingValley
+    from sublevel.numerics.geodesic.dss import dss
+    from sublevel.numerics.geodesic.landscapes import RingValley
 
     rng = np.random.default_rng(seed)
     land = RingValley(max(2, dim))
@@ -168,7 +167,7 @@ def dss_convex_broken(seed: int, dim: int, n_levels: int, condition: float) -> E
 
 @path_builder("bf16.dss.convex")
 def dss_convex_path(seed: int, dim: int, n_levels: int, condition: float) -> PathProfile:
-    from numerics.geodesic.dss import dss
+    from sublevel.numerics.geodesic.dss import dss
 
     land, rng = _convex_instance(seed, dim, condition)
     a, b = _point_at_energy(land, rng, 0.9), _point_at_energy(land, rng, 0.7)
@@ -184,7 +183,7 @@ def dss_convex_path(seed: int, dim: int, n_levels: int, condition: float) -> Pat
 def _double_well(seed: int, dim: int, offset_energy: float) -> tuple[Any, np.ndarray, np.ndarray]:
     """A random rotated double well (ridge h = 1) and endpoints in the two wells, displaced
     along a transverse direction so that the straight segment passes above the ridge."""
-    from numerics.geodesic.landscapes import DoubleWell
+    from sublevel.numerics.geodesic.landscapes import DoubleWell
 
     rng = np.random.default_rng(seed)
     land = DoubleWell.random(dim, seed=int(rng.integers(2**31)), height=1.0)
@@ -196,7 +195,7 @@ def _double_well(seed: int, dim: int, offset_energy: float) -> tuple[Any, np.nda
 
 def _double_well_run(seed: int, dim: int, below: float, above: float, offset_energy: float,
                      max_depth: int, ridge: float | None = None) -> dict[str, Any]:
-    from numerics.geodesic.dss import dss
+    from sublevel.numerics.geodesic.dss import dss
 
     land, a, b = _double_well(seed, dim, offset_energy)
     low = dss(land, a, b, below, accept_factor=1.0, max_depth=max_depth)
@@ -234,7 +233,7 @@ def dss_double_well_wrong_ridge(seed: int, dim: int, below: float, above: float,
                                 offset_energy: float, max_depth: int) -> Evidence:
     """A misstated ridge (1.25 where the saddle is at 1): 'not connected below the ridge' must
     be contradicted by DSS connecting at a level between the true and the stated ridge."""
-    from numerics.geodesic.dss import dss
+    from sublevel.numerics.geodesic.dss import dss
 
     land, a, b = _double_well(seed, dim, offset_energy)
     stated = 1.25
@@ -252,7 +251,7 @@ def dss_double_well_wrong_ridge(seed: int, dim: int, below: float, above: float,
 @path_builder("bf16.dss.double-well")
 def dss_double_well_path(seed: int, dim: int, below: float, above: float, offset_energy: float,
                          max_depth: int) -> PathProfile:
-    from numerics.geodesic.dss import dss
+    from sublevel.numerics.geodesic.dss import dss
 
     land, a, b = _double_well(seed, dim, offset_energy)
     res = dss(land, a, b, above, accept_factor=1.0, max_depth=max_depth)
@@ -274,9 +273,9 @@ def dss_cubic(seed: int, n_points: int, levels: list[float], endpoint_level: flo
               max_depth: int, bead_lr: float, bead_steps: int) -> Evidence:
     """BF'16 cubic regression (1-4-4-1 sigmoid, MAE, paper constants 0.95/1.1, 100 points,
     t* = 0.5): length ≈ 1 at L0 ≥ 0.17, growing as L0 falls (reduced: n_points, levels)."""
-    from numerics.energies.mlp import cubic_regression
-    from numerics.geodesic import paper
-    from numerics.geodesic.train import Adam
+    from sublevel.numerics.energies.mlp import cubic_regression
+    from sublevel.numerics.geodesic import paper
+    from sublevel.numerics.geodesic.train import Adam
 
     land = cubic_regression(n_points, seed=seed)
     a, b, info = _train_pair(land, seed, endpoint_level, scheme="paper")
@@ -295,9 +294,9 @@ def dss_cubic_convex(seed: int, n_points: int, levels: list[float], endpoint_lev
                      max_depth: int, bead_lr: float, bead_steps: int) -> Evidence:
     """Non-convexity broken: a linear model (MAE is convex in its two parameters) at levels
     above its optimum — the growth of the length must not appear."""
-    from numerics.data import cubic_data
-    from numerics.energies.mlp import MLPLandscape
-    from numerics.geodesic.train import Adam, descend
+    from sublevel.numerics.data import cubic_data
+    from sublevel.numerics.energies.mlp import MLPLandscape
+    from sublevel.numerics.geodesic.train import Adam, descend
 
     data = cubic_data(n_points, 1, seed)
     land = MLPLandscape([1, 1], data.X_train, data.y_train, activation="linear", loss="mae")
@@ -314,27 +313,27 @@ def dss_cubic_convex(seed: int, n_points: int, levels: list[float], endpoint_lev
 
 
 def _real_landscape(model: str, n_train: int, hidden: int, seed: int) -> Any:
-    from numerics.data import digits
+    from sublevel.numerics.data import digits
 
     data = digits(n_train, None, seed)
     if model == "mlp":
-        from numerics.energies.mlp import digits_mlp
+        from sublevel.numerics.energies.mlp import digits_mlp
 
         return digits_mlp((hidden,), dataset=data)
     if model == "linear":
-        from numerics.energies.mlp import MLPLandscape
+        from sublevel.numerics.energies.mlp import MLPLandscape
 
         return MLPLandscape([64, 10], data.X_train, data.y_train, activation="linear",
                             loss="cross-entropy", name="digits logistic regression")
     if model == "cnn":
-        from numerics.backends.models import small_cnn
-        from numerics.backends.torch import TorchLandscape
+        from sublevel.numerics.backends.models import small_cnn
+        from sublevel.numerics.backends.torch import TorchLandscape
 
         land = TorchLandscape(small_cnn(c1=4, c2=8, hidden=hidden, seed=seed), "cross-entropy",
                               (data.images("train"), data.y_train), name="digits CNN")
         land.init = lambda s, scheme="": land.theta_of(small_cnn(c1=4, c2=8, hidden=hidden, seed=s))
         return land
-    from theory.errors import InputError
+    from sublevel.theory.errors import InputError
 
     raise InputError(f"model {model!r} is not one of mlp, cnn, linear")
 
@@ -346,7 +345,7 @@ def dss_real_data(seed: int, model: str, n_train: int, hidden: int, levels: list
     """Digits (scikit-learn 8×8), cross-entropy levels on the training subset, MNIST constants
     (0.98/1.02, 20 points): length ≈ 1 at high levels, growing as the level falls. The paper
     thresholds test error; see ``sublevel geodesic`` for CNNs and Fashion-MNIST."""
-    from numerics.geodesic import paper
+    from sublevel.numerics.geodesic import paper
 
     land = _real_landscape(model, n_train, hidden, seed)
     a, b, info = _train_pair(land, seed, endpoint_level)
@@ -378,8 +377,8 @@ def dss_real_data_convex(seed: int, model: str, n_train: int, hidden: int, level
 
 
 def _teacher_landscape(seed: int, hidden: int, n: int) -> Any:
-    from numerics.data import teacher_data
-    from numerics.energies.mlp import MLPLandscape
+    from sublevel.numerics.data import teacher_data
+    from sublevel.numerics.energies.mlp import MLPLandscape
 
     data = teacher_data(n, 1, d=2, hidden=3, seed=seed)
     return MLPLandscape([2, hidden, 1], data.X_train, data.y_train, activation="tanh", loss="mse",
@@ -389,7 +388,7 @@ def _teacher_landscape(seed: int, hidden: int, n: int) -> Any:
 def _permuted_copy(land: Any, theta: np.ndarray, seed: int, candidates: int = 8) -> np.ndarray:
     """θ with its hidden units permuted (a symmetry: same function, same energy); among
     ``candidates`` seeded permutations, the one whose straight segment from θ rises highest."""
-    from numerics.geodesic.alignment import linear_barrier, permute_layers
+    from sublevel.numerics.geodesic.alignment import linear_barrier, permute_layers
 
     rng = np.random.default_rng(seed)
     layers = land.layers(theta)
@@ -412,7 +411,7 @@ def bezier_baseline(seed: int, hidden: int, n: int, target: float, steps: int, l
     """Garipov et al.: a quadratic Bezier curve between two independently trained minima,
     trained with uniform t (one per step), has max train loss ≤ endpoint max + ``tolerance``
     (sampled certificate); the straight segment is reported beside it."""
-    from numerics.geodesic.baselines import bezier_curve, straight_segment
+    from sublevel.numerics.geodesic.baselines import bezier_curve, straight_segment
 
     land = _teacher_landscape(seed, hidden, n)
     a, b, info = _train_pair(land, seed, target)
@@ -436,7 +435,7 @@ def bezier_untrained(seed: int, hidden: int, n: int, target: float, steps: int, 
                      tolerance: float) -> Evidence:
     """An untrained curve (0 steps: the segment) between a minimum and its hidden-unit
     permutation must show the barrier the training removes."""
-    from numerics.geodesic.baselines import bezier_curve
+    from sublevel.numerics.geodesic.baselines import bezier_curve
 
     land = _teacher_landscape(seed, hidden, n)
     a, _, _ = _train_pair(land, seed, target)
@@ -456,7 +455,7 @@ def autoneb_baseline(seed: int, hidden: int, n: int, target: float, cycles: int,
                      steps_per_cycle: int, lr: float, factor: float) -> Evidence:
     """Draxler et al.: AutoNEB between two independently trained minima finds a path whose
     saddle loss is within ``factor`` × the minima's loss (sampled certificates)."""
-    from numerics.geodesic.baselines import autoneb, straight_segment
+    from sublevel.numerics.geodesic.baselines import autoneb, straight_segment
 
     land = _teacher_landscape(seed, hidden, n)
     a, b, info = _train_pair(land, seed, target)
@@ -478,7 +477,7 @@ def autoneb_untrained(seed: int, hidden: int, n: int, target: float, cycles: int
                       steps_per_cycle: int, lr: float, factor: float) -> Evidence:
     """NEB with no steps (the straight chain) between a minimum and its permutation must
     report a saddle above ``factor`` × the minima's loss."""
-    from numerics.geodesic.baselines import autoneb
+    from sublevel.numerics.geodesic.baselines import autoneb
 
     land = _teacher_landscape(seed, hidden, n)
     a, _, _ = _train_pair(land, seed, target)
@@ -500,7 +499,7 @@ def weight_matching_check(seed: int, hidden: int, n: int, target: float) -> Evid
     """Ainsworth et al.: aligning θ_B to θ_A by weight matching keeps its energy (a symmetry)
     and lowers the straight-line barrier B; matching a network with its own permutation
     recovers it exactly."""
-    from numerics.geodesic.alignment import align, linear_barrier
+    from sublevel.numerics.geodesic.alignment import align, linear_barrier
 
     land = _teacher_landscape(seed, hidden, n)
     a, b, info = _train_pair(land, seed, target)

@@ -4,7 +4,7 @@ Claims: ``vbb.finite-dim.p-ge-q`` (Construction A), ``vbb.finite-dim.p-ge-2q`` (
 ``vbb.empirical-dim`` (q_emp ≤ L, any continuous ρ), ``lbb.quadratic.2layer`` and
 ``lbb.quadratic.deep`` (optimisation experiments against the lifted optimum),
 ``lbb18.energy-barrier`` (upper bound on β(M, N) and a counterexample search). The explicit ReLU
-valley (VBB Thm 13) is in :mod:`proofs_checks.checks.relu_valley`.
+valley (VBB Thm 13) is in :mod:`sublevel.proofs_checks.checks.relu_valley`.
 
 The constructions are certified *exactly*: every piece moves only output weights or rows of
 units whose output weight vanishes, so the energy along it is a polynomial in t (for every
@@ -13,7 +13,7 @@ activation) decided by real-root isolation; constant pieces are also checked on 
 controls break p ≥ q (p ≥ 2q, p ≥ q_emp) and detect by the theorem, not by the construction's
 refusal (recorded as a precondition): for p < q and p < q_emp an exact rank barrier shows that
 no θ reaches the lifted optimum, so Construction A forced through fails its promise
-(:mod:`numerics.rank_barrier`); for q ≤ p < 2q a certified disconnection (ρ(z) = z, square
+(:mod:`sublevel.numerics.rank_barrier`); for q ≤ p < 2q a certified disconnection (ρ(z) = z, square
 layers) shows connected sublevel sets fail. The p < q control also reports the stable poor
 local minima a spurious-valley search finds (numerical, not certified).
 Default sizes are small (≤ 4 s per claim); every size is a ``--param``.
@@ -28,16 +28,15 @@ from typing import Any
 
 import numpy as np
 import sympy as sp
-
-from numerics.energies.two_layer import (
+from sublevel.numerics.energies.two_layer import (
     EmpiricalTwoLayer,
     PopulationTwoLayer,
     TwoLayerEnergy,
     make_activation,
     polynomial_features,
 )
-from numerics.paths.base import CONSTANT
-from numerics.paths.intrinsic import (
+from sublevel.numerics.paths.base import CONSTANT
+from sublevel.numerics.paths.intrinsic import (
     Construction,
     certify_construction,
     construction_a,
@@ -45,18 +44,18 @@ from numerics.paths.intrinsic import (
     sample_degeneracy,
     symbolic_function_change,
 )
-from numerics.paths.intrinsic_ball import ball_construction_a
-from numerics.paths.intrinsic_exact import (
+from sublevel.numerics.paths.intrinsic_ball import ball_construction_a
+from sublevel.numerics.paths.intrinsic_exact import (
     certified_exact,
     exact_construction_a,
     exact_construction_b,
 )
-from numerics.profile import PathProfile
-from proofs_checks.evidence import Evidence, control_outcome
-from proofs_checks.registry import check, negative_control, path_builder
-from theory.certificate import Certificate
-from theory.claims import get_claim
-from theory.errors import HypothesisError
+from sublevel.numerics.profile import PathProfile
+from sublevel.proofs_checks.evidence import Evidence, control_outcome
+from sublevel.proofs_checks.registry import check, negative_control, path_builder
+from sublevel.theory.certificate import Certificate
+from sublevel.theory.claims import get_claim
+from sublevel.theory.errors import HypothesisError
 
 # ---------------------------------------------------------------------------- instances
 
@@ -175,7 +174,7 @@ def _construction_evidence(land: TwoLayerEnergy, cons: Construction, info: dict[
     """Certify, cross-check and time a construction (timings in ``details["seconds"]``).
 
     ``exact``: a callable building the proof's path in exact arithmetic
-    (:mod:`numerics.paths.intrinsic_exact`); its τ = 0 certificates decide, the float path's
+    (:mod:`sublevel.numerics.paths.intrinsic_exact`); its τ = 0 certificates decide, the float path's
     (sampled) certificates are shown next to them."""
     t0 = time.perf_counter()
     certs, checks = certify_construction(land, cons)
@@ -235,7 +234,7 @@ def _valley_search(land: TwoLayerEnergy, rng: np.random.Generator, runs: int, *,
     """Random inits → L-BFGS → Hessian: the local minima the landscape holds (p below the
     threshold). Poor = converged, no negative eigenvalue, stable under perturbation, above the
     best energy found (which bounds min E from above)."""
-    from numerics.energies.quadratic_deep import optimisation_runs, stable_minimum
+    from sublevel.numerics.energies.quadratic_deep import optimisation_runs, stable_minimum
 
     lp = land.lifted_problem() if land.activation.is_polynomial else land.lifted_problem("values")
     f_star = lp.minimiser()[1]
@@ -303,11 +302,11 @@ def finite_dim_below_q(seed: int, activation: str, n: int, max_n: int, max_degre
     """p < q, m = q outputs: Construction A forced through without p ≥ q. Its promise — a
     non-increasing path that ends at the lifted optimum f* — fails for *every* θ: the outputs
     of p units have rank ≤ p while the projected targets have rank > p (decided exactly, see
-    :mod:`numerics.rank_barrier`), so every E(θ) ≥ f* + Σ_{i>p} σ_i² > f*. That failing exact
+    :mod:`sublevel.numerics.rank_barrier`), so every E(θ) ≥ f* + Σ_{i>p} σ_i² > f*. That failing exact
     certificate is the detection. The construction's own refusal (its guard) is recorded as a
     precondition; a spurious-valley search (random inits, L-BFGS, Hessian, perturbation)
     reports the stable poor local minima it finds (numerical, not certified)."""
-    from numerics.rank_barrier import monomial_matrix, rank_barrier
+    from sublevel.numerics.rank_barrier import monomial_matrix, rank_barrier
 
     rng = np.random.default_rng(seed)
     act = _activation(rng, activation, max_degree)
@@ -390,8 +389,8 @@ def _instance_b(seed: int, activation: str, n: int, max_n: int, max_degree: int,
 
 def _straight_line(land: TwoLayerEnergy, a: np.ndarray, b: np.ndarray) -> dict[str, Any]:
     """The naive straight segment θ_A → θ_B against max(E_A, E_B), exactly when polynomial."""
-    from numerics.certify import certify_piece
-    from numerics.paths.base import Segment
+    from sublevel.numerics.certify import certify_piece
+    from sublevel.numerics.paths.base import Segment
 
     bound = max(land.energy(a), land.energy(b))
     cert = certify_piece(land, Segment(a, b, label="straight segment"), bound)
@@ -425,7 +424,7 @@ def finite_dim_below_2q(seed: int, activation: str, n: int, max_n: int, max_degr
     both below the best rank-(h − 1) energy, lie in different components of Ω_u — every path
     passes a singular W, where E ≥ E*_{h−1} (decided in rationals, as in
     ``bf16.linear.square-boundary``). Construction B's refusal is the precondition."""
-    from proofs_checks.checks.linear import _square_certificate, _square_endpoints
+    from sublevel.proofs_checks.checks.linear import _square_certificate, _square_endpoints
 
     rng = np.random.default_rng(seed)
     h = max(2, min(3, max_n))
@@ -506,7 +505,7 @@ def empirical_dim(seed: int, activation: str, max_n: int, max_L: int, duplicate_
     same as the foundation's estimate); degenerate data (duplicate, parallel or antipodal samples)
     detected and reported; Construction A on the L-dimensional value features certified exactly,
     ending at the least-squares minimum over their span (cross-checked with cvxpy)."""
-    from theory.liftings.feature_map import empirical_intrinsic_dimension
+    from sublevel.theory.liftings.feature_map import empirical_intrinsic_dimension
 
     land, theta, info = _instance_emp(seed, activation, max_n, max_L, duplicate_fraction,
                                       extra_units)
@@ -637,7 +636,7 @@ def empirical_dim_below(seed: int, activation: str, max_n: int, max_L: int,
     invertible feature matrix reach the least-squares minimum f* = 0, while the outputs of p
     units have rank ≤ p < rank Y: every E(θ) > 0 = f* (exact), so the construction's promise
     (ends at the least-squares minimum) fails. Its refusal is the precondition."""
-    from numerics.rank_barrier import exact_rank, rank_barrier
+    from sublevel.numerics.rank_barrier import exact_rank, rank_barrier
 
     rng = np.random.default_rng(seed)
     if activation not in ("random", "relu"):
@@ -688,7 +687,7 @@ def _quadratic_runs_evidence(land: Any, optimum: float, runs: list[Any], rng: np
                              info: dict[str, Any], label: str) -> Evidence:
     """numerical verdict: violated if a run ends at a stable PSD critical point above the lifted
     optimum (a poor local minimum); inconclusive if a run neither succeeded nor converged."""
-    from numerics.energies.quadratic_deep import stable_minimum
+    from sublevel.numerics.energies.quadratic_deep import stable_minimum
 
     poor, escaped = [], 0
     for r in runs:
@@ -730,7 +729,11 @@ def _quadratic_data(rng: np.random.Generator, n: int, noise: float) -> tuple[np.
 
 def _quadratic_instance(seed: int, max_n: int, width_factor: float, width_offset: int, runs: int,
                         noise: float, sign: str, trap: bool = True) -> Evidence:
-    from numerics.energies.quadratic_deep import optimisation_runs, quadratic_network, sign_trap
+    from sublevel.numerics.energies.quadratic_deep import (
+        optimisation_runs,
+        quadratic_network,
+        sign_trap,
+    )
 
     rng = np.random.default_rng(seed)
     n = int(rng.integers(2, max_n + 1))
@@ -771,9 +774,9 @@ def _quadratic_instance(seed: int, max_n: int, width_factor: float, width_offset
 def _sign_trap_kind(X: np.ndarray, y: np.ndarray, p: int, st: Any) -> str:
     """'poor non-strict local minimum with a flat escape' (a unit with w = 0 flips its output
     weight at constant energy and the energy then descends — the sign trap's own ``escape``, or
-    numerics.barrier_escape), 'spurious valley' (no escape found and the exact Hessian is
+    sublevel.numerics.barrier_escape), 'spurious valley' (no escape found and the exact Hessian is
     positive definite modulo rescaling), else 'poor non-strict local minimum, no escape found'."""
-    from numerics.barrier_escape import classify_poor_minimum
+    from sublevel.numerics.barrier_escape import classify_poor_minimum
 
     esc = st.escape or {}
     if esc and esc.get("descends_to", 0.0) < 0 and esc.get("flip_energy_change", 1.0) == 0.0:
@@ -800,7 +803,7 @@ def quadratic_two_layer(seed: int, max_n: int, width_factor: float, width_offset
     by the Hessian and a perturbation test. ``sign``: ``balanced`` (default: u fixed, ⌈p/2⌉ of
     +1 and ⌊p/2⌋ of −1 — the setting in which M ≥ 2N means ≥ N units of each sign), ``free`` (u
     trained, the literal reading: then the certified sign trap of
-    :func:`numerics.energies.quadratic_deep.sign_trap` refutes it, outcome violated) or
+    :func:`sublevel.numerics.energies.quadratic_deep.sign_trap` refutes it, outcome violated) or
     ``nonnegative`` (u = 1). Every instance also records the sign trap of its data. The full
     width sweep (≥ 200 inits per width) is ``benchmarks/bench_intrinsic.py quadratic``."""
     return _quadratic_instance(seed, max_n, width_factor, width_offset, runs, noise, sign)
@@ -824,14 +827,18 @@ def quadratic_two_layer_narrow(seed: int, max_n: int, width_factor: float, width
 
 @lru_cache(maxsize=8)
 def _deep_dimensions(n: int, K: int) -> tuple[dict[str, int], ...]:
-    from numerics.energies.quadratic_deep import lifted_dimensions
+    from sublevel.numerics.energies.quadratic_deep import lifted_dimensions
 
     return tuple(lifted_dimensions(n, K))
 
 
 def _deep_instance(seed: int, n: int, K: int, width_factor: float, runs: int, noise: float,
                    hidden: list[int] | None = None) -> Evidence:
-    from numerics.energies.quadratic_deep import DeepQuadratic, form_features, optimisation_runs
+    from sublevel.numerics.energies.quadratic_deep import (
+        DeepQuadratic,
+        form_features,
+        optimisation_runs,
+    )
 
     rng = np.random.default_rng(seed)
     hidden = hidden or [max(1, int(math.ceil(width_factor * 3 * n ** (2**k)))) for k in range(1, K + 1)]
@@ -883,7 +890,7 @@ def quadratic_deep_narrow(seed: int, n: int, K: int, width_factor: float, runs: 
 
 def _barrier_instance(seed: int, activation: str, N: int, L_factor: int,
                       noise: float) -> tuple[str, int, np.ndarray, np.ndarray]:
-    from numerics.energy_barrier import feature_dimension
+    from sublevel.numerics.energy_barrier import feature_dimension
 
     rng = np.random.default_rng(seed)
     act = str(rng.choice(["z**2", "z**3"])) if activation == "random" else activation
@@ -900,13 +907,13 @@ def _barrier_instance(seed: int, activation: str, N: int, L_factor: int,
        noise=0.1, restarts=3)
 def energy_barrier(seed: int, activation: str, N: int, runs: int, L_factor: int, noise: float,
                    restarts: int) -> Evidence:
-    """Reading (numerics.energy_barrier.READING): β̄(M, N) = best energy of a network whose rows
+    """Reading (sublevel.numerics.energy_barrier.READING): β̄(M, N) = best energy of a network whose rows
     lie in the best subspace of dimension f⁻¹(M), an upper bound on β(M, N) attained by an
     explicit network; then ``runs`` random inits search for stable local minima above both β̄
     and the best energy found; each is a counterexample only if it is a spurious valley (no
     flat escape, strict modulo rescaling), else it is reported as a degenerate minimum.
     'verified' = no counterexample in this instance's search."""
-    from numerics.energy_barrier import counterexample_search
+    from sublevel.numerics.energy_barrier import counterexample_search
 
     start = time.perf_counter()
     act, M, X, y = _barrier_instance(seed, activation, N, L_factor, noise)
@@ -920,7 +927,7 @@ def energy_barrier(seed: int, activation: str, N: int, runs: int, L_factor: int,
     details["counterexample_rule"] = (
         "a stable poor minimum above β̄ counts only if the escape search along flat directions "
         "and sign flips fails and the exact Hessian is positive definite modulo rescaling "
-        "(numerics.barrier_escape); the others are listed in degenerate_minima")
+        "(sublevel.numerics.barrier_escape); the others are listed in degenerate_minima")
     return Evidence(outcome="violated" if search.found else "verified",
                     margin=(b.value - max(c["energy"] for c in search.counterexamples))
                     if search.found else None,
@@ -936,7 +943,7 @@ def energy_barrier_without_barrier(seed: int, activation: str, N: int, runs: int
     sign without losing its fit). The search must find a spurious valley (classified: no flat
     escape, strict modulo rescaling); on some samples (e.g. seed 1) the best fit of y by u·(v·x)²
     along the negative direction has u > 0, there is no such trap, and the control says so."""
-    from numerics.energies.quadratic_deep import optimisation_runs
+    from sublevel.numerics.energies.quadratic_deep import optimisation_runs
 
     rng = np.random.default_rng(seed)
     X = rng.normal(size=(60, 2))
@@ -960,7 +967,7 @@ def energy_barrier_without_barrier(seed: int, activation: str, N: int, runs: int
         starts[0] += 1
         return theta
 
-    from numerics.barrier_escape import classify_poor_minimum
+    from sublevel.numerics.barrier_escape import classify_poor_minimum
 
     found = optimisation_runs(land, f_star, max(runs, 6), rng, init=init, success_rtol=0.0)
     best = min(r.energy for r in found)

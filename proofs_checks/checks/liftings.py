@@ -16,13 +16,12 @@ from math import comb, prod
 from typing import Any
 
 import sympy as sp
+from sublevel.proofs_checks.evidence import Evidence, control_outcome
+from sublevel.proofs_checks.registry import check, negative_control
+from sublevel.theory.liftings import feature_map as fmap
+from sublevel.theory.liftings import multilinear as ml
+from sublevel.theory.liftings import quadratic as quad
 from sympy.polys.matrices import DomainMatrix
-
-from proofs_checks.evidence import Evidence, control_outcome
-from proofs_checks.registry import check, negative_control
-from theory.liftings import feature_map as fmap
-from theory.liftings import multilinear as ml
-from theory.liftings import quadratic as quad
 
 # ---------------------------------------------------------------------------- helpers
 

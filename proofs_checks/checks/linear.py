@@ -1,11 +1,11 @@
 """Checks of BF'16 Prop. 2.2 for deep linear networks (κ = 0) and of its square boundary.
 
 Claims: ``bf16.prop2.2.linear`` (decided on the proof's path built in exact rationals,
-:mod:`numerics.paths.linear_exact`; the float path users get is certified rigorous beside it)
+:mod:`sublevel.numerics.paths.linear_exact`; the float path users get is certified rigorous beside it)
 and ``bf16.linear.square-boundary`` (a certified disconnection). The shared instance helpers
-live here; the ridge case is in :mod:`proofs_checks.checks.linear_ridge`, the no-poor-minima
-claims in :mod:`proofs_checks.checks.linear_minima`, Prop. 2.1 in
-:mod:`proofs_checks.checks.prop21`. Every check has a negative control that breaks a
+live here; the ridge case is in :mod:`sublevel.proofs_checks.checks.linear_ridge`, the no-poor-minima
+claims in :mod:`sublevel.proofs_checks.checks.linear_minima`, Prop. 2.1 in
+:mod:`sublevel.proofs_checks.checks.prop21`. Every check has a negative control that breaks a
 hypothesis and must show the theorem's conclusion failing (papers.md §8 C1–C4, §9).
 """
 
@@ -15,11 +15,10 @@ from fractions import Fraction
 from typing import Any
 
 import numpy as np
-
-from proofs_checks.evidence import Evidence, control_outcome, outcome_from_certificates
-from proofs_checks.registry import check, negative_control, path_builder
-from theory.certificate import Certificate
-from theory.errors import HypothesisError
+from sublevel.proofs_checks.evidence import Evidence, control_outcome, outcome_from_certificates
+from sublevel.proofs_checks.registry import check, negative_control, path_builder
+from sublevel.theory.certificate import Certificate
+from sublevel.theory.errors import HypothesisError
 
 #: points per piece of the dense evaluation (and of the measured factorisation residual)
 N_DENSE = 65
@@ -107,11 +106,11 @@ FLOAT_PATH_TAU = 1e-12
 
 def _connect_and_certify(X: np.ndarray, Y: np.ndarray, wa: list[np.ndarray],
                          wb: list[np.ndarray]) -> tuple[Any, Any, float, dict[str, Any]]:
-    """The proof's path built and decided exactly (numerics.paths.linear_exact), and the
-    float path users get with its rigorous/sampled certificates (numerics.paths.linear)."""
-    from numerics.energies.linear import DeepLinear, flatten, widths_of
-    from numerics.paths.linear import certify_linear_path, connect
-    from numerics.paths.linear_exact import ExactMoments, certify_exact_path, connect_exact
+    """The proof's path built and decided exactly (sublevel.numerics.paths.linear_exact), and the
+    float path users get with its rigorous/sampled certificates (sublevel.numerics.paths.linear)."""
+    from sublevel.numerics.energies.linear import DeepLinear, flatten, widths_of
+    from sublevel.numerics.paths.linear import certify_linear_path, connect
+    from sublevel.numerics.paths.linear_exact import ExactMoments, certify_exact_path, connect_exact
 
     E = DeepLinear(widths_of(wa), X, Y)
     moments = ExactMoments.from_data(X, Y)
@@ -150,11 +149,11 @@ def prop22_linear(seed: int, depth: int, n: int, m: int, hidden: int, samples: i
                   degenerate: float) -> Evidence:
     """connect(θ_A, θ_B): E ≤ max(E_A, E_B) and descend(θ_A) strictly decreasing to
     E* = F(Σ_YXΣ_X⁺) — both decided exactly (τ = 0) on the proof's path built in rationals
-    (numerics.paths.linear_exact). The float path users get is certified rigorous (ball
+    (sublevel.numerics.paths.linear_exact). The float path users get is certified rigorous (ball
     arithmetic; "within rounding" is reported, it does not decide) and densely evaluated."""
-    from numerics.energies.linear import flatten
-    from numerics.paths.linear import certify_linear_path, descend
-    from numerics.paths.linear_exact import certify_exact_path, descend_exact
+    from sublevel.numerics.energies.linear import flatten
+    from sublevel.numerics.paths.linear import certify_linear_path, descend
+    from sublevel.numerics.paths.linear_exact import certify_exact_path, descend_exact
 
     widths = _widths(depth, n, m, hidden)
     inst = _linear_instance(seed, widths, samples, degenerate)
@@ -233,7 +232,7 @@ def _square_endpoints(rng: np.random.Generator, h: int, samples: int, fraction: 
 
     Each product is P* + Δ with the excess energy tr(Δ Σ_X Δᵀ) = ``fraction``·λ_min(S),
     S = Σ_YX Σ_X^{-1} Σ_XY, so both points lie below the rank-(h−1) barrier E*_h + λ_min(S)."""
-    from numerics.energies.linear import DeepLinear
+    from sublevel.numerics.energies.linear import DeepLinear
 
     X, Y = data if data is not None else _data(rng, h, h, samples, noise=0.3)
     E = DeepLinear([h, h, h], X, Y)
@@ -276,7 +275,7 @@ def prop22_linear_square(seed: int, depth: int, n: int, m: int, hidden: int, sam
     any path, so every path passes a singular W_1 where E ≥ E*_{h−1} > max(E_A, E_B) — shows
     that no path stays ≤ max(E_A, E_B). The guard's refusal (connect raising the registry's
     HypothesisError) is recorded as a precondition, not as the detection."""
-    from numerics.paths.linear import connect
+    from sublevel.numerics.paths.linear import connect
 
     rng = np.random.default_rng(seed)
     h = max(2, min(n, m))
@@ -313,7 +312,7 @@ def prop22_linear_square(seed: int, depth: int, n: int, m: int, hidden: int, sam
 def prop22_linear_path(seed: int, depth: int, n: int, m: int, hidden: int, samples: int,
                        degenerate: float) -> Any:
     """The connecting path of one instance, with its certificates (for ``sublevel path``)."""
-    from numerics.profile import PathProfile
+    from sublevel.numerics.profile import PathProfile
 
     widths = _widths(depth, n, m, hidden)
     inst = _linear_instance(seed, widths, samples, degenerate)
@@ -425,10 +424,10 @@ def square_boundary(seed: int, h: int, samples: int, fraction: float) -> Evidenc
     rank-(h−1) energy; the construction of Prop. 2.2 refuses; the closed-form barrier is
     cross-checked by L-BFGS over rank-(h−1) products, and the straight segment between the
     points rises above it (exact)."""
-    from numerics.critical import minimise
-    from numerics.energies.linear import DeepLinear, flatten
-    from numerics.paths.linear import connect
-    from theory.exact import certify_polynomial
+    from sublevel.numerics.critical import minimise
+    from sublevel.numerics.energies.linear import DeepLinear, flatten
+    from sublevel.numerics.paths.linear import connect
+    from sublevel.theory.exact import certify_polynomial
 
     rng = np.random.default_rng(seed)
     inst = _square_endpoints(rng, h, max(samples, h + 1), fraction)

@@ -10,11 +10,10 @@ import random
 from typing import Any
 
 import numpy as np
-
-from proofs_checks.checks.linear import _data, _weights
-from proofs_checks.evidence import Evidence, control_outcome
-from proofs_checks.registry import check, negative_control
-from theory.certificate import Certificate
+from sublevel.proofs_checks.checks.linear import _data, _weights
+from sublevel.proofs_checks.evidence import Evidence, control_outcome
+from sublevel.proofs_checks.registry import check, negative_control
+from sublevel.theory.certificate import Certificate
 
 # ---------------------------------------------------------------------------- no poor minima
 
@@ -23,7 +22,7 @@ def _double_well_landscape(widths: list[int]) -> Any:
     """A deep linear network with scalar input and output whose loss of the product is the
     tilted double well f(p) = (p² − 1)² + 0.3p (non-convex: the hypothesis 'convex loss' of
     the multilinear lifting is broken); f has a poor local minimum near p = +0.96."""
-    from numerics.energies.linear import DeepLinear
+    from sublevel.numerics.energies.linear import DeepLinear
 
     class DoubleWell(DeepLinear):
         def lifted_energies(self, Ps: Any) -> np.ndarray:
@@ -48,7 +47,7 @@ def _classify_runs(landscape: Any, e_star: float, inits: list[np.ndarray], rng: 
     eigenvalue), and a PSD-degenerate one by an escape test (perturb by ``escape`` and
     re-minimise: a strictly lower energy shows a higher-order saddle). What remains is a poor
     local minimum."""
-    from numerics.critical import classify, minimise
+    from sublevel.numerics.critical import classify, minimise
 
     out = []
     tol = rel_tol * max(1.0, abs(e_star))
@@ -108,7 +107,7 @@ def _summary(runs: list[dict[str, Any]]) -> str:
 
 
 def _inits(rng: np.random.Generator, widths: list[int], count: int) -> list[np.ndarray]:
-    from numerics.energies.linear import flatten
+    from sublevel.numerics.energies.linear import flatten
 
     return [flatten(_weights(rng, widths)) for _ in range(count)]
 
@@ -118,7 +117,7 @@ def lbb_multilinear(seed: int, runs: int, max_depth: int, max_width: int, sample
     """Any widths (bottlenecks included), any data (rank-deficient sometimes): every L-BFGS run
     ends at the reduced-rank-regression optimum E*_r, r = min widths (closed form), or at a
     point certified not to be a local minimum (Hessian eigenvalue < 0, or an escape)."""
-    from numerics.energies.linear import DeepLinear
+    from sublevel.numerics.energies.linear import DeepLinear
 
     rng = np.random.default_rng(seed)
     K = int(rng.integers(2, max_depth + 1))
@@ -222,7 +221,7 @@ def _kawaguchi_data(rng: np.random.Generator, n: int, m: int, samples: int
     """Data satisfying Kawaguchi's hypotheses (re-drawn until they hold, decided numerically
     with named tolerances): XXᵀ and XYᵀ full rank, m ≤ n, Σ = Σ_YX Σ_X^{-1} Σ_XY with
     distinct eigenvalues (relative gap > 1e-6)."""
-    from numerics.energies.linear import moments
+    from sublevel.numerics.energies.linear import moments
 
     for _ in range(20):
         X, Y = _data(rng, n, m, samples)
@@ -234,7 +233,7 @@ def _kawaguchi_data(rng: np.random.Generator, n: int, m: int, samples: int
 
 def _kawaguchi_facts(Sx: np.ndarray, Sxy: np.ndarray, sy: float, gap_tol: float = 1e-6
                      ) -> dict[str, Any]:
-    from theory.claims import get_claim
+    from sublevel.theory.claims import get_claim
 
     n, m = Sxy.shape
     full_xx = bool(np.linalg.matrix_rank(Sx) == n)
@@ -286,8 +285,8 @@ def kawaguchi(seed: int, runs: int, max_depth: int, max_width: int, samples: int
     optimum or a certified saddle, and every Baldi–Hornik critical point (eigenvector subsets)
     is critical (‖∇E‖ ≤ 1e-8) with E = σ_Y − Σ_S λ_i, and is a saddle (Hessian eigenvalue < 0)
     unless it is a global minimum (Thm 2.3 (ii)–(iv))."""
-    from numerics.critical import classify
-    from numerics.energies.linear import DeepLinear, flatten
+    from sublevel.numerics.critical import classify
+    from sublevel.numerics.energies.linear import DeepLinear, flatten
 
     rng = np.random.default_rng(seed)
     K = int(rng.integers(2, max_depth + 1))

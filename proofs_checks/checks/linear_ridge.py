@@ -10,8 +10,7 @@ from math import comb
 from typing import Any
 
 import numpy as np
-
-from proofs_checks.checks.linear import (
+from sublevel.proofs_checks.checks.linear import (
     _data,
     _refusal,
     _square_certificate,
@@ -19,10 +18,10 @@ from proofs_checks.checks.linear import (
     _weights,
     _with_sampled,
 )
-from proofs_checks.checks.linear_minima import _classify_runs, _inits
-from proofs_checks.evidence import Evidence, control_outcome
-from proofs_checks.registry import check, negative_control, path_builder
-from theory.certificate import Certificate
+from sublevel.proofs_checks.checks.linear_minima import _classify_runs, _inits
+from sublevel.proofs_checks.evidence import Evidence, control_outcome
+from sublevel.proofs_checks.registry import check, negative_control, path_builder
+from sublevel.theory.certificate import Certificate
 
 # ---------------------------------------------------------------------------- ridge (K = 2)
 
@@ -31,8 +30,7 @@ def _ridge_exact_polynomial(mom: Any, E: Any, kappa: Any, a: Any, b: Any) -> lis
     """Exact coefficients (fmpq) of E_κ((1−t)a + tb) = F(W̃(t)) + κ‖θ(t)‖²; a, b are float
     points (taken as rationals) or lists of fmpq_mat weights."""
     from flint import fmpq
-
-    from numerics.paths.linear_exact import exact_energy_polynomial, qmat
+    from sublevel.numerics.paths.linear_exact import exact_energy_polynomial, qmat
 
     qa = a if isinstance(a, list) else [qmat(W) for W in E.unflatten(a)]
     qb = b if isinstance(b, list) else [qmat(W) for W in E.unflatten(b)]
@@ -53,7 +51,7 @@ def _ridge_exact_steps(W1f: np.ndarray, W2f: np.ndarray) -> dict[str, tuple[list
     """Steps (a) and (a') of the ridge path in exact rationals from the float endpoint:
     W_2 ← W_2Π (Π the projector onto range W_1), then W_1 ← (I − Π′)W_1 (Π′ onto ker W_2).
     The product is exactly constant and the norm exactly non-increasing on both."""
-    from numerics.paths.linear_exact import _kernel_basis, _range_projector, qmat
+    from sublevel.numerics.paths.linear_exact import _kernel_basis, _range_projector, qmat
 
     W1, W2 = qmat(W1f), qmat(W2f)
     Pi, _ = _range_projector(W1)
@@ -74,8 +72,7 @@ def _nuclear_upper(P: np.ndarray) -> Any:
     δV_⊥ᵀ] from the float SVD (δ = 2⁻²⁶ on the null directions: invertible), U = PV⁻¹ exact;
     tight to rounding."""
     from flint import fmpq
-
-    from numerics.paths.linear_exact import qmat
+    from sublevel.numerics.paths.linear_exact import qmat
 
     n = P.shape[1]
     _, sv, Vt = np.linalg.svd(P)
@@ -102,11 +99,10 @@ def _ridge_certificates(rp: Any, tol: dict[str, float]) -> tuple[list[Certificat
     import time
 
     from flint import fmpq
-
-    from numerics.energies.linear import flatten
-    from numerics.paths.base import Segment
-    from numerics.paths.linear import so_path
-    from numerics.paths.linear_exact import ExactMoments, enclosure
+    from sublevel.numerics.energies.linear import flatten
+    from sublevel.numerics.paths.base import Segment
+    from sublevel.numerics.paths.linear import so_path
+    from sublevel.numerics.paths.linear_exact import ExactMoments, enclosure
 
     E, path = rp.landscape, rp.path
     bound = rp.details["bound"]
@@ -206,7 +202,7 @@ def _ridge_certificates(rp: Any, tol: dict[str, float]) -> tuple[list[Certificat
             certs.append(cert)
     # the lifted upper bound along W̃(t), exactly, with exact upper bounds of the nuclear norms
     start = time.perf_counter()
-    from numerics.paths.linear_exact import qmat
+    from sublevel.numerics.paths.linear_exact import qmat
 
     lifted = _lifted_polynomial(mom, qmat(rp.P_a), qmat(rp.P_b))
     ua, ub = _nuclear_upper(rp.P_a), _nuclear_upper(rp.P_b)
@@ -226,7 +222,7 @@ def _ridge_certificates(rp: Any, tol: dict[str, float]) -> tuple[list[Certificat
 
 def _lifted_polynomial(mom: Any, Pa: Any, Pb: Any) -> list[Any]:
     """Exact F((1−t)P_A + tP_B) coefficients (the K = 1 network)."""
-    from numerics.paths.linear_exact import exact_energy_polynomial
+    from sublevel.numerics.paths.linear_exact import exact_energy_polynomial
 
     return exact_energy_polynomial(mom, [Pa], [Pb])
 
@@ -252,9 +248,9 @@ def prop22_ridge(seed: int, n: int, hidden: int, m: int, kappa: float, samples: 
     ‖W_1‖² + ‖W_2‖² = 2‖W̃‖_* at every bead; the aligned selection has no jump (the naive one's
     jumps are reported); the cvxpy optimum of F + 2κ‖·‖_* equals min E_κ (its balanced
     factorisation attains it, L-BFGS runs reach it)."""
-    from numerics.certify import DEFAULT_TOLERANCES, certify_sampled, energy_along
-    from numerics.energies.linear import flatten
-    from numerics.paths.ridge import (
+    from sublevel.numerics.certify import DEFAULT_TOLERANCES, certify_sampled, energy_along
+    from sublevel.numerics.energies.linear import flatten
+    from sublevel.numerics.paths.ridge import (
         balanced_factors,
         connect_ridge,
         detect_discontinuities,
@@ -329,8 +325,8 @@ def prop22_ridge_square(seed: int, n: int, hidden: int, m: int, kappa: float, sa
     a certified disconnection (exact). connect_ridge's refusal is a precondition. The naive
     SVD selection's jump at a singular-value crossing is reported beside it (evidence about
     the selection step, not the detection)."""
-    from numerics.energies.linear import DeepLinear
-    from numerics.paths.ridge import connect_ridge, detect_discontinuities, nuclear_norm
+    from sublevel.numerics.energies.linear import DeepLinear
+    from sublevel.numerics.paths.ridge import connect_ridge, detect_discontinuities, nuclear_norm
 
     rng = np.random.default_rng(seed)
     h = max(2, min(n, m))
@@ -366,9 +362,9 @@ def prop22_ridge_square(seed: int, n: int, hidden: int, m: int, kappa: float, sa
 def prop22_ridge_path(seed: int, n: int, hidden: int, m: int, kappa: float, samples: int,
                       runs: int) -> Any:
     """The ridge path of one instance with its certificates (for ``sublevel path``)."""
-    from numerics.certify import DEFAULT_TOLERANCES
-    from numerics.paths.ridge import connect_ridge
-    from numerics.profile import PathProfile
+    from sublevel.numerics.certify import DEFAULT_TOLERANCES
+    from sublevel.numerics.paths.ridge import connect_ridge
+    from sublevel.numerics.profile import PathProfile
 
     widths = [n, hidden, m]
     X, Y, wa, wb = _ridge_instance(np.random.default_rng(seed), widths, samples)

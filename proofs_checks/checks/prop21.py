@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import random
 
-from proofs_checks.evidence import Evidence, control_outcome
-from proofs_checks.registry import check, negative_control
+from sublevel.proofs_checks.evidence import Evidence, control_outcome
+from sublevel.proofs_checks.registry import check, negative_control
 
 # ---------------------------------------------------------------------------- Prop 2.1
 
@@ -18,7 +18,7 @@ def prop21(seed: int, random_landscapes: int, max_degree: int) -> Evidence:
     polynomial profiles, 1-D, fibred 2-D and radial 2-D), decided exactly with sympy:
     connected sub-level sets and a strict poor local minimum never coexist; every
     disconnection comes with a certified witness; catalogue answers are reproduced."""
-    from theory.toy_landscapes import analyse, catalogue, random_polynomial_landscape
+    from sublevel.theory.toy_landscapes import analyse, catalogue, random_polynomial_landscape
 
     rng = random.Random(seed)
     entry = rng.choice(catalogue())
@@ -63,7 +63,7 @@ def prop21_nonstrict(seed: int, random_landscapes: int, max_degree: int) -> Evid
     local minimum' must be reported false."""
     from fractions import Fraction as Q
 
-    from theory.toy_landscapes import analyse, plateau_landscape
+    from sublevel.theory.toy_landscapes import analyse, plateau_landscape
 
     rng = random.Random(seed)
     left = Q(rng.randint(-4, 2), rng.randint(1, 3))

@@ -23,16 +23,19 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
-
-from numerics import kernels as K
-from numerics.certify_relu import certify_relu_path, certify_relu_promise, certify_relu_segment
-from numerics.energies.relu import TwoLayerReLU
-from numerics.paths import relu as R
-from numerics.paths.base import CONSTANT, Segment
-from numerics.profile import PathProfile
-from proofs_checks.evidence import Evidence, control_outcome, outcome_from_certificates
-from proofs_checks.registry import check, negative_control, path_builder
-from theory.certificate import Certificate
+from sublevel.numerics import kernels as K
+from sublevel.numerics.certify_relu import (
+    certify_relu_path,
+    certify_relu_promise,
+    certify_relu_segment,
+)
+from sublevel.numerics.energies.relu import TwoLayerReLU
+from sublevel.numerics.paths import relu as R
+from sublevel.numerics.paths.base import CONSTANT, Segment
+from sublevel.numerics.profile import PathProfile
+from sublevel.proofs_checks.evidence import Evidence, control_outcome, outcome_from_certificates
+from sublevel.proofs_checks.registry import check, negative_control, path_builder
+from sublevel.theory.certificate import Certificate
 
 # ============================================================================ Theorem 2.4
 

@@ -2,8 +2,8 @@
 
 ``vbb.thm13.relu-valley`` is decided in exact arithmetic: the population risk of the
 two-branch Gaussian mixture and its gradient in closed form (arc-cosine kernel,
-:mod:`numerics.kernels`), the straight path's quartic and its exact maximum
-(:func:`theory.exact.certify_polynomial`), and the V_p⁺ argument for the valley with its
+:mod:`sublevel.numerics.kernels`), the straight path's quartic and its exact maximum
+(:func:`sublevel.theory.exact.certify_polynomial`), and the V_p⁺ argument for the valley with its
 premises decided on the instance. Monte Carlo, finite differences, a grid and gradient descent
 are cross-checks that never decide. The negative control (isotropic data) must show θ_bad is
 not stationary, exactly.
@@ -15,11 +15,10 @@ from typing import Any
 
 import numpy as np
 import sympy as sp
-
-from numerics.energies.two_layer import PopulationTwoLayer, relu_valley
-from proofs_checks.evidence import Evidence, control_outcome
-from proofs_checks.registry import check, negative_control
-from theory.certificate import Certificate
+from sublevel.numerics.energies.two_layer import PopulationTwoLayer, relu_valley
+from sublevel.proofs_checks.evidence import Evidence, control_outcome
+from sublevel.proofs_checks.registry import check, negative_control
+from sublevel.theory.certificate import Certificate
 
 # ---------------------------------------------------------------------------- vbb.thm13.relu-valley
 
@@ -86,8 +85,8 @@ def _valley_certificates(V: Any) -> tuple[list[Certificate], dict[str, Any]]:
        the strict excess is not quantified)."""
     from fractions import Fraction
 
-    from numerics import kernels as K
-    from theory.exact import certify_polynomial
+    from sublevel.numerics import kernels as K
+    from sublevel.theory.exact import certify_polynomial
 
     land = V.landscape
     W, U = land.unflatten(V.theta_bad)
@@ -263,7 +262,7 @@ def relu_valley_isotropic(seed: int, n: int, max_n: int, mc_samples: int, gd_ste
     """Break the data hypothesis: X ~ N(0, I_n) instead of the two-branch mixture. The
     conclusion 'θ_bad is stationary' must fail: the closed-form gradient at θ_bad is decided
     non-zero exactly (gradient descent is reported as a cross-check)."""
-    from numerics import kernels as K
+    from sublevel.numerics import kernels as K
 
     V, info = _valley_instance(seed, n, max_n)
     land = PopulationTwoLayer("relu", V.n, V.p, teacher_W=V.landscape.Wt,

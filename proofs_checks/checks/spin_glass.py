@@ -2,7 +2,7 @@
 
 Each instance looks for a counterexample to
 
-1. the *consistency of the recalled formulas* (:mod:`theory.spin_glass`, mpmath at 30 digits and
+1. the *consistency of the recalled formulas* (:mod:`sublevel.theory.spin_glass`, mpmath at 30 digits and
    sympy): the branches of Θ_{k,p} meet at −E_∞, I_1 is the integral of its derivative,
    Θ_p = Θ_{0,p} below −E_∞, the monotonicities, E_0 > E_1 > … > E_{k_max} > E_∞ with the
    k → ∞ asymptotics, and the §7 table (p = 3, 4, 5, 10) reproduced to 6 decimals;
@@ -14,7 +14,7 @@ Each instance looks for a counterexample to
    the tangent Hessian):
    * every H/N ≥ −E_0 − ``lower_coef``/√N (nothing far below the ground state),
    * the finite-size trend: the medians decrease with N, and the means fit a + b·N^(−2/3)
-     (:func:`theory.spin_glass.finite_size_fit`; the exponent is the measured one, ABC'13 give
+     (:func:`sublevel.theory.spin_glass.finite_size_fit`; the exponent is the measured one, ABC'13 give
      no rate) with |a + E_∞| ≤ ``fit_tol`` (0.03 for N ≤ 200; ``fit_tol_long`` = 0.015 with
      N = 400, about 2 minutes per disorder at N = 400 on one core). A fixed ceiling such as −E_∞ + 2/√N (−1.350 at N = 50, while E_0 − E_∞ = 0.024)
      tests nothing; the trend does.
@@ -33,12 +33,11 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
-
-from proofs_checks.evidence import Evidence, control_outcome
-from proofs_checks.registry import check, negative_control, path_builder
-from theory import spin_glass as sgt
-from theory.claims import get_claim
-from theory.errors import HypothesisError
+from sublevel.proofs_checks.evidence import Evidence, control_outcome
+from sublevel.proofs_checks.registry import check, negative_control, path_builder
+from sublevel.theory import spin_glass as sgt
+from sublevel.theory.claims import get_claim
+from sublevel.theory.errors import HypothesisError
 
 CLAIM = "abc13.spin-glass"
 
@@ -78,7 +77,7 @@ def _formula_findings(p: int, k_max: int, which: str) -> dict[str, Any]:
 
 
 def _disorder(kind: str, N: int, p: int, seed: int) -> Any:
-    from numerics.energies.spin_glass import SpinGlass, symmetrise
+    from sublevel.numerics.energies.spin_glass import SpinGlass, symmetrise
 
     if kind == "iid":
         return SpinGlass(N, p, seed)
@@ -89,7 +88,7 @@ def _disorder(kind: str, N: int, p: int, seed: int) -> Any:
 
 
 def _minima(kind: str, N: int, p: int, seed: int, n_starts: int, radius: float | None) -> np.ndarray:
-    from numerics.sphere import blas_threads, sample_minima
+    from sublevel.numerics.sphere import blas_threads, sample_minima
 
     land = _disorder(kind, N, p, seed)
     with blas_threads(1):
@@ -104,7 +103,7 @@ def _search(seed: int, *, p: int, N: int, n_starts: int, k_max: int, lower_coef:
             trend_min_N: int, disorders: int, fit_tol: float, long: bool, fit_tol_long: float,
             cov_N: int, cov_samples: int, cov_z: float, disorder: str = "iid",
             radius_one: bool = False, formulas: str = "recalled") -> dict[str, Any]:
-    from numerics.energies.spin_glass import covariance_estimate
+    from sublevel.numerics.energies.spin_glass import covariance_estimate
 
     if not get_claim(CLAIM).hypotheses_hold(p=p, N=N):
         raise HypothesisError(f"p = {p}, N = {N}: {CLAIM} needs p ≥ 3 and N ≥ 2", claim=CLAIM)
@@ -276,10 +275,10 @@ def spin_glass_barrier_path(seed: int, p: int, N: int, n_starts: int, k_max: int
     """The DSS string between the two lowest distinct minima found at N, at the lowest level
     where DSS connected them (bisection), seen through σ ↦ √N σ/‖σ‖ (energy per spin); each
     chord is certified exactly (``SphereProjected.certify_segment``)."""
-    from numerics.energies.spin_glass import SphereProjected, connection_level
-    from numerics.paths.base import LE_BOUND, Path, Segment
-    from numerics.profile import PathProfile
-    from numerics.sphere import blas_threads, deduplicate
+    from sublevel.numerics.energies.spin_glass import SphereProjected, connection_level
+    from sublevel.numerics.paths.base import LE_BOUND, Path, Segment
+    from sublevel.numerics.profile import PathProfile
+    from sublevel.numerics.sphere import blas_threads, deduplicate
 
     land = _disorder("iid", N, p, seed)
     _, sample = _minima("iid", N, p, seed, max(n_starts, 8), None)

@@ -17,11 +17,11 @@ import argparse
 import json
 from typing import Any
 
-from theory.errors import InputError
+from sublevel.theory.errors import InputError
 
 __all__ = ["add_parser", "run"]
 
-#: == numerics.barrier_experiment.BUILTIN_MODELS (spelled out: building the parser imports no
+#: == sublevel.numerics.barrier_experiment.BUILTIN_MODELS (spelled out: building the parser imports no
 #: numerical code)
 MODELS = ("digits-mlp", "fashion-mlp")
 
@@ -84,12 +84,16 @@ def run(args: argparse.Namespace) -> int:
         v = getattr(args, name)
         if v is not None and v < 1:
             raise InputError(f"--{name.replace('_', '-')} {v} must be ≥ 1")
-    from numerics.backends import torch_available
+    from sublevel.numerics.backends import torch_available
 
     if not torch_available():
         raise InputError("sublevel barrier trains/loads torch networks: pip install 'sublevel[torch]'")
-    from numerics.barrier import barrier
-    from numerics.barrier_experiment import relu_mlp_landscape, theta_from_state_dict, train_sgd
+    from sublevel.numerics.barrier import barrier
+    from sublevel.numerics.barrier_experiment import (
+        relu_mlp_landscape,
+        theta_from_state_dict,
+        train_sgd,
+    )
 
     land = relu_mlp_landscape(args.model, widths, n_train=args.n_train, loss=args.loss)
     if args.checkpoint_a is not None:

@@ -22,7 +22,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from theory.errors import InputError
+from sublevel.theory.errors import InputError
 
 __all__ = ["add_parser", "run"]
 
@@ -43,8 +43,8 @@ def _levels(text: str | None) -> list[float] | None:
     return sorted(levels, reverse=True)
 
 
-#: DSS variants and models offered on the command line (== numerics.geodesic.dss.VARIANTS and
-#: numerics.geodesic.experiments.MODELS, checked by the tests; spelled out so that building the
+#: DSS variants and models offered on the command line (== sublevel.numerics.geodesic.dss.VARIANTS and
+#: sublevel.numerics.geodesic.experiments.MODELS, checked by the tests; spelled out so that building the
 #: parser imports no numerical code)
 VARIANTS = ("breadth-first", "greedy", "constrained")
 MODELS = ("convex", "double-well", "ring", "cubic", "quadratic", "digits-mlp", "digits-cnn",
@@ -91,18 +91,18 @@ def _check_args(args: argparse.Namespace) -> None:
     if args.components and args.components < 3:
         raise InputError(f"--components {args.components} must be ≥ 3")
     if args.device not in (None, "cpu"):
-        from numerics.backends import torch_available
+        from sublevel.numerics.backends import torch_available
 
         if not torch_available():
             raise InputError(f"--device {args.device!r} needs torch (devices present: cpu)")
-        from numerics.backends.torch import resolve_device
+        from sublevel.numerics.backends.torch import resolve_device
 
         resolve_device(args.device)
 
 
 def run(args: argparse.Namespace) -> int:
-    from numerics.geodesic.dss import dss
-    from numerics.geodesic.experiments import build_experiment
+    from sublevel.numerics.geodesic.dss import dss
+    from sublevel.numerics.geodesic.experiments import build_experiment
 
     _check_args(args)
     _levels(args.levels)  # refuse bad levels before any training
@@ -121,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     a, b = exp.endpoints(options["train_factor"] * min(levels))
     if args.align:
-        from numerics.geodesic.alignment import align
+        from sublevel.numerics.geodesic.alignment import align
 
         b, _ = align(exp.landscape, a, b, seed=args.seed)
     results = []
@@ -158,7 +158,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _bead_optimizer(exp: Any, args: argparse.Namespace) -> Any:
-    from numerics.geodesic.train import Adam
+    from sublevel.numerics.geodesic.train import Adam
 
     base = exp.bead_optimizer or Adam()
     return Adam(lr=args.bead_lr or base.lr, max_steps=args.bead_steps or base.max_steps)
@@ -173,14 +173,14 @@ def _json(x: Any) -> Any:
 
 
 def _compare(exp: Any, a: Any, b: Any, dss_result: Any, seed: int) -> tuple[list[Any], list[dict[str, Any]]]:
-    """Each method at its own tuned settings (numerics.geodesic.compare.tuned_comparison)."""
-    from numerics.geodesic.compare import tuned_comparison
+    """Each method at its own tuned settings (sublevel.numerics.geodesic.compare.tuned_comparison)."""
+    from sublevel.numerics.geodesic.compare import tuned_comparison
 
     return tuned_comparison(exp, a, b, dss_result, seed)
 
 
 def _components(exp: Any, levels: list[float], k: int, options: dict[str, Any], out: Path) -> dict[str, Any]:
-    from numerics.geodesic.components import components_at_level, plot_components
+    from sublevel.numerics.geodesic.components import components_at_level, plot_components
 
     if exp.minima is None:
         raise InputError(f"--components needs a trained model (cubic, quadratic, digits-*, fashion-cnn), not {exp.name!r}")
@@ -228,8 +228,7 @@ def _plot_comparison(exp: Any, results: list[Any], file: Path) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     import numpy as np
-
-    from numerics.paths.base import Path as CurvePath
+    from sublevel.numerics.paths.base import Path as CurvePath
 
     fig, (ax, ax2) = plt.subplots(1, 2, figsize=(13, 4.5))
     for r in results:

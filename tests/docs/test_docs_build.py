@@ -31,8 +31,8 @@ def _text(site: Path, page: str) -> str:
 
 
 def test_every_claim_has_its_section_on_its_family_page(site):
-    from proofs_checks.registry import CHECKS, load_builtin_checks
-    from theory.claims import CLAIMS
+    from sublevel.proofs_checks.registry import CHECKS, load_builtin_checks
+    from sublevel.theory.claims import CLAIMS
 
     load_builtin_checks()
     index = (site / "claims" / "index.html").read_text(encoding="utf-8")
@@ -47,7 +47,7 @@ def test_every_claim_has_its_section_on_its_family_page(site):
 
 
 def test_the_cli_reference_is_the_parser(site):
-    from proofs_checks.cli import build_parser
+    from sublevel.proofs_checks.cli import build_parser
 
     page = _text(site, "cli")
     sub = next(a for a in build_parser()._actions if hasattr(a, "choices") and isinstance(a.choices, dict))

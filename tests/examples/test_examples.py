@@ -63,7 +63,7 @@ def test_a_missing_extra_is_named_without_a_traceback(tmp_path):
 
 
 def test_the_user_claim_round_trips_through_the_cli(tmp_path, capsys):
-    from proofs_checks.cli import main
+    from sublevel.proofs_checks.cli import main
 
     plugin = str(EXAMPLES / "my_claim.py")
     claim = "my.leaky-relu.output-convexity"
@@ -90,9 +90,13 @@ def test_the_user_claim_round_trips_through_the_cli(tmp_path, capsys):
 
 
 def test_the_user_claim_works_with_the_testing_api():
-    from proofs_checks.registry import load_plugin
-    from proofs_checks.testing import assert_claim_holds, assert_control_detects, check_claim
-    from theory.errors import HypothesisError
+    from sublevel.proofs_checks.registry import load_plugin
+    from sublevel.proofs_checks.testing import (
+        assert_claim_holds,
+        assert_control_detects,
+        check_claim,
+    )
+    from sublevel.theory.errors import HypothesisError
 
     load_plugin(str(EXAMPLES / "my_claim.py"))
     assert_claim_holds("my.leaky-relu.output-convexity", {"slope": 0.3}, seed=7)

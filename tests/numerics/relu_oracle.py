@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from numerics.energies.relu import TwoLayerReLU
+from sublevel.numerics.energies.relu import TwoLayerReLU
 
 
 def exact_energy(land: TwoLayerReLU, a, b, t) -> Fraction:

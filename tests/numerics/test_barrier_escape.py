@@ -1,4 +1,4 @@
-"""numerics.barrier_escape: flat escapes, the exact Hessian and strictness modulo rescaling."""
+"""sublevel.numerics.barrier_escape: flat escapes, the exact Hessian and strictness modulo rescaling."""
 
 from __future__ import annotations
 
@@ -6,14 +6,13 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from numerics.barrier_escape import (
+from sublevel.numerics.barrier_escape import (
     classify_poor_minimum,
     dead_units,
     exact_hessian,
     strict_modulo_symmetries,
 )
-from numerics.energies.two_layer import EmpiricalTwoLayer
+from sublevel.numerics.energies.two_layer import EmpiricalTwoLayer
 
 
 def _land(act: str, p: int, seed: int, L: int = 15) -> EmpiricalTwoLayer:
@@ -56,7 +55,7 @@ def test_zero_network_with_negative_output_weights_has_a_flat_escape(act):
 
 def test_the_one_unit_sign_trap_is_strict_modulo_rescaling_and_has_no_escape():
     """ρ = z², M = 1, y = 2x₁² − x₂²: u < 0 fitting −x₂² — a genuine spurious valley."""
-    from numerics.critical import minimise
+    from sublevel.numerics.critical import minimise
 
     land = _land("z**2", 1, 3, L=60)
     res = minimise(land, land.flatten(np.array([[0.1, 1.0]]), np.array([[-1.0]])), gtol=1e-10)

@@ -1,4 +1,4 @@
-"""numerics.certify on landscapes with known answers (a convex quadratic, a double well)."""
+"""sublevel.numerics.certify on landscapes with known answers (a convex quadratic, a double well)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
-from numerics.certify import (
+from sublevel.numerics.certify import (
     certify_bounded,
     certify_path,
     certify_piece,
@@ -17,9 +16,9 @@ from numerics.certify import (
     certify_promise,
     certify_sampled,
 )
-from numerics.landscape import Landscape
-from numerics.paths import CONSTANT, LE_MAX_ENDPOINTS, NON_INCREASING, Path, Segment
-from theory.errors import InputError
+from sublevel.numerics.landscape import Landscape
+from sublevel.numerics.paths import CONSTANT, LE_MAX_ENDPOINTS, NON_INCREASING, Path, Segment
+from sublevel.theory.errors import InputError
 
 
 class Quadratic(Landscape):

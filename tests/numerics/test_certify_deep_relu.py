@@ -7,11 +7,15 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from numerics.barrier import barrier, certify_deep_relu_segment, deep_relu_segment
-from numerics.certify_deep_relu import DeepReLUSegment, _Energy, maximise_energy, output_pieces
-from numerics.energies.mlp import MLPLandscape
-from theory.errors import InputError
+from sublevel.numerics.barrier import barrier, certify_deep_relu_segment, deep_relu_segment
+from sublevel.numerics.certify_deep_relu import (
+    DeepReLUSegment,
+    _Energy,
+    maximise_energy,
+    output_pieces,
+)
+from sublevel.numerics.energies.mlp import MLPLandscape
+from sublevel.theory.errors import InputError
 
 #: float evaluation error allowed to the dense (brute-force) energies
 DENSE_EVAL_TOL = 1e-12
@@ -111,7 +115,7 @@ def test_negative_control_a_bound_below_the_max_by_far_less_than_a_grid_spacing_
 
 def _permute(L, theta, rng):
     layers = L.layers(theta)
-    from numerics.geodesic.alignment import permute_layers
+    from sublevel.numerics.geodesic.alignment import permute_layers
 
     perms = [rng.permutation(W.shape[0]) for W, _ in layers[:-1]]
     return L.theta_from_layers(permute_layers(layers, perms)), perms
@@ -121,7 +125,7 @@ def test_invariant_under_hidden_unit_permutation_and_positive_rescaling():
     L, a, b = _net([3, 6, 5, 2], "mse", seed=7)
     base = _enclosure(L, a, b)
     rng = np.random.default_rng(0)
-    from numerics.geodesic.alignment import permute_layers
+    from sublevel.numerics.geodesic.alignment import permute_layers
 
     perms = [rng.permutation(6), rng.permutation(5)]
     pa = L.theta_from_layers(permute_layers(L.layers(a), perms))
@@ -142,8 +146,8 @@ def test_invariant_under_hidden_unit_permutation_and_positive_rescaling():
 
 
 def test_the_two_layer_case_agrees_with_certify_relu_segment():
-    from numerics.certify_relu import certify_relu_segment
-    from numerics.energies.relu import TwoLayerReLU
+    from sublevel.numerics.certify_relu import certify_relu_segment
+    from sublevel.numerics.energies.relu import TwoLayerReLU
 
     rng = np.random.default_rng(3)
     X, Y = rng.standard_normal((40, 3)), rng.standard_normal(40)
@@ -198,7 +202,7 @@ def test_bad_input_is_named():
 
 
 def test_linear_barrier_delegates_to_the_certified_barrier_on_relu_mlps():
-    from numerics.geodesic.alignment import linear_barrier
+    from sublevel.numerics.geodesic.alignment import linear_barrier
 
     L, a, b = _net([3, 6, 4, 2], "cross-entropy", seed=11)
     cert = linear_barrier(L, a, b)
@@ -209,7 +213,7 @@ def test_linear_barrier_delegates_to_the_certified_barrier_on_relu_mlps():
 
 
 def test_dss_on_a_relu_mlp_certifies_every_segment_rigorously():
-    from numerics.geodesic.dss import dss
+    from sublevel.numerics.geodesic.dss import dss
 
     L, a, b = _net([3, 6, 6, 2], "cross-entropy", seed=4, n=20)
     level = 1.5 * max(L.energy(a), L.energy(b))

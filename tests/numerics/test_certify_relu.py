@@ -1,4 +1,4 @@
-"""numerics.certify_relu: the rigorous ReLU segment certificate (issue 11).
+"""sublevel.numerics.certify_relu: the rigorous ReLU segment certificate (issue 11).
 
 Oracles: exact rational evaluation of the energy (fractions, the inputs taken as the rationals
 their floats are) at the certified argmax and at the endpoints; dense numpy evaluation (10⁵
@@ -14,15 +14,14 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from numerics.certify_relu import (
+from sublevel.numerics.certify_relu import (
     certify_relu_path,
     certify_relu_promise,
     certify_relu_segment,
     certify_relu_slope,
 )
-from numerics.energies.relu import TwoLayerReLU
-from numerics.paths import (
+from sublevel.numerics.energies.relu import TwoLayerReLU
+from sublevel.numerics.paths import (
     CONSTANT,
     LE_MAX_ENDPOINTS,
     NON_INCREASING,
@@ -31,8 +30,9 @@ from numerics.paths import (
     Polygonal,
     Segment,
 )
+from sublevel.theory.errors import InputError
+
 from tests.numerics.relu_oracle import exact_energy
-from theory.errors import InputError
 
 
 def make(seed: int, L: int = 30, n: int = 3, m: int = 5, k: int = 1, *, hidden_bias: bool = True,

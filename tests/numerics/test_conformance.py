@@ -9,10 +9,9 @@ import importlib.util
 
 import numpy as np
 import pytest
-
-from numerics.backends.function import FunctionLandscape
-from numerics.certify import certify_path
-from numerics.conformance import (
+from sublevel.numerics.backends.function import FunctionLandscape
+from sublevel.numerics.certify import certify_path
+from sublevel.numerics.conformance import (
     ConformanceReport,
     check_landscape,
     check_path,
@@ -21,13 +20,13 @@ from numerics.conformance import (
     path_finder_problems,
     taylor_slope,
 )
-from numerics.geodesic.baselines import autoneb, bezier_curve, straight_segment
-from numerics.geodesic.dss import dss
-from numerics.geodesic.landscapes import ConvexQuadratic, DoubleWell, RingValley
-from numerics.geodesic.train import Adam
-from numerics.paths.base import Path, Segment
-from proofs_checks.registry import CHECKS, load_builtin_checks
-from theory.certificate import Certificate
+from sublevel.numerics.geodesic.baselines import autoneb, bezier_curve, straight_segment
+from sublevel.numerics.geodesic.dss import dss
+from sublevel.numerics.geodesic.landscapes import ConvexQuadratic, DoubleWell, RingValley
+from sublevel.numerics.geodesic.train import Adam
+from sublevel.numerics.paths.base import Path, Segment
+from sublevel.proofs_checks.registry import CHECKS, load_builtin_checks
+from sublevel.theory.certificate import Certificate
 
 HAS_TORCH = importlib.util.find_spec("torch") is not None
 
@@ -38,7 +37,7 @@ def _data(seed: int, n: int = 3, m: int = 2, L: int = 12):
 
 
 def _mlp(activation: str, loss: str = "mse"):
-    from numerics.energies.mlp import MLPLandscape
+    from sublevel.numerics.energies.mlp import MLPLandscape
 
     def build(seed: int):
         X, Y = _data(seed, 2, 1)
@@ -48,7 +47,7 @@ def _mlp(activation: str, loss: str = "mse"):
 
 
 def _deep_linear(kappa: float = 0.0, population: bool = False):
-    from numerics.energies.linear import DeepLinear
+    from sublevel.numerics.energies.linear import DeepLinear
 
     def build(seed: int):
         X, Y = _data(seed)
@@ -62,8 +61,7 @@ def _deep_linear(kappa: float = 0.0, population: bool = False):
 
 def _torch_mlp(seed: int):
     import torch
-
-    from numerics.backends.torch import TorchLandscape
+    from sublevel.numerics.backends.torch import TorchLandscape
 
     torch.manual_seed(seed)
     module = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Tanh(), torch.nn.Linear(3, 1))
@@ -99,13 +97,13 @@ if HAS_TORCH:
 
 
 def _counting(seed: int):
-    from numerics.backends.function import CountingLandscape
+    from sublevel.numerics.backends.function import CountingLandscape
 
     return CountingLandscape(DoubleWell.random(3, seed=seed))
 
 
 def _adapter(seed: int):
-    from numerics.backends.function import as_landscape
+    from sublevel.numerics.backends.function import as_landscape
 
     return as_landscape(_Raw())  # a user's landscape-like object, made complete
 
@@ -122,7 +120,7 @@ def _optional(module: str, name: str, build):
 
 def _two_layer(kind: str, activation: str):
     def build(seed: int):
-        from numerics.energies import two_layer as T
+        from sublevel.numerics.energies import two_layer as T
 
         X, Y = _data(seed, 3, 2, 10)
         if kind == "empirical":
@@ -135,46 +133,46 @@ def _two_layer(kind: str, activation: str):
 
 
 def _fixed_output(seed: int):
-    from numerics.energies import two_layer as T
+    from sublevel.numerics.energies import two_layer as T
 
     inner = _two_layer("empirical", "z**2")(seed)
     return T.FixedOutput(inner, np.random.default_rng(seed).standard_normal((inner.m, inner.p)))
 
 
 def _relu(seed: int):
-    from numerics.energies.relu import TwoLayerReLU
+    from sublevel.numerics.energies.relu import TwoLayerReLU
 
     X, Y = _data(seed, 3, 2, 10)
     return TwoLayerReLU(X, Y, 4, output_bias=True, l1=0.05)
 
 
 def _deep_quadratic(seed: int):
-    from numerics.energies.quadratic_deep import DeepQuadratic
+    from sublevel.numerics.energies.quadratic_deep import DeepQuadratic
 
     X, Y = _data(seed, 2, 1, 10)
     return DeepQuadratic(X, Y[:, 0], [3, 2])
 
 
 def _spin(seed: int):
-    from numerics.energies.spin_glass import SpinGlass
+    from sublevel.numerics.energies.spin_glass import SpinGlass
 
     return SpinGlass(6, 3, seed)
 
 
 def _spin_projected(seed: int):
-    from numerics.energies.spin_glass import SphereProjected, SpinGlass
+    from sublevel.numerics.energies.spin_glass import SphereProjected, SpinGlass
 
     return SphereProjected(SpinGlass(6, 3, seed))
 
 
-_optional("numerics.energies.relu", "TwoLayerReLU", _relu)
-_optional("numerics.energies.quadratic_deep", "DeepQuadratic", _deep_quadratic)
-_optional("numerics.energies.spin_glass", "SpinGlass", _spin)
-_optional("numerics.energies.spin_glass", "SphereProjected", _spin_projected)
-_optional("numerics.energies.two_layer", "TwoLayer FixedOutput", _fixed_output)
+_optional("sublevel.numerics.energies.relu", "TwoLayerReLU", _relu)
+_optional("sublevel.numerics.energies.quadratic_deep", "DeepQuadratic", _deep_quadratic)
+_optional("sublevel.numerics.energies.spin_glass", "SpinGlass", _spin)
+_optional("sublevel.numerics.energies.spin_glass", "SphereProjected", _spin_projected)
+_optional("sublevel.numerics.energies.two_layer", "TwoLayer FixedOutput", _fixed_output)
 for _kind in ("empirical", "population"):
     for _act in ("z**2", "z**3 - z", "relu(z)"):
-        _optional("numerics.energies.two_layer", f"TwoLayer {_kind} {_act}", _two_layer(_kind, _act))
+        _optional("sublevel.numerics.energies.two_layer", f"TwoLayer {_kind} {_act}", _two_layer(_kind, _act))
 
 
 @pytest.mark.parametrize("name", sorted(LANDSCAPES))
@@ -320,7 +318,7 @@ def _always_connected(landscape, a, b, level, **options):
 def _random_beads(landscape, a, b, level, **options):
     rng = np.random.default_rng()  # not seeded: a second run differs
     mid = 0.5 * (a + b) + 1e-3 * rng.standard_normal(a.shape)
-    from numerics.geodesic.result import StringResult
+    from sublevel.numerics.geodesic.result import StringResult
 
     beads = np.stack([a, mid, b])
     bound = level
@@ -422,7 +420,7 @@ def test_a_proof_claimed_over_an_inconclusive_segment_is_caught():
 
 
 def test_landscape_polynomial_capabilities_are_checked():
-    from numerics.energies.spin_glass import SpinGlass
+    from sublevel.numerics.energies.spin_glass import SpinGlass
 
     quad = check_landscape(ConvexQuadratic.random(3, seed=0))
     assert quad["energy_polynomial_exact_matches"].passed is True
@@ -465,7 +463,7 @@ def test_reports_serialise():
     (lambda: check_path_finder("dss"), "is not callable"),
 ])
 def test_bad_arguments_are_input_errors(call, match):
-    from theory.errors import InputError
+    from sublevel.theory.errors import InputError
 
     with pytest.raises(InputError, match=match):
         call()

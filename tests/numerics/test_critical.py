@@ -1,4 +1,4 @@
-"""numerics.critical: minimise, hessian, classify — against closed forms."""
+"""sublevel.numerics.critical: minimise, hessian, classify — against closed forms."""
 
 from __future__ import annotations
 
@@ -6,11 +6,10 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from numerics.critical import classify, hessian, minimise
-from numerics.energies.linear import DeepLinear
-from numerics.landscape import Landscape
-from theory.errors import InputError
+from sublevel.numerics.critical import classify, hessian, minimise
+from sublevel.numerics.energies.linear import DeepLinear
+from sublevel.numerics.landscape import Landscape
+from sublevel.theory.errors import InputError
 
 
 class Quadratic(Landscape):

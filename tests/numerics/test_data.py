@@ -6,8 +6,7 @@ import gzip
 
 import numpy as np
 import pytest
-
-from numerics.data import (
+from sublevel.numerics.data import (
     FASHION_MNIST_DIR,
     FASHION_MNIST_FILES,
     FASHION_MNIST_PACKAGE,
@@ -17,7 +16,7 @@ from numerics.data import (
     quadratic_data,
     teacher_data,
 )
-from theory.errors import InputError
+from sublevel.theory.errors import InputError
 
 
 def test_polynomial_data_follow_the_paper():

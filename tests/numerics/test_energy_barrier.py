@@ -7,9 +7,12 @@ import math
 
 import numpy as np
 import pytest
-
-from numerics.energies.two_layer import EmpiricalTwoLayer, make_activation, polynomial_features
-from numerics.energy_barrier import (
+from sublevel.numerics.energies.two_layer import (
+    EmpiricalTwoLayer,
+    make_activation,
+    polynomial_features,
+)
+from sublevel.numerics.energy_barrier import (
     READING,
     barrier_dimension,
     barrier_upper_bound,
@@ -18,7 +21,7 @@ from numerics.energy_barrier import (
     homogeneous_degree,
     projected_fit,
 )
-from theory.errors import InputError
+from sublevel.theory.errors import InputError
 
 
 def _data(activation="z**2", N=3, L=40, seed=0, noise=0.05):

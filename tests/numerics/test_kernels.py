@@ -1,4 +1,4 @@
-"""numerics.kernels: closed forms of the ReLU kernel against Monte Carlo and each other, eq. (7)
+"""sublevel.numerics.kernels: closed forms of the ReLU kernel against Monte Carlo and each other, eq. (7)
 of BF'16 Prop. 2.3 on every measure tried, and the paper's false follow-up inequalities."""
 
 from __future__ import annotations
@@ -7,9 +7,8 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from numerics import kernels as K
-from theory.errors import InputError
+from sublevel.numerics import kernels as K
+from sublevel.theory.errors import InputError
 
 
 def unit(v):

@@ -1,4 +1,4 @@
-"""numerics.piecewise_max: proven enclosures of the maximum of float piecewise polynomials,
+"""sublevel.numerics.piecewise_max: proven enclosures of the maximum of float piecewise polynomials,
 against exact rational evaluation (fractions) and dense sampling; adversarial polynomials
 (double roots touching the maximum, coefficients from 1e-30 to 1e30, zero-width pieces)."""
 
@@ -10,10 +10,9 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from numerics.piecewise_max import maximise_pieces, maximise_piecewise
-from numerics.rounding import U, gamma, up
-from theory.errors import InputError
+from sublevel.numerics.piecewise_max import maximise_pieces, maximise_piecewise
+from sublevel.numerics.rounding import U, gamma, up
+from sublevel.theory.errors import InputError
 
 
 def exact_value(c, t) -> Fraction:

@@ -1,4 +1,4 @@
-"""numerics.sphere: descent, Newton/mode-following critical points and de-duplication on S^{N−1}(r)."""
+"""sublevel.numerics.sphere: descent, Newton/mode-following critical points and de-duplication on S^{N−1}(r)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,8 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from numerics.energies.spin_glass import SpinGlass
-from numerics.sphere import (
+from sublevel.numerics.energies.spin_glass import SpinGlass
+from sublevel.numerics.sphere import (
     Sphere,
     blas_threads,
     critical_points,
@@ -21,7 +20,7 @@ from numerics.sphere import (
     sample_minima,
     tangent_spectrum,
 )
-from theory.errors import InputError
+from sublevel.theory.errors import InputError
 
 
 class Quadratic:

@@ -8,12 +8,11 @@ import pytest
 import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from numerics import strategies as S
-from numerics.paths.base import Path, Polygonal, Segment
-from theory.claims import get_claim
-from theory.errors import InputError
-from theory.liftings.feature_map import intrinsic_dimension, is_polynomial_activation
+from sublevel.numerics import strategies as S
+from sublevel.numerics.paths.base import Path, Polygonal, Segment
+from sublevel.theory.claims import get_claim
+from sublevel.theory.errors import InputError
+from sublevel.theory.liftings.feature_map import intrinsic_dimension, is_polynomial_activation
 
 
 @settings(max_examples=30)

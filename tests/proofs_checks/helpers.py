@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from proofs_checks.report import TIMING_KEYS
+from sublevel.proofs_checks.report import TIMING_KEYS
 
 
 def comparable(report: dict[str, Any]) -> dict[str, Any]:
@@ -19,8 +19,8 @@ def load_report(out: Path) -> dict[str, Any]:
 
 
 PLUGIN = '''
-from proofs_checks import Evidence, check, negative_control
-from theory.claims import Claim, register_claim
+from sublevel.proofs_checks import Evidence, check, negative_control
+from sublevel.theory.claims import Claim, register_claim
 
 register_claim(Claim(id="user.always-violated", kind="constructive", source="test plugin",
                      section="-", statement="a claim whose check always reports a violation"),

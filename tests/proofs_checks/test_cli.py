@@ -16,7 +16,7 @@ requires_script = pytest.mark.skipif(not EXE, reason="console script 'sublevel' 
 
 
 def run(*args, cwd=None):
-    cmd = [EXE] if EXE else [sys.executable, "-m", "proofs_checks.cli"]
+    cmd = [EXE] if EXE else [sys.executable, "-m", "sublevel.proofs_checks.cli"]
     return subprocess.run([*cmd, *args], capture_output=True, text=True, timeout=300, cwd=cwd)
 
 
@@ -118,7 +118,7 @@ def test_lift_feature_map_json():
 
 def test_lift_feature_map_large_n_uses_the_closed_form(capsys):
     """z**3 in n = 100 (171 700 features) used to run for minutes on the exact rank."""
-    from proofs_checks.cli import main
+    from sublevel.proofs_checks.cli import main
 
     assert main(["lift", "feature-map", "--activation", "z**3", "--n", "100", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
@@ -129,7 +129,7 @@ def test_lift_feature_map_large_n_uses_the_closed_form(capsys):
 
 @pytest.mark.parametrize("text", ["z**", "(lambda: 1)()", 'Symbol("x")', "z if 1 else 2"])
 def test_lift_feature_map_bad_activation_is_one_line(text, capsys):
-    from proofs_checks.cli import main
+    from sublevel.proofs_checks.cli import main
 
     assert main(["lift", "feature-map", "--activation", text, "--n", "2"]) == 2
     err = capsys.readouterr().err
@@ -149,13 +149,13 @@ def test_lift_multilinear_and_quadratic_text_latex_json():
 
 
 def test_parser_builds_without_numerical_imports_and_variants_agree():
-    code = ("import sys, proofs_checks.cli as c; c.build_parser(); "
-            "heavy = [m for m in ('numerics.geodesic', 'numerics.certify', 'scipy.optimize', 'torch', 'cvxpy') "
+    code = ("import sys, sublevel.proofs_checks.cli as c; c.build_parser(); "
+            "heavy = [m for m in ('sublevel.numerics.geodesic', 'sublevel.numerics.certify', 'scipy.optimize', 'torch', 'cvxpy') "
             "if m in sys.modules]; print(heavy)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
-    from numerics.geodesic.dss import VARIANTS
-    from numerics.geodesic.experiments import MODELS
-    from proofs_checks.commands import geodesic
+    from sublevel.numerics.geodesic.dss import VARIANTS
+    from sublevel.numerics.geodesic.experiments import MODELS
+    from sublevel.proofs_checks.commands import geodesic
 
     assert geodesic.VARIANTS == VARIANTS and geodesic.MODELS == MODELS

@@ -15,10 +15,10 @@ import pytest
 
 pytest.importorskip("distributed", reason="the dask extra (pip install 'sublevel[dask]') is not installed")
 
-from proofs_checks.distributed import dask_executor
-from proofs_checks.report import TIMING_KEYS
-from proofs_checks.runner import read_evidence, run_verification
-from theory.errors import InputError
+from sublevel.proofs_checks.distributed import dask_executor
+from sublevel.proofs_checks.report import TIMING_KEYS
+from sublevel.proofs_checks.runner import read_evidence, run_verification
+from sublevel.theory.errors import InputError
 
 from .helpers import PLUGIN
 
@@ -74,7 +74,7 @@ def test_a_silent_scheduler_is_a_clear_error_after_a_bounded_wait_and_nothing_is
     before = (out / "evidence.jsonl").read_bytes()
     address = f"tcp://127.0.0.1:{_free_port()}"  # nobody listens there
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "proofs_checks.cli", "verify", *CLAIMS, "--resume",
+    proc = subprocess.run([sys.executable, "-m", "sublevel.proofs_checks.cli", "verify", *CLAIMS, "--resume",
                            "--out", str(out), "--scheduler", address, "--scheduler-timeout", "2",
                            "--quiet"], capture_output=True, text=True, timeout=120)
     waited = time.perf_counter() - start
@@ -123,7 +123,7 @@ def test_a_cluster_lost_mid_run_keeps_what_finished_and_resume_completes(tmp_pat
 
 
 def test_cli_dask_local_round_trip(tmp_path):
-    from proofs_checks.cli import main
+    from sublevel.proofs_checks.cli import main
 
     out = tmp_path / "cli"
     assert main(["verify", "lift.feature-map", "--instances", "3", "--seed", "2", "--dask", "local",

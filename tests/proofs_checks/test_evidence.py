@@ -6,8 +6,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from proofs_checks.evidence import (
+from sublevel.proofs_checks.evidence import (
     CONTROL_OUTCOMES,
     PROOF_KINDS,
     Evidence,
@@ -16,10 +15,10 @@ from proofs_checks.evidence import (
     error_evidence,
     outcome_from_certificates,
 )
-from proofs_checks.registry import load_builtin_checks
-from proofs_checks.report import claim_report
-from theory.certificate import Certificate
-from theory.errors import HypothesisError
+from sublevel.proofs_checks.registry import load_builtin_checks
+from sublevel.proofs_checks.report import claim_report
+from sublevel.theory.certificate import Certificate
+from sublevel.theory.errors import HypothesisError
 
 KINDS = ["exact", "rigorous", "bounded", "symbolic", "sampled", "optimisation", "monte-carlo",
          "closed form (float)", "high-precision", "sdp"]

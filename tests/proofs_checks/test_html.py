@@ -11,8 +11,7 @@ from html import unescape
 from pathlib import Path
 
 import pytest
-
-from proofs_checks.runner import run_verification
+from sublevel.proofs_checks.runner import run_verification
 
 from .helpers import PLUGIN
 

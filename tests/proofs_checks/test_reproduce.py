@@ -10,13 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from proofs_checks.cli import main
-from proofs_checks.evidence import PROOF_KINDS
-from proofs_checks.registry import CHECKS, load_builtin_checks
-from proofs_checks.report import SCHEMA_VERSION, reproduce_command
-from proofs_checks.runner import read_evidence, resolve_claims, run_verification
-from theory.errors import InputError
+from sublevel.proofs_checks.cli import main
+from sublevel.proofs_checks.evidence import PROOF_KINDS
+from sublevel.proofs_checks.registry import CHECKS, load_builtin_checks
+from sublevel.proofs_checks.report import SCHEMA_VERSION, reproduce_command
+from sublevel.proofs_checks.runner import read_evidence, resolve_claims, run_verification
+from sublevel.theory.errors import InputError
 
 FAST = ["identity.layer-cake", "vbb.empirical-dim", "vbb.finite-dim.p-ge-2q",
         "bf16.linear.square-boundary"]

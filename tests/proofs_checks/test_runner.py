@@ -10,10 +10,9 @@ import sys
 import time
 
 import pytest
-
-from proofs_checks.runner import plan_tasks, read_evidence, run_verification
-from proofs_checks.seeds import instance_seed
-from theory.errors import InputError
+from sublevel.proofs_checks.runner import plan_tasks, read_evidence, run_verification
+from sublevel.proofs_checks.seeds import instance_seed
+from sublevel.theory.errors import InputError
 
 from .helpers import PLUGIN, comparable, load_report
 
@@ -70,7 +69,7 @@ def test_kill_mid_run_then_resume_loses_nothing(tmp_path):
     """SIGKILL the real console script mid-run, resume, and compare with an uninterrupted run."""
     killed, clean = tmp_path / "killed", tmp_path / "clean"
     args = ["verify", *CLAIMS, "--instances", "40", "--seed", "5", "--workers", "1", "--quiet"]
-    exe = [sys.executable, "-m", "proofs_checks.cli"]
+    exe = [sys.executable, "-m", "sublevel.proofs_checks.cli"]
     proc = subprocess.Popen([*exe, *args, "--out", str(killed)], start_new_session=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     evidence = killed / "evidence.jsonl"
@@ -109,7 +108,7 @@ def test_truncated_last_line_is_ignored_and_repaired(tmp_path):
 def test_errors_in_a_check_are_recorded_not_fatal(tmp_path):
     plugin = tmp_path / "plug.py"
     plugin.write_text(PLUGIN + '''
-from theory.claims import Claim, register_claim
+from sublevel.theory.claims import Claim, register_claim
 register_claim(Claim(id="user.raises", kind="identity", source="t", section="-",
                      statement="a check that raises"), replace=True)
 
@@ -161,7 +160,7 @@ def test_unwritable_out(tmp_path):
 
 
 def test_not_implemented_claims_are_listed_never_verified(tmp_path):
-    from theory.claims import Claim, register_claim
+    from sublevel.theory.claims import Claim, register_claim
 
     register_claim(Claim(id="user.no-check", kind="constructive", source="t", section="-",
                          statement="a claim nobody has implemented"), replace=True)

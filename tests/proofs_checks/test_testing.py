@@ -7,19 +7,24 @@ import sys
 
 import pytest
 from hypothesis import given, settings
-
-from numerics.strategies import seeds
-from proofs_checks import Evidence, assert_claim_holds, check, check_claim, negative_control
-from proofs_checks.registry import CHECKS
-from proofs_checks.testing import (
+from sublevel.numerics.strategies import seeds
+from sublevel.proofs_checks import (
+    Evidence,
+    assert_claim_holds,
+    check,
+    check_claim,
+    negative_control,
+)
+from sublevel.proofs_checks.registry import CHECKS
+from sublevel.proofs_checks.testing import (
     assert_control_detects,
     claim_instances,
     claim_property,
     describe_evidence,
     hypothesis_dimensions,
 )
-from theory.claims import CLAIMS, Claim, get_claim, register_claim
-from theory.errors import HypothesisError, InputError
+from sublevel.theory.claims import CLAIMS, Claim, get_claim, register_claim
+from sublevel.theory.errors import HypothesisError, InputError
 
 
 @pytest.fixture
@@ -197,19 +202,19 @@ def test_malformed_user_claims_get_clear_errors(user_claims):
 
 MALFORMED = {
     "no_statement": '''
-from theory.claims import Claim, register_claim
+from sublevel.theory.claims import Claim, register_claim
 register_claim(Claim(id="plugin.bad", kind="numerical", source="me", section="-", statement=""))
 ''',
     "raising_hypotheses": '''
-from proofs_checks import Evidence, check
-from theory.claims import Claim, register_claim
+from sublevel.proofs_checks import Evidence, check
+from sublevel.theory.claims import Claim, register_claim
 register_claim(Claim(id="plugin.bad", kind="numerical", source="me", section="-", statement="s",
                      hypotheses=lambda d: d["width"] / 0, requires=("width",)))
-get = __import__("theory.claims", fromlist=["get_claim"]).get_claim
+get = __import__("sublevel.theory.claims", fromlist=["get_claim"]).get_claim
 get("plugin.bad").hypotheses_hold(width=3)
 ''',
     "check_of_unknown_claim": '''
-from proofs_checks import Evidence, check
+from sublevel.proofs_checks import Evidence, check
 @check("plugin.never-registered")
 def f(seed):
     return Evidence("verified")
@@ -225,7 +230,7 @@ def f(seed):
 def test_malformed_plugins_fail_on_the_cli_with_one_line(tmp_path, kind, message):
     plugin = tmp_path / f"{kind}.py"
     plugin.write_text(MALFORMED[kind])
-    proc = subprocess.run([sys.executable, "-m", "proofs_checks.cli", "verify", "--plugin", str(plugin),
+    proc = subprocess.run([sys.executable, "-m", "sublevel.proofs_checks.cli", "verify", "--plugin", str(plugin),
                            "--out", str(tmp_path / "out"), "--quiet"],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2

@@ -3,8 +3,7 @@ from __future__ import annotations
 import math
 
 import pytest
-
-from theory.certificate import Certificate, combine
+from sublevel.theory.certificate import Certificate, combine
 
 
 def test_margin_and_roundtrip():

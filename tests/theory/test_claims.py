@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
-from theory.claims import CLAIMS, KINDS, Claim, closest_ids, get_claim, register_claim
-from theory.errors import InputError
+from sublevel.theory.claims import CLAIMS, KINDS, Claim, closest_ids, get_claim, register_claim
+from sublevel.theory.errors import InputError
 
 THEORY_IDS = {
     "lift.multilinear", "lift.quadratic", "lift.feature-map", "identity.layer-cake",

@@ -1,4 +1,4 @@
-"""theory.exact: the exact decision "p ≤ b on [a₀, a₁]" and the enclosed maximum.
+"""sublevel.theory.exact: the exact decision "p ≤ b on [a₀, a₁]" and the enclosed maximum.
 
 Oracles independent of python-flint: mpmath at 200 digits on the critical points of p (the
 square-free part of p′ taken with sympy), and families whose answer is known by construction
@@ -19,9 +19,8 @@ import sympy as sp
 from flint import fmpq, fmpq_poly
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-
-from theory.errors import InputError
-from theory.exact import (
+from sublevel.theory.errors import InputError
+from sublevel.theory.exact import (
     ENCLOSURE_BITS,
     certify_piecewise_polynomial,
     certify_polynomial,

@@ -1,4 +1,4 @@
-"""theory.spin_glass: the ABC'13 complexity formulas, thresholds and their consistency."""
+"""sublevel.theory.spin_glass: the ABC'13 complexity formulas, thresholds and their consistency."""
 
 from __future__ import annotations
 
@@ -7,9 +7,8 @@ import pytest
 import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from theory import spin_glass as sg
-from theory.errors import HypothesisError, InputError
+from sublevel.theory import spin_glass as sg
+from sublevel.theory.errors import HypothesisError, InputError
 
 mpmath.mp.dps = 30
 

@@ -1,4 +1,4 @@
-"""theory.toy_landscapes: exact landscape facts against known answers, sympy's solve and
+"""sublevel.theory.toy_landscapes: exact landscape facts against known answers, sympy's solve and
 dense sampling (the oracle for connectedness of sub-level sets)."""
 
 from __future__ import annotations
@@ -10,9 +10,8 @@ import pytest
 import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from theory.errors import InputError
-from theory.toy_landscapes import (
+from sublevel.theory.errors import InputError
+from sublevel.theory.toy_landscapes import (
     Profile,
     ToyLandscape,
     analyse,

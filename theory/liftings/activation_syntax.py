@@ -5,7 +5,7 @@ constants ``pi`` and ``E``, the operators ``+ - * / ** ^`` (``^`` is read as a p
 sympy) and unary ``±``, and calls of the named functions in :data:`FUNCTIONS` with positional
 arguments. Everything else — attribute access, lambdas, conditionals, comparisons, keyword
 arguments, strings, subscripts, unknown functions such as ``Symbol`` — is refused with an
-:class:`~theory.errors.InputError`. The tree is translated node by node into sympy objects;
+:class:`~sublevel.theory.errors.InputError`. The tree is translated node by node into sympy objects;
 nothing is ever evaluated by Python or by ``sympify``.
 
 Numeric powers are bounded (:data:`MAX_NUMERIC_BITS`) so that ``2**10**10**10`` is refused
@@ -20,8 +20,7 @@ import math
 from typing import Any
 
 import sympy as sp
-
-from theory.errors import InputError
+from sublevel.theory.errors import InputError
 
 __all__ = ["FUNCTIONS", "CONSTANTS", "MAX_NUMERIC_BITS", "parse_activation_text"]
 

@@ -25,10 +25,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import sympy as sp
+from sublevel.theory.errors import InputError
+from sublevel.theory.liftings.activation_syntax import parse_activation_text
 from sympy.polys.matrices import DomainMatrix
-
-from theory.errors import InputError
-from theory.liftings.activation_syntax import parse_activation_text
 
 __all__ = [
     "parse_activation",
@@ -57,7 +56,7 @@ MAX_RANK_FEATURES = 500
 def parse_activation(activation: Any, variable: sp.Symbol | str | None = None) -> tuple[sp.Expr, sp.Symbol]:
     """(expression, its variable) for an activation given as a string or sympy expression.
 
-    Strings are read by :func:`theory.liftings.activation_syntax.parse_activation_text`, a
+    Strings are read by :func:`sublevel.theory.liftings.activation_syntax.parse_activation_text`, a
     whitelist over the Python parse tree (arithmetic in one symbol and named functions such as
     ``relu``, ``tanh``, ``sigmoid``; ``"z**3 - z"``, ``"relu(z)"``); nothing is evaluated. The
     expression must depend on exactly one symbol; anything else is an :class:`InputError`.
@@ -281,7 +280,7 @@ def intrinsic_dimension(activation: Any, n: int) -> int | sp.Expr:
 
 
 def _exact_rows(X: Any) -> list[list[sp.Rational]]:
-    from theory.exact import to_rational
+    from sublevel.theory.exact import to_rational
 
     try:
         rows = [list(r) for r in X]

@@ -19,8 +19,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import sympy as sp
-
-from theory.errors import InputError
+from sublevel.theory.errors import InputError
 
 __all__ = [
     "product_map",

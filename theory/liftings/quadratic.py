@@ -17,9 +17,8 @@ from collections.abc import Sequence
 from typing import Any
 
 import sympy as sp
+from sublevel.theory.errors import InputError
 from sympy.polys.matrices import DomainMatrix
-
-from theory.errors import InputError
 
 __all__ = [
     "lifted_parameter",

@@ -6,15 +6,14 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from numerics.backends import (
+from sublevel.numerics.backends import (
     CountingLandscape,
     FunctionLandscape,
     as_landscape,
     finite_difference_grad,
 )
-from numerics.conformance import check_landscape
-from theory.errors import InputError
+from sublevel.numerics.conformance import check_landscape
+from sublevel.theory.errors import InputError
 
 
 def _quadratic(dim, seed):
@@ -69,7 +68,7 @@ def test_any_object_with_energy_is_a_landscape_and_keeps_capabilities():
     assert land.dim == 2
     np.testing.assert_allclose(land.energies(np.eye(2)), [1.0, 1.0])
     assert hasattr(land, "energy_polynomial")
-    from numerics.geodesic import dss
+    from sublevel.numerics.geodesic import dss
 
     res = dss(land, np.array([0.5, 0.0]), np.array([0.0, 0.5]), 1.0, accept_factor=1.0)
     # the capability reached the certificates: float coefficients are decided exactly *about
@@ -88,7 +87,7 @@ class _ExactDuck(_Duck):
 
 
 def test_an_exact_polynomial_capability_makes_dss_segments_exact_proofs():
-    from numerics.geodesic import dss
+    from sublevel.numerics.geodesic import dss
 
     land = as_landscape(_ExactDuck())
     assert hasattr(land, "energy_polynomial_exact")
@@ -109,7 +108,7 @@ def test_counting_landscape_counts_points_gradients_and_time():
 
 
 def test_conformance_suite_accepts_correct_and_rejects_wrong_gradients():
-    """FunctionLandscape under numerics.conformance.check_landscape: a correct gradient passes,
+    """FunctionLandscape under sublevel.numerics.conformance.check_landscape: a correct gradient passes,
     a 10 % wrong one fails the Taylor slope (≈ 1) and finite differences, an inconsistent batch
     shows against energy_and_grad."""
     H, e, g = _quadratic(4, 1)

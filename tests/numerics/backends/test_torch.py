@@ -8,10 +8,10 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from numerics.backends.models import mlp, small_cnn  # noqa: E402
-from numerics.backends.torch import TorchLandscape, available_devices, resolve_device  # noqa: E402
-from numerics.energies.mlp import MLPLandscape  # noqa: E402
-from theory.errors import InputError  # noqa: E402
+from sublevel.numerics.backends.models import mlp, small_cnn  # noqa: E402
+from sublevel.numerics.backends.torch import TorchLandscape, available_devices, resolve_device  # noqa: E402
+from sublevel.numerics.energies.mlp import MLPLandscape  # noqa: E402
+from sublevel.theory.errors import InputError  # noqa: E402
 
 
 def _pair(loss="cross-entropy", activation="tanh", n=40):
@@ -47,7 +47,7 @@ def test_vmap_batch_equals_loop_and_chunks():
 
 
 def test_same_dss_result_on_torch_and_numpy():
-    from numerics.geodesic import dss
+    from sublevel.numerics.geodesic import dss
 
     tl, nl = _pair("mse", "tanh")
     a = tl.theta_of()
@@ -77,7 +77,7 @@ def test_batchnorm_recompute_uses_batch_statistics_and_stored_uses_running_ones(
     assert rec.energy(theta) == pytest.approx(train_loss, rel=1e-12)
     assert sto.energy(theta) == pytest.approx(eval_loss, rel=1e-12)
     assert rec.info["batchnorm"] == "recompute" and sto.info["batchnorm"] == "stored"
-    from numerics.geodesic import straight_segment
+    from sublevel.numerics.geodesic import straight_segment
 
     other = theta + 0.01
     res = straight_segment(rec, theta, other, 10.0)
@@ -140,6 +140,6 @@ def test_importing_backends_does_not_import_torch():
     import subprocess
     import sys
 
-    code = "import sys, numerics.backends, numerics.geodesic; print('torch' in sys.modules)"
+    code = "import sys, sublevel.numerics.backends, sublevel.numerics.geodesic; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -1,4 +1,4 @@
-"""numerics.energies.linear: deep linear energies against dense formulas and closed forms."""
+"""sublevel.numerics.energies.linear: deep linear energies against dense formulas and closed forms."""
 
 from __future__ import annotations
 
@@ -6,10 +6,9 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from numerics.conformance import check_landscape
-from numerics.critical import minimise
-from numerics.energies.linear import (
+from sublevel.numerics.conformance import check_landscape
+from sublevel.numerics.critical import minimise
+from sublevel.numerics.energies.linear import (
     DeepLinear,
     as_weights,
     flatten,
@@ -18,8 +17,8 @@ from numerics.energies.linear import (
     product_polynomial,
     reduced_rank_optimum,
 )
-from numerics.strategies import datasets, linear_parameters, seeds, widths
-from theory.errors import InputError
+from sublevel.numerics.strategies import datasets, linear_parameters, seeds, widths
+from sublevel.theory.errors import InputError
 
 
 def _loop_energy(weights, X, Y, kappa=0.0):
@@ -114,7 +113,7 @@ def test_gaussian_moments_monte_carlo():
 
 @pytest.mark.parametrize("kind", ["random", "duplicate", "low_rank"])
 def test_reduced_rank_optimum_full_rank_is_least_squares(kind):
-    from numerics.strategies import make_data
+    from sublevel.numerics.strategies import make_data
 
     d = make_data(11, 9, 4, 3, kind, rank=2 if kind == "low_rank" else None)
     E = DeepLinear([4, 3], d.X, d.Y)

@@ -6,10 +6,9 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from numerics.conformance import check_landscape
-from numerics.energies.mlp import MLPLandscape, cubic_regression, digits_mlp
-from theory.errors import InputError
+from sublevel.numerics.conformance import check_landscape
+from sublevel.numerics.energies.mlp import MLPLandscape, cubic_regression, digits_mlp
+from sublevel.theory.errors import InputError
 
 
 @settings(max_examples=20, deadline=None)

@@ -9,9 +9,8 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from numerics.conformance import check_landscape
-from numerics.energies.quadratic_deep import (
+from sublevel.numerics.conformance import check_landscape
+from sublevel.numerics.energies.quadratic_deep import (
     DeepQuadratic,
     blas_single_thread,
     form_features,
@@ -24,8 +23,8 @@ from numerics.energies.quadratic_deep import (
     stable_minimum,
     width_experiment,
 )
-from numerics.energies.two_layer import EmpiricalTwoLayer
-from theory.errors import InputError
+from sublevel.numerics.energies.two_layer import EmpiricalTwoLayer
+from sublevel.theory.errors import InputError
 
 
 def _data(n=2, L=20, m=1, seed=0):

@@ -1,4 +1,4 @@
-"""numerics.energies.relu: the two-layer ReLU energy, its symmetries, and the exact piecewise
+"""sublevel.numerics.energies.relu: the two-layer ReLU energy, its symmetries, and the exact piecewise
 quartic along a segment (against dense evaluation, a brute-force sign scan and rational
 arithmetic)."""
 
@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sublevel.numerics.energies.relu import PiecewiseQuartic, TwoLayerReLU, blocked_cumsum
+from sublevel.theory.errors import InputError
 
-from numerics.energies.relu import PiecewiseQuartic, TwoLayerReLU, blocked_cumsum
 from tests.numerics.relu_oracle import exact_energy
-from theory.errors import InputError
 
 
 def make(seed: int, L: int = 30, n: int = 3, m: int = 5, k: int = 1, *, hidden_bias: bool = True,
@@ -236,10 +236,10 @@ def test_error_bound_is_proven_against_exact_rationals(cfg, scale):
 
 
 def test_generic_certify_path_uses_the_rigorous_segment_certificate():
-    """numerics.certify.certify_path takes the landscape's own certify_segment: rigorous, its
+    """sublevel.numerics.certify.certify_path takes the landscape's own certify_segment: rigorous, its
     enclosure above the dense maximum and within rounding of it."""
-    from numerics.certify import certify_path
-    from numerics.paths import Path, Segment
+    from sublevel.numerics.certify import certify_path
+    from sublevel.numerics.paths import Path, Segment
 
     land, rng = make(3, L=8, n=2, m=3)
     a, b = rng.normal(size=land.dim), rng.normal(size=land.dim)

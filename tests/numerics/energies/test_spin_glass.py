@@ -1,4 +1,4 @@
-"""numerics.energies.spin_glass: H_{N,p} by tensor contraction, the sphere, projections, barriers."""
+"""sublevel.numerics.energies.spin_glass: H_{N,p} by tensor contraction, the sphere, projections, barriers."""
 
 from __future__ import annotations
 
@@ -9,9 +9,8 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from numerics.conformance import check_landscape
-from numerics.energies.spin_glass import (
+from sublevel.numerics.conformance import check_landscape
+from sublevel.numerics.energies.spin_glass import (
     SphereProjected,
     SpinGlass,
     arc_length,
@@ -22,7 +21,7 @@ from numerics.energies.spin_glass import (
     symmetrise,
     tangent_basis,
 )
-from theory.errors import InputError
+from sublevel.theory.errors import InputError
 
 
 def _brute_energy(J: np.ndarray, sigma: np.ndarray) -> float:
@@ -85,7 +84,7 @@ def test_batched_methods_equal_pointwise(p):
 
 
 def test_batched_energies_are_chunked_consistently(monkeypatch):
-    from numerics.energies import spin_glass as mod
+    from sublevel.numerics.energies import spin_glass as mod
 
     sg = SpinGlass(8, 3, 1)
     X = np.random.default_rng(1).standard_normal((50, 8))
@@ -271,7 +270,7 @@ def test_landscape_conformance_suite(make):
 
 def _low_points(sg, k, seed):
     """k points of low energy on the sphere (a few projected-gradient steps from random starts)."""
-    from numerics.sphere import minimize
+    from sublevel.numerics.sphere import minimize
 
     X = random_on_sphere(sg.N, k, seed)
     return np.stack([minimize(sg, x, max_iter=30, polish=False, classify=False).point for x in X])
@@ -303,9 +302,9 @@ def test_certify_segment_is_rigorous_and_agrees_with_dense_sampling(p):
 
 
 def test_certify_piece_and_dss_use_the_rigorous_segment_certificate():
-    from numerics.certify import certify_piece
-    from numerics.geodesic.dss import dss
-    from numerics.paths.base import Segment
+    from sublevel.numerics.certify import certify_piece
+    from sublevel.numerics.geodesic.dss import dss
+    from sublevel.numerics.paths.base import Segment
 
     sg = SpinGlass(10, 3, 1)
     land = SphereProjected(sg, per_spin=True, shift=3.0)
@@ -332,7 +331,7 @@ def test_arc_length_of_a_great_circle():
 
 
 def test_connection_level_between_two_minima():
-    from numerics.sphere import deduplicate, sample_minima
+    from sublevel.numerics.sphere import deduplicate, sample_minima
 
     sg = SpinGlass(16, 3, 3)
     sample = sample_minima(sg, 12, 0)
@@ -356,8 +355,8 @@ def test_connection_level_between_two_minima():
 def test_exact_chord_polynomial_matches_float_contraction(N, p):
     """Oracle: the float coefficients of polynomial_along (rational contraction, no symmetry of
     S assumed), and the exact certificate decides at the float maximum itself."""
-    from numerics.energies.spin_glass import SphereProjected
-    from numerics.energies.spin_glass_certify import exact_chord_polynomial
+    from sublevel.numerics.energies.spin_glass import SphereProjected
+    from sublevel.numerics.energies.spin_glass_certify import exact_chord_polynomial
 
     sg = SpinGlass(N, p, 3)
     rng = np.random.default_rng(4)

@@ -1,4 +1,4 @@
-"""numerics.energies.spin_glass_certify: the rigorous chord certificate (float contraction with
+"""sublevel.numerics.energies.spin_glass_certify: the rigorous chord certificate (float contraction with
 a priori rounding radii) against an independent mpmath oracle, and the no-slack rule."""
 
 from __future__ import annotations
@@ -11,13 +11,12 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from numerics.energies.spin_glass import SphereProjected, SpinGlass, random_on_sphere
-from numerics.energies.spin_glass_certify import (
+from sublevel.numerics.energies.spin_glass import SphereProjected, SpinGlass, random_on_sphere
+from sublevel.numerics.energies.spin_glass_certify import (
     certify_projected_segment,
     chord_polynomial_enclosure,
 )
-from theory.errors import InputError
+from sublevel.theory.errors import InputError
 
 _DPS = 60
 
@@ -82,7 +81,7 @@ def _mp_max(land: SphereProjected, a: np.ndarray, b: np.ndarray) -> mpmath.mpf:
 
 
 def _low_pair(sg: SpinGlass, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    from numerics.sphere import minimize
+    from sublevel.numerics.sphere import minimize
 
     X = random_on_sphere(sg.N, 2, seed)
     a, b = (minimize(sg, x, max_iter=30, polish=False, classify=False).point for x in X)
@@ -210,8 +209,8 @@ def test_tau_is_recorded_when_needed_and_never_a_slack_by_default():
 
 
 def test_spin_glass_energy_polynomial_enclosure_makes_euclidean_segments_rigorous():
-    from numerics.certify import certify_piece
-    from numerics.paths.base import Segment
+    from sublevel.numerics.certify import certify_piece
+    from sublevel.numerics.paths.base import Segment
 
     sg = SpinGlass(5, 3, 4)
     rng = np.random.default_rng(0)
@@ -248,8 +247,7 @@ def test_radius_grows_with_n_and_stays_tiny():
 def test_bernstein_bound_dominates_the_polynomial_on_the_unit_interval(coeffs, t):
     """The odd-p radius uses max_j |b_j| ≥ max |P̃| on [0, 1]; at t = 0 and 1 it is attained."""
     from flint import fmpq
-
-    from numerics.energies.spin_glass_certify import _bernstein_bound
+    from sublevel.numerics.energies.spin_glass_certify import _bernstein_bound
 
     q = [fmpq(c.numerator, c.denominator) for c in coeffs]
     bound = _bernstein_bound(q)

@@ -10,9 +10,8 @@ import pytest
 import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from numerics.conformance import check_landscape
-from numerics.energies.two_layer import (
+from sublevel.numerics.conformance import check_landscape
+from sublevel.numerics.energies.two_layer import (
     EmpiricalTwoLayer,
     FixedOutput,
     PopulationTwoLayer,
@@ -23,8 +22,8 @@ from numerics.energies.two_layer import (
     relu_kernel_grad,
     relu_valley,
 )
-from theory.errors import InputError
-from theory.liftings.feature_map import intrinsic_dimension
+from sublevel.theory.errors import InputError
+from sublevel.theory.liftings.feature_map import intrinsic_dimension
 
 # ---------------------------------------------------------------------------- helpers
 

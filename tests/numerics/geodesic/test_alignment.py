@@ -6,9 +6,8 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from numerics.energies.mlp import MLPLandscape
-from numerics.geodesic import (
+from sublevel.numerics.energies.mlp import MLPLandscape
+from sublevel.numerics.geodesic import (
     align,
     connect_modulo_symmetry,
     linear_barrier,
@@ -16,8 +15,8 @@ from numerics.geodesic import (
     straight_segment,
     weight_matching,
 )
-from numerics.geodesic.alignment import matching_objective
-from theory.errors import InputError
+from sublevel.numerics.geodesic.alignment import matching_objective
+from sublevel.theory.errors import InputError
 
 
 def _mlp(widths, seed=0, activation="tanh"):
@@ -77,7 +76,7 @@ def test_connect_modulo_symmetry_records_alignment():
 
 
 def test_alignment_needs_an_mlp_structure():
-    from numerics.geodesic import RingValley
+    from sublevel.numerics.geodesic import RingValley
 
     with pytest.raises(InputError, match="weight matching needs an MLP"):
         align(RingValley(2), np.ones(2), np.zeros(2))

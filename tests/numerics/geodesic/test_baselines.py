@@ -7,11 +7,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
-
-from numerics.geodesic import RingValley, autoneb, bezier_curve, straight_segment
-from numerics.geodesic.baselines import garipov_schedule, improved_tangents, redistribute
-from numerics.paths.base import Bezier
-from theory.errors import InputError
+from sublevel.numerics.geodesic import RingValley, autoneb, bezier_curve, straight_segment
+from sublevel.numerics.geodesic.baselines import garipov_schedule, improved_tangents, redistribute
+from sublevel.numerics.paths.base import Bezier
+from sublevel.theory.errors import InputError
 
 finite = st.floats(-10, 10, allow_nan=False)
 

@@ -11,10 +11,9 @@ import mpmath
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from numerics.geodesic import ConvexQuadratic, DoubleWell, RingValley, dss
-from numerics.geodesic.result import StringResult
-from theory.certificate import Certificate
+from sublevel.numerics.geodesic import ConvexQuadratic, DoubleWell, RingValley, dss
+from sublevel.numerics.geodesic.result import StringResult
+from sublevel.theory.certificate import Certificate
 
 _floats = st.floats(-1e3, 1e3, allow_nan=False, allow_infinity=False)
 
@@ -85,7 +84,7 @@ def test_ring_exact_certificate_decides_a_bound_the_float_one_cannot():
     below the true maximum: the exact certificate says fails; decided on the float
     coefficients (what the old ``exact`` certificate did) the same bound holds — which is why
     that is now labelled sampled."""
-    from numerics.certify import (
+    from sublevel.numerics.certify import (
         as_energy_polynomial,
         certify_energy_polynomial,
         energy_polynomial_of,
@@ -191,7 +190,7 @@ def test_string_result_is_proof_needs_every_outcome_holds_with_a_proof_method():
 
 
 def test_components_record_whether_each_merge_is_a_proof():
-    from numerics.geodesic.components import components_at_level
+    from sublevel.numerics.geodesic.components import components_at_level
 
     land = DoubleWell(2, height=1.0)
     m0, m1 = land.minima

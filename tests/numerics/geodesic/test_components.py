@@ -6,15 +6,14 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from numerics.geodesic import (
+from sublevel.numerics.geodesic import (
     DoubleWell,
     UnionFind,
     barrier_tree,
     components_at_level,
     plot_components,
 )
-from theory.errors import InputError
+from sublevel.theory.errors import InputError
 
 
 @settings(max_examples=30, deadline=None)

@@ -8,10 +8,9 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from numerics.backends import FunctionLandscape
-from numerics.geodesic import Adam, ConvexQuadratic, DoubleWell, RingValley, dss
-from theory.errors import InputError
+from sublevel.numerics.backends import FunctionLandscape
+from sublevel.numerics.geodesic import Adam, ConvexQuadratic, DoubleWell, RingValley, dss
+from sublevel.theory.errors import InputError
 
 
 @settings(max_examples=10, deadline=None)
@@ -151,7 +150,7 @@ def test_checkpoint_resume_gives_the_same_result(tmp_path):
 
 
 def test_weights_only_length_is_recorded():
-    from numerics.energies.mlp import MLPLandscape
+    from sublevel.numerics.energies.mlp import MLPLandscape
 
     rng = np.random.default_rng(0)
     X, Y = rng.standard_normal((20, 2)), rng.standard_normal((20, 1))

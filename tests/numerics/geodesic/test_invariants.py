@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from numerics.conformance import PathFinderProblem, check_path_finder
-from numerics.geodesic.baselines import autoneb, bezier_curve, straight_segment
-from numerics.geodesic.dss import dss
-from numerics.geodesic.landscapes import ConvexQuadratic, DoubleWell, RingValley
+from sublevel.numerics.conformance import PathFinderProblem, check_path_finder
+from sublevel.numerics.geodesic.baselines import autoneb, bezier_curve, straight_segment
+from sublevel.numerics.geodesic.dss import dss
+from sublevel.numerics.geodesic.landscapes import ConvexQuadratic, DoubleWell, RingValley
 
 FINDERS = {
     "dss-breadth-first": (dss, {}),
@@ -47,7 +46,7 @@ def _convex():
 
 def _sampled_ring():
     """The ring without its polynomial: certificates are sampled."""
-    from numerics.backends import FunctionLandscape
+    from sublevel.numerics.backends import FunctionLandscape
 
     ring, a, b, u = _ring()
     land = FunctionLandscape(ring.energy, 3, grad=ring.grad, energies=ring.energies)
@@ -61,7 +60,7 @@ LANDSCAPES = {"ring": _ring, "double-well": _double_well, "convex": _convex,
 @pytest.mark.parametrize("finder", list(FINDERS))
 @pytest.mark.parametrize("landscape", list(LANDSCAPES))
 def test_path_finder_invariants(finder, landscape):
-    """numerics.conformance.check_path_finder on these problems: endpoints fixed exactly,
+    """sublevel.numerics.conformance.check_path_finder on these problems: endpoints fixed exactly,
     length ≥ 1, max ≥ endpoint max, certificates agree with dense evaluation, connected iff
     every certificate holds, and the convex problem connects."""
     fn, options = FINDERS[finder]

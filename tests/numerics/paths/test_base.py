@@ -7,8 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
-
-from numerics.paths import (
+from sublevel.numerics.paths import (
     LE_MAX_ENDPOINTS,
     NON_INCREASING,
     Bezier,
@@ -17,7 +16,7 @@ from numerics.paths import (
     Polygonal,
     Segment,
 )
-from theory.errors import InputError
+from sublevel.theory.errors import InputError
 
 finite = st.floats(-10, 10, allow_nan=False, allow_infinity=False)
 

@@ -7,11 +7,14 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from numerics.conformance import check_path
-from numerics.energies.two_layer import EmpiricalTwoLayer, PopulationTwoLayer, make_activation
-from numerics.paths.base import CONSTANT, LE_MAX_ENDPOINTS, NON_INCREASING
-from numerics.paths.intrinsic import (
+from sublevel.numerics.conformance import check_path
+from sublevel.numerics.energies.two_layer import (
+    EmpiricalTwoLayer,
+    PopulationTwoLayer,
+    make_activation,
+)
+from sublevel.numerics.paths.base import CONSTANT, LE_MAX_ENDPOINTS, NON_INCREASING
+from sublevel.numerics.paths.intrinsic import (
     certify_construction,
     compress,
     construction_a,
@@ -20,14 +23,14 @@ from numerics.paths.intrinsic import (
     sample_degeneracy,
     symbolic_function_change,
 )
-from numerics.paths.intrinsic_ball import ball_construction_a
-from numerics.paths.intrinsic_exact import (
+from sublevel.numerics.paths.intrinsic_ball import ball_construction_a
+from sublevel.numerics.paths.intrinsic_exact import (
     certified_exact,
     certify_exact_construction,
     exact_construction_a,
     exact_construction_b,
 )
-from theory.errors import HypothesisError, InputError
+from sublevel.theory.errors import HypothesisError, InputError
 
 coefficient_lists = st.lists(st.integers(-3, 3), min_size=2, max_size=5).filter(
     lambda c: any(c[1:]))
@@ -60,7 +63,7 @@ def _land(coeffs, n, p_of_q, population, seed, L=None):
 
 def _float_ok(cert, rtol=1e-9):
     """The float path's certificates are sampled (float polynomials) and fail, if at all, only
-    within rounding; the exact path (numerics.paths.intrinsic_exact) decides."""
+    within rounding; the exact path (sublevel.numerics.paths.intrinsic_exact) decides."""
     scale = max(1.0, abs(cert.bound), abs(cert.max_energy))
     return cert.method == "sampled" and (cert.outcome != "fails" or -cert.margin <= rtol * scale)
 
@@ -147,7 +150,7 @@ def test_refusals_name_q_and_p(activation, n):
 
 
 def test_construction_needs_a_two_layer_energy():
-    from numerics.energies.quadratic_deep import DeepQuadratic
+    from sublevel.numerics.energies.quadratic_deep import DeepQuadratic
 
     deep = DeepQuadratic(np.ones((3, 2)), np.ones(3), [2])
     with pytest.raises(InputError, match="not a two-layer energy"):

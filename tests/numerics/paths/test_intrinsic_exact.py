@@ -1,5 +1,5 @@
-"""Constructions A and B in exact arithmetic (numerics.paths.intrinsic_exact) and the
-formal-feature / ball path for tanh (numerics.paths.intrinsic_ball): τ = 0 decisions, exact
+"""Constructions A and B in exact arithmetic (sublevel.numerics.paths.intrinsic_exact) and the
+formal-feature / ball path for tanh (sublevel.numerics.paths.intrinsic_ball): τ = 0 decisions, exact
 constancy, Fraction oracles for the exact energy, and the three claims' default instances."""
 
 from __future__ import annotations
@@ -12,11 +12,10 @@ import sympy as sp
 from flint import fmpq, fmpq_mat
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from numerics.energies.two_layer import EmpiricalTwoLayer, PopulationTwoLayer
-from numerics.paths.base import CONSTANT, NON_INCREASING
-from numerics.paths.intrinsic_ball import ball_construction_a
-from numerics.paths.intrinsic_exact import (
+from sublevel.numerics.energies.two_layer import EmpiricalTwoLayer, PopulationTwoLayer
+from sublevel.numerics.paths.base import CONSTANT, NON_INCREASING
+from sublevel.numerics.paths.intrinsic_ball import ball_construction_a
+from sublevel.numerics.paths.intrinsic_exact import (
     ExactUnavailable,
     certified_exact,
     certify_exact_construction,
@@ -26,9 +25,9 @@ from numerics.paths.intrinsic_exact import (
     exact_model,
     qmat,
 )
-from proofs_checks.registry import get_check
-from proofs_checks.seeds import instance_seed
-from theory.errors import HypothesisError, InputError
+from sublevel.proofs_checks.registry import get_check
+from sublevel.proofs_checks.seeds import instance_seed
+from sublevel.theory.errors import HypothesisError, InputError
 
 _Z = sp.Symbol("z")
 

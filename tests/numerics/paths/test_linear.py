@@ -1,4 +1,4 @@
-"""numerics.paths.linear: the BF'16 Prop. 2.2 construction (connect, descend) and its
+"""sublevel.numerics.paths.linear: the BF'16 Prop. 2.2 construction (connect, descend) and its
 certificates — endpoints, products, bounds, hypotheses, degenerate cases."""
 
 from __future__ import annotations
@@ -7,11 +7,10 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from numerics.conformance import check_path
-from numerics.energies.linear import DeepLinear, flatten
-from numerics.paths.base import CONSTANT, LE_MAX_ENDPOINTS, NON_INCREASING
-from numerics.paths.linear import (
+from sublevel.numerics.conformance import check_path
+from sublevel.numerics.energies.linear import DeepLinear, flatten
+from sublevel.numerics.paths.base import CONSTANT, LE_MAX_ENDPOINTS, NON_INCREASING
+from sublevel.numerics.paths.linear import (
     FullRankJoin,
     certify_linear_path,
     check_widths,
@@ -22,8 +21,8 @@ from numerics.paths.linear import (
     so_log,
     so_path,
 )
-from numerics.strategies import linear_widths, make_data, seeds
-from theory.errors import HypothesisError, InputError
+from sublevel.numerics.strategies import linear_widths, make_data, seeds
+from sublevel.theory.errors import HypothesisError, InputError
 
 
 def _weights(rng, w, degenerate=None):
@@ -259,7 +258,7 @@ def test_the_width_hypothesis_is_the_registry_s(monkeypatch):
     refusal — replacing the registered predicate changes what connect accepts."""
     import dataclasses
 
-    from theory import claims
+    from sublevel.theory import claims
 
     original = claims.get_claim("bf16.prop2.2.linear")
     permissive = dataclasses.replace(original, hypotheses=lambda d: True)

@@ -1,4 +1,4 @@
-"""numerics.paths.linear_exact: the proof's path of BF'16 Prop. 2.2 in exact rationals —
+"""sublevel.numerics.paths.linear_exact: the proof's path of BF'16 Prop. 2.2 in exact rationals —
 identities that hold exactly (constant pieces, products, E*), decisions with τ = 0, and oracles
 (independent Fraction arithmetic, sympy root isolation)."""
 
@@ -11,9 +11,8 @@ import pytest
 from flint import fmpq
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from numerics.paths.base import CONSTANT, LE_MAX_ENDPOINTS, NON_INCREASING
-from numerics.paths.linear_exact import (
+from sublevel.numerics.paths.base import CONSTANT, LE_MAX_ENDPOINTS, NON_INCREASING
+from sublevel.numerics.paths.linear_exact import (
     ExactMoments,
     _full_product,
     _max_on_unit,
@@ -24,8 +23,8 @@ from numerics.paths.linear_exact import (
     exact_energy_polynomial,
     qmat,
 )
-from numerics.strategies import linear_widths, make_data, seeds
-from theory.errors import HypothesisError, InputError
+from sublevel.numerics.strategies import linear_widths, make_data, seeds
+from sublevel.theory.errors import HypothesisError, InputError
 
 
 def _weights(rng, w, degenerate=None):
@@ -117,8 +116,8 @@ def test_default_instances_pieces_constant_exactly_where_the_float_path_drifts()
     """The issue's measurement: on default-like instances the float reference polynomials of
     the constant pieces drift by 1e-17…1e-15; the exact ones are identically constant and the
     whole path stays ≤ max(E_A, E_B) exactly, with τ = 0."""
-    from numerics.energies.linear import DeepLinear, flatten
-    from numerics.paths.linear import connect
+    from sublevel.numerics.energies.linear import DeepLinear, flatten
+    from sublevel.numerics.paths.linear import connect
 
     drift = []
     for seed in range(6):
@@ -161,7 +160,7 @@ def test_exact_descent_reaches_the_least_squares_optimum(w, seed, deg, kind):
     """E′ ≤ 0 exactly on the descent, constant steps before it, E(1) = F(P*) exactly with
     P*Σ_X = Σ_YX exactly; strictly decreasing unless θ is already optimal; the float closed
     form agrees."""
-    from numerics.energies.linear import DeepLinear
+    from sublevel.numerics.energies.linear import DeepLinear
 
     rng = np.random.default_rng(seed)
     d = make_data(seed, 7, w[0], w[-1], kind)

@@ -1,4 +1,4 @@
-"""numerics.paths.relu: lasso, unit rows, compression, the six-part path of Theorem 2.4, the
+"""sublevel.numerics.paths.relu: lasso, unit rows, compression, the six-part path of Theorem 2.4, the
 two-unit lower bound, the free-unit swap, genericity and the width study."""
 
 from __future__ import annotations
@@ -7,12 +7,11 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from numerics.certify_relu import certify_relu_path, certify_relu_promise
-from numerics.energies.relu import TwoLayerReLU
-from numerics.paths import relu as R
-from numerics.paths.base import CONSTANT, LE_BOUND
-from theory.errors import HypothesisError, InputError
+from sublevel.numerics.certify_relu import certify_relu_path, certify_relu_promise
+from sublevel.numerics.energies.relu import TwoLayerReLU
+from sublevel.numerics.paths import relu as R
+from sublevel.numerics.paths.base import CONSTANT, LE_BOUND
+from sublevel.theory.errors import HypothesisError, InputError
 
 
 # ---------------------------------------------------------------------------------- lasso

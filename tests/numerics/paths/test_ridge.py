@@ -1,4 +1,4 @@
-"""numerics.paths.ridge: balanced factorisations, the ridge path, discontinuity detection and
+"""sublevel.numerics.paths.ridge: balanced factorisations, the ridge path, discontinuity detection and
 the cvxpy oracle (against the singular-value-thresholding closed form)."""
 
 from __future__ import annotations
@@ -7,9 +7,8 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from numerics.energies.linear import DeepLinear, flatten
-from numerics.paths.ridge import (
+from sublevel.numerics.energies.linear import DeepLinear, flatten
+from sublevel.numerics.paths.ridge import (
     align,
     balanced_factors,
     balancing_steps,
@@ -19,8 +18,8 @@ from numerics.paths.ridge import (
     nuclear_norm,
     ridge_oracle,
 )
-from numerics.strategies import seeds
-from theory.errors import HypothesisError, InputError
+from sublevel.numerics.strategies import seeds
+from sublevel.theory.errors import HypothesisError, InputError
 
 
 def _instance(seed, w, L=12):

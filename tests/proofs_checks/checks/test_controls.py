@@ -5,13 +5,12 @@ detect by an exact certificate."""
 from __future__ import annotations
 
 import pytest
-
-from numerics.rank_barrier import exact_rank, monomial_matrix, rank_barrier
-from proofs_checks.checks import geodesic as G
-from proofs_checks.checks import relu as R
-from proofs_checks.evidence import Evidence
-from proofs_checks.testing import check_claim
-from theory.certificate import Certificate
+from sublevel.numerics.rank_barrier import exact_rank, monomial_matrix, rank_barrier
+from sublevel.proofs_checks.checks import geodesic as G
+from sublevel.proofs_checks.checks import relu as R
+from sublevel.proofs_checks.evidence import Evidence
+from sublevel.proofs_checks.testing import check_claim
+from sublevel.theory.certificate import Certificate
 
 
 @pytest.mark.parametrize("claim,expected", [
@@ -82,13 +81,13 @@ def test_cor25_control_needs_exact_levels_to_detect(monkeypatch):
 def test_a_control_that_only_hits_a_guard_is_not_detected(tmp_path):
     """A user control whose check raises the construction's HypothesisError: not detected, with
     the refusal as the precondition (through the runner)."""
-    from proofs_checks.runner import run_verification
+    from sublevel.proofs_checks.runner import run_verification
 
     plugin = tmp_path / "guard.py"
     plugin.write_text('''
-from proofs_checks import Evidence, check, negative_control
-from theory.claims import Claim, register_claim
-from theory.errors import HypothesisError
+from sublevel.proofs_checks import Evidence, check, negative_control
+from sublevel.theory.claims import Claim, register_claim
+from sublevel.theory.errors import HypothesisError
 
 register_claim(Claim(id="user.guarded", kind="constructive", source="test", section="-",
                      statement="a construction with a guard"), replace=True)

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-
-from proofs_checks.registry import get_check
+from sublevel.proofs_checks.registry import get_check
 
 CLAIMS = ["bf16.dss.convex", "bf16.dss.double-well", "bf16.dss.cubic", "bf16.dss.real-data",
           "baseline.bezier", "baseline.autoneb", "symmetry.weight-matching"]

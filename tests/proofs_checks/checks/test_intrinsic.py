@@ -1,4 +1,4 @@
-"""proofs_checks.checks.intrinsic: the seven finite-intrinsic-dimension claims, their negative
+"""sublevel.proofs_checks.checks.intrinsic: the seven finite-intrinsic-dimension claims, their negative
 controls, the path builders and ``sublevel path``."""
 
 from __future__ import annotations
@@ -6,11 +6,10 @@ from __future__ import annotations
 import json
 
 import pytest
-
-from numerics.conformance import check_profile
-from numerics.profile import plot_energy_profile
-from proofs_checks.cli import main
-from proofs_checks.registry import get_check
+from sublevel.numerics.conformance import check_profile
+from sublevel.numerics.profile import plot_energy_profile
+from sublevel.proofs_checks.cli import main
+from sublevel.proofs_checks.registry import get_check
 
 EXPECTED = {
     "vbb.finite-dim.p-ge-q": {"verified"},

@@ -1,4 +1,4 @@
-"""Issue 12 findings in proofs_checks.checks.intrinsic: vbb.empirical-dim is decided by the energy
+"""Issue 12 findings in sublevel.proofs_checks.checks.intrinsic: vbb.empirical-dim is decided by the energy
 certificates, never by a float check; the quadratic sign trap is not a spurious valley.
 
 Issue 12 item 4: ``sublevel verify vbb.empirical-dim --instances 20 --seed 4`` reported the
@@ -13,18 +13,17 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from numerics.energies.two_layer import EmpiricalTwoLayer
-from numerics.paths.base import CONSTANT, Path, Segment
-from numerics.paths.intrinsic import Construction
-from proofs_checks.checks.intrinsic import (
+from sublevel.numerics.energies.two_layer import EmpiricalTwoLayer
+from sublevel.numerics.paths.base import CONSTANT, Path, Segment
+from sublevel.numerics.paths.intrinsic import Construction
+from sublevel.proofs_checks.checks.intrinsic import (
     _EMP_DEFAULTS,
     _emp_outcome,
     construction_inexactness,
     empirical_dim,
 )
-from proofs_checks.evidence import Evidence
-from theory.certificate import Certificate
+from sublevel.proofs_checks.evidence import Evidence
+from sublevel.theory.certificate import Certificate
 
 SEED_4_INSTANCE_0 = 4379395672655171871  # instance_seed(4, "vbb.empirical-dim", 0)
 
@@ -109,7 +108,7 @@ def test_a_failed_float_check_gives_inconclusive_not_violated(flag):
 def test_quadratic_sign_trap_is_a_poor_minimum_with_a_flat_escape_not_a_spurious_valley(width_factor):
     """Issue 12 §3: with u trained the certified sign trap refutes 'no poor local minima' but has
     a constant-energy escape — the evidence and message say it is not a spurious valley."""
-    from proofs_checks.registry import get_check
+    from sublevel.proofs_checks.registry import get_check
 
     chk = get_check("lbb.quadratic.2layer")
     ev = chk.run(1, **chk.params({"sign": "free", "width_factor": width_factor, "runs": 2}))

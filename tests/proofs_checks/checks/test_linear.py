@@ -1,4 +1,4 @@
-"""proofs_checks.checks.linear, linear_ridge, linear_minima and prop21: the seven deep-linear
+"""sublevel.proofs_checks.checks.linear, linear_ridge, linear_minima and prop21: the seven deep-linear
 claims, their negative controls, the path builders and the command line."""
 
 from __future__ import annotations
@@ -10,12 +10,11 @@ import sys
 
 import numpy as np
 import pytest
-
-from proofs_checks.checks import linear as L
-from proofs_checks.checks import linear_minima as LM
-from proofs_checks.checks import linear_ridge as LR
-from proofs_checks.evidence import is_proof_kind
-from proofs_checks.registry import get_check
+from sublevel.proofs_checks.checks import linear as L
+from sublevel.proofs_checks.checks import linear_minima as LM
+from sublevel.proofs_checks.checks import linear_ridge as LR
+from sublevel.proofs_checks.evidence import is_proof_kind
+from sublevel.proofs_checks.registry import get_check
 
 CLAIMS = ["bf16.prop2.1", "bf16.prop2.2.linear", "bf16.prop2.2.ridge",
           "bf16.linear.square-boundary", "lbb.multilinear", "kawaguchi16.deep-linear",
@@ -60,8 +59,7 @@ def test_prop22_linear_reports_a_broken_bound_as_violated(monkeypatch):
     """A certificate that cannot be established is never 'verified': shift the exact bound
     below the endpoint energies and the exact certificates must fail."""
     from flint import fmpq
-
-    from numerics.paths import linear_exact
+    from sublevel.numerics.paths import linear_exact
 
     real = linear_exact.certify_exact_path
 
@@ -96,7 +94,7 @@ def test_prop22_linear_control_is_not_the_guard(monkeypatch):
     """The control detects the conclusion failing (a certified disconnection), not the
     guard: with connect replaced by a stub that builds anything, it still detects; with the
     disconnection certificate failing, it does not, although the guard still refuses."""
-    from numerics.paths import linear as paths
+    from sublevel.numerics.paths import linear as paths
 
     chk = get_check("bf16.prop2.2.linear")
     params = chk.params()
@@ -151,7 +149,7 @@ def test_square_boundary_gap_is_certified_exactly():
 
 
 def test_exact_energy_matches_float_energy():
-    from numerics.energies.linear import DeepLinear, flatten
+    from sublevel.numerics.energies.linear import DeepLinear, flatten
 
     rng = np.random.default_rng(0)
     X, Y = rng.normal(size=(5, 3)), rng.normal(size=(5, 3))
@@ -161,7 +159,7 @@ def test_exact_energy_matches_float_energy():
 
 
 def test_kawaguchi_critical_points_are_critical_with_the_predicted_energy():
-    from numerics.energies.linear import DeepLinear, flatten
+    from sublevel.numerics.energies.linear import DeepLinear, flatten
 
     rng = np.random.default_rng(4)
     X, Y, facts = LM._kawaguchi_data(rng, 4, 3, 20)
@@ -176,7 +174,7 @@ def test_kawaguchi_critical_points_are_critical_with_the_predicted_energy():
 
 @pytest.mark.parametrize("claim", ["bf16.prop2.2.linear", "bf16.prop2.2.ridge"])
 def test_path_builder_and_plot(tmp_path, claim):
-    from numerics.profile import plot_energy_profile
+    from sublevel.numerics.profile import plot_energy_profile
 
     chk = get_check(claim)
     profile = chk.path(3, **chk.params())
@@ -195,7 +193,7 @@ EXE = shutil.which("sublevel") or ""
 
 
 def _run(*args):
-    cmd = [EXE] if EXE else [sys.executable, "-m", "proofs_checks.cli"]
+    cmd = [EXE] if EXE else [sys.executable, "-m", "sublevel.proofs_checks.cli"]
     return subprocess.run([*cmd, *args], capture_output=True, text=True, timeout=300)
 
 
@@ -244,7 +242,7 @@ def test_prop22_linear_float_cross_check_failure_is_inconclusive_not_violated(mo
     """The exact path decides; a float cross-check that disagrees (here a dense evaluation
     forced above the bound) is a defect of the float path: inconclusive with the reason,
     never 'violated' (and never 'verified')."""
-    from numerics.paths import linear as paths
+    from sublevel.numerics.paths import linear as paths
 
     real = paths.certify_linear_path
 

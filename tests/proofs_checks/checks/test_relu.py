@@ -6,9 +6,8 @@ from __future__ import annotations
 import json
 
 import pytest
-
-from proofs_checks.cli import main
-from proofs_checks.registry import get_check
+from sublevel.proofs_checks.cli import main
+from sublevel.proofs_checks.registry import get_check
 
 CLAIMS = ["bf16.thm2.4.relu-path", "bf16.cor2.5.asymptotic", "bf16.prop2.3.kernel-bounds",
           "bf16.relu.two-unit", "bf16.relu.permutation"]

@@ -10,13 +10,12 @@ import pytest
 import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from numerics import kernels as K
-from numerics.energies.two_layer import PopulationTwoLayer, ReluValley, relu_valley
-from proofs_checks.checks.relu_valley import _straight_path_quartic, _valley_certificates
-from proofs_checks.evidence import PROOF_KINDS
-from proofs_checks.testing import check_claim
-from theory.exact import certify_polynomial
+from sublevel.numerics import kernels as K
+from sublevel.numerics.energies.two_layer import PopulationTwoLayer, ReluValley, relu_valley
+from sublevel.proofs_checks.checks.relu_valley import _straight_path_quartic, _valley_certificates
+from sublevel.proofs_checks.evidence import PROOF_KINDS
+from sublevel.proofs_checks.testing import check_claim
+from sublevel.theory.exact import certify_polynomial
 
 dyadic = st.integers(-16, 16).map(lambda k: k / 8)
 

@@ -1,4 +1,4 @@
-"""proofs_checks.checks.spin_glass: the abc13.spin-glass counterexample search, its negative
+"""sublevel.proofs_checks.checks.spin_glass: the abc13.spin-glass counterexample search, its negative
 control, its path builder and the command line."""
 
 from __future__ import annotations
@@ -8,11 +8,10 @@ import math
 
 import numpy as np
 import pytest
-
-from proofs_checks.checks import spin_glass as S
-from proofs_checks.registry import get_check
-from theory import spin_glass as sgt
-from theory.errors import HypothesisError
+from sublevel.proofs_checks.checks import spin_glass as S
+from sublevel.proofs_checks.registry import get_check
+from sublevel.theory import spin_glass as sgt
+from sublevel.theory.errors import HypothesisError
 
 CLAIM = "abc13.spin-glass"
 E_INF = float(sgt.E_infinity(3))
@@ -126,7 +125,7 @@ def test_hypotheses_p_at_least_3():
 
 
 def test_path_builder_profile_passes_the_path_conformance_suite():
-    from numerics.conformance import check_profile
+    from sublevel.numerics.conformance import check_profile
 
     profile = S.spin_glass_barrier_path(0, **dict(S._DEFAULTS, N=16, n_starts=8))
     path = profile.path
@@ -152,7 +151,7 @@ def test_default_check_and_control():
 
 @pytest.mark.slow
 def test_command_line_verify(tmp_path):
-    from proofs_checks.cli import main
+    from sublevel.proofs_checks.cli import main
 
     code = main(["verify", CLAIM, "--instances", "1", "--out", str(tmp_path), "--executor", "inline",
                  "--no-figures"])

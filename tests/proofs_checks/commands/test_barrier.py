@@ -6,8 +6,7 @@ import json
 
 import numpy as np
 import pytest
-
-from proofs_checks.cli import main
+from sublevel.proofs_checks.cli import main
 
 torch = pytest.importorskip("torch")
 
@@ -15,7 +14,7 @@ SMALL = ["--hidden", "6", "--n-train", "60", "--epochs", "2"]
 
 
 def _state(seed, widths=(64, 6, 10)):
-    from numerics.backends.models import mlp
+    from sublevel.numerics.backends.models import mlp
 
     return mlp(list(widths), "relu", seed=seed).state_dict()
 
@@ -34,7 +33,7 @@ def test_trained_endpoints_json_and_plot(tmp_path, capsys):
 
 
 def test_checkpoints_are_certified_as_stored(tmp_path, capsys):
-    from numerics.barrier_experiment import relu_mlp_landscape, theta_from_state_dict
+    from sublevel.numerics.barrier_experiment import relu_mlp_landscape, theta_from_state_dict
 
     pa, pb = tmp_path / "a.pt", tmp_path / "b.pt"
     torch.save(_state(0), pa)
@@ -81,9 +80,9 @@ def test_bad_arguments_exit_2(capsys, args, message):
 
 
 def test_torch_sequential_landscape_is_certified_and_other_layers_refused():
-    from numerics.backends.torch import TorchLandscape
-    from numerics.barrier import barrier
-    from theory.errors import InputError
+    from sublevel.numerics.backends.torch import TorchLandscape
+    from sublevel.numerics.barrier import barrier
+    from sublevel.theory.errors import InputError
 
     rng = np.random.default_rng(0)
     X, y = rng.standard_normal((20, 4)), rng.integers(0, 3, 20)

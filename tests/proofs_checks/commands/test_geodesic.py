@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-
-from proofs_checks.cli import main
+from sublevel.proofs_checks.cli import main
 
 
 def test_ring_experiment_with_comparison(tmp_path, capsys):
@@ -21,7 +20,7 @@ def test_ring_experiment_with_comparison(tmp_path, capsys):
     methods = [c["method"] for c in data["comparison"]]
     assert methods[1:] == ["straight segment", "bezier", "autoneb"]
     # each baseline at its own tuned learning rate, with its cost to reach the level
-    from numerics.geodesic.compare import LR_GRID
+    from sublevel.numerics.geodesic.compare import LR_GRID
 
     for row in data["comparison"][2:]:
         assert row["lr"] in LR_GRID and set(row["pilot_dense_max"]) == {f"{x:g}" for x in LR_GRID}
@@ -87,7 +86,7 @@ def test_missing_fashion_mnist_names_the_package(tmp_path, monkeypatch, capsys):
 
 def test_bad_level_is_refused_before_training(tmp_path, monkeypatch, capsys):
     """A level of a non-negative loss must be > 0: refused before the experiment is built."""
-    from numerics.geodesic import experiments
+    from sublevel.numerics.geodesic import experiments
 
     def no_training(*args, **kwargs):
         raise AssertionError("training started")

@@ -7,9 +7,8 @@ import pytest
 import sympy as sp
 from hypothesis import given
 from hypothesis import strategies as st
-
-from theory.errors import InputError
-from theory.liftings import feature_map as fmap
+from sublevel.theory.errors import InputError
+from sublevel.theory.liftings import feature_map as fmap
 
 z = sp.Symbol("z")
 

@@ -5,9 +5,8 @@ import pytest
 import sympy as sp
 from hypothesis import given
 from hypothesis import strategies as st
-
-from theory.errors import InputError
-from theory.liftings import multilinear as ml
+from sublevel.theory.errors import InputError
+from sublevel.theory.liftings import multilinear as ml
 
 small = st.integers(min_value=1, max_value=3)
 entry = st.fractions(min_value=-5, max_value=5, max_denominator=6)

@@ -6,9 +6,8 @@ import pytest
 import sympy as sp
 from hypothesis import given
 from hypothesis import strategies as st
-
-from theory.errors import InputError
-from theory.liftings import quadratic as quad
+from sublevel.theory.errors import InputError
+from sublevel.theory.liftings import quadratic as quad
 
 entry = st.fractions(min_value=-5, max_value=5, max_denominator=6)
 
