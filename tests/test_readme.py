@@ -27,13 +27,24 @@ def _python_blocks(text: str) -> list[str]:
     return re.findall(r"```python\n(.*?)```", text, flags=re.S)
 
 
+def test_the_top_level_tour_runs():
+    """The README's first block, the curated top level ``import sublevel as sl``, runs."""
+    block = _python_blocks((ROOT / "README.md").read_text())[0]
+    assert block.startswith("import sublevel as sl")
+    namespace: dict = {}
+    exec(compile(block, "README.md (top level)", "exec"), namespace)
+    sl = namespace["sl"]
+    assert sl.certify_polynomial([1, 0, 1, -1], 1).outcome == "fails"
+
+
 def test_the_python_tour_runs(tmp_path, monkeypatch):
     """The README's API tour is executed as written (in a scratch folder: it writes runs/q)."""
-    tour = _python_blocks((ROOT / "README.md").read_text())[0]
+    tour = _python_blocks((ROOT / "README.md").read_text())[1]
     monkeypatch.chdir(tmp_path)
     namespace: dict = {}
     exec(compile(tour, "README.md (API tour)", "exec"), namespace)
     assert namespace["cert"].holds and namespace["r"].connected
+    assert namespace["cert"].max_energy_enclosure == (1.0, 1.0)
     assert namespace["result"].report["claims"][0]["status"] == "verified"
 
 
