@@ -43,8 +43,10 @@ def source_of(folder: str) -> Path:
     """The jupytext source of an assignment folder (the one .py that is not grade.py)."""
     candidates = [p for p in sorted((ROOT / folder).glob("*.py")) if p.name != "grade.py"]
     if len(candidates) != 1:
-        raise SystemExit(f"assignment {folder!r}: expected one notebook source, found "
-                         f"{[p.name for p in candidates]}")
+        raise SystemExit(
+            f"assignment {folder!r}: expected one notebook source, found "
+            f"{[p.name for p in candidates]}"
+        )
     return candidates[0]
 
 
@@ -100,14 +102,19 @@ def _notebook(text: str) -> object:
     import jupytext
 
     nb = jupytext.reads(text, fmt="py:percent")
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     nb.metadata.setdefault("language_info", {"name": "python"})
     nb.metadata.get("jupytext", {}).pop("text_representation", None)
     return nb
 
 
-def build(names: list[str] | None = None, out: Path | str = DEFAULT_OUT) -> dict[str, dict[str, Path]]:
+def build(
+    names: list[str] | None = None, out: Path | str = DEFAULT_OUT
+) -> dict[str, dict[str, Path]]:
     """Write ``out/student/<name>.ipynb`` and ``out/solution/<name>.ipynb`` for each assignment;
     returns {name: {"student": path, "solution": path, "source": path}}."""
     import jupytext
@@ -140,19 +147,28 @@ def kernel_manager(workdir: Path) -> object:
     kernels = Path(workdir) / "kernels"
     spec_dir = kernels / KERNEL_NAME
     if not (spec_dir / "kernel.json").exists():
-        write_kernel_spec(str(spec_dir), overrides={"display_name": "sublevel course",
-                                                    "argv": [sys.executable, "-m",
-                                                             "ipykernel_launcher", "-f",
-                                                             "{connection_file}"]})
+        write_kernel_spec(
+            str(spec_dir),
+            overrides={
+                "display_name": "sublevel course",
+                "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+            },
+        )
     ksm = KernelSpecManager(kernel_dirs=[str(kernels)])
     # the connection file next to the kernelspec: no need for a writable Jupyter runtime dir
     connection = Path(workdir) / f"kernel-{uuid.uuid4().hex}.json"
-    return KernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=ksm,
-                         connection_file=str(connection))
+    return KernelManager(
+        kernel_name=KERNEL_NAME, kernel_spec_manager=ksm, connection_file=str(connection)
+    )
 
 
-def execute(notebook: Path | str, *, workdir: Path | str | None = None, timeout: int = 120,
-            allow_errors: bool = False) -> object:
+def execute(
+    notebook: Path | str,
+    *,
+    workdir: Path | str | None = None,
+    timeout: int = 120,
+    allow_errors: bool = False,
+) -> object:
     """Run a notebook headless through a real Jupyter kernel (nbclient + ipykernel) and return
     the executed notebook; ``allow_errors`` keeps going after a failing cell."""
     import nbformat
@@ -161,20 +177,31 @@ def execute(notebook: Path | str, *, workdir: Path | str | None = None, timeout:
     notebook = Path(notebook)
     workdir = Path(workdir) if workdir is not None else notebook.parent
     nb = nbformat.read(str(notebook), as_version=4)
-    client = NotebookClient(nb, timeout=timeout, kernel_name=KERNEL_NAME,
-                            km=kernel_manager(workdir), allow_errors=allow_errors,
-                            resources={"metadata": {"path": str(workdir)}})
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name=KERNEL_NAME,
+        km=kernel_manager(workdir),
+        allow_errors=allow_errors,
+        resources={"metadata": {"path": str(workdir)}},
+    )
     client.execute()
     return nb
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m assignments.build",
-                                     description="Build student and solution notebooks.")
-    parser.add_argument("names", nargs="*", help=f"assignments (default: all of {', '.join(ASSIGNMENTS)})")
+    parser = argparse.ArgumentParser(
+        prog="python -m assignments.build", description="Build student and solution notebooks."
+    )
+    parser.add_argument(
+        "names", nargs="*", help=f"assignments (default: all of {', '.join(ASSIGNMENTS)})"
+    )
     parser.add_argument("--out", default=str(DEFAULT_OUT), help="output folder")
-    parser.add_argument("--execute", action="store_true",
-                        help="run each solution notebook headless (nbclient) after building")
+    parser.add_argument(
+        "--execute",
+        action="store_true",
+        help="run each solution notebook headless (nbclient) after building",
+    )
     args = parser.parse_args(argv)
     built = build(args.names or None, args.out)
     for name, paths in built.items():

@@ -13,5 +13,8 @@ if str(ROOT) not in sys.path:
 
 
 def pytest_addoption(parser):
-    parser.addoption("--submission", default=None,
-                     help="the student's notebook (.ipynb or jupytext .py) to grade")
+    parser.addoption(
+        "--submission",
+        default=None,
+        help="the student's notebook (.ipynb or jupytext .py) to grade",
+    )

@@ -103,9 +103,11 @@ def time_limit(seconds: float | None = None, what: str = "this test") -> Iterato
     try:
         yield
     except GradeTimeout:
-        fail(f"time limit: {what} took longer than {seconds:g} s (stopped after "
-             f"{time.perf_counter() - start:.1f} s). Look for a loop that never ends or a "
-             "computation far larger than the instance needs.")
+        fail(
+            f"time limit: {what} took longer than {seconds:g} s (stopped after "
+            f"{time.perf_counter() - start:.1f} s). Look for a loop that never ends or a "
+            "computation far larger than the instance needs."
+        )
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
@@ -143,8 +145,9 @@ def _cell_source(cell: Any) -> str:
     return "\n".join(lines)
 
 
-def load_submission(path: Path, *, name: str = "submission", seconds: float | None = None
-                    ) -> types.ModuleType:
+def load_submission(
+    path: Path, *, name: str = "submission", seconds: float | None = None
+) -> types.ModuleType:
     """Run the code cells of the notebook at ``path`` (not the ``demo`` ones) in a new module.
 
     A notebook that cannot be read, raises in a cell, or takes longer than the time limit is
@@ -175,8 +178,10 @@ def load_submission(path: Path, *, name: str = "submission", seconds: float | No
                 raise
             except BaseException as exc:  # SystemExit, KeyboardInterrupt from a cell included
                 where = _student_line(exc, path.name)
-                fail(f"{path.name} does not import: code cell {number} raised "
-                     f"{type(exc).__name__}: {exc}{where}")
+                fail(
+                    f"{path.name} does not import: code cell {number} raised "
+                    f"{type(exc).__name__}: {exc}{where}"
+                )
     return module
 
 
@@ -213,8 +218,14 @@ def draw(strategy: Any, seed: int) -> Any:
 
     box: list[Any] = []
 
-    @settings(max_examples=3, database=None, phases=[Phase.generate], deadline=None,
-              derandomize=False, suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=3,
+        database=None,
+        phases=[Phase.generate],
+        deadline=None,
+        derandomize=False,
+        suppress_health_check=list(HealthCheck),
+    )
     @hseed(seed)
     @given(strategy)
     def capture(value: Any) -> None:
@@ -227,8 +238,9 @@ def draw(strategy: Any, seed: int) -> Any:
 # ---------------------------------------------------------------------------- student calls
 
 
-def call(fn_name: str, module: types.ModuleType, *args: Any, context: str = "",
-         **kwargs: Any) -> Any:
+def call(
+    fn_name: str, module: types.ModuleType, *args: Any, context: str = "", **kwargs: Any
+) -> Any:
     """``module.fn_name(*args, **kwargs)``; any exception is one failed test naming the
     function and the ``context`` (the instance and its seed)."""
     fn = getattr(module, fn_name, None)
@@ -237,16 +249,17 @@ def call(fn_name: str, module: types.ModuleType, *args: Any, context: str = "",
     return invoke(fn, f"`{fn_name}`", *args, context=context, **kwargs)
 
 
-def invoke(fn: Callable[..., Any], label: str, *args: Any, context: str = "",
-           **kwargs: Any) -> Any:
+def invoke(fn: Callable[..., Any], label: str, *args: Any, context: str = "", **kwargs: Any) -> Any:
     """``fn(*args, **kwargs)`` for a function the student wrote (``label`` names it)."""
     try:
         return fn(*args, **kwargs)
     except (GradeTimeout, KeyboardInterrupt, pytest.fail.Exception, pytest.skip.Exception):
         raise
     except NotImplementedError:
-        fail(f"{label} is not written yet (it raises NotImplementedError): fill in the cell "
-             f"marked YOUR CODE HERE. {context}")
+        fail(
+            f"{label} is not written yet (it raises NotImplementedError): fill in the cell "
+            f"marked YOUR CODE HERE. {context}"
+        )
     except BaseException as exc:  # SystemExit from student code is the student's too
         code = getattr(fn, "__code__", None)
         where = _student_line(exc, Path(code.co_filename).name) if code else ""
@@ -273,9 +286,11 @@ def describe(cert: Any) -> str:
     """A certificate in one sentence: method, outcome, max E at argmax t, bound, margin."""
     enclosure = getattr(cert, "max_energy_enclosure", None)
     enc = f", enclosure [{enclosure[0]:.6g}, {enclosure[1]:.6g}]" if enclosure else ""
-    return (f"{cert.method} certificate: {cert.outcome}; max E = {cert.max_energy:.10g} at "
-            f"t = {cert.argmax_t:.4g} (local time on the piece), bound {cert.bound:.10g}, "
-            f"margin {cert.margin:.3g}{enc}")
+    return (
+        f"{cert.method} certificate: {cert.outcome}; max E = {cert.max_energy:.10g} at "
+        f"t = {cert.argmax_t:.4g} (local time on the piece), bound {cert.bound:.10g}, "
+        f"margin {cert.margin:.3g}{enc}"
+    )
 
 
 def run_graded(body: Callable[[], None], what: str) -> None:

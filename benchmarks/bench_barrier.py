@@ -67,8 +67,11 @@ def measure(hidden, samples, epochs, repeat, losses=("cross-entropy", "mse"), se
     a, b = train_sgd(ce, seeds[0], epochs=epochs), train_sgd(ce, seeds[1], epochs=epochs)
     rows = []
     for loss in losses:
-        land = ce if loss == "cross-entropy" else relu_mlp_landscape(
-            "digits-mlp", hidden, n_train=samples, loss="mse")
+        land = (
+            ce
+            if loss == "cross-entropy"
+            else relu_mlp_landscape("digits-mlp", hidden, n_train=samples, loss="mse")
+        )
         g1 = best_of(lambda land=land: _grid_batched(land, a, b), repeat)
         g2 = best_of(lambda land=land: _grid_loop(land, a, b), repeat)
         grid = min(g1, g2)
@@ -83,26 +86,48 @@ def measure(hidden, samples, epochs, repeat, losses=("cross-entropy", "mse"), se
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
         cert = certify_deep_relu_segment(land, a, b, m.hi + 1e-6 * max(1.0, abs(m.hi)))
-        rows.append({"loss": loss, "hidden": "-".join(map(str, hidden)), "samples": samples,
-                     "grid_s": grid, "grid_batched_s": g1, "grid_loop_s": g2,
-                     "cert_s": t2 - t0, "pieces_s": t1 - t0, "bnb_s": t2 - t1,
-                     "ratio": (t2 - t0) / grid, "peak_mb": peak / 2**20,
-                     "sample_pieces": out.n_pieces, "global_pieces": int(np.unique(out.lo).size),
-                     "max_lo": m.lo, "max_hi": m.hi, "grid_max": gmax, "cells": m.n_cells,
-                     "outcome": cert.outcome, "E_A": land.energy(a), "E_B": land.energy(b)})
+        rows.append(
+            {
+                "loss": loss,
+                "hidden": "-".join(map(str, hidden)),
+                "samples": samples,
+                "grid_s": grid,
+                "grid_batched_s": g1,
+                "grid_loop_s": g2,
+                "cert_s": t2 - t0,
+                "pieces_s": t1 - t0,
+                "bnb_s": t2 - t1,
+                "ratio": (t2 - t0) / grid,
+                "peak_mb": peak / 2**20,
+                "sample_pieces": out.n_pieces,
+                "global_pieces": int(np.unique(out.lo).size),
+                "max_lo": m.lo,
+                "max_hi": m.hi,
+                "grid_max": gmax,
+                "cells": m.n_cells,
+                "outcome": cert.outcome,
+                "E_A": land.energy(a),
+                "E_B": land.energy(b),
+            }
+        )
     return rows
 
 
 def _print(rows):
-    head = (f"{'loss':14s} {'hidden':10s} {'N':>5s} {'grid s':>7s} {'cert s':>7s} {'pieces':>7s} "
-            f"{'b&b':>6s} {'ratio':>6s} {'MB':>6s} {'sample pcs':>10s} {'global pcs':>10s} "
-            f"{'max E enclosure':>32s} {'grid max':>12s}")
+    head = (
+        f"{'loss':14s} {'hidden':10s} {'N':>5s} {'grid s':>7s} {'cert s':>7s} {'pieces':>7s} "
+        f"{'b&b':>6s} {'ratio':>6s} {'MB':>6s} {'sample pcs':>10s} {'global pcs':>10s} "
+        f"{'max E enclosure':>32s} {'grid max':>12s}"
+    )
     print(head)
     for r in rows:
-        print(f"{r['loss']:14s} {r['hidden']:10s} {r['samples']:5d} {r['grid_s']:7.3f} "
-              f"{r['cert_s']:7.2f} {r['pieces_s']:7.2f} {r['bnb_s']:6.2f} {r['ratio']:6.1f} "
-              f"{r['peak_mb']:6.0f} {r['sample_pieces']:10d} {r['global_pieces']:10d} "
-              f"[{r['max_lo']:.10f}, {r['max_hi']:.10f}] {r['grid_max']:12.9f}", flush=True)
+        print(
+            f"{r['loss']:14s} {r['hidden']:10s} {r['samples']:5d} {r['grid_s']:7.3f} "
+            f"{r['cert_s']:7.2f} {r['pieces_s']:7.2f} {r['bnb_s']:6.2f} {r['ratio']:6.1f} "
+            f"{r['peak_mb']:6.0f} {r['sample_pieces']:10d} {r['global_pieces']:10d} "
+            f"[{r['max_lo']:.10f}, {r['max_hi']:.10f}] {r['grid_max']:12.9f}",
+            flush=True,
+        )
 
 
 def main() -> None:
@@ -119,8 +144,15 @@ def main() -> None:
     if args.table:
         print("\ncost vs depth / width / samples (cross-entropy)")
         table = []
-        for hid, n in ([[64], 1797], [[64, 64], 1797], [[64, 64, 64], 1797], [[32, 32], 1797],
-                       [[128, 128], 1797], [[64, 64], 450], [[64, 64], 900]):
+        for hid, n in (
+            [[64], 1797],
+            [[64, 64], 1797],
+            [[64, 64, 64], 1797],
+            [[32, 32], 1797],
+            [[128, 128], 1797],
+            [[64, 64], 450],
+            [[64, 64], 900],
+        ):
             table += measure(hid, n, args.epochs, args.repeat, losses=("cross-entropy",))
             _print(table[-1:])
 

@@ -24,7 +24,12 @@ def _pair(land, target, seed=0):
 
     out = []
     for k in range(2):
-        res = descend(land, land.init(seed * 7919 + k + 1, "glorot"), target, optimizer=Adam(lr=1e-2, max_steps=20000))
+        res = descend(
+            land,
+            land.init(seed * 7919 + k + 1, "glorot"),
+            target,
+            optimizer=Adam(lr=1e-2, max_steps=20000),
+        )
         assert res.converged, res.reason
         out.append(res.theta)
     return out
@@ -37,11 +42,15 @@ def overhead(n_train: int, hidden: int, level: float) -> None:
     land = digits_mlp((hidden,), n_train=n_train)
     a, b = _pair(land, 0.98 * level)
     for variant in ("breadth-first", "greedy", "constrained"):
-        res = dss(land, a, b, level, variant=variant, train_factor=0.98, accept_factor=1.02, n_interp=20)
+        res = dss(
+            land, a, b, level, variant=variant, train_factor=0.98, accept_factor=1.02, n_interp=20
+        )
         share = 1.0 - res.landscape_time / res.wall_time
-        print(f"  {variant:13s}: wall {res.wall_time:6.2f}s, in landscape {res.landscape_time:6.2f}s, "
-              f"overhead {100 * share:5.1f}%  ({res.n_gradient_evaluations} grads, "
-              f"{res.n_energy_evaluations} energies, {res.n_beads} beads, {res.status})")
+        print(
+            f"  {variant:13s}: wall {res.wall_time:6.2f}s, in landscape {res.landscape_time:6.2f}s, "
+            f"overhead {100 * share:5.1f}%  ({res.n_gradient_evaluations} grads, "
+            f"{res.n_energy_evaluations} energies, {res.n_beads} beads, {res.status})"
+        )
 
 
 def efficiency(n_train: int, hidden: int, level: float, max_budget: int) -> None:
@@ -53,13 +62,27 @@ def efficiency(n_train: int, hidden: int, level: float, max_budget: int) -> None
     line = straight_segment(land, a, b, level)
     d = dss(land, a, b, level, train_factor=0.98, accept_factor=1.02, n_interp=20)
     target = d.max_energy
-    print(f"  straight segment max {line.max_energy:.4f}; DSS ({d.status}) max {target:.4f} "
-          f"with {d.n_gradient_evaluations} gradient evaluations")
+    print(
+        f"  straight segment max {line.max_energy:.4f}; DSS ({d.status}) max {target:.4f} "
+        f"with {d.n_gradient_evaluations} gradient evaluations"
+    )
     rows = {"dss": d.n_gradient_evaluations}
     for name, run in (
         ("bezier", lambda n: bezier_curve(land, a, b, level, steps=n, lr=0.05, n_interp=20)),
-        ("autoneb", lambda n: autoneb(land, a, b, level, cycles=4, steps_per_cycle=max(1, n // 24),
-                                      lr=0.05, max_gradient_evaluations=n, n_interp=20)),
+        (
+            "autoneb",
+            lambda n: autoneb(
+                land,
+                a,
+                b,
+                level,
+                cycles=4,
+                steps_per_cycle=max(1, n // 24),
+                lr=0.05,
+                max_gradient_evaluations=n,
+                n_interp=20,
+            ),
+        ),
     ):
         budget, reached = 64, None
         while budget <= max_budget:
@@ -69,12 +92,16 @@ def efficiency(n_train: int, hidden: int, level: float, max_budget: int) -> None
                 break
             budget *= 2
         if reached is None:
-            print(f"  {name:8s}: did not reach max {target:.4f} within {max_budget} gradients "
-                  f"(last max {res.max_energy:.4f})")
+            print(
+                f"  {name:8s}: did not reach max {target:.4f} within {max_budget} gradients "
+                f"(last max {res.max_energy:.4f})"
+            )
             rows[name] = None
         else:
             rows[name] = reached.n_gradient_evaluations
-            print(f"  {name:8s}: max {reached.max_energy:.4f} with {reached.n_gradient_evaluations} gradients")
+            print(
+                f"  {name:8s}: max {reached.max_energy:.4f} with {reached.n_gradient_evaluations} gradients"
+            )
     for name in ("bezier", "autoneb"):
         if rows[name]:
             print(f"  ratio {name} / dss gradient evaluations = {rows[name] / rows['dss']:.2f}")
@@ -92,16 +119,23 @@ def vmap_vs_loop(points: int, repeats: int, threads: int) -> None:
     torch.set_num_threads(threads)
     data = digits(500, None, 0)
     cubic = cubic_data(100, 1, 0)
-    print(f"  torch {torch.__version__}, {torch.get_num_threads()} thread(s), float64, {points} points")
+    print(
+        f"  torch {torch.__version__}, {torch.get_num_threads()} thread(s), float64, {points} points"
+    )
     cases = {
         "cubic 1-4-4-1 sigmoid, 100 samples": TorchLandscape(
-            mlp([1, 4, 4, 1], "sigmoid"), "mae", (cubic.X_train, cubic.y_train)),
+            mlp([1, 4, 4, 1], "sigmoid"), "mae", (cubic.X_train, cubic.y_train)
+        ),
     }
     for n in (64, 500):
         cases[f"digits MLP 64-32-10, {n} samples"] = TorchLandscape(
-            mlp([64, 32, 10], "tanh"), "cross-entropy", (data.X_train[:n], data.y_train[:n]))
+            mlp([64, 32, 10], "tanh"), "cross-entropy", (data.X_train[:n], data.y_train[:n])
+        )
         cases[f"digits CNN, {n} samples"] = TorchLandscape(
-            small_cnn(c1=4, c2=8, hidden=16), "cross-entropy", (data.images("train")[:n], data.y_train[:n]))
+            small_cnn(c1=4, c2=8, hidden=16),
+            "cross-entropy",
+            (data.images("train")[:n], data.y_train[:n]),
+        )
     for name, land in cases.items():
         theta = land.theta_of()
         pts = theta + 0.01 * np.random.default_rng(0).standard_normal((points, land.dim))
@@ -110,15 +144,19 @@ def vmap_vs_loop(points: int, repeats: int, threads: int) -> None:
         t_v = best_of(partial(land.energies, pts), repeats)
         t_l = best_of(partial(land.energies_loop, pts), repeats)
         assert np.allclose(land.energies(pts), land.energies_loop(pts), rtol=1e-12)
-        print(f"  {name:36s}: vmap {1e3 * t_v:8.2f} ms, loop {1e3 * t_l:8.2f} ms, "
-              f"ratio {t_l / t_v:5.1f}×")
+        print(
+            f"  {name:36s}: vmap {1e3 * t_v:8.2f} ms, loop {1e3 * t_l:8.2f} ms, "
+            f"ratio {t_l / t_v:5.1f}×"
+        )
 
 
 def gpu(points: int) -> None:
     import torch
 
     if not torch.cuda.is_available():
-        print("  no CUDA device here: GPU/CPU ratio not measured (the same code runs with device='cuda')")
+        print(
+            "  no CUDA device here: GPU/CPU ratio not measured (the same code runs with device='cuda')"
+        )
         return
     from sublevel.numerics.backends.models import small_cnn
     from sublevel.numerics.backends.torch import TorchLandscape
@@ -126,8 +164,12 @@ def gpu(points: int) -> None:
 
     data = digits(1000, None, 0)
     for dev in ("cpu", "cuda"):
-        land = TorchLandscape(small_cnn(c1=8, c2=16, hidden=32), "cross-entropy",
-                              (data.images("train"), data.y_train), device=dev)
+        land = TorchLandscape(
+            small_cnn(c1=8, c2=16, hidden=32),
+            "cross-entropy",
+            (data.images("train"), data.y_train),
+            device=dev,
+        )
         theta = land.theta_of()
         pts = theta + 0.01 * np.random.default_rng(0).standard_normal((points, land.dim))
         land.energies(pts)
@@ -139,8 +181,12 @@ def gpu(points: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes")
-    parser.add_argument("--threads", type=int, default=1,
-                        help="torch threads for part 3 (1: stable numbers on a shared machine)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="torch threads for part 3 (1: stable numbers on a shared machine)",
+    )
     args = parser.parse_args()
     n_train, hidden = (300, 16) if args.quick else (1000, 32)
     print("1. DSS overhead outside the landscape (digits MLP, numpy; target < 10%)")

@@ -51,9 +51,21 @@ def bench_cli(instances: int, executor: str) -> dict[str, float]:
     exe = shutil.which("sublevel")
     cmd = [exe] if exe else [sys.executable, "-m", "sublevel.proofs_checks.cli"]
     with tempfile.TemporaryDirectory() as out:
-        args = [*cmd, "verify", "bf16.prop2.2.linear", "--instances", str(instances),
-                "--workers", "1", "--executor", executor, "--out", out, "--quiet",
-                "--no-figures"]
+        args = [
+            *cmd,
+            "verify",
+            "bf16.prop2.2.linear",
+            "--instances",
+            str(instances),
+            "--workers",
+            "1",
+            "--executor",
+            executor,
+            "--out",
+            out,
+            "--quiet",
+            "--no-figures",
+        ]
         cpu0, t0 = _cpu_children(), time.perf_counter()
         proc = subprocess.run(args, capture_output=True, text=True)
         wall, cpu = time.perf_counter() - t0, _cpu_children() - cpu0
@@ -62,8 +74,13 @@ def bench_cli(instances: int, executor: str) -> dict[str, float]:
         report = json.load(open(os.path.join(out, "report.json")))
         claim = report["claims"][0]
         per_claim = report["wall_time_per_claim"]["bf16.prop2.2.linear"]
-    return {"wall": wall, "cpu": cpu, "status": claim["status"], "verified": claim["verified"],
-            "check_time": per_claim}
+    return {
+        "wall": wall,
+        "cpu": cpu,
+        "status": claim["status"],
+        "verified": claim["verified"],
+        "check_time": per_claim,
+    }
 
 
 def bench_inprocess(n: int) -> dict[str, float]:
@@ -83,9 +100,13 @@ def bench_inprocess(n: int) -> dict[str, float]:
     for s in range(n):
         prop22_linear(s, 3, 4, 4, 6, 20, 0.25)
     total_cpu, total_wall = time.process_time() - c0, time.perf_counter() - t0
-    stages = {"exact connect + certify": 0.0, "exact descend + certify": 0.0,
-              "float connect": 0.0, "float certify connect": 0.0,
-              "float descend + certify": 0.0}
+    stages = {
+        "exact connect + certify": 0.0,
+        "exact descend + certify": 0.0,
+        "float connect": 0.0,
+        "float certify connect": 0.0,
+        "float descend + certify": 0.0,
+    }
     for s in range(n):
         inst = _linear_instance(s, widths, 20, 0.25)
         X, Y, wa, wb = inst["X"], inst["Y"], inst["wa"], inst["wb"]
@@ -101,14 +122,18 @@ def bench_inprocess(n: int) -> dict[str, float]:
         path = connect(wa, wb, X, Y)
         stages["float connect"] += time.process_time() - c
         c = time.process_time()
-        certify_linear_path(path, X, Y, max(E.energy(flatten(wa)), E.energy(flatten(wb))),
-                            n_dense=129)
+        certify_linear_path(
+            path, X, Y, max(E.energy(flatten(wa)), E.energy(flatten(wb))), n_dense=129
+        )
         stages["float certify connect"] += time.process_time() - c
         c = time.process_time()
         certify_linear_path(descend(wa, X, Y), X, Y, E.energy(flatten(wa)), n_dense=129)
         stages["float descend + certify"] += time.process_time() - c
-    return {"cpu_per_instance": total_cpu / n, "wall_per_instance": total_wall / n,
-            **{k: v / n for k, v in stages.items()}}
+    return {
+        "cpu_per_instance": total_cpu / n,
+        "wall_per_instance": total_wall / n,
+        **{k: v / n for k, v in stages.items()},
+    }
 
 
 _TIMER = """
@@ -128,14 +153,20 @@ def bench_versions(commit: str, n: int) -> dict[str, float]:
     folder) and in this working tree, measured alternately in the same run."""
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     with tempfile.TemporaryDirectory() as tmp:
-        archive = subprocess.run(["git", "-C", root, "archive", commit], capture_output=True,
-                                 check=True).stdout
+        archive = subprocess.run(
+            ["git", "-C", root, "archive", commit], capture_output=True, check=True
+        ).stdout
         subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
         times: dict[str, list[float]] = {"baseline": [], "current": []}
         for _ in range(2):
             for name, where in (("baseline", tmp), ("current", root)):
-                out = subprocess.run([sys.executable, "-c", _TIMER.format(root=where, n=n)],
-                                     capture_output=True, text=True, cwd=where, check=True)
+                out = subprocess.run(
+                    [sys.executable, "-c", _TIMER.format(root=where, n=n)],
+                    capture_output=True,
+                    text=True,
+                    cwd=where,
+                    check=True,
+                )
                 times[name].append(float(out.stdout.strip().splitlines()[-1]))
     base, cur = min(times["baseline"]), min(times["current"])
     return {"baseline": base, "current": cur, "ratio": cur / base}
@@ -185,8 +216,13 @@ def bench_exact(n: int = 50) -> dict[str, float]:
             return [[Fraction(float(v)) for v in row] for row in A]
 
         def mul(A, B):
-            return [[sum((A[i][k] * B[k][j] for k in range(len(B))), Fraction(0))
-                     for j in range(len(B[0]))] for i in range(len(A))]
+            return [
+                [
+                    sum((A[i][k] * B[k][j] for k in range(len(B))), Fraction(0))
+                    for j in range(len(B[0]))
+                ]
+                for i in range(len(A))
+            ]
 
         Z = fm(X.T)
         for W in ws:
@@ -215,42 +251,62 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
 
     b = bench_batched()
-    print(f"\n[batched energies] widths [4, 6, 6, 4], L = 20, T = {b['T']}: batched "
-          f"{b['batched'] * 1e3:.2f} ms, loop {b['loop'] * 1e3:.2f} ms -> ratio {b['ratio']:.0f}x "
-          f"(target >= 10x)")
+    print(
+        f"\n[batched energies] widths [4, 6, 6, 4], L = 20, T = {b['T']}: batched "
+        f"{b['batched'] * 1e3:.2f} ms, loop {b['loop'] * 1e3:.2f} ms -> ratio {b['ratio']:.0f}x "
+        f"(target >= 10x)"
+    )
 
     e = bench_exact()
-    print(f"\n[exact energy, widths [4, 6, 6, 4], L = 20] fmpq_mat {e['flint'] * 1e3:.3f} ms, "
-          f"Fraction {e['fraction'] * 1e3:.2f} ms -> ratio {e['ratio']:.0f}x; exact energy "
-          f"polynomial of one moving layer {e['poly'] * 1e3:.3f} ms")
+    print(
+        f"\n[exact energy, widths [4, 6, 6, 4], L = 20] fmpq_mat {e['flint'] * 1e3:.3f} ms, "
+        f"Fraction {e['fraction'] * 1e3:.2f} ms -> ratio {e['ratio']:.0f}x; exact energy "
+        f"polynomial of one moving layer {e['poly'] * 1e3:.3f} ms"
+    )
 
     p = bench_inprocess(args.inprocess)
-    print(f"\n[bf16.prop2.2.linear in-process, {args.inprocess} instances] "
-          f"{p['cpu_per_instance'] * 1e3:.1f} ms CPU / instance "
-          f"({1 / p['cpu_per_instance']:.0f} instances per CPU-second), "
-          f"{p['wall_per_instance'] * 1e3:.1f} ms wall")
+    print(
+        f"\n[bf16.prop2.2.linear in-process, {args.inprocess} instances] "
+        f"{p['cpu_per_instance'] * 1e3:.1f} ms CPU / instance "
+        f"({1 / p['cpu_per_instance']:.0f} instances per CPU-second), "
+        f"{p['wall_per_instance'] * 1e3:.1f} ms wall"
+    )
     exact = p["exact connect + certify"] + p["exact descend + certify"]
-    for k in ("exact connect + certify", "exact descend + certify", "float connect",
-              "float certify connect", "float descend + certify"):
+    for k in (
+        "exact connect + certify",
+        "exact descend + certify",
+        "float connect",
+        "float certify connect",
+        "float descend + certify",
+    ):
         print(f"    {k:26s} {p[k] * 1e3:6.2f} ms CPU")
     print(f"    the exact reference path is {exact / p['cpu_per_instance']:.0%} of the check's CPU")
 
     if args.baseline:
         v = bench_versions(args.baseline, args.inprocess)
-        print(f"\n[in-process check, {args.inprocess} instances, best of 2 alternating runs] "
-              f"{args.baseline}: {v['baseline'] * 1e3:.1f} ms CPU, this tree: "
-              f"{v['current'] * 1e3:.1f} ms CPU -> ratio {v['ratio']:.2f}")
+        print(
+            f"\n[in-process check, {args.inprocess} instances, best of 2 alternating runs] "
+            f"{args.baseline}: {v['baseline'] * 1e3:.1f} ms CPU, this tree: "
+            f"{v['current'] * 1e3:.1f} ms CPU -> ratio {v['ratio']:.2f}"
+        )
 
     if not args.skip_cli:
         for executor in ("inline", "process"):
             c = bench_cli(args.instances, executor)
-            cpu = (f"CPU {c['cpu']:.1f} s -> {args.instances / c['cpu']:.0f} instances per "
-                   f"CPU-second (one core; target >= 50)") if executor == "inline" else \
-                "CPU of the pool worker not measurable from here"
-            print(f"\n[sublevel verify bf16.prop2.2.linear --instances {args.instances} --workers 1 "
-                  f"--executor {executor}] status {c['status']} ({c['verified']} verified); wall "
-                  f"{c['wall']:.1f} s -> {args.instances / c['wall']:.0f} instances/s; {cpu}; sum "
-                  f"of per-instance wall times {c['check_time']:.1f} s")
+            cpu = (
+                (
+                    f"CPU {c['cpu']:.1f} s -> {args.instances / c['cpu']:.0f} instances per "
+                    f"CPU-second (one core; target >= 50)"
+                )
+                if executor == "inline"
+                else "CPU of the pool worker not measurable from here"
+            )
+            print(
+                f"\n[sublevel verify bf16.prop2.2.linear --instances {args.instances} --workers 1 "
+                f"--executor {executor}] status {c['status']} ({c['verified']} verified); wall "
+                f"{c['wall']:.1f} s -> {args.instances / c['wall']:.0f} instances/s; {cpu}; sum "
+                f"of per-instance wall times {c['check_time']:.1f} s"
+            )
 
 
 if __name__ == "__main__":

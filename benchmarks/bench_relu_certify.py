@@ -87,8 +87,12 @@ def main() -> None:
     land, a, b = instance(args.m, args.n, args.L, args.seed)
     ts = np.linspace(0.0, 1.0, args.grid)
     bound = float(max(land.energy(a), land.energy(b)))
-    times: dict[str, list[float]] = {"grid_einsum": [], "grid_loop": [], "rigorous": [],
-                                     "rigorous_no_pruning": []}
+    times: dict[str, list[float]] = {
+        "grid_einsum": [],
+        "grid_loop": [],
+        "rigorous": [],
+        "rigorous_no_pruning": [],
+    }
     for _ in range(args.repeat):  # interleaved, best of each
         t0 = time.perf_counter()
         grid = land.segment_energies(a, b, ts)
@@ -115,18 +119,26 @@ def main() -> None:
     e = best["rigorous"]
     d = cert.details
     print(f"instance: m = {args.m}, n = {args.n}, L = {args.L}, D = {land.dim}, seed = {args.seed}")
-    print(f"pieces {d['pieces']}, cells pruned {d['pruned_cells']}, pieces maximised in "
-          f"closed form {d['closed_form_pieces']}")
+    print(
+        f"pieces {d['pieces']}, cells pruned {d['pruned_cells']}, pieces maximised in "
+        f"closed form {d['closed_form_pieces']}"
+    )
     print(f"grid, blocks in one einsum:    {best['grid_einsum'] * 1e3:8.1f} ms")
     print(f"grid, per-point loop (BLAS):   {best['grid_loop'] * 1e3:8.1f} ms")
     print(f"grid baseline ({args.grid} points, sampled): {g * 1e3:8.1f} ms   max {grid.max():.12g}")
     print(f"rigorous, no pruning:          {best['rigorous_no_pruning'] * 1e3:8.1f} ms")
-    print(f"rigorous (every piece):        {e * 1e3:8.1f} ms   max in [{lo:.15g}, {hi:.15g}] "
-          f"at t = {cert.argmax_t:.9f}; outcome vs max(E_A, E_B): {cert.outcome}")
-    print(f"ratio rigorous / grid = {e / g:.2f}   (target ≤ 1); without pruning "
-          f"{best['rigorous_no_pruning'] / g:.2f}")
-    print(f"enclosure width {hi - lo:.2e} (relative {(hi - lo) / hi:.1e}); proven error bound of "
-          f"the pieces {d['error_bound']:.2e}")
+    print(
+        f"rigorous (every piece):        {e * 1e3:8.1f} ms   max in [{lo:.15g}, {hi:.15g}] "
+        f"at t = {cert.argmax_t:.9f}; outcome vs max(E_A, E_B): {cert.outcome}"
+    )
+    print(
+        f"ratio rigorous / grid = {e / g:.2f}   (target ≤ 1); without pruning "
+        f"{best['rigorous_no_pruning'] / g:.2f}"
+    )
+    print(
+        f"enclosure width {hi - lo:.2e} (relative {(hi - lo) / hi:.1e}); proven error bound of "
+        f"the pieces {d['error_bound']:.2e}"
+    )
     print(f"enclosure bottom − grid max = {lo - grid.max():.3e} (> 0: the grid misses it)")
     print(f"peak memory of one certificate: {peak / 2**20:.1f} MB   (target < 500 MB)")
 

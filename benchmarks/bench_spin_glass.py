@@ -39,8 +39,10 @@ def main(argv: list[str] | None = None) -> None:
     build = time.perf_counter() - t0
     S = sg.S
     gbytes = S.nbytes / 1e9
-    print(f"SpinGlass(N={N}, p={p}): {N}^{p} = {S.size:.3g} entries ({gbytes:.2f} GB), "
-          f"drawn + symmetrised in {build:.2f} s")
+    print(
+        f"SpinGlass(N={N}, p={p}): {N}^{p} = {S.size:.3g} entries ({gbytes:.2f} GB), "
+        f"drawn + symmetrised in {build:.2f} s"
+    )
     x = random_on_sphere(N, 1, 1)[0]
     X = random_on_sphere(N, args.batch, 2)
     flat = S.reshape(-1)
@@ -53,23 +55,33 @@ def main(argv: list[str] | None = None) -> None:
             batch = best_of(lambda: sg.energies_and_grads(X), 3) / args.batch
         floor = min(summed, gemv)  # the fastest single read of the tensor measured
         print(f"[{label}]")
-        print(f"  one read of the tensor: sum of its {S.size:.3g} entries {summed * 1e3:.2f} ms, "
-              f"GEMV (N^{p - 1}, N)·σ {gemv * 1e3:.2f} ms; floor = the faster, {floor * 1e3:.2f} ms "
-              f"= {gbytes / floor:.1f} GB/s")
-        print(f"  energy + gradient: {eg * 1e3:.2f} ms = {1 / eg:.1f} evaluations/s; "
-              f"ratio to floor {eg / floor:.2f}")
-        print(f"  batched energies + gradients, {args.batch} points (GEMM): {batch * 1e3:.2f} ms per point "
-              f"= {1 / batch:.1f} evaluations/s; ratio to floor {batch / floor:.2f}; "
-              f"speed-up over one at a time {eg / batch:.1f}×")
+        print(
+            f"  one read of the tensor: sum of its {S.size:.3g} entries {summed * 1e3:.2f} ms, "
+            f"GEMV (N^{p - 1}, N)·σ {gemv * 1e3:.2f} ms; floor = the faster, {floor * 1e3:.2f} ms "
+            f"= {gbytes / floor:.1f} GB/s"
+        )
+        print(
+            f"  energy + gradient: {eg * 1e3:.2f} ms = {1 / eg:.1f} evaluations/s; "
+            f"ratio to floor {eg / floor:.2f}"
+        )
+        print(
+            f"  batched energies + gradients, {args.batch} points (GEMM): {batch * 1e3:.2f} ms per point "
+            f"= {1 / batch:.1f} evaluations/s; ratio to floor {batch / floor:.2f}; "
+            f"speed-up over one at a time {eg / batch:.1f}×"
+        )
 
     if p == 3:
         naive = best_of(lambda: np.einsum("ijk,i,j,k->", S, x, x, x), 2)
-        print(f"naive np.einsum('ijk,i,j,k') energy only: {naive * 1e3:.1f} ms "
-              f"(ratio to energy + gradient by contraction {naive / eg:.1f}×)")
+        print(
+            f"naive np.einsum('ijk,i,j,k') energy only: {naive * 1e3:.1f} ms "
+            f"(ratio to energy + gradient by contraction {naive / eg:.1f}×)"
+        )
     hess = best_of(lambda: sg.hessian(x), 3)
     spec = best_of(lambda: sg.tangent_hessian_eigenvalues(sg.check_on_sphere(x)), 2)
-    print(f"Hessian: {hess * 1e3:.1f} ms; tangent spectrum (Hessian + eigvalsh of {N - 1}²): "
-          f"{spec * 1e3:.1f} ms")
+    print(
+        f"Hessian: {hess * 1e3:.1f} ms; tangent spectrum (Hessian + eigvalsh of {N - 1}²): "
+        f"{spec * 1e3:.1f} ms"
+    )
 
     small = SpinGlass(50, 3, 0)
     starts = random_on_sphere(50, 5, 3)

@@ -41,8 +41,9 @@ def _best(fn, repeat: int) -> float:
     return min(times)
 
 
-def _measure(land: SphereProjected, a: np.ndarray, b: np.ndarray, bound: float,
-             pts: np.ndarray, repeat: int) -> tuple[float, float, float]:
+def _measure(
+    land: SphereProjected, a: np.ndarray, b: np.ndarray, bound: float, pts: np.ndarray, repeat: int
+) -> tuple[float, float, float]:
     """Best times of the grid, the rigorous and the exact certificate, interleaved."""
     grid = rig = ex = np.inf
     for _ in range(repeat):
@@ -57,8 +58,10 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--sizes", default="16x3,50x3,20x4")
     args = ap.parse_args()
-    print(f"{'N':>4} {'p':>2} {'grid ms':>9} {'rigorous ms':>12} {'exact ms':>9} "
-          f"{'rig/grid':>9} {'exact/rig':>10} {'outcome':>9} {'radius':>9} {'width':>9}")
+    print(
+        f"{'N':>4} {'p':>2} {'grid ms':>9} {'rigorous ms':>12} {'exact ms':>9} "
+        f"{'rig/grid':>9} {'exact/rig':>10} {'outcome':>9} {'radius':>9} {'width':>9}"
+    )
     for spec in args.sizes.split(","):
         N, p = (int(v) for v in spec.split("x"))
         sg = SpinGlass(N, p, 0)
@@ -73,9 +76,11 @@ def main() -> None:
         cert = land.certify_segment(a, b, bound, exact_fallback=False)
         enc = cert.max_energy_enclosure
         width = enc[1] - enc[0] if enc is not None else float("nan")
-        print(f"{N:>4} {p:>2} {grid * 1e3:>9.3f} {rig * 1e3:>12.2f} {ex * 1e3:>9.2f} "
-              f"{rig / grid:>9.1f} {ex / rig:>10.2f} {cert.outcome:>9} "
-              f"{cert.details['coefficient_radius_sum']:>9.2e} {width:>9.2e}")
+        print(
+            f"{N:>4} {p:>2} {grid * 1e3:>9.3f} {rig * 1e3:>12.2f} {ex * 1e3:>9.2f} "
+            f"{rig / grid:>9.1f} {ex / rig:>10.2f} {cert.outcome:>9} "
+            f"{cert.details['coefficient_radius_sum']:>9.2e} {width:>9.2e}"
+        )
 
 
 if __name__ == "__main__":

@@ -30,13 +30,32 @@ def _seeds(text: str) -> list[int]:
 def run_seed(seed: int, out: Path, claims: list[str]) -> dict:
     """One ``sublevel verify`` run; its claims' statuses from report.json."""
     folder = out / f"seed-{seed}"
-    cmd = [sys.executable, "-m", "sublevel.proofs_checks.cli", "verify", *claims, "--seed", str(seed),
-           "--workers", "1", "--quiet", "--no-figures", "--out", str(folder)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "sublevel.proofs_checks.cli",
+        "verify",
+        *claims,
+        "--seed",
+        str(seed),
+        "--workers",
+        "1",
+        "--quiet",
+        "--no-figures",
+        "--out",
+        str(folder),
+    ]
     start = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True)
     seconds = time.perf_counter() - start
-    row = {"seed": seed, "exit_code": proc.returncode, "seconds": round(seconds, 1),
-           "statuses": {}, "violated": [], "stderr_tail": proc.stderr[-500:]}
+    row = {
+        "seed": seed,
+        "exit_code": proc.returncode,
+        "seconds": round(seconds, 1),
+        "statuses": {},
+        "violated": [],
+        "stderr_tail": proc.stderr[-500:],
+    }
     report = folder / "report.json"
     if report.exists():
         from sublevel.theory.claims import get_claim
@@ -62,12 +81,16 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(run_seed(seed, out, args.claims))
         (out / "sweep.json").write_text(json.dumps(rows, indent=2))
         r = rows[-1]
-        print(f"seed {seed}: exit {r['exit_code']}, {r['seconds']} s, {r['statuses']}, "
-              f"violated {r['violated']}", flush=True)
+        print(
+            f"seed {seed}: exit {r['exit_code']}, {r['seconds']} s, {r['statuses']}, "
+            f"violated {r['violated']}",
+            flush=True,
+        )
     # every kind but 'conjecture' states something proven (identity, constructive, numerical,
     # refutation): a 'violated' there is a false alarm or a bug
-    theorems = [(r["seed"], v["id"]) for r in rows for v in r["violated"]
-                if v["kind"] != "conjecture"]
+    theorems = [
+        (r["seed"], v["id"]) for r in rows for v in r["violated"] if v["kind"] != "conjecture"
+    ]
     print("\n| seed | exit | seconds | statuses | violated (kind) |\n|---|---|---|---|---|")
     for r in rows:
         v = ", ".join(f"{x['id']} ({x['kind']})" for x in r["violated"]) or "—"

@@ -27,18 +27,52 @@ from mkdocs.structure.files import File, Files
 
 #: claim family → (title, the modules whose docstrings describe its construction)
 FAMILIES: dict[str, tuple[str, list[str]]] = {
-    "liftings": ("Convex liftings and identities",
-                 ["sublevel.theory.liftings.multilinear", "sublevel.theory.liftings.quadratic", "sublevel.theory.liftings.feature_map"]),
-    "linear": ("Deep linear networks",
-               ["sublevel.numerics.energies.linear", "sublevel.numerics.paths.linear", "sublevel.numerics.paths.ridge"]),
-    "intrinsic": ("Finite intrinsic dimension, quadratic networks, the ReLU valley",
-                  ["sublevel.numerics.energies.two_layer", "sublevel.numerics.paths.intrinsic",
-                   "sublevel.numerics.energies.quadratic_deep", "sublevel.numerics.energy_barrier"]),
-    "relu": ("Two-layer ReLU networks", ["sublevel.numerics.energies.relu", "sublevel.numerics.paths.relu", "sublevel.numerics.kernels"]),
-    "geodesic": ("Geometry: the geodesic path solver",
-                 ["sublevel.numerics.geodesic.dss", "sublevel.numerics.geodesic.result", "sublevel.numerics.geodesic.baselines",
-                  "sublevel.numerics.geodesic.alignment"]),
-    "spin-glass": ("The spherical p-spin glass", ["sublevel.numerics.energies.spin_glass", "sublevel.theory.spin_glass"]),
+    "liftings": (
+        "Convex liftings and identities",
+        [
+            "sublevel.theory.liftings.multilinear",
+            "sublevel.theory.liftings.quadratic",
+            "sublevel.theory.liftings.feature_map",
+        ],
+    ),
+    "linear": (
+        "Deep linear networks",
+        [
+            "sublevel.numerics.energies.linear",
+            "sublevel.numerics.paths.linear",
+            "sublevel.numerics.paths.ridge",
+        ],
+    ),
+    "intrinsic": (
+        "Finite intrinsic dimension, quadratic networks, the ReLU valley",
+        [
+            "sublevel.numerics.energies.two_layer",
+            "sublevel.numerics.paths.intrinsic",
+            "sublevel.numerics.energies.quadratic_deep",
+            "sublevel.numerics.energy_barrier",
+        ],
+    ),
+    "relu": (
+        "Two-layer ReLU networks",
+        [
+            "sublevel.numerics.energies.relu",
+            "sublevel.numerics.paths.relu",
+            "sublevel.numerics.kernels",
+        ],
+    ),
+    "geodesic": (
+        "Geometry: the geodesic path solver",
+        [
+            "sublevel.numerics.geodesic.dss",
+            "sublevel.numerics.geodesic.result",
+            "sublevel.numerics.geodesic.baselines",
+            "sublevel.numerics.geodesic.alignment",
+        ],
+    ),
+    "spin-glass": (
+        "The spherical p-spin glass",
+        ["sublevel.numerics.energies.spin_glass", "sublevel.theory.spin_glass"],
+    ),
 }
 
 #: API reference pages: page → packages whose public modules it documents
@@ -48,7 +82,11 @@ API_PAGES = {
     "proofs_checks": ["sublevel.proofs_checks"],
 }
 #: modules documented elsewhere (the claim pages) or internal to the CLI
-API_SKIP = ("sublevel.proofs_checks.checks", "sublevel.proofs_checks.commands", "sublevel.proofs_checks.cli")
+API_SKIP = (
+    "sublevel.proofs_checks.checks",
+    "sublevel.proofs_checks.commands",
+    "sublevel.proofs_checks.cli",
+)
 
 
 def _escape(text: str) -> str:
@@ -78,26 +116,44 @@ def _importable(name: str) -> Any | None:
 
 
 def _claim_section(claim: Any, chk: Any) -> str:
-    lines = [f"### `{claim.id}`", "",
-             f"*{claim.kind}* — {_escape(claim.source)} (papers.md {_escape(claim.section)})", "",
-             f"**Statement.** {_escape(claim.statement)}", ""]
+    lines = [
+        f"### `{claim.id}`",
+        "",
+        f"*{claim.kind}* — {_escape(claim.source)} (papers.md {_escape(claim.section)})",
+        "",
+        f"**Statement.** {_escape(claim.statement)}",
+        "",
+    ]
     if claim.latex:
         lines += [_block(claim.latex, "latex"), ""]
     req = f" (reads: {', '.join(f'`{r}`' for r in claim.requires)})" if claim.requires else ""
     lines += [f"**Hypotheses.** {_escape(claim.hypotheses_text)}{req}", ""]
     if chk is None:
-        lines += ["**Check.** not implemented: `sublevel verify` lists it as *not implemented*.", ""]
+        lines += [
+            "**Check.** not implemented: `sublevel verify` lists it as *not implemented*.",
+            "",
+        ]
     else:
         params = ", ".join(f"`{k}={v!r}`" for k, v in chk.defaults.items()) or "none"
-        lines += [f"**Check** (`{chk.module}.{chk.run.__name__}`): {chk.instances} instances by "
-                  f"default; parameters {params}. What it certifies:", "", _block(chk.run.__doc__)]
+        lines += [
+            f"**Check** (`{chk.module}.{chk.run.__name__}`): {chk.instances} instances by "
+            f"default; parameters {params}. What it certifies:",
+            "",
+            _block(chk.run.__doc__),
+        ]
         if chk.negative_control is not None:
-            lines += ["**Negative control** (a hypothesis broken; must report the failure):", "",
-                      _block(chk.negative_control.__doc__)]
+            lines += [
+                "**Negative control** (a hypothesis broken; must report the failure):",
+                "",
+                _block(chk.negative_control.__doc__),
+            ]
         else:
             lines += ["**Negative control:** none registered.", ""]
         if chk.path is not None:
-            lines += [f"Draw one construction: `sublevel path {claim.id} --seed 0 --plot {claim.id}.png`.", ""]
+            lines += [
+                f"Draw one construction: `sublevel path {claim.id} --seed 0 --plot {claim.id}.png`.",
+                "",
+            ]
     for note in claim.notes:
         lines.append(f"- *Note.* {_escape(note)}")
     return "\n".join(lines) + "\n"
@@ -108,8 +164,10 @@ def _table(claims: list[Any], checks: dict[str, Any], link: bool) -> list[str]:
     for c in claims:
         ident = f"[`{c.id}`](claims/{c.family}.md#{c.id.replace('.', '')})" if link else f"`{c.id}`"
         short = c.statement if len(c.statement) < 140 else c.statement[:137] + "…"
-        rows.append(f"| {ident} | {c.kind} | {'implemented' if c.id in checks else 'not implemented'} "
-                    f"| {_escape(short)} |")
+        rows.append(
+            f"| {ident} | {c.kind} | {'implemented' if c.id in checks else 'not implemented'} "
+            f"| {_escape(short)} |"
+        )
     return rows
 
 
@@ -123,14 +181,25 @@ def claim_pages() -> dict[str, str]:
         if claim.builtin:
             by_family.setdefault(claim.family or "other", []).append(claim)
     pages: dict[str, str] = {}
-    index = ["# Claims", "",
-             "Every statement sublevel checks, generated from the registry (`theory/claims.py`) and "
-             "the registered checks — this page cannot drift from the code. `sublevel claims` prints "
-             "the same list; `sublevel verify ID` runs a check.", ""]
+    index = [
+        "# Claims",
+        "",
+        "Every statement sublevel checks, generated from the registry (`theory/claims.py`) and "
+        "the registered checks — this page cannot drift from the code. `sublevel claims` prints "
+        "the same list; `sublevel verify ID` runs a check.",
+        "",
+    ]
     for family, claims in by_family.items():
         title, modules = FAMILIES.get(family, (family, []))
         index += [f"## [{title}]({family}.md)", "", *_table(claims, CHECKS, link=False), ""]
-        lines = [f"# {title}", "", *_table(claims, CHECKS, link=False), "", "## The construction", ""]
+        lines = [
+            f"# {title}",
+            "",
+            *_table(claims, CHECKS, link=False),
+            "",
+            "## The construction",
+            "",
+        ]
         described = False
         for name in modules:
             module = _importable(name)
@@ -160,10 +229,16 @@ def cli_page() -> str:
     from sublevel.proofs_checks.cli import build_parser
 
     parser = build_parser()
-    lines = ["# Command-line reference", "",
-             "Generated from `sublevel.proofs_checks.cli.build_parser()`: exactly what `--help` prints.",
-             "Exit codes: 0 success, 1 a claim was violated, 2 bad usage (one-line error).", "",
-             "## `sublevel`", "", _block(parser.format_help())]
+    lines = [
+        "# Command-line reference",
+        "",
+        "Generated from `sublevel.proofs_checks.cli.build_parser()`: exactly what `--help` prints.",
+        "Exit codes: 0 success, 1 a claim was violated, 2 bad usage (one-line error).",
+        "",
+        "## `sublevel`",
+        "",
+        _block(parser.format_help()),
+    ]
 
     def walk(p: argparse.ArgumentParser, prefix: str, depth: int) -> None:
         for name, sub in _subparsers(p).items():
@@ -180,8 +255,13 @@ def cli_page() -> str:
 def _public(module: Any) -> list[str]:
     names = getattr(module, "__all__", None)
     if names is None:
-        names = [n for n, v in vars(module).items() if not n.startswith("_")
-                 and (inspect.isfunction(v) or inspect.isclass(v)) and v.__module__ == module.__name__]
+        names = [
+            n
+            for n, v in vars(module).items()
+            if not n.startswith("_")
+            and (inspect.isfunction(v) or inspect.isclass(v))
+            and v.__module__ == module.__name__
+        ]
     return list(names)
 
 
@@ -202,7 +282,10 @@ def _member(module: Any, name: str) -> list[str]:
     if inspect.isclass(obj):
         lines = [f"#### class `{name}{_signature(obj)}`", "", _block(obj.__doc__)]
         for attr, value in vars(obj).items():
-            if attr.startswith("_") or not (inspect.isfunction(value) or isinstance(value, (property, classmethod, staticmethod))):
+            if attr.startswith("_") or not (
+                inspect.isfunction(value)
+                or isinstance(value, (property, classmethod, staticmethod))
+            ):
                 continue
             fn = value.fget if isinstance(value, property) else getattr(value, "__func__", value)
             if fn is None or not fn.__doc__:
@@ -220,7 +303,9 @@ def _modules(package: str) -> list[str]:
     root = importlib.import_module(package)
     names = [package]
     for info in pkgutil.walk_packages(root.__path__, prefix=f"{package}."):
-        if info.name.startswith(API_SKIP) or any(part.startswith("_") for part in info.name.split(".")):
+        if info.name.startswith(API_SKIP) or any(
+            part.startswith("_") for part in info.name.split(".")
+        ):
             continue
         names.append(info.name)
     return sorted(names)
@@ -228,11 +313,19 @@ def _modules(package: str) -> list[str]:
 
 def api_pages() -> dict[str, str]:
     pages = {}
-    index = ["# API reference", "", "Every public module, generated from the docstrings "
-             "(signatures from `inspect`, docstrings verbatim).", "",
-             "## The top level: `import sublevel as sl`", "",
-             "The names a user reaches for first, loaded lazily on first use:", "",
-             "| name | defined in | what it does |", "|---|---|---|"]
+    index = [
+        "# API reference",
+        "",
+        "Every public module, generated from the docstrings "
+        "(signatures from `inspect`, docstrings verbatim).",
+        "",
+        "## The top level: `import sublevel as sl`",
+        "",
+        "The names a user reaches for first, loaded lazily on first use:",
+        "",
+        "| name | defined in | what it does |",
+        "|---|---|---|",
+    ]
     import sublevel
 
     for name, (module_name, attribute) in sorted(sublevel._API.items()):
@@ -251,7 +344,12 @@ def api_pages() -> dict[str, str]:
                 try:
                     module = importlib.import_module(name)
                 except ImportError as exc:  # an optional extra is missing
-                    lines += [f"## `{name}`", "", f"Not importable here ({_escape(exc)}): it needs an optional extra.", ""]
+                    lines += [
+                        f"## `{name}`",
+                        "",
+                        f"Not importable here ({_escape(exc)}): it needs an optional extra.",
+                        "",
+                    ]
                     continue
                 lines += [f"## `{name}`", "", _block(module.__doc__)]
                 for member in _public(module):

@@ -51,14 +51,18 @@ def part1(rng: np.random.Generator, instances: int) -> tuple[np.ndarray, np.ndar
     for piece in path.pieces:
         print(f"   {piece.label:40s} promise: {piece.promise}")
     top = max(c.max_energy for c in bounds)
-    print(f"   bound max(E_A, E_B) = {bound:.6f}; largest certified energy {top:.6f} (the "
-          f"proof's path in rationals, exact certificates with τ = 0, all hold: "
-          f"{all(c.holds for c in bounds + promises)}; constant pieces exactly constant)")
+    print(
+        f"   bound max(E_A, E_B) = {bound:.6f}; largest certified energy {top:.6f} (the "
+        f"proof's path in rationals, exact certificates with τ = 0, all hold: "
+        f"{all(c.holds for c in bounds + promises)}; constant pieces exactly constant)"
+    )
     ts = np.linspace(0, 1, 400)
     energies = E.energies(path.points(ts))
     outcomes = [check_claim("bf16.prop2.2.linear", seed=s).outcome for s in range(instances)]
-    print(f"   the registered check on {instances} random instances: "
-          f"{outcomes.count('verified')} verified, {outcomes.count('violated')} violated")
+    print(
+        f"   the registered check on {instances} random instances: "
+        f"{outcomes.count('verified')} verified, {outcomes.count('violated')} violated"
+    )
     return ts, energies, bound
 
 
@@ -93,10 +97,14 @@ def part2(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, float, floa
     h = 3
     X, Y, E, (wa, wb), barrier = _square_points(rng, h)
     ea, eb = E.energy(flatten(wa)), E.energy(flatten(wb))
-    print(f"\nPart 2 — equal widths [{h}, {h}, {h}]: hypotheses hold? "
-          f"{get_claim('bf16.prop2.2.linear').hypotheses_hold(widths=[h, h, h])}")
-    print(f"   det W_1: {np.linalg.det(wa[0]):+.3f} at A, {np.linalg.det(wb[0]):+.3f} at B; "
-          f"E_A = {ea:.4f}, E_B = {eb:.4f} < E*_{h - 1} = {barrier:.4f}")
+    print(
+        f"\nPart 2 — equal widths [{h}, {h}, {h}]: hypotheses hold? "
+        f"{get_claim('bf16.prop2.2.linear').hypotheses_hold(widths=[h, h, h])}"
+    )
+    print(
+        f"   det W_1: {np.linalg.det(wa[0]):+.3f} at A, {np.linalg.det(wb[0]):+.3f} at B; "
+        f"E_A = {ea:.4f}, E_B = {eb:.4f} < E*_{h - 1} = {barrier:.4f}"
+    )
     try:
         connect(wa, wb, X, Y)
         print("   connect returned a path (unexpected)")
@@ -107,13 +115,17 @@ def part2(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, float, floa
     energies = E.energies((1 - ts)[:, None] * a + ts[:, None] * b)
     dets = [np.linalg.det((1 - t) * wa[0] + t * wb[0]) for t in ts]
     crossing = float(ts[int(np.argmin(np.abs(dets)))])
-    print(f"   straight path: det W_1(t) changes sign near t = {crossing:.3f}; max energy "
-          f"{energies.max():.4f} ≥ E*_{h - 1} = {barrier:.4f} > max(E_A, E_B) = {max(ea, eb):.4f}")
+    print(
+        f"   straight path: det W_1(t) changes sign near t = {crossing:.3f}; max energy "
+        f"{energies.max():.4f} ≥ E*_{h - 1} = {barrier:.4f} > max(E_A, E_B) = {max(ea, eb):.4f}"
+    )
     return ts, energies, max(ea, eb), barrier, crossing
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Deep linear networks: the theorem and its boundary.")
+    parser = argparse.ArgumentParser(
+        description="Deep linear networks: the theorem and its boundary."
+    )
     parser.add_argument("--out", default="examples-out", help="folder for the figure")
     parser.add_argument("--instances", type=int, default=8, help="random instances for the check")
     parser.add_argument("--seed", type=int, default=0)
@@ -145,9 +157,11 @@ def main(argv: list[str] | None = None) -> int:
     fig.tight_layout()
     fig.savefig(out / "deep_linear.png", dpi=110)
     plt.close(fig)
-    print(f"\nWhat to observe: on the left the energy never exceeds the dashed bound (the theorem);"
-          f"\non the right every path must cross det W_1 = 0 and climb to E*_2 — with equal widths"
-          f"\nthe sub-level set below E*_2 has two components.\nFigure: {out / 'deep_linear.png'}")
+    print(
+        f"\nWhat to observe: on the left the energy never exceeds the dashed bound (the theorem);"
+        f"\non the right every path must cross det W_1 = 0 and climb to E*_2 — with equal widths"
+        f"\nthe sub-level set below E*_2 has two components.\nFigure: {out / 'deep_linear.png'}"
+    )
     return 0
 
 

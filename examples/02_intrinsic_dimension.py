@@ -39,16 +39,20 @@ def part1(activation: str, max_n: int) -> None:
 
     print(f"Part 1 — intrinsic dimension of ρ(z) = {activation}")
     if not is_polynomial_activation(activation):
-        print(f"   ρ is not a polynomial: q = {intrinsic_dimension(activation, 1)} for every n "
-              "(Leshno–Lin–Pinkus–Schocken); only the empirical q_emp ≤ L is finite.")
+        print(
+            f"   ρ is not a polynomial: q = {intrinsic_dimension(activation, 1)} for every n "
+            "(Leshno–Lin–Pinkus–Schocken); only the empirical q_emp ≤ L is finite."
+        )
         return
     degrees = sorted(activation_coefficients(activation))
     print(f"   nonzero degrees j = {degrees}; q = Σ_j C(n + j − 1, j)")
     for n in range(1, max_n + 1):
         q = intrinsic_dimension(activation, n)  # the rank of the coefficient matrix, exactly
         closed = intrinsic_dimension_closed_form(activation, n)
-        print(f"   n = {n}: q = {q:3d} (exact rank)   closed form {closed:3d}   "
-              f"{'agree' if q == closed else 'DISAGREE'}")
+        print(
+            f"   n = {n}: q = {q:3d} (exact rank)   closed form {closed:3d}   "
+            f"{'agree' if q == closed else 'DISAGREE'}"
+        )
     for other in ("relu(z)", "tanh(z)"):
         print(f"   compare ρ = {other}: q = {intrinsic_dimension(other, 2)}")
 
@@ -74,10 +78,14 @@ def part2(activation: str, n: int, seed: int):
     print(f"\nPart 2 — Construction A, n = {n}, p = q = {q} units, {L} samples, 2 outputs")
     for piece in cons.path.pieces:
         print(f"   {piece.label:40s} promise: {piece.promise}")
-    print(f"   E(θ_0) = {land.energy(theta):.5f} → E(end) = {land.energy(cons.end):.5f}; "
-          f"lifted optimum (least squares in β) = {cons.lifted_optimum:.5f}")
-    print(f"   certificates: {len(certs)}, methods {sorted({c.method for c in certs})}, "
-          f"all hold: {all(c.holds for c in certs)}")
+    print(
+        f"   E(θ_0) = {land.energy(theta):.5f} → E(end) = {land.energy(cons.end):.5f}; "
+        f"lifted optimum (least squares in β) = {cons.lifted_optimum:.5f}"
+    )
+    print(
+        f"   certificates: {len(certs)}, methods {sorted({c.method for c in certs})}, "
+        f"all hold: {all(c.holds for c in certs)}"
+    )
     small = EmpiricalTwoLayer(activation, X, Y, p=q - 1)
     try:
         construction_a(small, small.flatten(W[:-1], U[:, :-1]), seed=seed)
@@ -89,7 +97,9 @@ def part2(activation: str, n: int, seed: int):
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Intrinsic dimension and Construction A.")
-    parser.add_argument("--activation", default="z**3 - z", help="a polynomial in z, e.g. 'z**2 + z'")
+    parser.add_argument(
+        "--activation", default="z**3 - z", help="a polynomial in z, e.g. 'z**2 + z'"
+    )
     parser.add_argument("--n", type=int, default=2, help="input dimension for Construction A")
     parser.add_argument("--max-n", type=int, default=4, help="largest n in the table")
     parser.add_argument("--seed", type=int, default=0)
@@ -112,12 +122,20 @@ def main(argv: list[str] | None = None) -> int:
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    file = plot_energy_profile(PathProfile(cons.path, land, cons.bound,
-                                           title=f"Construction A, ρ = {args.activation}, q = p = {cons.q}"),
-                               out / "intrinsic_dimension.png")
-    print(f"\nWhat to observe: q from the exact rank equals the closed form; the loss is flat on"
-          f"\nthe compress and free-move pieces, then decreases to the lifted optimum — a path with"
-          f"\nnon-increasing loss from a degenerate start to a global minimum. Figure: {file}")
+    file = plot_energy_profile(
+        PathProfile(
+            cons.path,
+            land,
+            cons.bound,
+            title=f"Construction A, ρ = {args.activation}, q = p = {cons.q}",
+        ),
+        out / "intrinsic_dimension.png",
+    )
+    print(
+        f"\nWhat to observe: q from the exact rank equals the closed form; the loss is flat on"
+        f"\nthe compress and free-move pieces, then decreases to the lifted optimum — a path with"
+        f"\nnon-increasing loss from a degenerate start to a global minimum. Figure: {file}"
+    )
     return 0
 
 

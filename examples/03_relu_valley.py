@@ -55,13 +55,17 @@ def main(argv: list[str] | None = None) -> int:
     mc_samples = 4000 if args.quick else 40000
     mc, se = land.monte_carlo(V.theta_bad, mc_samples, seed=0)
     print(f"n = {V.n}, p = {V.p}, α = {V.alpha}, β = {V.beta}")
-    print(f"   L(θ_bad)  = {e_bad:.6f}  (β²/4 = {V.energy_bad:.6f}; Monte Carlo {mc:.4f} ± {se:.4f})")
+    print(
+        f"   L(θ_bad)  = {e_bad:.6f}  (β²/4 = {V.energy_bad:.6f}; Monte Carlo {mc:.4f} ± {se:.4f})"
+    )
     print(f"   L(θ_good) = {e_good:.6f}  (α²/4 = {V.energy_good:.6f})")
     print(f"   ‖∇L(θ_bad)‖ = {np.linalg.norm(land.grad(V.theta_bad)):.2e}: θ_bad is stationary")
 
     ts = np.linspace(0.0, 1.0, 201)
     straight = land.energies((1 - ts)[:, None] * V.theta_bad + ts[:, None] * V.theta_good)
-    print(f"   straight path θ_bad → θ_good peaks at {straight.max():.4f} (t = {ts[straight.argmax()]:.2f})")
+    print(
+        f"   straight path θ_bad → θ_good peaks at {straight.max():.4f} (t = {ts[straight.argmax()]:.2f})"
+    )
 
     rng = np.random.default_rng(1)
     W, U = land.unflatten(V.theta_bad)
@@ -73,15 +77,26 @@ def main(argv: list[str] | None = None) -> int:
         e, g = land.energy_and_grad(theta)
         gd.append(e)
         theta = theta - 0.05 * g
-    print(f"   gradient descent from near θ_bad: {gd[0]:.4f} → {gd[-1]:.4f}, still in V_p^+: "
-          f"{V.in_valley(theta)} (never below β²/4 = {V.energy_bad})")
+    print(
+        f"   gradient descent from near θ_bad: {gd[0]:.4f} → {gd[-1]:.4f}, still in V_p^+: "
+        f"{V.in_valley(theta)} (never below β²/4 = {V.energy_bad})"
+    )
 
     budget = Adam(lr=0.01, max_steps=300 if args.quick else 1000)
     for level in (V.energy_bad + 0.05, float(straight.max()) + 0.25):
-        r = dss(land, V.theta_bad, V.theta_good, level, accept_factor=1.0,
-                max_depth=4 if args.quick else 6, optimizer=budget)
-        print(f"   DSS at level {level:.3f}: {r.status} ({r.n_beads} beads, normalised length "
-              f"{r.normalized_length:.3f}, certificates {', '.join(r.methods)})")
+        r = dss(
+            land,
+            V.theta_bad,
+            V.theta_good,
+            level,
+            accept_factor=1.0,
+            max_depth=4 if args.quick else 6,
+            optimizer=budget,
+        )
+        print(
+            f"   DSS at level {level:.3f}: {r.status} ({r.n_beads} beads, normalised length "
+            f"{r.normalized_length:.3f}, certificates {', '.join(r.methods)})"
+        )
 
     import matplotlib
 
@@ -107,10 +122,12 @@ def main(argv: list[str] | None = None) -> int:
     fig.tight_layout()
     fig.savefig(out / "relu_valley.png", dpi=110)
     plt.close(fig)
-    print(f"\nWhat to observe: θ_bad is stationary with loss β²/4 while θ_good has the lower α²/4;"
-          f"\nthe straight path rises between them, descent from near θ_bad converges back to"
-          f"\nβ²/4, and DSS cannot connect them just above β²/4 — a spurious valley."
-          f"\nFigure: {out / 'relu_valley.png'}")
+    print(
+        f"\nWhat to observe: θ_bad is stationary with loss β²/4 while θ_good has the lower α²/4;"
+        f"\nthe straight path rises between them, descent from near θ_bad converges back to"
+        f"\nβ²/4, and DSS cannot connect them just above β²/4 — a spurious valley."
+        f"\nFigure: {out / 'relu_valley.png'}"
+    )
     return 0
 
 

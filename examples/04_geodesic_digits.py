@@ -39,12 +39,17 @@ def require_extra(module: str, extra: str) -> None:
     except ImportError:
         missing = True
     if missing:
-        print(f"this example needs the '{extra}' extra: pip install 'sublevel[{extra}]'", file=sys.stderr)
+        print(
+            f"this example needs the '{extra}' extra: pip install 'sublevel[{extra}]'",
+            file=sys.stderr,
+        )
         raise SystemExit(2)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Normalised geodesic length against the level, on digits.")
+    parser = argparse.ArgumentParser(
+        description="Normalised geodesic length against the level, on digits."
+    )
     parser.add_argument("--model", choices=sorted(DEFAULT_LEVELS), default="digits-mlp")
     parser.add_argument("--levels", default=None, help="comma-separated training-loss levels")
     parser.add_argument("--n-train", type=int, default=None, help="training images (model default)")
@@ -63,25 +68,36 @@ def main(argv: list[str] | None = None) -> int:
     from sublevel.theory.errors import InputError
 
     try:
-        levels = sorted((float(u) for u in (args.levels or DEFAULT_LEVELS[args.model]).split(",")),
-                        reverse=True)
+        levels = sorted(
+            (float(u) for u in (args.levels or DEFAULT_LEVELS[args.model]).split(",")), reverse=True
+        )
         exp = build_experiment(args.model, seed=args.seed, n_train=args.n_train)
-        options = dict(exp.dss_options, max_depth=args.max_depth, length_on="weights",
-                       optimizer=Adam(lr=1e-2, max_steps=args.bead_steps))
+        options = dict(
+            exp.dss_options,
+            max_depth=args.max_depth,
+            length_on="weights",
+            optimizer=Adam(lr=1e-2, max_steps=args.bead_steps),
+        )
         a, b = exp.endpoints(options["train_factor"] * min(levels))
     except (InputError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     land = exp.landscape
-    print(f"{exp.name}: {land.dim} parameters; endpoints trained independently to "
-          f"{land.energy(a):.4f} and {land.energy(b):.4f} ({exp.level_quantity})")
-    print(f"{'level':>8} {'connected':>10} {'beads':>6} {'length':>8} {'max E on path':>14}  certificates")
+    print(
+        f"{exp.name}: {land.dim} parameters; endpoints trained independently to "
+        f"{land.energy(a):.4f} and {land.energy(b):.4f} ({exp.level_quantity})"
+    )
+    print(
+        f"{'level':>8} {'connected':>10} {'beads':>6} {'length':>8} {'max E on path':>14}  certificates"
+    )
     rows = []
     for u in levels:
         r = dss(land, a, b, u, **options)
         rows.append((u, r.normalized_length, r.n_beads, r.connected))
-        print(f"{u:8.3f} {str(r.connected):>10} {r.n_beads:6d} {r.normalized_length:8.4f} "
-              f"{r.max_energy:14.4f}  {', '.join(r.methods)}")
+        print(
+            f"{u:8.3f} {str(r.connected):>10} {r.n_beads:6d} {r.normalized_length:8.4f} "
+            f"{r.max_energy:14.4f}  {', '.join(r.methods)}"
+        )
 
     import matplotlib
 
@@ -108,10 +124,12 @@ def main(argv: list[str] | None = None) -> int:
     fig.tight_layout()
     fig.savefig(out / "geodesic_digits.png", dpi=110)
     plt.close(fig)
-    print(f"\nWhat to observe: ℓ = 1 (3 beads: the straight segment works) at high levels, then ℓ and"
-          f"\nthe number of beads grow as the level falls. BF'16 (MNIST, test error): "
-          f"{', '.join(f'{e:.1%} → {ell}' for e, ell in MNIST_LENGTH[::3])}."
-          f"\nFigure: {out / 'geodesic_digits.png'}")
+    print(
+        f"\nWhat to observe: ℓ = 1 (3 beads: the straight segment works) at high levels, then ℓ and"
+        f"\nthe number of beads grow as the level falls. BF'16 (MNIST, test error): "
+        f"{', '.join(f'{e:.1%} → {ell}' for e, ell in MNIST_LENGTH[::3])}."
+        f"\nFigure: {out / 'geodesic_digits.png'}"
+    )
     return 0
 
 

@@ -44,36 +44,56 @@ def main() -> None:
     cons = construction_a(land, land.flatten(W, U))
     certs, checks = certify_construction(land, cons)
     print(f"Construction A: pieces {cons.path.labels()}")
-    print(f"  E(θ₀) = {cons.bound:.6g} → E(end) = {checks['end_energy']:.6g} = lifted optimum "
-          f"{checks['lifted_optimum']:.6g}; every certificate exact and holding: "
-          f"{all(c.holds and c.method == 'exact' for c in certs)}")
-    plot_energy_profile(PathProfile(cons.path, land, cons.bound, title="Construction A (z³, q = 4)"),
-                        out / "construction_a.png")
+    print(
+        f"  E(θ₀) = {cons.bound:.6g} → E(end) = {checks['end_energy']:.6g} = lifted optimum "
+        f"{checks['lifted_optimum']:.6g}; every certificate exact and holding: "
+        f"{all(c.holds and c.method == 'exact' for c in certs)}"
+    )
+    plot_energy_profile(
+        PathProfile(cons.path, land, cons.bound, title="Construction A (z³, q = 4)"),
+        out / "construction_a.png",
+    )
 
     # Construction B between two random points, p = 2q
     land = EmpiricalTwoLayer("z**3", X, Y, 2 * q)
     a, b = land.random_point(rng), land.random_point(rng)
     cons = construction_b(land, a, b)
     certs, _ = certify_construction(land, cons)
-    print(f"Construction B: max(E_A, E_B) = {cons.bound:.6g}, max on the path "
-          f"{max(c.max_energy for c in certs[:len(cons.path.pieces)]):.6g}, "
-          f"certified: {all(c.holds for c in certs)}")
-    plot_energy_profile(PathProfile(cons.path, land, cons.bound, title="Construction B (z³, p = 2q)"),
-                        out / "construction_b.png")
+    print(
+        f"Construction B: max(E_A, E_B) = {cons.bound:.6g}, max on the path "
+        f"{max(c.max_energy for c in certs[: len(cons.path.pieces)]):.6g}, "
+        f"certified: {all(c.holds for c in certs)}"
+    )
+    plot_energy_profile(
+        PathProfile(cons.path, land, cons.bound, title="Construction B (z³, p = 2q)"),
+        out / "construction_b.png",
+    )
 
     # the quadratic network: success fraction against width (talk: no poor minima for p ≥ 2n)
     n = 2
     rows, f_star = width_experiment(n, [1, 2, 3, 4, 6], args.runs, seed=0)
     for r in rows:
-        print(f"  p = {r.p}: {r.success_fraction:.2f} of {len(r.runs)} runs reach F* = {f_star:.4g}")
+        print(
+            f"  p = {r.p}: {r.success_fraction:.2f} of {len(r.runs)} runs reach F* = {f_star:.4g}"
+        )
     plot_success_fraction(rows, n, out / "quadratic_widths.png")
     print(f"figures in {out}")
     print("\nWhat to observe:")
-    print("  - Construction A: the first two pieces keep the energy exactly constant, the last one only")
-    print("    descends, and it ends at the lifted (convex) optimum — no spurious valley for p ≥ q.")
-    print("  - Construction B never rises above max(E_A, E_B): the sub-level sets are connected for p ≥ 2q.")
-    print("  - Quadratic networks: below p = n training fails often (rank/sign constraints), from p ≈ 2n on")
-    print("    almost every run reaches the lifted optimum (the quadratic_widths.png success fractions).")
+    print(
+        "  - Construction A: the first two pieces keep the energy exactly constant, the last one only"
+    )
+    print(
+        "    descends, and it ends at the lifted (convex) optimum — no spurious valley for p ≥ q."
+    )
+    print(
+        "  - Construction B never rises above max(E_A, E_B): the sub-level sets are connected for p ≥ 2q."
+    )
+    print(
+        "  - Quadratic networks: below p = n training fails often (rank/sign constraints), from p ≈ 2n on"
+    )
+    print(
+        "    almost every run reaches the lifted optimum (the quadratic_widths.png success fractions)."
+    )
 
 
 if __name__ == "__main__":

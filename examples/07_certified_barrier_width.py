@@ -29,19 +29,28 @@ def _ints(text: str) -> list[int]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Certified barriers vs width (permutation conjecture).")
+    parser = argparse.ArgumentParser(
+        description="Certified barriers vs width (permutation conjecture)."
+    )
     parser.add_argument("--widths", default="16,32,64,128")
     parser.add_argument("--depths", default="1,2,3")
     parser.add_argument("--n-train", type=int, default=1797, help="digits samples (≤ 1797)")
     parser.add_argument("--epochs", type=int, default=20)
-    parser.add_argument("--fashion", type=int, default=0, metavar="N",
-                        help="also one Fashion-MNIST setting on N images (0: none)")
+    parser.add_argument(
+        "--fashion",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also one Fashion-MNIST setting on N images (0: none)",
+    )
     parser.add_argument("--out", default="examples-out")
     args = parser.parse_args(argv)
     try:
         import torch  # noqa: F401
     except ImportError:
-        print("this example needs the 'torch' extra: pip install 'sublevel[torch]'", file=sys.stderr)
+        print(
+            "this example needs the 'torch' extra: pip install 'sublevel[torch]'", file=sys.stderr
+        )
         return 1
     import matplotlib
 
@@ -52,31 +61,49 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     widths, depths = _ints(args.widths), _ints(args.depths)
-    head = (f"{'data':8s} {'depth':>5s} {'width':>5s} {'E_A':>7s} {'E_B':>7s} | {'certified B':>12s} "
-            f"{'miss25':>9s} {'miss61':>9s} | {'aligned B':>12s} {'miss25':>9s} {'miss61':>9s} "
-            f"| {'interp raw':>10s} {'interp al':>10s} | {'pieces':>7s} {'s':>5s}")
-    print(head + "\n(B = max E − max(E_A, E_B); interp = max_t E − ((1 − t)E_A + tE_B); miss = certified"
-          "\n lower end − grid estimate)")
+    head = (
+        f"{'data':8s} {'depth':>5s} {'width':>5s} {'E_A':>7s} {'E_B':>7s} | {'certified B':>12s} "
+        f"{'miss25':>9s} {'miss61':>9s} | {'aligned B':>12s} {'miss25':>9s} {'miss61':>9s} "
+        f"| {'interp raw':>10s} {'interp al':>10s} | {'pieces':>7s} {'s':>5s}"
+    )
+    print(
+        head
+        + "\n(B = max E − max(E_A, E_B); interp = max_t E − ((1 − t)E_A + tE_B); miss = certified"
+        "\n lower end − grid estimate)"
+    )
 
     def log(r):
-        print(f"{r['model'][:8]:8s} {r['depth']:5d} {r['width']:5d} {r['E_A']:7.4f} {r['E_B']:7.4f} | "
-              f"{r['raw_barrier']:12.6f} {r['raw_miss25']:9.2e} {r['raw_miss61']:9.2e} | "
-              f"{r['aligned_barrier']:12.6f} {r['aligned_miss25']:9.2e} {r['aligned_miss61']:9.2e} | "
-              f"{r['raw_interp']:10.6f} {r['aligned_interp']:10.6f} | "
-              f"{r['raw_pieces']:7d} {r['raw_s'] + r['aligned_s']:5.1f}", flush=True)
+        print(
+            f"{r['model'][:8]:8s} {r['depth']:5d} {r['width']:5d} {r['E_A']:7.4f} {r['E_B']:7.4f} | "
+            f"{r['raw_barrier']:12.6f} {r['raw_miss25']:9.2e} {r['raw_miss61']:9.2e} | "
+            f"{r['aligned_barrier']:12.6f} {r['aligned_miss25']:9.2e} {r['aligned_miss61']:9.2e} | "
+            f"{r['raw_interp']:10.6f} {r['aligned_interp']:10.6f} | "
+            f"{r['raw_pieces']:7d} {r['raw_s'] + r['aligned_s']:5.1f}",
+            flush=True,
+        )
 
-    rows = width_sweep("digits-mlp", depths, widths, n_train=args.n_train, epochs=args.epochs, log=log)
+    rows = width_sweep(
+        "digits-mlp", depths, widths, n_train=args.n_train, epochs=args.epochs, log=log
+    )
     if args.fashion:
-        rows += width_sweep("fashion-mlp", [1], [max(widths)], n_train=args.fashion,
-                            epochs=args.epochs, log=log)
+        rows += width_sweep(
+            "fashion-mlp", [1], [max(widths)], n_train=args.fashion, epochs=args.epochs, log=log
+        )
     (out / "barrier_width.json").write_text(json.dumps(rows, indent=2, default=list))
     fig, ax = plt.subplots(figsize=(6.5, 4))
     for i, depth in enumerate(depths):
         sel = [r for r in rows if r["model"] == "digits-mlp" and r["depth"] == depth]
         w = [r["width"] for r in sel]
-        ax.plot(w, [r["raw_barrier"] for r in sel], "o--", color=f"C{i}", label=f"{depth} hidden, raw")
-        ax.plot(w, [r["aligned_barrier"] for r in sel], "s-", color=f"C{i}",
-                label=f"{depth} hidden, weight-matched")
+        ax.plot(
+            w, [r["raw_barrier"] for r in sel], "o--", color=f"C{i}", label=f"{depth} hidden, raw"
+        )
+        ax.plot(
+            w,
+            [r["aligned_barrier"] for r in sel],
+            "s-",
+            color=f"C{i}",
+            label=f"{depth} hidden, weight-matched",
+        )
         ax.plot(w, [r["aligned_grid25"] for r in sel], "x", color=f"C{i}", ms=5)
     ax.set_xscale("log", base=2)
     ax.set_xlabel("hidden width")
@@ -87,11 +114,13 @@ def main(argv: list[str] | None = None) -> int:
     fig.savefig(out / "barrier_width.png", dpi=120)
     plt.close(fig)
     worst = max((r["aligned_miss25"] for r in rows), default=0.0)
-    print(f"\nWhat to observe: every barrier is certified (an enclosure of the exact maximum, no grid);"
-          f"\nthe sampled 25/61-point estimates can only under-estimate it (here by up to {worst:.2e}"
-          f"\nafter alignment). Whether the aligned barrier vanishes with width is read off the"
-          f"\ntable at these sizes only — it is evidence about the conjecture, not a proof of it."
-          f"\nFigure: {out / 'barrier_width.png'}")
+    print(
+        f"\nWhat to observe: every barrier is certified (an enclosure of the exact maximum, no grid);"
+        f"\nthe sampled 25/61-point estimates can only under-estimate it (here by up to {worst:.2e}"
+        f"\nafter alignment). Whether the aligned barrier vanishes with width is read off the"
+        f"\ntable at these sizes only — it is evidence about the conjecture, not a proof of it."
+        f"\nFigure: {out / 'barrier_width.png'}"
+    )
     return 0
 
 

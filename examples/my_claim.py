@@ -49,13 +49,22 @@ from sublevel.theory.claims import Claim, register_claim
 CLAIM = "my.leaky-relu.output-convexity"
 
 # 1. the statement, as data (id, kind, source, statement, hypotheses as a predicate)
-register_claim(Claim(
-    id=CLAIM, kind="constructive", source="course example (examples/my_claim.py)", section="-",
-    statement=("Two-layer leaky-ReLU network, square loss, first layer fixed: the straight path "
-               "between two output layers stays ≤ max(E_A, E_B) (the loss is convex in U)."),
-    hypotheses_text="first layer W fixed along the path; leaky slope 0 ≤ a < 1",
-    hypotheses=lambda d: 0 <= float(d["slope"]) < 1, requires=("slope",),
-), replace=True)
+register_claim(
+    Claim(
+        id=CLAIM,
+        kind="constructive",
+        source="course example (examples/my_claim.py)",
+        section="-",
+        statement=(
+            "Two-layer leaky-ReLU network, square loss, first layer fixed: the straight path "
+            "between two output layers stays ≤ max(E_A, E_B) (the loss is convex in U)."
+        ),
+        hypotheses_text="first layer W fixed along the path; leaky slope 0 ≤ a < 1",
+        hypotheses=lambda d: 0 <= float(d["slope"]) < 1,
+        requires=("slope",),
+    ),
+    replace=True,
+)
 
 
 # 2. the landscape: E(θ) = (1/L) Σ_l ‖U ρ(W x_l) − y_l‖², θ = (vec W, vec U)
@@ -67,8 +76,10 @@ class LeakyTwoLayer(Landscape):
 
     def split(self, thetas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         cut = self.p * self.n
-        return (thetas[:, :cut].reshape(-1, self.p, self.n),
-                thetas[:, cut:].reshape(-1, self.m, self.p))
+        return (
+            thetas[:, :cut].reshape(-1, self.p, self.n),
+            thetas[:, cut:].reshape(-1, self.m, self.p),
+        )
 
     def _features(self, W: np.ndarray) -> np.ndarray:
         Z = np.einsum("tpn,ln->tlp", W, self.X)
@@ -88,7 +99,9 @@ class LeakyTwoLayer(Landscape):
         L = self.X.shape[0]
         dU = 2 * R.T @ F / L
         dZ = (2 * R @ U / L) * np.where(Z > 0, 1.0, self.a)
-        return float(np.mean(np.sum(R**2, axis=1))), np.concatenate([(dZ.T @ self.X).ravel(), dU.ravel()])
+        return float(np.mean(np.sum(R**2, axis=1))), np.concatenate(
+            [(dZ.T @ self.X).ravel(), dU.ravel()]
+        )
 
     def energy_polynomial_exact(self, a: Any, b: Any) -> list[Fraction] | None:
         """E along a → b as a quadratic in t with rational coefficients, computed exactly from
@@ -103,8 +116,7 @@ class LeakyTwoLayer(Landscape):
         R0 = F @ q(Ua[0]).T - q(self.Y)
         dR = F @ (q(Ub[0]) - q(Ua[0])).T
         L = self.X.shape[0]
-        return [sum(R0.ravel() ** 2) / L, 2 * sum((R0 * dR).ravel()) / L,
-                sum(dR.ravel() ** 2) / L]
+        return [sum(R0.ravel() ** 2) / L, 2 * sum((R0 * dR).ravel()) / L, sum(dR.ravel() ** 2) / L]
 
     def energy_polynomial(self, a: Any, b: Any) -> list[float] | None:
         """E along a → b as a quadratic in t when W is the same at both ends (else None)."""
@@ -144,9 +156,13 @@ def output_convexity(seed: int, slope: float, width: int, samples: int) -> Evide
     bound = _endpoint_bound(land, ta, tb)
     path = ParamPath([Segment(ta, tb, label="straight path in U", promise=LE_MAX_ENDPOINTS)])
     certs = certify_path(land, path, bound).all  # exact: energy_polynomial_exact, a quadratic
-    return Evidence(outcome=outcome_from_certificates(certs), margin=min(c.margin for c in certs),
-                    certificates=certs, instance={"slope": slope, "width": width, "samples": samples},
-                    message=f"max on the path {max(c.max_energy for c in certs):.6g} ≤ {bound:.6g}")
+    return Evidence(
+        outcome=outcome_from_certificates(certs),
+        margin=min(c.margin for c in certs),
+        certificates=certs,
+        instance={"slope": slope, "width": width, "samples": samples},
+        message=f"max on the path {max(c.max_energy for c in certs):.6g} ≤ {bound:.6g}",
+    )
 
 
 # 4. its negative control: the hypothesis "W fixed" broken must show the failure
@@ -159,8 +175,11 @@ def moving_first_layer(seed: int, slope: float, width: int, samples: int) -> Evi
     tb = np.concatenate([W[0][perm].ravel(), U[0][:, perm].ravel()])  # same function, E = 0
     cert = certify_path(land, ParamPath([Segment(ta, tb)]), 0.0, method="sampled").pieces[0]
     found = cert.max_energy > 1e-8
-    return Evidence(outcome=control_outcome(conclusion_fails=found), certificates=[cert],
-                    message=f"W moves: E rises to {cert.max_energy:.4g} between two zero-loss points")
+    return Evidence(
+        outcome=control_outcome(conclusion_fails=found),
+        certificates=[cert],
+        message=f"W moves: E rises to {cert.max_energy:.4g} between two zero-loss points",
+    )
 
 
 # 5. (optional) the path that `sublevel path CLAIM --plot FILE` draws
@@ -168,8 +187,12 @@ def moving_first_layer(seed: int, slope: float, width: int, samples: int) -> Evi
 def straight_path(seed: int, slope: float, width: int, samples: int) -> PathProfile:
     land, ta, tb = _instance(seed, slope, width, samples)
     path = ParamPath([Segment(ta, tb, label="straight path in U", promise=LE_MAX_ENDPOINTS)])
-    return PathProfile(path, land, _endpoint_bound(land, ta, tb),
-                       title=f"leaky ReLU (a = {slope}), first layer fixed, seed {seed}")
+    return PathProfile(
+        path,
+        land,
+        _endpoint_bound(land, ta, tb),
+        title=f"leaky ReLU (a = {slope}), first layer fixed, seed {seed}",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -182,12 +205,26 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     me = str(Path(__file__).resolve())
-    code = sublevel(["verify", "--plugin", me, CLAIM, "--instances", str(args.instances),
-                     "--out", str(out / "my_claim-run"), "--executor", "inline"])
+    code = sublevel(
+        [
+            "verify",
+            "--plugin",
+            me,
+            CLAIM,
+            "--instances",
+            str(args.instances),
+            "--out",
+            str(out / "my_claim-run"),
+            "--executor",
+            "inline",
+        ]
+    )
     code = max(code, sublevel(["path", CLAIM, "--plugin", me, "--plot", str(out / "my_claim.png")]))
-    print(f"\nWhat to observe: status 'verified' with exact certificates on every instance and the"
-          f"\nnegative control 'detected' (moving W breaks convexity); the figure shows E(t) below"
-          f"\nthe dashed bound. Figure: {out / 'my_claim.png'}")
+    print(
+        f"\nWhat to observe: status 'verified' with exact certificates on every instance and the"
+        f"\nnegative control 'detected' (moving W breaks convexity); the figure shows E(t) below"
+        f"\nthe dashed bound. Figure: {out / 'my_claim.png'}"
+    )
     return code
 
 

@@ -40,14 +40,18 @@ def main(argv: list[str] | None = None) -> int:
     sp = R.six_part_path(land, tA, tB, rng, oracle_maxiter=args.maxiter)
     pc = certify_relu_path(land, sp.path, sp.bound)
     q = sp.quantities
-    print(f"l = {sp.ell}, α = {sp.alpha:.3g}:  ε = max(e(l) = {q['e_l']:.4g}, δ_A = "
-          f"{q['delta_A_m0']:.4g}, {q['delta_A_ml_alpha']:.4g}, δ_B = {q['delta_B_m0']:.4g}, "
-          f"{q['delta_B_ml_alpha']:.4g}) + C₁α = {q['c1_alpha_instance']:.4g}  →  ε = "
-          f"{q['epsilon']:.4g}, bound max(λ, ε) = {sp.bound:.4g}  (paper's C₁α: "
-          f"{q['c1_alpha_paper']:.3g})")
+    print(
+        f"l = {sp.ell}, α = {sp.alpha:.3g}:  ε = max(e(l) = {q['e_l']:.4g}, δ_A = "
+        f"{q['delta_A_m0']:.4g}, {q['delta_A_ml_alpha']:.4g}, δ_B = {q['delta_B_m0']:.4g}, "
+        f"{q['delta_B_ml_alpha']:.4g}) + C₁α = {q['c1_alpha_instance']:.4g}  →  ε = "
+        f"{q['epsilon']:.4g}, bound max(λ, ε) = {sp.bound:.4g}  (paper's C₁α: "
+        f"{q['c1_alpha_paper']:.3g})"
+    )
     print(f"{'piece':24s} {'promise':20s} {'certified max':>14s} {'holds':>6s}")
     for piece, cert in zip(sp.path.pieces, pc.pieces):
-        print(f"{piece.label:24s} {piece.promise:20s} {cert.max_energy:14.6g} {str(cert.holds):>6s}")
+        print(
+            f"{piece.label:24s} {piece.promise:20s} {cert.max_energy:14.6g} {str(cert.holds):>6s}"
+        )
     print(f"every piece and every promise certified exactly: {pc.holds}")
     print(f"plot: {R.plot_six_part_path(land, sp, args.out, certificates=pc.pieces)}")
     return 0 if pc.holds else 1

@@ -39,22 +39,45 @@ def main(argv: list[str] | None = None) -> int:
     studies, rows = [], []
     for n in args.n:
         start = time.perf_counter()
-        st = width_study(args.seed, n=n, widths=args.widths, samples=args.samples,
-                         teacher=args.teacher, l1=args.l1, maxiter=args.maxiter)
+        st = width_study(
+            args.seed,
+            n=n,
+            widths=args.widths,
+            samples=args.samples,
+            teacher=args.teacher,
+            l1=args.l1,
+            maxiter=args.maxiter,
+        )
         studies.append(st)
-        print(f"n = {n}  ({time.perf_counter() - start:.1f} s, "
-              f"{sum(c.is_proof for c in st.certificates)}/{len(st.certificates)} certificates exact)")
+        print(
+            f"n = {n}  ({time.perf_counter() - start:.1f} s, "
+            f"{sum(c.is_proof for c in st.certificates)}/{len(st.certificates)} certificates exact)"
+        )
         print("      m   max(F_A,F_B)   segment max   six-part max   level      barrier     ε(l,α)")
         for i, m in enumerate(st.widths):
-            print(f"  {m:5d}   {st.endpoint_max[i]:11.4g}   {st.segment_max[i]:11.4g}   "
-                  f"{st.path_max[i]:12.4g}   {st.levels[i]:9.4g}   {st.barriers[i]:9.3g}   "
-                  f"{st.epsilons[i]:9.3g}")
-        print(f"  fitted exponent of the level: {st.exponent:.2f}   (worst case −1/n = "
-              f"{st.reference_exponent:.2f})")
-        rows.append({"n": n, "widths": st.widths, "levels": st.levels, "barriers": st.barriers,
-                     "segment_max": st.segment_max, "path_max": st.path_max,
-                     "endpoint_max": st.endpoint_max, "epsilons": st.epsilons,
-                     "exponent": st.exponent, "reference_exponent": st.reference_exponent})
+            print(
+                f"  {m:5d}   {st.endpoint_max[i]:11.4g}   {st.segment_max[i]:11.4g}   "
+                f"{st.path_max[i]:12.4g}   {st.levels[i]:9.4g}   {st.barriers[i]:9.3g}   "
+                f"{st.epsilons[i]:9.3g}"
+            )
+        print(
+            f"  fitted exponent of the level: {st.exponent:.2f}   (worst case −1/n = "
+            f"{st.reference_exponent:.2f})"
+        )
+        rows.append(
+            {
+                "n": n,
+                "widths": st.widths,
+                "levels": st.levels,
+                "barriers": st.barriers,
+                "segment_max": st.segment_max,
+                "path_max": st.path_max,
+                "endpoint_max": st.endpoint_max,
+                "epsilons": st.epsilons,
+                "exponent": st.exponent,
+                "reference_exponent": st.reference_exponent,
+            }
+        )
     print(f"plot: {plot_width_study(studies, args.out)}")
     if args.json:
         Path(args.json).write_text(json.dumps({"args": vars(args), "studies": rows}, indent=1))

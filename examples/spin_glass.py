@@ -43,8 +43,10 @@ def formulas_section(ps: tuple[int, ...] = (3, 4, 5, 10)) -> dict[str, Any]:
     return {
         "table": {str(p): row for p, row in table.items()},
         "disagreements_with_recalled_table": sgt.compare_with_recalled(),
-        "consistency": {str(p): {"holds": c.holds, "checks": c.checks, "residuals": c.residuals}
-                        for p, c in cons.items()},
+        "consistency": {
+            str(p): {"holds": c.holds, "checks": c.checks, "residuals": c.residuals}
+            for p, c in cons.items()
+        },
         "symbolic_identities": sgt.symbolic_identities(),
     }
 
@@ -61,12 +63,22 @@ def plot_theta_curves(p: int, file: Path, k_max: int = 3) -> Path:
     e_inf = float(sgt.E_infinity(p))
     eks = [float(x) for x in sgt.thresholds(p, k_max)]
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.6))
-    windows = [(-eks[0] - 0.15, 0.3), (-eks[0] - 0.25 * (eks[0] - e_inf), -e_inf + 0.3 * (eks[0] - e_inf))]
+    windows = [
+        (-eks[0] - 0.15, 0.3),
+        (-eks[0] - 0.25 * (eks[0] - e_inf), -e_inf + 0.3 * (eks[0] - e_inf)),
+    ]
     for ax, (lo, hi) in zip(axes, windows):
         us = np.linspace(lo, hi, 500)
         for k in range(k_max + 1):
-            ax.plot(us, [float(sgt.theta_kp(u, k, p)) for u in us], label=rf"$\Theta_{{{k},{p}}}(u)$")
-        ax.plot(us, [float(sgt.theta_p(u, p)) for u in us], "k--", label=rf"$\Theta_{{{p}}}(u)$ (all indices)")
+            ax.plot(
+                us, [float(sgt.theta_kp(u, k, p)) for u in us], label=rf"$\Theta_{{{k},{p}}}(u)$"
+            )
+        ax.plot(
+            us,
+            [float(sgt.theta_p(u, p)) for u in us],
+            "k--",
+            label=rf"$\Theta_{{{p}}}(u)$ (all indices)",
+        )
         ax.axhline(0.0, color="grey", lw=0.8)
         ax.axvline(-e_inf, color="red", lw=1.0, label=rf"$-E_\infty$ = {-e_inf:.4f}")
         for ek in eks:
@@ -88,8 +100,9 @@ def plot_theta_curves(p: int, file: Path, k_max: int = 3) -> Path:
     return file
 
 
-def minima_monte_carlo(sizes: list[int], p: int, starts: int, disorders: list[int],
-                       seed: int, threads: int | None = 1) -> dict[str, Any]:
+def minima_monte_carlo(
+    sizes: list[int], p: int, starts: int, disorders: list[int], seed: int, threads: int | None = 1
+) -> dict[str, Any]:
     """Batched Riemannian L-BFGS from ``starts`` random points on ``disorders[i]`` disorders at
     N = sizes[i]; the local minima's H/N (converged, index 0)."""
     from sublevel.numerics.energies.spin_glass import SpinGlass
@@ -112,15 +125,24 @@ def minima_monte_carlo(sizes: list[int], p: int, starts: int, disorders: list[in
             saddles += sample.n_saddles
         e = np.array(energies)
         out["sizes"][str(N)] = {
-            "energies_per_spin": e.tolist(), "n_minima": int(e.size), "n_starts": starts * n_dis,
-            "n_converged": conv, "n_saddles_reached": saddles, "disorders": n_dis,
-            "mean": float(e.mean()), "sd": float(e.std(ddof=1)) if e.size > 1 else math.nan,
-            "median": float(np.median(e)), "min": float(e.min()), "max": float(e.max()),
+            "energies_per_spin": e.tolist(),
+            "n_minima": int(e.size),
+            "n_starts": starts * n_dis,
+            "n_converged": conv,
+            "n_saddles_reached": saddles,
+            "disorders": n_dis,
+            "mean": float(e.mean()),
+            "sd": float(e.std(ddof=1)) if e.size > 1 else math.nan,
+            "median": float(np.median(e)),
+            "min": float(e.min()),
+            "max": float(e.max()),
             "q05_q95": [float(q) for q in np.quantile(e, [0.05, 0.95])],
             "mean_per_disorder": per_disorder,
-            "stderr_of_mean": float(np.std(per_disorder, ddof=1) / math.sqrt(n_dis)) if n_dis > 1
+            "stderr_of_mean": float(np.std(per_disorder, ddof=1) / math.sqrt(n_dis))
+            if n_dis > 1
             else float(e.std(ddof=1) / math.sqrt(e.size)),
-            "below_minus_E0": int(np.sum(e < -e0)), "below_minus_Einf": int(np.sum(e < -e_inf)),
+            "below_minus_E0": int(np.sum(e < -e0)),
+            "below_minus_Einf": int(np.sum(e < -e_inf)),
             "seconds": time.perf_counter() - t0,
         }
         _progress(f"minima at N = {N}: {e.size} in {time.perf_counter() - t0:.0f} s")
@@ -128,9 +150,13 @@ def minima_monte_carlo(sizes: list[int], p: int, starts: int, disorders: list[in
     gaps = np.array([out["sizes"][str(N)]["mean"] + e_inf for N in sizes])
     if len(sizes) >= 2 and np.all(gaps > 0):
         b, log_a = np.polyfit(np.log(Ns), np.log(gaps), 1)
-        out["trend"] = {"gap_mean_plus_Einf": gaps.tolist(), "fit": f"{math.exp(log_a):.3f}·N^{b:.3f}",
-                        "exponent": float(b), "prefactor": float(math.exp(log_a)),
-                        "monotone": bool(np.all(np.diff(gaps) < 0))}
+        out["trend"] = {
+            "gap_mean_plus_Einf": gaps.tolist(),
+            "fit": f"{math.exp(log_a):.3f}·N^{b:.3f}",
+            "exponent": float(b),
+            "prefactor": float(math.exp(log_a)),
+            "monotone": bool(np.all(np.diff(gaps) < 0)),
+        }
     else:
         out["trend"] = {"gap_mean_plus_Einf": gaps.tolist()}
     return out
@@ -163,15 +189,20 @@ def plot_minima_histogram(mc: dict[str, Any], file: Path) -> Path:
     return file
 
 
-def critical_point_counts(sizes: list[int], p: int, disorders: int, starts: int,
-                          seed: int) -> dict[str, Any]:
+def critical_point_counts(
+    sizes: list[int], p: int, disorders: int, starts: int, seed: int
+) -> dict[str, Any]:
     """Mean numbers of critical points (by index) at small N, against the complexity."""
     from sublevel.numerics.energies.spin_glass import SpinGlass
     from sublevel.numerics.sphere import blas_threads, critical_points
     from sublevel.theory import spin_glass as sgt
 
-    out: dict[str, Any] = {"p": p, "half_log_p_minus_1": math.log(p - 1) / 2,
-                           "theta_0p_plateau": float(sgt.theta_kp(0, 0, p)), "sizes": {}}
+    out: dict[str, Any] = {
+        "p": p,
+        "half_log_p_minus_1": math.log(p - 1) / 2,
+        "theta_0p_plateau": float(sgt.theta_kp(0, 0, p)),
+        "sizes": {},
+    }
     for N in sizes:
         t0 = time.perf_counter()
         totals, by_index, minima_energies, saturation = [], [], [], []
@@ -186,14 +217,19 @@ def critical_point_counts(sizes: list[int], p: int, disorders: int, starts: int,
             saturation.append(last[-1] - last[len(last) // 2] if len(last) > 1 else 0)
         mean_total = float(np.mean(totals))
         out["sizes"][str(N)] = {
-            "counts": totals, "mean_total": mean_total, "log_mean_total_over_N": math.log(mean_total) / N,
+            "counts": totals,
+            "mean_total": mean_total,
+            "log_mean_total_over_N": math.log(mean_total) / N,
             "mean_by_index": np.mean(by_index, axis=0).tolist(),
             "mean_minima": float(np.mean([b[0] for b in by_index])),
             "minima_energies_per_spin": minima_energies,
-            "found_in_second_half_of_starts": saturation, "starts": starts,
+            "found_in_second_half_of_starts": saturation,
+            "starts": starts,
             "seconds": time.perf_counter() - t0,
         }
-        _progress(f"critical points at N = {N}: mean {mean_total:.1f} in {time.perf_counter() - t0:.0f} s")
+        _progress(
+            f"critical points at N = {N}: mean {mean_total:.1f} in {time.perf_counter() - t0:.0f} s"
+        )
     Ns = np.array(sizes, dtype=float)
     logs = np.array([math.log(out["sizes"][str(N)]["mean_total"]) for N in sizes])
     if len(sizes) >= 2:
@@ -228,7 +264,9 @@ def plot_critical_counts(cc: dict[str, Any], file: Path) -> Path:
     return file
 
 
-def barrier_picture(N: int, p: int, starts: int, pairs: int, seed: int, tol: float) -> dict[str, Any]:
+def barrier_picture(
+    N: int, p: int, starts: int, pairs: int, seed: int, tol: float
+) -> dict[str, Any]:
     """DSS connection levels between pairs of distinct minima of one disorder at N."""
     from sublevel.numerics.energies.spin_glass import SpinGlass, connection_level
     from sublevel.numerics.sphere import blas_threads, deduplicate, sample_minima
@@ -242,8 +280,16 @@ def barrier_picture(N: int, p: int, starts: int, pairs: int, seed: int, tol: flo
     order = np.argsort(es)
     pts, es = pts[order], es[order]
     n = len(es)
-    wanted = [(0, 1), (0, n - 1), (1, 2), (n // 2, n // 2 + 1), (n - 2, n - 1), (0, n // 2),
-              (2, 3), (1, n - 1)]
+    wanted = [
+        (0, 1),
+        (0, n - 1),
+        (1, 2),
+        (n // 2, n // 2 + 1),
+        (n - 2, n - 1),
+        (0, n // 2),
+        (2, 3),
+        (1, n - 1),
+    ]
     chosen: list[tuple[int, int]] = []
     for i, j in wanted:
         if 0 <= i < j < n and (i, j) not in chosen:
@@ -253,15 +299,37 @@ def barrier_picture(N: int, p: int, starts: int, pairs: int, seed: int, tol: flo
         t0 = time.perf_counter()
         with blas_threads(1):
             c = connection_level(land, pts[i], pts[j], tol=tol)
-        rows.append({"pair": [i, j], "E_a": c.energies[0], "E_b": c.energies[1], "overlap": c.overlap,
-                     "arc_max": c.arc_max, "level": c.level, "failed_level": c.failed_level,
-                     "barrier": c.barrier, "beads": c.n_beads,
-                     "arc_normalized_length": c.arc_normalized_length,
-                     "chord_normalized_length": c.chord_normalized_length, "exact": c.exact,
-                     "dss_runs": len(c.runs), "seconds": time.perf_counter() - t0})
-        _progress(f"barrier for pair {(i, j)}: level {c.level:.4f} in {time.perf_counter() - t0:.0f} s")
-    return {"N": N, "p": p, "seed": seed, "distinct_minima": n, "minima_energies": es.tolist(),
-            "E_inf": float(sgt.E_infinity(p)), "E_0": float(sgt.threshold(0, p)), "pairs": rows}
+        rows.append(
+            {
+                "pair": [i, j],
+                "E_a": c.energies[0],
+                "E_b": c.energies[1],
+                "overlap": c.overlap,
+                "arc_max": c.arc_max,
+                "level": c.level,
+                "failed_level": c.failed_level,
+                "barrier": c.barrier,
+                "beads": c.n_beads,
+                "arc_normalized_length": c.arc_normalized_length,
+                "chord_normalized_length": c.chord_normalized_length,
+                "exact": c.exact,
+                "dss_runs": len(c.runs),
+                "seconds": time.perf_counter() - t0,
+            }
+        )
+        _progress(
+            f"barrier for pair {(i, j)}: level {c.level:.4f} in {time.perf_counter() - t0:.0f} s"
+        )
+    return {
+        "N": N,
+        "p": p,
+        "seed": seed,
+        "distinct_minima": n,
+        "minima_energies": es.tolist(),
+        "E_inf": float(sgt.E_infinity(p)),
+        "E_0": float(sgt.threshold(0, p)),
+        "pairs": rows,
+    }
 
 
 def _progress(message: str) -> None:
@@ -271,8 +339,11 @@ def _progress(message: str) -> None:
 
 
 def _failed(level: float) -> str:
-    return "every lower level tried also connected" if not math.isfinite(level) else \
-        f"not connected within depth at {level:.4f}"
+    return (
+        "every lower level tried also connected"
+        if not math.isfinite(level)
+        else f"not connected within depth at {level:.4f}"
+    )
 
 
 def _print_summary(res: dict[str, Any]) -> None:
@@ -280,35 +351,49 @@ def _print_summary(res: dict[str, Any]) -> None:
     print("§7 table recomputed (30 digits, shown to 6):")
     for p, row in f["table"].items():
         print(f"  p = {p:>2}: " + "  ".join(f"{k} {v:.6f}" for k, v in row.items()))
-    print(f"  disagreements with the recalled table: {f['disagreements_with_recalled_table'] or 'none'}")
-    print("  consistency: " + ", ".join(f"p={p}: {'ok' if c['holds'] else 'FAILED'}"
-                                         for p, c in f["consistency"].items()))
+    print(
+        f"  disagreements with the recalled table: {f['disagreements_with_recalled_table'] or 'none'}"
+    )
+    print(
+        "  consistency: "
+        + ", ".join(
+            f"p={p}: {'ok' if c['holds'] else 'FAILED'}" for p, c in f["consistency"].items()
+        )
+    )
     mc = res["minima"]
     print(f"minima of the {mc['p']}-spin (−E_0 = {-mc['E_0']:.4f}, −E_∞ = {-mc['E_inf']:.4f}):")
     for N, v in mc["sizes"].items():
-        print(f"  N = {N:>4}: {v['n_minima']:>4} minima ({v['disorders']} disorders), mean {v['mean']:.4f} "
-              f"± {v['stderr_of_mean']:.4f}, sd {v['sd']:.4f}, median {v['median']:.4f}, "
-              f"range [{v['min']:.4f}, {v['max']:.4f}], below −E_0: {v['below_minus_E0']}, "
-              f"below −E_∞: {v['below_minus_Einf']} ({v['seconds']:.0f} s)")
+        print(
+            f"  N = {N:>4}: {v['n_minima']:>4} minima ({v['disorders']} disorders), mean {v['mean']:.4f} "
+            f"± {v['stderr_of_mean']:.4f}, sd {v['sd']:.4f}, median {v['median']:.4f}, "
+            f"range [{v['min']:.4f}, {v['max']:.4f}], below −E_0: {v['below_minus_E0']}, "
+            f"below −E_∞: {v['below_minus_Einf']} ({v['seconds']:.0f} s)"
+        )
     print(f"  trend of mean + E_∞: {mc['trend']}")
     cc = res["critical_points"]
     print(f"critical points (mean over disorders; ½log(p−1) = {cc['half_log_p_minus_1']:.4f}):")
     for N, v in cc["sizes"].items():
-        print(f"  N = {N:>3}: total {v['mean_total']:.1f} (log/N {v['log_mean_total_over_N']:.3f}), "
-              f"minima {v['mean_minima']:.2f}, by index {np.round(v['mean_by_index'], 1).tolist()}")
+        print(
+            f"  N = {N:>3}: total {v['mean_total']:.1f} (log/N {v['log_mean_total_over_N']:.3f}), "
+            f"minima {v['mean_minima']:.2f}, by index {np.round(v['mean_by_index'], 1).tolist()}"
+        )
     if "slope_log_mean_total_vs_N" in cc:
         print(f"  slope of log mean total against N: {cc['slope_log_mean_total_vs_N']:.3f}")
     bp = res["barriers"]
     print(f"barriers at N = {bp['N']} ({bp['distinct_minima']} distinct minima):")
     for r in bp["pairs"]:
-        print(f"  pair {r['pair']}: E {r['E_a']:.4f}, {r['E_b']:.4f}; R = {r['overlap']:+.3f}; arc max "
-              f"{r['arc_max']:.4f}; DSS level {r['level']:.4f} ({_failed(r['failed_level'])}); "
-              f"barrier {r['barrier']:.4f}; beads {r['beads']}; length on sphere "
-              f"{r['arc_normalized_length']:.3f}; exact {r['exact']}")
+        print(
+            f"  pair {r['pair']}: E {r['E_a']:.4f}, {r['E_b']:.4f}; R = {r['overlap']:+.3f}; arc max "
+            f"{r['arc_max']:.4f}; DSS level {r['level']:.4f} ({_failed(r['failed_level'])}); "
+            f"barrier {r['barrier']:.4f}; beads {r['beads']}; length on sphere "
+            f"{r['arc_normalized_length']:.3f}; exact {r['exact']}"
+        )
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
-    ap = argparse.ArgumentParser(description="spherical p-spin: formulas, minima, critical points, barriers")
+    ap = argparse.ArgumentParser(
+        description="spherical p-spin: formulas, minima, critical points, barriers"
+    )
     ap.add_argument("--out", required=True, help="output folder (created)")
     ap.add_argument("--p", type=int, default=3)
     ap.add_argument("--sizes", default="50,100,200,400")
@@ -322,9 +407,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--barrier-pairs", type=int, default=8)
     ap.add_argument("--barrier-tol", type=float, default=0.005)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--blas-threads", type=int, default=1,
-                    help="BLAS threads for the minima Monte Carlo (0: the library's default; one "
-                         "thread is fastest on a busy machine, see benchmarks/bench_spin_glass.py)")
+    ap.add_argument(
+        "--blas-threads",
+        type=int,
+        default=1,
+        help="BLAS threads for the minima Monte Carlo (0: the library's default; one "
+        "thread is fastest on a busy machine, see benchmarks/bench_spin_glass.py)",
+    )
     ap.add_argument("--quick", action="store_true", help="tiny sizes (a smoke run)")
     args = ap.parse_args(argv)
     if args.quick:
@@ -341,20 +430,28 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     res: dict[str, Any] = {"args": vars(args)}
     res["formulas"] = formulas_section()
     plot_theta_curves(args.p, out / "theta_curves.png")
-    res["minima"] = minima_monte_carlo(sizes, args.p, args.starts, disorders, args.seed,
-                                       args.blas_threads or None)
+    res["minima"] = minima_monte_carlo(
+        sizes, args.p, args.starts, disorders, args.seed, args.blas_threads or None
+    )
     plot_minima_histogram(res["minima"], out / "minima_histogram.png")
-    res["critical_points"] = critical_point_counts([int(s) for s in args.count_sizes.split(",") if s],
-                                                   args.p, args.count_disorders, args.count_starts,
-                                                   args.seed)
+    res["critical_points"] = critical_point_counts(
+        [int(s) for s in args.count_sizes.split(",") if s],
+        args.p,
+        args.count_disorders,
+        args.count_starts,
+        args.seed,
+    )
     plot_critical_counts(res["critical_points"], out / "critical_counts.png")
-    res["barriers"] = barrier_picture(args.barrier_N, args.p, args.barrier_starts,
-                                      args.barrier_pairs, args.seed, args.barrier_tol)
+    res["barriers"] = barrier_picture(
+        args.barrier_N, args.p, args.barrier_starts, args.barrier_pairs, args.seed, args.barrier_tol
+    )
     res["seconds"] = time.perf_counter() - t0
     (out / "results.json").write_text(json.dumps(res, indent=1, default=float))
     _print_summary(res)
-    print(f"written: {out / 'results.json'}, theta_curves.png, minima_histogram.png, "
-          f"critical_counts.png ({res['seconds']:.0f} s)")
+    print(
+        f"written: {out / 'results.json'}, theta_curves.png, minima_histogram.png, "
+        f"critical_counts.png ({res['seconds']:.0f} s)"
+    )
     return res
 
 

@@ -29,8 +29,14 @@ from typing import Any
 import numpy as np
 from sublevel.numerics.energies.two_layer import EmpiricalTwoLayer
 
-__all__ = ["ESCAPE_TOLERANCES", "dead_units", "flat_escape", "exact_hessian",
-           "strict_modulo_symmetries", "classify_poor_minimum"]
+__all__ = [
+    "ESCAPE_TOLERANCES",
+    "dead_units",
+    "flat_escape",
+    "exact_hessian",
+    "strict_modulo_symmetries",
+    "classify_poor_minimum",
+]
 
 #: named tolerances of the classification (recorded with every result)
 ESCAPE_TOLERANCES = {
@@ -40,18 +46,30 @@ ESCAPE_TOLERANCES = {
 }
 
 
-def dead_units(land: EmpiricalTwoLayer, theta: np.ndarray, dead_rtol: float) -> dict[str, list[int]]:
+def dead_units(
+    land: EmpiricalTwoLayer, theta: np.ndarray, dead_rtol: float
+) -> dict[str, list[int]]:
     """Units whose input row (``dead_w``) or output weights (``dead_u``) are negligible."""
     W, U = land.unflatten(np.asarray(theta, dtype=np.float64))
     scale = dead_rtol * max(1.0, float(np.max(np.abs(theta))))
-    return {"dead_w": [i for i in range(land.p) if float(np.max(np.abs(W[i]))) <= scale],
-            "dead_u": [i for i in range(land.p) if float(np.max(np.abs(U[:, i]))) <= scale]}
+    return {
+        "dead_w": [i for i in range(land.p) if float(np.max(np.abs(W[i]))) <= scale],
+        "dead_u": [i for i in range(land.p) if float(np.max(np.abs(U[:, i]))) <= scale],
+    }
 
 
-def flat_escape(land: EmpiricalTwoLayer, theta: np.ndarray, energy: float, rng: np.random.Generator,
-                *, tries: int = 4, gap_rtol: float = ESCAPE_TOLERANCES["gap_rtol"],
-                dead_rtol: float = ESCAPE_TOLERANCES["dead_rtol"], gtol: float = 1e-9,
-                maxiter: int = 2000) -> dict[str, Any]:
+def flat_escape(
+    land: EmpiricalTwoLayer,
+    theta: np.ndarray,
+    energy: float,
+    rng: np.random.Generator,
+    *,
+    tries: int = 4,
+    gap_rtol: float = ESCAPE_TOLERANCES["gap_rtol"],
+    dead_rtol: float = ESCAPE_TOLERANCES["dead_rtol"],
+    gtol: float = 1e-9,
+    maxiter: int = 2000,
+) -> dict[str, Any]:
     """Search for a non-increasing escape along the flat directions (module docstring).
 
     Step 1 (flat): dead rows W_i := 0 and dead output weights U_i := 0 (energy change recorded
@@ -63,8 +81,13 @@ def flat_escape(land: EmpiricalTwoLayer, theta: np.ndarray, energy: float, rng: 
     from sublevel.numerics.energies.quadratic_deep import blas_single_thread
 
     dead = dead_units(land, theta, dead_rtol)
-    out: dict[str, Any] = {"found": False, "dead_w": dead["dead_w"], "dead_u": dead["dead_u"],
-                           "tries": 0, "end_energies": []}
+    out: dict[str, Any] = {
+        "found": False,
+        "dead_w": dead["dead_w"],
+        "dead_u": dead["dead_u"],
+        "tries": 0,
+        "end_energies": [],
+    }
     if not dead["dead_w"] and not dead["dead_u"]:
         return out
     W, U = land.unflatten(np.asarray(theta, dtype=np.float64).copy())
@@ -78,7 +101,9 @@ def flat_escape(land: EmpiricalTwoLayer, theta: np.ndarray, energy: float, rng: 
     for t in range(tries):
         W2, U2 = land.unflatten(base.copy())
         for i in dead["dead_w"]:  # w_i = 0: u_i is free (exactly constant energy)
-            U2[:, i] = -U[:, i] if t == 0 and np.any(U[:, i]) else rng.normal(size=U.shape[0]) * scale
+            U2[:, i] = (
+                -U[:, i] if t == 0 and np.any(U[:, i]) else rng.normal(size=U.shape[0]) * scale
+            )
             W2[i] = 1e-3 * rng.normal(size=W.shape[1])  # re-entry step off the flat set
         for i in dead["dead_u"]:  # u_i = 0: w_i is free
             W2[i] = rng.normal(size=W.shape[1]) * scale
@@ -92,10 +117,13 @@ def flat_escape(land: EmpiricalTwoLayer, theta: np.ndarray, energy: float, rng: 
             res = minimise(land, start, gtol=gtol, maxiter=maxiter)
         out["end_energies"].append(float(res.energy))
         if res.energy < energy - gap:
-            out.update(found=True, escape_energy=float(res.energy),
-                       escape_path="dead weights set to 0 (energy change "
-                                   f"{flat_change:.3g}), free weights moved at constant energy, "
-                                   "then a 1e-3 re-entry step and L-BFGS descent")
+            out.update(
+                found=True,
+                escape_energy=float(res.energy),
+                escape_path="dead weights set to 0 (energy change "
+                f"{flat_change:.3g}), free weights moved at constant energy, "
+                "then a 1e-3 re-entry step and L-BFGS descent",
+            )
             break
     return out
 
@@ -171,19 +199,29 @@ def _complement_basis(V: list[list[Fraction]], D: int) -> list[list[Fraction]]:
     if not V:
         return [[Fraction(int(i == j)) for j in range(D)] for i in range(D)]
     M = sp.Matrix([[sp.Rational(v.numerator, v.denominator) for v in row] for row in V])
-    return [[Fraction(int(sp.fraction(e)[0]), int(sp.fraction(e)[1])) for e in vec]
-            for vec in M.nullspace()]
+    return [
+        [Fraction(int(sp.fraction(e)[0]), int(sp.fraction(e)[1])) for e in vec]
+        for vec in M.nullspace()
+    ]
 
 
-def strict_modulo_symmetries(land: EmpiricalTwoLayer, theta: np.ndarray, *,
-                             eig_tol: float = ESCAPE_TOLERANCES["eig_tol"],
-                             dead_rtol: float = ESCAPE_TOLERANCES["dead_rtol"]) -> dict[str, Any]:
+def strict_modulo_symmetries(
+    land: EmpiricalTwoLayer,
+    theta: np.ndarray,
+    *,
+    eig_tol: float = ESCAPE_TOLERANCES["eig_tol"],
+    dead_rtol: float = ESCAPE_TOLERANCES["dead_rtol"],
+) -> dict[str, Any]:
     """Exact: is Pᵀ(∇²E − eig_tol·I)P ≻ 0, P a basis of the complement of the rescaling tangents
     (w_i, −k u_i) of the live units? False at once if a unit is dead (a flat direction that is
     not a symmetry). Also the float minimum eigenvalue of the projected Hessian, for the report."""
     dead = dead_units(land, theta, dead_rtol)
     if dead["dead_w"] or dead["dead_u"]:
-        return {"strict": False, "reason": f"dead units {dead} (flat directions)", "method": "exact"}
+        return {
+            "strict": False,
+            "reason": f"dead units {dead} (flat directions)",
+            "method": "exact",
+        }
     k = land.activation.homogeneous_degree
     D = land.dim
     probe = np.arange(D, dtype=np.float64)
@@ -199,9 +237,21 @@ def strict_modulo_symmetries(land: EmpiricalTwoLayer, theta: np.ndarray, *,
     P = _complement_basis(V, D)
     H = exact_hessian(land, theta)
     tol = _frac(eig_tol)
-    K = [[sum((P[a][r] * (H[r][c] - (tol if r == c else 0)) * P[b][c]
-               for r in range(D) for c in range(D) if P[a][r] and P[b][c]), Fraction(0))
-          for b in range(len(P))] for a in range(len(P))]
+    K = [
+        [
+            sum(
+                (
+                    P[a][r] * (H[r][c] - (tol if r == c else 0)) * P[b][c]
+                    for r in range(D)
+                    for c in range(D)
+                    if P[a][r] and P[b][c]
+                ),
+                Fraction(0),
+            )
+            for b in range(len(P))
+        ]
+        for a in range(len(P))
+    ]
     strict = _positive_definite(K) if K else True
     Pf = np.array([[float(v) for v in row] for row in P]).T if P else np.zeros((D, 0))
     Hf = np.array([[float(v) for v in row] for row in H])
@@ -210,21 +260,35 @@ def strict_modulo_symmetries(land: EmpiricalTwoLayer, theta: np.ndarray, *,
         min_eig = float(np.linalg.eigvalsh(Q.T @ Hf @ Q).min())
     else:
         min_eig = float("nan")
-    return {"strict": bool(strict), "method": "exact", "eig_tol": eig_tol,
-            "projected_min_eig_float": min_eig, "symmetry_dimension": len(V)}
+    return {
+        "strict": bool(strict),
+        "method": "exact",
+        "eig_tol": eig_tol,
+        "projected_min_eig_float": min_eig,
+        "symmetry_dimension": len(V),
+    }
 
 
-def classify_poor_minimum(land: EmpiricalTwoLayer, theta: np.ndarray, energy: float,
-                          rng: np.random.Generator, *, tries: int = 4,
-                          tolerances: dict[str, float] | None = None) -> dict[str, Any]:
+def classify_poor_minimum(
+    land: EmpiricalTwoLayer,
+    theta: np.ndarray,
+    energy: float,
+    rng: np.random.Generator,
+    *,
+    tries: int = 4,
+    tolerances: dict[str, float] | None = None,
+) -> dict[str, Any]:
     """``spurious valley`` (escape search fails and strict modulo symmetries: a counterexample),
     ``degenerate minimum with a flat escape`` or ``non-strict minimum, no escape found``."""
     tol = dict(ESCAPE_TOLERANCES, **(tolerances or {}))
-    escape = flat_escape(land, theta, energy, rng, tries=tries, gap_rtol=tol["gap_rtol"],
-                         dead_rtol=tol["dead_rtol"])
-    strict = (strict_modulo_symmetries(land, theta, eig_tol=tol["eig_tol"], dead_rtol=tol["dead_rtol"])
-              if land.activation.homogeneous_degree is not None and land.m == 1 else
-              {"strict": False, "reason": "exact Hessian needs ρ = a z^k and one output"})
+    escape = flat_escape(
+        land, theta, energy, rng, tries=tries, gap_rtol=tol["gap_rtol"], dead_rtol=tol["dead_rtol"]
+    )
+    strict = (
+        strict_modulo_symmetries(land, theta, eig_tol=tol["eig_tol"], dead_rtol=tol["dead_rtol"])
+        if land.activation.homogeneous_degree is not None and land.m == 1
+        else {"strict": False, "reason": "exact Hessian needs ρ = a z^k and one output"}
+    )
     if escape["found"]:
         kind = "degenerate minimum with a flat escape"
     elif strict["strict"]:

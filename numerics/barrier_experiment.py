@@ -22,14 +22,26 @@ import numpy as np
 from sublevel.numerics.energies.mlp import MLPLandscape
 from sublevel.theory.errors import InputError
 
-__all__ = ["relu_mlp_landscape", "train_sgd", "theta_from_state_dict", "width_sweep",
-           "sampled_barrier", "BUILTIN_MODELS"]
+__all__ = [
+    "relu_mlp_landscape",
+    "train_sgd",
+    "theta_from_state_dict",
+    "width_sweep",
+    "sampled_barrier",
+    "BUILTIN_MODELS",
+]
 
 BUILTIN_MODELS = ("digits-mlp", "fashion-mlp")
 
 
-def relu_mlp_landscape(model: str, hidden: Sequence[int], *, n_train: int | None = None,
-                       loss: str = "cross-entropy", seed: int = 0) -> MLPLandscape:
+def relu_mlp_landscape(
+    model: str,
+    hidden: Sequence[int],
+    *,
+    n_train: int | None = None,
+    loss: str = "cross-entropy",
+    seed: int = 0,
+) -> MLPLandscape:
     """ReLU MLP n_in-hidden-10 on a built-in data set (one-hot targets for ``mse``)."""
     from sublevel.numerics.data import digits, fashion_mnist
 
@@ -44,8 +56,9 @@ def relu_mlp_landscape(model: str, hidden: Sequence[int], *, n_train: int | None
     X, y = data.X_train, data.y_train
     Y = y if loss == "cross-entropy" else np.eye(10)[y]
     name = f"{model} {X.shape[1]}-{'-'.join(map(str, hidden))}-10 ReLU ({X.shape[0]} samples)"
-    return MLPLandscape([X.shape[1], *map(int, hidden), 10], X, Y, activation="relu", loss=loss,
-                        name=name)
+    return MLPLandscape(
+        [X.shape[1], *map(int, hidden), 10], X, Y, activation="relu", loss=loss, name=name
+    )
 
 
 def _torch_mlp(widths: Sequence[int], seed: int) -> Any:
@@ -54,8 +67,15 @@ def _torch_mlp(widths: Sequence[int], seed: int) -> Any:
     return mlp(list(widths), "relu", seed=seed)
 
 
-def train_sgd(landscape: MLPLandscape, seed: int, *, epochs: int = 30, lr: float = 0.1,
-              momentum: float = 0.9, batch: int = 64) -> np.ndarray:
+def train_sgd(
+    landscape: MLPLandscape,
+    seed: int,
+    *,
+    epochs: int = 30,
+    lr: float = 0.1,
+    momentum: float = 0.9,
+    batch: int = 64,
+) -> np.ndarray:
     """θ after minibatch SGD (torch default init and batch order from ``seed``)."""
     import torch
 
@@ -73,7 +93,7 @@ def train_sgd(landscape: MLPLandscape, seed: int, *, epochs: int = 30, lr: float
     for _ in range(int(epochs)):
         order = torch.randperm(X.shape[0], generator=gen)
         for s in range(0, X.shape[0], batch):
-            idx = order[s:s + batch]
+            idx = order[s : s + batch]
             opt.zero_grad()
             loss_fn(net(X[idx]), Y[idx]).backward()
             opt.step()
@@ -90,16 +110,19 @@ def theta_from_state_dict(landscape: MLPLandscape, state: dict[str, Any]) -> np.
         raise InputError(f"state_dict has no key {missing[0]!r} (expected {', '.join(keys)})")
     extra = [k for k in state if k not in keys]
     if extra:
-        raise InputError(f"state_dict key {extra[0]!r} is not a Linear layer of the "
-                         f"{landscape.name} architecture (supported: Linear and ReLU only)")
+        raise InputError(
+            f"state_dict key {extra[0]!r} is not a Linear layer of the "
+            f"{landscape.name} architecture (supported: Linear and ReLU only)"
+        )
     layers = []
     for i, (o, n) in enumerate(landscape.shapes):
         W = np.asarray(state[f"{2 * i}.weight"].detach().cpu().double().numpy())
         b = np.asarray(state[f"{2 * i}.bias"].detach().cpu().double().numpy())
         for key, v, shape in ((f"{2 * i}.weight", W, (o, n)), (f"{2 * i}.bias", b, (o,))):
             if v.shape != shape:
-                raise InputError(f"state_dict[{key!r}] has shape {v.shape}; the architecture "
-                                 f"needs {shape}")
+                raise InputError(
+                    f"state_dict[{key!r}] has shape {v.shape}; the architecture needs {shape}"
+                )
             if not np.all(np.isfinite(v)):
                 raise InputError(f"state_dict[{key!r}] has non-finite entries")
         layers.append((W, b))
@@ -113,10 +136,18 @@ def sampled_barrier(landscape: MLPLandscape, a: np.ndarray, b: np.ndarray, n: in
     return float(e.max() - max(e[0], e[-1]))
 
 
-def width_sweep(model: str, depths: Sequence[int], widths: Sequence[int], *,
-                seeds: tuple[int, int] = (0, 1), n_train: int | None = None, epochs: int = 30,
-                loss: str = "cross-entropy", rel_tol: float = 1e-7,
-                log: Any = None) -> list[dict[str, Any]]:
+def width_sweep(
+    model: str,
+    depths: Sequence[int],
+    widths: Sequence[int],
+    *,
+    seeds: tuple[int, int] = (0, 1),
+    n_train: int | None = None,
+    epochs: int = 30,
+    loss: str = "cross-entropy",
+    rel_tol: float = 1e-7,
+    log: Any = None,
+) -> list[dict[str, Any]]:
     """One row per (depth, width): certified barrier unaligned/aligned (enclosures), sampled
     25- and 61-point estimates and by how much they miss the certified value (the maxima
     resolved to ``rel_tol``; the enclosures are proven at any tolerance)."""
@@ -130,9 +161,15 @@ def width_sweep(model: str, depths: Sequence[int], widths: Sequence[int], *,
             a = train_sgd(land, seeds[0], epochs=epochs)
             b = train_sgd(land, seeds[1], epochs=epochs)
             t_train = time.perf_counter() - t0
-            row: dict[str, Any] = {"model": model, "depth": depth, "width": width,
-                                   "samples": land.X.shape[0], "E_A": land.energy(a),
-                                   "E_B": land.energy(b), "train_s": t_train}
+            row: dict[str, Any] = {
+                "model": model,
+                "depth": depth,
+                "width": width,
+                "samples": land.X.shape[0],
+                "E_A": land.energy(a),
+                "E_B": land.energy(b),
+                "train_s": t_train,
+            }
             for tag, theta_b in (("raw", b), ("aligned", _aligned(land, a, b))):
                 t0 = time.perf_counter()
                 r = barrier(land, a, theta_b, rel_tol=rel_tol)

@@ -103,8 +103,10 @@ def _tolerances(tolerances: dict[str, float] | None) -> dict[str, float]:
     tol = dict(DEFAULT_TOLERANCES)
     for key, value in (tolerances or {}).items():
         if key not in tol:
-            raise InputError(f"unknown tolerance {key!r}; known: {', '.join(tol)} "
-                             "(certificates decide with the user's τ only, no slack)")
+            raise InputError(
+                f"unknown tolerance {key!r}; known: {', '.join(tol)} "
+                "(certificates decide with the user's τ only, no slack)"
+            )
         if not (value >= 0 and np.isfinite(value)):
             raise InputError(f"tolerance {key}={value!r} must be finite and ≥ 0")
         tol[key] = float(value)
@@ -148,28 +150,49 @@ def certify_sampled(
     n_eval = n_grid
     if not np.all(np.isfinite(es)):
         bad = float(ts[np.flatnonzero(~np.isfinite(es))[0]])
-        return Certificate(False, float("inf"), bad, float(bound), "sampled",
-                           tolerances=tol, n_evaluations=n_eval, label=label, promise=promise,
-                           details={"reason": f"non-finite energy at t = {bad:.6g}"},
-                           wall_time=time.perf_counter() - start)
+        return Certificate(
+            False,
+            float("inf"),
+            bad,
+            float(bound),
+            "sampled",
+            tolerances=tol,
+            n_evaluations=n_eval,
+            label=label,
+            promise=promise,
+            details={"reason": f"non-finite energy at t = {bad:.6g}"},
+            wall_time=time.perf_counter() - start,
+        )
     best_i = int(np.argmax(es))
     best_t, best_e = float(ts[best_i]), float(es[best_i])
     if refine:
         interior = np.flatnonzero((es[1:-1] >= es[:-2]) & (es[1:-1] >= es[2:])) + 1
         for i in interior[np.argsort(es[interior])[::-1][:refine]]:
-            res = minimize_scalar(lambda t: -float(energy_of_t(np.array([t]))[0]),
-                                  bounds=(ts[i - 1], ts[i + 1]), method="bounded",
-                                  options={"xatol": xtol})
+            res = minimize_scalar(
+                lambda t: -float(energy_of_t(np.array([t]))[0]),
+                bounds=(ts[i - 1], ts[i + 1]),
+                method="bounded",
+                options={"xatol": xtol},
+            )
             n_eval += int(res.nfev)
             if -res.fun > best_e:
                 best_e, best_t = float(-res.fun), float(res.x)
     outcome = _sampled_outcome(best_e - float(bound), _sampled_scale(bound, es), tol)
-    return Certificate(outcome == "holds", best_e, best_t, float(bound), "sampled",
-                       tolerances=tol, n_evaluations=n_eval, label=label, promise=promise,
-                       outcome=outcome, holds_within=tol["tau"] if outcome == "holds"
-                       and best_e > bound else 0.0,
-                       details={"n_grid": n_grid, "refined_maxima": int(refine)},
-                       wall_time=time.perf_counter() - start)
+    return Certificate(
+        outcome == "holds",
+        best_e,
+        best_t,
+        float(bound),
+        "sampled",
+        tolerances=tol,
+        n_evaluations=n_eval,
+        label=label,
+        promise=promise,
+        outcome=outcome,
+        holds_within=tol["tau"] if outcome == "holds" and best_e > bound else 0.0,
+        details={"n_grid": n_grid, "refined_maxima": int(refine)},
+        wall_time=time.perf_counter() - start,
+    )
 
 
 def certify_bounded(
@@ -194,8 +217,11 @@ def certify_bounded(
     sample minus its rounding exceeds it; inconclusive otherwise."""
     if lipschitz is None and smoothness is None:
         raise InputError("certify_bounded needs a lipschitz or a smoothness constant")
-    for name, c in (("lipschitz", lipschitz), ("smoothness", smoothness),
-                    ("evaluation_error", evaluation_error)):
+    for name, c in (
+        ("lipschitz", lipschitz),
+        ("smoothness", smoothness),
+        ("evaluation_error", evaluation_error),
+    ):
         if c is not None and not (np.isfinite(c) and c >= 0):
             raise InputError(f"{name} constant {c!r} must be finite and ≥ 0")
     if n_grid < 2:
@@ -226,16 +252,32 @@ def certify_bounded(
     else:
         outcome = "inconclusive"
     method = "bounded" if evaluation_error is not None else "sampled"
-    details: dict[str, Any] = {"n_grid": n_grid, "sampled_max": float(es[i]), "gap": gap,
-                               "lipschitz": lipschitz, "smoothness": smoothness,
-                               "evaluation_error": evaluation_error}
+    details: dict[str, Any] = {
+        "n_grid": n_grid,
+        "sampled_max": float(es[i]),
+        "gap": gap,
+        "lipschitz": lipschitz,
+        "smoothness": smoothness,
+        "evaluation_error": evaluation_error,
+    }
     if evaluation_error is None:
         details["reason"] = "the evaluations' rounding is not enclosed (no evaluation_error)"
-    return Certificate(outcome == "holds", upper, float(ts[i]), float(bound), method,
-                       tolerances=tol, n_evaluations=n_grid, label=label, promise=promise,
-                       outcome=outcome, max_energy_enclosure=(lower, upper) if finite else None,
-                       holds_within=tol["tau"] if outcome == "holds" and upper > bound else 0.0,
-                       details=details, wall_time=time.perf_counter() - start)
+    return Certificate(
+        outcome == "holds",
+        upper,
+        float(ts[i]),
+        float(bound),
+        method,
+        tolerances=tol,
+        n_evaluations=n_grid,
+        label=label,
+        promise=promise,
+        outcome=outcome,
+        max_energy_enclosure=(lower, upper) if finite else None,
+        holds_within=tol["tau"] if outcome == "holds" and upper > bound else 0.0,
+        details=details,
+        wall_time=time.perf_counter() - start,
+    )
 
 
 # ------------------------------------------------------------------------------------------
@@ -270,8 +312,9 @@ class EnergyPolynomial:
     def float_coefficients(self) -> np.ndarray:
         """Coefficients as floats (rounded when exact)."""
         if self.exact is not None:
-            return np.array([float(Fraction(int(c.p), int(c.q))) for c in self.exact.coeffs()]
-                            or [0.0])
+            return np.array(
+                [float(Fraction(int(c.p), int(c.q))) for c in self.exact.coeffs()] or [0.0]
+            )
         assert self.coefficients is not None
         return np.asarray(self.coefficients, dtype=np.float64)
 
@@ -281,13 +324,15 @@ def _is_rational_sequence(coefficients: Any) -> bool:
         return True
     if isinstance(coefficients, np.ndarray):
         return coefficients.dtype == object and all(
-            isinstance(c, (int, Fraction, fmpq)) for c in coefficients.ravel())
+            isinstance(c, (int, Fraction, fmpq)) for c in coefficients.ravel()
+        )
     try:
         items = list(coefficients)
     except TypeError:
         return False
-    return bool(items) and all(isinstance(c, (int, Fraction, fmpq)) and not isinstance(c, bool)
-                               for c in items)
+    return bool(items) and all(
+        isinstance(c, (int, Fraction, fmpq)) and not isinstance(c, bool) for c in items
+    )
 
 
 def as_energy_polynomial(polynomial: Any) -> EnergyPolynomial:
@@ -319,10 +364,16 @@ def energy_polynomial_of(landscape: Any, a: Any, b: Any) -> EnergyPolynomial | N
         enc = enclosure_of(a, b)
         if enc is not None:
             coeffs, radii = (np.asarray(v, dtype=np.float64) for v in enc)
-            if coeffs.shape != radii.shape or np.any(radii < 0) or not np.all(
-                    np.isfinite(coeffs)) or not np.all(np.isfinite(radii)):
-                raise InputError("energy_polynomial_enclosure must give finite coefficients and "
-                                 "radii ≥ 0 of one shape")
+            if (
+                coeffs.shape != radii.shape
+                or np.any(radii < 0)
+                or not np.all(np.isfinite(coeffs))
+                or not np.all(np.isfinite(radii))
+            ):
+                raise InputError(
+                    "energy_polynomial_enclosure must give finite coefficients and "
+                    "radii ≥ 0 of one shape"
+                )
             return EnergyPolynomial("rigorous", coefficients=coeffs, radii=radii)
     float_of = getattr(landscape, "energy_polynomial", None)
     if callable(float_of):
@@ -338,9 +389,14 @@ def _rounded_bounds(mx: Any) -> tuple[float, float]:
     return (float(np.nextafter(lo, -np.inf)), float(np.nextafter(hi, np.inf)))
 
 
-def certify_energy_polynomial(poly: EnergyPolynomial, bound: float, *,
-                              tolerances: dict[str, float] | None = None, label: str = "",
-                              promise: str = "") -> Certificate:
+def certify_energy_polynomial(
+    poly: EnergyPolynomial,
+    bound: float,
+    *,
+    tolerances: dict[str, float] | None = None,
+    label: str = "",
+    promise: str = "",
+) -> Certificate:
     """E ≤ bound + τ on [0, 1] for an :class:`EnergyPolynomial`: ``exact`` for exact
     coefficients, ``rigorous`` for enclosed ones (holds iff p̃ ≤ b + τ − R, fails iff
     max p̃ > b + τ + R, both decided exactly on p̃), ``sampled`` for float ones."""
@@ -349,16 +405,19 @@ def certify_energy_polynomial(poly: EnergyPolynomial, bound: float, *,
         raise InputError(f"bound {bound!r} is not finite")
     start = time.perf_counter()
     if poly.kind == "exact":
-        cert = certify_polynomial(poly.exact, bound, tolerance=tol["tau"], label=label,
-                                  promise=promise)
+        cert = certify_polynomial(
+            poly.exact, bound, tolerance=tol["tau"], label=label, promise=promise
+        )
     elif poly.kind == "float" and poly.pieces is not None:
         assert poly.breakpoints is not None
-        cert = certify_piecewise_polynomial(poly.breakpoints, poly.pieces, bound,
-                                            tolerance=tol["tau"], label=label, promise=promise)
+        cert = certify_piecewise_polynomial(
+            poly.breakpoints, poly.pieces, bound, tolerance=tol["tau"], label=label, promise=promise
+        )
         cert = _as_sampled(cert, tol)
     elif poly.kind == "float":
-        cert = certify_polynomial(list(poly.float_coefficients), bound, tolerance=tol["tau"],
-                                  label=label, promise=promise)
+        cert = certify_polynomial(
+            list(poly.float_coefficients), bound, tolerance=tol["tau"], label=label, promise=promise
+        )
         cert = _as_sampled(cert, tol)
     else:
         cert = _certify_enclosed(poly, bound, tol, label, promise, start)
@@ -371,8 +430,10 @@ def _as_sampled(cert: Certificate, tol: dict[str, float], scale: float = 1.0) ->
     the bound within ``sampled_rtol``·max(1, |bound|, |max|, scale) is ``inconclusive`` (it may
     be rounding), never ``fails``."""
     cert.method = "sampled"
-    cert.details["reason"] = ("decided exactly about float coefficients whose rounding is not "
-                              "enclosed: not a proof about the inputs")
+    cert.details["reason"] = (
+        "decided exactly about float coefficients whose rounding is not "
+        "enclosed: not a proof about the inputs"
+    )
     if cert.outcome == "fails":
         size = max(1.0, abs(cert.bound), abs(cert.max_energy), abs(scale))
         if cert.max_energy - cert.bound <= tol["tau"] + tol["sampled_rtol"] * size:
@@ -380,8 +441,14 @@ def _as_sampled(cert: Certificate, tol: dict[str, float], scale: float = 1.0) ->
     return cert
 
 
-def _certify_enclosed(poly: EnergyPolynomial, bound: float, tol: dict[str, float], label: str,
-                      promise: str, start: float) -> Certificate:
+def _certify_enclosed(
+    poly: EnergyPolynomial,
+    bound: float,
+    tol: dict[str, float],
+    label: str,
+    promise: str,
+    start: float,
+) -> Certificate:
     p = rational_polynomial(list(poly.float_coefficients))
     R = poly.radius
     top = to_fmpq(bound) + to_fmpq(tol["tau"])
@@ -402,22 +469,41 @@ def _certify_enclosed(poly: EnergyPolynomial, bound: float, tol: dict[str, float
     margin = float(bound) - enclosure[1]
     if outcome == "holds" and within == 0.0:
         margin = max(margin, 0.0)
-    return Certificate(outcome == "holds", value, float(Fraction(int(mx.argmax.p),
-                       int(mx.argmax.q))), float(bound), "rigorous", margin=margin,
-                       label=label, promise=promise, outcome=outcome,
-                       max_energy_enclosure=enclosure, holds_within=within,
-                       wall_time=time.perf_counter() - start,
-                       details={"degree": max(p.degree(), 0), "coefficient_radius": Rf,
-                                "algorithm": "exact decision on the float coefficients, "
-                                             "widened by the proven radius R = Σ r_k"})
+    return Certificate(
+        outcome == "holds",
+        value,
+        float(Fraction(int(mx.argmax.p), int(mx.argmax.q))),
+        float(bound),
+        "rigorous",
+        margin=margin,
+        label=label,
+        promise=promise,
+        outcome=outcome,
+        max_energy_enclosure=enclosure,
+        holds_within=within,
+        wall_time=time.perf_counter() - start,
+        details={
+            "degree": max(p.degree(), 0),
+            "coefficient_radius": Rf,
+            "algorithm": "exact decision on the float coefficients, "
+            "widened by the proven radius R = Σ r_k",
+        },
+    )
 
 
-def certify_exact(polynomial: Any, bound: float, *, tolerances: dict[str, float] | None = None,
-                  label: str = "", promise: str = "") -> Certificate:
+def certify_exact(
+    polynomial: Any,
+    bound: float,
+    *,
+    tolerances: dict[str, float] | None = None,
+    label: str = "",
+    promise: str = "",
+) -> Certificate:
     """Certificate of a polynomial energy on [0, 1] (see :func:`as_energy_polynomial` for what
     counts as exact): ``exact`` for rational coefficients, ``sampled`` for float ones."""
-    return certify_energy_polynomial(as_energy_polynomial(polynomial), bound,
-                                     tolerances=tolerances, label=label, promise=promise)
+    return certify_energy_polynomial(
+        as_energy_polynomial(polynomial), bound, tolerances=tolerances, label=label, promise=promise
+    )
 
 
 def _polynomial_of(landscape: Any, piece: Piece) -> EnergyPolynomial | None:
@@ -426,8 +512,15 @@ def _polynomial_of(landscape: Any, piece: Piece) -> EnergyPolynomial | None:
     return None
 
 
-def certify_piece(landscape: Any, piece: Piece, bound: float, *, method: str = "auto",
-                  tolerances: dict[str, float] | None = None, **options: Any) -> Certificate:
+def certify_piece(
+    landscape: Any,
+    piece: Piece,
+    bound: float,
+    *,
+    method: str = "auto",
+    tolerances: dict[str, float] | None = None,
+    **options: Any,
+) -> Certificate:
     """E ≤ bound on one piece, with the best method the landscape supports (``auto``), or the
     one asked for (``exact``, ``bounded`` with ``lipschitz=``/``smoothness=``, ``sampled``).
 
@@ -440,32 +533,43 @@ def certify_piece(landscape: Any, piece: Piece, bound: float, *, method: str = "
 
 def _check_method(method: str) -> None:
     if method not in ("auto", "exact", "rigorous", "bounded", "sampled"):
-        raise InputError(f"method {method!r} is not one of auto, exact, rigorous, bounded, "
-                         "sampled")
+        raise InputError(f"method {method!r} is not one of auto, exact, rigorous, bounded, sampled")
 
 
-def _certify_bound(landscape: Any, piece: Piece, bound: float, method: str,
-                   tolerances: dict[str, float] | None, poly: Any,
-                   options: dict[str, Any]) -> Certificate:
+def _certify_bound(
+    landscape: Any,
+    piece: Piece,
+    bound: float,
+    method: str,
+    tolerances: dict[str, float] | None,
+    poly: Any,
+    options: dict[str, Any],
+) -> Certificate:
     kw = {"tolerances": tolerances, "label": piece.label, "promise": piece.promise}
-    if (method in ("auto", "exact", "rigorous") and isinstance(piece, Segment)
-            and hasattr(landscape, "certify_segment")):
+    if (
+        method in ("auto", "exact", "rigorous")
+        and isinstance(piece, Segment)
+        and hasattr(landscape, "certify_segment")
+    ):
         # the landscape's own certificate (e.g. the vectorised ReLU sweep)
         return landscape.certify_segment(piece.a, piece.b, bound, **kw)
     if method in ("auto", "exact", "rigorous"):
         if poly is not None and (method == "auto" or poly.kind == method):
             return certify_energy_polynomial(poly, bound, **kw)
         if method != "auto":
-            raise InputError(f"piece {piece.label!r}: the landscape gives no {method} "
-                             "polynomial energy")
-    if method == "bounded" or (method == "auto" and ("lipschitz" in options or "smoothness" in options)):
+            raise InputError(
+                f"piece {piece.label!r}: the landscape gives no {method} polynomial energy"
+            )
+    if method == "bounded" or (
+        method == "auto" and ("lipschitz" in options or "smoothness" in options)
+    ):
         return certify_bounded(energy_along(landscape, piece), bound, **kw, **options)
     return certify_sampled(energy_along(landscape, piece), bound, **kw, **options)
 
 
-def certify_polynomial_promise(polynomial: Any, promise: str, *,
-                               tolerances: dict[str, float] | None = None,
-                               label: str = "") -> Certificate | None:
+def certify_polynomial_promise(
+    polynomial: Any, promise: str, *, tolerances: dict[str, float] | None = None, label: str = ""
+) -> Certificate | None:
     """Certificate of a promise about E(t) = Σ_k c_k t^k on [0, 1] (None for ≤ bound / no
     promise), decided structurally, with τ = ``tolerances["tau"]`` (default 0):
 
@@ -500,12 +604,19 @@ def certify_polynomial_promise(polynomial: Any, promise: str, *,
         cert.bound = float(_f(e0))
     elif promise == NON_INCREASING:
         deriv = p.derivative()
-        k_radius = sum((to_fmpq(float(r)) * k for k, r in enumerate(poly.radii)), fmpq(0)) \
-            if poly.radii is not None else fmpq(0)
+        k_radius = (
+            sum((to_fmpq(float(r)) * k for k, r in enumerate(poly.radii)), fmpq(0))
+            if poly.radii is not None
+            else fmpq(0)
+        )
         cert = _one_sided(deriv, fmpq(0), k_radius, tol, label, promise)
-        cert.details.update({"quantity": "dE/dt", "drop": float(_f(e0 - e1)),
-                             "strictly_decreasing": bool(cert.holds and not deriv.is_zero()
-                                                         and e1 < e0)})
+        cert.details.update(
+            {
+                "quantity": "dE/dt",
+                "drop": float(_f(e0 - e1)),
+                "strictly_decreasing": bool(cert.holds and not deriv.is_zero() and e1 < e0),
+            }
+        )
     else:
         cert = _one_sided(p, max(e0, e1), R + R, tol, label, promise)
         cert.details["quantity"] = "E(t) − max(E(0), E(1))"
@@ -522,8 +633,9 @@ def _f(q: fmpq) -> float:
     return float(Fraction(int(q.p), int(q.q)))
 
 
-def _one_sided(p: fmpq_poly, bound: fmpq, radius: fmpq, tol: dict[str, float], label: str,
-               promise: str) -> Certificate:
+def _one_sided(
+    p: fmpq_poly, bound: fmpq, radius: fmpq, tol: dict[str, float], label: str, promise: str
+) -> Certificate:
     """p ≤ bound + τ on [0, 1] when |true − p| ≤ radius: holds iff p ≤ bound + τ − radius,
     fails iff max p > bound + τ + radius (exact decisions on p), else inconclusive."""
     start = time.perf_counter()
@@ -545,22 +657,42 @@ def _one_sided(p: fmpq_poly, bound: fmpq, radius: fmpq, tol: dict[str, float], l
         margin = max(margin, 0.0)
     elif outcome == "fails":
         margin = min(margin, -0.0)
-    return Certificate(outcome == "holds", _f(mx.value), _f(mx.argmax), _f(bound), "exact",
-                       margin=margin, label=label, promise=promise, outcome=outcome,
-                       max_energy_enclosure=(lo - rf if rf else lo, hi + rf if rf else hi),
-                       holds_within=within, wall_time=time.perf_counter() - start,
-                       details={"radius": rf, "max_exact": str(mx.exact)
-                                if mx.exact is not None else None})
+    return Certificate(
+        outcome == "holds",
+        _f(mx.value),
+        _f(mx.argmax),
+        _f(bound),
+        "exact",
+        margin=margin,
+        label=label,
+        promise=promise,
+        outcome=outcome,
+        max_energy_enclosure=(lo - rf if rf else lo, hi + rf if rf else hi),
+        holds_within=within,
+        wall_time=time.perf_counter() - start,
+        details={"radius": rf, "max_exact": str(mx.exact) if mx.exact is not None else None},
+    )
 
 
-def _two_sided(dev: fmpq_poly, radius: fmpq, tol: dict[str, float], label: str, promise: str,
-               *, quantity: str) -> Certificate:
+def _two_sided(
+    dev: fmpq_poly, radius: fmpq, tol: dict[str, float], label: str, promise: str, *, quantity: str
+) -> Certificate:
     """|dev| ≤ τ on [0, 1] when |true − dev| ≤ radius: with τ = 0 and radius 0 this is
     ``dev ≡ 0``, decided structurally."""
     if dev.is_zero() and radius == 0:
-        return Certificate(True, 0.0, 0.0, 0.0, "exact", margin=0.0, label=label,
-                           promise=promise, outcome="holds", max_energy_enclosure=(0.0, 0.0),
-                           details={"quantity": quantity, "identically_zero": True})
+        return Certificate(
+            True,
+            0.0,
+            0.0,
+            0.0,
+            "exact",
+            margin=0.0,
+            label=label,
+            promise=promise,
+            outcome="holds",
+            max_energy_enclosure=(0.0, 0.0),
+            details={"quantity": quantity, "identically_zero": True},
+        )
     up = _one_sided(dev, fmpq(0), radius, tol, label, promise)
     down = _one_sided(-dev, fmpq(0), radius, tol, label, promise)
     out = combine([up, down], label=label)
@@ -571,8 +703,14 @@ def _two_sided(dev: fmpq_poly, radius: fmpq, tol: dict[str, float], label: str, 
     return out
 
 
-def certify_promise(landscape: Any, piece: Piece, *, method: str = "auto",
-                    tolerances: dict[str, float] | None = None, **options: Any) -> Certificate | None:
+def certify_promise(
+    landscape: Any,
+    piece: Piece,
+    *,
+    method: str = "auto",
+    tolerances: dict[str, float] | None = None,
+    **options: Any,
+) -> Certificate | None:
     """Certificate of the piece's own promise (None for ≤ bound / no promise): exact through
     :func:`certify_polynomial_promise` when the landscape gives the energy along the piece as one
     polynomial; otherwise ≤ max of endpoints is certified like a bound (:func:`certify_piece`)
@@ -582,9 +720,14 @@ def certify_promise(landscape: Any, piece: Piece, *, method: str = "auto",
     return _certify_promise(landscape, piece, method, tolerances, poly, options)
 
 
-def _certify_promise(landscape: Any, piece: Piece, method: str,
-                     tolerances: dict[str, float] | None, poly: Any,
-                     options: dict[str, Any]) -> Certificate | None:
+def _certify_promise(
+    landscape: Any,
+    piece: Piece,
+    method: str,
+    tolerances: dict[str, float] | None,
+    poly: Any,
+    options: dict[str, Any],
+) -> Certificate | None:
     tol = _tolerances(tolerances)
     if piece.promise in (NO_PROMISE, LE_BOUND):
         return None
@@ -601,29 +744,54 @@ def _certify_promise(landscape: Any, piece: Piece, method: str,
     if piece.promise == CONSTANT:
         dev = float(np.max(np.abs(es - e0)))
         outcome = _sampled_outcome(dev, scale, tol)
-        return Certificate(outcome == "holds", dev, float(ts[np.argmax(np.abs(es - e0))]), 0.0,
-                           "sampled", tolerances=tol, n_evaluations=ts.size, label=label,
-                           promise=piece.promise, outcome=outcome,
-                           details={"quantity": "max |E(t) − E(0)| over samples",
-                                    "energy_at_start": e0})
+        return Certificate(
+            outcome == "holds",
+            dev,
+            float(ts[np.argmax(np.abs(es - e0))]),
+            0.0,
+            "sampled",
+            tolerances=tol,
+            n_evaluations=ts.size,
+            label=label,
+            promise=piece.promise,
+            outcome=outcome,
+            details={"quantity": "max |E(t) − E(0)| over samples", "energy_at_start": e0},
+        )
     if piece.promise == NON_INCREASING:
         rise = float(np.max(np.diff(es))) if es.size > 1 else 0.0
         outcome = _sampled_outcome(rise, scale, tol)
-        return Certificate(outcome == "holds", rise, float(ts[int(np.argmax(np.diff(es)))]), 0.0,
-                           "sampled", tolerances=tol, n_evaluations=ts.size, label=label,
-                           promise=piece.promise, outcome=outcome,
-                           details={"quantity": "largest rise between samples"})
+        return Certificate(
+            outcome == "holds",
+            rise,
+            float(ts[int(np.argmax(np.diff(es)))]),
+            0.0,
+            "sampled",
+            tolerances=tol,
+            n_evaluations=ts.size,
+            label=label,
+            promise=piece.promise,
+            outcome=outcome,
+            details={"quantity": "largest rise between samples"},
+        )
     raise InputError(f"unknown promise {piece.promise!r}")
 
 
-def certify_piece_and_promise(landscape: Any, piece: Piece, bound: float, *, method: str = "auto",
-                              tolerances: dict[str, float] | None = None,
-                              **options: Any) -> tuple[Certificate, Certificate | None]:
+def certify_piece_and_promise(
+    landscape: Any,
+    piece: Piece,
+    bound: float,
+    *,
+    method: str = "auto",
+    tolerances: dict[str, float] | None = None,
+    **options: Any,
+) -> tuple[Certificate, Certificate | None]:
     """(E ≤ bound, the piece's promise) with the energy polynomial computed once."""
     _check_method(method)
     poly = _polynomial_of(landscape, piece) if method in ("auto", "exact", "rigorous") else None
-    return (_certify_bound(landscape, piece, bound, method, tolerances, poly, options),
-            _certify_promise(landscape, piece, method, tolerances, poly, options))
+    return (
+        _certify_bound(landscape, piece, bound, method, tolerances, poly, options),
+        _certify_promise(landscape, piece, method, tolerances, poly, options),
+    )
 
 
 @dataclass
@@ -646,9 +814,16 @@ class PathCertificate:
         return self.pieces + self.promises
 
 
-def certify_path(landscape: Any, path: Path, bound: float, *, method: str = "auto",
-                 check_promises: bool = True, tolerances: dict[str, float] | None = None,
-                 **options: Any) -> PathCertificate:
+def certify_path(
+    landscape: Any,
+    path: Path,
+    bound: float,
+    *,
+    method: str = "auto",
+    check_promises: bool = True,
+    tolerances: dict[str, float] | None = None,
+    **options: Any,
+) -> PathCertificate:
     """Certify E ≤ bound on every piece of ``path`` and, optionally, every piece's promise.
 
     >>> from sublevel.numerics.geodesic.landscapes import RingValley
@@ -662,12 +837,14 @@ def certify_path(landscape: Any, path: Path, bound: float, *, method: str = "aut
     pieces, promises = [], []
     for p in path.pieces:
         if check_promises:
-            cert, promise = certify_piece_and_promise(landscape, p, bound, method=method,
-                                                      tolerances=tolerances, **options)
+            cert, promise = certify_piece_and_promise(
+                landscape, p, bound, method=method, tolerances=tolerances, **options
+            )
             if promise is not None:
                 promises.append(promise)
         else:
-            cert = certify_piece(landscape, p, bound, method=method, tolerances=tolerances, **options)
+            cert = certify_piece(
+                landscape, p, bound, method=method, tolerances=tolerances, **options
+            )
         pieces.append(cert)
     return PathCertificate(pieces, promises)
-

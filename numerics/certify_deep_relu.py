@@ -36,11 +36,18 @@ from typing import Any
 import numpy as np
 from sublevel.theory.errors import InputError
 
-__all__ = ["DeepReLUSegment", "OutputPieces", "MaxEnclosure", "output_pieces",
-           "maximise_energy", "energy_enclosure", "ROUNDOFF"]
+__all__ = [
+    "DeepReLUSegment",
+    "OutputPieces",
+    "MaxEnclosure",
+    "output_pieces",
+    "maximise_energy",
+    "energy_enclosure",
+    "ROUNDOFF",
+]
 
-ROUNDOFF = 2.0 ** -53
-_UP = 1.0 + 2.0 ** -40  # covers the rounding of the bounds' own computation (≪ 2^13 operations)
+ROUNDOFF = 2.0**-53
+_UP = 1.0 + 2.0**-40  # covers the rounding of the bounds' own computation (≪ 2^13 operations)
 _BISECT_GRID = 8
 _BISECT_STEPS = 52
 
@@ -63,11 +70,13 @@ class DeepReLUSegment:
 
     def __post_init__(self) -> None:
         if self.loss not in ("mse", "cross-entropy"):
-            raise InputError(f"loss {self.loss!r}: the deep ReLU certificate supports mse and "
-                             "cross-entropy")
+            raise InputError(
+                f"loss {self.loss!r}: the deep ReLU certificate supports mse and cross-entropy"
+            )
         if len(self.layers_a) != len(self.layers_b) or not self.layers_a:
-            raise InputError(f"the two networks have {len(self.layers_a)} and "
-                             f"{len(self.layers_b)} layers")
+            raise InputError(
+                f"the two networks have {len(self.layers_a)} and {len(self.layers_b)} layers"
+            )
         la: list[tuple[np.ndarray, np.ndarray]] = []
         lb: list[tuple[np.ndarray, np.ndarray]] = []
         for k, ((Wa, ba), (Wb, bb)) in enumerate(zip(self.layers_a, self.layers_b)):
@@ -76,17 +85,27 @@ class DeepReLUSegment:
                 if not np.all(np.isfinite(v)):
                     raise InputError(f"layer {k}: {name} has non-finite entries")
             if Wa.shape != Wb.shape or ba.shape != bb.shape or ba.shape != (Wa.shape[0],):
-                raise InputError(f"layer {k}: shapes {Wa.shape}/{ba.shape} and {Wb.shape}/"
-                                 f"{bb.shape} do not match")
+                raise InputError(
+                    f"layer {k}: shapes {Wa.shape}/{ba.shape} and {Wb.shape}/"
+                    f"{bb.shape} do not match"
+                )
             if la and Wa.shape[1] != la[-1][0].shape[0]:
-                raise InputError(f"layer {k} takes {Wa.shape[1]} inputs; layer {k - 1} has "
-                                 f"{la[-1][0].shape[0]} outputs")
+                raise InputError(
+                    f"layer {k} takes {Wa.shape[1]} inputs; layer {k - 1} has "
+                    f"{la[-1][0].shape[0]} outputs"
+                )
             la.append((Wa, ba))
             lb.append((Wb, bb))
         self.layers_a, self.layers_b = la, lb
         self.X = np.asarray(self.X, dtype=np.float64)
-        if self.X.ndim != 2 or self.X.shape[1] != la[0][0].shape[1] or not np.all(np.isfinite(self.X)):
-            raise InputError(f"X has shape {self.X.shape}; expected finite (N, {la[0][0].shape[1]})")
+        if (
+            self.X.ndim != 2
+            or self.X.shape[1] != la[0][0].shape[1]
+            or not np.all(np.isfinite(self.X))
+        ):
+            raise InputError(
+                f"X has shape {self.X.shape}; expected finite (N, {la[0][0].shape[1]})"
+            )
 
     @property
     def n_layers(self) -> int:
@@ -143,9 +162,17 @@ def _shift(Z: np.ndarray, t0: np.ndarray, h: np.ndarray) -> np.ndarray:
     return np.moveaxis(_shift_cm(Z, t0, h), 0, -1)
 
 
-def _layer(H: np.ndarray, rho_h: np.ndarray, Wa: np.ndarray, D: np.ndarray, abs_wmax: np.ndarray,
-           abs_wsum: np.ndarray, ba: np.ndarray, db: np.ndarray,
-           bias_err: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _layer(
+    H: np.ndarray,
+    rho_h: np.ndarray,
+    Wa: np.ndarray,
+    D: np.ndarray,
+    abs_wmax: np.ndarray,
+    abs_wsum: np.ndarray,
+    ba: np.ndarray,
+    db: np.ndarray,
+    bias_err: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
     """z(t) = (W_A + tD) h(t) + b_A + t·db on every piece: coefficients (P, o, d + 1) and radii.
 
     ρ_z = max(|W_A|, |W_B|)·ρ_h + γ_{m+4}·(|W_A| + 2|D̂|)·Σ_k|ĥ_k| + γ_{m+4}(|b_A| + 2|db|)
@@ -210,7 +237,9 @@ def _bracket_roots(Z: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     return R
 
 
-def _split(lo: np.ndarray, hi: np.ndarray, R: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _split(
+    lo: np.ndarray, hi: np.ndarray, R: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Cut each piece at its roots R (P, …): (parent, new lo, new hi), in order."""
     P = lo.shape[0]
     flat = np.sort(R.reshape(P, -1), axis=1)
@@ -246,13 +275,14 @@ def _wrong_sign(Z: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarr
     d = Z.shape[-1] - 1
     s = _horner(Z, (0.5 * (lo + hi))[:, None]) > 0
     B = _bernstein(Z, lo, hi)
-    err = _gamma(6 * d + 6) * (d + 1) * 4.0 ** d * np.abs(Z).sum(axis=-1)
+    err = _gamma(6 * d + 6) * (d + 1) * 4.0**d * np.abs(Z).sum(axis=-1)
     wrong = np.where(s, -B.min(axis=0), B.max(axis=0)) + err
     return s, wrong, err
 
 
-def _refine(sample: np.ndarray, lo: np.ndarray, hi: np.ndarray, Z: np.ndarray, rho: np.ndarray,
-            rounds: int) -> tuple[np.ndarray, ...]:
+def _refine(
+    sample: np.ndarray, lo: np.ndarray, hi: np.ndarray, Z: np.ndarray, rho: np.ndarray, rounds: int
+) -> tuple[np.ndarray, ...]:
     """Halve (and re-cut at their roots) the pieces on which some ẑ's Bernstein coefficients
     do not confirm its sign (a near-touching extremum, or roots the isolator missed); returns
     the pieces with their signs and wrong-sign bounds (:func:`_wrong_sign`)."""
@@ -269,16 +299,25 @@ def _refine(sample: np.ndarray, lo: np.ndarray, hi: np.ndarray, Z: np.ndarray, r
         parent, nlo, nhi = _split(hlo, hhi, _roots(Z[hidx], hlo, hhi))
         src = hidx[parent]
         nsg, nwrong, nerr = _wrong_sign(Z[src], nlo, nhi)
-        arrays = [(sample, sample[src]), (lo, nlo), (hi, nhi), (Z, Z[src]), (rho, rho[src]),
-                  (sg, nsg), (wrong, nwrong), (err, nerr)]
+        arrays = [
+            (sample, sample[src]),
+            (lo, nlo),
+            (hi, nhi),
+            (Z, Z[src]),
+            (rho, rho[src]),
+            (sg, nsg),
+            (wrong, nwrong),
+            (err, nerr),
+        ]
         merged = [np.concatenate([old[good], new]) for old, new in arrays]
         order = np.lexsort((merged[1], merged[0]))
         sample, lo, hi, Z, rho, sg, wrong, err = (x[order] for x in merged)
     return sample, lo, hi, Z, rho, sg, wrong, err
 
 
-def _activate(Z: np.ndarray, rho: np.ndarray, sg: np.ndarray, wrong: np.ndarray,
-              err: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+def _activate(
+    Z: np.ndarray, rho: np.ndarray, sg: np.ndarray, wrong: np.ndarray, err: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, float]:
     """ReLU on each piece: ĥ = s·ẑ with s the sign of ẑ at the midpoint, radius ρ + m where m
     bounds the wrong-sign part of ẑ on the piece (from its Bernstein coefficients)."""
     m = np.maximum(wrong, 0.0) * _UP
@@ -288,8 +327,9 @@ def _activate(Z: np.ndarray, rho: np.ndarray, sg: np.ndarray, wrong: np.ndarray,
     return H.transpose(0, 2, 1), (rho + m) * _UP, mismatch
 
 
-def output_pieces(net: DeepReLUSegment, *, chunk: int = 256,
-                  refine_rounds: int = 30) -> OutputPieces:
+def output_pieces(
+    net: DeepReLUSegment, *, chunk: int = 256, refine_rounds: int = 30
+) -> OutputPieces:
     """The network's outputs on every sample as certified piecewise polynomials in t
     (``refine_rounds``: halvings of pieces whose sign pattern the Bernstein test does not
     confirm; what remains unconfirmed widens the radii)."""
@@ -297,13 +337,22 @@ def output_pieces(net: DeepReLUSegment, *, chunk: int = 256,
     prep = []
     for (Wa, ba), (Wb, bb) in zip(net.layers_a, net.layers_b):
         D, db = Wb - Wa, bb - ba
-        prep.append((Wa, D, np.maximum(np.abs(Wa), np.abs(Wb)), np.abs(Wa) + 2 * np.abs(D), ba, db,
-                     np.abs(ba) + 2 * np.abs(db)))
+        prep.append(
+            (
+                Wa,
+                D,
+                np.maximum(np.abs(Wa), np.abs(Wb)),
+                np.abs(Wa) + 2 * np.abs(D),
+                ba,
+                db,
+                np.abs(ba) + 2 * np.abs(db),
+            )
+        )
     parts: list[tuple[np.ndarray, ...]] = []
     n_break, mismatch = 0, 0.0
     N = net.X.shape[0]
     for s0 in range(0, N, chunk):
-        Xc = net.X[s0:s0 + chunk]
+        Xc = net.X[s0 : s0 + chunk]
         sample = np.arange(s0, s0 + Xc.shape[0])
         lo, hi = np.zeros(sample.size), np.ones(sample.size)
         H, rho_h = Xc[:, None, :], np.zeros_like(Xc)
@@ -325,8 +374,9 @@ def output_pieces(net: DeepReLUSegment, *, chunk: int = 256,
             Z[..., 0] = Z[..., 0] - Yc
         parts.append((sample, lo, hi, Z, rho))
     cat = [np.concatenate([p[i] for p in parts]) for i in range(5)]
-    return OutputPieces(cat[0], cat[1], cat[2], cat[3], cat[4], n_breakpoints=n_break,
-                        max_mismatch=mismatch)
+    return OutputPieces(
+        cat[0], cat[1], cat[2], cat[3], cat[4], n_breakpoints=n_break, max_mismatch=mismatch
+    )
 
 
 # ---------------------------------------------------------------------------- the energy
@@ -360,7 +410,7 @@ class _Energy:
         if net.loss == "cross-entropy":
             dp = 2 * out.rho.max(axis=1)
         else:
-            dp = np.mean(2 * absc * out.rho + out.rho ** 2, axis=1)
+            dp = np.mean(2 * absc * out.rho + out.rho**2, axis=1)
         first = np.searchsorted(self.key, np.arange(self.N) + 0j)
         dn = np.maximum.reduceat(dp, first)
         self.delta = float(np.sum(dn) / self.N * (1 + _gamma(self.N + 2))) * _UP
@@ -368,7 +418,7 @@ class _Energy:
         # output-major copies for the cell bounds: coefficients (d + 1, C, P) and the rounding
         # bound of a Taylor shift to c ∈ [0, 1], γ_{2d+4}·2^d·Σ_k|ĉ_k| (C, P)
         self.cm = np.ascontiguousarray(out.coeffs.transpose(2, 1, 0))
-        self.shift_err = (_gamma(2 * self.deg + 4) * 2.0 ** self.deg * absc.T) * _UP
+        self.shift_err = (_gamma(2 * self.deg + 4) * 2.0**self.deg * absc.T) * _UP
 
     def _weight_decay(self) -> tuple[float, float, float, float]:
         lam = self.net.weight_decay
@@ -392,8 +442,11 @@ class _Energy:
         e = self.shift_err[:, idx]
         Aa = np.abs(q) + e
         M1 = sum(k * Aa[k] * r ** (k - 1) for k in range(1, d + 1))
-        M2 = sum(k * (k - 1) * Aa[k] * r ** (k - 2) for k in range(2, d + 1)) if d >= 2 \
+        M2 = (
+            sum(k * (k - 1) * Aa[k] * r ** (k - 2) for k in range(2, d + 1))
+            if d >= 2
             else np.zeros_like(M1)
+        )
         y0, y1 = q[0], q[1]
         C = self.C
         if self.net.loss == "cross-entropy":
@@ -411,30 +464,35 @@ class _Energy:
             kk = m1 * m1 + 2 * M2.max(axis=0)
             L = 2 * m1
         else:
-            R = sum(Aa[k] * r ** k for k in range(d + 1))
+            R = sum(Aa[k] * r**k for k in range(d + 1))
             v = np.mean(y0 * y0, axis=0)
             g = np.mean(2 * y0 * y1, axis=0)
             ev = np.mean(2 * np.abs(y0) * e + e * e, axis=0) + _gamma(C + 2) * v
-            eg = (np.mean(2 * (np.abs(y1) + np.abs(y0) + e) * e, axis=0)
-                  + _gamma(C + 3) * np.mean(np.abs(2 * y0 * y1), axis=0))
+            eg = np.mean(2 * (np.abs(y1) + np.abs(y0) + e) * e, axis=0) + _gamma(C + 3) * np.mean(
+                np.abs(2 * y0 * y1), axis=0
+            )
             kk = np.mean(2 * (M1 * M1 + R * M2), axis=0)
             L = np.mean(2 * R * M1, axis=0)
         return v, g, kk * _UP, L * _UP, (ev + eg * r) * _UP
 
-    def cells(self, c: np.ndarray, r: np.ndarray, alpha: float, beta: float,
-              max_pairs: int = 16_384) -> tuple[np.ndarray, np.ndarray]:
+    def cells(
+        self, c: np.ndarray, r: np.ndarray, alpha: float, beta: float, max_pairs: int = 16_384
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Upper bounds of E − (α + βt) on the cells [c − r, c + r] and lower bounds at c
         (−inf where some sample has a breakpoint in the cell); in chunks of ≤ ``max_pairs``
         (sample, cell) pairs (bounded memory)."""
         step = max(1, max_pairs // self.N)
         if c.size <= step:
             return self._cells(c, r, alpha, beta)
-        parts = [self._cells(c[s:s + step], r[s:s + step], alpha, beta)
-                 for s in range(0, c.size, step)]
+        parts = [
+            self._cells(c[s : s + step], r[s : s + step], alpha, beta)
+            for s in range(0, c.size, step)
+        ]
         return np.concatenate([u for u, _ in parts]), np.concatenate([v for _, v in parts])
 
-    def _cells(self, c: np.ndarray, r: np.ndarray, alpha: float,
-               beta: float) -> tuple[np.ndarray, np.ndarray]:
+    def _cells(
+        self, c: np.ndarray, r: np.ndarray, alpha: float, beta: float
+    ) -> tuple[np.ndarray, np.ndarray]:
         M, N = c.size, self.N
         n = np.repeat(np.arange(N), M)
         cc, rr = np.tile(c, N), np.tile(r, N)
@@ -455,7 +513,9 @@ class _Energy:
             lower_ok[np.unique(mi % M)] = False
             cnt = last[mi] - first[mi] + 1
             pair = np.repeat(mi, cnt)
-            piece = np.repeat(first[mi], cnt) + (np.arange(cnt.sum()) - np.repeat(np.cumsum(cnt) - cnt, cnt))
+            piece = np.repeat(first[mi], cnt) + (
+                np.arange(cnt.sum()) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+            )
             v2, g2, kk2, L2, e2 = self._local(piece, cc[pair], rr[pair])
             u = v2 + e2 + L2 * rr[pair]
             best = np.full(mi.size, -np.inf)
@@ -490,10 +550,19 @@ def energy_enclosure(energy: _Energy, t: float) -> tuple[float, float]:
     return float(lo[0]), float(up[0])
 
 
-def maximise_energy(energy: _Energy, *, alpha: float = 0.0, beta: float = 0.0,
-                    bound: float | None = None, rel_tol: float = 1e-9, abs_tol: float = 1e-12,
-                    initial_cells: int = 64, max_cells: int = 200_000,
-                    probes: int = 4, scale: float = 0.0) -> MaxEnclosure:
+def maximise_energy(
+    energy: _Energy,
+    *,
+    alpha: float = 0.0,
+    beta: float = 0.0,
+    bound: float | None = None,
+    rel_tol: float = 1e-9,
+    abs_tol: float = 1e-12,
+    initial_cells: int = 64,
+    max_cells: int = 200_000,
+    probes: int = 4,
+    scale: float = 0.0,
+) -> MaxEnclosure:
     """Branch and bound for max_t E(t) − (α + βt) on [0, 1]: stop when the enclosure is narrower
     than max(abs_tol, rel_tol·max(|lo|, scale)), or (with ``bound``) as soon as it decides E ≤ bound, or
     after ``max_cells`` cell evaluations (then ``inconclusive`` if undecided). Each round the
@@ -535,6 +604,13 @@ def maximise_energy(energy: _Energy, *, alpha: float = 0.0, beta: float = 0.0,
         outcome = "holds" if done_tol else "inconclusive"
     else:
         outcome = "holds" if hi <= bound else "fails" if best_lo > bound else "inconclusive"
-    return MaxEnclosure(lo=best_lo, hi=hi, argmax_t=best_t, value=best_lo, outcome=outcome,
-                        n_cells=total, delta=energy.delta,
-                        details={"rounds": rounds, "active_cells": int(c.size)})
+    return MaxEnclosure(
+        lo=best_lo,
+        hi=hi,
+        argmax_t=best_t,
+        value=best_lo,
+        outcome=outcome,
+        n_cells=total,
+        delta=energy.delta,
+        details={"rounds": rounds, "active_cells": int(c.size)},
+    )

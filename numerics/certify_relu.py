@@ -95,10 +95,19 @@ def _hull(lo: float, hi: float) -> tuple[float, float]:
     return (lo, hi) if lo <= hi else (-np.inf, np.inf)
 
 
-def certify_relu_segment(landscape: Any, a: Any, b: Any, bound: float, *,
-                         tolerances: dict[str, float] | None = None, label: str = "",
-                         promise: str = "", offset: float = 0.0, sign: float = 1.0,
-                         quantity: str = "energy") -> Certificate:
+def certify_relu_segment(
+    landscape: Any,
+    a: Any,
+    b: Any,
+    bound: float,
+    *,
+    tolerances: dict[str, float] | None = None,
+    label: str = "",
+    promise: str = "",
+    offset: float = 0.0,
+    sign: float = 1.0,
+    quantity: str = "energy",
+) -> Certificate:
     """Rigorous certificate of ``sign·(E(t) − offset) ≤ bound (+ τ)`` on the segment a → b.
 
     E is the exact energy of the inputs (X, Y, θ_A = a, θ_B = b taken as the rationals their
@@ -117,7 +126,9 @@ def certify_relu_segment(landscape: Any, a: Any, b: Any, bound: float, *,
     ``holds_within`` when needed).
     """
     if not hasattr(landscape, "energy_pieces"):
-        raise InputError(f"{type(landscape).__name__} has no energy_pieces(a, b): use certify_piece")
+        raise InputError(
+            f"{type(landscape).__name__} has no energy_pieces(a, b): use certify_piece"
+        )
     if not isinstance(bound, (int, float, np.integer, np.floating)) or not np.isfinite(bound):
         raise InputError(f"bound {bound!r} is not a finite number")
     if sign not in (1.0, -1.0) or not np.isfinite(offset):
@@ -157,9 +168,19 @@ def certify_relu_segment(landscape: Any, a: Any, b: Any, bound: float, *,
     lo, hi = _hull(lo, hi)
     outcome, within = _decide(lo, hi, float(bound), tau)
     return Certificate(
-        outcome == "holds", float(min(max(value, lo), hi)), argmax, float(bound), "rigorous",
-        margin=float(bound) - hi, tolerances=tol, n_evaluations=1, label=label, promise=promise,
-        wall_time=time.perf_counter() - start, outcome=outcome, max_energy_enclosure=(lo, hi),
+        outcome == "holds",
+        float(min(max(value, lo), hi)),
+        argmax,
+        float(bound),
+        "rigorous",
+        margin=float(bound) - hi,
+        tolerances=tol,
+        n_evaluations=1,
+        label=label,
+        promise=promise,
+        wall_time=time.perf_counter() - start,
+        outcome=outcome,
+        max_energy_enclosure=(lo, hi),
         holds_within=within,
         details={
             "quantity": quantity,
@@ -175,9 +196,16 @@ def certify_relu_segment(landscape: Any, a: Any, b: Any, bound: float, *,
     )
 
 
-def certify_relu_slope(landscape: Any, a: Any, b: Any, bound: float = 0.0, *,
-                       tolerances: dict[str, float] | None = None, label: str = "",
-                       promise: str = "") -> Certificate:
+def certify_relu_slope(
+    landscape: Any,
+    a: Any,
+    b: Any,
+    bound: float = 0.0,
+    *,
+    tolerances: dict[str, float] | None = None,
+    label: str = "",
+    promise: str = "",
+) -> Certificate:
     """Rigorous certificate of ``E'(t) ≤ bound (+ τ)`` for almost every t on the segment a → b
     (with bound 0: E is non-increasing, E being continuous and piecewise polynomial).
 
@@ -213,12 +241,28 @@ def certify_relu_slope(landscape: Any, a: Any, b: Any, bound: float = 0.0, *,
     outcome, within = _decide(lo, hi, float(bound), tau)
     value = float(min(max(res.value - float(shift[res.piece]), lo), hi))
     return Certificate(
-        outcome == "holds", value, res.argmax_t, float(bound), "rigorous",
-        margin=float(bound) - hi, tolerances=tol, n_evaluations=1, label=label, promise=promise,
-        wall_time=time.perf_counter() - start, outcome=outcome, max_energy_enclosure=(lo, hi),
+        outcome == "holds",
+        value,
+        res.argmax_t,
+        float(bound),
+        "rigorous",
+        margin=float(bound) - hi,
+        tolerances=tol,
+        n_evaluations=1,
+        label=label,
+        promise=promise,
+        wall_time=time.perf_counter() - start,
+        outcome=outcome,
+        max_energy_enclosure=(lo, hi),
         holds_within=within,
-        details={"quantity": "dE/dt", "pieces": pq.n_pieces, "error_bound": pq.error_bound,
-                 "upper_bound": hi, **info})
+        details={
+            "quantity": "dE/dt",
+            "pieces": pq.n_pieces,
+            "error_bound": pq.error_bound,
+            "upper_bound": hi,
+            **info,
+        },
+    )
 
 
 def _endpoint_energy(landscape: Any, theta: np.ndarray) -> float:
@@ -291,15 +335,34 @@ def _widen_fails(cert: Certificate, ref_hi: float) -> Certificate:
     return cert
 
 
-def _structural(label: str, promise: str, value: float, enclosure: tuple[float, float],
-                tol: dict[str, float], why: str, start: float) -> Certificate:
-    return Certificate(True, value, 0.0, value, "exact", margin=0.0, tolerances=tol, label=label,
-                       promise=promise, wall_time=time.perf_counter() - start,
-                       max_energy_enclosure=enclosure, details={"structural": why})
+def _structural(
+    label: str,
+    promise: str,
+    value: float,
+    enclosure: tuple[float, float],
+    tol: dict[str, float],
+    why: str,
+    start: float,
+) -> Certificate:
+    return Certificate(
+        True,
+        value,
+        0.0,
+        value,
+        "exact",
+        margin=0.0,
+        tolerances=tol,
+        label=label,
+        promise=promise,
+        wall_time=time.perf_counter() - start,
+        max_energy_enclosure=enclosure,
+        details={"structural": why},
+    )
 
 
-def certify_relu_promise(landscape: Any, piece: Piece, *,
-                         tolerances: dict[str, float] | None = None) -> Certificate | None:
+def certify_relu_promise(
+    landscape: Any, piece: Piece, *, tolerances: dict[str, float] | None = None
+) -> Certificate | None:
     """Certificate of a straight (or polygonal) piece's own promise on a ReLU landscape.
 
     * ≤ max of endpoints: a segment whose first layer is fixed has convex energy
@@ -327,19 +390,33 @@ def certify_relu_promise(landscape: Any, piece: Piece, *,
         e0, e1 = _point_enclosure(landscape, segs[0][0]), _point_enclosure(landscape, segs[-1][1])
         ref_lo, ref_hi = max(e0[0], e1[0]), max(e0[1], e1[1])
         if len(segs) == 1 and first_layer_fixed(landscape, *segs[0]):
-            value = max(_endpoint_energy(landscape, segs[0][0]),
-                        _endpoint_energy(landscape, segs[0][1]))
-            return _structural(label, piece.promise, value, (ref_lo, ref_hi), tol,
-                               "first layer fixed: E convex in t, so E(t) ≤ max(E(0), E(1))",
-                               start)
+            value = max(
+                _endpoint_energy(landscape, segs[0][0]), _endpoint_energy(landscape, segs[0][1])
+            )
+            return _structural(
+                label,
+                piece.promise,
+                value,
+                (ref_lo, ref_hi),
+                tol,
+                "first layer fixed: E convex in t, so E(t) ≤ max(E(0), E(1))",
+                start,
+            )
         for i, (a, b) in enumerate(segs):
             if first_layer_fixed(landscape, a, b):  # convex: only the inner beads need a check
                 beads = [x for x, inner in ((a, i > 0), (b, i < len(segs) - 1)) if inner]
-                certs += [certify_relu_segment(landscape, x, x, ref_lo, tolerances=tol,
-                                               label=label, promise=piece.promise) for x in beads]
+                certs += [
+                    certify_relu_segment(
+                        landscape, x, x, ref_lo, tolerances=tol, label=label, promise=piece.promise
+                    )
+                    for x in beads
+                ]
             else:
-                certs.append(certify_relu_segment(landscape, a, b, ref_lo, tolerances=tol,
-                                                  label=label, promise=piece.promise))
+                certs.append(
+                    certify_relu_segment(
+                        landscape, a, b, ref_lo, tolerances=tol, label=label, promise=piece.promise
+                    )
+                )
         certs = [_widen_fails(c, ref_hi) for c in certs]
         if not certs:  # every segment convex and no inner bead: impossible for > 1 segment
             raise AssertionError("a polygonal piece has inner beads")
@@ -347,8 +424,15 @@ def certify_relu_promise(landscape: Any, piece: Piece, *,
         e_start = _endpoint_energy(landscape, segs[0][0])
         if all(exactly_constant(landscape, a, b) for a, b in segs):
             enc = _point_enclosure(landscape, segs[0][0])
-            cert = _structural(label, piece.promise, 0.0, (0.0, 0.0), tol,
-                               "nothing that contributes moves: E(t) = E(start) exactly", start)
+            cert = _structural(
+                label,
+                piece.promise,
+                0.0,
+                (0.0, 0.0),
+                tol,
+                "nothing that contributes moves: E(t) = E(start) exactly",
+                start,
+            )
             cert.details["quantity"] = "±(E − E(start))"
             cert.details["energy_enclosure"] = enc
             return cert
@@ -357,8 +441,17 @@ def certify_relu_promise(landscape: Any, piece: Piece, *,
         for a, b in segs:
             for sgn in (1.0, -1.0):
                 cert = certify_relu_segment(
-                    landscape, a, b, 0.0, tolerances=tol, label=label, promise=piece.promise,
-                    offset=e_start, sign=sgn, quantity="±(E − E(start))")
+                    landscape,
+                    a,
+                    b,
+                    0.0,
+                    tolerances=tol,
+                    label=label,
+                    promise=piece.promise,
+                    offset=e_start,
+                    sign=sgn,
+                    quantity="±(E − E(start))",
+                )
                 assert cert.max_energy_enclosure is not None
                 lo = float(np.nextafter(cert.max_energy_enclosure[0] - dist, -np.inf))
                 hi = float(np.nextafter(cert.max_energy_enclosure[1] + dist, np.inf))
@@ -368,8 +461,12 @@ def certify_relu_promise(landscape: Any, piece: Piece, *,
                 cert.details["start_energy_distance"] = dist
                 certs.append(cert)
     elif piece.promise == NON_INCREASING:
-        certs = [certify_relu_slope(landscape, a, b, 0.0, tolerances=tol, label=label,
-                                    promise=piece.promise) for a, b in segs]
+        certs = [
+            certify_relu_slope(
+                landscape, a, b, 0.0, tolerances=tol, label=label, promise=piece.promise
+            )
+            for a, b in segs
+        ]
     else:
         raise InputError(f"unknown promise {piece.promise!r}")
     out = combine(certs, label=label) if len(certs) > 1 else certs[0]
@@ -377,8 +474,15 @@ def certify_relu_promise(landscape: Any, piece: Piece, *,
     return out
 
 
-def certify_relu_path(landscape: Any, path: Path, bound: float, *, check_promises: bool = True,
-                      tolerances: dict[str, float] | None = None, **options: Any) -> PathCertificate:
+def certify_relu_path(
+    landscape: Any,
+    path: Path,
+    bound: float,
+    *,
+    check_promises: bool = True,
+    tolerances: dict[str, float] | None = None,
+    **options: Any,
+) -> PathCertificate:
     """Certify E ≤ bound on every piece of ``path`` for a landscape with ``energy_pieces``:
     straight and polygonal pieces exactly (segment by segment, closed form); any other piece
     falls back to :func:`certify_piece` (bounded or sampled, as its certificate says)."""
@@ -391,9 +495,18 @@ def certify_relu_path(landscape: Any, path: Path, bound: float, *, check_promise
         if segs is None:
             pieces.append(certify_piece(landscape, piece, bound, tolerances=tolerances, **options))
         else:
-            certs = [certify_relu_segment(landscape, a, b, bound, tolerances=tolerances,
-                                          label=piece.label, promise=piece.promise)
-                     for a, b in segs]
+            certs = [
+                certify_relu_segment(
+                    landscape,
+                    a,
+                    b,
+                    bound,
+                    tolerances=tolerances,
+                    label=piece.label,
+                    promise=piece.promise,
+                )
+                for a, b in segs
+            ]
             if len(certs) == 1:
                 pieces.append(certs[0])
             else:

@@ -79,8 +79,12 @@ class ConformanceCheck:
     details: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "passed": self.passed, "message": self.message,
-                "details": _jsonable(self.details)}
+        return {
+            "name": self.name,
+            "passed": self.passed,
+            "message": self.message,
+            "details": _jsonable(self.details),
+        }
 
 
 @dataclass
@@ -112,8 +116,9 @@ class ConformanceReport:
         return [c.name for c in self.checks]
 
     def add(self, name: str, passed: bool | None, message: str = "", **details: Any) -> None:
-        self.checks.append(ConformanceCheck(name, None if passed is None else bool(passed),
-                                            message, details))
+        self.checks.append(
+            ConformanceCheck(name, None if passed is None else bool(passed), message, details)
+        )
 
     def extend(self, other: ConformanceReport, prefix: str = "") -> None:
         for c in other.checks:
@@ -121,8 +126,10 @@ class ConformanceReport:
 
     def __str__(self) -> str:
         mark = {True: "ok  ", False: "FAIL", None: "n/a "}
-        lines = [f"conformance of {self.subject}: {'ok' if self.ok else 'FAILED'} "
-                 f"({len(self.failures())} of {len(self.checks)} checks failed)"]
+        lines = [
+            f"conformance of {self.subject}: {'ok' if self.ok else 'FAILED'} "
+            f"({len(self.failures())} of {len(self.checks)} checks failed)"
+        ]
         lines += [f"  {mark[c.passed]} {c.name}: {c.message}" for c in self.checks]
         return "\n".join(lines)
 
@@ -133,8 +140,12 @@ class ConformanceReport:
             raise AssertionError(f"{self.subject} fails conformance: {failed}")
 
     def to_dict(self) -> dict[str, Any]:
-        return {"subject": self.subject, "ok": self.ok, "wall_time": self.wall_time,
-                "checks": [c.to_dict() for c in self.checks]}
+        return {
+            "subject": self.subject,
+            "ok": self.ok,
+            "wall_time": self.wall_time,
+            "checks": [c.to_dict() for c in self.checks],
+        }
 
 
 def _jsonable(x: Any) -> Any:
@@ -160,9 +171,17 @@ def _guard(report: ConformanceReport, name: str, fn: Callable[[], None]) -> None
 # ---------------------------------------------------------------------------- landscapes
 
 
-def taylor_slope(energies: Callable[[np.ndarray], np.ndarray], theta: np.ndarray, e0: float,
-                 grad: np.ndarray, direction: np.ndarray, *, steps: np.ndarray | None = None,
-                 window: int = 6, noise_factor: float = 1e4) -> dict[str, Any]:
+def taylor_slope(
+    energies: Callable[[np.ndarray], np.ndarray],
+    theta: np.ndarray,
+    e0: float,
+    grad: np.ndarray,
+    direction: np.ndarray,
+    *,
+    steps: np.ndarray | None = None,
+    window: int = 6,
+    noise_factor: float = 1e4,
+) -> dict[str, Any]:
     """Slope of log r(s) against log s, r(s) = |E(θ + s v) − E(θ) − s⟨∇E(θ), v⟩|, fitted on
     the ``window`` smallest steps whose remainder is above rounding (r > noise_factor·ε·|E|).
 
@@ -222,8 +241,13 @@ def check_landscape(
     """
     if isinstance(n_points, bool) or not isinstance(n_points, int) or n_points < 1:
         raise InputError(f"n_points = {n_points!r}: need an integer ≥ 1")
-    for label, value in (("scale", scale), ("fd_step", fd_step), ("fd_rtol", fd_rtol),
-                         ("batch_rtol", batch_rtol), ("polynomial_rtol", polynomial_rtol)):
+    for label, value in (
+        ("scale", scale),
+        ("fd_step", fd_step),
+        ("fd_rtol", fd_rtol),
+        ("batch_rtol", batch_rtol),
+        ("polynomial_rtol", polynomial_rtol),
+    ):
         if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
             raise InputError(f"{label} = {value!r} must be positive and finite")
     start = time.perf_counter()
@@ -237,7 +261,9 @@ def check_landscape(
     # the object's own methods where it has them (an adapter would hide their disagreements)
     energy_fn = landscape.energy if hasattr(landscape, "energy") else land.energy
     energies_fn = landscape.energies if hasattr(landscape, "energies") else land.energies
-    grad_fn = landscape.energy_and_grad if hasattr(landscape, "energy_and_grad") else land.energy_and_grad
+    grad_fn = (
+        landscape.energy_and_grad if hasattr(landscape, "energy_and_grad") else land.energy_and_grad
+    )
     rng = np.random.default_rng(seed)
     th = _default_points(land, theta, rng, scale)
     D = land.dim
@@ -260,10 +286,19 @@ def check_landscape(
         g = np.asarray(g)
         state["g"] = np.asarray(g, dtype=np.float64)
         gap = abs(float(e2) - e)
-        report.add("energy_and_grad_consistent", gap <= 1e-12 * max(1.0, abs(e)),
-                   f"|E from energy_and_grad − energy| = {gap:.3g}", gap=gap, rtol=1e-12)
+        report.add(
+            "energy_and_grad_consistent",
+            gap <= 1e-12 * max(1.0, abs(e)),
+            f"|E from energy_and_grad − energy| = {gap:.3g}",
+            gap=gap,
+            rtol=1e-12,
+        )
         ok = g.shape == (D,) and g.dtype == np.float64 and bool(np.all(np.isfinite(g)))
-        report.add("grad_shape", ok, f"shape {g.shape}, dtype {g.dtype}, finite {bool(np.all(np.isfinite(g)))}")
+        report.add(
+            "grad_shape",
+            ok,
+            f"shape {g.shape}, dtype {g.dtype}, finite {bool(np.all(np.isfinite(g)))}",
+        )
 
     _guard(report, "energy_and_grad", grad_checks)
     v = rng.standard_normal(D)
@@ -276,10 +311,21 @@ def check_landscape(
             fit = taylor_slope(energies_fn, th, e, g, v)
             slope = fit["slope"]
             ok = bool(slope >= slope_min)  # NaN (not enough resolved steps) fails
-            msg = ("E is affine along v (remainder at rounding level)" if slope == math.inf
-                   else f"Taylor remainder slope {slope:.3f} (≥ {slope_min} expected; ≈ 1 means a wrong gradient)")
-            report.add("gradient_taylor_slope", ok, msg, slope=slope, slope_min=slope_min,
-                       steps=fit["steps"], remainders=fit["remainders"], window=fit["window"])
+            msg = (
+                "E is affine along v (remainder at rounding level)"
+                if slope == math.inf
+                else f"Taylor remainder slope {slope:.3f} (≥ {slope_min} expected; ≈ 1 means a wrong gradient)"
+            )
+            report.add(
+                "gradient_taylor_slope",
+                ok,
+                msg,
+                slope=slope,
+                slope_min=slope_min,
+                steps=fit["steps"],
+                remainders=fit["remainders"],
+                window=fit["window"],
+            )
 
         def finite_differences() -> None:
             dirs = rng.standard_normal((3, D))
@@ -291,10 +337,17 @@ def check_landscape(
             an = dirs @ g
             err = np.abs(fd - an) / np.maximum(1.0, np.maximum(np.abs(an), np.linalg.norm(g)))
             worst = float(np.max(err))
-            report.add("gradient_finite_differences", worst <= fd_rtol,
-                       f"largest relative error of ⟨∇E, v⟩ against central differences {worst:.3g} "
-                       f"(≤ {fd_rtol:g})", error=worst, fd_rtol=fd_rtol, step=h,
-                       directional=an, finite_difference=fd)
+            report.add(
+                "gradient_finite_differences",
+                worst <= fd_rtol,
+                f"largest relative error of ⟨∇E, v⟩ against central differences {worst:.3g} "
+                f"(≤ {fd_rtol:g})",
+                error=worst,
+                fd_rtol=fd_rtol,
+                step=h,
+                directional=an,
+                finite_difference=fd,
+            )
 
         _guard(report, "gradient_taylor_slope", taylor)
         _guard(report, "gradient_finite_differences", finite_differences)
@@ -305,17 +358,27 @@ def check_landscape(
         out = energies_fn(pts)
         arr = np.asarray(out)
         shape_ok = arr.shape == (n_points,) and arr.dtype == np.float64
-        report.add("batch_shape", shape_ok, f"energies of ({n_points}, {D}) has shape {arr.shape}, "
-                   f"dtype {arr.dtype}")
+        report.add(
+            "batch_shape",
+            shape_ok,
+            f"energies of ({n_points}, {D}) has shape {arr.shape}, dtype {arr.dtype}",
+        )
         single = np.array([energy_fn(p) for p in pts], dtype=np.float64)
         gap = np.abs(arr.reshape(-1)[:n_points] - single) / np.maximum(1.0, np.abs(single))
         worst = float(np.max(gap))
-        report.add("batch_matches_pointwise", worst <= batch_rtol,
-                   f"largest relative gap between energies(Θ) and energy(θ_i) {worst:.3g} (≤ {batch_rtol:g})",
-                   gap=worst, batch_rtol=batch_rtol)
+        report.add(
+            "batch_matches_pointwise",
+            worst <= batch_rtol,
+            f"largest relative gap between energies(Θ) and energy(θ_i) {worst:.3g} (≤ {batch_rtol:g})",
+            gap=worst,
+            batch_rtol=batch_rtol,
+        )
         one = np.asarray(energies_fn(th[None, :]))
-        report.add("batch_of_one", one.shape == (1,) and abs(float(one[0]) - e) <= batch_rtol * max(1.0, abs(e)),
-                   f"energies of (1, {D}) has shape {one.shape}")
+        report.add(
+            "batch_of_one",
+            one.shape == (1,) and abs(float(one[0]) - e) <= batch_rtol * max(1.0, abs(e)),
+            f"energies of (1, {D}) has shape {one.shape}",
+        )
 
     def deterministic() -> None:
         e_again = energy_fn(th)
@@ -323,23 +386,36 @@ def check_landscape(
         ok = e_again == e and np.array_equal(b1, b2)
         if "g" in state:
             ok = ok and np.array_equal(np.asarray(grad_fn(th)[1]), state["g"])
-        report.add("deterministic", ok, "repeated energy, energies and energy_and_grad are bitwise equal"
-                   if ok else "repeated calls gave different values")
+        report.add(
+            "deterministic",
+            ok,
+            "repeated energy, energies and energy_and_grad are bitwise equal"
+            if ok
+            else "repeated calls gave different values",
+        )
 
     _guard(report, "batch", batch)
     _guard(report, "deterministic", deterministic)
 
     if rebuild is not None:
+
         def rebuilt() -> None:
             other = as_landscape(rebuild(), dim)
             same = np.array_equal(np.asarray(other.energies(pts)), np.asarray(energies_fn(pts)))
-            report.add("rebuild_deterministic", same, "a landscape rebuilt from the same seed gives "
-                       + ("bitwise the same energies" if same else "different energies"))
+            report.add(
+                "rebuild_deterministic",
+                same,
+                "a landscape rebuilt from the same seed gives "
+                + ("bitwise the same energies" if same else "different energies"),
+            )
 
         _guard(report, "rebuild_deterministic", rebuilt)
 
     def rejects_bad_input() -> None:
-        bad = {"wrong dimension": np.zeros(D + 1), "NaN entry": np.where(np.arange(D) == 0, np.nan, th)}
+        bad = {
+            "wrong dimension": np.zeros(D + 1),
+            "NaN entry": np.where(np.arange(D) == 0, np.nan, th),
+        }
         accepted = []
         for what, x in bad.items():
             try:
@@ -347,25 +423,38 @@ def check_landscape(
             except ValueError:
                 continue
             accepted.append(f"{what} → {value!r}")
-        report.add("rejects_bad_input", not accepted,
-                   "a point of the wrong dimension and a NaN entry raise ValueError (InputError)"
-                   if not accepted else "accepted " + "; ".join(accepted))
+        report.add(
+            "rejects_bad_input",
+            not accepted,
+            "a point of the wrong dimension and a NaN entry raise ValueError (InputError)"
+            if not accepted
+            else "accepted " + "; ".join(accepted),
+        )
 
     _guard(report, "rejects_bad_input", rejects_bad_input)
 
     poly_fn = getattr(land, "energy_polynomial", None)
     if callable(poly_fn):
+
         def polynomial() -> None:
             b = th + scale * rng.standard_normal(D)
             poly = poly_fn(th, b)
             if poly is None:  # the contract: None where the energy is not polynomial in t
-                report.add("energy_polynomial_matches", None,
-                           "energy_polynomial returned None on a generic segment (not polynomial there)")
+                report.add(
+                    "energy_polynomial_matches",
+                    None,
+                    "energy_polynomial returned None on a generic segment (not polynomial there)",
+                )
                 return
             gap = _polynomial_gap(land, poly, th, b)
-            report.add("energy_polynomial_matches", gap <= polynomial_rtol,
-                       f"energy_polynomial(a, b) against the energy along the segment: relative gap "
-                       f"{gap:.3g} (≤ {polynomial_rtol:g})", gap=gap, polynomial_rtol=polynomial_rtol)
+            report.add(
+                "energy_polynomial_matches",
+                gap <= polynomial_rtol,
+                f"energy_polynomial(a, b) against the energy along the segment: relative gap "
+                f"{gap:.3g} (≤ {polynomial_rtol:g})",
+                gap=gap,
+                polynomial_rtol=polynomial_rtol,
+            )
 
         _guard(report, "energy_polynomial_matches", polynomial)
     else:
@@ -375,9 +464,14 @@ def check_landscape(
     return report
 
 
-def _check_polynomial_capabilities(report: ConformanceReport, land: Any, th: np.ndarray,
-                                   scale: float, rng: np.random.Generator,
-                                   polynomial_rtol: float) -> None:
+def _check_polynomial_capabilities(
+    report: ConformanceReport,
+    land: Any,
+    th: np.ndarray,
+    scale: float,
+    rng: np.random.Generator,
+    polynomial_rtol: float,
+) -> None:
     """``energy_polynomial_exact`` (rationals; what makes certificates ``exact``) and
     ``energy_polynomial_enclosure`` (float coefficients with radii ≥ 0; ``rigorous``), when
     present, agree with the energy along a segment (the float evaluation, to
@@ -397,10 +491,15 @@ def _check_polynomial_capabilities(report: ConformanceReport, land: Any, th: np.
                 return
             radius = float(np.sum(poly.radii)) if poly.radii is not None else 0.0
             gap = _polynomial_gap(land, list(poly.float_coefficients), th, b)
-            report.add(f"{name}_matches", gap <= polynomial_rtol,
-                       f"{name}(a, b) ({poly.kind}) against the energy along the segment: "
-                       f"relative gap {gap:.3g} (≤ {polynomial_rtol:g}), radius {radius:.3g}",
-                       gap=gap, radius=radius, polynomial_rtol=polynomial_rtol)
+            report.add(
+                f"{name}_matches",
+                gap <= polynomial_rtol,
+                f"{name}(a, b) ({poly.kind}) against the energy along the segment: "
+                f"relative gap {gap:.3g} (≤ {polynomial_rtol:g}), radius {radius:.3g}",
+                gap=gap,
+                radius=radius,
+                polynomial_rtol=polynomial_rtol,
+            )
 
         _guard(report, f"{name}_matches", check)
 
@@ -479,7 +578,9 @@ def check_path(
     (``n/a``), not as passed; beyond that the check fails. Sampled certificates are estimates:
     a sample may exceed them by ``sampled_rtol``·max(1, |E|)."""
     if not isinstance(path, Path):
-        raise InputError(f"path must be a sublevel.numerics.paths.base.Path, not {type(path).__name__}")
+        raise InputError(
+            f"path must be a sublevel.numerics.paths.base.Path, not {type(path).__name__}"
+        )
     if isinstance(n_dense, bool) or not isinstance(n_dense, int) or n_dense < 2:
         raise InputError(f"n_dense = {n_dense!r}: need an integer ≥ 2")
     start = time.perf_counter()
@@ -487,23 +588,40 @@ def check_path(
     land = as_landscape(landscape)
     p0, p1 = path.start, path.end
     if theta_a is not None or theta_b is not None:
-        ok = (theta_a is None or np.array_equal(p0, as_theta(theta_a, land.dim))) and \
-             (theta_b is None or np.array_equal(p1, as_theta(theta_b, land.dim)))
-        report.add("endpoints_fixed", ok, "the path starts at θ_A and ends at θ_B exactly"
-                   if ok else "an endpoint moved")
-    gaps = [float(np.linalg.norm(p.end - q.start)) / (1.0 + float(np.linalg.norm(p.end)))
-            for p, q in zip(path.pieces, path.pieces[1:])]
+        ok = (theta_a is None or np.array_equal(p0, as_theta(theta_a, land.dim))) and (
+            theta_b is None or np.array_equal(p1, as_theta(theta_b, land.dim))
+        )
+        report.add(
+            "endpoints_fixed",
+            ok,
+            "the path starts at θ_A and ends at θ_B exactly" if ok else "an endpoint moved",
+        )
+    gaps = [
+        float(np.linalg.norm(p.end - q.start)) / (1.0 + float(np.linalg.norm(p.end)))
+        for p, q in zip(path.pieces, path.pieces[1:])
+    ]
     worst_gap = max(gaps, default=0.0)
-    report.add("pieces_meet", worst_gap <= continuity_atol,
-               f"largest relative gap between consecutive pieces {worst_gap:.3g}", gap=worst_gap)
+    report.add(
+        "pieces_meet",
+        worst_gap <= continuity_atol,
+        f"largest relative gap between consecutive pieces {worst_gap:.3g}",
+        gap=worst_gap,
+    )
     length, chord = path.length(), float(np.linalg.norm(p1 - p0))
-    report.add("length_at_least_distance", length >= chord * (1 - 1e-12),
-               f"length {length:.6g} ≥ ‖θ_B − θ_A‖ = {chord:.6g}", length=length, distance=chord)
+    report.add(
+        "length_at_least_distance",
+        length >= chord * (1 - 1e-12),
+        f"length {length:.6g} ≥ ‖θ_B − θ_A‖ = {chord:.6g}",
+        length=length,
+        distance=chord,
+    )
     ts = np.linspace(0.0, 1.0, 17)
     rev = path.reversed().points(ts)
     fwd = path.points(1.0 - ts)
     dev = float(np.max(np.abs(rev - fwd))) / (1.0 + float(np.max(np.abs(fwd))))
-    report.add("reversal_is_same_curve", dev <= 1e-12, f"γ_rev(t) vs γ(1 − t): {dev:.3g}", deviation=dev)
+    report.add(
+        "reversal_is_same_curve", dev <= 1e-12, f"γ_rev(t) vs γ(1 − t): {dev:.3g}", deviation=dev
+    )
 
     ends = np.asarray(land.energies(np.stack([p0, p1])), dtype=np.float64)
     if certificates is None:
@@ -513,7 +631,11 @@ def check_path(
     pieces = list(path.pieces if pieces is None else pieces)
     certs = list(certificates)
     if len(certs) != len(pieces):
-        report.add("one_certificate_per_piece", False, f"{len(certs)} certificates for {len(pieces)} pieces")
+        report.add(
+            "one_certificate_per_piece",
+            False,
+            f"{len(certs)} certificates for {len(pieces)} pieces",
+        )
         report.wall_time = time.perf_counter() - start
         return report
     report.add("one_certificate_per_piece", True, f"{len(certs)} pieces, {len(certs)} certificates")
@@ -523,39 +645,68 @@ def check_path(
         e = np.asarray(energy_along(land, piece)(np.linspace(0.0, 1.0, n_dense)), dtype=np.float64)
         m = float(np.max(e))
         scale = max(1.0, abs(m))
-        top = _proven_upper(cert) if cert.is_proof else float(cert.max_energy) + sampled_rtol * scale
+        top = (
+            _proven_upper(cert) if cert.is_proof else float(cert.max_energy) + sampled_rtol * scale
+        )
         if not m <= top:
             if cert.is_proof and m - top <= evaluation_rtol * scale:
                 rounding.append(cert.label)
             else:
                 below = False
         verdicts &= _verdict_consistent(cert)
-        rows.append({"label": cert.label, "method": cert.method, "outcome": cert.outcome,
-                     "dense_max": m, "certificate_max": cert.max_energy,
-                     "certificate_upper": _proven_upper(cert), "bound": cert.bound,
-                     "holds": cert.holds})
+        rows.append(
+            {
+                "label": cert.label,
+                "method": cert.method,
+                "outcome": cert.outcome,
+                "dense_max": m,
+                "certificate_max": cert.max_energy,
+                "certificate_upper": _proven_upper(cert),
+                "bound": cert.bound,
+                "holds": cert.holds,
+            }
+        )
     if below and rounding:
         below = None
-    report.add("certificate_max_at_least_samples", below,
-               "every certificate's maximum is ≥ the dense samples of its piece" if below
-               else (f"dense float samples exceed the proven maximum of {rounding} by at most "
-                     f"{evaluation_rtol:g}·|E|: within the evaluation's rounding, not decided")
-               if below is None else "a dense sample exceeds a certificate's maximum",
-               pieces=rows, n_dense=n_dense, sampled_rtol=sampled_rtol,
-               evaluation_rtol=evaluation_rtol, within_rounding=rounding)
-    report.add("certificate_verdicts_consistent", verdicts,
-               "every outcome agrees with its certificate's maximum, bound and τ (no slack)"
-               if verdicts else "a certificate's outcome contradicts its own maximum and bound")
+    report.add(
+        "certificate_max_at_least_samples",
+        below,
+        "every certificate's maximum is ≥ the dense samples of its piece"
+        if below
+        else (
+            f"dense float samples exceed the proven maximum of {rounding} by at most "
+            f"{evaluation_rtol:g}·|E|: within the evaluation's rounding, not decided"
+        )
+        if below is None
+        else "a dense sample exceeds a certificate's maximum",
+        pieces=rows,
+        n_dense=n_dense,
+        sampled_rtol=sampled_rtol,
+        evaluation_rtol=evaluation_rtol,
+        within_rounding=rounding,
+    )
+    report.add(
+        "certificate_verdicts_consistent",
+        verdicts,
+        "every outcome agrees with its certificate's maximum, bound and τ (no slack)"
+        if verdicts
+        else "a certificate's outcome contradicts its own maximum and bound",
+    )
     path_max = max(_proven_upper(c) if c.is_proof else float(c.max_energy) for c in certs)
     emax = float(np.max(ends))
     above: bool | None = path_max >= emax
     if not above and emax - path_max <= evaluation_rtol * max(1.0, abs(emax)):
         above = None
-    report.add("max_at_least_endpoint_max", above,
-               f"path maximum {path_max:.17g} ≥ endpoint maximum {emax:.17g}" if above else
-               f"path maximum {path_max:.17g} < endpoint maximum {emax:.17g}"
-               + (" (within the evaluation's rounding)" if above is None else ""),
-               path_max=path_max, endpoint_energies=ends)
+    report.add(
+        "max_at_least_endpoint_max",
+        above,
+        f"path maximum {path_max:.17g} ≥ endpoint maximum {emax:.17g}"
+        if above
+        else f"path maximum {path_max:.17g} < endpoint maximum {emax:.17g}"
+        + (" (within the evaluation's rounding)" if above is None else ""),
+        path_max=path_max,
+        endpoint_energies=ends,
+    )
     report.wall_time = time.perf_counter() - start
     return report
 
@@ -565,15 +716,26 @@ def check_profile(profile: Any, *, name: str | None = None, **options: Any) -> C
     ``@path_builder`` returns), with fresh certificates of every piece against its bound; the
     certificates the profile carries must also have verdicts consistent with their maxima."""
     if not all(hasattr(profile, k) for k in ("path", "landscape", "bound")):
-        raise InputError(f"{type(profile).__name__} is not a PathProfile (needs path, landscape, bound)")
-    report = check_path(profile.landscape, profile.path, bound=profile.bound,
-                        name=name or (profile.title or "path profile"), **options)
+        raise InputError(
+            f"{type(profile).__name__} is not a PathProfile (needs path, landscape, bound)"
+        )
+    report = check_path(
+        profile.landscape,
+        profile.path,
+        bound=profile.bound,
+        name=name or (profile.title or "path profile"),
+        **options,
+    )
     carried = list(profile.certificates or [])
     if carried:
         bad = [c.label for c in carried if not _verdict_consistent(c)]
-        report.add("carried_certificates_consistent", not bad,
-                   f"{len(carried)} carried certificates, verdicts consistent" if not bad
-                   else f"certificates {bad} hold with their maximum above their bound")
+        report.add(
+            "carried_certificates_consistent",
+            not bad,
+            f"{len(carried)} carried certificates, verdicts consistent"
+            if not bad
+            else f"certificates {bad} hold with their maximum above their bound",
+        )
     return report
 
 
@@ -610,7 +772,9 @@ def path_finder_problems(seed: int = 0) -> list[PathFinderProblem]:
     floor = float(max(well.energy(wa), well.energy(wb)))
     return [
         PathFinderProblem("convex quadratic", convex, a, b, level, "connected"),
-        PathFinderProblem("double well below its ridge", well, wa, wb, max(0.4, 1.2 * floor), "not connected"),
+        PathFinderProblem(
+            "double well below its ridge", well, wa, wb, max(0.4, 1.2 * floor), "not connected"
+        ),
         PathFinderProblem("double well above its ridge", well, wa, wb, 1.5, "either"),
     ]
 
@@ -635,60 +799,116 @@ def check_path_finder(
     label = name or getattr(finder, "__name__", type(finder).__name__)
     report = ConformanceReport(f"path finder {label}")
     opts = dict(options or {})
-    for prob in (path_finder_problems(seed) if problems is None else problems):
+    for prob in path_finder_problems(seed) if problems is None else problems:
         prefix = f"{prob.name}: "
         try:
-            result = finder(prob.landscape, prob.theta_a.copy(), prob.theta_b.copy(), prob.level, **opts)
+            result = finder(
+                prob.landscape, prob.theta_a.copy(), prob.theta_b.copy(), prob.level, **opts
+            )
         except Exception as exc:
             report.add(prefix + "runs", False, f"raised {type(exc).__name__}: {exc}")
             continue
-        missing = [k for k in ("beads", "certificates", "connected", "normalized_length", "pieces")
-                   if not hasattr(result, k)]
+        missing = [
+            k
+            for k in ("beads", "certificates", "connected", "normalized_length", "pieces")
+            if not hasattr(result, k)
+        ]
         if missing:
-            report.add(prefix + "returns_string_result", False, f"result lacks {', '.join(missing)}")
+            report.add(
+                prefix + "returns_string_result", False, f"result lacks {', '.join(missing)}"
+            )
             continue
         report.add(prefix + "returns_string_result", True, type(result).__name__)
         pieces = result.pieces()
-        sub = check_path(prob.landscape, Path(pieces, check_continuity=False),
-                         certificates=result.certificates, pieces=pieces, theta_a=prob.theta_a,
-                         theta_b=prob.theta_b, n_dense=n_dense, sampled_rtol=sampled_rtol)
+        sub = check_path(
+            prob.landscape,
+            Path(pieces, check_continuity=False),
+            certificates=result.certificates,
+            pieces=pieces,
+            theta_a=prob.theta_a,
+            theta_b=prob.theta_b,
+            n_dense=n_dense,
+            sampled_rtol=sampled_rtol,
+        )
         report.extend(sub, prefix)
-        beads_ok = np.array_equal(result.beads[0], prob.theta_a) and np.array_equal(result.beads[-1], prob.theta_b)
-        report.add(prefix + "bead_endpoints_fixed", beads_ok, "first and last beads are θ_A and θ_B exactly")
-        report.add(prefix + "normalized_length_at_least_one", result.normalized_length >= 1 - 1e-12,
-                   f"normalised length {result.normalized_length:.6g}")
-        if getattr(result, "length_on", "all parameters") == "all parameters" and hasattr(result, "polyline"):
+        beads_ok = np.array_equal(result.beads[0], prob.theta_a) and np.array_equal(
+            result.beads[-1], prob.theta_b
+        )
+        report.add(
+            prefix + "bead_endpoints_fixed",
+            beads_ok,
+            "first and last beads are θ_A and θ_B exactly",
+        )
+        report.add(
+            prefix + "normalized_length_at_least_one",
+            result.normalized_length >= 1 - 1e-12,
+            f"normalised length {result.normalized_length:.6g}",
+        )
+        if getattr(result, "length_on", "all parameters") == "all parameters" and hasattr(
+            result, "polyline"
+        ):
             pts = result.polyline()
-            own = float(np.linalg.norm(np.diff(pts, axis=0), axis=1).sum() /
-                        np.linalg.norm(pts[-1] - pts[0]))
-            report.add(prefix + "normalized_length_matches_beads",
-                       abs(own - result.normalized_length) <= 1e-9 * own,
-                       f"reported {result.normalized_length:.9g}, from the beads {own:.9g}")
+            own = float(
+                np.linalg.norm(np.diff(pts, axis=0), axis=1).sum()
+                / np.linalg.norm(pts[-1] - pts[0])
+            )
+            report.add(
+                prefix + "normalized_length_matches_beads",
+                abs(own - result.normalized_length) <= 1e-9 * own,
+                f"reported {result.normalized_length:.9g}, from the beads {own:.9g}",
+            )
         all_hold = all(c.holds for c in result.certificates)
         failed = bool(getattr(result, "failed_beads", []))
         consistent = result.connected == (all_hold and not failed)
-        report.add(prefix + "connected_iff_certificates_hold", consistent,
-                   f"connected = {result.connected}, every certificate holds = {all_hold}")
+        report.add(
+            prefix + "connected_iff_certificates_hold",
+            consistent,
+            f"connected = {result.connected}, every certificate holds = {all_hold}",
+        )
         if hasattr(result, "is_proof"):
-            proven = bool(result.connected) and all(c.decided and c.holds
-                                                     for c in result.certificates)
-            report.add(prefix + "proof_iff_every_certificate_proven", result.is_proof == proven,
-                       f"is_proof = {result.is_proof}; every certificate holds with a proof "
-                       f"(never inconclusive or sampled) = {proven}")
+            proven = bool(result.connected) and all(
+                c.decided and c.holds for c in result.certificates
+            )
+            report.add(
+                prefix + "proof_iff_every_certificate_proven",
+                result.is_proof == proven,
+                f"is_proof = {result.is_proof}; every certificate holds with a proof "
+                f"(never inconclusive or sampled) = {proven}",
+            )
         if prob.expect == "connected":
-            report.add(prefix + "connects", bool(result.connected),
-                       f"{result.status if hasattr(result, 'status') else result.connected} at level {prob.level:.4g}")
+            report.add(
+                prefix + "connects",
+                bool(result.connected),
+                f"{result.status if hasattr(result, 'status') else result.connected} at level {prob.level:.4g}",
+            )
         elif prob.expect == "not connected":
-            report.add(prefix + "never_claims_a_false_connection", not result.connected,
-                       f"the wells are disconnected below the ridge; the finder reports "
-                       f"connected = {result.connected}")
+            report.add(
+                prefix + "never_claims_a_false_connection",
+                not result.connected,
+                f"the wells are disconnected below the ridge; the finder reports "
+                f"connected = {result.connected}",
+            )
         if determinism:
             try:
-                again = finder(prob.landscape, prob.theta_a.copy(), prob.theta_b.copy(), prob.level, **opts)
-                same = np.array_equal(again.beads, result.beads) and again.connected == result.connected
-                report.add(prefix + "deterministic", same, "a second run gives bitwise the same beads"
-                           if same else "a second run gave different beads")
+                again = finder(
+                    prob.landscape, prob.theta_a.copy(), prob.theta_b.copy(), prob.level, **opts
+                )
+                same = (
+                    np.array_equal(again.beads, result.beads)
+                    and again.connected == result.connected
+                )
+                report.add(
+                    prefix + "deterministic",
+                    same,
+                    "a second run gives bitwise the same beads"
+                    if same
+                    else "a second run gave different beads",
+                )
             except Exception as exc:
-                report.add(prefix + "deterministic", False, f"second run raised {type(exc).__name__}: {exc}")
+                report.add(
+                    prefix + "deterministic",
+                    False,
+                    f"second run raised {type(exc).__name__}: {exc}",
+                )
     report.wall_time = time.perf_counter() - start
     return report

@@ -52,7 +52,9 @@ def _dim(landscape: Any) -> int | None:
 
 def _check_landscape(landscape: Any) -> None:
     if not hasattr(landscape, "energy_and_grad"):
-        raise InputError(f"{type(landscape).__name__} has no energy_and_grad(theta): not a landscape")
+        raise InputError(
+            f"{type(landscape).__name__} has no energy_and_grad(theta): not a landscape"
+        )
 
 
 _CONTROLLER: Any = None
@@ -107,8 +109,12 @@ def minimise(
         return float(e), np.asarray(g, dtype=np.float64)
 
     if method == "L-BFGS-B":
-        options: dict[str, Any] = {"gtol": gtol / np.sqrt(theta.size), "ftol": 0.0,
-                                   "maxcor": 30, "maxls": 50}
+        options: dict[str, Any] = {
+            "gtol": gtol / np.sqrt(theta.size),
+            "ftol": 0.0,
+            "maxcor": 30,
+            "maxls": 50,
+        }
     elif method in ("BFGS", "CG"):
         options = {"gtol": gtol / np.sqrt(theta.size)}
     else:
@@ -116,8 +122,9 @@ def minimise(
     iterations, messages = 0, []
     e, g = fun(theta)
     with _single_thread_blas():
-        theta, e, g, iterations = _run(minimize, fun, theta, e, g, method, options, gtol,
-                                       int(maxiter), messages)
+        theta, e, g, iterations = _run(
+            minimize, fun, theta, e, g, method, options, gtol, int(maxiter), messages
+        )
         if np.linalg.norm(g) > gtol and theta.size <= _POLISH_MAX_DIM:
             theta, e, g = _polish(landscape, fun, theta, e, g, gtol, messages)
     grad_norm = float(np.linalg.norm(g))
@@ -126,17 +133,25 @@ def minimise(
     return MinimiseResult(theta, float(e), grad_norm, converged, iterations, message)
 
 
-def _run(minimize: Any, fun: Any, theta: np.ndarray, e: float, g: np.ndarray, method: str,
-         options: dict[str, Any], gtol: float, maxiter: int, messages: list[str]
-         ) -> tuple[np.ndarray, float, np.ndarray, int]:
+def _run(
+    minimize: Any,
+    fun: Any,
+    theta: np.ndarray,
+    e: float,
+    g: np.ndarray,
+    method: str,
+    options: dict[str, Any],
+    gtol: float,
+    maxiter: int,
+    messages: list[str],
+) -> tuple[np.ndarray, float, np.ndarray, int]:
     """Restart scipy's minimiser from its last point while it stalls short of gtol."""
     iterations = 0
     for _ in range(4):
         left = maxiter - iterations
         if left <= 0 or np.linalg.norm(g) <= gtol:
             break
-        res = minimize(fun, theta, jac=True, method=method,
-                       options={**options, "maxiter": left})
+        res = minimize(fun, theta, jac=True, method=method, options={**options, "maxiter": left})
         iterations += int(getattr(res, "nit", 0) or 0)
         messages.append(str(res.message))
         e_new, g_new = fun(np.asarray(res.x, dtype=np.float64))
@@ -152,8 +167,16 @@ def _run(minimize: Any, fun: Any, theta: np.ndarray, e: float, g: np.ndarray, me
 _POLISH_MAX_DIM = 400
 
 
-def _polish(landscape: Any, fun: Any, theta: np.ndarray, e: float, g: np.ndarray, gtol: float,
-            messages: list[str], steps: int = 8) -> tuple[np.ndarray, float, np.ndarray]:
+def _polish(
+    landscape: Any,
+    fun: Any,
+    theta: np.ndarray,
+    e: float,
+    g: np.ndarray,
+    gtol: float,
+    messages: list[str],
+    steps: int = 8,
+) -> tuple[np.ndarray, float, np.ndarray]:
     """Newton steps restricted to the positive-curvature eigenspace of ∇²E.
 
     Line searches stall when E stops resolving progress (‖∇E‖ ≈ sqrt(eps·|E|·‖H‖)), above a
@@ -167,7 +190,9 @@ def _polish(landscape: Any, fun: Any, theta: np.ndarray, e: float, g: np.ndarray
             break
         step = -(V[:, keep] @ ((V[:, keep].T @ g) / w[keep]))
         e_new, g_new = fun(theta + step)
-        if not (np.linalg.norm(g_new) < np.linalg.norm(g) and e_new <= e + 1e-13 * max(1.0, abs(e))):
+        if not (
+            np.linalg.norm(g_new) < np.linalg.norm(g) and e_new <= e + 1e-13 * max(1.0, abs(e))
+        ):
             break
         theta, e, g = theta + step, e_new, g_new
         done += 1
@@ -189,7 +214,9 @@ def hessian(landscape: Any, theta: Any, *, eps: float = 1e-6) -> np.ndarray:
     if hasattr(landscape, "hessian"):
         H = np.asarray(landscape.hessian(x), dtype=np.float64)
         if H.shape != (x.size, x.size):
-            raise InputError(f"landscape.hessian returned shape {H.shape}; expected {(x.size, x.size)}")
+            raise InputError(
+                f"landscape.hessian returned shape {H.shape}; expected {(x.size, x.size)}"
+            )
         return 0.5 * (H + H.T)
     D = x.size
     H = np.empty((D, D))
@@ -218,13 +245,19 @@ class Classification:
         return self.kind == "saddle"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "grad_norm": self.grad_norm, "min_eig": self.min_eig,
-                "max_eig": self.max_eig, "n_negative": self.n_negative,
-                "tolerances": dict(self.tolerances)}
+        return {
+            "kind": self.kind,
+            "grad_norm": self.grad_norm,
+            "min_eig": self.min_eig,
+            "max_eig": self.max_eig,
+            "n_negative": self.n_negative,
+            "tolerances": dict(self.tolerances),
+        }
 
 
-def classify(landscape: Any, theta: Any, *, grad_tol: float = 1e-8, eig_tol: float = 1e-8,
-             eps: float = 1e-6) -> Classification:
+def classify(
+    landscape: Any, theta: Any, *, grad_tol: float = 1e-8, eig_tol: float = 1e-8, eps: float = 1e-6
+) -> Classification:
     """Classify θ by ‖∇E(θ)‖₂ and the spectrum of ∇²E(θ) (:func:`hessian`).
 
     ``not critical`` if ‖∇E‖ > grad_tol; otherwise with threshold τ = eig_tol·max(1, ‖H‖₂):
@@ -250,6 +283,10 @@ def classify(landscape: Any, theta: Any, *, grad_tol: float = 1e-8, eig_tol: flo
         kind = "minimum"
     else:
         kind = "degenerate"
-    tol = {"grad_tol": float(grad_tol), "eig_tol": float(eig_tol), "eig_threshold": tau,
-           "eps": float(eps)}
+    tol = {
+        "grad_tol": float(grad_tol),
+        "eig_tol": float(eig_tol),
+        "eig_threshold": tau,
+        "eps": float(eps),
+    }
     return Classification(kind, grad_norm, min_eig, max_eig, n_negative, tol)

@@ -69,13 +69,20 @@ def _count(n: Any, name: str) -> int:
     return int(n)
 
 
-def _polynomial_data(coeffs: tuple[float, ...], n: int, n_test: int, seed: int, name: str) -> Dataset:
+def _polynomial_data(
+    coeffs: tuple[float, ...], n: int, n_test: int, seed: int, name: str
+) -> Dataset:
     n, n_test = _count(n, "n"), _count(n_test, "n_test")
     rng = np.random.default_rng(seed)
     x = rng.uniform(0.0, 1.0, size=(n + n_test, 1))
     y = np.polynomial.polynomial.polyval(x, coeffs)
-    return Dataset(x[:n], y[:n], x[n:], y[n:],
-                   {"name": name, "coefficients": list(coeffs), "seed": seed, "x": "U[0, 1]"})
+    return Dataset(
+        x[:n],
+        y[:n],
+        x[n:],
+        y[n:],
+        {"name": name, "coefficients": list(coeffs), "seed": seed, "x": "U[0, 1]"},
+    )
 
 
 def cubic_data(n: int = 1000, n_test: int = 1000, seed: int = 0) -> Dataset:
@@ -88,28 +95,38 @@ def quadratic_data(n: int = 1000, n_test: int = 1000, seed: int = 0) -> Dataset:
     return _polynomial_data((0.1, 0.25, 0.5), n, n_test, seed, "quadratic")
 
 
-def teacher_data(n: int = 200, n_test: int = 200, d: int = 2, hidden: int = 4, seed: int = 0) -> Dataset:
+def teacher_data(
+    n: int = 200, n_test: int = 200, d: int = 2, hidden: int = 4, seed: int = 0
+) -> Dataset:
     """y = Σ_k a_k tanh(⟨w_k, x⟩), x ~ N(0, I_d), a random teacher with ``hidden`` units."""
-    n, n_test, d, hidden = (_count(v, k) for v, k in ((n, "n"), (n_test, "n_test"), (d, "d"),
-                                                    (hidden, "hidden")))
+    n, n_test, d, hidden = (
+        _count(v, k) for v, k in ((n, "n"), (n_test, "n_test"), (d, "d"), (hidden, "hidden"))
+    )
     rng = np.random.default_rng(seed)
     W = rng.standard_normal((hidden, d))
     a = rng.standard_normal(hidden) / np.sqrt(hidden)
     X = rng.standard_normal((n + n_test, d))
     y = (np.tanh(X @ W.T) @ a)[:, None]
-    return Dataset(X[:n], y[:n], X[n:], y[n:], {"name": "teacher", "d": d, "hidden": hidden,
-                                                "seed": seed})
+    return Dataset(
+        X[:n], y[:n], X[n:], y[n:], {"name": "teacher", "d": d, "hidden": hidden, "seed": seed}
+    )
 
 
-def _split(X: np.ndarray, y: np.ndarray, n_train: int | None, n_test: int | None, seed: int,
-           info: dict[str, Any]) -> Dataset:
+def _split(
+    X: np.ndarray,
+    y: np.ndarray,
+    n_train: int | None,
+    n_test: int | None,
+    seed: int,
+    info: dict[str, Any],
+) -> Dataset:
     N = X.shape[0]
     n_tr = N // 2 if n_train is None else _count(n_train, "n_train")
     n_te = N - n_tr if n_test is None else _count(n_test, "n_test")
     if n_tr + n_te > N:
         raise InputError(f"n_train + n_test = {n_tr + n_te} exceeds the {N} samples available")
     perm = np.random.default_rng(seed).permutation(N)
-    tr, te = perm[:n_tr], perm[n_tr:n_tr + n_te]
+    tr, te = perm[:n_tr], perm[n_tr : n_tr + n_te]
     return Dataset(X[tr], y[tr], X[te], y[te], dict(info, n_train=n_tr, n_test=n_te, seed=seed))
 
 
@@ -123,8 +140,9 @@ def digits(n_train: int | None = None, n_test: int | None = None, seed: int = 0)
         raise InputError(f"scikit-learn's digits file {str(path)!r} is missing")
     raw = np.loadtxt(path, delimiter=",", dtype=np.float64)
     X, y = raw[:, :-1] / 16.0, raw[:, -1].astype(np.int64)
-    return _split(X, y, n_train, n_test, seed, {"name": "digits", "source": str(path),
-                                                "shape": [8, 8]})
+    return _split(
+        X, y, n_train, n_test, seed, {"name": "digits", "source": str(path), "shape": [8, 8]}
+    )
 
 
 def _read_idx(path: Path) -> np.ndarray:
@@ -134,24 +152,37 @@ def _read_idx(path: Path) -> np.ndarray:
     ndim = magic & 0xFF
     if magic >> 8 != 0x08 or ndim < 1:
         raise InputError(f"{str(path)!r} is not an unsigned-byte IDX file (magic {magic:#x})")
-    dims = [int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim)]
+    dims = [int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim)]
     arr = np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim)
     if arr.size != int(np.prod(dims)):
         raise InputError(f"{str(path)!r} is truncated: {arr.size} bytes for shape {dims}")
     return arr.reshape(dims)
 
 
-def fashion_mnist(n_train: int | None = None, n_test: int | None = None, seed: int = 0,
-                  root: str | os.PathLike[str] | None = None) -> Dataset:
+def fashion_mnist(
+    n_train: int | None = None,
+    n_test: int | None = None,
+    seed: int = 0,
+    root: str | os.PathLike[str] | None = None,
+) -> Dataset:
     """Fashion-MNIST from the Debian package ``dataset-fashion-mnist`` (or ``root``), as flat
     784-pixel rows in [0, 1]; ``n_train``/``n_test`` keep seeded random subsets."""
-    folder = Path(root) if root is not None else Path(
-        os.environ.get("SUBLEVEL_FASHION_MNIST", FASHION_MNIST_DIR))
-    missing = [name for pair in FASHION_MNIST_FILES.values() for name in pair
-               if not (folder / name).is_file()]
+    folder = (
+        Path(root)
+        if root is not None
+        else Path(os.environ.get("SUBLEVEL_FASHION_MNIST", FASHION_MNIST_DIR))
+    )
+    missing = [
+        name
+        for pair in FASHION_MNIST_FILES.values()
+        for name in pair
+        if not (folder / name).is_file()
+    ]
     if missing:
-        raise InputError(f"Fashion-MNIST files {', '.join(missing)} not found in {str(folder)!r}; "
-                         f"install the Debian package: apt-get install {FASHION_MNIST_PACKAGE}")
+        raise InputError(
+            f"Fashion-MNIST files {', '.join(missing)} not found in {str(folder)!r}; "
+            f"install the Debian package: apt-get install {FASHION_MNIST_PACKAGE}"
+        )
     out = {}
     for split, (images, labels) in FASHION_MNIST_FILES.items():
         X = _read_idx(folder / images)
@@ -166,6 +197,16 @@ def fashion_mnist(n_train: int | None = None, n_test: int | None = None, seed: i
                 raise InputError(f"n_{split} = {n} exceeds the {X.shape[0]} {split} images")
             idx = np.sort(np.random.default_rng(seed).permutation(X.shape[0])[:n])
         out[split] = (X[idx].reshape(idx.size, -1).astype(np.float64) / 255.0, y[idx])
-    return Dataset(out["train"][0], out["train"][1], out["test"][0], out["test"][1],
-                   {"name": "fashion-mnist", "source": str(folder), "shape": [28, 28],
-                    "package": FASHION_MNIST_PACKAGE, "seed": seed})
+    return Dataset(
+        out["train"][0],
+        out["train"][1],
+        out["test"][0],
+        out["test"][1],
+        {
+            "name": "fashion-mnist",
+            "source": str(folder),
+            "shape": [28, 28],
+            "package": FASHION_MNIST_PACKAGE,
+            "seed": seed,
+        },
+    )

@@ -85,7 +85,9 @@ def homogeneous_degree(activation: Any) -> tuple[Activation, int]:
         raise InputError(f"activation {act.name} is not a polynomial: β(M, N) needs ρ(z) = a z^k")
     k = act.homogeneous_degree
     if k is None or k < 1:
-        raise InputError(f"activation {act.name} is not homogeneous: β(M, N) needs ρ(z) = a z^k, k ≥ 1")
+        raise InputError(
+            f"activation {act.name} is not homogeneous: β(M, N) needs ρ(z) = a z^k, k ≥ 1"
+        )
     return act, k
 
 
@@ -108,8 +110,10 @@ def _check_data(X: Any, Y: Any) -> tuple[np.ndarray, np.ndarray]:
     land = EmpiricalTwoLayer("linear", X, Y, 1)  # validates shapes and finiteness
     rank = int(np.linalg.matrix_rank(land.X))
     if rank < land.n:
-        raise InputError(f"data X has rank {rank} < N = {land.n}: the samples lie on a subspace "
-                         "(papers.md §9.5); project them first")
+        raise InputError(
+            f"data X has rank {rank} < N = {land.n}: the samples lie on a subspace "
+            "(papers.md §9.5); project them first"
+        )
     return land.X, land.Y
 
 
@@ -141,17 +145,33 @@ class BarrierBound:
     reading: str = READING
 
     def to_dict(self) -> dict[str, Any]:
-        return {"value": self.value, "M": self.M, "N": self.N, "d": self.d, "f_N": self.f_N,
-                "network_energy": self.network_energy, "restarts": self.restarts,
-                "subspace": self.subspace.tolist(), "reading": self.reading}
+        return {
+            "value": self.value,
+            "M": self.M,
+            "N": self.N,
+            "d": self.d,
+            "f_N": self.f_N,
+            "network_energy": self.network_energy,
+            "restarts": self.restarts,
+            "subspace": self.subspace.tolist(),
+            "reading": self.reading,
+        }
 
 
 def _orth(Z: np.ndarray) -> np.ndarray:
     return np.linalg.qr(Z)[0]
 
 
-def barrier_upper_bound(X: Any, Y: Any, activation: Any, M: int, *, restarts: int = 6,
-                        seed: int = 0, warm_start: np.ndarray | None = None) -> BarrierBound:
+def barrier_upper_bound(
+    X: Any,
+    Y: Any,
+    activation: Any,
+    M: int,
+    *,
+    restarts: int = 6,
+    seed: int = 0,
+    warm_start: np.ndarray | None = None,
+) -> BarrierBound:
     """β̄(M, N) (module docstring): optimise S over the Grassmannian Gr(d, N) from ``restarts``
     random starts (and ``warm_start``, e.g. the best subspace for a smaller M), then build the
     network θ_S (rows W = W_S Vᵀ, U by least squares) and evaluate its energy."""
@@ -175,8 +195,12 @@ def barrier_upper_bound(X: Any, Y: Any, activation: Any, M: int, *, restarts: in
         best_V, best = None, np.inf
         with blas_single_thread():
             for Z0 in starts:
-                res = minimize(lambda z: projected_fit(X, Y, act, _orth(z.reshape(N, d))),
-                               Z0.ravel(), method="L-BFGS-B", options={"maxiter": 200})
+                res = minimize(
+                    lambda z: projected_fit(X, Y, act, _orth(z.reshape(N, d))),
+                    Z0.ravel(),
+                    method="L-BFGS-B",
+                    options={"maxiter": 200},
+                )
                 val = projected_fit(X, Y, act, _orth(res.x.reshape(N, d)))
                 if val < best:
                     best, best_V = val, _orth(res.x.reshape(N, d))
@@ -220,14 +244,18 @@ class BarrierSearch:
         if self.found:
             worst = max(c["energy"] for c in self.counterexamples)
             certified = sum(bool(c.get("certified")) for c in self.counterexamples)
-            return (f"COUNTEREXAMPLE: a spurious valley at E = {worst:.6g} > β̄(M={b.M}, N={b.N}) = "
-                    f"{b.value:.6g} and > the best energy found {self.best_energy:.6g} "
-                    f"({len(self.counterexamples) - certified} from {len(self.runs)} runs, "
-                    f"{certified} certified sign trap; each strict modulo rescaling (exact "
-                    "Hessian test) with no flat escape found)" + self._degenerate_note())
-        return (f"no counterexample in {len(self.runs)} runs at M = {b.M}, N = {b.N} "
-                f"(β̄ = {b.value:.6g}, best energy {self.best_energy:.6g}, {self.candidates} poor "
-                "stationary points examined)" + self._degenerate_note())
+            return (
+                f"COUNTEREXAMPLE: a spurious valley at E = {worst:.6g} > β̄(M={b.M}, N={b.N}) = "
+                f"{b.value:.6g} and > the best energy found {self.best_energy:.6g} "
+                f"({len(self.counterexamples) - certified} from {len(self.runs)} runs, "
+                f"{certified} certified sign trap; each strict modulo rescaling (exact "
+                "Hessian test) with no flat escape found)" + self._degenerate_note()
+            )
+        return (
+            f"no counterexample in {len(self.runs)} runs at M = {b.M}, N = {b.N} "
+            f"(β̄ = {b.value:.6g}, best energy {self.best_energy:.6g}, {self.candidates} poor "
+            "stationary points examined)" + self._degenerate_note()
+        )
 
     def _degenerate_note(self) -> str:
         if not self.degenerate:
@@ -238,18 +266,37 @@ class BarrierSearch:
         return "; not spurious valleys: " + ", ".join(f"{n} {k}" for k, n in kinds.items())
 
     def to_dict(self) -> dict[str, Any]:
-        return {"bound": self.bound.to_dict(), "lifted_optimum": self.lifted_optimum,
-                "best_energy": self.best_energy, "runs": [r.to_dict() for r in self.runs],
-                "counterexamples": self.counterexamples, "degenerate_minima": self.degenerate,
-                "candidates": self.candidates,
-                "found": self.found, "message": self.message, "tolerances": self.tolerances}
+        return {
+            "bound": self.bound.to_dict(),
+            "lifted_optimum": self.lifted_optimum,
+            "best_energy": self.best_energy,
+            "runs": [r.to_dict() for r in self.runs],
+            "counterexamples": self.counterexamples,
+            "degenerate_minima": self.degenerate,
+            "candidates": self.candidates,
+            "found": self.found,
+            "message": self.message,
+            "tolerances": self.tolerances,
+        }
 
 
-def counterexample_search(X: Any, Y: Any, activation: Any, M: int, *, n_runs: int = 10,
-                          seed: int = 0, bound: BarrierBound | None = None, gap_rtol: float = 1e-6,
-                          gtol: float = 1e-9, eig_tol: float = 1e-6, perturbations: int = 3,
-                          perturbation_scale: float = 1e-2, restarts: int = 6,
-                          maxiter: int = 5000) -> BarrierSearch:
+def counterexample_search(
+    X: Any,
+    Y: Any,
+    activation: Any,
+    M: int,
+    *,
+    n_runs: int = 10,
+    seed: int = 0,
+    bound: BarrierBound | None = None,
+    gap_rtol: float = 1e-6,
+    gtol: float = 1e-9,
+    eig_tol: float = 1e-6,
+    perturbations: int = 3,
+    perturbation_scale: float = 1e-2,
+    restarts: int = 6,
+    maxiter: int = 5000,
+) -> BarrierSearch:
     """Local minima above β̄(M, N) that are not global (module docstring).
 
     ``n_runs`` L-BFGS runs from random points; every converged run that is not a saddle and
@@ -264,8 +311,16 @@ def counterexample_search(X: Any, Y: Any, activation: Any, M: int, *, n_runs: in
     Psi = polynomial_features(act, land.n).data_features(X)
     R = Psi @ np.linalg.lstsq(Psi, Y, rcond=None)[0] - Y
     f_star = float(np.sum(R * R) / land.L)
-    runs = optimisation_runs(land, f_star, n_runs, rng, success_rtol=gap_rtol, gtol=gtol,
-                             eig_tol=eig_tol, maxiter=maxiter)
+    runs = optimisation_runs(
+        land,
+        f_star,
+        n_runs,
+        rng,
+        success_rtol=gap_rtol,
+        gtol=gtol,
+        eig_tol=eig_tol,
+        maxiter=maxiter,
+    )
     best = min([r.energy for r in runs] + [bound.network_energy])
     counterexamples, degenerate, candidates = [], [], 0
     escape_tol = dict(ESCAPE_TOLERANCES, gap_rtol=gap_rtol)
@@ -273,9 +328,15 @@ def counterexample_search(X: Any, Y: Any, activation: Any, M: int, *, n_runs: in
     def file(entry: dict[str, Any], theta: np.ndarray, energy: float) -> None:
         """A spurious valley (counterexample) or a degenerate minimum: classify_poor_minimum."""
         cls = classify_poor_minimum(land, theta, energy, rng, tolerances=escape_tol)
-        entry.update(classification=cls["classification"], escape=cls["escape"],
-                     strictness=cls["strictness"], theta=np.asarray(theta).tolist())
-        (counterexamples if cls["classification"] == "spurious valley" else degenerate).append(entry)
+        entry.update(
+            classification=cls["classification"],
+            escape=cls["escape"],
+            strictness=cls["strictness"],
+            theta=np.asarray(theta).tolist(),
+        )
+        (counterexamples if cls["classification"] == "spurious valley" else degenerate).append(
+            entry
+        )
 
     for r in runs:
         tol = gap_rtol * max(1.0, abs(r.energy))
@@ -284,28 +345,61 @@ def counterexample_search(X: Any, Y: Any, activation: Any, M: int, *, n_runs: in
         if r.energy <= bound.value + tol or r.energy <= best + tol:
             continue
         candidates += 1
-        stable, redescents = stable_minimum(land, r.theta, r.energy, rng, tol=tol,
-                                            perturbations=perturbations, scale=perturbation_scale,
-                                            gtol=gtol, maxiter=maxiter)
+        stable, redescents = stable_minimum(
+            land,
+            r.theta,
+            r.energy,
+            rng,
+            tol=tol,
+            perturbations=perturbations,
+            scale=perturbation_scale,
+            gtol=gtol,
+            maxiter=maxiter,
+        )
         if stable:
-            file({"energy": r.energy, "kind": r.kind, "grad_norm": r.grad_norm,
-                  "min_eig": r.min_eig, "redescent_energies": redescents,
-                  "excess_over_bound": r.energy - bound.value,
-                  "excess_over_best": r.energy - best, "certified": False}, r.theta, r.energy)
+            file(
+                {
+                    "energy": r.energy,
+                    "kind": r.kind,
+                    "grad_norm": r.grad_norm,
+                    "min_eig": r.min_eig,
+                    "redescent_energies": redescents,
+                    "excess_over_bound": r.energy - bound.value,
+                    "excess_over_best": r.energy - best,
+                    "certified": False,
+                },
+                r.theta,
+                r.energy,
+            )
     trap = _certified_sign_trap(X, Y, act, int(M))
     if trap is not None:
         best = min(best, trap.global_energy)
         tol = gap_rtol * max(1.0, abs(trap.energy))
         if trap.energy > bound.value + tol and trap.energy > best + tol:
-            file({"energy": trap.energy, "kind": "certified sign trap", "certified": True,
-                  "grad_norm": trap.grad_norm, "excess_over_bound": trap.energy - bound.value,
-                  "excess_over_best": trap.energy - best, "sign_trap": trap.to_dict()},
-                 trap.theta, trap.energy)
-    tolerances = {"gap_rtol": gap_rtol, "gtol": gtol, "eig_tol": eig_tol,
-                  "perturbation_scale": perturbation_scale, "perturbations": perturbations}
+            file(
+                {
+                    "energy": trap.energy,
+                    "kind": "certified sign trap",
+                    "certified": True,
+                    "grad_norm": trap.grad_norm,
+                    "excess_over_bound": trap.energy - bound.value,
+                    "excess_over_best": trap.energy - best,
+                    "sign_trap": trap.to_dict(),
+                },
+                trap.theta,
+                trap.energy,
+            )
+    tolerances = {
+        "gap_rtol": gap_rtol,
+        "gtol": gtol,
+        "eig_tol": eig_tol,
+        "perturbation_scale": perturbation_scale,
+        "perturbations": perturbations,
+    }
     tolerances.update({f"escape_{k}": v for k, v in escape_tol.items()})
-    return BarrierSearch(bound, f_star, best, runs, counterexamples, candidates, tolerances,
-                         degenerate)
+    return BarrierSearch(
+        bound, f_star, best, runs, counterexamples, candidates, tolerances, degenerate
+    )
 
 
 def _certified_sign_trap(X: np.ndarray, Y: np.ndarray, act: Activation, M: int) -> Any:

@@ -93,7 +93,9 @@ def _cov(cov: Any, n: int) -> np.ndarray:
         return np.eye(n)
     C = np.asarray(cov, dtype=np.float64)
     if C.shape != (n, n) or not np.all(np.isfinite(C)) or not np.allclose(C, C.T):
-        raise InputError(f"covariance has shape {C.shape}; need a finite symmetric ({n}, {n}) matrix")
+        raise InputError(
+            f"covariance has shape {C.shape}; need a finite symmetric ({n}, {n}) matrix"
+        )
     if np.linalg.eigvalsh(C).min() < -1e-12 * max(1.0, np.abs(C).max()):
         raise InputError("covariance is not positive semi-definite")
     return C
@@ -283,9 +285,9 @@ def arccos_kernel_grad_exact(a: Any, b: Any) -> list[Any]:
     return list(_kernel_grad(u, v))
 
 
-def _branches(W: Any, V: Any, mixture: Any) -> list[tuple[Any, list[tuple[Any, ...]],
-                                                          list[tuple[Any, ...]],
-                                                          list[tuple[Any, ...]]]]:
+def _branches(
+    W: Any, V: Any, mixture: Any
+) -> list[tuple[Any, list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]]:
     out = []
     Wq, Vq = _qmat(W), _qmat(V)
     for weight, C in mixture:
@@ -304,8 +306,9 @@ def relu_mixture_risk_exact(W: Any, U: Any, V: Any, Vout: Any, mixture: Any) -> 
     Uq, Tq = _qmat(U), _qmat(Vout)
     total = sp.Integer(0)
     for weight, _C, A, B in _branches(W, V, mixture):
-        feats = [(row, a) for row, a in zip(zip(*Uq), A)] + [(tuple(-x for x in row), b)
-                                                             for row, b in zip(zip(*Tq), B)]
+        feats = [(row, a) for row, a in zip(zip(*Uq), A)] + [
+            (tuple(-x for x in row), b) for row, b in zip(zip(*Tq), B)
+        ]
         for ci, ai in feats:
             for cj, aj in feats:
                 coef = _dot(list(ci), list(cj))
@@ -314,8 +317,9 @@ def relu_mixture_risk_exact(W: Any, U: Any, V: Any, Vout: Any, mixture: Any) -> 
     return sp.simplify(total)
 
 
-def relu_mixture_gradient_exact(W: Any, U: Any, V: Any, Vout: Any, mixture: Any
-                                ) -> tuple[list[list[Any]], list[list[Any]]]:
+def relu_mixture_gradient_exact(
+    W: Any, U: Any, V: Any, Vout: Any, mixture: Any
+) -> tuple[list[list[Any]], list[list[Any]]]:
     """(∂L/∂W (p × n), ∂L/∂U (m × p)) exactly, with ρ'(0) = 0:
     ∂L/∂U_oi = 2Σ_k π_k [Σ_i' U_oi' K(a_i, a_i') − Σ_j V_oj K(a_i, b_j)],
     ∂L/∂w_i = 2Σ_k π_k C_k [Σ_i' (UᵀU)_ii' ∇_aK(a_i, a_i') − Σ_j (UᵀV)_ij ∇_aK(a_i, b_j)]."""
@@ -329,8 +333,9 @@ def relu_mixture_gradient_exact(W: Any, U: Any, V: Any, Vout: Any, mixture: Any
     for weight, Cq, A, B in _branches(W, V, mixture):
         for i in range(p):
             for o in range(m):
-                s = sp.Add(*[Uq[o][k] * _kernel(A[i], A[k]) for k in range(p)]) - \
-                    sp.Add(*[Tq[o][j] * _kernel(A[i], B[j]) for j in range(len(B))])
+                s = sp.Add(*[Uq[o][k] * _kernel(A[i], A[k]) for k in range(p)]) - sp.Add(
+                    *[Tq[o][j] * _kernel(A[i], B[j]) for j in range(len(B))]
+                )
                 gU[o][i] += 2 * weight * s
             grad_a = [sp.Integer(0)] * len(Cq)
             for k in range(p):
@@ -346,12 +351,15 @@ def relu_mixture_gradient_exact(W: Any, U: Any, V: Any, Vout: Any, mixture: Any
             for col, ga in zip(Cq, grad_a):  # C_k ∇_a: Σ_r col_r · (∇_a)_r
                 for d in range(n):
                     gW[i][d] += 2 * weight * col[d] * ga
-    return ([[sp.simplify(x) for x in row] for row in gW],
-            [[sp.simplify(x) for x in row] for row in gU])
+    return (
+        [[sp.simplify(x) for x in row] for row in gW],
+        [[sp.simplify(x) for x in row] for row in gU],
+    )
 
 
-def relu_mixture_one_sided_exact(W: Any, U: Any, V: Any, Vout: Any, mixture: Any
-                                 ) -> list[dict[str, Any]]:
+def relu_mixture_one_sided_exact(
+    W: Any, U: Any, V: Any, Vout: Any, mixture: Any
+) -> list[dict[str, Any]]:
     """One-sided derivatives where a pre-activation vanishes on a whole branch (a_i = C_kᵀw_i =
     0, where L is not differentiable): moving w_i by εC_k v (ε ↓ 0) changes L at first order by
     ε·h(v), h(v) = 2π_k [Σ_{i'≠i} (UᵀU)_ii' K(v, a_i') − Σ_j (UᵀV)_ij K(v, b_j)] (K is
@@ -373,10 +381,18 @@ def relu_mixture_one_sided_exact(W: Any, U: Any, V: Any, Vout: Any, mixture: Any
             values = {}
             for sign in (1, -1):
                 v = (sp.Integer(sign),)
-                h = sp.Add(*[sp.Add(*[Uq[o][i] * Uq[o][j] for o in range(m)])
-                             * _kernel(v, A[j]) for j in range(p) if j != i]) - \
-                    sp.Add(*[sp.Add(*[Uq[o][i] * Tq[o][j] for o in range(m)])
-                             * _kernel(v, B[j]) for j in range(len(B))])
+                h = sp.Add(
+                    *[
+                        sp.Add(*[Uq[o][i] * Uq[o][j] for o in range(m)]) * _kernel(v, A[j])
+                        for j in range(p)
+                        if j != i
+                    ]
+                ) - sp.Add(
+                    *[
+                        sp.Add(*[Uq[o][i] * Tq[o][j] for o in range(m)]) * _kernel(v, B[j])
+                        for j in range(len(B))
+                    ]
+                )
                 values["+" if sign > 0 else "-"] = sp.simplify(2 * weight * h)
             out.append({"unit": i, "branch": k, "decided": True, "derivatives": values})
     return out

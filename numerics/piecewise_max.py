@@ -172,13 +172,15 @@ def _window_bounds(c: np.ndarray, x: np.ndarray, y: np.ndarray) -> tuple[np.ndar
         s = _side(slope, a, w)
         # magnitudes of every term (a itself may cancel: its terms, not |a|, bound its rounding)
         amag = np.abs(pk[2]) + ek[2] + (np.abs(pk[3]) + ek[3]) * w + np.abs(pk[4] + ek[4]) * w * w
-        mag = (np.abs(pk[0]) + ek[0] + (np.abs(pk[1]) + ek[1]) * w + amag * w * w + np.abs(s))
-        out.append(pk[0] + ek[0] + s + gamma(16) * mag + 2.0 ** -1000)
+        mag = np.abs(pk[0]) + ek[0] + (np.abs(pk[1]) + ek[1]) * w + amag * w * w + np.abs(s)
+        out.append(pk[0] + ek[0] + s + gamma(16) * mag + 2.0**-1000)
     assert vx is not None
     return np.minimum(out[0], out[1]), vx
 
 
-def maximise_piecewise(breakpoints: Any, coeffs: Any, *, prune_tol: float = 0.0) -> PiecewiseMaximum:
+def maximise_piecewise(
+    breakpoints: Any, coeffs: Any, *, prune_tol: float = 0.0
+) -> PiecewiseMaximum:
     """Maximum of a piecewise polynomial (degree ≤ 4) on [breakpoints[0], breakpoints[-1]]
     (piece i on [breakpoints[i], breakpoints[i+1]]); see :func:`maximise_pieces`."""
     bps = np.asarray(breakpoints, dtype=np.float64)
@@ -190,8 +192,9 @@ def maximise_piecewise(breakpoints: Any, coeffs: Any, *, prune_tol: float = 0.0)
     return maximise_pieces(bps[:-1], bps[1:], c, prune_tol=prune_tol)
 
 
-def maximise_pieces(lo: Any, hi: Any, coeffs: Any, *, prune_tol: float = 0.0,
-                    max_rounds: int = 40) -> PiecewiseMaximum:
+def maximise_pieces(
+    lo: Any, hi: Any, coeffs: Any, *, prune_tol: float = 0.0, max_rounds: int = 40
+) -> PiecewiseMaximum:
     """Maximum over pieces Σ_d coeffs[i, d] t^d on [lo[i], hi[i]] (degree ≤ 4, t real), with a
     proven enclosure: the coefficients and ends are taken as the exact rationals they store.
 
@@ -231,7 +234,7 @@ def maximise_pieces(lo: Any, hi: Any, coeffs: Any, *, prune_tol: float = 0.0,
         curv += d * (d - 1) * ac[:, d] * r ** (d - 2)
     top = np.maximum(v0, v1) + ev
     bump = curv * (1 + gamma(8)) * h * h / 8
-    upper = top + bump + gamma(4) * (np.abs(top) + bump) + 2.0 ** -1000
+    upper = top + bump + gamma(4) * (np.abs(top) + bump) + 2.0**-1000
     i0, i1 = int(np.argmax(v0)), int(np.argmax(v1))
     if v0[i0] >= v1[i1]:
         best, best_t, i_best, best_err = float(v0[i0]), float(t0[i0]), i0, float(ev[i0])
@@ -265,8 +268,11 @@ def maximise_pieces(lo: Any, hi: Any, coeffs: Any, *, prune_tol: float = 0.0,
             i = int(np.argmax(vx))
             if vx[i] > best:
                 best, best_t, i_best = float(vx[i]), float(x[i]), int(cand[rows[i]])
-                best_err = float(gamma(10) * _horner(np.abs(cc[rows[i]][None]),
-                                                     np.abs(x[i:i + 1]))[0] * (1 + gamma(10)))
+                best_err = float(
+                    gamma(10)
+                    * _horner(np.abs(cc[rows[i]][None]), np.abs(x[i : i + 1]))[0]
+                    * (1 + gamma(10))
+                )
             split = (b > best + resolve) & (y - x > 0)
             mid = 0.5 * (x + y)
             split &= (mid > x) & (mid < y)
@@ -277,15 +283,25 @@ def maximise_pieces(lo: Any, hi: Any, coeffs: Any, *, prune_tol: float = 0.0,
                 bounds.append(b[split])
                 break
             rows = np.repeat(rows[split], 2)
-            x, y = np.stack([x[split], mid[split]], 1).ravel(), np.stack([mid[split], y[split]], 1).ravel()
+            x, y = (
+                np.stack([x[split], mid[split]], 1).ravel(),
+                np.stack([mid[split], y[split]], 1).ravel(),
+            )
         up_cand = float(max(bb.max() for bb in bounds if bb.size))
     rest = np.ones(upper.shape, dtype=bool)
     rest[cand] = False
     up_rest = float(upper[rest].max()) if rest.any() else -np.inf
     top_all = max(up_cand, up_rest, best + best_err)
-    return PiecewiseMaximum(best, best_t, i_best, float(np.nextafter(top_all, np.inf)),
-                            int(c.shape[0]), int(cand.size),
-                            float(np.nextafter(best - best_err, -np.inf)), n_windows)
+    return PiecewiseMaximum(
+        best,
+        best_t,
+        i_best,
+        float(np.nextafter(top_all, np.inf)),
+        int(c.shape[0]),
+        int(cand.size),
+        float(np.nextafter(best - best_err, -np.inf)),
+        n_windows,
+    )
 
 
 def _horner(c: np.ndarray, t: np.ndarray) -> np.ndarray:

@@ -46,7 +46,9 @@ def energy_profile(landscape: Any, path: Path, n_per_piece: int = 101) -> dict[s
     }
 
 
-def plot_energy_profile(profile: PathProfile, file: str | FsPath, *, n_per_piece: int = 101) -> FsPath:
+def plot_energy_profile(
+    profile: PathProfile, file: str | FsPath, *, n_per_piece: int = 101
+) -> FsPath:
     """Write a PNG of E(γ(t)) with the pieces shaded and labelled and the bound drawn."""
     import matplotlib
 
@@ -55,7 +57,9 @@ def plot_energy_profile(profile: PathProfile, file: str | FsPath, *, n_per_piece
 
     out = FsPath(file)
     if out.parent and not out.parent.exists():
-        raise InputError(f"cannot write plot {str(out)!r}: folder {str(out.parent)!r} does not exist")
+        raise InputError(
+            f"cannot write plot {str(out)!r}: folder {str(out.parent)!r} does not exist"
+        )
     prof = energy_profile(profile.landscape, profile.path, n_per_piece)
     fig, ax = plt.subplots(figsize=(9, 4.5))
     bps = prof["breakpoints"]
@@ -63,23 +67,35 @@ def plot_energy_profile(profile: PathProfile, file: str | FsPath, *, n_per_piece
     for i, (lo, hi) in enumerate(zip(bps[:-1], bps[1:])):
         ax.axvspan(lo, hi, color=("#f0f4ff" if i % 2 == 0 else "#fff8ec"), zorder=0)
         text = f"{i + 1}" if many else f"{i + 1}. {prof['labels'][i]}\n({prof['promises'][i]})"
-        ax.text((lo + hi) / 2, 1.0, text, transform=ax.get_xaxis_transform(), ha="center",
-                va="top", fontsize=7)
+        ax.text(
+            (lo + hi) / 2,
+            1.0,
+            text,
+            transform=ax.get_xaxis_transform(),
+            ha="center",
+            va="top",
+            fontsize=7,
+        )
     if many:
-        legend = "\n".join(f"{i + 1}. {label} ({promise})"
-                           for i, (label, promise) in enumerate(zip(prof["labels"], prof["promises"])))
+        legend = "\n".join(
+            f"{i + 1}. {label} ({promise})"
+            for i, (label, promise) in enumerate(zip(prof["labels"], prof["promises"]))
+        )
         fig.set_size_inches(9, 4.5 + 0.16 * len(prof["labels"]))
         fig.text(0.01, 0.01, legend, fontsize=7, va="bottom", ha="left", family="monospace")
     ax.plot(prof["t"], prof["energy"], color="#1f4e9c", lw=1.6, label="E(γ(t))")
     bound_name = profile.info.get("bound_label", "bound max(E_A, E_B)")
-    ax.axhline(profile.bound, color="#c0392b", ls="--", lw=1.2,
-               label=f"{bound_name} = {profile.bound:.4g}")
+    ax.axhline(
+        profile.bound, color="#c0392b", ls="--", lw=1.2, label=f"{bound_name} = {profile.bound:.4g}"
+    )
     ax.set_xlabel("t (piece i on [i/k, (i+1)/k])")
     ax.set_ylabel("energy")
     ax.set_title(profile.title or "energy along the path")
     ax.legend(loc="lower left", fontsize=8)
     if many:
-        fig.tight_layout(rect=(0, 0.16 * len(prof["labels"]) / (4.5 + 0.16 * len(prof["labels"])) + 0.02, 1, 1))
+        fig.tight_layout(
+            rect=(0, 0.16 * len(prof["labels"]) / (4.5 + 0.16 * len(prof["labels"])) + 0.02, 1, 1)
+        )
     else:
         fig.tight_layout()
     fig.savefig(out, dpi=120)

@@ -104,11 +104,22 @@ def rank_barrier(span: Any, Y: Any, p: int, *, label: str = "") -> Certificate:
     gap = float(np.sum(s[p:] ** 2) / L)
     reachable = rank <= p
     return Certificate(
-        holds=reachable, max_energy=f_star + gap, argmax_t=0.0, bound=f_star, method="exact",
-        margin=-gap if not reachable else 0.0, wall_time=time.perf_counter() - start,
+        holds=reachable,
+        max_energy=f_star + gap,
+        argmax_t=0.0,
+        bound=f_star,
+        method="exact",
+        margin=-gap if not reachable else 0.0,
+        wall_time=time.perf_counter() - start,
         label=label or f"some θ with p = {p} units attains the lifted optimum",
         promise="ends at the lifted optimum",
-        details={"rank_of_projected_targets": rank, "p": int(p), "span_rank": int(Mq.rank()),
-                 "lifted_optimum": f_star, "lower_bound_every_theta": f_star + gap,
-                 "gap": gap, "decision": "rank(Yᵀ Mᵀ) > p in exact rationals"},
+        details={
+            "rank_of_projected_targets": rank,
+            "p": int(p),
+            "span_rank": int(Mq.rank()),
+            "lifted_optimum": f_star,
+            "lower_bound_every_theta": f_star + gap,
+            "gap": gap,
+            "decision": "rank(Yᵀ Mᵀ) > p in exact rationals",
+        },
     )

@@ -135,8 +135,9 @@ def _grads(landscape: Any, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.array([e for e, _ in pairs]), np.stack([g for _, g in pairs])
 
 
-def _tangent_hessians(landscape: Any, sphere: Sphere, X: np.ndarray,
-                      G: np.ndarray | None = None) -> np.ndarray:
+def _tangent_hessians(
+    landscape: Any, sphere: Sphere, X: np.ndarray, G: np.ndarray | None = None
+) -> np.ndarray:
     """Qᵀ(∇²E − (⟨∇E, x⟩/r²) I)Q for each row: (T, N−1, N−1)."""
     if G is None:
         _, G = _grads(landscape, X)
@@ -217,9 +218,15 @@ def minimize(
         x, newton_steps = _newton_polish(landscape, sphere, x, gtol)
     e, g = landscape.energy_and_grad(x)
     gn = _rms_grad(sphere, x, g)
-    out = SphereMinimum(point=x, energy=float(e), grad_norm=gn, iterations=iters,
-                        converged=gn <= gtol, method=method,
-                        details={"gtol": gtol, "newton_steps": newton_steps})
+    out = SphereMinimum(
+        point=x,
+        energy=float(e),
+        grad_norm=gn,
+        iterations=iters,
+        converged=gn <= gtol,
+        method=method,
+        details={"gtol": gtol, "newton_steps": newton_steps},
+    )
     if classify and can_hess:
         ev = np.linalg.eigvalsh(_tangent_hessians(landscape, sphere, x[None, :], g[None, :])[0])
         out.min_eigenvalue = float(ev[0])
@@ -238,8 +245,9 @@ def _roundoff(e: float) -> float:
     return 64 * np.finfo(np.float64).eps * max(1.0, abs(float(e)))
 
 
-def _riemannian_gd(landscape: Any, sphere: Sphere, x: np.ndarray, gtol: float,
-                   max_iter: int) -> tuple[np.ndarray, int]:
+def _riemannian_gd(
+    landscape: Any, sphere: Sphere, x: np.ndarray, gtol: float, max_iter: int
+) -> tuple[np.ndarray, int]:
     e, g = landscape.energy_and_grad(x)
     rg = sphere.projection(x, g)
     step = 1.0 / max(1.0, float(np.linalg.norm(rg)))
@@ -266,8 +274,9 @@ def _riemannian_gd(landscape: Any, sphere: Sphere, x: np.ndarray, gtol: float,
     return x, it
 
 
-def _lbfgs(landscape: Any, sphere: Sphere, x: np.ndarray, gtol: float,
-           max_iter: int, memory: int = 20) -> tuple[np.ndarray, int]:
+def _lbfgs(
+    landscape: Any, sphere: Sphere, x: np.ndarray, gtol: float, max_iter: int, memory: int = 20
+) -> tuple[np.ndarray, int]:
     """Riemannian L-BFGS (Huang, Gallivan & Absil 2015, Alg. 1 without the locking condition):
     the two-loop recursion on pairs (s, y) transported by projection onto the current tangent
     space, Armijo backtracking along the retraction; pure numpy (no second BLAS thread pool)."""
@@ -323,8 +332,9 @@ def _lbfgs(landscape: Any, sphere: Sphere, x: np.ndarray, gtol: float,
     return x, it
 
 
-def _newton_polish(landscape: Any, sphere: Sphere, x: np.ndarray, gtol: float,
-                   max_steps: int = 8) -> tuple[np.ndarray, int]:
+def _newton_polish(
+    landscape: Any, sphere: Sphere, x: np.ndarray, gtol: float, max_steps: int = 8
+) -> tuple[np.ndarray, int]:
     """Riemannian Newton while the tangent Hessian is positive definite and the gradient falls."""
     e, g = landscape.energy_and_grad(x)
     gn = _rms_grad(sphere, x, g)
@@ -376,8 +386,9 @@ def minimize_batch(
         raise InputError("starts have non-finite entries")
     can_hess = hasattr(landscape, "hessian") or hasattr(landscape, "hessians")
     descent_gtol = max(gtol, DESCENT_GTOL) if (polish and can_hess) else gtol
-    X, iters = _lbfgs_batch(landscape, sphere, sphere.project(X0), descent_gtol, int(max_iter),
-                            int(memory))
+    X, iters = _lbfgs_batch(
+        landscape, sphere, sphere.project(X0), descent_gtol, int(max_iter), int(memory)
+    )
     out = []
     for x, it in zip(X, iters):
         steps = 0
@@ -385,9 +396,15 @@ def minimize_batch(
             x, steps = _newton_polish(landscape, sphere, x, gtol)
         e, g = landscape.energy_and_grad(x)
         gn = _rms_grad(sphere, x, g)
-        res = SphereMinimum(point=x, energy=float(e), grad_norm=gn, iterations=int(it),
-                            converged=gn <= gtol, method="lbfgs-batch",
-                            details={"gtol": gtol, "newton_steps": steps})
+        res = SphereMinimum(
+            point=x,
+            energy=float(e),
+            grad_norm=gn,
+            iterations=int(it),
+            converged=gn <= gtol,
+            method="lbfgs-batch",
+            details={"gtol": gtol, "newton_steps": steps},
+        )
         if classify and can_hess:
             ev = np.linalg.eigvalsh(_tangent_hessians(landscape, sphere, x[None, :], g[None, :])[0])
             res.min_eigenvalue = float(ev[0])
@@ -396,8 +413,9 @@ def minimize_batch(
     return out
 
 
-def _lbfgs_batch(landscape: Any, sphere: Sphere, X: np.ndarray, gtol: float, max_iter: int,
-                 memory: int) -> tuple[np.ndarray, np.ndarray]:
+def _lbfgs_batch(
+    landscape: Any, sphere: Sphere, X: np.ndarray, gtol: float, max_iter: int, memory: int
+) -> tuple[np.ndarray, np.ndarray]:
     T, N = X.shape
     E, G = _grads(landscape, X)
     RG = sphere.projection(X, G)
@@ -444,8 +462,12 @@ def _lbfgs_batch(landscape: Any, sphere: Sphere, X: np.ndarray, gtol: float, max
                 break
             trial = sphere.retraction(x[todo], step[todo, None] * d[todo])
             et, gt = _grads(landscape, trial)
-            ok = (et <= e[todo] + 1e-4 * step[todo] * slope[todo]
-                  + tiny * np.maximum(1.0, np.abs(e[todo]))) | (step[todo] < 1e-12)
+            ok = (
+                et
+                <= e[todo]
+                + 1e-4 * step[todo] * slope[todo]
+                + tiny * np.maximum(1.0, np.abs(e[todo]))
+            ) | (step[todo] < 1e-12)
             Xn[todo[ok]], En[todo[ok]], Gn[todo[ok]] = trial[ok], et[ok], gt[ok]
             done[todo[ok]] = True
             step[todo[~ok]] *= 0.5
@@ -554,11 +576,12 @@ def critical_points(
     n_conv = 0
     for lo in range(0, int(n_starts), int(batch)):
         if method == "newton":
-            X = _newton_batch(landscape, sphere, starts[lo:lo + batch], gtol, int(max_iter))
+            X = _newton_batch(landscape, sphere, starts[lo : lo + batch], gtol, int(max_iter))
         else:
             targets = np.arange(lo, min(lo + int(batch), int(n_starts))) % sphere.N
-            X = _mode_following_batch(landscape, sphere, starts[lo:lo + batch], targets, gtol,
-                                      int(max_iter), trust)
+            X = _mode_following_batch(
+                landscape, sphere, starts[lo : lo + batch], targets, gtol, int(max_iter), trust
+            )
         if antipodal:
             X = np.concatenate([X, -X])
         _, G = _grads(landscape, X)
@@ -581,14 +604,28 @@ def critical_points(
         P, E, idx, gn = P[order], E[order], idx[order], gn[order]
     else:
         E, idx, gn = np.zeros(0), np.zeros(0, dtype=int), np.zeros(0)
-    return CriticalPoints(points=P, energies=np.asarray(E, dtype=np.float64), indices=idx,
-                          grad_norms=gn, n_starts=int(n_starts), n_converged=n_conv,
-                          discovery=discovery, overlap_threshold=float(overlap_threshold),
-                          gtol=float(gtol))
+    return CriticalPoints(
+        points=P,
+        energies=np.asarray(E, dtype=np.float64),
+        indices=idx,
+        grad_norms=gn,
+        n_starts=int(n_starts),
+        n_converged=n_conv,
+        discovery=discovery,
+        overlap_threshold=float(overlap_threshold),
+        gtol=float(gtol),
+    )
 
 
-def _mode_following_batch(landscape: Any, sphere: Sphere, X: np.ndarray, targets: np.ndarray,
-                          gtol: float, max_iter: int, trust: float) -> np.ndarray:
+def _mode_following_batch(
+    landscape: Any,
+    sphere: Sphere,
+    X: np.ndarray,
+    targets: np.ndarray,
+    gtol: float,
+    max_iter: int,
+    trust: float,
+) -> np.ndarray:
     X = X.copy()
     active = np.ones(X.shape[0], dtype=bool)
     cap = trust * sphere.radius
@@ -617,8 +654,9 @@ def _mode_following_batch(landscape: Any, sphere: Sphere, X: np.ndarray, targets
     return X
 
 
-def _newton_batch(landscape: Any, sphere: Sphere, X: np.ndarray, gtol: float,
-                  max_iter: int) -> np.ndarray:
+def _newton_batch(
+    landscape: Any, sphere: Sphere, X: np.ndarray, gtol: float, max_iter: int
+) -> np.ndarray:
     X = X.copy()
     active = np.ones(X.shape[0], dtype=bool)
     for _ in range(max_iter):
@@ -664,7 +702,9 @@ def _newton_batch(landscape: Any, sphere: Sphere, X: np.ndarray, gtol: float,
     return X
 
 
-def deduplicate(points: Any, overlap_threshold: float = 0.99, *, radius: float | None = None) -> list[int]:
+def deduplicate(
+    points: Any, overlap_threshold: float = 0.99, *, radius: float | None = None
+) -> list[int]:
     """Indices of representatives: a point is dropped when its overlap R = ⟨x, y⟩/r² with an
     earlier kept point exceeds the threshold (R, not |R|: for odd p, −σ is another critical
     point, with energy −H(σ) and index N − 1 − k)."""
@@ -705,9 +745,16 @@ class MinimaSample:
         return int(self.energies.size)
 
 
-def sample_minima(landscape: Any, n_starts: int, seed: int, *, method: str = "lbfgs",
-                  gtol: float = DEFAULT_GTOL, max_iter: int = 5000,
-                  radius: float | None = None) -> MinimaSample:
+def sample_minima(
+    landscape: Any,
+    n_starts: int,
+    seed: int,
+    *,
+    method: str = "lbfgs",
+    gtol: float = DEFAULT_GTOL,
+    max_iter: int = 5000,
+    radius: float | None = None,
+) -> MinimaSample:
     """Descents from ``n_starts`` uniform random points (drawn from ``seed``): ``method`` is
     "lbfgs" or "gd" (:func:`minimize`, one start at a time) or "lbfgs-batch"
     (:func:`minimize_batch`, all starts at once). Keeps the converged runs whose tangent Hessian
@@ -720,15 +767,23 @@ def sample_minima(landscape: Any, n_starts: int, seed: int, *, method: str = "lb
     if method == "lbfgs-batch":
         runs = minimize_batch(landscape, starts, gtol=gtol, max_iter=max_iter, radius=radius)
     else:
-        runs = [minimize(landscape, x, method=method, gtol=gtol, max_iter=max_iter, radius=radius)
-                for x in starts]
+        runs = [
+            minimize(landscape, x, method=method, gtol=gtol, max_iter=max_iter, radius=radius)
+            for x in starts
+        ]
     mins = [r for r in runs if r.is_minimum]
     P = np.stack([r.point for r in mins]) if mins else np.zeros((0, sphere.N))
-    return MinimaSample(points=P, energies=np.array([r.energy for r in mins], dtype=np.float64),
-                        n_starts=int(n_starts), n_converged=sum(r.converged for r in runs),
-                        n_saddles=sum(r.converged and r.index != 0 for r in runs),
-                        iterations=[r.iterations for r in runs], method=method,
-                        gtol=float(gtol), seed=int(seed))
+    return MinimaSample(
+        points=P,
+        energies=np.array([r.energy for r in mins], dtype=np.float64),
+        n_starts=int(n_starts),
+        n_converged=sum(r.converged for r in runs),
+        n_saddles=sum(r.converged and r.index != 0 for r in runs),
+        iterations=[r.iterations for r in runs],
+        method=method,
+        gtol=float(gtol),
+        seed=int(seed),
+    )
 
 
 def blas_threads(n: int | None) -> Any:

@@ -90,17 +90,20 @@ def seeds() -> st.SearchStrategy[int]:
 # ---------------------------------------------------------------------------- architectures
 
 
-def widths(*, min_layers: int = 1, max_layers: int = 4, min_width: int = 1,
-           max_width: int = 6) -> st.SearchStrategy[list[int]]:
+def widths(
+    *, min_layers: int = 1, max_layers: int = 4, min_width: int = 1, max_width: int = 6
+) -> st.SearchStrategy[list[int]]:
     """Widths [n, n_1, …, n_{K−1}, m] of a K-layer network, K in [min_layers, max_layers]."""
     lo, hi = _range(min_layers, max_layers, "layers")
     wlo, whi = _range(min_width, max_width, "width")
     return st.integers(lo, hi).flatmap(
-        lambda k: st.lists(st.integers(wlo, whi), min_size=k + 1, max_size=k + 1))
+        lambda k: st.lists(st.integers(wlo, whi), min_size=k + 1, max_size=k + 1)
+    )
 
 
-def linear_widths(*, satisfying: bool = True, min_layers: int = 2, max_layers: int = 4,
-                  max_width: int = 6) -> st.SearchStrategy[list[int]]:
+def linear_widths(
+    *, satisfying: bool = True, min_layers: int = 2, max_layers: int = 4, max_width: int = 6
+) -> st.SearchStrategy[list[int]]:
     """Deep-linear widths for BF'16 Prop. 2.2: ``satisfying=True`` gives n_k > min(n, m) for
     every inner width (the theorem applies); ``False`` gives some inner n_k ≤ min(n, m) (a
     bottleneck or the square boundary n_k = min(n, m), where the construction must break).
@@ -130,9 +133,14 @@ def square_widths(*, min_width: int = 1, max_width: int = 5) -> st.SearchStrateg
     return st.integers(lo, hi).map(lambda h: [h, h, h])
 
 
-def intrinsic_architectures(*, satisfying: bool = True, claim: str = "vbb.finite-dim.p-ge-q",
-                            max_n: int = 3, max_degree: int = 3,
-                            max_p: int = 40) -> st.SearchStrategy[dict[str, Any]]:
+def intrinsic_architectures(
+    *,
+    satisfying: bool = True,
+    claim: str = "vbb.finite-dim.p-ge-q",
+    max_n: int = 3,
+    max_degree: int = 3,
+    max_p: int = 40,
+) -> st.SearchStrategy[dict[str, Any]]:
     """{"activation", "n", "q", "p"} for VBB's finite-intrinsic-dimension claims: a random
     polynomial activation, its intrinsic dimension q (closed form), and p hidden units with
     the claim's threshold (p ≥ q, or p ≥ 2q) satisfied or violated."""
@@ -140,7 +148,9 @@ def intrinsic_architectures(*, satisfying: bool = True, claim: str = "vbb.finite
 
     c = get_claim(claim)
     if set(c.requires) != {"p", "q"}:
-        raise InputError(f"claim {claim!r} is not a p-versus-q claim (it requires {list(c.requires)})")
+        raise InputError(
+            f"claim {claim!r} is not a p-versus-q claim (it requires {list(c.requires)})"
+        )
     factor = 1 if c.hypotheses_hold(p=3, q=3) else 2  # p ≥ q or p ≥ 2q, read off the registry
     nhi = _size(max_n, "max_n")
     phi = _size(max_p, "max_p")
@@ -160,23 +170,27 @@ def intrinsic_architectures(*, satisfying: bool = True, claim: str = "vbb.finite
     return build().filter(lambda d: d["q"] >= 1 and c.hypotheses_hold(d) == satisfying)
 
 
-def relu_valley_architectures(*, satisfying: bool = True,
-                              max_n: int = 12) -> st.SearchStrategy[dict[str, int]]:
+def relu_valley_architectures(
+    *, satisfying: bool = True, max_n: int = 12
+) -> st.SearchStrategy[dict[str, int]]:
     """{"n", "p"} for VBB Thm 13 (``vbb.thm13.relu-valley``): n ≥ 3 and 2 ≤ p ≤ n − 1 when
     ``satisfying``, otherwise p = 1 or p ≥ n."""
     nhi = _size(max_n, "max_n", low=3)
     claim = get_claim("vbb.thm13.relu-valley")
     if satisfying:
         base = st.integers(3, nhi).flatmap(
-            lambda n: st.integers(2, n - 1).map(lambda p: {"n": n, "p": p}))
+            lambda n: st.integers(2, n - 1).map(lambda p: {"n": n, "p": p})
+        )
     else:
         base = st.integers(1, nhi).flatmap(
-            lambda n: st.one_of(st.just(1), st.integers(n, n + 3)).map(lambda p: {"n": n, "p": p}))
+            lambda n: st.one_of(st.just(1), st.integers(n, n + 3)).map(lambda p: {"n": n, "p": p})
+        )
     return base.filter(lambda d: claim.hypotheses_hold(d) == satisfying)
 
 
-def architectures(claim_id: str, *, satisfying: bool = True, **options: Any
-                  ) -> st.SearchStrategy[dict[str, Any]]:
+def architectures(
+    claim_id: str, *, satisfying: bool = True, **options: Any
+) -> st.SearchStrategy[dict[str, Any]]:
     """Dimensions for ``claim_id`` that satisfy (or violate) its hypotheses, as the mapping its
     ``hypotheses_hold`` reads (``{"widths": [...]}``, ``{"p": .., "q": ..}``, …).
 
@@ -196,14 +210,21 @@ def architectures(claim_id: str, *, satisfying: bool = True, **options: Any
         kappas = st.floats(1e-3, 10.0) if satisfying else st.just(0.0)
         ws = linear_widths(satisfying=True, min_layers=2, max_layers=2, **options)
         return st.fixed_dictionaries({"widths": ws, "kappa": kappas}).filter(
-            lambda d: claim.hypotheses_hold(d) == satisfying)
+            lambda d: claim.hypotheses_hold(d) == satisfying
+        )
     if req == {"p", "q"}:
         return intrinsic_architectures(satisfying=satisfying, claim=claim_id, **options)
     if req == {"p", "L"}:
         hi = _size(options.get("max_samples", 12), "max_samples")
-        return st.integers(1, hi).flatmap(
-            lambda L: (st.integers(L, 2 * L) if satisfying else st.integers(0, L - 1))
-            .map(lambda p: {"p": p, "L": L})).filter(lambda d: claim.hypotheses_hold(d) == satisfying)
+        return (
+            st.integers(1, hi)
+            .flatmap(
+                lambda L: (st.integers(L, 2 * L) if satisfying else st.integers(0, L - 1)).map(
+                    lambda p: {"p": p, "L": L}
+                )
+            )
+            .filter(lambda d: claim.hypotheses_hold(d) == satisfying)
+        )
     if claim_id == "vbb.thm13.relu-valley":
         return relu_valley_architectures(satisfying=satisfying, **options)
     if req == {"n", "hidden"}:
@@ -212,8 +233,8 @@ def architectures(claim_id: str, *, satisfying: bool = True, **options: Any
     keys = sorted(req)
     flags = ("full_rank", "distinct")  # boolean facts about the data (Kawaguchi's assumptions)
     return st.fixed_dictionaries(
-        {k: st.booleans() if k.startswith(flags) else st.integers(1, 8) for k in keys}).filter(
-        lambda d: claim.hypotheses_hold(d) == satisfying)
+        {k: st.booleans() if k.startswith(flags) else st.integers(1, 8) for k in keys}
+    ).filter(lambda d: claim.hypotheses_hold(d) == satisfying)
 
 
 def _deep_quadratic(claim: Any, satisfying: bool) -> st.SearchStrategy[dict[str, Any]]:
@@ -251,8 +272,15 @@ class Data:
         return int(self.X.shape[0])
 
 
-def make_data(seed: int, n_samples: int, n_features: int, n_outputs: int, kind: str,
-              rank: int | None = None, noise: float = 0.1) -> Data:
+def make_data(
+    seed: int,
+    n_samples: int,
+    n_features: int,
+    n_outputs: int,
+    kind: str,
+    rank: int | None = None,
+    noise: float = 0.1,
+) -> Data:
     """A data set of the given ``kind`` from a seed (what :func:`datasets` draws).
 
     * ``random`` — X Gaussian, Y = X A + noise·ε (generic: full rank);
@@ -262,15 +290,19 @@ def make_data(seed: int, n_samples: int, n_features: int, n_outputs: int, kind: 
     """
     if kind not in DATA_KINDS:
         raise InputError(f"data kind {kind!r} is not one of {', '.join(DATA_KINDS)}")
-    L, n, m = (_size(v, k) for v, k in ((n_samples, "n_samples"), (n_features, "n_features"),
-                                          (n_outputs, "n_outputs")))
+    L, n, m = (
+        _size(v, k)
+        for v, k in ((n_samples, "n_samples"), (n_features, "n_features"), (n_outputs, "n_outputs"))
+    )
     rng = np.random.default_rng(seed)
     if kind == "low_rank":
         if min(L, n) < 2:
             raise InputError(f"low-rank data need min(n_samples, n_features) ≥ 2, got {min(L, n)}")
         r = rank if rank is not None else max(1, min(L, n) // 2)
         if not 1 <= r < min(L, n):
-            raise InputError(f"rank {r} must satisfy 1 ≤ rank < min(n_samples, n_features) = {min(L, n)}")
+            raise InputError(
+                f"rank {r} must satisfy 1 ≤ rank < min(n_samples, n_features) = {min(L, n)}"
+            )
         X = rng.standard_normal((L, r)) @ rng.standard_normal((r, n))
     else:
         X = rng.standard_normal((L, n))
@@ -284,9 +316,17 @@ def make_data(seed: int, n_samples: int, n_features: int, n_outputs: int, kind: 
     return Data(X, Y, kind, int(np.linalg.matrix_rank(X)), int(seed))
 
 
-def datasets(*, kinds: Sequence[str] = DATA_KINDS, min_samples: int = 2, max_samples: int = 10,
-             min_features: int = 1, max_features: int = 5, min_outputs: int = 1,
-             max_outputs: int = 3, noise: float = 0.1) -> st.SearchStrategy[Data]:
+def datasets(
+    *,
+    kinds: Sequence[str] = DATA_KINDS,
+    min_samples: int = 2,
+    max_samples: int = 10,
+    min_features: int = 1,
+    max_features: int = 5,
+    min_outputs: int = 1,
+    max_outputs: int = 3,
+    noise: float = 0.1,
+) -> st.SearchStrategy[Data]:
     """Data sets (:class:`Data`) of the given kinds (random, duplicate rows, low-rank)."""
     bad = [k for k in kinds if k not in DATA_KINDS]
     if bad or not kinds:
@@ -300,8 +340,12 @@ def datasets(*, kinds: Sequence[str] = DATA_KINDS, min_samples: int = 2, max_sam
         kind = draw(st.sampled_from(list(kinds)))
         low = 2 if kind in ("duplicate", "low_rank") else 1
         L = draw(st.integers(max(slo, low), max(shi, low)))
-        n = draw(st.integers(max(flo, low if kind == "low_rank" else 1),
-                                  max(fhi, low if kind == "low_rank" else 1)))
+        n = draw(
+            st.integers(
+                max(flo, low if kind == "low_rank" else 1),
+                max(fhi, low if kind == "low_rank" else 1),
+            )
+        )
         m = draw(st.integers(olo, ohi))
         rank = draw(st.integers(1, min(L, n) - 1)) if kind == "low_rank" else None
         seed = draw(seeds())
@@ -313,21 +357,24 @@ def datasets(*, kinds: Sequence[str] = DATA_KINDS, min_samples: int = 2, max_sam
 # ---------------------------------------------------------------------------- points
 
 
-def parameter_points(dim: int, *, scale: float = 1.0, elements: bool = False
-                     ) -> st.SearchStrategy[np.ndarray]:
+def parameter_points(
+    dim: int, *, scale: float = 1.0, elements: bool = False
+) -> st.SearchStrategy[np.ndarray]:
     """Points θ ∈ R^dim (float64): Gaussian of standard deviation ``scale`` from a drawn seed,
     or (``elements=True``) every coordinate drawn in [−scale, scale] (shrinks towards 0)."""
     d = _size(dim, "dim")
     if not (math.isfinite(scale) and scale > 0):
         raise InputError(f"scale {scale!r} must be positive and finite")
     if elements:
-        return hnp.arrays(np.float64, d, elements=st.floats(-scale, scale, allow_nan=False,
-                                                            allow_subnormal=False))
+        return hnp.arrays(
+            np.float64, d, elements=st.floats(-scale, scale, allow_nan=False, allow_subnormal=False)
+        )
     return seeds().map(lambda s: scale * np.random.default_rng(s).standard_normal(d))
 
 
-def linear_parameters(layer_widths: Sequence[int], *, scale: float = 1.0
-                      ) -> st.SearchStrategy[list[np.ndarray]]:
+def linear_parameters(
+    layer_widths: Sequence[int], *, scale: float = 1.0
+) -> st.SearchStrategy[list[np.ndarray]]:
     """Weights [W_1, …, W_K] with W_k of shape (n_k, n_{k−1}) for widths [n_0, …, n_K]."""
     w = [_size(v, "width") for v in layer_widths]
     if len(w) < 2:
@@ -337,21 +384,22 @@ def linear_parameters(layer_widths: Sequence[int], *, scale: float = 1.0
     def split(theta: np.ndarray) -> list[np.ndarray]:
         out, i = [], 0
         for a, b in zip(w[:-1], w[1:]):
-            out.append(theta[i:i + a * b].reshape(b, a))
+            out.append(theta[i : i + a * b].reshape(b, a))
             i += a * b
         return out
 
     return parameter_points(total, scale=scale).map(split)
 
 
-def two_layer_parameters(n: int, p: int, m: int = 1, *, scale: float = 1.0
-                         ) -> st.SearchStrategy[tuple[np.ndarray, np.ndarray]]:
+def two_layer_parameters(
+    n: int, p: int, m: int = 1, *, scale: float = 1.0
+) -> st.SearchStrategy[tuple[np.ndarray, np.ndarray]]:
     """(W, U) of a two-layer network Φ(x) = U ρ(W x): W (p, n) with rows of norm ≈ ``scale``,
     U (m, p) — the layout of :mod:`sublevel.numerics.energies.two_layer` (θ = (vec W, vec U))."""
     n, p, m = _size(n, "n"), _size(p, "p"), _size(m, "m")
 
     def split(theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return theta[: p * n].reshape(p, n) / math.sqrt(n), theta[p * n:].reshape(m, p)
+        return theta[: p * n].reshape(p, n) / math.sqrt(n), theta[p * n :].reshape(m, p)
 
     return parameter_points(p * n + m * p, scale=scale).map(split)
 
@@ -359,8 +407,9 @@ def two_layer_parameters(n: int, p: int, m: int = 1, *, scale: float = 1.0
 # ---------------------------------------------------------------------------- activations
 
 
-def polynomial_activations(*, max_degree: int = 3, min_degree: int = 1, max_coefficient: int = 3,
-                           symbol: str = "z") -> st.SearchStrategy[Any]:
+def polynomial_activations(
+    *, max_degree: int = 3, min_degree: int = 1, max_coefficient: int = 3, symbol: str = "z"
+) -> st.SearchStrategy[Any]:
     """Random polynomial activations ρ(z) = Σ_j a_j z^j as sympy expressions, integer
     coefficients in [−max_coefficient, max_coefficient], degree in [min_degree, max_degree],
     never the zero polynomial nor a constant."""
@@ -382,8 +431,9 @@ def polynomial_activations(*, max_degree: int = 3, min_degree: int = 1, max_coef
     return build()
 
 
-def activations(*, kinds: Sequence[str] = ("polynomial", "relu", "tanh"),
-                max_degree: int = 3) -> st.SearchStrategy[Any]:
+def activations(
+    *, kinds: Sequence[str] = ("polynomial", "relu", "tanh"), max_degree: int = 3
+) -> st.SearchStrategy[Any]:
     """Activations: random polynomials (sympy expressions), ``"relu(z)"`` and ``"tanh(z)"``
     (strings that :func:`sublevel.theory.liftings.feature_map.parse_activation` and
     :func:`sublevel.numerics.energies.two_layer.make_activation` both read)."""
@@ -404,17 +454,22 @@ def activations(*, kinds: Sequence[str] = ("polynomial", "relu", "tanh"),
 def segments(dim: int, *, scale: float = 1.0) -> st.SearchStrategy[Segment]:
     """Straight segments a → b in R^dim with distinct endpoints."""
     pts = parameter_points(dim, scale=scale)
-    return st.tuples(pts, pts).filter(lambda ab: not np.array_equal(ab[0], ab[1])).map(
-        lambda ab: Segment(ab[0], ab[1]))
+    return (
+        st.tuples(pts, pts)
+        .filter(lambda ab: not np.array_equal(ab[0], ab[1]))
+        .map(lambda ab: Segment(ab[0], ab[1]))
+    )
 
 
-def polygonal_chains(dim: int, *, min_beads: int = 2, max_beads: int = 8,
-                     scale: float = 1.0) -> st.SearchStrategy[Polygonal]:
+def polygonal_chains(
+    dim: int, *, min_beads: int = 2, max_beads: int = 8, scale: float = 1.0
+) -> st.SearchStrategy[Polygonal]:
     """Polygonal chains through B beads (B in [min_beads, max_beads]) in R^dim."""
     d = _size(dim, "dim")
     lo, hi = _range(min_beads, max_beads, "beads", low=2)
     return st.tuples(st.integers(lo, hi), seeds()).map(
-        lambda bs: Polygonal(scale * np.random.default_rng(bs[1]).standard_normal((bs[0], d))))
+        lambda bs: Polygonal(scale * np.random.default_rng(bs[1]).standard_normal((bs[0], d)))
+    )
 
 
 def paths(dim: int, *, max_pieces: int = 4, scale: float = 1.0) -> st.SearchStrategy[Path]:

@@ -57,36 +57,86 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("claims", help="list the registered claims")
     p.add_argument("--json", action="store_true", help="machine-readable output")
-    p.add_argument("--plugin", action="append", default=[], metavar="FILE",
-                   help="import a module of user claims/checks (repeatable)")
+    p.add_argument(
+        "--plugin",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="import a module of user claims/checks (repeatable)",
+    )
 
     p = sub.add_parser("verify", help="run the claims' checks on random instances")
-    p.add_argument("ids", nargs="*", metavar="ID", help="claim ids (default: every implemented claim)")
-    p.add_argument("--instances", type=_positive_int("--instances"), default=None, metavar="N",
-                   help="instances per claim (default: each claim's own)")
-    p.add_argument("--seed", type=_int("--seed"), default=None, metavar="S", help="run seed (default 0)")
-    p.add_argument("--instance-seed", type=_int("--instance-seed"), action="append", default=None,
-                   metavar="S", dest="instance_seed",
-                   help="run exactly the instance with this seed (repeatable; no negative control): "
-                        "the reproduce line of a report")
+    p.add_argument(
+        "ids", nargs="*", metavar="ID", help="claim ids (default: every implemented claim)"
+    )
+    p.add_argument(
+        "--instances",
+        type=_positive_int("--instances"),
+        default=None,
+        metavar="N",
+        help="instances per claim (default: each claim's own)",
+    )
+    p.add_argument(
+        "--seed", type=_int("--seed"), default=None, metavar="S", help="run seed (default 0)"
+    )
+    p.add_argument(
+        "--instance-seed",
+        type=_int("--instance-seed"),
+        action="append",
+        default=None,
+        metavar="S",
+        dest="instance_seed",
+        help="run exactly the instance with this seed (repeatable; no negative control): "
+        "the reproduce line of a report",
+    )
     p.add_argument("--workers", type=_positive_int("--workers"), default=1, metavar="W")
     p.add_argument("--out", default="sublevel-out", metavar="DIR")
-    p.add_argument("--resume", action="store_true",
-                   help="skip instances already in DIR/evidence.jsonl; ids, --seed, --instances and "
-                        "--param not given are taken from DIR/run.json")
-    p.add_argument("--param", action="append", default=[], metavar="[ID:]KEY=VALUE",
-                   help="override a check parameter (for every selected claim that has it, or one claim)")
-    p.add_argument("--plugin", action="append", default=[], metavar="FILE",
-                   help="import a module of user claims/checks (repeatable)")
-    p.add_argument("--executor", choices=("process", "thread", "inline"), default="process",
-                   help="how instances run locally (default: a process pool)")
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="skip instances already in DIR/evidence.jsonl; ids, --seed, --instances and "
+        "--param not given are taken from DIR/run.json",
+    )
+    p.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="[ID:]KEY=VALUE",
+        help="override a check parameter (for every selected claim that has it, or one claim)",
+    )
+    p.add_argument(
+        "--plugin",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="import a module of user claims/checks (repeatable)",
+    )
+    p.add_argument(
+        "--executor",
+        choices=("process", "thread", "inline"),
+        default="process",
+        help="how instances run locally (default: a process pool)",
+    )
     where = p.add_mutually_exclusive_group()
-    where.add_argument("--dask", choices=("local",), default=None,
-                       help="run on a dask LocalCluster with --workers worker processes")
-    where.add_argument("--scheduler", metavar="ADDRESS", default=None,
-                       help="run on a running dask scheduler, e.g. tcp://10.0.0.5:8786")
-    p.add_argument("--scheduler-timeout", type=float, default=10.0, metavar="SECONDS",
-                   help="how long to wait for the scheduler to answer (default 10)")
+    where.add_argument(
+        "--dask",
+        choices=("local",),
+        default=None,
+        help="run on a dask LocalCluster with --workers worker processes",
+    )
+    where.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        default=None,
+        help="run on a running dask scheduler, e.g. tcp://10.0.0.5:8786",
+    )
+    p.add_argument(
+        "--scheduler-timeout",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="how long to wait for the scheduler to answer (default 10)",
+    )
     p.add_argument("--html", action="store_true", help="also write a self-contained report.html")
     p.add_argument("--no-figures", action="store_true", help="skip the figures of the report")
     p.add_argument("--quiet", action="store_true", help="no table, no progress bar")
@@ -98,15 +148,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("lift", help="print a convex lifting symbolically")
     lift = p.add_subparsers(dest="lifting", required=True, parser_class=_Parser)
-    q = lift.add_parser("multilinear", help="(W_1..W_K) ↦ W_K⋯W_1, Hessian of the lifted loss, GL invariance")
+    q = lift.add_parser(
+        "multilinear", help="(W_1..W_K) ↦ W_K⋯W_1, Hessian of the lifted loss, GL invariance"
+    )
     q.add_argument("--widths", default="2,3,2", help="n,n_1,…,m (default 2,3,2)")
-    q.add_argument("--samples", type=_positive_int("--samples"), default=3, help="symbolic data size L")
+    q.add_argument(
+        "--samples", type=_positive_int("--samples"), default=3, help="symbolic data size L"
+    )
     q = lift.add_parser("quadratic", help="ρ(z)=z²: A_W(xxᵀ), Σ u_k w_k w_kᵀ, lifted dimensions")
     q.add_argument("--n", type=_positive_int("--n"), default=2, help="input dimension N")
     q.add_argument("--units", type=_positive_int("--units"), default=2, help="hidden units p")
     q.add_argument("--layers", type=_positive_int("--layers"), default=3, help="quadratic layers K")
     q = lift.add_parser("feature-map", help="ρ(⟨w,x⟩) = ⟨A(w),Ψ(x)⟩ and the intrinsic dimension")
-    q.add_argument("--activation", required=True, help="sympy expression in one symbol, e.g. 'z**3 - z'")
+    q.add_argument(
+        "--activation", required=True, help="sympy expression in one symbol, e.g. 'z**3 - z'"
+    )
     q.add_argument("--n", type=_int("--n"), required=True, help="input dimension n ≥ 1")
     for q in lift.choices.values():
         q.add_argument("--latex", action="store_true", help="LaTeX output")
@@ -147,7 +203,9 @@ def _parse_params(items: Sequence[str], ids: Sequence[str]) -> dict[str, dict[st
 
     out: dict[str, dict[str, Any]] = {}
     for item in items:
-        target, _, assignment = item.rpartition(":") if ":" in item.split("=", 1)[0] else ("", "", item)
+        target, _, assignment = (
+            item.rpartition(":") if ":" in item.split("=", 1)[0] else ("", "", item)
+        )
         key, sep, value = assignment.partition("=")
         if not sep or not key:
             raise InputError(f"--param {item!r} is not KEY=VALUE or ID:KEY=VALUE")
@@ -209,7 +267,9 @@ def cmd_claims(args: argparse.Namespace) -> int:
     table.add_column("statement", overflow="fold")
     for r in rows:
         statement = r["statement"] if len(r["statement"]) < 110 else r["statement"][:107] + "…"
-        table.add_row(*(escape(x) for x in (r["id"], r["kind"], r["status"], r["section"], statement)))
+        table.add_row(
+            *(escape(x) for x in (r["id"], r["kind"], r["status"], r["section"], statement))
+        )
     _console().print(table)
     return 0
 
@@ -242,7 +302,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
     if args.dask or args.scheduler:
         from sublevel.proofs_checks.distributed import dask_executor
 
-        context = dask_executor(args.scheduler, workers=args.workers, timeout=args.scheduler_timeout)
+        context = dask_executor(
+            args.scheduler, workers=args.workers, timeout=args.scheduler_timeout
+        )
     else:
         context = nullcontext(args.executor)
     with context as executor:
@@ -276,8 +338,11 @@ def _verify(args: argparse.Namespace, ids: list[str], params: dict[str, Any], ex
 
     console = _console(stderr=True)
     show_progress = not args.quiet and console.is_terminal
-    options = {"figures": not args.no_figures, "html": args.html,
-               "instance_seeds": args.instance_seed}
+    options = {
+        "figures": not args.no_figures,
+        "html": args.html,
+        "instance_seeds": args.instance_seed,
+    }
 
     if show_progress:
         from rich.progress import (
@@ -288,9 +353,15 @@ def _verify(args: argparse.Namespace, ids: list[str], params: dict[str, Any], ex
             TimeElapsedColumn,
         )
 
-        progress = Progress(TextColumn("[bold]verify"), BarColumn(), MofNCompleteColumn(),
-                            TimeElapsedColumn(), TextColumn("{task.description}"), console=console,
-                            transient=True)
+        progress = Progress(
+            TextColumn("[bold]verify"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("{task.description}"),
+            console=console,
+            transient=True,
+        )
         task_id = progress.add_task("", total=None)
 
         def report_progress(done: int, total: int, record: dict[str, Any] | None) -> None:
@@ -298,14 +369,32 @@ def _verify(args: argparse.Namespace, ids: list[str], params: dict[str, Any], ex
             progress.update(task_id, completed=done, total=total, description=desc)
 
         with progress:
-            result = run_verification(ids, instances=args.instances, seed=args.seed,
-                                      workers=args.workers, out=args.out, resume=args.resume,
-                                      executor=executor, params=params, plugins=args.plugin,
-                                      progress=report_progress, **options)
+            result = run_verification(
+                ids,
+                instances=args.instances,
+                seed=args.seed,
+                workers=args.workers,
+                out=args.out,
+                resume=args.resume,
+                executor=executor,
+                params=params,
+                plugins=args.plugin,
+                progress=report_progress,
+                **options,
+            )
     else:
-        result = run_verification(ids, instances=args.instances, seed=args.seed,
-                                  workers=args.workers, out=args.out, resume=args.resume,
-                                  executor=executor, params=params, plugins=args.plugin, **options)
+        result = run_verification(
+            ids,
+            instances=args.instances,
+            seed=args.seed,
+            workers=args.workers,
+            out=args.out,
+            resume=args.resume,
+            executor=executor,
+            params=params,
+            plugins=args.plugin,
+            **options,
+        )
     if not args.quiet:
         _print_report_table(result.report)
         written = ", ".join(str(p) for k, p in result.paths.items() if k != "figures")
@@ -314,8 +403,10 @@ def _verify(args: argparse.Namespace, ids: list[str], params: dict[str, Any], ex
             f"{written}[/dim]"
         )
     if result.interrupted:
-        print(f"sublevel: interrupted; resume with: sublevel verify --resume --out {args.out}",
-              file=sys.stderr)
+        print(
+            f"sublevel: interrupted; resume with: sublevel verify --resume --out {args.out}",
+            file=sys.stderr,
+        )
         return 130
     return result.exit_code
 
@@ -324,18 +415,36 @@ def _print_report_table(report: dict[str, Any]) -> None:
     from rich.table import Table
 
     table = Table(title=f"sublevel verify (seed {report['seed']})")
-    for col in ("claim", "kind", "status", "n", "✓", "~", "✗", "?", "worst margin", "decided by",
-                "neg. control", "time"):
+    for col in (
+        "claim",
+        "kind",
+        "status",
+        "n",
+        "✓",
+        "~",
+        "✗",
+        "?",
+        "worst margin",
+        "decided by",
+        "neg. control",
+        "time",
+    ):
         table.add_column(col, overflow="fold")
     for c in report["claims"]:
         margin = c["worst_margin"]
         table.add_row(
-            escape(c["id"]), c["kind"], f"[{_STATUS_STYLE.get(c['status'], '')}]{c['status']}[/]",
-            str(c["instances"]), str(c["verified"]), str(c.get("supported", 0)),
-            str(c["violated"]), str(c["inconclusive"]),
+            escape(c["id"]),
+            c["kind"],
+            f"[{_STATUS_STYLE.get(c['status'], '')}]{c['status']}[/]",
+            str(c["instances"]),
+            str(c["verified"]),
+            str(c.get("supported", 0)),
+            str(c["violated"]),
+            str(c["inconclusive"]),
             "—" if margin is None else f"{margin:.3g}",
             escape(",".join(c.get("deciding_methods", [])) or "—"),
-            c["negative_control"]["outcome"], f"{report['wall_time_per_claim'].get(c['id'], 0):.1f}s",
+            c["negative_control"]["outcome"],
+            f"{report['wall_time_per_claim'].get(c['id'], 0):.1f}s",
         )
     _console().print(table)
 
@@ -415,17 +524,27 @@ def cmd_path(args: argparse.Namespace) -> int:
         for col in ("piece", "promise", "method", "max energy", "margin", "holds"):
             table.add_column(col, overflow="fold")
         for c in certs:
-            table.add_row(escape(c.label), escape(c.promise), c.method, f"{c.max_energy:.6g}",
-                          f"{c.margin:.3g}",
-                          "yes" if c.holds else "[red]no[/red]")
+            table.add_row(
+                escape(c.label),
+                escape(c.promise),
+                c.method,
+                f"{c.max_energy:.6g}",
+                f"{c.margin:.3g}",
+                "yes" if c.holds else "[red]no[/red]",
+            )
         _console().print(table)
         if args.plot:
             print(f"plot written to {summary['plot']}")
     return 0 if summary["holds"] else 1
 
 
-COMMANDS = {"claims": cmd_claims, "verify": cmd_verify, "report": cmd_report, "lift": cmd_lift,
-            "path": cmd_path}
+COMMANDS = {
+    "claims": cmd_claims,
+    "verify": cmd_verify,
+    "report": cmd_report,
+    "lift": cmd_lift,
+    "path": cmd_path,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -21,8 +21,9 @@ __all__ = ["dask_executor"]
 
 
 @contextmanager
-def dask_executor(scheduler: str | None = None, *, workers: int = 2,
-                  timeout: float = 10.0) -> Iterator[cf.Executor]:
+def dask_executor(
+    scheduler: str | None = None, *, workers: int = 2, timeout: float = 10.0
+) -> Iterator[cf.Executor]:
     """An executor backed by a dask cluster (``scheduler`` None or "local": a LocalCluster)."""
     try:
         from distributed import Client, LocalCluster
@@ -33,8 +34,13 @@ def dask_executor(scheduler: str | None = None, *, workers: int = 2,
     cluster = None
     if scheduler in (None, "local"):
         # dashboard on a free port: 8787 may be taken by another cluster (a warning every run)
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               dashboard_address=":0", silence_logs=logging.ERROR)
+        cluster = LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=":0",
+            silence_logs=logging.ERROR,
+        )
         client = Client(cluster)
     else:
         try:

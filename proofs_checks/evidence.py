@@ -62,16 +62,23 @@ __all__ = [
 ]
 
 INSTANCE_OUTCOMES = ("verified", "supported", "violated", "inconclusive")
-CONTROL_OUTCOMES = ("detected (conclusion fails)", "detected (certificate fails)", "not detected",
-                    "not run")
+CONTROL_OUTCOMES = (
+    "detected (conclusion fails)",
+    "detected (certificate fails)",
+    "not detected",
+    "not run",
+)
 DETECTED = CONTROL_OUTCOMES[:2]
 #: kinds of evidence that are proofs: the three proof-grade certificate methods, and
 #: ``symbolic`` (an identity established by sympy in exact arithmetic; a failure to simplify is
 #: not a counterexample, so a symbolic check can decide ``verified`` but never ``violated``)
 PROOF_KINDS = ("exact", "rigorous", "bounded", "symbolic")
 #: older spellings → the vocabulary
-KIND_ALIASES = {"closed form": "closed form (float)", "monte carlo": "monte-carlo",
-                "optimization": "optimisation"}
+KIND_ALIASES = {
+    "closed form": "closed form (float)",
+    "monte carlo": "monte-carlo",
+    "optimization": "optimisation",
+}
 
 
 def canonical_kind(kind: str) -> str:
@@ -134,9 +141,11 @@ class Evidence:
 
     def all_methods(self) -> list[str]:
         """Every kind of evidence used (certificates and the evidence itself), sorted."""
-        return sorted({canonical_kind(c.method) for c in self.certificates}
-                      | {canonical_kind(m) for m in self.methods}
-                      | set(self.deciding or ()))
+        return sorted(
+            {canonical_kind(c.method) for c in self.certificates}
+            | {canonical_kind(m) for m in self.methods}
+            | set(self.deciding or ())
+        )
 
     def deciding_methods(self) -> list[str]:
         """The kinds that decided the outcome (every kind used unless the check said)."""
@@ -203,7 +212,8 @@ def enforce_proof_rule(evidence: Evidence) -> Evidence:
         evidence.outcome = "supported"
         evidence.details["proof_rule"] = (
             "verified needs proof-grade deciding evidence (exact, rigorous, bounded, symbolic); "
-            f"decided by {', '.join(numerical) or 'nothing named'}")
+            f"decided by {', '.join(numerical) or 'nothing named'}"
+        )
     return evidence
 
 

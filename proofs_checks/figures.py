@@ -75,8 +75,13 @@ def add_figures(report: dict[str, Any], records: list[dict[str, Any]], out: Path
                 from sublevel.numerics.profile import plot_energy_profile
 
                 params = worst.get("params") or next(
-                    (r["params"] for r in by_claim[claim["id"]]
-                     if r["role"] == "instance" and r["index"] == worst["index"]), chk.params())
+                    (
+                        r["params"]
+                        for r in by_claim[claim["id"]]
+                        if r["role"] == "instance" and r["index"] == worst["index"]
+                    ),
+                    chk.params(),
+                )
                 profile = chk.path(worst["seed"], **params)
                 if not profile.title:
                     profile.title = f"{claim['id']}, worst instance (seed {worst['seed']})"

@@ -41,7 +41,7 @@ def render_html(report: dict[str, Any], out: Path) -> str:
         cls = c["status"].replace(" ", "-")
         rows.append(
             f'<tr><td><a href="#{_esc(c["id"])}"><code>{_esc(c["id"])}</code></a></td>'
-            f"<td>{_esc(c['kind'])}</td><td class=\"{cls}\">{_esc(c['status'])}</td>"
+            f'<td>{_esc(c["kind"])}</td><td class="{cls}">{_esc(c["status"])}</td>'
             f"<td>{c['instances']}</td><td>{c['verified']}</td><td>{c.get('supported', 0)}</td>"
             f"<td>{c['violated']}</td>"
             f"<td>{c['inconclusive']}</td><td>{_esc(c['worst_margin'])}</td>"
@@ -67,11 +67,15 @@ def render_html(report: dict[str, Any], out: Path) -> str:
                 + f"; instance: <code>{_esc(w.get('instance'))}</code></li>"
             )
         nc = c["negative_control"]
-        parts.append(f"<li>negative control: {_esc(nc['outcome'])} — {_esc(nc.get('message'))}</li>")
+        parts.append(
+            f"<li>negative control: {_esc(nc['outcome'])} — {_esc(nc.get('message'))}</li>"
+        )
         for f in c.get("failing_instances", []):
-            parts.append(f"<li>instance {f['index']} (seed {f['seed']}): {_esc(f['outcome'])} — "
-                         f"{_esc(f['message'])}; reproduce with "
-                         f"<code>{_esc(f.get('reproduce'))}</code></li>")
+            parts.append(
+                f"<li>instance {f['index']} (seed {f['seed']}): {_esc(f['outcome'])} — "
+                f"{_esc(f['message'])}; reproduce with "
+                f"<code>{_esc(f.get('reproduce'))}</code></li>"
+            )
         for note in c.get("notes", []):
             parts.append(f'<li class="note">note: {_esc(note)}</li>')
         parts.append("</ul>")
@@ -81,12 +85,15 @@ def render_html(report: dict[str, Any], out: Path) -> str:
         sections.append("".join(parts))
     versions = ", ".join(f"{k} {v}" for k, v in report["versions"].items())
     return (
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         f"<title>sublevel report (seed {report['seed']})</title><style>{_CSS}</style></head><body>"
         f"<h1>sublevel verification report</h1><p>Seed {report['seed']}; {html.escape(versions)}</p>"
         "<table><tr><th>claim</th><th>kind</th><th>status</th><th>n</th><th>verified</th>"
         "<th>supported</th><th>violated</th><th>inconclusive</th><th>worst margin</th>"
         "<th>decided by</th><th>methods</th>"
-        "<th>negative control</th></tr>" + "".join(rows) + "</table>" + "".join(sections)
+        "<th>negative control</th></tr>"
+        + "".join(rows)
+        + "</table>"
+        + "".join(sections)
         + "</body></html>\n"
     )

@@ -92,7 +92,9 @@ def _coerce(value: Any, default: Any, key: str) -> Any:
             kind = type(default[0]) if default else int
             return [kind(v) for v in value.split(",") if v]
     except ValueError:
-        raise InputError(f"parameter {key}={value!r} is not a valid {type(default).__name__}") from None
+        raise InputError(
+            f"parameter {key}={value!r} is not a valid {type(default).__name__}"
+        ) from None
     return value
 
 
@@ -196,7 +198,9 @@ def load_plugin(spec: str) -> Any:
             raise
         except Exception as exc:
             _renamed_import(spec, exc)
-            raise InputError(f"plugin {spec!r} failed to import: {type(exc).__name__}: {exc}") from exc
+            raise InputError(
+                f"plugin {spec!r} failed to import: {type(exc).__name__}: {exc}"
+            ) from exc
     else:
         try:
             module = importlib.import_module(spec)

@@ -39,8 +39,15 @@ from sublevel.proofs_checks.evidence import (
 from sublevel.proofs_checks.registry import CHECKS
 from sublevel.theory.claims import get_claim
 
-__all__ = ["build_report", "claim_report", "write_reports", "versions", "reproduce_command",
-           "STATUS_ORDER", "SCHEMA_VERSION"]
+__all__ = [
+    "build_report",
+    "claim_report",
+    "write_reports",
+    "versions",
+    "reproduce_command",
+    "STATUS_ORDER",
+    "SCHEMA_VERSION",
+]
 
 #: 2: deciding_methods, the proof rule (instance outcome ``supported``), the control outcomes
 #: ``detected (conclusion fails)`` / ``detected (certificate fails)`` / ``not detected`` /
@@ -98,15 +105,26 @@ def _param_text(value: Any) -> str:
     return str(value)
 
 
-def reproduce_command(claim_id: str, seed: int, params: dict[str, Any] | None = None,
-                      plugins: Sequence[str] = (), *, command: str = "verify") -> str:
+def reproduce_command(
+    claim_id: str,
+    seed: int,
+    params: dict[str, Any] | None = None,
+    plugins: Sequence[str] = (),
+    *,
+    command: str = "verify",
+) -> str:
     """The command line that reruns one instance: ``sublevel verify ID --instance-seed S`` (or,
     with ``command="path"``, ``sublevel path ID --seed S``) with every parameter that differs
     from the check's defaults as ``--param``."""
     chk = CHECKS.get(claim_id)
     defaults = chk.defaults if chk is not None else {}
-    parts = ["sublevel", command, claim_id, "--instance-seed" if command == "verify" else "--seed",
-             str(int(seed))]
+    parts = [
+        "sublevel",
+        command,
+        claim_id,
+        "--instance-seed" if command == "verify" else "--seed",
+        str(int(seed)),
+    ]
     for key, value in sorted((params or {}).items()):
         if key in defaults and defaults[key] == value:
             continue
@@ -121,20 +139,26 @@ def _reproduce(claim_id: str, record: dict[str, Any], plugins: Sequence[str]) ->
     out = {"reproduce": reproduce_command(claim_id, record["seed"], record.get("params"), plugins)}
     chk = CHECKS.get(claim_id)
     if chk is not None and chk.path is not None:
-        out["draw"] = reproduce_command(claim_id, record["seed"], record.get("params"), plugins,
-                                        command="path")
+        out["draw"] = reproduce_command(
+            claim_id, record["seed"], record.get("params"), plugins, command="path"
+        )
     return out
 
 
-def _negative_control(claim_id: str, controls: list[dict[str, Any]], implemented: bool,
-                      planned: bool) -> dict[str, Any]:
+def _negative_control(
+    claim_id: str, controls: list[dict[str, Any]], implemented: bool, planned: bool
+) -> dict[str, Any]:
     registered = implemented and CHECKS[claim_id].negative_control is not None
     if controls:
         ctl = controls[0]
         outcome = ctl["outcome"] if ctl["outcome"] in CONTROL_OUTCOMES else "not detected"
         return {
-            "ran": True, "registered": True, "outcome": outcome, "detected": outcome in DETECTED,
-            "message": ctl.get("message", ""), "seed": ctl["seed"],
+            "ran": True,
+            "registered": True,
+            "outcome": outcome,
+            "detected": outcome in DETECTED,
+            "message": ctl.get("message", ""),
+            "seed": ctl["seed"],
             "precondition": ctl.get("details", {}).get("precondition"),
             "methods": ctl.get("methods", []),
             "deciding_methods": ctl.get("deciding_methods", ctl.get("methods", [])),
@@ -146,14 +170,29 @@ def _negative_control(claim_id: str, controls: list[dict[str, Any]], implemented
         }
     if registered:
         why = "" if planned else "not requested (--instance-seed runs the instances only)"
-        return {"ran": False, "registered": True, "outcome": "not run", "detected": None,
-                "message": why}
-    return {"ran": False, "registered": False, "outcome": "not run", "detected": None,
-            "message": "no negative control registered" if implemented else ""}
+        return {
+            "ran": False,
+            "registered": True,
+            "outcome": "not run",
+            "detected": None,
+            "message": why,
+        }
+    return {
+        "ran": False,
+        "registered": False,
+        "outcome": "not run",
+        "detected": None,
+        "message": "no negative control registered" if implemented else "",
+    }
 
 
-def claim_report(claim_id: str, records: Sequence[dict[str, Any]], *,
-                 plugins: Sequence[str] = (), controls_planned: bool = True) -> dict[str, Any]:
+def claim_report(
+    claim_id: str,
+    records: Sequence[dict[str, Any]],
+    *,
+    plugins: Sequence[str] = (),
+    controls_planned: bool = True,
+) -> dict[str, Any]:
     """The aggregate of one claim's evidence records.
 
     ``controls_planned=False`` (a run of chosen instance seeds) leaves a registered control
@@ -165,15 +204,25 @@ def claim_report(claim_id: str, records: Sequence[dict[str, Any]], *,
     errors = [r for r in instances if r.get("error")]
     margins = [(m, r) for r in instances if (m := _margin(r.get("margin"))) is not None]
     worst = min(margins, key=lambda mr: mr[0]) if margins else None
-    methods = sorted({canonical_kind(c["method"]) for r in instances for c in r.get("certificates", [])}
-                     | {canonical_kind(m) for r in instances for m in r.get("methods", [])})
-    deciding = sorted({canonical_kind(m) for r in instances
-                       for m in r.get("deciding_methods", r.get("methods", []))})
+    methods = sorted(
+        {canonical_kind(c["method"]) for r in instances for c in r.get("certificates", [])}
+        | {canonical_kind(m) for r in instances for m in r.get("methods", [])}
+    )
+    deciding = sorted(
+        {
+            canonical_kind(m)
+            for r in instances
+            for m in r.get("deciding_methods", r.get("methods", []))
+        }
+    )
 
     implemented = claim_id in CHECKS
     negative = _negative_control(claim_id, controls, implemented, controls_planned)
-    control_ok = negative["detected"] or not negative["registered"] or (
-        negative["outcome"] == "not run" and not controls_planned)
+    control_ok = (
+        negative["detected"]
+        or not negative["registered"]
+        or (negative["outcome"] == "not run" and not controls_planned)
+    )
 
     n = len(instances)
     if not implemented:
@@ -218,9 +267,14 @@ def claim_report(claim_id: str, records: Sequence[dict[str, Any]], *,
     failing = [r for r in instances if r["outcome"] not in ("verified", "supported")][:5]
     if failing:
         report["failing_instances"] = [
-            {"index": r["index"], "seed": r["seed"], "outcome": r["outcome"],
-             "message": r.get("message", ""), "error": r.get("error"),
-             **_reproduce(claim_id, r, plugins)}
+            {
+                "index": r["index"],
+                "seed": r["seed"],
+                "outcome": r["outcome"],
+                "message": r.get("message", ""),
+                "error": r.get("error"),
+                **_reproduce(claim_id, r, plugins),
+            }
             for r in failing
         ]
     if claim.notes:
@@ -243,8 +297,10 @@ def build_report(
     by_claim: dict[str, list[dict[str, Any]]] = {cid: [] for cid in claim_ids}
     for r in records:
         by_claim.setdefault(r["claim"], []).append(r)
-    claims = [claim_report(cid, by_claim[cid], plugins=plugins, controls_planned=controls_planned)
-              for cid in claim_ids]
+    claims = [
+        claim_report(cid, by_claim[cid], plugins=plugins, controls_planned=controls_planned)
+        for cid in claim_ids
+    ]
     summary: dict[str, int] = {}
     for c in claims:
         summary[c["status"]] = summary.get(c["status"], 0) + 1
@@ -294,8 +350,14 @@ def render_markdown(report: dict[str, Any]) -> str:
         )
     lines.append("")
     for c in report["claims"]:
-        lines += [f"## `{c['id']}` — {c['status']}", "", f"*{c['kind']}* — {c['source']}", "",
-                  c["statement"], ""]
+        lines += [
+            f"## `{c['id']}` — {c['status']}",
+            "",
+            f"*{c['kind']}* — {c['source']}",
+            "",
+            c["statement"],
+            "",
+        ]
         wall = report.get("wall_time_per_claim", {}).get(c["id"])
         if wall is not None:
             lines.append(f"- wall time (sum over instances): {wall:.3f} s")
@@ -313,10 +375,13 @@ def render_markdown(report: dict[str, Any]) -> str:
         if nc["ran"]:
             lines.append(f"- negative control: {nc['outcome']} — {nc['message']}")
             if nc.get("precondition"):
-                lines.append(f"  - precondition (a guard's refusal, not a detection): "
-                             f"{nc['precondition']}")
+                lines.append(
+                    f"  - precondition (a guard's refusal, not a detection): {nc['precondition']}"
+                )
         for f in c.get("failing_instances", []):
-            lines.append(f"- instance {f['index']} (seed {f['seed']}): {f['outcome']} — {f['message']}")
+            lines.append(
+                f"- instance {f['index']} (seed {f['seed']}): {f['outcome']} — {f['message']}"
+            )
             lines.append(f"  - reproduce: `{f['reproduce']}`")
         for note in c.get("notes", []):
             lines.append(f"- note: {note}")

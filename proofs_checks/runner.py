@@ -128,7 +128,9 @@ def plan_tasks(
             s = instance_seed(seed, cid, 0, "negative_control")
             tasks.append(Task(cid, "negative_control", 0, s, frozen, tuple(plugins)))
         for i in range(count):
-            tasks.append(Task(cid, "instance", i, instance_seed(seed, cid, i), frozen, tuple(plugins)))
+            tasks.append(
+                Task(cid, "instance", i, instance_seed(seed, cid, i), frozen, tuple(plugins))
+            )
     return tasks
 
 
@@ -180,8 +182,9 @@ def make_executor(kind: str, workers: int) -> cf.Executor:
     if kind == "process":
         ctx = multiprocessing.get_context("forkserver")
         ctx.set_forkserver_preload(["sublevel.proofs_checks.runner"])
-        return cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
-                                      initializer=_single_threaded_blas)
+        return cf.ProcessPoolExecutor(
+            max_workers=workers, mp_context=ctx, initializer=_single_threaded_blas
+        )
     if kind == "thread":
         return cf.ThreadPoolExecutor(max_workers=workers)
     if kind == "inline":
@@ -301,12 +304,20 @@ def run_verification(
     _check_writable(out_path)
     evidence_path = out_path / EVIDENCE_FILE
 
-    tasks = plan_tasks(ids, instances=instances, seed=seed, params=params, plugins=plugins,
-                       instance_seeds=instance_seeds)
+    tasks = plan_tasks(
+        ids,
+        instances=instances,
+        seed=seed,
+        params=params,
+        plugins=plugins,
+        instance_seeds=instance_seeds,
+    )
     wanted = {t.key for t in tasks}
     _write_run_file(out_path, ids, instances, seed, params, plugins, instance_seeds)
     if resume:
-        done = {evidence_key(r): r for r in read_evidence(evidence_path) if evidence_key(r) in wanted}
+        done = {
+            evidence_key(r): r for r in read_evidence(evidence_path) if evidence_key(r) in wanted
+        }
     else:
         if evidence_path.exists():
             evidence_path.replace(out_path / "evidence.previous.jsonl")
@@ -348,9 +359,16 @@ def run_verification(
     elapsed = time.perf_counter() - started
 
     records = [finished[t.key] for t in tasks if t.key in finished]
-    report = build_report(ids, records, seed=seed, instances=instances, elapsed=elapsed,
-                          complete=not interrupted and len(records) == len(tasks),
-                          plugins=plugins, controls_planned=instance_seeds is None)
+    report = build_report(
+        ids,
+        records,
+        seed=seed,
+        instances=instances,
+        elapsed=elapsed,
+        complete=not interrupted and len(records) == len(tasks),
+        plugins=plugins,
+        controls_planned=instance_seeds is None,
+    )
     if figures:
         add_figures(report, records, out_path)
     paths = write_reports(report, out_path, html=html)
@@ -370,7 +388,6 @@ def run_verification(
         interrupted=interrupted,
         paths=paths,
     )
-
 
 
 def _instance_seed_value(value: Any) -> int:
@@ -395,20 +412,34 @@ def check_schema(out: Path) -> None:
         found.append((EVIDENCE_FILE, None))
     for name, version in found:
         if version != SCHEMA_VERSION:
-            written = "an older schema (no schema_version)" if version is None else \
-                f"schema {version}"
+            written = (
+                "an older schema (no schema_version)" if version is None else f"schema {version}"
+            )
             raise InputError(
                 f"{str(out)!r} was written with {written} ({name}); this sublevel writes "
-                f"schema {SCHEMA_VERSION}: rerun without --resume or with a new --out")
+                f"schema {SCHEMA_VERSION}: rerun without --resume or with a new --out"
+            )
 
 
-def _write_run_file(out: Path, ids: Sequence[str], instances: int | None, seed: int,
-                    params: dict[str, dict[str, Any]] | None, plugins: Sequence[str],
-                    instance_seeds: Sequence[int] | None = None) -> None:
+def _write_run_file(
+    out: Path,
+    ids: Sequence[str],
+    instances: int | None,
+    seed: int,
+    params: dict[str, dict[str, Any]] | None,
+    plugins: Sequence[str],
+    instance_seeds: Sequence[int] | None = None,
+) -> None:
     """DIR/run.json: what this run was asked to do (read back by --resume and ``report``)."""
-    data = {"schema_version": SCHEMA_VERSION, "claims": list(ids), "instances": instances,
-            "seed": seed, "params": params or {}, "plugins": list(plugins),
-            "instance_seeds": None if instance_seeds is None else list(instance_seeds)}
+    data = {
+        "schema_version": SCHEMA_VERSION,
+        "claims": list(ids),
+        "instances": instances,
+        "seed": seed,
+        "params": params or {},
+        "plugins": list(plugins),
+        "instance_seeds": None if instance_seeds is None else list(instance_seeds),
+    }
     (out / RUN_FILE).write_text(json.dumps(data, indent=2, default=str) + "\n")
 
 
@@ -423,7 +454,9 @@ def read_run_file(out: str | os.PathLike[str]) -> dict[str, Any] | None:
         raise InputError(f"{path} is not valid JSON: {exc}") from None
 
 
-def rebuild_report(out: str | os.PathLike[str], *, figures: bool = True, html: bool = False) -> RunResult:
+def rebuild_report(
+    out: str | os.PathLike[str], *, figures: bool = True, html: bool = False
+) -> RunResult:
     """Rebuild report.json/md (and figures, html) from DIR/run.json and DIR/evidence.jsonl."""
     out_path = Path(out)
     run = read_run_file(out_path)
@@ -433,16 +466,35 @@ def rebuild_report(out: str | os.PathLike[str], *, figures: bool = True, html: b
     for plugin in run.get("plugins", []):
         load_plugin(plugin)
     ids = resolve_claims(run["claims"])
-    tasks = plan_tasks(ids, instances=run["instances"], seed=run["seed"], params=run["params"],
-                       plugins=run.get("plugins", []), instance_seeds=run.get("instance_seeds"))
+    tasks = plan_tasks(
+        ids,
+        instances=run["instances"],
+        seed=run["seed"],
+        params=run["params"],
+        plugins=run.get("plugins", []),
+        instance_seeds=run.get("instance_seeds"),
+    )
     found = {evidence_key(r): r for r in read_evidence(out_path / EVIDENCE_FILE)}
     records = [found[t.key] for t in tasks if t.key in found]
-    report = build_report(ids, records, seed=run["seed"], instances=run["instances"], elapsed=0.0,
-                          complete=len(records) == len(tasks), plugins=run.get("plugins", []),
-                          controls_planned=run.get("instance_seeds") is None)
+    report = build_report(
+        ids,
+        records,
+        seed=run["seed"],
+        instances=run["instances"],
+        elapsed=0.0,
+        complete=len(records) == len(tasks),
+        plugins=run.get("plugins", []),
+        controls_planned=run.get("instance_seeds") is None,
+    )
     if figures:
         add_figures(report, records, out_path)
     paths = write_reports(report, out_path, html=html)
     violated = any(c["status"] == "violated" for c in report["claims"])
-    return RunResult(report=report, out=out_path, exit_code=1 if violated else 0, computed=0,
-                     reused=len(records), paths=paths)
+    return RunResult(
+        report=report,
+        out=out_path,
+        exit_code=1 if violated else 0,
+        computed=0,
+        reused=len(records),
+        paths=paths,
+    )

@@ -68,7 +68,8 @@ def _merged(instance: Mapping[str, Any] | None, params: Mapping[str, Any]) -> di
 #: (``Claim.requires``), for checks whose parameters are not those dimensions themselves
 DIMENSIONS: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
     "bf16.prop2.2.linear": lambda p: {
-        "widths": [int(p["n"])] + [int(p["hidden"])] * (int(p["depth"]) - 1) + [int(p["m"])]},
+        "widths": [int(p["n"])] + [int(p["hidden"])] * (int(p["depth"]) - 1) + [int(p["m"])]
+    },
 }
 
 
@@ -162,7 +163,9 @@ def check_claim(
     try:
         evidence = fn(seed, **check_params)
         if not isinstance(evidence, Evidence):
-            raise TypeError(f"check of {claim_id!r} returned {type(evidence).__name__}, not Evidence")
+            raise TypeError(
+                f"check of {claim_id!r} returned {type(evidence).__name__}, not Evidence"
+            )
     except Exception as exc:
         if errors == "raise":
             raise
@@ -183,17 +186,29 @@ def describe_evidence(evidence: Evidence) -> str:
     margin = "—" if evidence.margin is None else f"{evidence.margin:.6g}"
     params = json.dumps(evidence.params, default=str, sort_keys=True)
     role = "" if evidence.role == "instance" else " (negative control)"
-    text = (f"{evidence.claim}{role}: {evidence.outcome}, margin {margin}, methods "
-            f"{', '.join(evidence.all_methods()) or '—'}: {evidence.message or 'no message'}")
+    text = (
+        f"{evidence.claim}{role}: {evidence.outcome}, margin {margin}, methods "
+        f"{', '.join(evidence.all_methods()) or '—'}: {evidence.message or 'no message'}"
+    )
     if evidence.error:
         text += f" [error: {evidence.error}]"
-    return (text + f"\n  reproduce: check_claim({evidence.claim!r}, {params}, seed={evidence.seed}"
-            + (", role='negative_control'" if evidence.role != "instance" else "") + ")")
+    return (
+        text
+        + f"\n  reproduce: check_claim({evidence.claim!r}, {params}, seed={evidence.seed}"
+        + (", role='negative_control'" if evidence.role != "instance" else "")
+        + ")"
+    )
 
 
-def assert_claim_holds(claim_id: str, instance: Mapping[str, Any] | None = None, *, seed: int = 0,
-                       allow_inconclusive: bool = False, require_proof: bool = False,
-                       **options: Any) -> Evidence:
+def assert_claim_holds(
+    claim_id: str,
+    instance: Mapping[str, Any] | None = None,
+    *,
+    seed: int = 0,
+    allow_inconclusive: bool = False,
+    require_proof: bool = False,
+    **options: Any,
+) -> Evidence:
     """Run :func:`check_claim` and raise ``AssertionError`` (with the evidence's message and
     how to reproduce it) unless the outcome is ``verified`` or ``supported`` (no failure found,
     numerical deciding evidence; not accepted with ``require_proof``) — or ``inconclusive``
@@ -211,8 +226,9 @@ def assert_claim_holds(claim_id: str, instance: Mapping[str, Any] | None = None,
     raise AssertionError(describe_evidence(evidence))
 
 
-def assert_control_detects(claim_id: str, instance: Mapping[str, Any] | None = None, *,
-                           seed: int = 0, **options: Any) -> Evidence:
+def assert_control_detects(
+    claim_id: str, instance: Mapping[str, Any] | None = None, *, seed: int = 0, **options: Any
+) -> Evidence:
     """Run the negative control of ``claim_id`` and raise ``AssertionError`` unless it reports
     the failure its broken hypothesis allows (``detected (conclusion fails)`` or ``detected
     (certificate fails)``; a guard's refusal is not a detection)."""
@@ -222,9 +238,15 @@ def assert_control_detects(claim_id: str, instance: Mapping[str, Any] | None = N
     raise AssertionError(describe_evidence(evidence))
 
 
-def claim_property(claim_id: str, instances: Any | None = None, *, seeds: Any | None = None,
-                   max_examples: int = 10, role: str = "instance", **options: Any
-                   ) -> Callable[[], None]:
+def claim_property(
+    claim_id: str,
+    instances: Any | None = None,
+    *,
+    seeds: Any | None = None,
+    max_examples: int = 10,
+    role: str = "instance",
+    **options: Any,
+) -> Callable[[], None]:
     """A ready-made hypothesis test: ``test_mine = claim_property("my.claim", strategy)`` runs
     :func:`assert_claim_holds` (or :func:`assert_control_detects` for
     ``role="negative_control"``) on ``max_examples`` instances drawn from ``instances`` (a
@@ -256,9 +278,11 @@ def _linear_instances(satisfying: bool) -> Any:
         return {"depth": len(w) - 1, "n": w[0], "m": w[-1], "hidden": w[1]}
 
     uniform = S.linear_widths(satisfying=satisfying, max_layers=4, max_width=6).map(
-        lambda w: [w[0], *([w[1]] * (len(w) - 2)), w[-1]])  # the check has one hidden width
+        lambda w: [w[0], *([w[1]] * (len(w) - 2)), w[-1]]
+    )  # the check has one hidden width
     return uniform.map(as_params).filter(
-        lambda p: _hypotheses("bf16.prop2.2.linear", p) == satisfying)
+        lambda p: _hypotheses("bf16.prop2.2.linear", p) == satisfying
+    )
 
 
 def _intrinsic_instances(claim_id: str) -> Callable[[bool], Any]:
@@ -267,11 +291,18 @@ def _intrinsic_instances(claim_id: str) -> Callable[[bool], Any]:
         from sublevel.numerics import strategies as S
 
         if not satisfying:
-            raise InputError(f"the check of {claim_id!r} chooses p from q itself (p ≥ q always); "
-                             "its negative control runs p < q: use role='negative_control'")
-        return st.fixed_dictionaries({
-            "activation": S.polynomial_activations(max_degree=3).map(str),
-            "n": st.integers(1, 2), "cvxpy": st.just(False), "symbolic": st.just(False)})
+            raise InputError(
+                f"the check of {claim_id!r} chooses p from q itself (p ≥ q always); "
+                "its negative control runs p < q: use role='negative_control'"
+            )
+        return st.fixed_dictionaries(
+            {
+                "activation": S.polynomial_activations(max_degree=3).map(str),
+                "n": st.integers(1, 2),
+                "cvxpy": st.just(False),
+                "symbolic": st.just(False),
+            }
+        )
 
     return build
 
@@ -303,6 +334,8 @@ def claim_instances(claim_id: str, *, satisfying: bool = True) -> Any:
         return INSTANCE_STRATEGIES[claim_id](satisfying)
     if claim.requires and set(claim.requires) <= set(chk.defaults):
         return S.architectures(claim_id, satisfying=satisfying)
-    raise InputError(f"no instance strategy for {claim_id!r}: its check's parameters "
-                     f"({', '.join(sorted(chk.defaults)) or 'none'}) do not name the dimensions of "
-                     f"its hypotheses ({', '.join(claim.requires) or 'none'})")
+    raise InputError(
+        f"no instance strategy for {claim_id!r}: its check's parameters "
+        f"({', '.join(sorted(chk.defaults)) or 'none'}) do not name the dimensions of "
+        f"its hypotheses ({', '.join(claim.requires) or 'none'})"
+    )

@@ -150,12 +150,20 @@ def combine(certificates: list[Certificate], *, label: str = "path") -> Certific
     for c in certificates:
         tolerances.update(c.tolerances)
     outcomes = {c.outcome for c in certificates}
-    outcome = "fails" if "fails" in outcomes else "inconclusive" if "inconclusive" in outcomes else "holds"
+    outcome = (
+        "fails"
+        if "fails" in outcomes
+        else "inconclusive"
+        if "inconclusive" in outcomes
+        else "holds"
+    )
     enclosures = [c.max_energy_enclosure for c in certificates]
     enclosure = None
     if all(e is not None for e in enclosures):
-        enclosure = (max(e[0] for e in enclosures if e is not None),
-                     max(e[1] for e in enclosures if e is not None))
+        enclosure = (
+            max(e[0] for e in enclosures if e is not None),
+            max(e[1] for e in enclosures if e is not None),
+        )
     return Certificate(
         holds=outcome == "holds",
         max_energy=max(c.max_energy for c in certificates),

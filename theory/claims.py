@@ -191,13 +191,18 @@ def wide_inner_refusal(claim: Claim, widths: Any) -> HypothesisError:
     w = _widths({"widths": widths})
     k = _first_narrow_inner(w)
     if k is None:  # the registered predicate refused on other grounds: say what it requires
-        return HypothesisError(f"widths {w} do not satisfy the hypotheses of {claim.id}: "
-                               f"{claim.hypotheses_text}", claim=claim.id)
+        return HypothesisError(
+            f"widths {w} do not satisfy the hypotheses of {claim.id}: {claim.hypotheses_text}",
+            claim=claim.id,
+        )
     low = min(w[0], w[-1])
     alternative = "bf16.linear.square-boundary" if w[k] == low else "lbb.multilinear"
     return HypothesisError(
         f"layer {k} has width n_{k} = {w[k]} ≤ min(n, m) = {low} (widths {w}): {claim.id} "
-        f"needs {claim.hypotheses_text}", claim=claim.id, alternative=alternative)
+        f"needs {claim.hypotheses_text}",
+        claim=claim.id,
+        alternative=alternative,
+    )
 
 
 def _ridge_two_layer(d: Mapping[str, Any]) -> bool:
@@ -249,9 +254,12 @@ def _spin_p(d: Mapping[str, Any]) -> bool:
 
 
 def _kawaguchi(d: Mapping[str, Any]) -> bool:
-    return bool(d["full_rank_xx"]) and bool(d["full_rank_xy"]) and bool(
-        d["distinct_eigenvalues_of_SigmaYX_SigmaXX_inv_SigmaXY"]
-    ) and int(d["m"]) <= int(d["n"])
+    return (
+        bool(d["full_rank_xx"])
+        and bool(d["full_rank_xy"])
+        and bool(d["distinct_eigenvalues_of_SigmaYX_SigmaXX_inv_SigmaXY"])
+        and int(d["m"]) <= int(d["n"])
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -324,9 +332,7 @@ _BUILTIN = [
         hypotheses_text="n ≥ 1; ρ a function of one variable",
         hypotheses=_positive_int("n"),
         requires=("n",),
-        notes=(
-            "Non-polynomial continuous activations have q = ∞ (Leshno–Lin–Pinkus–Schocken).",
-        ),
+        notes=("Non-polynomial continuous activations have q = ∞ (Leshno–Lin–Pinkus–Schocken).",),
     ),
     Claim(
         id="identity.layer-cake",
@@ -790,8 +796,7 @@ _BUILTIN = [
         source=f"{TALK} (Conjecture [LBB'18])",
         section="§4.6",
         statement=(
-            "L(U, W) = E‖Uρ(WX) − Y‖² has no poor local minima above the energy barrier "
-            "β(M, N)."
+            "L(U, W) = E‖Uρ(WX) − Y‖² has no poor local minima above the energy barrier β(M, N)."
         ),
         latex=r"\text{no poor local minima with }L>\beta(M,N)",
         hypotheses_text="ρ homogeneous with finite feature dimension f(N)",

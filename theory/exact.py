@@ -151,8 +151,9 @@ def polynomial(coefficients: Sequence[Any] | Poly | sp.Expr) -> Poly:
             raise InputError(f"expression {coefficients} is not a polynomial") from exc
         return polynomial(poly)
     p = rational_polynomial(coefficients)
-    return Poly([sp.Rational(int(c.p), int(c.q)) for c in reversed(p.coeffs())] or [0], _T,
-                domain=QQ)
+    return Poly(
+        [sp.Rational(int(c.p), int(c.q)) for c in reversed(p.coeffs())] or [0], _T, domain=QQ
+    )
 
 
 def _interval(interval: Sequence[Any]) -> tuple[fmpq, fmpq]:
@@ -259,10 +260,16 @@ class ExactMaximum:
 
     __slots__ = ("lower", "upper", "t_lower", "t_upper", "exact")
 
-    def __init__(self, lower: fmpq, upper: fmpq, t_lower: fmpq, t_upper: fmpq,
-                 exact: fmpq | None) -> None:
+    def __init__(
+        self, lower: fmpq, upper: fmpq, t_lower: fmpq, t_upper: fmpq, exact: fmpq | None
+    ) -> None:
         self.lower, self.upper, self.t_lower, self.t_upper, self.exact = (
-            lower, upper, t_lower, t_upper, exact)
+            lower,
+            upper,
+            t_lower,
+            t_upper,
+            exact,
+        )
 
     @property
     def value(self) -> fmpq:
@@ -339,8 +346,9 @@ def _arb_upper(x: arb) -> fmpq:
     return _arb_to_fmpq_bounds(x)[1]
 
 
-def _critical_candidates(p: fmpq_poly, g: fmpq_poly, a: fmpq, b: fmpq,
-                         prec: int) -> list[_Candidate] | None:
+def _critical_candidates(
+    p: fmpq_poly, g: fmpq_poly, a: fmpq, b: fmpq, prec: int
+) -> list[_Candidate] | None:
     """Enclosures of p at the real roots in (a, b) of the square-free ``g`` (the critical
     points), at ``prec`` bits; None when some root's ball still contains an end."""
     out: list[_Candidate] = []
@@ -452,9 +460,20 @@ def _decide(p: fmpq_poly, bound: fmpq, tau: fmpq, a: fmpq, b: fmpq) -> tuple[boo
     return False, False
 
 
-def _certificate(p: fmpq_poly, bound_q: fmpq, tau: fmpq, a: fmpq, b: fmpq, *, bound_f: float,
-                 tolerance: float, label: str, promise: str, start: float,
-                 algorithm: str) -> Certificate:
+def _certificate(
+    p: fmpq_poly,
+    bound_q: fmpq,
+    tau: fmpq,
+    a: fmpq,
+    b: fmpq,
+    *,
+    bound_f: float,
+    tolerance: float,
+    label: str,
+    promise: str,
+    start: float,
+    algorithm: str,
+) -> Certificate:
     mx = exact_maximum(p, a, b)
     if mx.upper <= bound_q:  # the rigorous enclosure already decides
         holds, needs_tau = True, False
@@ -526,10 +545,19 @@ def certify_polynomial(
     a, b = _interval(interval)
     bound_q = to_fmpq(bound, name="bound")
     tau = _check_tolerance(tolerance)
-    return _certificate(p, bound_q, tau, a, b, bound_f=float(_as_fraction(bound_q)),
-                        tolerance=float(_as_fraction(tau)), label=label, promise=promise,
-                        start=start, algorithm="python-flint: square-free part, Arb root "
-                        "isolation, exact sign on every gap")
+    return _certificate(
+        p,
+        bound_q,
+        tau,
+        a,
+        b,
+        bound_f=float(_as_fraction(bound_q)),
+        tolerance=float(_as_fraction(tau)),
+        label=label,
+        promise=promise,
+        start=start,
+        algorithm="python-flint: square-free part, Arb root isolation, exact sign on every gap",
+    )
 
 
 def certify_quadratic(
@@ -582,9 +610,12 @@ def certify_quadratic(
         outcome="holds" if holds else "fails",
         max_energy_enclosure=(_round_down(top), _round_up(top)),
         holds_within=float(_as_fraction(tau)) if holds and not holds0 else 0.0,
-        details={"degree": max(p.degree(), 0), "max_energy_exact": str(top),
-                 "max_energy_enclosure_exact": [str(top), str(top)],
-                 "algorithm": "closed form, exact rationals"},
+        details={
+            "degree": max(p.degree(), 0),
+            "max_energy_exact": str(top),
+            "max_energy_enclosure_exact": [str(top), str(top)],
+            "algorithm": "closed form, exact rationals",
+        },
     )
 
 
@@ -613,8 +644,9 @@ def certify_piecewise_polynomial(
         if not lo < hi:
             raise InputError(f"breakpoints are not increasing at {lo} ≥ {hi}")
     certs = [
-        certify_polynomial(c, bound, (lo, hi), tolerance=tolerance, label=f"{label}[{i}]",
-                           promise=promise)
+        certify_polynomial(
+            c, bound, (lo, hi), tolerance=tolerance, label=f"{label}[{i}]", promise=promise
+        )
         for i, (c, lo, hi) in enumerate(zip(pieces, ts, ts[1:]))
     ]
     whole = combine(certs, label=label or "piecewise")

@@ -165,7 +165,9 @@ def I1(u: Any, p: int, *, formulas: Formulas | None = None) -> mpmath.mpf:
         u = _u(u)
         e = f.e_inf(p)
         if u > -e:
-            raise InputError(f"I_1(u) needs u ≤ −E_∞ = {mpmath.nstr(-e, 12)}; got u = {mpmath.nstr(u, 12)}")
+            raise InputError(
+                f"I_1(u) needs u ≤ −E_∞ = {mpmath.nstr(-e, 12)}; got u = {mpmath.nstr(u, 12)}"
+            )
         return +f.i1(u, e)
 
 
@@ -176,7 +178,9 @@ def I1_derivative(u: Any, p: int) -> mpmath.mpf:
         u = _u(u)
         e = _e_inf(p)
         if u > -e:
-            raise InputError(f"I_1′(u) needs u ≤ −E_∞ = {mpmath.nstr(-e, 12)}; got u = {mpmath.nstr(u, 12)}")
+            raise InputError(
+                f"I_1′(u) needs u ≤ −E_∞ = {mpmath.nstr(-e, 12)}; got u = {mpmath.nstr(u, 12)}"
+            )
         return -2 * mpmath.sqrt(u * u - e * e) / (e * e)
 
 
@@ -189,7 +193,9 @@ def theta_kp(u: Any, k: int, p: int, *, formulas: Formulas | None = None) -> mpm
         e = f.e_inf(p)
         if u >= -e:
             return +f.plateau(p)
-        return mpmath.log(p - 1) / 2 - mpmath.mpf(p - 2) / (4 * (p - 1)) * u * u - (k + 1) * f.i1(u, e)
+        return (
+            mpmath.log(p - 1) / 2 - mpmath.mpf(p - 2) / (4 * (p - 1)) * u * u - (k + 1) * f.i1(u, e)
+        )
 
 
 def theta_p(u: Any, p: int, *, formulas: Formulas | None = None) -> mpmath.mpf:
@@ -256,7 +262,9 @@ def threshold_asymptotic(k: int, p: int) -> mpmath.mpf:
         return (3 * e**1.5 * c / (4 * mpmath.sqrt(2) * (k + 1))) ** (mpmath.mpf(2) / 3)
 
 
-def threshold_table(ps: Iterable[int] = (3, 4, 5, 10), k_max: int = 3) -> dict[int, dict[str, float]]:
+def threshold_table(
+    ps: Iterable[int] = (3, 4, 5, 10), k_max: int = 3
+) -> dict[int, dict[str, float]]:
     """Rows of §7's table: E_∞, E_0…E_{k_max}, Θ_{0,p}(−E_∞), Θ_p(0) (floats of 30-digit values)."""
     table: dict[int, dict[str, float]] = {}
     for p in ps:
@@ -348,7 +356,11 @@ def consistency(
         # branch continuity: the left formula evaluated at −E_∞ against the plateau
         worst = mpmath.mpf(0)
         for k in range(k_max + 1):
-            left = mpmath.log(p - 1) / 2 - mpmath.mpf(p - 2) / (4 * (p - 1)) * e * e - (k + 1) * f.i1(-e, e)
+            left = (
+                mpmath.log(p - 1) / 2
+                - mpmath.mpf(p - 2) / (4 * (p - 1)) * e * e
+                - (k + 1) * f.i1(-e, e)
+            )
             worst = max(worst, abs(left - f.plateau(p)))
         out.residuals["branch"] = float(worst)
         out.checks["branch_continuity"] = worst <= tol["branch"]
@@ -414,8 +426,11 @@ def symbolic_identities() -> dict[str, bool]:
     deriv_zero = deriv == 0 or sp.simplify(sp.radsimp(sp.together(deriv))) == 0
     e_inf = 2 * sp.sqrt((p - 1) / p)
     quad = sp.simplify((p - 2) * e_inf**2 / (4 * (p - 1)) - (p - 2) / p) == 0
-    return {"I1_vanishes_at_edge": bool(at_edge), "I1_derivative": bool(deriv_zero),
-            "quadratic_term_at_edge": bool(quad)}
+    return {
+        "I1_vanishes_at_edge": bool(at_edge),
+        "I1_derivative": bool(deriv_zero),
+        "quadratic_term_at_edge": bool(quad),
+    }
 
 
 # ----------------------------------------------------------------------------- finite size
@@ -427,8 +442,9 @@ def symbolic_identities() -> dict[str, bool]:
 FINITE_SIZE_EXPONENT = mpmath.mpf(2) / 3
 
 
-def finite_size_fit(sizes: Iterable[int], values: Iterable[float], *,
-                    exponent: Any = FINITE_SIZE_EXPONENT) -> dict[str, Any]:
+def finite_size_fit(
+    sizes: Iterable[int], values: Iterable[float], *, exponent: Any = FINITE_SIZE_EXPONENT
+) -> dict[str, Any]:
     """Least-squares fit of values ≈ a + b·N^(−exponent): the intercept a is the N → ∞ limit.
 
     Returns floats ``a``, ``b`` and the ``residuals`` (pure Python, mpmath at DPS digits).
@@ -445,5 +461,11 @@ def finite_size_fit(sizes: Iterable[int], values: Iterable[float], *,
         b = mpmath.fsum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sxx
         a = my - b * mx
         residuals = [float(y - (a + b * x)) for x, y in zip(xs, ys)]
-    return {"a": float(a), "b": float(b), "residuals": residuals, "sizes": Ns,
-            "exponent": float(exponent), "form": f"a + b·N^(−{float(exponent):.4g})"}
+    return {
+        "a": float(a),
+        "b": float(b),
+        "residuals": residuals,
+        "sizes": Ns,
+        "exponent": float(exponent),
+        "form": f"a + b·N^(−{float(exponent):.4g})",
+    }

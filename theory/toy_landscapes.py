@@ -83,8 +83,9 @@ class Profile:
     def expression(self) -> sp.Expr:
         if len(self.pieces) == 1:
             return self.pieces[0][2]
-        return sp.Piecewise(*[(e, _S <= hi) for lo, hi, e in self.pieces[:-1]],
-                            (self.pieces[-1][2], True))
+        return sp.Piecewise(
+            *[(e, _S <= hi) for lo, hi, e in self.pieces[:-1]], (self.pieces[-1][2], True)
+        )
 
 
 @dataclass(frozen=True)
@@ -141,10 +142,14 @@ class ToyFacts:
         return bool(self.strict_poor_minima or self.nonstrict_poor_minima)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"connected": self.connected, "strict_poor_minima": self.strict_poor_minima,
-                "nonstrict_poor_minima": self.nonstrict_poor_minima,
-                "global_minimum": str(self.global_minimum), "runs": self.runs,
-                "witness": self.witness}
+        return {
+            "connected": self.connected,
+            "strict_poor_minima": self.strict_poor_minima,
+            "nonstrict_poor_minima": self.nonstrict_poor_minima,
+            "global_minimum": str(self.global_minimum),
+            "runs": self.runs,
+            "witness": self.witness,
+        }
 
 
 # ------------------------------------------------------------------------------- analysis
@@ -209,8 +214,13 @@ def _runs(profile: Profile) -> list[tuple[Any, Any, int]]:
 
 
 def _describe(point: Any, value: Any, kind: str) -> dict[str, Any]:
-    return {"at": str(point), "at_numeric": float(_n(point)), "value": str(value),
-            "value_numeric": float(_n(value)), "kind": kind}
+    return {
+        "at": str(point),
+        "at_numeric": float(_n(point)),
+        "value": str(value),
+        "value_numeric": float(_n(value)),
+        "kind": kind,
+    }
 
 
 def analyse(landscape: ToyLandscape) -> ToyFacts:
@@ -219,8 +229,10 @@ def analyse(landscape: ToyLandscape) -> ToyFacts:
     runs = _runs(g)
     signs = [sg for _, _, sg in runs]
     # global minimum over finite run boundaries (profiles here are coercive: g → ∞ at the ends)
-    points = sorted({p for a, b, _ in runs for p in (a, b) if p not in (-sp.oo, sp.oo)},
-                    key=lambda p: float(_n(p)))
+    points = sorted(
+        {p for a, b, _ in runs for p in (a, b) if p not in (-sp.oo, sp.oo)},
+        key=lambda p: float(_n(p)),
+    )
     if not points:
         raise InputError(f"{landscape.name}: a monotone profile has no minimum")
     values = {p: g.value(p) for p in points}
@@ -260,15 +272,27 @@ def analyse(landscape: ToyLandscape) -> ToyFacts:
             top = g.value(peak)
             low = max(g.value(x1), g.value(x2), key=lambda v: float(_n(v)))
             u = _rational_between(low, top)
-            witness = {"x1": str(x1), "x_peak": str(peak), "x2": str(x2), "u": str(u),
-                       "E_x1": str(g.value(x1)), "E_x2": str(g.value(x2)),
-                       "E_peak_numeric": float(_n(top)),
-                       "certified": bool(not _less(u, g.value(x1)) and not _less(u, g.value(x2))
-                                         and _less(u, top))}
+            witness = {
+                "x1": str(x1),
+                "x_peak": str(peak),
+                "x2": str(x2),
+                "u": str(u),
+                "E_x1": str(g.value(x1)),
+                "E_x2": str(g.value(x2)),
+                "E_peak_numeric": float(_n(top)),
+                "certified": bool(
+                    not _less(u, g.value(x1)) and not _less(u, g.value(x2)) and _less(u, top)
+                ),
+            }
             break
-    return ToyFacts(connected, strict, nonstrict, gmin,
-                    [f"[{a}, {b}]: {'+' if s > 0 else '−' if s < 0 else '0'}" for a, b, s in runs],
-                    witness)
+    return ToyFacts(
+        connected,
+        strict,
+        nonstrict,
+        gmin,
+        [f"[{a}, {b}]: {'+' if s > 0 else '−' if s < 0 else '0'}" for a, b, s in runs],
+        witness,
+    )
 
 
 # ------------------------------------------------------------------------------- catalogue
@@ -278,44 +302,90 @@ def _poly(expr: Any) -> Profile:
     return Profile(((-sp.oo, sp.oo, sp.sympify(expr)),))
 
 
-def plateau_landscape(level: Any = 1, left: Any = 0, right: Any = 1, width: Any = 1) -> ToyLandscape:
+def plateau_landscape(
+    level: Any = 1, left: Any = 0, right: Any = 1, width: Any = 1
+) -> ToyLandscape:
     """g = level + (s − left)² (s < left), level (left ≤ s ≤ right),
     level·((s − right − width)/width)² (s > right): connected sub-level sets, a plateau of
     non-strict poor local minima at ``level`` > 0 = min g (at s = right + width)."""
     level, left, right, width = (sp.Rational(v) for v in (level, left, right, width))
     if not (level > 0 and right > left and width > 0):
-        raise InputError(f"plateau needs level > 0, right > left, width > 0; got "
-                         f"{level}, {left}, {right}, {width}")
-    prof = Profile(((-sp.oo, left, level + (_S - left) ** 2),
-                    (left, right, level + 0 * _S),
-                    (right, sp.oo, level * ((_S - right - width) / width) ** 2)))
-    return ToyLandscape("plateau (non-strict poor minima)", "1d", prof,
-                        expected={"connected": True, "strict_poor": False, "poor": True})
+        raise InputError(
+            f"plateau needs level > 0, right > left, width > 0; got "
+            f"{level}, {left}, {right}, {width}"
+        )
+    prof = Profile(
+        (
+            (-sp.oo, left, level + (_S - left) ** 2),
+            (left, right, level + 0 * _S),
+            (right, sp.oo, level * ((_S - right - width) / width) ** 2),
+        )
+    )
+    return ToyLandscape(
+        "plateau (non-strict poor minima)",
+        "1d",
+        prof,
+        expected={"connected": True, "strict_poor": False, "poor": True},
+    )
 
 
 def catalogue() -> list[ToyLandscape]:
     """Energies with known answers (``expected``: connected, strict_poor, poor)."""
     s = _S
     return [
-        ToyLandscape("convex quadratic", "1d", _poly(s**2),
-                     expected={"connected": True, "strict_poor": False, "poor": False}),
-        ToyLandscape("tilted double well", "1d", _poly(s**4 - 2 * s**2 + s / 2),
-                     expected={"connected": False, "strict_poor": True, "poor": True}),
-        ToyLandscape("symmetric double well", "1d", _poly(s**4 - 2 * s**2),
-                     expected={"connected": False, "strict_poor": False, "poor": False}),
+        ToyLandscape(
+            "convex quadratic",
+            "1d",
+            _poly(s**2),
+            expected={"connected": True, "strict_poor": False, "poor": False},
+        ),
+        ToyLandscape(
+            "tilted double well",
+            "1d",
+            _poly(s**4 - 2 * s**2 + s / 2),
+            expected={"connected": False, "strict_poor": True, "poor": True},
+        ),
+        ToyLandscape(
+            "symmetric double well",
+            "1d",
+            _poly(s**4 - 2 * s**2),
+            expected={"connected": False, "strict_poor": False, "poor": False},
+        ),
         plateau_landscape(),
-        ToyLandscape("Rosenbrock", "fibered", _poly((1 - s) ** 2), b=sp.Integer(100), c=s**2,
-                     expected={"connected": True, "strict_poor": False, "poor": False}),
-        ToyLandscape("fibred tilted double well", "fibered", _poly(s**4 - 2 * s**2 + s / 2),
-                     b=1 + s**2, c=s,
-                     expected={"connected": False, "strict_poor": True, "poor": True}),
-        ToyLandscape("Mexican hat", "radial", Profile(((0, sp.oo, (s - 1) ** 2),)),
-                     expected={"connected": True, "strict_poor": False, "poor": False}),
-        ToyLandscape("radial, poor circle", "radial",
-                     Profile(((0, sp.oo, (s - 1) ** 2 * (s - 3) ** 2 + s / 2),)),
-                     expected={"connected": False, "strict_poor": False, "poor": True}),
-        ToyLandscape("radial, poor origin", "radial", Profile(((0, sp.oo, 1 + s**3 - 4 * s**2 + 3 * s),)),
-                     expected={"connected": False, "strict_poor": True, "poor": True}),
+        ToyLandscape(
+            "Rosenbrock",
+            "fibered",
+            _poly((1 - s) ** 2),
+            b=sp.Integer(100),
+            c=s**2,
+            expected={"connected": True, "strict_poor": False, "poor": False},
+        ),
+        ToyLandscape(
+            "fibred tilted double well",
+            "fibered",
+            _poly(s**4 - 2 * s**2 + s / 2),
+            b=1 + s**2,
+            c=s,
+            expected={"connected": False, "strict_poor": True, "poor": True},
+        ),
+        ToyLandscape(
+            "Mexican hat",
+            "radial",
+            Profile(((0, sp.oo, (s - 1) ** 2),)),
+            expected={"connected": True, "strict_poor": False, "poor": False},
+        ),
+        ToyLandscape(
+            "radial, poor circle",
+            "radial",
+            Profile(((0, sp.oo, (s - 1) ** 2 * (s - 3) ** 2 + s / 2),)),
+            expected={"connected": False, "strict_poor": False, "poor": True},
+        ),
+        ToyLandscape(
+            "radial, poor origin",
+            "radial",
+            Profile(((0, sp.oo, 1 + s**3 - 4 * s**2 + 3 * s),)),
+            expected={"connected": False, "strict_poor": True, "poor": True},
+        ),
     ]
 
 
@@ -333,11 +403,18 @@ def random_polynomial_landscape(rng: random.Random, *, max_degree: int = 6) -> T
         g = sp.expand(g + rng.randint(-3, 3))
     else:
         coeffs = [sp.Rational(rng.randint(-6, 6), rng.randint(1, 3)) for _ in range(degree)]
-        g = sp.Rational(rng.randint(1, 3)) * _S**degree + sum(c * _S**k for k, c in enumerate(coeffs))
+        g = sp.Rational(rng.randint(1, 3)) * _S**degree + sum(
+            c * _S**k for k, c in enumerate(coeffs)
+        )
     kind = rng.choice(["1d", "fibered", "radial"])
     if kind == "radial":
         return ToyLandscape(f"random radial g = {g}", kind, Profile(((0, sp.oo, g),)))
     if kind == "fibered":
-        return ToyLandscape(f"random fibred g = {g}", kind, _poly(g),
-                            b=1 + _S**2, c=sp.Rational(rng.randint(-3, 3)) * _S)
+        return ToyLandscape(
+            f"random fibred g = {g}",
+            kind,
+            _poly(g),
+            b=1 + _S**2,
+            c=sp.Rational(rng.randint(-3, 3)) * _S,
+        )
     return ToyLandscape(f"random g = {g}", kind, _poly(g))

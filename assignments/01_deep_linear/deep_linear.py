@@ -70,6 +70,7 @@ def flat_batch(W1s, W2s):
 # Write `preprocess(W1, W2)` returning the end points (W₁', W₂') of the two moves: W₂' first
 # (move (a)), then W₁' (move (b)). Singular values ≤ `rank_tol`·max(1, σ_max) count as zero.
 
+
 # %%
 def preprocess(W1, W2, rank_tol=1e-10):
     """(W₁', W₂'): W₂' = W₂(I − Π⊥) vanishes off range W₁, W₁' = W₁ + Σ b_i a_iᵀ is injective."""
@@ -100,6 +101,7 @@ def preprocess(W1, W2, rank_tol=1e-10):
 #
 # `full_rank_join(Wa, Wb)` returns a function s ↦ W(s), vectorised: an array of times (T,)
 # gives an array (T, h, n).
+
 
 # %%
 def full_rank_join(Wa, Wb):
@@ -163,6 +165,7 @@ def full_rank_join(Wa, Wb):
 # `HypothesisError("...")` with a message that says why (the equal-width case h = n is
 # exactly where move (b) fails).
 
+
 # %%
 def connect(wa, wb):
     """The path θ_A → θ_B of Prop. 2.2 (wa = [W1, W2], wb likewise; widths [n, h, m], n ≤ m)."""
@@ -170,8 +173,10 @@ def connect(wa, wb):
     (W1a, W2a), (W1b, W2b) = wa, wb
     h, n = W1a.shape
     if h <= n:
-        raise HypothesisError(f"hidden width h = {h} ≤ min(n, m) = {n}: no spare direction "
-                              "to make W1 injective (BF'16 Prop. 2.2 needs h > min(n, m))")
+        raise HypothesisError(
+            f"hidden width h = {h} ≤ min(n, m) = {n}: no spare direction "
+            "to make W1 injective (BF'16 Prop. 2.2 needs h > min(n, m))"
+        )
     W1a_, W2a_ = preprocess(W1a, W2a)
     W1b_, W2b_ = preprocess(W1b, W2b)
     Pa, Pb = W2a_ @ W1a_, W2b_ @ W1b_
@@ -183,13 +188,15 @@ def connect(wa, wb):
         M = (1 - t) * Pa + t * Pb
         return flat_batch(W1s, M @ np.linalg.pinv(W1s))
 
-    return Path([
-        Segment(flat(W1a, W2a), flat(W1a, W2a_), "A: (a) W2 vanishes off range W1", CONSTANT),
-        Segment(flat(W1a, W2a_), flat(W1a_, W2a_), "A: (b) W1 made injective", CONSTANT),
-        FunctionPiece(main, "main: product on the straight line", LE_MAX_ENDPOINTS),
-        Segment(flat(W1b_, W2b_), flat(W1b, W2b_), "B: (b) reversed", CONSTANT),
-        Segment(flat(W1b, W2b_), flat(W1b, W2b), "B: (a) reversed", CONSTANT),
-    ])
+    return Path(
+        [
+            Segment(flat(W1a, W2a), flat(W1a, W2a_), "A: (a) W2 vanishes off range W1", CONSTANT),
+            Segment(flat(W1a, W2a_), flat(W1a_, W2a_), "A: (b) W1 made injective", CONSTANT),
+            FunctionPiece(main, "main: product on the straight line", LE_MAX_ENDPOINTS),
+            Segment(flat(W1b_, W2b_), flat(W1b, W2b_), "B: (b) reversed", CONSTANT),
+            Segment(flat(W1b, W2b_), flat(W1b, W2b), "B: (a) reversed", CONSTANT),
+        ]
+    )
     ### END SOLUTION
 
 
@@ -202,6 +209,7 @@ def connect(wa, wb):
 # W₂(t) = W₂ + t(P* − P)W₁⁺: the product follows the straight line from P to P*, on which the
 # convex F decreases. Return a `Path` whose last piece has the promise `NON_INCREASING`.
 
+
 # %%
 def descend(w, X, Y):
     """A path from θ = (W1, W2) to a global minimum along which E does not increase."""
@@ -210,11 +218,13 @@ def descend(w, X, Y):
     W1p, W2p = preprocess(W1, W2)
     P_star = (np.linalg.pinv(X) @ Y).T
     W2_end = W2p + (P_star - W2p @ W1p) @ np.linalg.pinv(W1p)
-    return Path([
-        Segment(flat(W1, W2), flat(W1, W2p), "(a) W2 vanishes off range W1", CONSTANT),
-        Segment(flat(W1, W2p), flat(W1p, W2p), "(b) W1 made injective", CONSTANT),
-        Segment(flat(W1p, W2p), flat(W1p, W2_end), "descent: product to P*", NON_INCREASING),
-    ])
+    return Path(
+        [
+            Segment(flat(W1, W2), flat(W1, W2p), "(a) W2 vanishes off range W1", CONSTANT),
+            Segment(flat(W1, W2p), flat(W1p, W2p), "(b) W1 made injective", CONSTANT),
+            Segment(flat(W1p, W2p), flat(W1p, W2_end), "descent: product to P*", NON_INCREASING),
+        ]
+    )
     ### END SOLUTION
 
 
@@ -232,8 +242,12 @@ wb = [rng.normal(size=(h, n)), rng.normal(size=(m, h))]
 E = DeepLinear([n, h, m], X, Y)
 path = connect(wa, wb)
 profile = E.energies(path.points(np.linspace(0, 1, 201)))
-print(f"E_A = {E.energy(flat(*wa)):.4f}, E_B = {E.energy(flat(*wb)):.4f}, "
-      f"max along the path (sampled) = {profile.max():.4f}")
+print(
+    f"E_A = {E.energy(flat(*wa)):.4f}, E_B = {E.energy(flat(*wb)):.4f}, "
+    f"max along the path (sampled) = {profile.max():.4f}"
+)
 down = descend(wa, X, Y)
-print(f"descent: {E.energy(down.start):.4f} → {E.energy(down.end):.6f} "
-      f"(global minimum {E.global_minimum():.6f})")
+print(
+    f"descent: {E.energy(down.start):.4f} → {E.energy(down.end):.6f} "
+    f"(global minimum {E.global_minimum():.6f})"
+)

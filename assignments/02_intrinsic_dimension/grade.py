@@ -52,15 +52,16 @@ SOURCE = "intrinsic_dimension.py"
 N_Q = 8
 N_COMPRESS = 3
 TOLERANCES = {
-    "output_rtol": 1e-8,   # max |U'F − UF| ≤ output_rtol·max(1, max |UF|)
-    "tau_rtol": 1e-9,      # τ of the exact constant-energy certificate, relative to max(1, E)
+    "output_rtol": 1e-8,  # max |U'F − UF| ≤ output_rtol·max(1, max |UF|)
+    "tau_rtol": 1e-9,  # τ of the exact constant-energy certificate, relative to max(1, E)
 }
 
 
 @pytest.fixture(scope="module")
 def student(request):
-    return load_submission(submission_path(HERE, SOURCE, request.config),
-                           name=f"submission_{HERE.name}")
+    return load_submission(
+        submission_path(HERE, SOURCE, request.config), name=f"submission_{HERE.name}"
+    )
 
 
 @dataclass
@@ -75,9 +76,11 @@ class Instance:
 
     @property
     def context(self) -> str:
-        return (f"[instance seed {self.seed}: ρ(z) = {self.activation}, n = {self.n}, q = {self.q}, "
-                f"p = {self.W.shape[0]} units, {self.land.L} samples; reproduce with "
-                f"grade.instance({self.seed})]")
+        return (
+            f"[instance seed {self.seed}: ρ(z) = {self.activation}, n = {self.n}, q = {self.q}, "
+            f"p = {self.W.shape[0]} units, {self.land.L} samples; reproduce with "
+            f"grade.instance({self.seed})]"
+        )
 
 
 def instance(seed: int) -> Instance:
@@ -136,14 +139,20 @@ def test_intrinsic_dimension_matches_the_exact_rank(student):
             except (TypeError, ValueError, OverflowError):
                 ok = False
             if not ok:
-                fail(f"`intrinsic_dimension` returned {got!r} ({type(got).__name__}); expected an "
-                     f"integer. {context}")
+                fail(
+                    f"`intrinsic_dimension` returned {got!r} ({type(got).__name__}); expected an "
+                    f"integer. {context}"
+                )
             if value != expected:
-                terms = " + ".join(f"C({n + j - 1}, {j})" for j in sorted(
-                    int(j) for j, c in _coefficients(activation).items() if c != 0))
-                fail(f"`intrinsic_dimension` gives q = {value}, but the exact rank of the "
-                     f"coefficient matrix is q = {expected} = {terms}: each degree j with a_j ≠ 0 "
-                     f"contributes the C(n + j − 1, j) monomials of degree j. {context}")
+                terms = " + ".join(
+                    f"C({n + j - 1}, {j})"
+                    for j in sorted(int(j) for j, c in _coefficients(activation).items() if c != 0)
+                )
+                fail(
+                    f"`intrinsic_dimension` gives q = {value}, but the exact rank of the "
+                    f"coefficient matrix is q = {expected} = {terms}: each degree j with a_j ≠ 0 "
+                    f"contributes the C(n + j − 1, j) monomials of degree j. {context}"
+                )
 
 
 def _coefficients(activation: object) -> dict[int, object]:
@@ -156,26 +165,40 @@ def test_compress_keeps_the_energy_constant(student):
     with time_limit(what="test_compress_keeps_the_energy_constant"):
         for seed in instance_seeds(N_COMPRESS, salt=3):
             inst = instance(seed)
-            U_new = array(call("compress", student, inst.land, inst.W.copy(), inst.U.copy(),
-                               context=inst.context), inst.U.shape,
-                          "U' returned by `compress`", inst.context)
+            U_new = array(
+                call(
+                    "compress",
+                    student,
+                    inst.land,
+                    inst.W.copy(),
+                    inst.U.copy(),
+                    context=inst.context,
+                ),
+                inst.U.shape,
+                "U' returned by `compress`",
+                inst.context,
+            )
             H = exact_features(inst.land, inst.W)
             rank = H.rank()
             active = int(np.sum(np.any(U_new != 0.0, axis=0)))
             if active != rank:
-                fail(f"`compress` leaves {active} units with nonzero output weights, but the "
-                     f"features ρ(WXᵀ) have exact rank {rank} (≤ q = {inst.q} < p = "
-                     f"{inst.W.shape[0]}): keep a basis of the features and set the other "
-                     f"units' output weights to exactly 0. {inst.context}")
+                fail(
+                    f"`compress` leaves {active} units with nonzero output weights, but the "
+                    f"features ρ(WXᵀ) have exact rank {rank} (≤ q = {inst.q} < p = "
+                    f"{inst.W.shape[0]}): keep a basis of the features and set the other "
+                    f"units' output weights to exactly 0. {inst.context}"
+                )
             F = inst.land.activation(inst.W @ inst.land.X.T)
             before, after = inst.U @ F, U_new @ F
             change = float(np.max(np.abs(after - before)))
             scale = max(1.0, float(np.max(np.abs(before))))
             if change > TOLERANCES["output_rtol"] * scale:
                 i, j = np.unravel_index(int(np.argmax(np.abs(after - before))), before.shape)
-                fail(f"`compress` changes the network's output: by {change:.3g} on output {i} of "
-                     f"sample {j} — u'_i must absorb Σ_j c_ji u_j for the dependent units j. "
-                     f"{inst.context}")
+                fail(
+                    f"`compress` changes the network's output: by {change:.3g} on output {i} of "
+                    f"sample {j} — u'_i must absorb Σ_j c_ji u_j for the dependent units j. "
+                    f"{inst.context}"
+                )
             poly = exact_energy_quadratic(inst, H, U_new)
             e0 = poly[0]
             tau = TOLERANCES["tau_rtol"] * max(1.0, abs(float(e0)))
@@ -184,8 +207,10 @@ def test_compress_keeps_the_energy_constant(student):
                 dev = [fmpq(0), *(sign * c for c in poly[1:])]
                 cert = certify_polynomial(dev, 0, tolerance=tau, label=label)
                 if not cert.holds:
-                    fail(f"{label}: {question} is not certified (exact arithmetic on your floats, "
-                         f"τ = {tau:.3g}) — {describe(cert)}. The output is unchanged only if "
-                         f"U'ρ(WXᵀ) = Uρ(WXᵀ). {inst.context}")
+                    fail(
+                        f"{label}: {question} is not certified (exact arithmetic on your floats, "
+                        f"τ = {tau:.3g}) — {describe(cert)}. The output is unchanged only if "
+                        f"U'ρ(WXᵀ) = Uρ(WXᵀ). {inst.context}"
+                    )
             if not math.isfinite(float(e0)):
                 fail(f"the start energy is not finite. {inst.context}")

@@ -51,6 +51,7 @@ def features(land, W):
 # expression (or a string) in the variable `z`, e.g. `"z**3 - z"` in n = 3 gives
 # C(3, 1) + C(5, 3) = 13.
 
+
 # %%
 def intrinsic_dimension(activation, n):
     """q = Σ_{j : a_j ≠ 0} C(n + j − 1, j) for ρ(z) = Σ_j a_j z^j (a polynomial in z)."""
@@ -73,6 +74,7 @@ def intrinsic_dimension(activation, n):
 # Decide the rank with pivoted QR of the features (`scipy.linalg.qr(..., pivoting=True)`):
 # pivots ≤ `rank_rtol` times the largest count as zero. Solve for the coefficients c by least
 # squares.
+
 
 # %%
 def compress(land, W, U, rank_rtol=1e-9):
@@ -107,4 +109,6 @@ W, U = rng.normal(size=(q + 2, n)), rng.normal(size=(2, q + 2))
 W[1] = W[0]
 U2 = compress(land, W, U)
 print(f"q = {q}, units {q + 2}, active after compress: {int(np.sum(np.any(U2 != 0, axis=0)))}")
-print(f"E before {land.energy(land.flatten(W, U)):.6f}, after {land.energy(land.flatten(W, U2)):.6f}")
+print(
+    f"E before {land.energy(land.flatten(W, U)):.6f}, after {land.energy(land.flatten(W, U2)):.6f}"
+)

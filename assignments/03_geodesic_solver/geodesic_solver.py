@@ -31,8 +31,10 @@ from sublevel.numerics.paths.base import LE_BOUND, Segment
 
 def certify_string(landscape, beads, bound):
     """One certificate per segment of the string: E ≤ bound on [θ_i, θ_{i+1}]."""
-    return [certify_piece(landscape, Segment(a, b, label=f"segment {i}", promise=LE_BOUND), bound)
-            for i, (a, b) in enumerate(zip(beads[:-1], beads[1:]))]
+    return [
+        certify_piece(landscape, Segment(a, b, label=f"segment {i}", promise=LE_BOUND), bound)
+        for i, (a, b) in enumerate(zip(beads[:-1], beads[1:]))
+    ]
 
 
 # %% [markdown]
@@ -42,6 +44,7 @@ def certify_string(landscape, beads, bound):
 # `max_steps` steps. `landscape.energy_and_grad(θ)` returns (E, ∇E). A fixed step can
 # overshoot: halve the step until the energy decreases (backtracking). Return the last point
 # (also when the budget runs out: the segment's certificate will then fail and say so).
+
 
 # %%
 def train(landscape, theta, target, step=0.1, max_steps=500):
@@ -74,6 +77,7 @@ def train(landscape, theta, target, step=0.1, max_steps=500):
 # midpoint, train it to E ≤ `train_factor`·level, and return the beads with the new one
 # inserted: an array (k + 2, D) whose first and last rows are still θ_A and θ_B, unchanged.
 
+
 # %%
 def refine(landscape, beads, certificates, level, train_factor=0.95):
     """The string with one trained bead inserted in its worst failing segment."""
@@ -101,5 +105,7 @@ for _ in range(12):
         break
     beads = refine(ring, beads, certs, level)
 length = np.linalg.norm(np.diff(beads, axis=0), axis=1).sum() / np.linalg.norm(beads[-1] - beads[0])
-print(f"{len(beads)} beads, connected: {all(c.holds for c in certs)}, normalised length {length:.3f}"
-      f" (half circle: {np.pi / 2:.3f})")
+print(
+    f"{len(beads)} beads, connected: {all(c.holds for c in certs)}, normalised length {length:.3f}"
+    f" (half circle: {np.pi / 2:.3f})"
+)

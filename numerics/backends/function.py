@@ -31,8 +31,9 @@ __all__ = [
 ]
 
 
-def finite_difference_grad(energies: Callable[[np.ndarray], np.ndarray], theta: np.ndarray,
-                           step: float = 1e-6) -> np.ndarray:
+def finite_difference_grad(
+    energies: Callable[[np.ndarray], np.ndarray], theta: np.ndarray, step: float = 1e-6
+) -> np.ndarray:
     """Central differences of a batched energy at θ (2D points in one batch)."""
     d = theta.shape[0]
     h = step * max(1.0, float(np.max(np.abs(theta))))
@@ -50,10 +51,16 @@ class FunctionLandscape(Landscape):
     25.0
     """
 
-    def __init__(self, energy: Callable[[np.ndarray], float], dim: int, *,
-                 grad: Callable[[np.ndarray], np.ndarray] | None = None,
-                 energies: Callable[[np.ndarray], np.ndarray] | None = None,
-                 fd_step: float = 1e-6, name: str = "function"):
+    def __init__(
+        self,
+        energy: Callable[[np.ndarray], float],
+        dim: int,
+        *,
+        grad: Callable[[np.ndarray], np.ndarray] | None = None,
+        energies: Callable[[np.ndarray], np.ndarray] | None = None,
+        fd_step: float = 1e-6,
+        name: str = "function",
+    ):
         if not callable(energy):
             raise InputError(f"energy {energy!r} is not callable")
         for label, fn in (("grad", grad), ("energies", energies)):
@@ -123,8 +130,10 @@ def as_landscape(obj: Any, dim: int | None = None) -> Landscape:
         if d is None:
             raise InputError("a callable energy needs dim=")
         return FunctionLandscape(obj, int(d))
-    raise InputError(f"{type(obj).__name__} is not a landscape: it needs energy(θ) and "
-                     "energy_and_grad(θ), or must be a callable E(θ)")
+    raise InputError(
+        f"{type(obj).__name__} is not a landscape: it needs energy(θ) and "
+        "energy_and_grad(θ), or must be a callable E(θ)"
+    )
 
 
 class CountingLandscape(Landscape):
@@ -172,5 +181,8 @@ class CountingLandscape(Landscape):
             self.seconds += time.perf_counter() - start
 
     def counts(self) -> dict[str, Any]:
-        return {"energy_evaluations": self.n_energy, "gradient_evaluations": self.n_grad,
-                "landscape_seconds": self.seconds}
+        return {
+            "energy_evaluations": self.n_energy,
+            "gradient_evaluations": self.n_grad,
+            "landscape_seconds": self.seconds,
+        }

@@ -36,12 +36,28 @@ def mlp(widths: Sequence[int], activation: str = "relu", *, seed: int = 0) -> nn
     return nn.Sequential(*layers)
 
 
-def small_cnn(in_channels: int = 1, image_size: int = 8, classes: int = 10, *, c1: int = 8,
-              c2: int = 16, hidden: int = 32, kernel: int = 3, batchnorm: bool = False,
-              seed: int = 0) -> nn.Sequential:
+def small_cnn(
+    in_channels: int = 1,
+    image_size: int = 8,
+    classes: int = 10,
+    *,
+    c1: int = 8,
+    c2: int = 16,
+    hidden: int = 32,
+    kernel: int = 3,
+    batchnorm: bool = False,
+    seed: int = 0,
+) -> nn.Sequential:
     """conv–ReLU–pool twice, then two fully connected layers ('same' padding, pool 2)."""
-    for name, v in (("in_channels", in_channels), ("image_size", image_size), ("classes", classes),
-                    ("c1", c1), ("c2", c2), ("hidden", hidden), ("kernel", kernel)):
+    for name, v in (
+        ("in_channels", in_channels),
+        ("image_size", image_size),
+        ("classes", classes),
+        ("c1", c1),
+        ("c2", c2),
+        ("hidden", hidden),
+        ("kernel", kernel),
+    ):
         if not isinstance(v, int) or v < 1:
             raise InputError(f"{name} = {v!r} must be a positive integer")
     if image_size < 4:
@@ -56,5 +72,11 @@ def small_cnn(in_channels: int = 1, image_size: int = 8, classes: int = 10, *, c
         return mods + [nn.ReLU(), nn.MaxPool2d(2)]
 
     side = image_size // 2 // 2
-    return nn.Sequential(*block(in_channels, c1), *block(c1, c2), nn.Flatten(),
-                         nn.Linear(c2 * side * side, hidden), nn.ReLU(), nn.Linear(hidden, classes))
+    return nn.Sequential(
+        *block(in_channels, c1),
+        *block(c1, c2),
+        nn.Flatten(),
+        nn.Linear(c2 * side * side, hidden),
+        nn.ReLU(),
+        nn.Linear(hidden, classes),
+    )

@@ -59,28 +59,40 @@ def resolve_device(device: Any = None) -> torch.device:
     try:
         dev = torch.device(device)
     except (RuntimeError, TypeError):
-        raise InputError(f"device {device!r} is not a torch device; devices present: "
-                         f"{', '.join(available_devices())}") from None
+        raise InputError(
+            f"device {device!r} is not a torch device; devices present: "
+            f"{', '.join(available_devices())}"
+        ) from None
     if dev.type == "cpu":
         return dev
     if dev.type == "cuda" and torch.cuda.is_available():
         index = 0 if dev.index is None else dev.index
         if index < torch.cuda.device_count():
             return torch.device("cuda", index)
-    raise InputError(f"device {str(device)!r} is not available; devices present: "
-                     f"{', '.join(available_devices())}")
+    raise InputError(
+        f"device {str(device)!r} is not available; devices present: "
+        f"{', '.join(available_devices())}"
+    )
 
 
 def _dtype(dtype: Any) -> torch.dtype:
-    table = {"float64": torch.float64, "float32": torch.float32, torch.float64: torch.float64,
-             torch.float32: torch.float32}
+    table = {
+        "float64": torch.float64,
+        "float32": torch.float32,
+        torch.float64: torch.float64,
+        torch.float32: torch.float32,
+    }
     if dtype not in table:
         raise InputError(f"dtype {dtype!r} is not float64 or float32")
     return table[dtype]
 
 
 def _as_tensor(x: Any) -> torch.Tensor:
-    return torch.from_numpy(np.ascontiguousarray(x)) if isinstance(x, np.ndarray) else torch.as_tensor(x)
+    return (
+        torch.from_numpy(np.ascontiguousarray(x))
+        if isinstance(x, np.ndarray)
+        else torch.as_tensor(x)
+    )
 
 
 def _read_data(data: Any) -> tuple[Any, Any, str]:
@@ -106,10 +118,20 @@ class TorchLandscape(Landscape):
     ``"cross-entropy"``, ``"mse"``, ``"mae"``. ``chunk``: points per vmap call in ``energies``.
     """
 
-    def __init__(self, module: torch.nn.Module, loss_fn: Callable[..., Any] | str, data: Any, *,
-                 device: Any = None, dtype: Any = "float64", batchnorm: str = "recompute",
-                 eval_subset: int | None = None, seed: int = 0, chunk: int = 64,
-                 name: str = ""):
+    def __init__(
+        self,
+        module: torch.nn.Module,
+        loss_fn: Callable[..., Any] | str,
+        data: Any,
+        *,
+        device: Any = None,
+        dtype: Any = "float64",
+        batchnorm: str = "recompute",
+        eval_subset: int | None = None,
+        seed: int = 0,
+        chunk: int = 64,
+        name: str = "",
+    ):
         if not isinstance(module, torch.nn.Module):
             raise InputError(f"module {module!r} is not a torch.nn.Module")
         if isinstance(loss_fn, str):
@@ -130,7 +152,9 @@ class TorchLandscape(Landscape):
         n_total = int(X.shape[0])
         if eval_subset is not None:
             if not (isinstance(eval_subset, int) and 1 <= eval_subset <= n_total):
-                raise InputError(f"eval_subset {eval_subset!r} must be an integer in [1, {n_total}]")
+                raise InputError(
+                    f"eval_subset {eval_subset!r} must be an integer in [1, {n_total}]"
+                )
             idx = torch.from_numpy(np.random.default_rng(seed).permutation(n_total)[:eval_subset])
             X, Y = X[idx], Y[idx]
             mode = f"fixed random subset of {eval_subset} of {n_total} samples (seed {seed})"
@@ -147,10 +171,14 @@ class TorchLandscape(Landscape):
         self.dim = int(sum(self.sizes))
         self.buffers = {k: v for k, v in self.module.named_buffers()}
         self.has_batchnorm = any(isinstance(m, _BN) for m in self.module.modules())
-        self.info = {"data": mode, "samples": int(self.X.shape[0]), "device": str(self.device),
-                     "dtype": str(self.torch_dtype).replace("torch.", ""),
-                     "batchnorm": self.batchnorm if self.has_batchnorm else "none in model",
-                     "parameters": self.dim}
+        self.info = {
+            "data": mode,
+            "samples": int(self.X.shape[0]),
+            "device": str(self.device),
+            "dtype": str(self.torch_dtype).replace("torch.", ""),
+            "batchnorm": self.batchnorm if self.has_batchnorm else "none in model",
+            "parameters": self.dim,
+        }
         self._vmapped = vmap(self._loss_flat)
         self._grad = grad_and_value(self._loss_flat)
 
@@ -188,7 +216,7 @@ class TorchLandscape(Landscape):
         out = []
         with torch.no_grad():
             for start in range(0, thetas.shape[0], self.chunk):
-                out.append(self._vmapped(self._tensor(thetas[start:start + self.chunk])))
+                out.append(self._vmapped(self._tensor(thetas[start : start + self.chunk])))
         return torch.cat(out).to("cpu", torch.float64).numpy()
 
     def energies_loop(self, thetas: Any) -> np.ndarray:
@@ -224,8 +252,9 @@ class TorchLandscape(Landscape):
         missing = [k for k in self.names if k not in params]
         if missing:
             raise InputError(f"module lacks parameters {missing}")
-        return np.concatenate([params[k].detach().to("cpu", torch.float64).reshape(-1).numpy()
-                               for k in self.names])
+        return np.concatenate(
+            [params[k].detach().to("cpu", torch.float64).reshape(-1).numpy() for k in self.names]
+        )
 
     def unflatten(self, theta: Any) -> dict[str, np.ndarray]:
         th = as_theta(theta, self.dim)
@@ -240,11 +269,16 @@ class TorchLandscape(Landscape):
         """[(W, b), …] for an MLP made of Linear layers (weight-matching layout)."""
         named = self.unflatten(theta)
         keys = list(named)
-        if len(keys) % 2 or not all(k.endswith(".weight") for k in keys[::2]) or \
-                not all(k.endswith(".bias") for k in keys[1::2]) or \
-                any(named[k].ndim != 2 for k in keys[::2]):
-            raise InputError("layers() needs an MLP of Linear layers with biases "
-                             f"(parameters: {', '.join(keys)})")
+        if (
+            len(keys) % 2
+            or not all(k.endswith(".weight") for k in keys[::2])
+            or not all(k.endswith(".bias") for k in keys[1::2])
+            or any(named[k].ndim != 2 for k in keys[::2])
+        ):
+            raise InputError(
+                "layers() needs an MLP of Linear layers with biases "
+                f"(parameters: {', '.join(keys)})"
+            )
         return [(named[w], named[b]) for w, b in zip(keys[::2], keys[1::2])]
 
     def theta_from_layers(self, layers: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:

@@ -65,12 +65,15 @@ def as_widths(widths: Any) -> list[int]:
     return out
 
 
-def as_weights(weights: Any, widths: Sequence[int] | None = None, *,
-               name: str = "weights") -> list[np.ndarray]:
+def as_weights(
+    weights: Any, widths: Sequence[int] | None = None, *, name: str = "weights"
+) -> list[np.ndarray]:
     """A list of finite float64 matrices W_k (n_k, n_{k−1}) with chained shapes."""
     if isinstance(weights, np.ndarray) and weights.ndim != 3:
-        raise InputError(f"{name} must be a list of matrices [W_1, …, W_K], got an array of "
-                         f"shape {weights.shape}")
+        raise InputError(
+            f"{name} must be a list of matrices [W_1, …, W_K], got an array of "
+            f"shape {weights.shape}"
+        )
     try:
         mats = [np.asarray(W, dtype=np.float64) for W in weights]
     except (TypeError, ValueError) as exc:
@@ -84,8 +87,9 @@ def as_weights(weights: Any, widths: Sequence[int] | None = None, *,
             i, j = np.argwhere(~np.isfinite(W))[0]
             raise InputError(f"{name}: W_{k + 1}[{i}, {j}] = {W[i, j]} is not finite")
         if k and W.shape[1] != mats[k - 1].shape[0]:
-            raise InputError(f"{name}: W_{k + 1} has shape {W.shape} but W_{k} has "
-                             f"{mats[k - 1].shape[0]} rows")
+            raise InputError(
+                f"{name}: W_{k + 1} has shape {W.shape} but W_{k} has {mats[k - 1].shape[0]} rows"
+            )
     if widths is not None:
         have = widths_of(mats)
         if have != list(widths):
@@ -131,7 +135,9 @@ def moments(X: Any, Y: Any) -> tuple[np.ndarray, np.ndarray, float]:
     return Xa.T @ Xa / L, Xa.T @ Ya / L, float(np.sum(Ya * Ya) / L)
 
 
-def gaussian_moments(A: Any, sigma_x: Any, noise: float = 0.0) -> tuple[np.ndarray, np.ndarray, float]:
+def gaussian_moments(
+    A: Any, sigma_x: Any, noise: float = 0.0
+) -> tuple[np.ndarray, np.ndarray, float]:
     """Moments of X ~ N(0, Σ_X), Y = A X + ε, ε ~ N(0, noise·I_m) independent of X:
     Σ_XY = Σ_X Aᵀ and σ_Y = E‖Y‖² = tr(A Σ_X Aᵀ) + m·noise."""
     Aa = np.asarray(A, dtype=np.float64)
@@ -221,7 +227,9 @@ def product_polynomial(a: Sequence[np.ndarray], b: Sequence[np.ndarray]) -> np.n
         if k == 0:
             coeffs = layer
             continue
-        out = [np.zeros((A.shape[0], coeffs[0].shape[1])) for _ in range(len(coeffs) + len(layer) - 1)]
+        out = [
+            np.zeros((A.shape[0], coeffs[0].shape[1])) for _ in range(len(coeffs) + len(layer) - 1)
+        ]
         for i, Li in enumerate(layer):
             for j, Cj in enumerate(coeffs):
                 out[i + j] += Li @ Cj
@@ -239,8 +247,15 @@ class DeepLinear(Landscape):
     ``DeepLinear.population(widths, sigma_x, sigma_xy, sigma_y, kappa=0.0)``.
     """
 
-    def __init__(self, widths: Any, X: Any = None, Y: Any = None, *, kappa: float = 0.0,
-                 _moments: tuple[np.ndarray, np.ndarray, float] | None = None):
+    def __init__(
+        self,
+        widths: Any,
+        X: Any = None,
+        Y: Any = None,
+        *,
+        kappa: float = 0.0,
+        _moments: tuple[np.ndarray, np.ndarray, float] | None = None,
+    ):
         self.widths = as_widths(widths)
         if not (np.isfinite(kappa) and kappa >= 0):
             raise InputError(f"kappa = {kappa!r} must be finite and ≥ 0")
@@ -251,8 +266,10 @@ class DeepLinear(Landscape):
                 raise InputError("DeepLinear needs data X, Y (or use DeepLinear.population)")
             self.X, self.Y = as_data(X, Y)
             if self.X.shape[1] != n or self.Y.shape[1] != m:
-                raise InputError(f"data have n = {self.X.shape[1]}, m = {self.Y.shape[1]} but "
-                                 f"widths {self.widths} need n = {n}, m = {m}")
+                raise InputError(
+                    f"data have n = {self.X.shape[1]}, m = {self.Y.shape[1]} but "
+                    f"widths {self.widths} need n = {n}, m = {m}"
+                )
             self.sigma_x, self.sigma_xy, self.sigma_y = moments(self.X, self.Y)
             self.L: int | None = int(self.X.shape[0])
         else:
@@ -266,15 +283,18 @@ class DeepLinear(Landscape):
         self.K = len(self.shapes)
 
     @classmethod
-    def population(cls, widths: Any, sigma_x: Any, sigma_xy: Any, sigma_y: float, *,
-                   kappa: float = 0.0) -> DeepLinear:
+    def population(
+        cls, widths: Any, sigma_x: Any, sigma_xy: Any, sigma_y: float, *, kappa: float = 0.0
+    ) -> DeepLinear:
         """The population energy F(P) = tr(PΣ_XPᵀ) − 2tr(PΣ_XY) + σ_Y from the moments."""
         w = as_widths(widths)
         S = _psd(sigma_x, "sigma_x")
         Sxy = np.asarray(sigma_xy, dtype=np.float64)
         if S.shape[0] != w[0] or Sxy.shape != (w[0], w[-1]):
-            raise InputError(f"moments have shapes Σ_X {S.shape}, Σ_XY {Sxy.shape}; widths {w} "
-                             f"need ({w[0]}, {w[0]}) and ({w[0]}, {w[-1]})")
+            raise InputError(
+                f"moments have shapes Σ_X {S.shape}, Σ_XY {Sxy.shape}; widths {w} "
+                f"need ({w[0]}, {w[0]}) and ({w[0]}, {w[-1]})"
+            )
         if not (np.all(np.isfinite(Sxy)) and np.isfinite(sigma_y)):
             raise InputError("sigma_xy or sigma_y is not finite")
         return cls(w, kappa=kappa, _moments=(S, Sxy, float(sigma_y)))
@@ -290,7 +310,9 @@ class DeepLinear(Landscape):
 
     def unflatten(self, theta: Any) -> list[np.ndarray]:
         t = as_theta(theta, self.dim)
-        return [t[self.offsets[k]:self.offsets[k + 1]].reshape(s) for k, s in enumerate(self.shapes)]
+        return [
+            t[self.offsets[k] : self.offsets[k + 1]].reshape(s) for k, s in enumerate(self.shapes)
+        ]
 
     def flatten(self, weights: Any) -> np.ndarray:
         return flatten(as_weights(weights, self.widths))
@@ -298,8 +320,10 @@ class DeepLinear(Landscape):
     def layers(self, thetas: np.ndarray) -> list[np.ndarray]:
         """Batched layers: (T, n_k, n_{k−1}) for each k (views, no copy)."""
         T = thetas.shape[0]
-        return [thetas[:, self.offsets[k]:self.offsets[k + 1]].reshape(T, *s)
-                for k, s in enumerate(self.shapes)]
+        return [
+            thetas[:, self.offsets[k] : self.offsets[k + 1]].reshape(T, *s)
+            for k, s in enumerate(self.shapes)
+        ]
 
     def product(self, theta: Any) -> np.ndarray:
         """W̃ = W_K⋯W_1 (m, n)."""
@@ -384,7 +408,7 @@ class DeepLinear(Landscape):
             out[: d + 1] -= 2.0 * lin
             out[0] += self.sigma_y
         for i in range(d + 1):
-            out[i:i + d + 1] += G[i]
+            out[i : i + d + 1] += G[i]
         if self.kappa:
             D = tb - ta
             ridge = self.kappa * np.array([ta @ ta, 2.0 * ta @ D, D @ D])
@@ -395,14 +419,18 @@ class DeepLinear(Landscape):
 
     def gradient_norm_bound(self, product_norm: float) -> float:
         """sup ‖∇F(P)‖_F over ‖P‖_F ≤ product_norm: ≤ 2(‖Σ_X‖₂·product_norm + ‖Σ_XY‖_F)."""
-        return 2.0 * (float(np.linalg.norm(self.sigma_x, 2)) * product_norm
-                      + float(np.linalg.norm(self.sigma_xy)))
+        return 2.0 * (
+            float(np.linalg.norm(self.sigma_x, 2)) * product_norm
+            + float(np.linalg.norm(self.sigma_xy))
+        )
 
     def lifted_difference_bound(self, P: np.ndarray, residual: float) -> float:
         """|F(P + Δ) − F(P)| ≤ ‖∇F(P)‖_F‖Δ‖_F + ‖Σ_X‖₂‖Δ‖_F² for every ‖Δ‖_F ≤ residual
         (F is quadratic: F(P + Δ) − F(P) = ⟨∇F(P), Δ⟩ + tr(Δ Σ_X Δᵀ))."""
-        return (float(np.linalg.norm(self.lifted_gradient(P))) * residual
-                + float(np.linalg.norm(self.sigma_x, 2)) * residual ** 2)
+        return (
+            float(np.linalg.norm(self.lifted_gradient(P))) * residual
+            + float(np.linalg.norm(self.sigma_x, 2)) * residual**2
+        )
 
     # --- optimum -------------------------------------------------------------------------------
     def reduced_rank(self, rank: int | None = None) -> ReducedRank:
@@ -414,6 +442,8 @@ class DeepLinear(Landscape):
     def global_minimum(self) -> float:
         """min_θ E(θ) for κ = 0 (closed form, reduced-rank regression)."""
         if self.kappa:
-            raise InputError("global_minimum is the closed form for kappa = 0; with ridge use "
-                             "the nuclear-norm oracle (sublevel.numerics.paths.ridge)")
+            raise InputError(
+                "global_minimum is the closed form for kappa = 0; with ridge use "
+                "the nuclear-norm oracle (sublevel.numerics.paths.ridge)"
+            )
         return self.reduced_rank().energy

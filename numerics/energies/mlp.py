@@ -52,9 +52,19 @@ def _dact(name: str, z: np.ndarray, a: np.ndarray) -> np.ndarray:
 class MLPLandscape(Landscape):
     """An MLP with ``widths`` [n_in, h_1, …, n_out] on data (X, Y) as a landscape."""
 
-    def __init__(self, widths: Sequence[int], X: Any, Y: Any, *, activation: str = "sigmoid",
-                 output: str = "linear", loss: str = "mse", weight_decay: float = 0.0,
-                 max_batch_entries: int = 4_000_000, name: str = "mlp"):
+    def __init__(
+        self,
+        widths: Sequence[int],
+        X: Any,
+        Y: Any,
+        *,
+        activation: str = "sigmoid",
+        output: str = "linear",
+        loss: str = "mse",
+        weight_decay: float = 0.0,
+        max_batch_entries: int = 4_000_000,
+        name: str = "mlp",
+    ):
         w = [int(v) for v in widths]
         if len(w) < 2 or min(w) < 1:
             raise InputError(f"widths {list(widths)} must have ≥ 2 entries, each ≥ 1")
@@ -81,7 +91,11 @@ class MLPLandscape(Landscape):
             raise InputError("data contain non-finite values")
         self.widths, self.X, self.Y = w, X, Y
         self.activation, self.output, self.loss = activation, output, loss
-        self.weight_decay, self.max_batch_entries, self.name = float(weight_decay), int(max_batch_entries), name
+        self.weight_decay, self.max_batch_entries, self.name = (
+            float(weight_decay),
+            int(max_batch_entries),
+            name,
+        )
         self.shapes = [(b, a) for a, b in zip(w[:-1], w[1:])]
         self.dim = int(sum(o * i + o for o, i in self.shapes))
         if activation == "relu" and output == "linear" and loss in ("mse", "cross-entropy"):
@@ -99,9 +113,9 @@ class MLPLandscape(Landscape):
         th = as_theta(theta, self.dim)
         out, k = [], 0
         for o, i in self.shapes:
-            W = th[k:k + o * i].reshape(o, i)
+            W = th[k : k + o * i].reshape(o, i)
             k += o * i
-            out.append((W, th[k:k + o]))
+            out.append((W, th[k : k + o]))
             k += o
         return out
 
@@ -113,8 +127,9 @@ class MLPLandscape(Landscape):
 
     def weight_mask(self) -> np.ndarray:
         """True on weight entries, False on biases (BF'16's SpringNorm uses weights only)."""
-        return np.concatenate([np.concatenate([np.ones(o * i, bool), np.zeros(o, bool)])
-                               for o, i in self.shapes])
+        return np.concatenate(
+            [np.concatenate([np.ones(o * i, bool), np.zeros(o, bool)]) for o, i in self.shapes]
+        )
 
     def init(self, seed: int = 0, scheme: str = "paper") -> np.ndarray:
         """A random θ: ``paper`` = U(−1, 1) weights and N(0, 1) biases (BF'16's code);
@@ -135,9 +150,9 @@ class MLPLandscape(Landscape):
         T, k = thetas.shape[0], 0
         H = np.broadcast_to(X, (T,) + X.shape)
         for li, (o, i) in enumerate(self.shapes):
-            W = thetas[:, k:k + o * i].reshape(T, o, i)
+            W = thetas[:, k : k + o * i].reshape(T, o, i)
             k += o * i
-            b = thetas[:, k:k + o]
+            b = thetas[:, k : k + o]
             k += o
             Z = np.matmul(H, W.transpose(0, 2, 1)) + b[:, None, :]
             H = _act(self.activation if li < len(self.shapes) - 1 else self.output, Z)
@@ -153,7 +168,9 @@ class MLPLandscape(Landscape):
         if self.loss == "mse":
             return np.mean((P - Y[None]) ** 2, axis=(1, 2))
         lse = logsumexp(P, axis=2)
-        picked = np.take_along_axis(P, np.broadcast_to(Y[None, :, None], P.shape[:2] + (1,)), axis=2)[..., 0]
+        picked = np.take_along_axis(
+            P, np.broadcast_to(Y[None, :, None], P.shape[:2] + (1,)), axis=2
+        )[..., 0]
         return np.mean(lse - picked, axis=1)
 
     def _energies(self, thetas: np.ndarray) -> np.ndarray:
@@ -161,8 +178,8 @@ class MLPLandscape(Landscape):
         chunk = max(1, self.max_batch_entries // per_point)
         out = np.empty(thetas.shape[0])
         for s in range(0, thetas.shape[0], chunk):
-            th = thetas[s:s + chunk]
-            out[s:s + chunk] = self._loss_batch(self._forward_batch(th, self.X), self.Y)
+            th = thetas[s : s + chunk]
+            out[s : s + chunk] = self._loss_batch(self._forward_batch(th, self.X), self.Y)
         if self.weight_decay:
             out += 0.5 * self.weight_decay * np.sum(thetas * thetas, axis=1)
         return out
@@ -208,20 +225,40 @@ class MLPLandscape(Landscape):
         return float(np.mean(np.argmax(P, axis=1) != labels))
 
 
-def cubic_regression(n: int = 1000, *, widths: Sequence[int] = (1, 4, 4, 1), seed: int = 0,
-                     loss: str = "mae") -> MLPLandscape:
+def cubic_regression(
+    n: int = 1000, *, widths: Sequence[int] = (1, 4, 4, 1), seed: int = 0, loss: str = "mae"
+) -> MLPLandscape:
     """BF'16's cubic experiment: sigmoid hidden units, linear output, MAE on f = 8x³ − 10x² + 3x
     at ``n`` points x ~ U[0, 1] (the paper: 10,000 fixed test points)."""
     data = cubic_data(n, 1, seed)
-    return MLPLandscape(widths, data.X_train, data.y_train,
-                        activation="sigmoid", output="linear", loss=loss, name="cubic 1-4-4-1")
+    return MLPLandscape(
+        widths,
+        data.X_train,
+        data.y_train,
+        activation="sigmoid",
+        output="linear",
+        loss=loss,
+        name="cubic 1-4-4-1",
+    )
 
 
-def digits_mlp(hidden: Sequence[int] = (16,), *, n_train: int = 500, seed: int = 0,
-               activation: str = "tanh", weight_decay: float = 0.0,
-               dataset: Dataset | None = None) -> MLPLandscape:
+def digits_mlp(
+    hidden: Sequence[int] = (16,),
+    *,
+    n_train: int = 500,
+    seed: int = 0,
+    activation: str = "tanh",
+    weight_decay: float = 0.0,
+    dataset: Dataset | None = None,
+) -> MLPLandscape:
     """Cross-entropy MLP 64-h-…-10 on ``n_train`` scikit-learn digits (seeded subset)."""
     data = dataset if dataset is not None else digits(n_train, None, seed)
-    return MLPLandscape([64, *hidden, 10], data.X_train, data.y_train, activation=activation,
-                        loss="cross-entropy", weight_decay=weight_decay,
-                        name=f"digits MLP 64-{'-'.join(map(str, hidden))}-10")
+    return MLPLandscape(
+        [64, *hidden, 10],
+        data.X_train,
+        data.y_train,
+        activation=activation,
+        loss="cross-entropy",
+        weight_decay=weight_decay,
+        name=f"digits MLP 64-{'-'.join(map(str, hidden))}-10",
+    )

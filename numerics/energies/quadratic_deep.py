@@ -88,8 +88,9 @@ class DeepQuadratic(Landscape):
     def __init__(self, X: Any, Y: Any, hidden: Sequence[int]):
         self.X, self.Y = _data(X, Y)
         hidden = list(hidden)
-        if not hidden or any(isinstance(h, bool) or not isinstance(h, (int, np.integer)) or h < 1
-                             for h in hidden):
+        if not hidden or any(
+            isinstance(h, bool) or not isinstance(h, (int, np.integer)) or h < 1 for h in hidden
+        ):
             raise InputError(f"hidden widths {hidden!r}: need a non-empty list of integers ≥ 1")
         self.L, self.n = self.X.shape
         self.m = self.Y.shape[1]
@@ -104,12 +105,14 @@ class DeepQuadratic(Landscape):
         t = as_theta(theta, self.dim)
         mats, start = [], 0
         for shape, size in zip(self.shapes, self.sizes):
-            mats.append(t[start:start + size].reshape(shape))
+            mats.append(t[start : start + size].reshape(shape))
             start += size
         return DeepQuadraticParams(mats[:-1], mats[-1])
 
     def flatten(self, weights: Sequence[Any], U: Any) -> np.ndarray:
-        mats = [np.asarray(w, dtype=np.float64) for w in weights] + [np.asarray(U, dtype=np.float64)]
+        mats = [np.asarray(w, dtype=np.float64) for w in weights] + [
+            np.asarray(U, dtype=np.float64)
+        ]
         if len(mats) != len(self.shapes) or any(a.shape != s for a, s in zip(mats, self.shapes)):
             raise InputError(f"shapes {[a.shape for a in mats]} do not match {self.shapes}")
         return as_theta(np.concatenate([a.ravel() for a in mats]), self.dim)
@@ -122,7 +125,7 @@ class DeepQuadratic(Landscape):
     def _split(self, thetas: np.ndarray) -> list[np.ndarray]:
         out, start = [], 0
         for shape, size in zip(self.shapes, self.sizes):
-            out.append(thetas[:, start:start + size].reshape((thetas.shape[0],) + shape))
+            out.append(thetas[:, start : start + size].reshape((thetas.shape[0],) + shape))
             start += size
         return out
 
@@ -170,9 +173,16 @@ class DeepQuadratic(Landscape):
 def lifted_dimensions(n: int, K: int, *, seed: int = 0) -> list[dict[str, int]]:
     """Per layer k = 1..K: the closed form C(n + 2^k − 1, 2^k) (``sublevel.theory.liftings.quadratic``) and
     the exact rank over QQ of the span of the unit outputs of random integer networks."""
-    return [{"layer": k, "degree": 2**k, "closed_form": lifted_dimension(n, k),
-             "exact_rank": deep_quadratic_span_dimension(n, k, seed=seed + k),
-             "talk_width_bound": 3 * n ** (2**k)} for k in range(1, K + 1)]
+    return [
+        {
+            "layer": k,
+            "degree": 2**k,
+            "closed_form": lifted_dimension(n, k),
+            "exact_rank": deep_quadratic_span_dimension(n, k, seed=seed + k),
+            "talk_width_bound": 3 * n ** (2**k),
+        }
+        for k in range(1, K + 1)
+    ]
 
 
 def quadratic_lifted_optimum(X: Any, y: Any, *, sign: str = "free") -> tuple[np.ndarray, float]:
@@ -191,8 +201,10 @@ def quadratic_lifted_optimum(X: Any, y: Any, *, sign: str = "free") -> tuple[np.
     Psi = np.prod(X[:, None, :] ** E, axis=-1)
     rank = int(np.linalg.matrix_rank(Psi))
     if rank < E.shape[0]:
-        raise InputError(f"data X is rank-deficient for the quadratic lift: rank {rank} < n(n+1)/2 = "
-                         f"{E.shape[0]} (L = {L} samples); the lifted optimum is not unique")
+        raise InputError(
+            f"data X is rank-deficient for the quadratic lift: rank {rank} < n(n+1)/2 = "
+            f"{E.shape[0]} (L = {L} samples); the lifted optimum is not unique"
+        )
 
     def to_matrix(c: np.ndarray) -> np.ndarray:
         A = np.zeros((n, n))
@@ -268,10 +280,20 @@ class Run:
         return d
 
 
-def optimisation_runs(landscape: Any, optimum: float, n_runs: int, rng: np.random.Generator, *,
-                      init: Any = None, success_rtol: float = 1e-6, gtol: float = 1e-9,
-                      maxiter: int = 5000, eig_tol: float = 1e-6,
-                      classify_failures: bool = True, stability_perturbations: int = 0) -> list[Run]:
+def optimisation_runs(
+    landscape: Any,
+    optimum: float,
+    n_runs: int,
+    rng: np.random.Generator,
+    *,
+    init: Any = None,
+    success_rtol: float = 1e-6,
+    gtol: float = 1e-9,
+    maxiter: int = 5000,
+    eig_tol: float = 1e-6,
+    classify_failures: bool = True,
+    stability_perturbations: int = 0,
+) -> list[Run]:
     """``n_runs`` L-BFGS runs from random points (``init(rng)`` or ``landscape.random_point``).
 
     success: E − F* ≤ success_rtol·max(1, F*). Otherwise: ``not converged`` (‖∇E‖ > gtol),
@@ -291,34 +313,81 @@ def optimisation_runs(landscape: Any, optimum: float, n_runs: int, rng: np.rando
             res = minimise(landscape, draw(rng), gtol=gtol, maxiter=maxiter)
         gap = res.energy - optimum
         if gap <= success_rtol * max(1.0, abs(optimum)):
-            runs.append(Run(res.energy, gap, res.grad_norm, res.converged, "success",
-                            iterations=res.iterations, theta=res.theta))
+            runs.append(
+                Run(
+                    res.energy,
+                    gap,
+                    res.grad_norm,
+                    res.converged,
+                    "success",
+                    iterations=res.iterations,
+                    theta=res.theta,
+                )
+            )
             continue
         if not res.converged:
-            runs.append(Run(res.energy, gap, res.grad_norm, False, "not converged",
-                            iterations=res.iterations, theta=res.theta))
+            runs.append(
+                Run(
+                    res.energy,
+                    gap,
+                    res.grad_norm,
+                    False,
+                    "not converged",
+                    iterations=res.iterations,
+                    theta=res.theta,
+                )
+            )
             continue
         kind, min_eig, n_neg = "degenerate above optimum", None, None
         if classify_failures:
             with blas_single_thread():
                 cl = classify(landscape, res.theta, grad_tol=gtol, eig_tol=eig_tol)
             min_eig, n_neg = cl.min_eig, cl.n_negative
-            kind = {"saddle": "saddle", "minimum": "poor minimum"}.get(cl.kind,
-                                                                       "degenerate above optimum")
+            kind = {"saddle": "saddle", "minimum": "poor minimum"}.get(
+                cl.kind, "degenerate above optimum"
+            )
         stable = None
         if stability_perturbations > 0 and kind != "saddle":
             tol = success_rtol * max(1.0, abs(res.energy))
-            stable = stable_minimum(landscape, res.theta, res.energy, rng, tol=tol,
-                                    perturbations=stability_perturbations, gtol=gtol,
-                                    maxiter=maxiter)[0]
-        runs.append(Run(res.energy, gap, res.grad_norm, True, kind, min_eig, n_neg, res.iterations,
-                        res.theta, stable))
+            stable = stable_minimum(
+                landscape,
+                res.theta,
+                res.energy,
+                rng,
+                tol=tol,
+                perturbations=stability_perturbations,
+                gtol=gtol,
+                maxiter=maxiter,
+            )[0]
+        runs.append(
+            Run(
+                res.energy,
+                gap,
+                res.grad_norm,
+                True,
+                kind,
+                min_eig,
+                n_neg,
+                res.iterations,
+                res.theta,
+                stable,
+            )
+        )
     return runs
 
 
-def stable_minimum(landscape: Any, theta: np.ndarray, energy: float, rng: np.random.Generator, *,
-                   tol: float, perturbations: int = 3, scale: float = 1e-2, gtol: float = 1e-9,
-                   maxiter: int = 5000) -> tuple[bool, list[float]]:
+def stable_minimum(
+    landscape: Any,
+    theta: np.ndarray,
+    energy: float,
+    rng: np.random.Generator,
+    *,
+    tol: float,
+    perturbations: int = 3,
+    scale: float = 1e-2,
+    gtol: float = 1e-9,
+    maxiter: int = 5000,
+) -> tuple[bool, list[float]]:
     """Re-descend (L-BFGS) from ``perturbations`` random perturbations of θ of relative size
     ``scale``: (every re-descent ends at ≥ energy − tol, their energies). Evidence of a local
     minimum where the Hessian is singular (symmetries) and the second-order test cannot decide."""
@@ -355,8 +424,13 @@ class WidthRow:
         return sum(bool(r.stable) for r in self.runs)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"p": self.p, "runs": len(self.runs), "success_fraction": self.success_fraction,
-                **self.counts, "stable_poor": self.stable_poor}
+        return {
+            "p": self.p,
+            "runs": len(self.runs),
+            "success_fraction": self.success_fraction,
+            **self.counts,
+            "stable_poor": self.stable_poor,
+        }
 
 
 SIGNS = ("free", "balanced", "nonnegative")
@@ -375,13 +449,14 @@ def quadratic_network(X: Any, y: Any, p: int, sign: str = "free") -> tuple[Any, 
     if sign not in SIGNS:
         raise InputError(f"sign {sign!r} is not one of {', '.join(SIGNS)}")
     land = EmpiricalTwoLayer("quadratic", X, y, p)
-    _, f_star = quadratic_lifted_optimum(land.X, land.Y, sign="nonnegative" if sign == "nonnegative"
-                                         else "free")
+    _, f_star = quadratic_lifted_optimum(
+        land.X, land.Y, sign="nonnegative" if sign == "nonnegative" else "free"
+    )
     if sign == "free":
         return land, land.random_point, f_star
     u = np.ones((1, land.p))
     if sign == "balanced":
-        u[0, (land.p + 1) // 2:] = -1.0
+        u[0, (land.p + 1) // 2 :] = -1.0
     fixed = FixedOutput(land, u)
     return fixed, lambda rng: land.random_point(rng)[: fixed.dim], f_star
 
@@ -409,11 +484,18 @@ class SignTrap:
         return self.energy - self.global_energy
 
     def to_dict(self) -> dict[str, Any]:
-        return {"energy": self.energy, "cone_optimum": self.cone_optimum,
-                "cone_status": self.cone_status, "global_energy": self.global_energy,
-                "gap": self.gap, "sign": self.sign, "grad_norm": self.grad_norm,
-                "certified": self.certified, "tolerances": dict(self.tolerances),
-                "escape": self.escape}
+        return {
+            "energy": self.energy,
+            "cone_optimum": self.cone_optimum,
+            "cone_status": self.cone_status,
+            "global_energy": self.global_energy,
+            "gap": self.gap,
+            "sign": self.sign,
+            "grad_norm": self.grad_norm,
+            "certified": self.certified,
+            "tolerances": dict(self.tolerances),
+            "escape": self.escape,
+        }
 
 
 def _escape(land: Any, theta: np.ndarray, sign: int) -> dict[str, Any] | None:
@@ -438,13 +520,17 @@ def _escape(land: Any, theta: np.ndarray, sign: int) -> dict[str, Any] | None:
     v = V[:, 0]
     W2 = W.copy()
     W2[j] = 1e-3 * np.sqrt(max(1.0, float(np.max(np.abs(G))))) * v
-    return {"unit": j, "flip_energy_change": land.energy(flipped) - land.energy(theta),
-            "first_order_slope": float(lam[0]),
-            "descends_to": land.energy(land.flatten(W2, flipped_U)) - land.energy(land.flatten(W, U))}
+    return {
+        "unit": j,
+        "flip_energy_change": land.energy(flipped) - land.energy(theta),
+        "first_order_slope": float(lam[0]),
+        "descends_to": land.energy(land.flatten(W2, flipped_U)) - land.energy(land.flatten(W, U)),
+    }
 
 
-def sign_trap(X: Any, y: Any, p: int, *, sign: int | None = None,
-              tol: float = 1e-6) -> SignTrap | None:
+def sign_trap(
+    X: Any, y: Any, p: int, *, sign: int | None = None, tol: float = 1e-6
+) -> SignTrap | None:
     """A poor local minimum of Φ(x) = Σ_i u_i (w_i·x)² with u trained, at any width p ≥ n.
 
     Take every u_i < 0 (``sign = −1``) when the lifted optimum A_LS (over Sym(n)) has a positive
@@ -467,7 +553,9 @@ def sign_trap(X: Any, y: Any, p: int, *, sign: int | None = None,
         raise InputError(f"y has {land.m} columns; the quadratic network has a scalar output")
     n = land.n
     if p < n:
-        raise InputError(f"sign_trap needs p ≥ n: p = {p} < n = {n} (the cone optimum needs n units)")
+        raise InputError(
+            f"sign_trap needs p ≥ n: p = {p} < n = {n} (the cone optimum needs n units)"
+        )
     if sign not in (None, -1, 1):
         raise InputError(f"sign = {sign!r} must be −1, +1 or None")
     A_ls, f_star = quadratic_lifted_optimum(land.X, land.Y)
@@ -493,21 +581,40 @@ def sign_trap(X: Any, y: Any, p: int, *, sign: int | None = None,
         with blas_single_thread():
             res = minimise(land, theta, gtol=1e-10, maxiter=5000)
         _, U = land.unflatten(res.theta)
-        certified = (bool(np.all(s * U > 0))
-                     and abs(res.energy - c_star) <= tol * max(1.0, abs(c_star))
-                     and res.energy - e_global > tol * max(1.0, abs(res.energy)))
-        trap = SignTrap(res.theta, res.energy, c_star, "CLARABEL optimal", global_theta, e_global,
-                        s, res.grad_norm, certified,
-                        {"tol": tol, "gtol": 1e-10, "lifted_optimum": f_star},
-                        _escape(land, res.theta, s))
+        certified = (
+            bool(np.all(s * U > 0))
+            and abs(res.energy - c_star) <= tol * max(1.0, abs(c_star))
+            and res.energy - e_global > tol * max(1.0, abs(res.energy))
+        )
+        trap = SignTrap(
+            res.theta,
+            res.energy,
+            c_star,
+            "CLARABEL optimal",
+            global_theta,
+            e_global,
+            s,
+            res.grad_norm,
+            certified,
+            {"tol": tol, "gtol": 1e-10, "lifted_optimum": f_star},
+            _escape(land, res.theta, s),
+        )
         if certified and (best is None or trap.energy > best.energy):
             best = trap
     return best
 
 
-def width_experiment(n: int, widths: Sequence[int], n_runs: int, *, L: int | None = None,
-                     seed: int = 0, noise: float = 0.1, sign: str = "free",
-                     **options: Any) -> tuple[list[WidthRow], float]:
+def width_experiment(
+    n: int,
+    widths: Sequence[int],
+    n_runs: int,
+    *,
+    L: int | None = None,
+    seed: int = 0,
+    noise: float = 0.1,
+    sign: str = "free",
+    **options: Any,
+) -> tuple[list[WidthRow], float]:
     """Two-layer quadratic network, scalar output: data X ~ N(0, I_n) (L = 3·n(n+1)/2 by
     default), y = xᵀA*x + noise with A* a random symmetric (indefinite) matrix; at each width p,
     ``n_runs`` runs against the lifted optimum (:func:`quadratic_network` for ``sign``).
@@ -521,13 +628,15 @@ def width_experiment(n: int, widths: Sequence[int], n_runs: int, *, L: int | Non
     rows, f_star = [], 0.0
     for p in widths:
         land, init, f_star = quadratic_network(X, y, int(p), sign)
-        rows.append(WidthRow(int(p), optimisation_runs(land, f_star, n_runs, rng, init=init,
-                                                       **options)))
+        rows.append(
+            WidthRow(int(p), optimisation_runs(land, f_star, n_runs, rng, init=init, **options))
+        )
     return rows, f_star
 
 
-def plot_success_fraction(rows: Sequence[WidthRow], n: int, file: str | FsPath, *,
-                          title: str = "") -> FsPath:
+def plot_success_fraction(
+    rows: Sequence[WidthRow], n: int, file: str | FsPath, *, title: str = ""
+) -> FsPath:
     """Success fraction against width p, with the lines p = n and p = 2n (PNG)."""
     import matplotlib
 
@@ -536,11 +645,18 @@ def plot_success_fraction(rows: Sequence[WidthRow], n: int, file: str | FsPath, 
 
     out = FsPath(file)
     if out.parent and not out.parent.exists():
-        raise InputError(f"cannot write plot {str(out)!r}: folder {str(out.parent)!r} does not exist")
+        raise InputError(
+            f"cannot write plot {str(out)!r}: folder {str(out.parent)!r} does not exist"
+        )
     fig, ax = plt.subplots(figsize=(6, 4))
     ps = [r.p for r in rows]
-    ax.plot(ps, [r.success_fraction for r in rows], "o-", color="#1f4e9c",
-            label="runs reaching the lifted optimum")
+    ax.plot(
+        ps,
+        [r.success_fraction for r in rows],
+        "o-",
+        color="#1f4e9c",
+        label="runs reaching the lifted optimum",
+    )
     ax.axvline(n, color="#888", ls=":", label="p = n")
     ax.axvline(2 * n, color="#c0392b", ls="--", label="p = 2n (talk)")
     ax.set_ylim(-0.05, 1.05)

@@ -78,7 +78,9 @@ class ReluParams:
 def _finite_array(x: Any, name: str, ndim: tuple[int, ...]) -> np.ndarray:
     arr = np.asarray(x, dtype=np.float64)
     if arr.ndim not in ndim:
-        raise InputError(f"{name} has shape {arr.shape}; expected {' or '.join(f'{d}-D' for d in ndim)}")
+        raise InputError(
+            f"{name} has shape {arr.shape}; expected {' or '.join(f'{d}-D' for d in ndim)}"
+        )
     if arr.size and not np.all(np.isfinite(arr)):
         bad = np.argwhere(~np.isfinite(arr))[0]
         raise InputError(f"{name}{list(bad)} = {arr[tuple(bad)]} is not finite")
@@ -108,8 +110,16 @@ class TwoLayerReLU(Landscape):
     (default True) and ``output_bias`` (default False) add b and c to θ; ``l1`` is κ ≥ 0.
     """
 
-    def __init__(self, X: Any, Y: Any, width: int, *, hidden_bias: bool = True,
-                 output_bias: bool = False, l1: float = 0.0):
+    def __init__(
+        self,
+        X: Any,
+        Y: Any,
+        width: int,
+        *,
+        hidden_bias: bool = True,
+        output_bias: bool = False,
+        l1: float = 0.0,
+    ):
         X = _finite_array(X, "X", (2,))
         Y = _finite_array(Y, "Y", (1, 2))
         if Y.ndim == 1:
@@ -135,26 +145,37 @@ class TwoLayerReLU(Landscape):
 
     # ------------------------------------------------------------------ structure
     def __repr__(self) -> str:
-        return (f"TwoLayerReLU(n={self.n}, m={self.m}, k={self.k}, L={self.L}, "
-                f"hidden_bias={self.hidden_bias}, output_bias={self.output_bias}, l1={self.l1})")
+        return (
+            f"TwoLayerReLU(n={self.n}, m={self.m}, k={self.k}, L={self.L}, "
+            f"hidden_bias={self.hidden_bias}, output_bias={self.output_bias}, l1={self.l1})"
+        )
 
     def same_architecture(self, other: Any) -> bool:
-        return (isinstance(other, TwoLayerReLU) and (self.n, self.m, self.k) == (other.n, other.m, other.k)
-                and (self.hidden_bias, self.output_bias) == (other.hidden_bias, other.output_bias))
+        return (
+            isinstance(other, TwoLayerReLU)
+            and (self.n, self.m, self.k) == (other.n, other.m, other.k)
+            and (self.hidden_bias, self.output_bias) == (other.hidden_bias, other.output_bias)
+        )
 
     def with_width(self, width: int) -> TwoLayerReLU:
         """The same data and options with another width."""
-        return TwoLayerReLU(self.X, self.Y, width, hidden_bias=self.hidden_bias,
-                            output_bias=self.output_bias, l1=self.l1)
+        return TwoLayerReLU(
+            self.X,
+            self.Y,
+            width,
+            hidden_bias=self.hidden_bias,
+            output_bias=self.output_bias,
+            l1=self.l1,
+        )
 
     def unflatten(self, theta: Any) -> ReluParams:
         th = as_theta(theta, self.dim)
         o = self._offsets
         m, n, k = self.m, self.n, self.k
-        W = th[o[0]:o[1]].reshape(m, n)
-        b = th[o[1]:o[2]] if self.hidden_bias else np.zeros(m)
-        U = th[o[2]:o[3]].reshape(k, m)
-        c = th[o[3]:o[4]] if self.output_bias else np.zeros(k)
+        W = th[o[0] : o[1]].reshape(m, n)
+        b = th[o[1] : o[2]] if self.hidden_bias else np.zeros(m)
+        U = th[o[2] : o[3]].reshape(k, m)
+        c = th[o[3] : o[4]] if self.output_bias else np.zeros(k)
         return ReluParams(W, b, U, c)
 
     def flatten(self, W: Any, b: Any = None, U: Any = None, c: Any = None) -> np.ndarray:
@@ -208,19 +229,19 @@ class TwoLayerReLU(Landscape):
         step = max(1, _CHUNK // max(1, self.L * self.m))
         o, m, n, k = self._offsets, self.m, self.n, self.k
         for s in range(0, T, step):  # a loop over memory-sized blocks, not over points
-            th = thetas[s:s + step]
-            W = th[:, o[0]:o[1]].reshape(-1, m, n)
+            th = thetas[s : s + step]
+            W = th[:, o[0] : o[1]].reshape(-1, m, n)
             Z = np.einsum("ln,tmn->tlm", self.X, W)
             if self.hidden_bias:
-                Z += th[:, None, o[1]:o[2]]
-            U = th[:, o[2]:o[3]].reshape(-1, k, m)
+                Z += th[:, None, o[1] : o[2]]
+            U = th[:, o[2] : o[3]].reshape(-1, k, m)
             F = np.einsum("tlm,tkm->tlk", relu(Z), U)
             if self.output_bias:
-                F += th[:, None, o[3]:o[4]]
+                F += th[:, None, o[3] : o[4]]
             R = F - self.Y[None]
-            out[s:s + step] = np.einsum("tlk,tlk->t", R, R) / self.L
+            out[s : s + step] = np.einsum("tlk,tlk->t", R, R) / self.L
             if self.l1:
-                out[s:s + step] += self.l1 * np.abs(U).sum(axis=(1, 2))
+                out[s : s + step] += self.l1 * np.abs(U).sum(axis=(1, 2))
         return out
 
     def _energy_and_grad(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
@@ -257,14 +278,14 @@ class TwoLayerReLU(Landscape):
         out = np.empty(t.size)
         step = max(1, _CHUNK // max(1, self.L * self.m))
         for s in range(0, t.size, step):  # memory-sized blocks of grid points
-            tt = t[s:s + step]
+            tt = t[s : s + step]
             H = relu(P[None] + tt[:, None, None] * Q[None])
             U = A.U[None] + tt[:, None, None] * D.U[None]
             F = np.einsum("tlm,tkm->tlk", H, U) + (A.c[None] + tt[:, None] * D.c[None])[:, None, :]
             R = F - self.Y[None]
-            out[s:s + step] = np.einsum("tlk,tlk->t", R, R) / self.L
+            out[s : s + step] = np.einsum("tlk,tlk->t", R, R) / self.L
             if self.l1:
-                out[s:s + step] += self.l1 * np.abs(U).sum(axis=(1, 2))
+                out[s : s + step] += self.l1 * np.abs(U).sum(axis=(1, 2))
         return out
 
     def _sweep(self, a: Any, b: Any) -> _Sweep:
@@ -334,13 +355,22 @@ class TwoLayerReLU(Landscape):
             tau = np.concatenate(taus) if taus else np.empty(0)
             dE = np.concatenate(deltas, axis=1) if deltas else np.empty((5, 0))
         err_f, err_r, rbound = sweep_error_terms(self, A, D, P, Q, rmax, emax)
-        return _Sweep(A, D, P, Q, e0, tau, dE, int(event.sum()) + n_l1, emax, err_f, err_r,
-                      rbound)
+        return _Sweep(A, D, P, Q, e0, tau, dE, int(event.sum()) + n_l1, emax, err_f, err_r, rbound)
 
-    def _finish(self, sw: _Sweep, breakpoints: np.ndarray, C: np.ndarray, error_bound: float,
-                details: dict[str, Any]) -> PiecewiseQuartic:
+    def _finish(
+        self,
+        sw: _Sweep,
+        breakpoints: np.ndarray,
+        C: np.ndarray,
+        error_bound: float,
+        details: dict[str, Any],
+    ) -> PiecewiseQuartic:
         return PiecewiseQuartic(
-            breakpoints, C.T, float(error_bound), details=details, residual_bound=sw.rbound,
+            breakpoints,
+            C.T,
+            float(error_bound),
+            details=details,
+            residual_bound=sw.rbound,
             recompute=lambda t: self._recompute(sw.P, sw.Q, sw.A, sw.D, t),
             energy_at=lambda t: self._energy_at(sw.P, sw.Q, sw.A, sw.D, t),
         )
@@ -358,22 +388,31 @@ class TwoLayerReLU(Landscape):
         width = -(-(n_ev + 1) // block) * block
         C = np.empty((5, width))  # coefficient-first: C[d, i] is the t^d coefficient of piece i
         C[:, 0] = sw.e0
-        C[:, n_ev + 1:] = 0.0
+        C[:, n_ev + 1 :] = 0.0
         tau = np.empty(0)
         if n_ev:
             g = np.argsort(sw.tau)[:n_ev]  # padding (inf) sorts last; ties in any order
             tau = sw.tau[g]
-            np.take(sw.dE, g, axis=1, out=C[:, 1:n_ev + 1], mode="clip")
-        total = up(float(np.abs(C[:, :n_ev + 1]).sum()), 5 * (n_ev + 1))
+            np.take(sw.dE, g, axis=1, out=C[:, 1 : n_ev + 1], mode="clip")
+        total = up(float(np.abs(C[:, : n_ev + 1]).sum()), 5 * (n_ev + 1))
         _blocked_cumsum_padded(C, block)
-        C = C[:, :n_ev + 1]
+        C = C[:, : n_ev + 1]
         err_sum = up(gamma(block + width // block + 6) * total)
         bound = sw.err_function + sw.err_residual + err_sum
         return self._finish(
-            sw, np.concatenate([[0.0], tau, [1.0]]), C, bound,
-            {"events": n_ev, "pieces": n_ev + 1, "max_events_per_sample": sw.emax,
-             "error_function": sw.err_function, "error_residual": sw.err_residual,
-             "error_accumulation": err_sum})
+            sw,
+            np.concatenate([[0.0], tau, [1.0]]),
+            C,
+            bound,
+            {
+                "events": n_ev,
+                "pieces": n_ev + 1,
+                "max_events_per_sample": sw.emax,
+                "error_function": sw.err_function,
+                "error_residual": sw.err_residual,
+                "error_accumulation": err_sum,
+            },
+        )
 
     def energy_candidates(self, a: Any, b: Any, *, buckets: int | None = None) -> PrunedQuartic:
         """The pieces of the energy on a → b that can hold its maximum, and a rigorous bound on
@@ -420,8 +459,9 @@ class TwoLayerReLU(Landscape):
         counts = np.bincount(key, minlength=B)
         counts[-1] -= tau.size - sw.n_events  # padding (τ = inf, last cell) adds exact zeros
         count = int(counts.max())
-        horner = gamma(10) * up(float(max(np.abs(starts).sum(axis=0).max(),
-                                          np.abs(ends).sum(axis=0).max())), 8)
+        horner = gamma(10) * up(
+            float(max(np.abs(starts).sum(axis=0).max(), np.abs(ends).sum(axis=0).max())), 8
+        )
         depth = count + min(B, cb) + -(-B // cb) + 8
         err_ends = sw.err_function + sw.err_residual + up(gamma(depth) * total) + horner
         Ua = np.maximum(np.abs(A.U), np.abs(A.U + D.U)) * (1 + 2 * _U)
@@ -468,14 +508,25 @@ class TwoLayerReLU(Landscape):
         s_max = float(np.abs(starts).sum(axis=0).max())
         err_pieces = err_ends + up(gamma(2 * sel.size + 4) * (2 * t_sel_abs + s_max))
         return PrunedQuartic(
-            lo, hi, coeffs.T, best, best_t,
+            lo,
+            hi,
+            coeffs.T,
+            best,
+            best_t,
             float(W[rest].max()) if rest.any() else float(np.nextafter(best + err_ends, np.inf)),
             float(err_pieces),
-            details={"events": sw.n_events, "pieces": sw.n_events + 1, "cells": B,
-                     "candidate_cells": int(cells.size), "candidate_pieces": int(lo.size),
-                     "gbar": gbar, "max_events_per_sample": sw.emax,
-                     "error_function": sw.err_function, "error_residual": sw.err_residual,
-                     "error_cell_ends": err_ends},
+            details={
+                "events": sw.n_events,
+                "pieces": sw.n_events + 1,
+                "cells": B,
+                "candidate_cells": int(cells.size),
+                "candidate_pieces": int(lo.size),
+                "gbar": gbar,
+                "max_events_per_sample": sw.emax,
+                "error_function": sw.err_function,
+                "error_residual": sw.err_residual,
+                "error_cell_ends": err_ends,
+            },
             recompute=lambda t: self._recompute(P, Q, A, D, t),
             energy_at=lambda t: self._energy_at(P, Q, A, D, t),
         )
@@ -504,14 +555,16 @@ class TwoLayerReLU(Landscape):
         A, D = self._segment(a, b)
         return self._recompute(self.X @ A.W.T + A.b, self.X @ D.W.T + D.b, A, D, t)
 
-    def _energy_at(self, P: np.ndarray, Q: np.ndarray, A: ReluParams, D: ReluParams,
-                   t: float) -> float:
+    def _energy_at(
+        self, P: np.ndarray, Q: np.ndarray, A: ReluParams, D: ReluParams, t: float
+    ) -> float:
         U = A.U + t * D.U
         r = np.einsum("lm,km->lk", relu(P + t * Q), U) + (A.c + t * D.c) - self.Y
         return float(np.sum(r * r) / self.L + self.l1 * np.abs(U).sum())
 
-    def _recompute(self, P: np.ndarray, Q: np.ndarray, A: ReluParams, D: ReluParams,
-                   t: float) -> np.ndarray:
+    def _recompute(
+        self, P: np.ndarray, Q: np.ndarray, A: ReluParams, D: ReluParams, t: float
+    ) -> np.ndarray:
         e, _ = _first_piece(P, Q, t, A, D, self.Y)
         if self.l1:
             ua, ud = A.U.ravel(), D.U.ravel()
@@ -522,8 +575,9 @@ class TwoLayerReLU(Landscape):
         return e
 
 
-def _first_piece(P: np.ndarray, Q: np.ndarray, t: float, A: ReluParams, D: ReluParams,
-                 Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _first_piece(
+    P: np.ndarray, Q: np.ndarray, t: float, A: ReluParams, D: ReluParams, Y: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Data-term quartic (5,) and residual coefficients (3, k, L) of the piece holding at t
     (active set: z > 0, or z = 0 and increasing)."""
     z = P + t * Q if t else P

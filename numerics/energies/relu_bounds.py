@@ -29,8 +29,9 @@ def input_errors(land: Any, A: Any, D: Any) -> np.ndarray:
     return s * (gamma(2 * n + 4) * (1 + gamma(n + 2)) * (1 + gamma(n + 4)))
 
 
-def sweep_error_terms(land: Any, A: Any, D: Any, P: np.ndarray, Q: np.ndarray, rmax: np.ndarray,
-                      emax: int) -> tuple[float, float, np.ndarray]:
+def sweep_error_terms(
+    land: Any, A: Any, D: Any, P: np.ndarray, Q: np.ndarray, rmax: np.ndarray, emax: int
+) -> tuple[float, float, np.ndarray]:
     """Proven bounds for the per-sample stage (a priori, γ_n = nu/(1 − nu), Higham §3.1).
 
     With M_l = Σ_j Σ_k (|u_A| + |Δu|)_kj (|p| + |q|)_jl + Σ_k |c_A| + |Δc| + |y_l| (≥ Σ of the
@@ -63,7 +64,7 @@ def sweep_error_terms(land: Any, A: Any, D: Any, P: np.ndarray, Q: np.ndarray, r
     cy = (np.abs(A.c) + np.abs(D.c)).sum() + np.abs(Y).sum(axis=1)
     M = (absPQ @ umax + cy) * (1 + gamma(2 * m + k + 8))
     g1 = gamma(1)
-    eps = ((dpq * live) @ umax + g1 * (absPQ @ du + np.abs(D.c).sum()))
+    eps = (dpq * live) @ umax + g1 * (absPQ @ du + np.abs(D.c).sum())
     eps = eps * (1 + gamma(2 * m + 8)) + 4 * _U * M
     delta = gamma(m + 2 * emax + 8) * M
     R = rmax * (1 + gamma(3 * k + 2)) + delta
@@ -78,8 +79,9 @@ def sweep_error_terms(land: Any, A: Any, D: Any, P: np.ndarray, Q: np.ndarray, r
     return err_f, err_r, R
 
 
-def slope_ambiguity(land: Any, a: Any, b: Any, breakpoints: np.ndarray,
-                    rbound: np.ndarray) -> tuple[np.ndarray, dict[str, Any]]:
+def slope_ambiguity(
+    land: Any, a: Any, b: Any, breakpoints: np.ndarray, rbound: np.ndarray
+) -> tuple[np.ndarray, dict[str, Any]]:
     """Per piece i of a computed sweep (``breakpoints``), a proven bound of how much the exact
     slope E'(t) can exceed the slope of piece i's exact-coefficient polynomial at t in piece i
     because the exact active set differs from the piece's.
@@ -116,7 +118,7 @@ def slope_ambiguity(land: Any, a: Any, b: Any, breakpoints: np.ndarray,
     with np.errstate(divide="ignore", invalid="ignore"):  # q̂ = 0: handled below
         c = -P / Q
         r = w / absq
-        pad = 4 * _U * (np.abs(c) + r) + 2.0 ** -1000
+        pad = 4 * _U * (np.abs(c) + r) + 2.0**-1000
         lo, hi = c - r - pad, c + r + pad
     flat = absq == 0
     lo[flat], hi[flat] = np.where(np.abs(P[flat]) <= w[flat], 0.0, np.inf), 1.0
@@ -126,7 +128,7 @@ def slope_ambiguity(land: Any, a: Any, b: Any, breakpoints: np.ndarray,
         ua, ud = A.U.ravel(), D.U.ravel()
         mov = ud != 0
         cu = -ua[mov] / ud[mov]
-        pu = 8 * _U * (np.abs(cu) + 1) + 2.0 ** -1000
+        pu = 8 * _U * (np.abs(cu) + 1) + 2.0**-1000
         lo_u, hi_u = cu - pu, cu + pu
         ku = (hi_u >= 0) & (lo_u <= 1)
         lo_k = np.concatenate([lo_k, np.clip(lo_u[ku], 0, 1)])

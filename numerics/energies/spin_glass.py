@@ -123,12 +123,12 @@ def _contract(S: np.ndarray, X: np.ndarray, times: int) -> np.ndarray:
     first = S.reshape(-1, N)
     step = max(1, CHUNK_ENTRIES // max(1, first.shape[0]))
     for lo in range(0, T, step):
-        Xc = X[lo:lo + step]
+        Xc = X[lo : lo + step]
         V = first @ Xc.T  # (N^{p−1}, t): the pass over the tensor, a GEMM for a batch
         V = V.T  # (t, N^{p−1})
         for _ in range(times - 1):
             V = np.einsum("tan,tn->ta", V.reshape(V.shape[0], -1, N), Xc)
-        out[lo:lo + step] = V
+        out[lo : lo + step] = V
     return out
 
 
@@ -139,8 +139,15 @@ class SpinGlass(Landscape):
     Parameters: N ≥ 2, p ≥ 2 (integers), seed a non-negative integer; ``max_entries`` caps N^p.
     """
 
-    def __init__(self, N: int, p: int, seed: int, *, max_entries: int = MAX_ENTRIES,
-                 sphere_tol: float = SPHERE_TOL):
+    def __init__(
+        self,
+        N: int,
+        p: int,
+        seed: int,
+        *,
+        max_entries: int = MAX_ENTRIES,
+        sphere_tol: float = SPHERE_TOL,
+    ):
         N = _int(N, "N", 2)
         p = _int(p, "p", 2)
         seed = _seed(seed)
@@ -366,10 +373,17 @@ class SphereProjected(Landscape):
         f = (self.N / r2) ** (self.p / 2) / self.divisor
         return f * e + self.shift, f[:, None] * (g - self.p * (e / r2)[:, None] * X)
 
-    def certify_segment(self, a: Any, b: Any, bound: float, *,
-                        tolerances: dict[str, float] | None = None,
-                        label: str = "projected segment", promise: str = "",
-                        **options: Any) -> Certificate:
+    def certify_segment(
+        self,
+        a: Any,
+        b: Any,
+        bound: float,
+        *,
+        tolerances: dict[str, float] | None = None,
+        label: str = "projected segment",
+        promise: str = "",
+        **options: Any,
+    ) -> Certificate:
         """``rigorous`` certificate of E(a + t(b − a)) ≤ bound + τ on [0, 1]
         (:func:`sublevel.numerics.energies.spin_glass_certify.certify_projected_segment`): float
         contraction of S with a proven a priori rounding radius, decided exactly on the
@@ -380,8 +394,17 @@ class SphereProjected(Landscape):
         (hence DSS) uses it for every straight segment."""
         from sublevel.numerics.energies.spin_glass_certify import certify_projected_segment
 
-        return certify_projected_segment(self, a, b, bound, tolerances=tolerances, label=label,
-                                         promise=promise, origin_rtol=ORIGIN_RTOL, **options)
+        return certify_projected_segment(
+            self,
+            a,
+            b,
+            bound,
+            tolerances=tolerances,
+            label=label,
+            promise=promise,
+            origin_rtol=ORIGIN_RTOL,
+            **options,
+        )
 
 
 def _power(poly: np.ndarray, k: int) -> np.ndarray:
@@ -393,8 +416,9 @@ def _power(poly: np.ndarray, k: int) -> np.ndarray:
     return out
 
 
-def covariance_estimate(N: int, p: int, overlaps: Any, n_samples: int, seed: int, *,
-                        disorder: Any = None) -> dict[str, Any]:
+def covariance_estimate(
+    N: int, p: int, overlaps: Any, n_samples: int, seed: int, *, disorder: Any = None
+) -> dict[str, Any]:
     """Monte Carlo of E H(σ)H(σ′)/N over independent disorders, for pairs on the sphere with
     prescribed overlaps R = ⟨σ, σ′⟩/N; the theory (papers.md §7, [D]) says R^p.
 
@@ -424,8 +448,13 @@ def covariance_estimate(N: int, p: int, overlaps: Any, n_samples: int, seed: int
     est = products.mean(axis=0)
     err = products.std(axis=0, ddof=1) / math.sqrt(n_samples)
     theory = R**p
-    return {"overlaps": R.tolist(), "estimate": est.tolist(), "stderr": err.tolist(),
-            "theory": theory.tolist(), "z": ((est - theory) / err).tolist()}
+    return {
+        "overlaps": R.tolist(),
+        "estimate": est.tolist(),
+        "stderr": err.tolist(),
+        "theory": theory.tolist(),
+        "z": ((est - theory) / err).tolist(),
+    }
 
 
 # ----------------------------------------------------------------------------- energy barriers
@@ -506,18 +535,33 @@ def connection_level(
     ts = np.linspace(0.0, 1.0, int(n_arc))
     arc_max = float(np.max(land.energies(a[None] + ts[:, None] * (b - a)[None]))) - shift
     if min(ea, eb, arc_max) + shift - train_slack <= 0:
-        raise InputError(f"shift = {shift} does not make the levels positive (energies {ea:.4g}, {eb:.4g})")
+        raise InputError(
+            f"shift = {shift} does not make the levels positive (energies {ea:.4g}, {eb:.4g})"
+        )
     lo, hi = max(ea, eb), arc_max + accept_slack
     best = None
     runs: list[dict[str, Any]] = []
 
     def attempt(u: float) -> Any:
         L = u + shift
-        res = dss(land, a, b, L, train_factor=(L - train_slack) / L,
-                  accept_factor=(L + accept_slack) / L, max_depth=max_depth,
-                  optimizer=Adam(lr=lr, max_steps=max_steps))
-        runs.append({"level": u, "connected": bool(res.connected), "beads": res.n_beads,
-                     "status": res.status})
+        res = dss(
+            land,
+            a,
+            b,
+            L,
+            train_factor=(L - train_slack) / L,
+            accept_factor=(L + accept_slack) / L,
+            max_depth=max_depth,
+            optimizer=Adam(lr=lr, max_steps=max_steps),
+        )
+        runs.append(
+            {
+                "level": u,
+                "connected": bool(res.connected),
+                "beads": res.n_beads,
+                "status": res.status,
+            }
+        )
         return res
 
     res = attempt(hi)
@@ -532,17 +576,36 @@ def connection_level(
         else:
             lo, failed = mid, mid
     if best is None:
-        return Connection((ea, eb), float(a @ b / N), arc_max, math.nan, hi, math.nan, 0,
-                          math.nan, math.nan, False, [], runs)
+        return Connection(
+            (ea, eb),
+            float(a @ b / N),
+            arc_max,
+            math.nan,
+            hi,
+            math.nan,
+            0,
+            math.nan,
+            math.nan,
+            False,
+            [],
+            runs,
+        )
     level, res = best
     bound = level + shift + accept_slack
     certs = [land.certify_segment(x, y, bound) for x, y in zip(res.beads[:-1], res.beads[1:])]
     angle = math.acos(max(-1.0, min(1.0, float(a @ b) / N))) * math.sqrt(N)
     return Connection(
-        energies=(ea, eb), overlap=float(a @ b / N), arc_max=arc_max, level=level,
-        failed_level=failed, barrier=level - max(ea, eb), n_beads=res.n_beads,
+        energies=(ea, eb),
+        overlap=float(a @ b / N),
+        arc_max=arc_max,
+        level=level,
+        failed_level=failed,
+        barrier=level - max(ea, eb),
+        n_beads=res.n_beads,
         arc_normalized_length=arc_length(res.beads, N) / angle,
         chord_normalized_length=float(res.normalized_length),
         exact=all(c.decided and c.holds for c in certs),
-        certificate_methods=sorted({c.method for c in certs}), runs=runs, beads=res.beads,
+        certificate_methods=sorted({c.method for c in certs}),
+        runs=runs,
+        beads=res.beads,
     )

@@ -44,8 +44,14 @@ from sublevel.numerics.landscape import as_theta
 from sublevel.theory.certificate import Certificate
 from sublevel.theory.errors import InputError
 
-__all__ = ["exact_chord_polynomial", "chord_polynomial_enclosure", "certify_projected_segment",
-           "certify_exact_segment", "EXACT_MAX_ENTRIES", "UNIT_ROUNDOFF"]
+__all__ = [
+    "exact_chord_polynomial",
+    "chord_polynomial_enclosure",
+    "certify_projected_segment",
+    "certify_exact_segment",
+    "EXACT_MAX_ENTRIES",
+    "UNIT_ROUNDOFF",
+]
 
 #: u = 2⁻⁵³, the unit roundoff of float64 (round to nearest)
 UNIT_ROUNDOFF = 2.0**-53
@@ -116,10 +122,18 @@ def _poly_pow(x: list[Any], k: int) -> list[Any]:
     return out
 
 
-def certify_exact_segment(land: Any, a: Any, b: Any, bound: float, *,
-                          tolerances: dict[str, float] | None = None,
-                          label: str = "projected segment", promise: str = "",
-                          origin_rtol: float = 1e-8, **options: Any) -> Certificate:
+def certify_exact_segment(
+    land: Any,
+    a: Any,
+    b: Any,
+    bound: float,
+    *,
+    tolerances: dict[str, float] | None = None,
+    label: str = "projected segment",
+    promise: str = "",
+    origin_rtol: float = 1e-8,
+    **options: Any,
+) -> Certificate:
     """``exact`` certificate of E(a + t(b − a)) ≤ bound + τ on [0, 1] for a ``SphereProjected``
     landscape (module docstring; P contracted in rationals). ``max_energy`` is the float E at
     the stationary points of E along the chord (roots of 2P′Q − pPQ′) and the ends — capped at
@@ -140,15 +154,28 @@ def certify_exact_segment(land: Any, a: Any, b: Any, bound: float, *,
     Qf = np.array([a @ a, 2 * (a @ d), d @ d])
     t_near = min(1.0, max(0.0, -Qf[1] / (2 * Qf[2]))) if Qf[2] > 0 else 0.0
     if float(npoly.polyval(t_near, Qf)) <= origin_rtol * max(Qf[0], float(np.sum(Qf))):
-        return Certificate(False, float("inf"), t_near, float(bound), "sampled", label=label,
-                           promise=promise, tolerances=tol, outcome="inconclusive",
-                           details={"reason": "segment passes (numerically) through the origin",
-                                    "origin_rtol": origin_rtol})
+        return Certificate(
+            False,
+            float("inf"),
+            t_near,
+            float(bound),
+            "sampled",
+            label=label,
+            promise=promise,
+            tolerances=tol,
+            outcome="inconclusive",
+            details={
+                "reason": "segment passes (numerically) through the origin",
+                "origin_rtol": origin_rtol,
+            },
+        )
     N, p = land.N, land.p
     base = land.base
     # the float maximum (reported value): stationary points of N^{p/2} P Q^{-p/2} and the ends
     P = base.polynomial_along(a, b_)
-    R = npoly.polysub(2 * npoly.polymul(npoly.polyder(P), Qf), p * npoly.polymul(P, npoly.polyder(Qf)))
+    R = npoly.polysub(
+        2 * npoly.polymul(npoly.polyder(P), Qf), p * npoly.polymul(P, npoly.polyder(Qf))
+    )
     ts = [0.0, 1.0]
     if np.any(R != 0):
         roots: Any = npoly.polyroots(np.trim_zeros(R, "b")) if np.count_nonzero(R) > 1 else []
@@ -157,15 +184,24 @@ def certify_exact_segment(land: Any, a: Any, b: Any, bound: float, *,
     i = int(np.argmax(es))
     hq = (_q(bound) + _q(tau) - _q(land.shift)) * _q(land.divisor)
     if p % 2 == 1 and hq >= 0:
-        cert = certify_sampled(lambda t: land.energies(a[None, :] + t[:, None] * d[None, :]),
-                               bound, tolerances=tol, label=label, promise=promise, **options)
+        cert = certify_sampled(
+            lambda t: land.energies(a[None, :] + t[:, None] * d[None, :]),
+            bound,
+            tolerances=tol,
+            label=label,
+            promise=promise,
+            **options,
+        )
         cert.details["reason"] = "odd p with a bound on H ≥ 0: no polynomial form; sampled only"
         return cert
     Pq = exact_chord_polynomial(base, a, b_)
     aq = [_q(v) for v in a]
     dq = [_q(v) - x for v, x in zip(b_, aq)]
-    Qq = [sum((x * x for x in aq), fmpq(0)), 2 * sum((x * y for x, y in zip(aq, dq)), fmpq(0)),
-          sum((y * y for y in dq), fmpq(0))]
+    Qq = [
+        sum((x * x for x in aq), fmpq(0)),
+        2 * sum((x * y for x, y in zip(aq, dq)), fmpq(0)),
+        sum((y * y for y in dq), fmpq(0)),
+    ]
     if p % 2 == 0:
         lhs = [fmpq(N ** (p // 2)) * c for c in Pq]
         rhs = [hq * c for c in _poly_pow(Qq, p // 2)]
@@ -185,13 +221,24 @@ def certify_exact_segment(land: Any, a: Any, b: Any, bound: float, *,
     if holds:
         max_e = min(max_e, float(bound) + tau)
     return Certificate(
-        holds, max_e, float(ts[i]), float(bound), "exact", tolerances=tol,
-        n_evaluations=len(ts), wall_time=time.perf_counter() - start, label=label,
-        promise=promise, holds_within=tau if holds and tau > 0 and float(es[i]) > bound else 0.0,
-        details={"decided_on": decided_on, "hamiltonian_bound": float(hq),
-                 "arithmetic": "rational (python-flint), S and the points as stored",
-                 "max_energy_from": "float E at the stationary points along the chord and the "
-                                    "ends (capped at bound + τ when the exact test holds)"},
+        holds,
+        max_e,
+        float(ts[i]),
+        float(bound),
+        "exact",
+        tolerances=tol,
+        n_evaluations=len(ts),
+        wall_time=time.perf_counter() - start,
+        label=label,
+        promise=promise,
+        holds_within=tau if holds and tau > 0 and float(es[i]) > bound else 0.0,
+        details={
+            "decided_on": decided_on,
+            "hamiltonian_bound": float(hq),
+            "arithmetic": "rational (python-flint), S and the points as stored",
+            "max_energy_from": "float E at the stationary points along the chord and the "
+            "ends (capped at bound + τ when the exact test holds)",
+        },
     )
 
 
@@ -215,8 +262,8 @@ def _first_level(S2: np.ndarray, V: np.ndarray, *, absolute: bool) -> np.ndarray
     step = max(1, (1 << 22) // max(1, S2.shape[1]))
     out = np.empty((S2.shape[0], V.shape[1]))
     for lo in range(0, S2.shape[0], step):
-        block = S2[lo:lo + step]
-        out[lo:lo + step] = (np.abs(block) if absolute else block) @ V
+        block = S2[lo : lo + step]
+        out[lo : lo + step] = (np.abs(block) if absolute else block) @ V
     return out
 
 
@@ -275,8 +322,11 @@ def _exact_q(a: np.ndarray, b: np.ndarray) -> list[Any]:
 
     aq = [_q(v) for v in a]
     dq = [_q(v) - x for v, x in zip(b, aq)]
-    return [sum((x * x for x in aq), fmpq(0)), 2 * sum((x * y for x, y in zip(aq, dq)), fmpq(0)),
-            sum((y * y for y in dq), fmpq(0))]
+    return [
+        sum((x * x for x in aq), fmpq(0)),
+        2 * sum((x * y for x, y in zip(aq, dq)), fmpq(0)),
+        sum((y * y for y in dq), fmpq(0)),
+    ]
 
 
 def _sqrt_bounds(x: Any, bits: int = 96) -> tuple[Any, Any]:
@@ -295,8 +345,12 @@ def _bernstein_bound(coeffs: list[Any]) -> Any:
     from flint import fmpq
 
     n = len(coeffs) - 1
-    return max(abs(sum((fmpq(math.comb(j, k), math.comb(n, k)) * coeffs[k]
-                        for k in range(j + 1)), fmpq(0))) for j in range(n + 1))
+    return max(
+        abs(
+            sum((fmpq(math.comb(j, k), math.comb(n, k)) * coeffs[k] for k in range(j + 1)), fmpq(0))
+        )
+        for j in range(n + 1)
+    )
 
 
 class _Chord:
@@ -367,11 +421,19 @@ def _down(x: Any) -> float:
     return v if _q(v) <= x else math.nextafter(v, -math.inf)
 
 
-def certify_projected_segment(land: Any, a: Any, b: Any, bound: float, *,
-                              tolerances: dict[str, float] | None = None,
-                              label: str = "projected segment", promise: str = "",
-                              origin_rtol: float = 1e-8, exact_fallback: bool = True,
-                              **options: Any) -> Certificate:
+def certify_projected_segment(
+    land: Any,
+    a: Any,
+    b: Any,
+    bound: float,
+    *,
+    tolerances: dict[str, float] | None = None,
+    label: str = "projected segment",
+    promise: str = "",
+    origin_rtol: float = 1e-8,
+    exact_fallback: bool = True,
+    **options: Any,
+) -> Certificate:
     """E(a + t(b − a)) ≤ bound + τ on [0, 1] for a ``SphereProjected`` landscape: ``rigorous``
     (float contraction, proven rounding radius, module docstring); an ``inconclusive`` outcome
     is decided ``exact`` instead when ``exact_fallback`` and N^p ≤ EXACT_MAX_ENTRIES. Odd p with
@@ -394,26 +456,52 @@ def certify_projected_segment(land: Any, a: Any, b: Any, bound: float, *,
     Qf = np.array([a @ a, 2 * (a @ d), d @ d])
     t_near = min(1.0, max(0.0, -Qf[1] / (2 * Qf[2]))) if Qf[2] > 0 else 0.0
     if float(npoly.polyval(t_near, Qf)) <= origin_rtol * max(Qf[0], float(np.sum(Qf))):
-        return Certificate(False, float("inf"), t_near, float(bound), "sampled", label=label,
-                           promise=promise, tolerances=tol, outcome="inconclusive",
-                           details={"reason": "segment passes (numerically) through the origin",
-                                    "origin_rtol": origin_rtol})
+        return Certificate(
+            False,
+            float("inf"),
+            t_near,
+            float(bound),
+            "sampled",
+            label=label,
+            promise=promise,
+            tolerances=tol,
+            outcome="inconclusive",
+            details={
+                "reason": "segment passes (numerically) through the origin",
+                "origin_rtol": origin_rtol,
+            },
+        )
     N, p = land.N, land.p
     div, shift = _q(land.divisor), _q(land.shift)
     h0 = (_q(bound) - shift) * div
     ht = (_q(bound) + _q(tau) - shift) * div
     if p % 2 == 1 and ht >= 0:
-        cert = certify_sampled(lambda t: land.energies(a[None, :] + t[:, None] * d[None, :]),
-                               bound, tolerances=tol, label=label, promise=promise, **options)
+        cert = certify_sampled(
+            lambda t: land.energies(a[None, :] + t[:, None] * d[None, :]),
+            bound,
+            tolerances=tol,
+            label=label,
+            promise=promise,
+            **options,
+        )
         cert.details["reason"] = "odd p with a bound on H ≥ 0: no polynomial form; sampled only"
         return cert
     mids, radii = chord_polynomial_enclosure(land.base, a, b_)
     Qq = _exact_q(a, b_)
     qmin = Qq[0] if Qq[2] == 0 else _min_on_unit(Qq)
     if qmin <= 0:  # exactly through the origin (the float test above missed it)
-        return Certificate(False, float("inf"), t_near, float(bound), "sampled", label=label,
-                           promise=promise, tolerances=tol, outcome="inconclusive",
-                           details={"reason": "segment passes through the origin (exact)"})
+        return Certificate(
+            False,
+            float("inf"),
+            t_near,
+            float(bound),
+            "sampled",
+            label=label,
+            promise=promise,
+            tolerances=tol,
+            outcome="inconclusive",
+            details={"reason": "segment passes through the origin (exact)"},
+        )
     chord = _Chord(N, p, mids, radii, Qq)
     outcome, within = chord.decide(h0), 0.0
     if outcome != "holds" and tau > 0:
@@ -421,15 +509,26 @@ def certify_projected_segment(land: Any, a: Any, b: Any, bound: float, *,
         within = tau if outcome == "holds" else 0.0
     n_entries = N**p
     if outcome == "inconclusive" and exact_fallback and n_entries <= EXACT_MAX_ENTRIES:
-        cert = certify_exact_segment(land, a, b_, bound, tolerances=tolerances, label=label,
-                                     promise=promise, origin_rtol=origin_rtol, **options)
+        cert = certify_exact_segment(
+            land,
+            a,
+            b_,
+            bound,
+            tolerances=tolerances,
+            label=label,
+            promise=promise,
+            origin_rtol=origin_rtol,
+            **options,
+        )
         cert.details["rigorous_outcome"] = "inconclusive (within rounding): decided exactly"
         cert.wall_time = time.perf_counter() - start
         return cert
     # float estimate of the maximum: stationary points of N^{p/2} P Q^{−p/2} and the ends
     Pf = np.array([float(m) for m in mids])
-    R = npoly.polysub(2 * npoly.polymul(npoly.polyder(Pf), Qf), p * npoly.polymul(Pf, npoly.polyder(Qf)))
-    R = R[:p + 1]  # the t^{p+1} terms cancel exactly (2p·P_p·Q₂ − p·P_p·2Q₂): drop their rounding
+    R = npoly.polysub(
+        2 * npoly.polymul(npoly.polyder(Pf), Qf), p * npoly.polymul(Pf, npoly.polyder(Qf))
+    )
+    R = R[: p + 1]  # the t^{p+1} terms cancel exactly (2p·P_p·Q₂ − p·P_p·2Q₂): drop their rounding
     ts = [0.0, 1.0]
     if np.count_nonzero(R) > 1:
         roots = npoly.polyroots(np.trim_zeros(R, "b"))
@@ -444,17 +543,31 @@ def certify_projected_segment(land: Any, a: Any, b: Any, bound: float, *,
         margin = min(margin, -0.0)
     radius = -_down(-sum(radii, fmpq(0)))
     return Certificate(
-        outcome == "holds", float(es[i]), float(ts[i]), float(bound), "rigorous", margin=margin,
-        tolerances=tol, n_evaluations=len(ts), wall_time=time.perf_counter() - start,
-        label=label, promise=promise, outcome=outcome, max_energy_enclosure=enclosure,
+        outcome == "holds",
+        float(es[i]),
+        float(ts[i]),
+        float(bound),
+        "rigorous",
+        margin=margin,
+        tolerances=tol,
+        n_evaluations=len(ts),
+        wall_time=time.perf_counter() - start,
+        label=label,
+        promise=promise,
+        outcome=outcome,
+        max_energy_enclosure=enclosure,
         holds_within=within,
-        details={"decided_on": "N^{p/2}P − hQ^{p/2} ≤ 0" if p % 2 == 0
-                 else "P(0) < 0 and h²Q^p − N^pP² ≤ 0",
-                 "hamiltonian_bound": float(h0), "coefficient_radius_sum": radius,
-                 "arithmetic": "float64 contraction with a priori γ_n rounding bounds; Q exact",
-                 "enclosure_trials": trials,
-                 "max_energy_from": "float E at the stationary points along the chord and the "
-                                    "ends (an estimate; the enclosure is proven)"},
+        details={
+            "decided_on": "N^{p/2}P − hQ^{p/2} ≤ 0"
+            if p % 2 == 0
+            else "P(0) < 0 and h²Q^p − N^pP² ≤ 0",
+            "hamiltonian_bound": float(h0),
+            "coefficient_radius_sum": radius,
+            "arithmetic": "float64 contraction with a priori γ_n rounding bounds; Q exact",
+            "enclosure_trials": trials,
+            "max_energy_from": "float E at the stationary points along the chord and the "
+            "ends (an estimate; the enclosure is proven)",
+        },
     )
 
 
@@ -467,8 +580,17 @@ def _min_on_unit(Qq: list[Any]) -> Any:
     return fmpq_poly(Qq)(t)
 
 
-def _enclosure(land: Any, chord: _Chord, ts: list[float], i: int, bound: float, outcome: str,
-               within: float, div: Any, shift: Any) -> tuple[tuple[float, float] | None, int]:
+def _enclosure(
+    land: Any,
+    chord: _Chord,
+    ts: list[float],
+    i: int,
+    bound: float,
+    outcome: str,
+    within: float,
+    div: Any,
+    shift: Any,
+) -> tuple[tuple[float, float] | None, int]:
     """Proven (lo, hi) around max E: lo = the rational lower bound of E at the estimated
     argmax (raised to the bound when the outcome is ``fails``); hi = the bound when the
     certificate holds with τ = 0, else the first of a few trial levels above the estimate at

@@ -160,7 +160,9 @@ def make_activation(spec: Any) -> Activation:
     if isinstance(spec, (list, tuple, np.ndarray)):
         arr = np.asarray(spec)
         if arr.ndim != 1 or arr.size == 0 or not np.issubdtype(arr.dtype, np.number):
-            raise InputError(f"activation coefficients {spec!r} must be a non-empty list of numbers")
+            raise InputError(
+                f"activation coefficients {spec!r} must be a non-empty list of numbers"
+            )
         if not np.all(np.isfinite(arr.astype(np.float64))):
             raise InputError(f"activation coefficients {spec!r} are not all finite")
         expr = sp.sympify(sum(to_rational(float(c)) * _Z**j for j, c in enumerate(arr)))
@@ -353,7 +355,9 @@ def _finite_matrix(a: Any, name: str, ndim: int | tuple[int, ...] = 2) -> np.nda
         raise InputError(f"{name} is not an array of numbers") from None
     allowed = (ndim,) if isinstance(ndim, int) else ndim
     if arr.ndim not in allowed:
-        raise InputError(f"{name} has shape {arr.shape}; expected {' or '.join(map(str, allowed))} dimensions")
+        raise InputError(
+            f"{name} has shape {arr.shape}; expected {' or '.join(map(str, allowed))} dimensions"
+        )
     if not np.all(np.isfinite(arr)):
         bad = tuple(int(i) for i in np.argwhere(~np.isfinite(arr))[0])
         raise InputError(f"{name}{list(bad)} = {arr[bad]} is not finite")
@@ -369,7 +373,9 @@ def _binomial_powers(a: np.ndarray, b: np.ndarray, degree: int) -> np.ndarray:
     return out
 
 
-def _poly_square_form(R: np.ndarray, weight: Callable[[np.ndarray, np.ndarray], float]) -> np.ndarray:
+def _poly_square_form(
+    R: np.ndarray, weight: Callable[[np.ndarray, np.ndarray], float]
+) -> np.ndarray:
     """Coefficients of Σ_{i,j} weight(R_i, R_j) t^{i+j} for R (k+1, ...) polynomial coefficients."""
     k = R.shape[0] - 1
     out = np.zeros(2 * k + 1)
@@ -528,8 +534,14 @@ class EmpiricalTwoLayer(TwoLayerEnergy):
         return _poly_square_form(out, lambda r, s: float(np.sum(r * s))) / self.L
 
     # ---- the convex lifting
-    def lifted_problem(self, kind: str = "auto", *, rank_rtol: float = 1e-9,
-                       n_directions: int | None = None, seed: int = 0) -> LiftedProblem:
+    def lifted_problem(
+        self,
+        kind: str = "auto",
+        *,
+        rank_rtol: float = 1e-9,
+        n_directions: int | None = None,
+        seed: int = 0,
+    ) -> LiftedProblem:
         """The lifting of VBB §2 on these data.
 
         ``polynomial``: β ∈ R^{m×Q} over the monomials of ρ (q = dim*(ρ, n)), F(β) =
@@ -546,25 +558,46 @@ class EmpiricalTwoLayer(TwoLayerEnergy):
             Q = np.eye(feats.size)
             H = Psi.T @ Psi / self.L
             center = np.linalg.lstsq(Psi, self.Y, rcond=None)[0].T
-            problem = LiftedProblem("polynomial", feats.unit_features, H, center, 0.0, Q,
-                                    (Psi, self.Y), {"q": feats.q, "monomials": feats.size})
+            problem = LiftedProblem(
+                "polynomial",
+                feats.unit_features,
+                H,
+                center,
+                0.0,
+                Q,
+                (Psi, self.Y),
+                {"q": feats.q, "monomials": feats.size},
+            )
             problem.offset = problem.value(center)
             return problem
         if kind == "values":
-            basis, svals = self.value_span(rank_rtol=rank_rtol, n_directions=n_directions, seed=seed)
+            basis, svals = self.value_span(
+                rank_rtol=rank_rtol, n_directions=n_directions, seed=seed
+            )
             Psi = np.eye(self.L)
             act = self.activation
             X = self.X
             problem = LiftedProblem(
-                "values", lambda W: act(np.asarray(W) @ X.T), np.eye(self.L) / self.L,
-                self.Y.T.copy(), 0.0, basis, (Psi, self.Y),
-                {"q_emp": int(basis.shape[1]), "L": self.L, "rank_rtol": rank_rtol,
-                 "singular_values": svals.tolist()})
+                "values",
+                lambda W: act(np.asarray(W) @ X.T),
+                np.eye(self.L) / self.L,
+                self.Y.T.copy(),
+                0.0,
+                basis,
+                (Psi, self.Y),
+                {
+                    "q_emp": int(basis.shape[1]),
+                    "L": self.L,
+                    "rank_rtol": rank_rtol,
+                    "singular_values": svals.tolist(),
+                },
+            )
             return problem
         raise InputError(f"lifting kind {kind!r} is not one of auto, polynomial, values")
 
-    def value_span(self, *, rank_rtol: float = 1e-9, n_directions: int | None = None,
-                   seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    def value_span(
+        self, *, rank_rtol: float = 1e-9, n_directions: int | None = None, seed: int = 0
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Orthonormal basis (L, q_emp) of V = span{(ρ(⟨w, x_l⟩))_l : w ∈ R^n} and the singular
         values, from random directions w of random scale (numerical rank, rtol ``rank_rtol``)."""
         rng = np.random.default_rng(seed)
@@ -587,12 +620,22 @@ class PopulationTwoLayer(TwoLayerEnergy):
     closed form here: use :class:`EmpiricalTwoLayer`.
     """
 
-    def __init__(self, activation: Any, n: int, p: int, *, teacher_W: Any, teacher_U: Any,
-                 teacher_activation: Any = None, noise_variance: float = 0.0,
-                 mixture: Sequence[tuple[float, Any]] | None = None):
+    def __init__(
+        self,
+        activation: Any,
+        n: int,
+        p: int,
+        *,
+        teacher_W: Any,
+        teacher_U: Any,
+        teacher_activation: Any = None,
+        noise_variance: float = 0.0,
+        mixture: Sequence[tuple[float, Any]] | None = None,
+    ):
         self.activation = make_activation(activation)
-        self.teacher_activation = (self.activation if teacher_activation is None
-                                   else make_activation(teacher_activation))
+        self.teacher_activation = (
+            self.activation if teacher_activation is None else make_activation(teacher_activation)
+        )
         n = _check_int(n, "n")
         Wt = _finite_matrix(teacher_W, "teacher_W")
         Ut = np.asarray(teacher_U, dtype=np.float64)
@@ -609,8 +652,10 @@ class PopulationTwoLayer(TwoLayerEnergy):
         if kinds == {"polynomial"}:
             self.mode = "polynomial"
             if mixture is not None:
-                raise InputError("a Gaussian mixture is supported for ReLU only; polynomial "
-                                 "population energies use X ~ N(0, I_n)")
+                raise InputError(
+                    "a Gaussian mixture is supported for ReLU only; polynomial "
+                    "population energies use X ~ N(0, I_n)"
+                )
             self.mixture = [(1.0, np.eye(n))]
             self._setup_polynomial()
         elif kinds == {"relu"}:
@@ -620,7 +665,8 @@ class PopulationTwoLayer(TwoLayerEnergy):
             raise InputError(
                 f"no closed-form population energy for activation {self.activation.name} with "
                 f"teacher {self.teacher_activation.name}; polynomial or ReLU only (use the "
-                "empirical energy)")
+                "empirical energy)"
+            )
 
     @staticmethod
     def _check_mixture(mixture: Any, n: int) -> list[tuple[float, np.ndarray]]:
@@ -675,9 +721,11 @@ class PopulationTwoLayer(TwoLayerEnergy):
             Kww = relu_kernel(A, A)
             Kwt = relu_kernel(A, np.broadcast_to(B, (A.shape[0],) + B.shape))
             Ktt = relu_kernel(B, B)
-            out += w * (np.einsum("tmi,tij,tmj->t", U, Kww, U)
-                        - 2 * np.einsum("tmi,tij,mj->t", U, Kwt, self.Ut)
-                        + float(np.einsum("mi,ij,mj->", self.Ut, Ktt, self.Ut)))
+            out += w * (
+                np.einsum("tmi,tij,tmj->t", U, Kww, U)
+                - 2 * np.einsum("tmi,tij,mj->t", U, Kwt, self.Ut)
+                + float(np.einsum("mi,ij,mj->", self.Ut, Ktt, self.Ut))
+            )
         return out
 
     def _energy_and_grad(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
@@ -699,19 +747,22 @@ class PopulationTwoLayer(TwoLayerEnergy):
         for (w, C), c_tt in zip(self.mixture, self._teacher_terms()):
             A = W @ C
             K, G = _relu_kernel_and_grad(A, np.vstack([A, self.Wt @ C]))
-            Kww, Kwt = K[:, : self.p], K[:, self.p:]
+            Kww, Kwt = K[:, : self.p], K[:, self.p :]
             e += w * (float(np.sum(P * Kww)) - 2 * float(np.sum(Pt * Kwt)) + c_tt)
             gU += w * (2 * U @ Kww - 2 * self.Ut @ Kwt.T)
-            gA = 2 * np.einsum("ij,ijr->ir", P, G[:, : self.p]) \
-                - 2 * np.einsum("ij,ijr->ir", Pt, G[:, self.p:])
+            gA = 2 * np.einsum("ij,ijr->ir", P, G[:, : self.p]) - 2 * np.einsum(
+                "ij,ijr->ir", Pt, G[:, self.p :]
+            )
             gW += w * gA @ C.T
         return float(e), np.concatenate([gW.ravel(), gU.ravel()])
 
     def _teacher_terms(self) -> list[float]:
         """E‖U_t ρ(W_t X)‖² per mixture component (constant; cached)."""
         if getattr(self, "_tt", None) is None:
-            self._tt = [float(np.einsum("mi,ij,mj->", self.Ut, relu_kernel(B, B), self.Ut))
-                        for B in (self.Wt @ C for _, C in self.mixture)]
+            self._tt = [
+                float(np.einsum("mi,ij,mj->", self.Ut, relu_kernel(B, B), self.Ut))
+                for B in (self.Wt @ C for _, C in self.mixture)
+            ]
         return self._tt
 
     # ---- exact energy along segments
@@ -722,9 +773,13 @@ class PopulationTwoLayer(TwoLayerEnergy):
             def coeffs(U0: np.ndarray, dU: np.ndarray) -> np.ndarray:
                 R0, D = U0 @ A - self.beta_t, dU @ A
                 g = self.G
-                return np.array([np.einsum("mq,qr,mr->", R0, g, R0) + self.m * self.noise_variance,
-                                 2 * np.einsum("mq,qr,mr->", D, g, R0),
-                                 np.einsum("mq,qr,mr->", D, g, D)])
+                return np.array(
+                    [
+                        np.einsum("mq,qr,mr->", R0, g, R0) + self.m * self.noise_variance,
+                        2 * np.einsum("mq,qr,mr->", D, g, R0),
+                        np.einsum("mq,qr,mr->", D, g, D),
+                    ]
+                )
 
             return coeffs
         mats = []
@@ -735,8 +790,11 @@ class PopulationTwoLayer(TwoLayerEnergy):
         def coeffs_relu(U0: np.ndarray, dU: np.ndarray) -> np.ndarray:
             c = np.array([self.m * self.noise_variance, 0.0, 0.0])
             for w, Kww, Kwt, Ktt in mats:
-                c[0] += w * (np.sum(U0 @ Kww * U0) - 2 * np.sum(U0 @ Kwt * self.Ut)
-                             + np.sum(self.Ut @ Ktt * self.Ut))
+                c[0] += w * (
+                    np.sum(U0 @ Kww * U0)
+                    - 2 * np.sum(U0 @ Kwt * self.Ut)
+                    + np.sum(self.Ut @ Ktt * self.Ut)
+                )
                 c[1] += w * (2 * np.sum(dU @ Kww * U0) - 2 * np.sum(dU @ Kwt * self.Ut))
                 c[2] += w * np.sum(dU @ Kww * dU)
             return c
@@ -783,13 +841,22 @@ class PopulationTwoLayer(TwoLayerEnergy):
         if kind not in ("auto", "polynomial"):
             raise InputError(f"population lifting kind {kind!r}: only 'polynomial' is available")
         if self.mode != "polynomial":
-            raise InputError(f"activation {self.activation.name} is not a polynomial; the "
-                             "population lifting needs one")
+            raise InputError(
+                f"activation {self.activation.name} is not a polynomial; the "
+                "population lifting needs one"
+            )
         Q = np.eye(self._model.size)[:, : self._n_model]
         model = self._model
-        problem = LiftedProblem("polynomial", model.unit_features, self.G, self.beta_t.copy(),
-                                self.m * self.noise_variance, Q, None,
-                                {"q": model.q, "monomials": self._n_model})
+        problem = LiftedProblem(
+            "polynomial",
+            model.unit_features,
+            self.G,
+            self.beta_t.copy(),
+            self.m * self.noise_variance,
+            Q,
+            None,
+            {"q": model.q, "monomials": self._n_model},
+        )
         return problem
 
     # ---- Monte Carlo
@@ -859,7 +926,12 @@ def relu_kernel(A: np.ndarray, B: np.ndarray) -> np.ndarray:
     (arc-cosine kernel of degree 1, Cho & Saul 2009); rows of A (..., p, r), B (..., q, r)."""
     cos, na, nb = _cosines(A, B)
     phi = np.arccos(cos)
-    return na[..., :, None] * nb[..., None, :] * (np.sqrt(1 - cos**2) + (np.pi - phi) * cos) / (2 * np.pi)
+    return (
+        na[..., :, None]
+        * nb[..., None, :]
+        * (np.sqrt(1 - cos**2) + (np.pi - phi) * cos)
+        / (2 * np.pi)
+    )
 
 
 def _relu_kernel_and_grad(A: np.ndarray, B: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -869,8 +941,10 @@ def _relu_kernel_and_grad(A: np.ndarray, B: np.ndarray) -> tuple[np.ndarray, np.
     sin = np.sqrt(1 - cos**2)
     K = na[:, None] * nb[None, :] * (sin + (np.pi - phi) * cos) / (2 * np.pi)
     unit_a = A / np.where(na > 0, na, 1.0)[:, None]
-    G = ((np.pi - phi)[..., None] * B[None, :, :]
-         + (nb[None, :] * sin)[..., None] * unit_a[:, None, :]) / (2 * np.pi)
+    G = (
+        (np.pi - phi)[..., None] * B[None, :, :]
+        + (nb[None, :] * sin)[..., None] * unit_a[:, None, :]
+    ) / (2 * np.pi)
     alive = (na[:, None] > 0) & (nb[None, :] > 0)
     return K, G * alive[..., None]
 
@@ -882,8 +956,10 @@ def relu_kernel_grad(A: np.ndarray, B: np.ndarray) -> np.ndarray:
     phi = np.arccos(cos)
     sin = np.sqrt(1 - cos**2)
     unit_a = A / np.where(na > 0, na, 1.0)[..., None]
-    g = ((np.pi - phi)[..., None] * B[..., None, :, :]
-         + (nb[..., None, :] * sin)[..., None] * unit_a[..., :, None, :]) / (2 * np.pi)
+    g = (
+        (np.pi - phi)[..., None] * B[..., None, :, :]
+        + (nb[..., None, :] * sin)[..., None] * unit_a[..., :, None, :]
+    ) / (2 * np.pi)
     alive = (na[..., :, None] > 0) & (nb[..., None, :] > 0)
     return g * alive[..., None]
 

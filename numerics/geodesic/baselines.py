@@ -39,37 +39,90 @@ from sublevel.numerics.geodesic.result import (
 from sublevel.numerics.paths.base import LE_BOUND, Bezier, Segment
 from sublevel.theory.errors import InputError
 
-__all__ = ["straight_segment", "bezier_curve", "autoneb", "improved_tangents",
-           "redistribute", "garipov_schedule"]
+__all__ = [
+    "straight_segment",
+    "bezier_curve",
+    "autoneb",
+    "improved_tangents",
+    "redistribute",
+    "garipov_schedule",
+]
 
 
-def _certify_beads(land: Any, beads: np.ndarray, bound: float, certify: str, n_interp: int,
-                   certify_options: dict[str, Any] | None = None) -> list:
-    opts = {} if certify == "exact" else {"n_grid": n_interp + 1, **_certify_options(certify_options)}
-    return [certify_piece(land, Segment(a, b, label=f"segment {i}", promise=LE_BOUND), bound,
-                          method=certify, **opts)
-            for i, (a, b) in enumerate(zip(beads[:-1], beads[1:]))]
+def _certify_beads(
+    land: Any,
+    beads: np.ndarray,
+    bound: float,
+    certify: str,
+    n_interp: int,
+    certify_options: dict[str, Any] | None = None,
+) -> list:
+    opts = (
+        {} if certify == "exact" else {"n_grid": n_interp + 1, **_certify_options(certify_options)}
+    )
+    return [
+        certify_piece(
+            land,
+            Segment(a, b, label=f"segment {i}", promise=LE_BOUND),
+            bound,
+            method=certify,
+            **opts,
+        )
+        for i, (a, b) in enumerate(zip(beads[:-1], beads[1:]))
+    ]
 
 
-def _finish(land: CountingLandscape, method: str, beads: np.ndarray, level: float, bound: float,
-            certs: list, length_on: Any, start: float, params: dict[str, Any], *,
-            curve: str = "polygonal", history: list | None = None, info: dict | None = None,
-            extra_grads: int = 0) -> StringResult:
+def _finish(
+    land: CountingLandscape,
+    method: str,
+    beads: np.ndarray,
+    level: float,
+    bound: float,
+    certs: list,
+    length_on: Any,
+    start: float,
+    params: dict[str, Any],
+    *,
+    curve: str = "polygonal",
+    history: list | None = None,
+    info: dict | None = None,
+    extra_grads: int = 0,
+) -> StringResult:
     mask, text = length_mask(land, length_on, land.dim)
     points = Bezier(beads).points(np.linspace(0, 1, CURVE_POINTS)) if curve == "bezier" else beads
     connected = all(c.holds for c in certs)
     return StringResult(
-        method=method, beads=beads, level=float(level), bound=float(bound), connected=connected,
-        status="connected" if connected else "not connected at this budget", certificates=certs,
-        normalized_length=normalized_length(points, mask), length_on=text,
-        n_energy_evaluations=land.n_energy, n_gradient_evaluations=land.n_grad + extra_grads,
-        wall_time=time.perf_counter() - start, landscape_time=land.seconds, history=history or [],
-        bead_energies=[float(e) for e in land.inner.energies(beads)], params=params, curve=curve,
-        info=dict(info or {}, landscape=_landscape_info(land.inner)))
+        method=method,
+        beads=beads,
+        level=float(level),
+        bound=float(bound),
+        connected=connected,
+        status="connected" if connected else "not connected at this budget",
+        certificates=certs,
+        normalized_length=normalized_length(points, mask),
+        length_on=text,
+        n_energy_evaluations=land.n_energy,
+        n_gradient_evaluations=land.n_grad + extra_grads,
+        wall_time=time.perf_counter() - start,
+        landscape_time=land.seconds,
+        history=history or [],
+        bead_energies=[float(e) for e in land.inner.energies(beads)],
+        params=params,
+        curve=curve,
+        info=dict(info or {}, landscape=_landscape_info(land.inner)),
+    )
 
 
-def _common(landscape: Any, theta_a: Any, theta_b: Any, level: float, accept_factor: float,
-            certify: str, n_interp: int, train_endpoints: bool) -> tuple:
+def _common(
+    landscape: Any,
+    theta_a: Any,
+    theta_b: Any,
+    level: float,
+    accept_factor: float,
+    certify: str,
+    n_interp: int,
+    train_endpoints: bool,
+) -> tuple:
     if certify not in ("auto", "exact", "sampled"):
         raise InputError(f"certify {certify!r} is not one of auto, exact, sampled")
     if not (accept_factor > 0 and math.isfinite(accept_factor)):
@@ -77,25 +130,46 @@ def _common(landscape: Any, theta_a: Any, theta_b: Any, level: float, accept_fac
     if not isinstance(n_interp, (int, np.integer)) or n_interp < 2:
         raise InputError(f"n_interp = {n_interp!r} must be an integer ≥ 2")
     land = CountingLandscape(landscape)
-    a, b, ea, eb, grads = prepare_endpoints(land, theta_a, theta_b, level,
-                                            train_endpoints=train_endpoints)
+    a, b, ea, eb, grads = prepare_endpoints(
+        land, theta_a, theta_b, level, train_endpoints=train_endpoints
+    )
     return land, a, b, ea, eb, grads
 
 
-def straight_segment(landscape: Any, theta_a: Any, theta_b: Any, level: float, *,
-                     accept_factor: float = 1.0, certify: str = "auto", n_interp: int = 100,
-                     length_on: Any = "all", train_endpoints: bool = False,
-                     certify_options: dict[str, Any] | None = None) -> StringResult:
+def straight_segment(
+    landscape: Any,
+    theta_a: Any,
+    theta_b: Any,
+    level: float,
+    *,
+    accept_factor: float = 1.0,
+    certify: str = "auto",
+    n_interp: int = 100,
+    length_on: Any = "all",
+    train_endpoints: bool = False,
+    certify_options: dict[str, Any] | None = None,
+) -> StringResult:
     """The straight segment θ_A → θ_B, certified against ``accept_factor``·level."""
     start = time.perf_counter()
-    land, a, b, ea, eb, grads = _common(landscape, theta_a, theta_b, level, accept_factor,
-                                        certify, n_interp, train_endpoints)
+    land, a, b, ea, eb, grads = _common(
+        landscape, theta_a, theta_b, level, accept_factor, certify, n_interp, train_endpoints
+    )
     beads = np.stack([a, b])
     bound = accept_factor * level
     certs = _certify_beads(land, beads, bound, certify, n_interp, certify_options)
-    return _finish(land, "straight segment", beads, level, bound, certs, length_on, start,
-                   {"accept_factor": accept_factor, "certify": certify, "n_interp": n_interp},
-                   info={"endpoint_energies": [ea, eb]}, extra_grads=grads)
+    return _finish(
+        land,
+        "straight segment",
+        beads,
+        level,
+        bound,
+        certs,
+        length_on,
+        start,
+        {"accept_factor": accept_factor, "certify": certify, "n_interp": n_interp},
+        info={"endpoint_energies": [ea, eb]},
+        extra_grads=grads,
+    )
 
 
 def garipov_schedule(fraction: float) -> float:
@@ -115,13 +189,28 @@ def _basis(kind: str, k: int, t: float) -> np.ndarray:
     return np.maximum(0.0, 1.0 - np.abs(t * (k - 1) - j))
 
 
-def bezier_curve(landscape: Any, theta_a: Any, theta_b: Any, level: float, *,
-                 kind: str = "bezier", n_bends: int = 3, steps: int = 1000, lr: float = 0.01,
-                 momentum: float = 0.9, weight_decay: float = 0.0, seed: int = 0,
-                 accept_factor: float = 1.0, certify: str = "auto", n_interp: int = 100,
-                 n_eval: int = 61, length_on: Any = "all", train_endpoints: bool = False,
-                 certify_options: dict[str, Any] | None = None,
-                 trace_every: int = 0) -> StringResult:
+def bezier_curve(
+    landscape: Any,
+    theta_a: Any,
+    theta_b: Any,
+    level: float,
+    *,
+    kind: str = "bezier",
+    n_bends: int = 3,
+    steps: int = 1000,
+    lr: float = 0.01,
+    momentum: float = 0.9,
+    weight_decay: float = 0.0,
+    seed: int = 0,
+    accept_factor: float = 1.0,
+    certify: str = "auto",
+    n_interp: int = 100,
+    n_eval: int = 61,
+    length_on: Any = "all",
+    train_endpoints: bool = False,
+    certify_options: dict[str, Any] | None = None,
+    trace_every: int = 0,
+) -> StringResult:
     """Train a Bezier curve or PolyChain between fixed endpoints (Garipov et al. 2018).
 
     ``trace_every`` = k > 0: every k gradient evaluations the curve's maximum on ``n_eval``
@@ -135,9 +224,12 @@ def bezier_curve(landscape: Any, theta_a: Any, theta_b: Any, level: float, *,
         if not isinstance(v, (int, np.integer)) or v < lo:
             raise InputError(f"{name} = {v!r} must be an integer ≥ {lo}")
     if not (lr > 0 and 0 <= momentum < 1 and weight_decay >= 0):
-        raise InputError(f"need lr > 0 ({lr}), 0 ≤ momentum < 1 ({momentum}), weight_decay ≥ 0 ({weight_decay})")
-    land, a, b, ea, eb, grads = _common(landscape, theta_a, theta_b, level, accept_factor,
-                                        certify, n_interp, train_endpoints)
+        raise InputError(
+            f"need lr > 0 ({lr}), 0 ≤ momentum < 1 ({momentum}), weight_decay ≥ 0 ({weight_decay})"
+        )
+    land, a, b, ea, eb, grads = _common(
+        landscape, theta_a, theta_b, level, accept_factor, certify, n_interp, train_endpoints
+    )
     rng = np.random.default_rng(seed)
     k = int(n_bends)
     s = np.linspace(0, 1, k)[:, None]
@@ -161,7 +253,9 @@ def bezier_curve(landscape: Any, theta_a: Any, theta_b: Any, level: float, *,
         point = w @ control
         e, g = land.energy_and_grad(point)
         if not (math.isfinite(e) and np.all(np.isfinite(g))):
-            history.append({"step": step, "stopped": f"non-finite energy or gradient at t = {t:.4g}"})
+            history.append(
+                {"step": step, "stopped": f"non-finite energy or gradient at t = {t:.4g}"}
+            )
             break
         g = np.asarray(g) + weight_decay * point
         velocity = momentum * velocity + w[1:-1, None] * g[None, :]
@@ -172,8 +266,16 @@ def bezier_curve(landscape: Any, theta_a: Any, theta_b: Any, level: float, *,
     ts = np.linspace(0.0, 1.0, n_eval)
     if kind == "bezier":
         piece = Bezier(control, label="bezier curve", promise=LE_BOUND)
-        certs = [certify_piece(land, piece, bound, method="sampled" if certify == "auto" else certify,
-                               n_grid=max(n_interp + 1, n_eval), **_certify_options(certify_options))]
+        certs = [
+            certify_piece(
+                land,
+                piece,
+                bound,
+                method="sampled" if certify == "auto" else certify,
+                n_grid=max(n_interp + 1, n_eval),
+                **_certify_options(certify_options),
+            )
+        ]
         beads, curve = control, "bezier"
         eval_points = piece.points(ts)
     else:
@@ -181,16 +283,41 @@ def bezier_curve(landscape: Any, theta_a: Any, theta_b: Any, level: float, *,
         certs = _certify_beads(land, beads, bound, certify, n_interp, certify_options)
         eval_points = np.stack([_basis(kind, k, t) @ control for t in ts])
     eval_energies = land.inner.energies(eval_points)
-    params = {"kind": kind, "n_bends": k, "steps": int(steps), "lr": lr, "momentum": momentum,
-              "weight_decay": weight_decay, "seed": seed, "accept_factor": accept_factor,
-              "certify": certify, "n_interp": n_interp, "n_eval": n_eval,
-              "t_sampling": "uniform, one t per step"}
+    params = {
+        "kind": kind,
+        "n_bends": k,
+        "steps": int(steps),
+        "lr": lr,
+        "momentum": momentum,
+        "weight_decay": weight_decay,
+        "seed": seed,
+        "accept_factor": accept_factor,
+        "certify": certify,
+        "n_interp": n_interp,
+        "n_eval": n_eval,
+        "t_sampling": "uniform, one t per step",
+    }
     tracer.maybe(force=True)
-    return _finish(land, kind, beads, level, bound, certs, length_on, start, params, curve=curve,
-                   history=history, extra_grads=grads,
-                   info={"endpoint_energies": [ea, eb],
-                         "max_on_eval_grid": float(np.max(eval_energies)),
-                         "eval_grid": int(n_eval), **tracer.info()})
+    return _finish(
+        land,
+        kind,
+        beads,
+        level,
+        bound,
+        certs,
+        length_on,
+        start,
+        params,
+        curve=curve,
+        history=history,
+        extra_grads=grads,
+        info={
+            "endpoint_energies": [ea, eb],
+            "max_on_eval_grid": float(np.max(eval_energies)),
+            "eval_grid": int(n_eval),
+            **tracer.info(),
+        },
+    )
 
 
 def improved_tangents(pivots: np.ndarray, energies: np.ndarray) -> np.ndarray:
@@ -228,38 +355,62 @@ def redistribute(pivots: np.ndarray) -> np.ndarray:
     return out
 
 
-def autoneb(landscape: Any, theta_a: Any, theta_b: Any, level: float, *, cycles: int = 4,
-            steps_per_cycle: int = 50, lr: float | Sequence[float] = 0.01, momentum: float = 0.9,
-            initial_pivots: int = 3, insert_per_cycle: int = 2, n_dense: int = 9,
-            weight_decay: float = 0.0, max_gradient_evaluations: int | None = None,
-            accept_factor: float = 1.0, certify: str = "auto", n_interp: int = 100,
-            length_on: Any = "all", train_endpoints: bool = False,
-            certify_options: dict[str, Any] | None = None, trace_every: int = 0) -> StringResult:
+def autoneb(
+    landscape: Any,
+    theta_a: Any,
+    theta_b: Any,
+    level: float,
+    *,
+    cycles: int = 4,
+    steps_per_cycle: int = 50,
+    lr: float | Sequence[float] = 0.01,
+    momentum: float = 0.9,
+    initial_pivots: int = 3,
+    insert_per_cycle: int = 2,
+    n_dense: int = 9,
+    weight_decay: float = 0.0,
+    max_gradient_evaluations: int | None = None,
+    accept_factor: float = 1.0,
+    certify: str = "auto",
+    n_interp: int = 100,
+    length_on: Any = "all",
+    train_endpoints: bool = False,
+    certify_options: dict[str, Any] | None = None,
+    trace_every: int = 0,
+) -> StringResult:
     """AutoNEB (Draxler et al. 2018): NEB cycles with pivot insertion at the highest dense loss.
 
     ``trace_every`` = k > 0: as for :func:`bezier_curve`, the polyline's dense maximum
     (``n_dense`` points per segment) every k gradient evaluations, in ``info["trace"]`` and
     ``info["grads_to_level"]``."""
     start = time.perf_counter()
-    for name, v, lo in (("cycles", cycles, 1), ("steps_per_cycle", steps_per_cycle, 0),
-                        ("initial_pivots", initial_pivots, 1), ("insert_per_cycle", insert_per_cycle, 0),
-                        ("n_dense", n_dense, 1)):
+    for name, v, lo in (
+        ("cycles", cycles, 1),
+        ("steps_per_cycle", steps_per_cycle, 0),
+        ("initial_pivots", initial_pivots, 1),
+        ("insert_per_cycle", insert_per_cycle, 0),
+        ("n_dense", n_dense, 1),
+    ):
         if not isinstance(v, (int, np.integer)) or v < lo:
             raise InputError(f"{name} = {v!r} must be an integer ≥ {lo}")
     lrs = [float(lr)] * cycles if np.isscalar(lr) else [float(x) for x in lr]
     if len(lrs) != cycles or not all(x > 0 for x in lrs):
         raise InputError(f"lr {lr!r} must be positive, one value or one per cycle ({cycles})")
     if not (0 <= momentum < 1 and weight_decay >= 0):
-        raise InputError(f"need 0 ≤ momentum < 1 ({momentum}) and weight_decay ≥ 0 ({weight_decay})")
-    land, a, b, ea, eb, grads = _common(landscape, theta_a, theta_b, level, accept_factor,
-                                        certify, n_interp, train_endpoints)
+        raise InputError(
+            f"need 0 ≤ momentum < 1 ({momentum}) and weight_decay ≥ 0 ({weight_decay})"
+        )
+    land, a, b, ea, eb, grads = _common(
+        landscape, theta_a, theta_b, level, accept_factor, certify, n_interp, train_endpoints
+    )
     budget = math.inf if max_gradient_evaluations is None else int(max_gradient_evaluations)
     s = np.linspace(0, 1, initial_pivots + 2)[:, None]
     pivots = (1 - s) * a[None, :] + s * b[None, :]  # exactly a and b at the ends
     history: list[dict[str, Any]] = []
     stopped = ""
-    tracer = _Tracer(land, level, trace_every,
-                     lambda: float(np.max(_dense_max(land.inner, pivots, n_dense))))
+    tracer = _Tracer(
+        land, level, trace_every, lambda: float(np.max(_dense_max(land.inner, pivots, n_dense)))
+    )
     for cycle in range(cycles):
         if cycle:
             pivots = _insert(land, pivots, insert_per_cycle, n_dense)
@@ -283,23 +434,54 @@ def autoneb(landscape: Any, theta_a: Any, theta_b: Any, level: float, *, cycles:
             pivots[1:-1] -= lrs[cycle] * velocity
             pivots = redistribute(pivots)
         dense = _dense_max(land, pivots, n_dense)
-        history.append({"cycle": cycle + 1, "pivots": int(pivots.shape[0]),
-                        "saddle_dense": float(np.max(dense)), "gradient_evaluations": land.n_grad})
+        history.append(
+            {
+                "cycle": cycle + 1,
+                "pivots": int(pivots.shape[0]),
+                "saddle_dense": float(np.max(dense)),
+                "gradient_evaluations": land.n_grad,
+            }
+        )
         if stopped:
             break
     tracer.maybe(force=True)
     bound = accept_factor * level
     certs = _certify_beads(land, pivots, bound, certify, n_interp, certify_options)
-    params = {"cycles": cycles, "steps_per_cycle": steps_per_cycle, "lr": lrs, "momentum": momentum,
-              "initial_pivots": initial_pivots, "insert_per_cycle": insert_per_cycle,
-              "n_dense": n_dense, "weight_decay": weight_decay, "spring_constant": "inf (equal redistribution)",
-              "max_gradient_evaluations": max_gradient_evaluations, "accept_factor": accept_factor,
-              "certify": certify, "n_interp": n_interp, "tangent": "Henkelman-Jonsson improved"}
-    return _finish(land, "autoneb", pivots, level, bound, certs, length_on, start, params,
-                   history=history, extra_grads=grads,
-                   info={"endpoint_energies": [ea, eb], "stopped": stopped or "cycles completed",
-                         "saddle_dense": history[-1]["saddle_dense"] if history else math.nan,
-                         **tracer.info()})
+    params = {
+        "cycles": cycles,
+        "steps_per_cycle": steps_per_cycle,
+        "lr": lrs,
+        "momentum": momentum,
+        "initial_pivots": initial_pivots,
+        "insert_per_cycle": insert_per_cycle,
+        "n_dense": n_dense,
+        "weight_decay": weight_decay,
+        "spring_constant": "inf (equal redistribution)",
+        "max_gradient_evaluations": max_gradient_evaluations,
+        "accept_factor": accept_factor,
+        "certify": certify,
+        "n_interp": n_interp,
+        "tangent": "Henkelman-Jonsson improved",
+    }
+    return _finish(
+        land,
+        "autoneb",
+        pivots,
+        level,
+        bound,
+        certs,
+        length_on,
+        start,
+        params,
+        history=history,
+        extra_grads=grads,
+        info={
+            "endpoint_energies": [ea, eb],
+            "stopped": stopped or "cycles completed",
+            "saddle_dense": history[-1]["saddle_dense"] if history else math.nan,
+            **tracer.info(),
+        },
+    )
 
 
 class _Tracer:

@@ -32,8 +32,15 @@ from sublevel.numerics.geodesic.dss import dss
 from sublevel.numerics.geodesic.result import StringResult
 from sublevel.theory.errors import InputError
 
-__all__ = ["UnionFind", "Merge", "Components", "components_at_level", "BarrierTree",
-           "barrier_tree", "plot_components"]
+__all__ = [
+    "UnionFind",
+    "Merge",
+    "Components",
+    "components_at_level",
+    "BarrierTree",
+    "barrier_tree",
+    "plot_components",
+]
 
 
 class UnionFind:
@@ -94,9 +101,15 @@ class Components:
         return all(m.witness.is_proof for m in self.merges)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"level": self.level, "n_components": self.n_components, "labels": self.labels,
-                "members": self.members, "attempts": self.attempts, "proven": self.proven,
-                "merges": [{"i": m.i, "j": m.j, **m.witness.summary()} for m in self.merges]}
+        return {
+            "level": self.level,
+            "n_components": self.n_components,
+            "labels": self.labels,
+            "members": self.members,
+            "attempts": self.attempts,
+            "proven": self.proven,
+            "merges": [{"i": m.i, "j": m.j, **m.witness.summary()} for m in self.merges],
+        }
 
 
 def _minima(landscape: Any, minima: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -106,8 +119,14 @@ def _minima(landscape: Any, minima: Any) -> tuple[np.ndarray, np.ndarray]:
     return M, np.asarray(landscape.energies(M))
 
 
-def components_at_level(landscape: Any, minima: Any, level: float, *,
-                        finder: Callable[..., StringResult] = dss, **options: Any) -> Components:
+def components_at_level(
+    landscape: Any,
+    minima: Any,
+    level: float,
+    *,
+    finder: Callable[..., StringResult] = dss,
+    **options: Any,
+) -> Components:
     """Union-find over the minima below ``level``, merging pairs the finder connects."""
     M, E = _minima(landscape, minima)
     members = [k for k in range(M.shape[0]) if E[k] <= level]
@@ -117,8 +136,16 @@ def components_at_level(landscape: Any, minima: Any, level: float, *,
         if uf.find(i) == uf.find(j):
             continue
         res = finder(landscape, M[i], M[j], level, **options)
-        attempts.append({"i": i, "j": j, "connected": res.connected, "status": res.status,
-                         "proof": res.is_proof, "max_energy": res.max_energy})
+        attempts.append(
+            {
+                "i": i,
+                "j": j,
+                "connected": res.connected,
+                "status": res.status,
+                "proof": res.is_proof,
+                "max_energy": res.max_energy,
+            }
+        )
         if res.connected:
             uf.union(i, j)
             merges.append(Merge(i, j, res))
@@ -143,12 +170,21 @@ class BarrierTree:
         return [self.n_components(u) for u in levels]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"energies": self.energies.tolist(), "barriers": self.barriers.tolist(),
-                "mst": [{"i": i, "j": j, "barrier": w} for i, j, w in self.edges]}
+        return {
+            "energies": self.energies.tolist(),
+            "barriers": self.barriers.tolist(),
+            "mst": [{"i": i, "j": j, "barrier": w} for i, j, w in self.edges],
+        }
 
 
-def barrier_tree(landscape: Any, minima: Any, *, finder: Callable[..., StringResult] | None = None,
-                 level: float | None = None, **options: Any) -> BarrierTree:
+def barrier_tree(
+    landscape: Any,
+    minima: Any,
+    *,
+    finder: Callable[..., StringResult] | None = None,
+    level: float | None = None,
+    **options: Any,
+) -> BarrierTree:
     """Barrier of every pair from ``finder`` (default: the straight segment) at ``level``
     (default: a level above every minimum), then Kruskal's MST."""
     from sublevel.numerics.geodesic.baselines import straight_segment
@@ -172,8 +208,13 @@ def barrier_tree(landscape: Any, minima: Any, *, finder: Callable[..., StringRes
     return BarrierTree(E, B, edges, results)
 
 
-def plot_components(levels: Sequence[float], counts: Sequence[int], file: str | FsPath, *,
-                    title: str = "components of the sub-level set") -> FsPath:
+def plot_components(
+    levels: Sequence[float],
+    counts: Sequence[int],
+    file: str | FsPath,
+    *,
+    title: str = "components of the sub-level set",
+) -> FsPath:
     """PNG of N_u (among the given minima) against the level u."""
     import matplotlib
 

@@ -61,9 +61,16 @@ MIDPOINTS = ("half", "argmax")
 CERTIFY = ("auto", "exact", "rigorous", "sampled")
 
 
-def prepare_endpoints(land: Any, theta_a: Any, theta_b: Any, level: float, *,
-                      train_endpoints: bool = False, target: float | None = None,
-                      optimizer: Adam | None = None) -> tuple[np.ndarray, np.ndarray, float, float, int]:
+def prepare_endpoints(
+    land: Any,
+    theta_a: Any,
+    theta_b: Any,
+    level: float,
+    *,
+    train_endpoints: bool = False,
+    target: float | None = None,
+    optimizer: Adam | None = None,
+) -> tuple[np.ndarray, np.ndarray, float, float, int]:
     """Validate the endpoints (dimension, finiteness, distinct, below the level); train those
     above the level to ``target`` when ``train_endpoints``. Returns (a, b, E_a, E_b, grads)."""
     if not (isinstance(level, (int, float, np.floating, np.integer)) and math.isfinite(level)):
@@ -79,12 +86,16 @@ def prepare_endpoints(land: Any, theta_a: Any, theta_b: Any, level: float, *,
             raise InputError(f"{name} has non-finite energy {e}")
         if e > level:
             if not train_endpoints:
-                raise InputError(f"{name} has energy {e:.6g} above the level {level:.6g}; "
-                                 "pass train_endpoints=True to train it below first")
+                raise InputError(
+                    f"{name} has energy {e:.6g} above the level {level:.6g}; "
+                    "pass train_endpoints=True to train it below first"
+                )
             res = descend(land, th, level if target is None else target, optimizer=optimizer)
             grads += res.gradient_evaluations
             if not res.converged:
-                raise InputError(f"{name} could not be trained below the level {level:.6g}: {res.reason}")
+                raise InputError(
+                    f"{name} could not be trained below the level {level:.6g}: {res.reason}"
+                )
             th, e = res.theta, res.energy
         out.append((th, e))
     (a, ea), (b, eb) = out
@@ -94,16 +105,38 @@ def prepare_endpoints(land: Any, theta_a: Any, theta_b: Any, level: float, *,
 
 
 def _fail_cert(bound: float, reason: str, label: str) -> Certificate:
-    return Certificate(False, math.inf, 0.5, float(bound), "sampled", label=label,
-                       promise=LE_BOUND, details={"reason": reason})
+    return Certificate(
+        False,
+        math.inf,
+        0.5,
+        float(bound),
+        "sampled",
+        label=label,
+        promise=LE_BOUND,
+        details={"reason": reason},
+    )
 
 
 class _Run:
     """The mutable state of one DSS run (beads, segment certificates, depths) and its steps."""
 
-    def __init__(self, land: CountingLandscape, a: np.ndarray, b: np.ndarray, level: float,
-                 p: dict[str, Any], optimizer: Adam, objective: Any):
-        self.land, self.level, self.p, self.optimizer, self.objective = land, level, p, optimizer, objective
+    def __init__(
+        self,
+        land: CountingLandscape,
+        a: np.ndarray,
+        b: np.ndarray,
+        level: float,
+        p: dict[str, Any],
+        optimizer: Adam,
+        objective: Any,
+    ):
+        self.land, self.level, self.p, self.optimizer, self.objective = (
+            land,
+            level,
+            p,
+            optimizer,
+            objective,
+        )
         self.bound = p["accept_factor"] * level
         self.target = p["train_factor"] * level
         self.beads: list[np.ndarray] = [a, b]
@@ -130,9 +163,17 @@ class _Run:
             method = "auto" if self.p["certify"] == "rigorous" else self.p["certify"]
             cert = certify_piece(self.land, seg, self.bound, method=method, **opts)
             if proof and not cert.is_proof:
-                raise InputError(f"{label}: the landscape gives no {self.p['certify']} "
-                                 f"certificate (got {cert.method})")
-        except (InputError, ValueError, FloatingPointError, ZeroDivisionError, OverflowError) as exc:
+                raise InputError(
+                    f"{label}: the landscape gives no {self.p['certify']} "
+                    f"certificate (got {cert.method})"
+                )
+        except (
+            InputError,
+            ValueError,
+            FloatingPointError,
+            ZeroDivisionError,
+            OverflowError,
+        ) as exc:
             if proof:
                 raise
             return _fail_cert(self.bound, f"certificate failed: {exc}", label)
@@ -158,31 +199,53 @@ class _Run:
         if self.p["variant"] == "constrained":
             bead, info = self._constrained(a, b, start)
         else:
-            res = descend(self.land, start, self.target, optimizer=self.optimizer,
-                          objective=self.objective)
-            bead, info = res.theta, {"status": "trained" if res.converged else "unconverged",
-                                     "steps": res.steps, "energy": res.energy, "reason": res.reason}
+            res = descend(
+                self.land, start, self.target, optimizer=self.optimizer, objective=self.objective
+            )
+            bead, info = (
+                res.theta,
+                {
+                    "status": "trained" if res.converged else "unconverged",
+                    "steps": res.steps,
+                    "energy": res.energy,
+                    "reason": res.reason,
+                },
+            )
         info["t"] = t
         info["depth"] = self.depth[i] + 1
         reason = None
         if not np.all(np.isfinite(bead)) or not math.isfinite(info.get("energy", 0.0)):
-            reason = f"bead inserted at depth {info['depth']} failed: {info.get('reason', 'non-finite')}"
+            reason = (
+                f"bead inserted at depth {info['depth']} failed: {info.get('reason', 'non-finite')}"
+            )
             info["status"] = "failed"
             info["reason"] = reason
             bead = start  # keep a finite placeholder; its segments are not refined further
         d = self.depth[i] + 1
         self.beads.insert(i + 1, np.asarray(bead, dtype=np.float64))
         self.info.insert(i + 1, info)
-        self.certs[i:i + 1] = [None, None]
-        self.depth[i:i + 1] = [d, d]
-        self.blocked[i:i + 1] = [reason, reason]
+        self.certs[i : i + 1] = [None, None]
+        self.depth[i : i + 1] = [d, d]
+        self.blocked[i : i + 1] = [reason, reason]
 
-    def _constrained(self, a: np.ndarray, b: np.ndarray, mid: np.ndarray) -> tuple[np.ndarray, dict[str, Any]]:
+    def _constrained(
+        self, a: np.ndarray, b: np.ndarray, mid: np.ndarray
+    ) -> tuple[np.ndarray, dict[str, Any]]:
         e = (b - a) / np.linalg.norm(b - a)
-        res = descend(self.land, mid, self.target, optimizer=self.optimizer, objective=self.objective,
-                      project=lambda g: g - float(g @ e) * e)
-        info: dict[str, Any] = {"status": "trained" if res.converged else "unconverged",
-                                "steps": res.steps, "energy": res.energy, "reason": res.reason}
+        res = descend(
+            self.land,
+            mid,
+            self.target,
+            optimizer=self.optimizer,
+            objective=self.objective,
+            project=lambda g: g - float(g @ e) * e,
+        )
+        info: dict[str, Any] = {
+            "status": "trained" if res.converged else "unconverged",
+            "steps": res.steps,
+            "energy": res.energy,
+            "reason": res.reason,
+        }
         if not res.converged or not np.all(np.isfinite(res.theta)):
             return res.theta, info
         s = np.linspace(0.0, 1.0, self.p["pullback_grid"])
@@ -190,9 +253,12 @@ class _Run:
         es = np.asarray(self.land.energies(pts))
         ok = np.flatnonzero(np.isfinite(es) & (es <= self.target))
         k = int(ok[0]) if ok.size else s.size - 1
-        info.update(energy=float(es[k]), pullback=float(s[k]),
-                    distance_to_midpoint=float(np.linalg.norm(pts[k] - mid)),
-                    off_hyperplane=float(abs((pts[k] - mid) @ e)))
+        info.update(
+            energy=float(es[k]),
+            pullback=float(s[k]),
+            distance_to_midpoint=float(np.linalg.norm(pts[k] - mid)),
+            off_hyperplane=float(abs((pts[k] - mid) @ e)),
+        )
         return pts[k], info
 
     # ------------------------------------------------------------------ bookkeeping
@@ -202,17 +268,23 @@ class _Run:
         return [i for i, c in enumerate(self.certs) if c is not None and c.outcome != "holds"]
 
     def splittable(self) -> list[int]:
-        return [i for i in self.failing() if not self.blocked[i] and self.depth[i] < self.p["max_depth"]]
+        return [
+            i for i in self.failing() if not self.blocked[i] and self.depth[i] < self.p["max_depth"]
+        ]
 
     def record(self) -> None:
         certs = [c for c in self.certs if c is not None]
-        self.history.append({
-            "round": self.round, "depth": max(self.depth), "beads": len(self.beads),
-            "failing_segments": len(self.failing()),
-            "max_energy": max((c.max_energy for c in certs), default=math.nan),
-            "energy_evaluations": self.land.n_energy + int(self.previous["energy"]),
-            "gradient_evaluations": self.land.n_grad + int(self.previous["grad"]),
-        })
+        self.history.append(
+            {
+                "round": self.round,
+                "depth": max(self.depth),
+                "beads": len(self.beads),
+                "failing_segments": len(self.failing()),
+                "max_energy": max((c.max_energy for c in certs), default=math.nan),
+                "energy_evaluations": self.land.n_energy + int(self.previous["energy"]),
+                "gradient_evaluations": self.land.n_grad + int(self.previous["grad"]),
+            }
+        )
 
     # ------------------------------------------------------------------ checkpoint
     def signature(self, a: np.ndarray, b: np.ndarray) -> str:
@@ -224,16 +296,25 @@ class _Run:
 
     def save(self, file: FsPath, signature: str, wall: float) -> None:
         state = {
-            "signature": signature, "round": self.round, "depth": self.depth,
-            "blocked": self.blocked, "info": self.info, "history": self.history,
+            "signature": signature,
+            "round": self.round,
+            "depth": self.depth,
+            "blocked": self.blocked,
+            "info": self.info,
+            "history": self.history,
             "certs": [None if c is None else c.to_dict() for c in self.certs],
-            "counts": {"energy": self.land.n_energy + self.previous["energy"],
-                       "grad": self.land.n_grad + self.previous["grad"],
-                       "seconds": self.land.seconds + self.previous["seconds"],
-                       "wall": wall + self.previous["wall"], "extra_grads": self.extra_grads},
+            "counts": {
+                "energy": self.land.n_energy + self.previous["energy"],
+                "grad": self.land.n_grad + self.previous["grad"],
+                "seconds": self.land.seconds + self.previous["seconds"],
+                "wall": wall + self.previous["wall"],
+                "extra_grads": self.extra_grads,
+            },
         }
         buf = io.BytesIO()
-        np.savez(buf, beads=np.stack(self.beads), state=np.array(json.dumps(state, default=_jsonable)))
+        np.savez(
+            buf, beads=np.stack(self.beads), state=np.array(json.dumps(state, default=_jsonable))
+        )
         tmp = file.with_name(file.name + ".tmp")
         tmp.write_bytes(buf.getvalue())
         os.replace(tmp, file)
@@ -246,15 +327,21 @@ class _Run:
         except (OSError, ValueError, KeyError) as exc:
             raise InputError(f"checkpoint {str(file)!r} cannot be read: {exc}") from None
         if state.get("signature") != signature:
-            raise InputError(f"checkpoint {str(file)!r} was written for other endpoints, level or "
-                             "parameters; remove it or pass resume=False")
+            raise InputError(
+                f"checkpoint {str(file)!r} was written for other endpoints, level or "
+                "parameters; remove it or pass resume=False"
+            )
         self.beads = [np.array(x) for x in beads]
         self.round, self.depth, self.blocked = state["round"], state["depth"], state["blocked"]
         self.info, self.history = state["info"], state["history"]
         self.certs = [None if c is None else Certificate.from_dict(c) for c in state["certs"]]
         counts = state["counts"]
-        self.previous = {"energy": counts["energy"], "grad": counts["grad"],
-                         "seconds": counts["seconds"], "wall": counts["wall"]}
+        self.previous = {
+            "energy": counts["energy"],
+            "grad": counts["grad"],
+            "seconds": counts["seconds"],
+            "wall": counts["wall"],
+        }
         self.extra_grads = counts.get("extra_grads", 0)
 
 
@@ -286,13 +373,29 @@ def _jsonable(x: Any) -> Any:
     return str(x)
 
 
-def dss(landscape: Any, theta_a: Any, theta_b: Any, level: float, *,
-        variant: str = "breadth-first", train_factor: float = 0.95, accept_factor: float = 1.1,
-        max_depth: int = 10, midpoint: str = "half", n_interp: int = 100, certify: str = "auto",
-        optimizer: Adam | None = None, objective: Any | None = None, length_on: Any = "all",
-        train_endpoints: bool = False, max_beads: int = 1025, pullback_grid: int = 33,
-        certify_options: dict[str, Any] | None = None,
-        checkpoint: str | os.PathLike[str] | None = None, resume: bool = True) -> StringResult:
+def dss(
+    landscape: Any,
+    theta_a: Any,
+    theta_b: Any,
+    level: float,
+    *,
+    variant: str = "breadth-first",
+    train_factor: float = 0.95,
+    accept_factor: float = 1.1,
+    max_depth: int = 10,
+    midpoint: str = "half",
+    n_interp: int = 100,
+    certify: str = "auto",
+    optimizer: Adam | None = None,
+    objective: Any | None = None,
+    length_on: Any = "all",
+    train_endpoints: bool = False,
+    max_beads: int = 1025,
+    pullback_grid: int = 33,
+    certify_options: dict[str, Any] | None = None,
+    checkpoint: str | os.PathLike[str] | None = None,
+    resume: bool = True,
+) -> StringResult:
     """Connect θ_A and θ_B inside {E ≤ level} by Dynamic String Sampling (see the module doc).
 
     Returns a :class:`StringResult`: beads, ``connected``, one certificate per segment (bound
@@ -316,27 +419,52 @@ def dss(landscape: Any, theta_a: Any, theta_b: Any, level: float, *,
         raise InputError(f"midpoint {midpoint!r} is not one of {', '.join(MIDPOINTS)}")
     if certify not in CERTIFY:
         raise InputError(f"certify {certify!r} is not one of {', '.join(CERTIFY)}")
-    for name, v in (("max_depth", max_depth), ("n_interp", n_interp), ("max_beads", max_beads),
-                    ("pullback_grid", pullback_grid)):
+    for name, v in (
+        ("max_depth", max_depth),
+        ("n_interp", n_interp),
+        ("max_beads", max_beads),
+        ("pullback_grid", pullback_grid),
+    ):
         if not isinstance(v, (int, np.integer)) or v < (2 if name != "max_depth" else 1):
-            raise InputError(f"{name} = {v!r} must be an integer ≥ {2 if name != 'max_depth' else 1}")
+            raise InputError(
+                f"{name} = {v!r} must be an integer ≥ {2 if name != 'max_depth' else 1}"
+            )
     if not (0 < train_factor <= accept_factor and math.isfinite(accept_factor)):
-        raise InputError(f"need 0 < train_factor ({train_factor}) ≤ accept_factor ({accept_factor})")
+        raise InputError(
+            f"need 0 < train_factor ({train_factor}) ≤ accept_factor ({accept_factor})"
+        )
     if level <= 0 and (train_factor != 1 or accept_factor != 1):
-        raise InputError(f"level {level} ≤ 0: the factors scale the level, use train_factor = "
-                         "accept_factor = 1 or shift the energy to be positive")
+        raise InputError(
+            f"level {level} ≤ 0: the factors scale the level, use train_factor = "
+            "accept_factor = 1 or shift the energy to be positive"
+        )
     optimizer = optimizer or Adam()
     land = CountingLandscape(landscape)
     a, b, ea, eb, endpoint_grads = prepare_endpoints(
-        land, theta_a, theta_b, level, train_endpoints=train_endpoints,
-        target=train_factor * level, optimizer=optimizer)
+        land,
+        theta_a,
+        theta_b,
+        level,
+        train_endpoints=train_endpoints,
+        target=train_factor * level,
+        optimizer=optimizer,
+    )
     mask, mask_text = length_mask(land, length_on, land.dim)
-    p = {"variant": variant, "train_factor": float(train_factor), "accept_factor": float(accept_factor),
-         "max_depth": int(max_depth), "midpoint": midpoint, "n_interp": int(n_interp),
-         "certify": certify, "max_beads": int(max_beads), "pullback_grid": int(pullback_grid),
-         "optimizer": optimizer.to_dict(), "length_on": mask_text,
-         "objective": None if objective is None else type(objective).__name__,
-         "certify_options": _certify_options(certify_options)}
+    p = {
+        "variant": variant,
+        "train_factor": float(train_factor),
+        "accept_factor": float(accept_factor),
+        "max_depth": int(max_depth),
+        "midpoint": midpoint,
+        "n_interp": int(n_interp),
+        "certify": certify,
+        "max_beads": int(max_beads),
+        "pullback_grid": int(pullback_grid),
+        "optimizer": optimizer.to_dict(),
+        "length_on": mask_text,
+        "objective": None if objective is None else type(objective).__name__,
+        "certify_options": _certify_options(certify_options),
+    }
     run = _Run(land, a, b, float(level), p, optimizer, objective)
     run.extra_grads = endpoint_grads
     file = FsPath(checkpoint) if checkpoint is not None else None
@@ -368,7 +496,9 @@ def dss(landscape: Any, theta_a: Any, theta_b: Any, level: float, *,
             run.split(i)
         run.round += 1
     certs = [c for c in run.certs if c is not None]
-    failed = [dict(info, index=k) for k, info in enumerate(run.info) if info.get("status") == "failed"]
+    failed = [
+        dict(info, index=k) for k, info in enumerate(run.info) if info.get("status") == "failed"
+    ]
     connected = all(c.outcome == "holds" for c in certs) and not failed
     undecided = sum(c.outcome == "inconclusive" for c in certs)
     if connected:
@@ -378,21 +508,41 @@ def dss(landscape: Any, theta_a: Any, theta_b: Any, level: float, *,
     else:
         status = stop or f"not connected within depth {max_depth}"
         if undecided:
-            status += (f" ({undecided} segment(s) inconclusive: within rounding of the bound, "
-                       "not certified)")
+            status += (
+                f" ({undecided} segment(s) inconclusive: within rounding of the bound, "
+                "not certified)"
+            )
     beads = np.stack(run.beads)
-    bead_energies = land.energies(beads) if not failed else \
-        np.array([land.energy(x) if np.all(np.isfinite(x)) else math.nan for x in beads])
+    bead_energies = (
+        land.energies(beads)
+        if not failed
+        else np.array([land.energy(x) if np.all(np.isfinite(x)) else math.nan for x in beads])
+    )
     wall = time.perf_counter() - start + run.previous["wall"]
     return StringResult(
-        method=f"dss ({variant})", beads=beads, level=float(level), bound=run.bound,
-        connected=connected, status=status, certificates=certs,
-        normalized_length=normalized_length(beads, mask), length_on=mask_text,
+        method=f"dss ({variant})",
+        beads=beads,
+        level=float(level),
+        bound=run.bound,
+        connected=connected,
+        status=status,
+        certificates=certs,
+        normalized_length=normalized_length(beads, mask),
+        length_on=mask_text,
         n_energy_evaluations=land.n_energy + int(run.previous["energy"]),
         n_gradient_evaluations=land.n_grad + int(run.previous["grad"]),
-        wall_time=wall, landscape_time=land.seconds + run.previous["seconds"],
-        history=run.history, failed_beads=failed, bead_energies=[float(x) for x in bead_energies],
-        params=p, info={"endpoint_energies": [ea, eb], "resumed": resumed,
-                        "beads": run.info, "max_depth_reached": max(run.depth),
-                        "endpoint_training_gradients": run.extra_grads,
-                        "landscape": _landscape_info(landscape)})
+        wall_time=wall,
+        landscape_time=land.seconds + run.previous["seconds"],
+        history=run.history,
+        failed_beads=failed,
+        bead_energies=[float(x) for x in bead_energies],
+        params=p,
+        info={
+            "endpoint_energies": [ea, eb],
+            "resumed": resumed,
+            "beads": run.info,
+            "max_depth_reached": max(run.depth),
+            "endpoint_training_gradients": run.extra_grads,
+            "landscape": _landscape_info(landscape),
+        },
+    )

@@ -30,12 +30,24 @@ from sublevel.theory.errors import InputError
 
 __all__ = ["Experiment", "MODELS", "build_experiment"]
 
-MODELS = ("convex", "double-well", "ring", "cubic", "quadratic", "digits-mlp", "digits-cnn",
-          "fashion-cnn")
+MODELS = (
+    "convex",
+    "double-well",
+    "ring",
+    "cubic",
+    "quadratic",
+    "digits-mlp",
+    "digits-cnn",
+    "fashion-cnn",
+)
 
 _POLY = {"train_factor": 0.95, "accept_factor": 1.1, "n_interp": 100}
-_MNIST = {"train_factor": 0.98, "accept_factor": 1.02, "n_interp": 20,
-          "certify_options": {"refine": 1, "xtol": 1e-4}}
+_MNIST = {
+    "train_factor": 0.98,
+    "accept_factor": 1.02,
+    "n_interp": 20,
+    "certify_options": {"refine": 1, "xtol": 1e-4},
+}
 _EXACT = {"train_factor": 0.95, "accept_factor": 1.0, "n_interp": 100}
 
 
@@ -56,8 +68,9 @@ class Experiment:
     bead_optimizer: Any = None  # Adam for the beads (None: the DSS default, the paper's lr 1e-3)
 
 
-def _trained(land: Any, init: Callable[[int], np.ndarray], seed: int, lr: float,
-             max_steps: int) -> Callable[[float, int], list[np.ndarray]]:
+def _trained(
+    land: Any, init: Callable[[int], np.ndarray], seed: int, lr: float, max_steps: int
+) -> Callable[[float, int], list[np.ndarray]]:
     """``minima(target, count)``: ``count`` points trained by Adam from independent seeded
     inits until E ≤ target."""
     from sublevel.numerics.geodesic.train import Adam, descend
@@ -65,19 +78,32 @@ def _trained(land: Any, init: Callable[[int], np.ndarray], seed: int, lr: float,
     def minima(target: float, count: int) -> list[np.ndarray]:
         out = []
         for k in range(count):
-            res = descend(land, init(seed * 7919 + k + 1), target, optimizer=Adam(lr=lr, max_steps=max_steps))
+            res = descend(
+                land, init(seed * 7919 + k + 1), target, optimizer=Adam(lr=lr, max_steps=max_steps)
+            )
             if not res.converged:
-                raise InputError(f"minimum {k} could not be trained below {target:.4g} "
-                                 f"({res.reason}); raise the lowest level or the step budget")
+                raise InputError(
+                    f"minimum {k} could not be trained below {target:.4g} "
+                    f"({res.reason}); raise the lowest level or the step budget"
+                )
             out.append(res.theta)
         return out
 
     return minima
 
 
-def _experiment(model: str, land: Any, init: Callable[[int], np.ndarray], seed: int, max_steps: int,
-                levels: list[float], options: dict[str, Any], quantity: str,
-                reference: list[tuple[float, float]], info: dict[str, Any]) -> Experiment:
+def _experiment(
+    model: str,
+    land: Any,
+    init: Callable[[int], np.ndarray],
+    seed: int,
+    max_steps: int,
+    levels: list[float],
+    options: dict[str, Any],
+    quantity: str,
+    reference: list[tuple[float, float]],
+    info: dict[str, Any],
+) -> Experiment:
     minima = _trained(land, init, seed, 1e-2, max_steps)
 
     def endpoints(target: float) -> tuple[np.ndarray, np.ndarray]:
@@ -88,18 +114,28 @@ def _experiment(model: str, land: Any, init: Callable[[int], np.ndarray], seed: 
 
     # cross-entropy networks: full-batch Adam at 1e-2 (the paper's 1e-4 was for minibatches)
     bead = Adam(lr=1e-2, max_steps=2000) if quantity != "MAE" else None
-    return Experiment(model, land, endpoints, levels, options, quantity, "weights", reference, info,
-                      minima, bead)
+    return Experiment(
+        model, land, endpoints, levels, options, quantity, "weights", reference, info, minima, bead
+    )
 
 
-def build_experiment(model: str, *, seed: int = 0, n_train: int | None = None,
-                     device: str | None = None, batchnorm: str = "recompute",
-                     hidden: int | None = None, max_steps: int = 20000) -> Experiment:
+def build_experiment(
+    model: str,
+    *,
+    seed: int = 0,
+    n_train: int | None = None,
+    device: str | None = None,
+    batchnorm: str = "recompute",
+    hidden: int | None = None,
+    max_steps: int = 20000,
+) -> Experiment:
     """The experiment called ``model`` (see the module table)."""
     if model not in MODELS:
         raise InputError(f"model {model!r} is not one of {', '.join(MODELS)}")
     if device not in (None, "cpu") and model not in ("digits-cnn", "fashion-cnn"):
-        raise InputError(f"--device {device!r} applies to the torch models (digits-cnn, fashion-cnn)")
+        raise InputError(
+            f"--device {device!r} applies to the torch models (digits-cnn, fashion-cnn)"
+        )
     rng = np.random.default_rng(seed)
     if model == "convex":
         from sublevel.numerics.geodesic.landscapes import ConvexQuadratic
@@ -110,11 +146,22 @@ def build_experiment(model: str, *, seed: int = 0, n_train: int | None = None,
             pts = []
             for _ in range(2):
                 v = rng.standard_normal(land.dim)
-                pts.append(land.center + v * np.sqrt(target * rng.uniform(0.3, 1) / land.energy(land.center + v)))
+                pts.append(
+                    land.center
+                    + v * np.sqrt(target * rng.uniform(0.3, 1) / land.energy(land.center + v))
+                )
             return pts[0], pts[1]
 
-        return Experiment(model, land, convex_ends, [4.0, 2.0, 1.0, 0.5], dict(_EXACT), "E", "all",
-                          info={"dim": land.dim})
+        return Experiment(
+            model,
+            land,
+            convex_ends,
+            [4.0, 2.0, 1.0, 0.5],
+            dict(_EXACT),
+            "E",
+            "all",
+            info={"dim": land.dim},
+        )
     if model == "double-well":
         from sublevel.numerics.geodesic.landscapes import DoubleWell
 
@@ -123,17 +170,33 @@ def build_experiment(model: str, *, seed: int = 0, n_train: int | None = None,
         v *= np.sqrt(0.3 / float(land.c @ v[1:] ** 2))
         e1 = np.eye(3)[0]
         ends = (land.from_y(-e1 + v), land.from_y(e1 + v))
-        return Experiment(model, land, lambda target: ends, [1.5, 1.15, 1.05, 0.9, 0.6],
-                          dict(_EXACT, max_depth=8), "E", "all", info={"ridge": land.height})
+        return Experiment(
+            model,
+            land,
+            lambda target: ends,
+            [1.5, 1.15, 1.05, 0.9, 0.6],
+            dict(_EXACT, max_depth=8),
+            "E",
+            "all",
+            info={"ridge": land.height},
+        )
     if model == "ring":
         from sublevel.numerics.geodesic.landscapes import RingValley
 
         land = RingValley(3)
         w = np.array([0.0, 0.01, 0.0])
         ends = (np.array([-1.0, 0, 0]) + w, np.array([1.0, 0, 0]) + w)
-        return Experiment(model, land, lambda target: ends, [0.5, 0.2, 0.1, 0.05, 0.01],
-                          dict(_EXACT, max_depth=12), "E", "all",
-                          reference=[(0.0, np.pi / 2)], info={"limit_length": np.pi / 2})
+        return Experiment(
+            model,
+            land,
+            lambda target: ends,
+            [0.5, 0.2, 0.1, 0.05, 0.01],
+            dict(_EXACT, max_depth=12),
+            "E",
+            "all",
+            reference=[(0.0, np.pi / 2)],
+            info={"limit_length": np.pi / 2},
+        )
     if model in ("cubic", "quadratic"):
         from sublevel.numerics.data import cubic_data, quadratic_data
         from sublevel.numerics.energies.mlp import MLPLandscape
@@ -141,20 +204,45 @@ def build_experiment(model: str, *, seed: int = 0, n_train: int | None = None,
         n = n_train or 1000
         data = (cubic_data if model == "cubic" else quadratic_data)(n, 1, seed)
         h = hidden or 4
-        land = MLPLandscape([1, h, h, 1], data.X_train, data.y_train, activation="sigmoid",
-                            output="linear" if model == "cubic" else "sigmoid", loss="mae",
-                            name=f"{model} 1-{h}-{h}-1")
+        land = MLPLandscape(
+            [1, h, h, 1],
+            data.X_train,
+            data.y_train,
+            activation="sigmoid",
+            output="linear" if model == "cubic" else "sigmoid",
+            loss="mae",
+            name=f"{model} 1-{h}-{h}-1",
+        )
         levels = [0.3, 0.17, 0.1, 0.05] if model == "cubic" else [0.1, 0.05, 0.025, 0.01]
         ref = paper.CUBIC_LENGTH if model == "cubic" else paper.QUADRATIC_LENGTH
-        return _experiment(model, land, lambda s: land.init(s, "paper"), seed, max_steps, levels,
-                           dict(_POLY), "MAE", ref, {"n_points": n})
+        return _experiment(
+            model,
+            land,
+            lambda s: land.init(s, "paper"),
+            seed,
+            max_steps,
+            levels,
+            dict(_POLY),
+            "MAE",
+            ref,
+            {"n_points": n},
+        )
     if model == "digits-mlp":
         from sublevel.numerics.energies.mlp import digits_mlp
 
         land = digits_mlp((hidden or 32,), n_train=n_train or 500, seed=seed)
-        return _experiment(model, land, lambda s: land.init(s, "glorot"), seed, max_steps,
-                           [1.0, 0.5, 0.2, 0.1], dict(_MNIST), "train cross-entropy",
-                           paper.MNIST_LENGTH, {"n_train": n_train or 500})
+        return _experiment(
+            model,
+            land,
+            lambda s: land.init(s, "glorot"),
+            seed,
+            max_steps,
+            [1.0, 0.5, 0.2, 0.1],
+            dict(_MNIST),
+            "train cross-entropy",
+            paper.MNIST_LENGTH,
+            {"n_train": n_train or 500},
+        )
     from sublevel.numerics.backends.models import small_cnn
     from sublevel.numerics.backends.torch import TorchLandscape
 
@@ -170,12 +258,27 @@ def build_experiment(model: str, *, seed: int = 0, n_train: int | None = None,
         data = fashion_mnist(n_train or 1000, 1000, seed)
         kw = {"c1": 8, "c2": 16, "hidden": hidden or 32, "image_size": 28, "kernel": 5}
         levels = [1.5, 1.0, 0.7]
-    land = TorchLandscape(small_cnn(seed=seed, **kw), "cross-entropy", (data.images("train"), data.y_train),
-                          device=device, batchnorm=batchnorm, name=f"{model}")
+    land = TorchLandscape(
+        small_cnn(seed=seed, **kw),
+        "cross-entropy",
+        (data.images("train"), data.y_train),
+        device=device,
+        batchnorm=batchnorm,
+        name=f"{model}",
+    )
 
     def init(s: int) -> np.ndarray:
         return land.theta_of(small_cnn(seed=s, **kw))
 
-    return _experiment(model, land, init, seed, max_steps, levels, dict(_MNIST), "train cross-entropy",
-                       paper.MNIST_LENGTH, {**land.info, "test_samples": int(data.X_test.shape[0]),
-                                            "dataset": data.info})
+    return _experiment(
+        model,
+        land,
+        init,
+        seed,
+        max_steps,
+        levels,
+        dict(_MNIST),
+        "train cross-entropy",
+        paper.MNIST_LENGTH,
+        {**land.info, "test_samples": int(data.X_test.shape[0]), "dataset": data.info},
+    )

@@ -80,9 +80,13 @@ class ConvexQuadratic(Landscape):
         if H.ndim != 2 or H.shape[0] != H.shape[1] or not np.allclose(H, H.T):
             raise InputError(f"H has shape {H.shape} or is not symmetric")
         if np.linalg.eigvalsh(H).min() <= 0:
-            raise InputError(f"H is not positive definite (smallest eigenvalue {np.linalg.eigvalsh(H).min():.3g})")
+            raise InputError(
+                f"H is not positive definite (smallest eigenvalue {np.linalg.eigvalsh(H).min():.3g})"
+            )
         self.H, self.dim = H, H.shape[0]
-        self.center = np.zeros(self.dim) if center is None else as_theta(center, self.dim, name="center")
+        self.center = (
+            np.zeros(self.dim) if center is None else as_theta(center, self.dim, name="center")
+        )
 
     @classmethod
     def random(cls, dim: int, seed: int = 0, condition: float = 10.0) -> ConvexQuadratic:
@@ -114,33 +118,54 @@ class ConvexQuadratic(Landscape):
         r, d = _q_sub(aq, cq), _q_sub(bq, aq)
         rH, dH = _q_matvec_t(self._Hq, r), _q_matvec_t(self._Hq, d)
         half = fmpq(1, 2)
-        return fmpq_poly([half * _q_dot(rH, r), half * (_q_dot(rH, d) + _q_dot(dH, r)),
-                          half * _q_dot(dH, d)])
+        return fmpq_poly(
+            [half * _q_dot(rH, r), half * (_q_dot(rH, d) + _q_dot(dH, r)), half * _q_dot(dH, d)]
+        )
 
 
 class DoubleWell(Landscape):
     """E = h (y₁² − 1)² + Σ_{i≥2} c_i y_i², y = Rᵀ(x − shift); ridge (saddle) height h."""
 
-    def __init__(self, dim: int = 2, *, height: float = 1.0, curvatures: Any | None = None,
-                 rotation: Any | None = None, shift: Any | None = None):
+    def __init__(
+        self,
+        dim: int = 2,
+        *,
+        height: float = 1.0,
+        curvatures: Any | None = None,
+        rotation: Any | None = None,
+        shift: Any | None = None,
+    ):
         if not isinstance(dim, (int, np.integer)) or dim < 1:
             raise InputError(f"dim {dim!r} must be a positive integer")
         self.dim = int(dim)
         self.height = float(_positive(height, "height")[0])
-        self.c = np.ones(self.dim - 1) if curvatures is None else _positive(curvatures, "curvatures")
+        self.c = (
+            np.ones(self.dim - 1) if curvatures is None else _positive(curvatures, "curvatures")
+        )
         if self.c.shape != (self.dim - 1,):
-            raise InputError(f"curvatures have {self.c.shape[0]} entries; need dim − 1 = {self.dim - 1}")
+            raise InputError(
+                f"curvatures have {self.c.shape[0]} entries; need dim − 1 = {self.dim - 1}"
+            )
         self.R = np.eye(self.dim) if rotation is None else np.asarray(rotation, dtype=np.float64)
-        if self.R.shape != (self.dim, self.dim) or not np.allclose(self.R.T @ self.R, np.eye(self.dim)):
+        if self.R.shape != (self.dim, self.dim) or not np.allclose(
+            self.R.T @ self.R, np.eye(self.dim)
+        ):
             raise InputError("rotation must be an orthogonal dim × dim matrix")
-        self.shift = np.zeros(self.dim) if shift is None else as_theta(shift, self.dim, name="shift")
+        self.shift = (
+            np.zeros(self.dim) if shift is None else as_theta(shift, self.dim, name="shift")
+        )
 
     @classmethod
     def random(cls, dim: int, seed: int = 0, height: float = 1.0) -> DoubleWell:
         rng = np.random.default_rng(seed)
         Q, _ = np.linalg.qr(rng.standard_normal((dim, dim)))
-        return cls(dim, height=height, curvatures=rng.uniform(0.5, 3.0, dim - 1), rotation=Q,
-                   shift=rng.standard_normal(dim))
+        return cls(
+            dim,
+            height=height,
+            curvatures=rng.uniform(0.5, 3.0, dim - 1),
+            rotation=Q,
+            shift=rng.standard_normal(dim),
+        )
 
     def to_y(self, x: Any) -> np.ndarray:
         return (np.asarray(x, dtype=np.float64) - self.shift) @ self.R
@@ -206,13 +231,23 @@ class DoubleWell(Landscape):
         ya, yb = self._y_exact(a, "a")[0], self._y_exact(b, "b")[0]
         separated = bool(ya * yb < 0)
         holds = separated and float(level) < self.height
-        return Certificate(holds, float(level), 0.5, self.height, "exact", margin=self.height - level,
-                           label="disconnection: min E on the separating hyperplane {y₁ = 0} = h",
-                           promise="level < ridge height",
-                           details={"separating_hyperplane": "y1 = 0", "ridge_height": self.height,
-                                    "endpoints_on_opposite_sides": separated,
-                                    "y1": [str(ya), str(yb)],
-                                    "arithmetic": "y1 signs in exact rationals"})
+        return Certificate(
+            holds,
+            float(level),
+            0.5,
+            self.height,
+            "exact",
+            margin=self.height - level,
+            label="disconnection: min E on the separating hyperplane {y₁ = 0} = h",
+            promise="level < ridge height",
+            details={
+                "separating_hyperplane": "y1 = 0",
+                "ridge_height": self.height,
+                "endpoints_on_opposite_sides": separated,
+                "y1": [str(ya), str(yb)],
+                "arithmetic": "y1 signs in exact rationals",
+            },
+        )
 
 
 class RingValley(Landscape):

@@ -44,13 +44,17 @@ def length_mask(landscape: Any, length_on: Any, dim: int) -> tuple[np.ndarray | 
             return None, "all parameters"
         if length_on == "weights":
             if hasattr(landscape, "weight_mask"):
-                return np.asarray(landscape.weight_mask(), dtype=bool), "weights only (biases excluded)"
+                return np.asarray(
+                    landscape.weight_mask(), dtype=bool
+                ), "weights only (biases excluded)"
             return None, "all parameters (the landscape has no weight mask)"
         raise InputError(f"length_on={length_on!r} must be 'all', 'weights' or a boolean mask")
     mask = np.asarray(length_on, dtype=bool)
     if mask.shape != (dim,) or not mask.any():
-        raise InputError(f"length mask has shape {mask.shape} with {int(mask.sum())} entries set; "
-                         f"expected ({dim},) with at least one")
+        raise InputError(
+            f"length mask has shape {mask.shape} with {int(mask.sum())} entries set; "
+            f"expected ({dim},) with at least one"
+        )
     return mask, f"custom subset of {int(mask.sum())} parameters"
 
 
@@ -110,8 +114,11 @@ class StringResult:
     def is_proof(self) -> bool:
         """Connected and every piece's outcome ``holds`` with a proof method (exact, rigorous or
         bounded; never ``inconclusive``, never sampled)."""
-        return (self.connected and bool(self.certificates)
-                and all(c.decided and c.outcome == "holds" for c in self.certificates))
+        return (
+            self.connected
+            and bool(self.certificates)
+            and all(c.decided and c.outcome == "holds" for c in self.certificates)
+        )
 
     @property
     def outcomes(self) -> dict[str, int]:
@@ -128,8 +135,10 @@ class StringResult:
     def pieces(self) -> list[Any]:
         if self.curve == "bezier":
             return [Bezier(self.beads, label=f"{self.method} curve", promise=LE_BOUND)]
-        return [Segment(a, b, label=f"{self.method} segment {i}", promise=LE_BOUND)
-                for i, (a, b) in enumerate(zip(self.beads[:-1], self.beads[1:]))]
+        return [
+            Segment(a, b, label=f"{self.method} segment {i}", promise=LE_BOUND)
+            for i, (a, b) in enumerate(zip(self.beads[:-1], self.beads[1:]))
+        ]
 
     def path(self) -> Path:
         """The path as a :class:`~sublevel.numerics.paths.base.Path` (one piece per segment, or one
@@ -147,22 +156,38 @@ class StringResult:
 
     def summary(self) -> dict[str, Any]:
         """One row of a comparison table."""
-        return {"method": self.method, "level": self.level, "bound": self.bound,
-                "connected": self.connected, "status": self.status, "beads": self.n_beads,
-                "max_energy": self.max_energy, "normalized_length": self.normalized_length,
-                "length_on": self.length_on, "certificate_methods": self.methods,
-                "certificate_outcomes": self.outcomes,
-                "proof": self.is_proof, "energy_evaluations": self.n_energy_evaluations,
-                "gradient_evaluations": self.n_gradient_evaluations,
-                "wall_time": self.wall_time}
+        return {
+            "method": self.method,
+            "level": self.level,
+            "bound": self.bound,
+            "connected": self.connected,
+            "status": self.status,
+            "beads": self.n_beads,
+            "max_energy": self.max_energy,
+            "normalized_length": self.normalized_length,
+            "length_on": self.length_on,
+            "certificate_methods": self.methods,
+            "certificate_outcomes": self.outcomes,
+            "proof": self.is_proof,
+            "energy_evaluations": self.n_energy_evaluations,
+            "gradient_evaluations": self.n_gradient_evaluations,
+            "wall_time": self.wall_time,
+        }
 
     def to_dict(self, *, with_beads: bool = False) -> dict[str, Any]:
         d = self.summary()
-        d.update({"certificates": [c.to_dict() for c in self.certificates],
-                  "history": self.history, "failed_beads": self.failed_beads,
-                  "bead_energies": [float(e) for e in self.bead_energies],
-                  "params": self.params, "curve": self.curve, "info": self.info,
-                  "landscape_time": self.landscape_time})
+        d.update(
+            {
+                "certificates": [c.to_dict() for c in self.certificates],
+                "history": self.history,
+                "failed_beads": self.failed_beads,
+                "bead_energies": [float(e) for e in self.bead_energies],
+                "params": self.params,
+                "curve": self.curve,
+                "info": self.info,
+                "landscape_time": self.landscape_time,
+            }
+        )
         if with_beads:
             d["beads"] = self.beads.tolist()
         for k in ("max_energy", "normalized_length"):

@@ -59,9 +59,15 @@ class Descent:
     gradient_evaluations: int = 0
 
 
-def descend(landscape: Any, theta: np.ndarray, target: float, *, optimizer: Adam | None = None,
-            project: Callable[[np.ndarray], np.ndarray] | None = None,
-            objective: Any | None = None) -> Descent:
+def descend(
+    landscape: Any,
+    theta: np.ndarray,
+    target: float,
+    *,
+    optimizer: Adam | None = None,
+    project: Callable[[np.ndarray], np.ndarray] | None = None,
+    objective: Any | None = None,
+) -> Descent:
     """Adam from θ until E(θ) ≤ ``target`` (checked before every step) or the budget ends."""
     opt = optimizer or Adam()
     th = np.array(theta, dtype=np.float64)
@@ -71,7 +77,9 @@ def descend(landscape: Any, theta: np.ndarray, target: float, *, optimizer: Adam
     b1t = b2t = 1.0
     for step in range(int(opt.max_steps) + 1):
         if not np.all(np.isfinite(th)):
-            return Descent(th, float("nan"), step, False, f"non-finite iterate at step {step}", n_grad)
+            return Descent(
+                th, float("nan"), step, False, f"non-finite iterate at step {step}", n_grad
+            )
         if objective is None:
             e, g = landscape.energy_and_grad(th)
             n_grad += 1
@@ -101,5 +109,11 @@ def descend(landscape: Any, theta: np.ndarray, target: float, *, optimizer: Adam
         if project is not None:
             step = project(step)  # Adam rescales coordinates: project the step itself too
         th = th - opt.lr * step
-    return Descent(th, e, int(opt.max_steps), False,
-                   f"step budget {opt.max_steps} exhausted at E = {e:.6g} > {target:.6g}", n_grad)
+    return Descent(
+        th,
+        e,
+        int(opt.max_steps),
+        False,
+        f"step budget {opt.max_steps} exhausted at E = {e:.6g} > {target:.6g}",
+        n_grad,
+    )

@@ -55,8 +55,9 @@ def _ts(ts: Any) -> np.ndarray:
 class Piece:
     """Base class of path pieces; subclasses implement ``_points`` (vectorised in t)."""
 
-    def __init__(self, label: str = "", promise: str = NO_PROMISE,
-                 info: dict[str, Any] | None = None):
+    def __init__(
+        self, label: str = "", promise: str = NO_PROMISE, info: dict[str, Any] | None = None
+    ):
         if promise not in PROMISES:
             raise InputError(f"promise {promise!r} is not one of {PROMISES}")
         self.label, self.promise, self.info = label, promise, dict(info or {})
@@ -91,8 +92,12 @@ class Piece:
         return float(np.linalg.norm(np.diff(p, axis=0), axis=1).sum())
 
     def reversed(self) -> Piece:
-        return FunctionPiece(lambda ts, s=self: s.points(1.0 - ts), label=self.label,
-                             promise=_reverse_promise(self.promise), info=dict(self.info))
+        return FunctionPiece(
+            lambda ts, s=self: s.points(1.0 - ts),
+            label=self.label,
+            promise=_reverse_promise(self.promise),
+            info=dict(self.info),
+        )
 
 
 def _reverse_promise(promise: str) -> str:
@@ -102,8 +107,14 @@ def _reverse_promise(promise: str) -> str:
 class Segment(Piece):
     """(1 − t)·a + t·b."""
 
-    def __init__(self, a: Any, b: Any, label: str = "segment", promise: str = NO_PROMISE,
-                 info: dict[str, Any] | None = None):
+    def __init__(
+        self,
+        a: Any,
+        b: Any,
+        label: str = "segment",
+        promise: str = NO_PROMISE,
+        info: dict[str, Any] | None = None,
+    ):
         self.a = as_theta(a, name="segment start")
         self.b = as_theta(b, self.a.shape[0], name="segment end")
         super().__init__(label, promise, info)
@@ -122,8 +133,13 @@ class Segment(Piece):
 class Polygonal(Piece):
     """A chain through ``beads`` (B, D), bead j at t = j/(B − 1)."""
 
-    def __init__(self, beads: Any, label: str = "polygonal", promise: str = NO_PROMISE,
-                 info: dict[str, Any] | None = None):
+    def __init__(
+        self,
+        beads: Any,
+        label: str = "polygonal",
+        promise: str = NO_PROMISE,
+        info: dict[str, Any] | None = None,
+    ):
         arr = np.asarray(beads, dtype=np.float64)
         if arr.ndim != 2 or arr.shape[0] < 2:
             raise InputError(f"beads have shape {arr.shape}; need (B ≥ 2, D)")
@@ -140,21 +156,30 @@ class Polygonal(Piece):
         return (1 - frac) * self.beads[j] + frac * self.beads[j + 1]
 
     def segments(self) -> list[Segment]:
-        return [Segment(a, b, f"{self.label}[{i}]", self.promise)
-                for i, (a, b) in enumerate(zip(self.beads[:-1], self.beads[1:]))]
+        return [
+            Segment(a, b, f"{self.label}[{i}]", self.promise)
+            for i, (a, b) in enumerate(zip(self.beads[:-1], self.beads[1:]))
+        ]
 
     def length(self, n: int = 2) -> float:
         return float(np.linalg.norm(np.diff(self.beads, axis=0), axis=1).sum())
 
     def reversed(self) -> Polygonal:
-        return Polygonal(self.beads[::-1], self.label, _reverse_promise(self.promise), dict(self.info))
+        return Polygonal(
+            self.beads[::-1], self.label, _reverse_promise(self.promise), dict(self.info)
+        )
 
 
 class Bezier(Piece):
     """φ(t) = Σ_j C(k−1, j) t^j (1 − t)^{k−1−j} θ_j for control points θ_0..θ_{k−1}."""
 
-    def __init__(self, control: Any, label: str = "bezier", promise: str = NO_PROMISE,
-                 info: dict[str, Any] | None = None):
+    def __init__(
+        self,
+        control: Any,
+        label: str = "bezier",
+        promise: str = NO_PROMISE,
+        info: dict[str, Any] | None = None,
+    ):
         arr = np.asarray(control, dtype=np.float64)
         if arr.ndim != 2 or arr.shape[0] < 2:
             raise InputError(f"control points have shape {arr.shape}; need (k ≥ 2, D)")
@@ -174,14 +199,21 @@ class Bezier(Piece):
         return self.basis(ts) @ self.control
 
     def reversed(self) -> Bezier:
-        return Bezier(self.control[::-1], self.label, _reverse_promise(self.promise), dict(self.info))
+        return Bezier(
+            self.control[::-1], self.label, _reverse_promise(self.promise), dict(self.info)
+        )
 
 
 class FunctionPiece(Piece):
     """A construction's own closed form ``fn(ts) -> (T, D)``, vectorised over t."""
 
-    def __init__(self, fn: Callable[[np.ndarray], np.ndarray], label: str = "closed form",
-                 promise: str = NO_PROMISE, info: dict[str, Any] | None = None):
+    def __init__(
+        self,
+        fn: Callable[[np.ndarray], np.ndarray],
+        label: str = "closed form",
+        promise: str = NO_PROMISE,
+        info: dict[str, Any] | None = None,
+    ):
         if not callable(fn):
             raise InputError("FunctionPiece needs a callable fn(ts) -> (T, D)")
         self.fn = fn
@@ -190,7 +222,9 @@ class FunctionPiece(Piece):
     def _points(self, ts: np.ndarray) -> np.ndarray:
         out = np.asarray(self.fn(ts), dtype=np.float64)
         if out.ndim != 2 or out.shape[0] != ts.shape[0]:
-            raise InputError(f"piece {self.label!r} returned shape {out.shape} for {ts.shape[0]} times")
+            raise InputError(
+                f"piece {self.label!r} returned shape {out.shape} for {ts.shape[0]} times"
+            )
         return out
 
 
@@ -200,8 +234,9 @@ class Path:
     ``check_continuity`` (default on) verifies that consecutive pieces meet (to ``atol``).
     """
 
-    def __init__(self, pieces: Sequence[Piece], *, check_continuity: bool = True,
-                 atol: float = 1e-9):
+    def __init__(
+        self, pieces: Sequence[Piece], *, check_continuity: bool = True, atol: float = 1e-9
+    ):
         self.pieces = list(pieces)
         if not self.pieces:
             raise InputError("a path needs at least one piece")

@@ -100,8 +100,13 @@ class Compression:
     residual: float
 
 
-def compress(problem: LiftedProblem, W: np.ndarray, U: np.ndarray, *,
-             rank_rtol: float = CONSTRUCTION_TOLERANCES["rank_rtol"]) -> Compression:
+def compress(
+    problem: LiftedProblem,
+    W: np.ndarray,
+    U: np.ndarray,
+    *,
+    rank_rtol: float = CONSTRUCTION_TOLERANCES["rank_rtol"],
+) -> Compression:
     """Pick I by QR with column pivoting of Ψ(W)ᵀ (rank r: pivots > rank_rtol·largest), solve
     A(w_j) = Σ_{i∈I} c_ji A(w_i) for j ∉ I by least squares, and return U' with
     U'_I = U_I + U_J cᵀ, U'_J = 0 (so U'Ψ(W) = UΨ(W) up to the recorded ``residual``)."""
@@ -166,8 +171,15 @@ def _problem(landscape: TwoLayerEnergy, problem: LiftedProblem | None) -> Lifted
     return problem if problem is not None else landscape.lifted_problem()
 
 
-def _spanning_targets(problem: LiftedProblem, W: np.ndarray, keep: np.ndarray, moved: np.ndarray,
-                      rng: np.random.Generator, span_rtol: float, max_tries: int) -> np.ndarray:
+def _spanning_targets(
+    problem: LiftedProblem,
+    W: np.ndarray,
+    keep: np.ndarray,
+    moved: np.ndarray,
+    rng: np.random.Generator,
+    span_rtol: float,
+    max_tries: int,
+) -> np.ndarray:
     """New rows for the units ``moved`` such that the features of keep ∪ moved span R^q.
 
     Candidates are random rows of random scale; the |moved| of them that best complete the span
@@ -181,26 +193,39 @@ def _spanning_targets(problem: LiftedProblem, W: np.ndarray, keep: np.ndarray, m
     best_ratio = -1.0
     for _ in range(max_tries):
         count = max(4 * problem.q, 32)
-        C = rng.normal(size=(count, n)) / np.sqrt(n) * scale * np.exp(rng.normal(scale=0.5, size=(count, 1)))
+        C = (
+            rng.normal(size=(count, n))
+            / np.sqrt(n)
+            * scale
+            * np.exp(rng.normal(scale=0.5, size=(count, 1)))
+        )
         Fc = feature_coordinates(problem, C)
         R = Fc - (Fc @ Qk) @ Qk.T
         piv = scipy.linalg.qr(R.T, mode="r", pivoting=True)[1]
         W2 = W.copy()
         W2[moved] = C[piv[: moved.size]]
-        s = np.linalg.svd(feature_coordinates(problem, W2[np.concatenate([keep, moved])]),
-                          compute_uv=False)
+        s = np.linalg.svd(
+            feature_coordinates(problem, W2[np.concatenate([keep, moved])]), compute_uv=False
+        )
         ratio = float(s[-1] / s[0]) if s.size and s[0] > 0 else 0.0
         best_ratio = max(best_ratio, ratio)
         if ratio > span_rtol and s.size == problem.q:
             return W2
     raise InputError(
         f"free moves: no targets spanning R^q (q = {problem.q}) found in {max_tries} tries "
-        f"(best σ_min/σ_max = {best_ratio:.3g}); the features are numerically degenerate")
+        f"(best σ_min/σ_max = {best_ratio:.3g}); the features are numerically degenerate"
+    )
 
 
-def construction_a(landscape: TwoLayerEnergy, theta: Any, *, problem: LiftedProblem | None = None,
-                   seed: int = 0, max_tries: int = 20,
-                   tolerances: dict[str, float] | None = None) -> Construction:
+def construction_a(
+    landscape: TwoLayerEnergy,
+    theta: Any,
+    *,
+    problem: LiftedProblem | None = None,
+    seed: int = 0,
+    max_tries: int = 20,
+    tolerances: dict[str, float] | None = None,
+) -> Construction:
     """Construction A from θ: compress, free moves, convex descent (module docstring).
 
     Raises :class:`HypothesisError` (naming q and p) when p < q: the free-move step cannot make
@@ -213,7 +238,9 @@ def construction_a(landscape: TwoLayerEnergy, theta: Any, *, problem: LiftedProb
     if p < q:
         raise HypothesisError(
             f"Construction A needs p ≥ {qname}: p = {p} hidden units < {qname} = {q}, so the free "
-            f"moves cannot make the features span R^{q}", claim=_claim_of(problem))
+            f"moves cannot make the features span R^{q}",
+            claim=_claim_of(problem),
+        )
     rng = np.random.default_rng(seed)
     W, U = landscape.unflatten(theta)
     comp = compress(problem, W, U, rank_rtol=tol["rank_rtol"])
@@ -222,32 +249,40 @@ def construction_a(landscape: TwoLayerEnergy, theta: Any, *, problem: LiftedProb
     moved = np.array([], dtype=int)
     if comp.rank < q:
         U2 = comp.U
-        steps.append((landscape.flatten(W, U2), "compress (basis of active features)",
-                      CONSTANT))
+        steps.append((landscape.flatten(W, U2), "compress (basis of active features)", CONSTANT))
         free = np.setdiff1d(np.arange(p), comp.active)
         moved = free[: q - comp.rank]
         W2 = _spanning_targets(problem, W, comp.active, moved, rng, tol["span_rtol"], max_tries)
-        steps.append((landscape.flatten(W2, U2), "free moves (span R^q)",
-                      CONSTANT))
+        steps.append((landscape.flatten(W2, U2), "free moves (span R^q)", CONSTANT))
     beta_star, f_star = problem.minimiser()
     F2 = feature_coordinates(problem, W2)
     gamma2 = U2 @ F2
     gamma_star = beta_star @ problem.basis
     U3 = U2 + (gamma_star - gamma2) @ np.linalg.pinv(F2)
-    steps.append((landscape.flatten(W2, U3), "convex descent in U",
-                  NON_INCREASING))
+    steps.append((landscape.flatten(W2, U3), "convex descent in U", NON_INCREASING))
     path = Path(_segments(steps, theta))
     e_start = landscape.energy(theta)
-    details = {"rank_start": comp.rank, "active": comp.active.tolist(), "moved": moved.tolist(),
-               "compression_residual": comp.residual, "lifting": problem.kind,
-               "energy_start": e_start, "energy_end": landscape.energy(path.end),
-               "pieces": path.labels()}
+    details = {
+        "rank_start": comp.rank,
+        "active": comp.active.tolist(),
+        "moved": moved.tolist(),
+        "compression_residual": comp.residual,
+        "lifting": problem.kind,
+        "energy_start": e_start,
+        "energy_end": landscape.energy(path.end),
+        "pieces": path.labels(),
+    }
     return Construction("A", path, e_start, q, p, f_star, details, tol)
 
 
-def construction_b(landscape: TwoLayerEnergy, theta_a: Any, theta_b: Any, *,
-                   problem: LiftedProblem | None = None,
-                   tolerances: dict[str, float] | None = None) -> Construction:
+def construction_b(
+    landscape: TwoLayerEnergy,
+    theta_a: Any,
+    theta_b: Any,
+    *,
+    problem: LiftedProblem | None = None,
+    tolerances: dict[str, float] | None = None,
+) -> Construction:
     """Construction B between θ_A and θ_B (module docstring); E ≤ max(E(θ_A), E(θ_B)).
 
     Raises :class:`HypothesisError` (naming 2q and p) when p < 2q."""
@@ -260,7 +295,9 @@ def construction_b(landscape: TwoLayerEnergy, theta_a: Any, theta_b: Any, *,
     if p < 2 * q:
         raise HypothesisError(
             f"Construction B needs p ≥ 2{qname}: p = {p} hidden units < 2{qname} = {2 * q}",
-            claim=_claim_of(problem, b=True), alternative=_claim_of(problem))
+            claim=_claim_of(problem, b=True),
+            alternative=_claim_of(problem),
+        )
     Wa, Ua = landscape.unflatten(a)
     Wb, Ub = landscape.unflatten(b)
     ca = compress(problem, Wa, Ua, rank_rtol=tol["rank_rtol"])
@@ -279,8 +316,7 @@ def construction_b(landscape: TwoLayerEnergy, theta_a: Any, theta_b: Any, *,
     for k, s in carrier.items():
         U_target[:, s] = cb.U[:, k]
     U = U_target
-    steps.append((landscape.flatten(W, U), "interpolate outputs β",
-                  LE_MAX_ENDPOINTS))
+    steps.append((landscape.flatten(W, U), "interpolate outputs β", LE_MAX_ENDPOINTS))
     if shared:
         for k in shared:
             W[k] = Wb[k]
@@ -294,10 +330,18 @@ def construction_b(landscape: TwoLayerEnergy, theta_a: Any, theta_b: Any, *,
     steps.append((b, "undo B's compression", CONSTANT))
     path = Path(_segments(steps, a))
     ea, eb = landscape.energy(a), landscape.energy(b)
-    details = {"rank_a": ca.rank, "rank_b": cb.rank, "active_a": sorted(IA), "active_b": sorted(IB),
-               "carriers": {int(k): int(s) for k, s in carrier.items()}, "energy_a": ea,
-               "energy_b": eb, "lifting": problem.kind, "pieces": path.labels(),
-               "compression_residual": max(ca.residual, cb.residual)}
+    details = {
+        "rank_a": ca.rank,
+        "rank_b": cb.rank,
+        "active_a": sorted(IA),
+        "active_b": sorted(IB),
+        "carriers": {int(k): int(s) for k, s in carrier.items()},
+        "energy_a": ea,
+        "energy_b": eb,
+        "lifting": problem.kind,
+        "pieces": path.labels(),
+        "compression_residual": max(ca.residual, cb.residual),
+    }
     return Construction("B", path, max(ea, eb), q, p, None, details, tol)
 
 
@@ -312,8 +356,9 @@ def function_change(landscape: Any, segment: Segment, n_t: int = 9) -> float:
     return float(np.max(np.abs(values - ref)) / max(1.0, float(np.max(np.abs(ref)))))
 
 
-def symbolic_function_change(activation: Any, a: tuple[np.ndarray, np.ndarray],
-                             b: tuple[np.ndarray, np.ndarray]) -> sp.Rational:
+def symbolic_function_change(
+    activation: Any, a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray]
+) -> sp.Rational:
     """Exact max |coefficient| of the t-dependent part of Φ(x; t) = Σ_i u_i(t) ρ(w_i(t)·x) on the
     segment (W_a, U_a) → (W_b, U_b), parameters converted exactly to rationals, x symbolic.
 
@@ -351,9 +396,13 @@ def symbolic_function_change(activation: Any, a: tuple[np.ndarray, np.ndarray],
     return worst
 
 
-def certify_construction(landscape: Any, construction: Construction, *,
-                         tolerances: dict[str, float] | None = None,
-                         function_check: bool = True) -> tuple[list[Certificate], dict[str, Any]]:
+def certify_construction(
+    landscape: Any,
+    construction: Construction,
+    *,
+    tolerances: dict[str, float] | None = None,
+    function_check: bool = True,
+) -> tuple[list[Certificate], dict[str, Any]]:
     """Certificates of every piece of the float path (E ≤ bound) and of its promise — float
     energy polynomials, so ``sampled``; the exact path decides (module docstring) — plus the
     checks that are not certificates: the output function is unchanged on constant pieces (to
@@ -363,8 +412,9 @@ def certify_construction(landscape: Any, construction: Construction, *,
     start = time.perf_counter()
     bounds, promises = [], []
     for piece in construction.path.pieces:
-        cert, promise = certify_piece_and_promise(landscape, piece, construction.bound,
-                                                  tolerances=tol)
+        cert, promise = certify_piece_and_promise(
+            landscape, piece, construction.bound, tolerances=tol
+        )
         bounds.append(cert)
         if promise is not None:
             promises.append(promise)
@@ -372,8 +422,11 @@ def certify_construction(landscape: Any, construction: Construction, *,
     ctol = construction.tolerances
     checks: dict[str, Any] = {"certify_seconds": t_cert}
     if function_check and hasattr(landscape, "function_values"):
-        changes = [function_change(landscape, piece) for piece in construction.path.pieces
-                   if piece.promise == CONSTANT]
+        changes = [
+            function_change(landscape, piece)
+            for piece in construction.path.pieces
+            if piece.promise == CONSTANT
+        ]
         worst = max(changes, default=0.0)
         checks["function_change"] = worst
         checks["function_constant"] = bool(worst <= ctol["function_rtol"])
@@ -411,20 +464,28 @@ class SampleDegeneracy:
             return f"features span R^L: q_emp = L = {self.L}"
         parts = [f"degenerate data: q_emp = {self.q_emp} < L = {self.L}"]
         if self.duplicates:
-            parts.append("identical samples " + "; ".join(
-                "{" + ", ".join(map(str, g)) + "}" for g in self.duplicates))
+            parts.append(
+                "identical samples "
+                + "; ".join("{" + ", ".join(map(str, g)) + "}" for g in self.duplicates)
+            )
         if self.dependent:
             parts.append(f"samples in a linear dependency of the features: {self.dependent}")
         return "; ".join(parts)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"L": self.L, "q_emp": self.q_emp, "duplicates": self.duplicates,
-                "dependent": self.dependent, "degenerate": self.degenerate,
-                "message": self.message}
+        return {
+            "L": self.L,
+            "q_emp": self.q_emp,
+            "duplicates": self.duplicates,
+            "dependent": self.dependent,
+            "degenerate": self.degenerate,
+            "message": self.message,
+        }
 
 
-def sample_degeneracy(landscape: EmpiricalTwoLayer, problem: LiftedProblem | None = None, *,
-                      null_atol: float = 1e-8) -> SampleDegeneracy:
+def sample_degeneracy(
+    landscape: EmpiricalTwoLayer, problem: LiftedProblem | None = None, *, null_atol: float = 1e-8
+) -> SampleDegeneracy:
     """Detect (never crash on) degenerate samples: identical rows of X, and the samples carrying
     the left null space of the value-feature matrix (e.g. positively parallel samples for ReLU,
     antipodal ones for odd ρ, zero samples when ρ(0) = 0)."""

@@ -49,8 +49,7 @@ STEP_SHRINK = 2.0**-30
 
 def _check(land: Any) -> None:
     if not isinstance(land, EmpiricalTwoLayer) or land.activation.kind != "tanh":
-        raise ExactUnavailable("the formal-feature path is implemented for tanh on empirical "
-                               "data")
+        raise ExactUnavailable("the formal-feature path is implemented for tanh on empirical data")
 
 
 def _formal_features(W: fmpq_mat, X: fmpq_mat) -> fmpq_mat:
@@ -100,24 +99,50 @@ def _energy(Psi: arb_mat, U: fmpq_mat, Yt: arb_mat, L: int) -> arb:
 def _constant_certs(label: str, e0: arb, bound: arb, step: str) -> list[Certificate]:
     lo, hi = _bounds(e0)
     mid = float(e0.mid())
-    common = {"construction": "formal features (exact identities) + arb enclosures",
-              "step": step}
+    common = {"construction": "formal features (exact identities) + arb enclosures", "step": step}
     bound_cert = Certificate(
-        True, mid, 0.0, float(bound.mid()), "exact", margin=0.0, label=label, promise=CONSTANT,
-        outcome="holds", max_energy_enclosure=(lo, hi), tolerances={"tau": 0.0},
-        details={**common, "reason": "E ≡ E(θ₀) = the bound: β is formally unchanged along "
-                                     "every earlier piece and this one"})
-    promise_cert = Certificate(
-        True, 0.0, 0.0, 0.0, "exact", margin=0.0, label=f"{label} [{CONSTANT}]",
-        promise=CONSTANT, outcome="holds", max_energy_enclosure=(0.0, 0.0),
+        True,
+        mid,
+        0.0,
+        float(bound.mid()),
+        "exact",
+        margin=0.0,
+        label=label,
+        promise=CONSTANT,
+        outcome="holds",
+        max_energy_enclosure=(lo, hi),
         tolerances={"tau": 0.0},
-        details={**common, "quantity": "E(t) − E(0)", "identically_zero": True})
+        details={
+            **common,
+            "reason": "E ≡ E(θ₀) = the bound: β is formally unchanged along "
+            "every earlier piece and this one",
+        },
+    )
+    promise_cert = Certificate(
+        True,
+        0.0,
+        0.0,
+        0.0,
+        "exact",
+        margin=0.0,
+        label=f"{label} [{CONSTANT}]",
+        promise=CONSTANT,
+        outcome="holds",
+        max_energy_enclosure=(0.0, 0.0),
+        tolerances={"tau": 0.0},
+        details={**common, "quantity": "E(t) − E(0)", "identically_zero": True},
+    )
     return [bound_cert, promise_cert]
 
 
-def ball_construction_a(landscape: EmpiricalTwoLayer, theta: Any, problem: LiftedProblem,
-                        *, seed: int = 0, max_tries: int = 20
-                        ) -> tuple[list[Certificate], dict[str, Any]]:
+def ball_construction_a(
+    landscape: EmpiricalTwoLayer,
+    theta: Any,
+    problem: LiftedProblem,
+    *,
+    seed: int = 0,
+    max_tries: int = 20,
+) -> tuple[list[Certificate], dict[str, Any]]:
     """Construction A for tanh on the exact inputs (module docstring): (certificates, details).
 
     Bound certificates come first, then promise certificates (as for the exact path)."""
@@ -132,8 +157,14 @@ def ball_construction_a(landscape: EmpiricalTwoLayer, theta: Any, problem: Lifte
         ctx.prec = old
 
 
-def _build(land: EmpiricalTwoLayer, theta: Any, problem: LiftedProblem, seed: int,
-           max_tries: int, spanning: Any) -> tuple[list[Certificate], dict[str, Any]]:
+def _build(
+    land: EmpiricalTwoLayer,
+    theta: Any,
+    problem: LiftedProblem,
+    seed: int,
+    max_tries: int,
+    spanning: Any,
+) -> tuple[list[Certificate], dict[str, Any]]:
     start = time.perf_counter()
     W0f, U0f = land.unflatten(theta)
     W, U = qmat(W0f), qmat(U0f)
@@ -156,25 +187,31 @@ def _build(land: EmpiricalTwoLayer, theta: Any, problem: LiftedProblem, seed: in
     if (Up - U) * Fm != fmpq_mat(U.nrows(), Fm.ncols()):  # pragma: no cover - by construction
         raise InputError("formal compression changed β")
     if Up != U:
-        for c, lst in zip(_constant_certs("compress (basis of active features)", e0, e0,
-                                          "formal rref"), (bounds, promises)):
+        for c, lst in zip(
+            _constant_certs("compress (basis of active features)", e0, e0, "formal rref"),
+            (bounds, promises),
+        ):
             lst.append(c)
     details.update(rank_start_formal=len(piv), active=piv)
     # free moves: rows of zero-output units (float spanning targets, taken exactly)
     W2 = W
     active = np.array(piv, dtype=int)
     free = np.array(rest, dtype=int)
-    keep_rank = int(np.linalg.matrix_rank(problem.unit_features(W0f[active]) @ problem.basis,
-                                          tol=None)) if active.size else 0
+    keep_rank = (
+        int(np.linalg.matrix_rank(problem.unit_features(W0f[active]) @ problem.basis, tol=None))
+        if active.size
+        else 0
+    )
     need = max(0, problem.q - keep_rank)
     if need and free.size:
         moved = free[:need]
-        W2f = spanning(problem, W0f, active, moved, np.random.default_rng(seed),
-                       1e-8, max_tries)
+        W2f = spanning(problem, W0f, active, moved, np.random.default_rng(seed), 1e-8, max_tries)
         W2 = qmat(W2f)
         if W2 != W:
-            for c, lst in zip(_constant_certs("free moves (span R^q)", e0, e0,
-                                              "rows of zero-output units"), (bounds, promises)):
+            for c, lst in zip(
+                _constant_certs("free moves (span R^q)", e0, e0, "rows of zero-output units"),
+                (bounds, promises),
+            ):
                 lst.append(c)
         details["moved"] = moved.tolist()
     # descent: float direction, step below the proven vertex
@@ -204,25 +241,53 @@ def _build(land: EmpiricalTwoLayer, theta: Any, problem: LiftedProblem, seed: in
             outcome = "inconclusive"
         lo, hi = _bounds(e0)
         e_end = _energy(Psi2, U3, Yt, L)
-        common = {"construction": "formal features + arb: descent along a float direction",
-                  "step_exact": str(sq), "vertex_enclosure": [float(vertex.lower()),
-                                                               float(vertex.upper())],
-                  "precision_bits": PRECISION_BITS}
+        common = {
+            "construction": "formal features + arb: descent along a float direction",
+            "step_exact": str(sq),
+            "vertex_enclosure": [float(vertex.lower()), float(vertex.upper())],
+            "precision_bits": PRECISION_BITS,
+        }
         s_lo, s_hi = _bounds(slope_end)
-        bounds.append(Certificate(
-            outcome == "holds", float(e0.mid()), 0.0, float(e0.mid()), "rigorous",
-            margin=0.0 if outcome == "holds" else -max(s_hi, 0.0), label=label,
-            promise=NON_INCREASING, outcome=outcome, max_energy_enclosure=(lo, hi),
-            tolerances={"tau": 0.0},
-            details={**common, "reason": "E′ ≤ 0 on the piece, so max E = E(0) = E(θ₀) (formal "
-                                         "identity of the constant pieces)"}))
-        promises.append(Certificate(
-            outcome == "holds", s_hi, 1.0, 0.0, "rigorous",
-            margin=-s_hi if outcome == "holds" else min(-s_lo, -0.0),
-            label=f"{label} [{NON_INCREASING}]", promise=NON_INCREASING, outcome=outcome,
-            max_energy_enclosure=(s_lo, s_hi), tolerances={"tau": 0.0},
-            details={**common, "quantity": "dE/dt at the end (affine, E′(0) < 0)",
-                     "strictly_decreasing": outcome == "holds"}))
+        bounds.append(
+            Certificate(
+                outcome == "holds",
+                float(e0.mid()),
+                0.0,
+                float(e0.mid()),
+                "rigorous",
+                margin=0.0 if outcome == "holds" else -max(s_hi, 0.0),
+                label=label,
+                promise=NON_INCREASING,
+                outcome=outcome,
+                max_energy_enclosure=(lo, hi),
+                tolerances={"tau": 0.0},
+                details={
+                    **common,
+                    "reason": "E′ ≤ 0 on the piece, so max E = E(0) = E(θ₀) (formal "
+                    "identity of the constant pieces)",
+                },
+            )
+        )
+        promises.append(
+            Certificate(
+                outcome == "holds",
+                s_hi,
+                1.0,
+                0.0,
+                "rigorous",
+                margin=-s_hi if outcome == "holds" else min(-s_lo, -0.0),
+                label=f"{label} [{NON_INCREASING}]",
+                promise=NON_INCREASING,
+                outcome=outcome,
+                max_energy_enclosure=(s_lo, s_hi),
+                tolerances={"tau": 0.0},
+                details={
+                    **common,
+                    "quantity": "dE/dt at the end (affine, E′(0) < 0)",
+                    "strictly_decreasing": outcome == "holds",
+                },
+            )
+        )
         details["energy_end"] = float(e_end.mid())
     else:
         details["energy_end"] = float(e0.mid())

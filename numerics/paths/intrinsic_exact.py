@@ -83,8 +83,9 @@ def qmat(A: Any) -> fmpq_mat:
     a = np.atleast_2d(np.asarray(A, dtype=np.float64))
     if not np.all(np.isfinite(a)):
         raise InputError("qmat: the matrix has non-finite entries")
-    return fmpq_mat(a.shape[0], a.shape[1],
-                    [fmpq(*v.as_integer_ratio()) for v in a.ravel().tolist()])
+    return fmpq_mat(
+        a.shape[0], a.shape[1], [fmpq(*v.as_integer_ratio()) for v in a.ravel().tolist()]
+    )
 
 
 def _frac(q: fmpq) -> Fraction:
@@ -146,8 +147,7 @@ def _rationals_of(expr: str) -> tuple[tuple[int, fmpq], ...]:
     out = {}
     for j, c in activation_coefficients(expr).items():
         if not c.is_Rational:
-            raise ExactUnavailable(f"activation {expr}: coefficient {c} of z^{j} is "
-                                   "not rational")
+            raise ExactUnavailable(f"activation {expr}: coefficient {c} of z^{j} is not rational")
         out[int(j)] = fmpq(int(c.p), int(c.q))
     return tuple(out.items())
 
@@ -164,8 +164,9 @@ def _monomial_coefficients(exponents: np.ndarray, a: dict[int, fmpq]) -> list[fm
     return out
 
 
-def _monomials(points: fmpq_mat, exponents: np.ndarray, coefficients: list[fmpq] | None
-               ) -> fmpq_mat:
+def _monomials(
+    points: fmpq_mat, exponents: np.ndarray, coefficients: list[fmpq] | None
+) -> fmpq_mat:
     """(coef_α x^α) for the rows x of ``points`` (rows × |exponents|), exact."""
     rows, n = points.nrows(), points.ncols()
     E = [[(k, e) for k, e in enumerate(alpha) if e] for alpha in exponents.tolist()]
@@ -228,9 +229,9 @@ class ExactModel:
         for i in range(Z.nrows()):
             for j in range(Z.ncols()):
                 v = Z[i, j]
-                if self.rho is None:                      # ReLU
+                if self.rho is None:  # ReLU
                     out[i, j] = v if v > 0 else fmpq(0)
-                else:                                     # polynomial ρ, exact
+                else:  # polynomial ρ, exact
                     out[i, j] = sum((a * v**k for k, a in self.rho), fmpq(0))
         return out
 
@@ -283,12 +284,14 @@ def exact_model(landscape: TwoLayerEnergy, kind: str = "auto") -> ExactModel:
             coefs = _monomial_coefficients(feats.exponents, _activation_rationals(act))
             Psi = _monomials(Xq, feats.exponents, None)
             Pt = Psi.transpose()
-            return ExactModel("polynomial", (Pt * Psi) * inv_l, (Pt * Yq) * inv_l, c,
-                              feats.exponents, coefs)
+            return ExactModel(
+                "polynomial", (Pt * Psi) * inv_l, (Pt * Yq) * inv_l, c, feats.exponents, coefs
+            )
         if kind == "values":
             if act.kind != "relu" and not act.is_polynomial:
-                raise ExactUnavailable(f"activation {act.name}: the features ρ(⟨w, x⟩) are not "
-                                       "rational, no exact path")
+                raise ExactUnavailable(
+                    f"activation {act.name}: the features ρ(⟨w, x⟩) are not rational, no exact path"
+                )
             rho = None if act.kind == "relu" else sorted(_activation_rationals(act).items())
             eye = fmpq_mat(L, L)
             for i in range(L):
@@ -331,8 +334,9 @@ def _gaussian_moment(alpha: np.ndarray) -> int:
 # -------------------------------------------------------------------------------- energy
 
 
-def exact_energy_polynomial(model: ExactModel, Wa: fmpq_mat, Ua: fmpq_mat, Wb: fmpq_mat,
-                            Ub: fmpq_mat) -> list[fmpq]:
+def exact_energy_polynomial(
+    model: ExactModel, Wa: fmpq_mat, Ua: fmpq_mat, Wb: fmpq_mat, Ub: fmpq_mat
+) -> list[fmpq]:
     """Coefficients (rationals, increasing degree) of E along (W_a, U_a) → (W_b, U_b), a piece
     that moves only U and rows of units with zero output weight at both ends (InputError
     otherwise): E(t) = F(β₀ + tΔ) = F(β₀) + 2t(⟨ΔS, β₀⟩ − ⟨Δ, Cᵀ⟩) + t²⟨ΔS, Δ⟩."""
@@ -402,9 +406,16 @@ def _compress(model: ExactModel, W: fmpq_mat, U: fmpq_mat) -> _Compression:
     return _Compression(piv, Up, len(piv))
 
 
-def _free_rows(model: ExactModel, W: fmpq_mat, keep: list[int], free: list[int], target: int,
-               rng: np.random.Generator, candidates: np.ndarray | None, max_tries: int = 200
-               ) -> tuple[fmpq_mat, list[int]]:
+def _free_rows(
+    model: ExactModel,
+    W: fmpq_mat,
+    keep: list[int],
+    free: list[int],
+    target: int,
+    rng: np.random.Generator,
+    candidates: np.ndarray | None,
+    max_tries: int = 200,
+) -> tuple[fmpq_mat, list[int]]:
     """Rows for units of ``free`` (dyadic rationals: first the float path's, then seeded random
     ones with entries in 2⁻³Z) until the features of keep ∪ moved have exact rank ``target``."""
     W = fmpq_mat(W)
@@ -431,8 +442,10 @@ def _free_rows(model: ExactModel, W: fmpq_mat, keep: list[int], free: list[int],
                 moved.append(j)
                 break
     if rank < target:
-        raise InputError(f"exact free moves: the features reach rank {rank} < {target} after "
-                         f"{tries} candidate rows")
+        raise InputError(
+            f"exact free moves: the features reach rank {rank} < {target} after "
+            f"{tries} candidate rows"
+        )
     return W, moved
 
 
@@ -440,9 +453,15 @@ def _target_dimension(model: ExactModel, q: int) -> int:
     return model.d if model.kind == "polynomial" else q
 
 
-def exact_construction_a(landscape: TwoLayerEnergy, theta: Any, *, q: int | None = None,
-                         kind: str = "auto", seed: int = 0,
-                         float_targets: np.ndarray | None = None) -> ExactConstruction:
+def exact_construction_a(
+    landscape: TwoLayerEnergy,
+    theta: Any,
+    *,
+    q: int | None = None,
+    kind: str = "auto",
+    seed: int = 0,
+    float_targets: np.ndarray | None = None,
+) -> ExactConstruction:
     """Construction A from θ in exact arithmetic (module docstring). ``q``: the dimension the
     features must span (default: d, the number of monomials; for ReLU ``values`` the caller's
     q_emp). ``float_targets``: candidate rows for the free moves (e.g. the float path's)."""
@@ -451,14 +470,14 @@ def exact_construction_a(landscape: TwoLayerEnergy, theta: Any, *, q: int | None
     p = W.nrows()
     q = model.d if q is None else int(q)
     if p < q:
-        raise HypothesisError(f"Construction A needs p ≥ q: p = {p} < q = {q}",
-                              claim="vbb.finite-dim.p-ge-q")
+        raise HypothesisError(
+            f"Construction A needs p ≥ q: p = {p} < q = {q}", claim="vbb.finite-dim.p-ge-q"
+        )
     e0 = model.energy(W, U)
     comp = _compress(model, W, U)
     pieces: list[ExactPiece] = []
     if comp.U != U:
-        pieces.append(ExactPiece("compress (basis of active features)", CONSTANT, W, U, W,
-                                 comp.U))
+        pieces.append(ExactPiece("compress (basis of active features)", CONSTANT, W, U, W, comp.U))
     U2 = comp.U
     W2: fmpq_mat = W
     moved: list[int] = []
@@ -481,15 +500,23 @@ def exact_construction_a(landscape: TwoLayerEnergy, theta: Any, *, q: int | None
         pieces.append(ExactPiece("convex descent in U", NON_INCREASING, W2, U2, W2, U3))
     if not pieces:
         pieces.append(ExactPiece("already at the end point", CONSTANT, W, U, W, U))
-    details = {"rank_start": comp.rank, "active": comp.active, "moved": moved,
-               "span_rank": len(piv), "lifting": model.kind, "d": model.d,
-               "energy_start": str(e0), "lifted_optimum": str(optimum),
-               "spans_lifting": len(piv) == model.d}
+    details = {
+        "rank_start": comp.rank,
+        "active": comp.active,
+        "moved": moved,
+        "span_rank": len(piv),
+        "lifting": model.kind,
+        "d": model.d,
+        "energy_start": str(e0),
+        "lifted_optimum": str(optimum),
+        "spans_lifting": len(piv) == model.d,
+    }
     return ExactConstruction("A", model, pieces, e0, optimum, details)
 
 
-def exact_construction_b(landscape: TwoLayerEnergy, theta_a: Any, theta_b: Any, *,
-                         kind: str = "auto") -> ExactConstruction:
+def exact_construction_b(
+    landscape: TwoLayerEnergy, theta_a: Any, theta_b: Any, *, kind: str = "auto"
+) -> ExactConstruction:
     """Construction B between θ_A and θ_B in exact arithmetic (the float path's moves on exact
     compressions); the bound max(E_A, E_B) is exact."""
     model = exact_model(landscape, kind)
@@ -499,8 +526,10 @@ def exact_construction_b(landscape: TwoLayerEnergy, theta_a: Any, theta_b: Any, 
     ca, cb = _compress(model, Wa, Ua), _compress(model, Wb, Ub)
     IA, IB = set(ca.active), set(cb.active)
     if len(IA | IB) + len(IA & IB) > p:
-        raise HypothesisError(f"Construction B needs p ≥ |I_A ∪ I_B| + |I_A ∩ I_B|: p = {p}",
-                              claim="vbb.finite-dim.p-ge-2q")
+        raise HypothesisError(
+            f"Construction B needs p ≥ |I_A ∪ I_B| + |I_A ∩ I_B|: p = {p}",
+            claim="vbb.finite-dim.p-ge-2q",
+        )
     shared = sorted(IA & IB)
     spare = [j for j in range(p) if j not in IA | IB][: len(shared)]
     carrier = {k: k for k in sorted(IB - IA)} | dict(zip(shared, spare))
@@ -539,9 +568,16 @@ def exact_construction_b(landscape: TwoLayerEnergy, theta_a: Any, theta_b: Any, 
     if not pieces:
         pieces.append(ExactPiece("already at the end point", CONSTANT, Wa, Ua, Wa, Ua))
     ea, eb = model.energy(Wa, Ua), model.energy(Wb, Ub)
-    details = {"rank_a": ca.rank, "rank_b": cb.rank, "active_a": sorted(IA),
-               "active_b": sorted(IB), "carriers": {int(k): int(s) for k, s in carrier.items()},
-               "energy_a": str(ea), "energy_b": str(eb), "lifting": model.kind}
+    details = {
+        "rank_a": ca.rank,
+        "rank_b": cb.rank,
+        "active_a": sorted(IA),
+        "active_b": sorted(IB),
+        "carriers": {int(k): int(s) for k, s in carrier.items()},
+        "energy_a": str(ea),
+        "energy_b": str(eb),
+        "lifting": model.kind,
+    }
     return ExactConstruction("B", model, pieces, max(ea, eb), None, details)
 
 
@@ -559,16 +595,28 @@ def certify_exact_construction(cons: ExactConstruction) -> list[Certificate]:
         start = time.perf_counter()
         coeffs = exact_energy_polynomial(cons.model, piece.Wa, piece.Ua, piece.Wb, piece.Ub)
         energies.append(coeffs)
-        cert = certify_polynomial(fmpq_poly(coeffs), cons.bound, (0, 1), tolerance=0,
-                                  label=piece.label, promise=piece.promise)
-        cert.details.update({"construction": f"exact (fmpq_mat): Construction {cons.kind}",
-                             "bound_exact": str(cons.bound), "degree": len(coeffs) - 1})
+        cert = certify_polynomial(
+            fmpq_poly(coeffs),
+            cons.bound,
+            (0, 1),
+            tolerance=0,
+            label=piece.label,
+            promise=piece.promise,
+        )
+        cert.details.update(
+            {
+                "construction": f"exact (fmpq_mat): Construction {cons.kind}",
+                "bound_exact": str(cons.bound),
+                "degree": len(coeffs) - 1,
+            }
+        )
         cert.wall_time = time.perf_counter() - start
         if cert.holds:
             cert.margin = max(cert.margin, 0.0)
         bounds.append(cert)
-        pc = certify_polynomial_promise(coeffs, piece.promise,
-                                        label=f"{piece.label} [{piece.promise}]")
+        pc = certify_polynomial_promise(
+            coeffs, piece.promise, label=f"{piece.label} [{piece.promise}]"
+        )
         if pc is not None:
             if pc.holds:
                 pc.margin = max(pc.margin, 0.0)
@@ -581,8 +629,9 @@ def certify_exact_construction(cons: ExactConstruction) -> list[Certificate]:
     return bounds + promises
 
 
-def certified_exact(build: Callable[[], ExactConstruction], fallback: Callable[[], Any] | None
-                    = None) -> tuple[list[Certificate], dict[str, Any]]:
+def certified_exact(
+    build: Callable[[], ExactConstruction], fallback: Callable[[], Any] | None = None
+) -> tuple[list[Certificate], dict[str, Any]]:
     """(certificates, details) of the exact construction ``build()``; when the activation has
     no exact path (:class:`ExactUnavailable`), ``fallback()`` (e.g. the formal-feature / ball
     path of :mod:`sublevel.numerics.paths.intrinsic_ball`) or ([], reason)."""

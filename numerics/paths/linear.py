@@ -276,9 +276,11 @@ def _rank_split(W: np.ndarray, rank_tol: float) -> tuple[int, np.ndarray, np.nda
     return r, U, Vt
 
 
-def preprocess(W1: np.ndarray, W2: np.ndarray, *, rank_tol: float = DEFAULT_RANK_TOL
-               ) -> tuple[list[tuple[str, np.ndarray, np.ndarray, np.ndarray, np.ndarray]],
-                          np.ndarray, np.ndarray]:
+def preprocess(
+    W1: np.ndarray, W2: np.ndarray, *, rank_tol: float = DEFAULT_RANK_TOL
+) -> tuple[
+    list[tuple[str, np.ndarray, np.ndarray, np.ndarray, np.ndarray]], np.ndarray, np.ndarray
+]:
     """Steps (a) and (b) of the proof for a pair W_2 W_1 (W_1: h × n, h > n).
 
     Returns the list of non-trivial steps ``(name, W1_start, W1_end, W2_start, W2_end)``
@@ -293,8 +295,8 @@ def preprocess(W1: np.ndarray, W2: np.ndarray, *, rank_tol: float = DEFAULT_RANK
         steps.append(("a", W1, W1, W2, W2_new))
     W2 = W2_new
     if r < n:
-        A = Vt[r:].T             # orthonormal basis of ker W1 (n × (n − r))
-        B = U[:, r:r + (n - r)]  # orthonormal in range(W1)^⊥ (h × (n − r)); h − r ≥ n − r
+        A = Vt[r:].T  # orthonormal basis of ker W1 (n × (n − r))
+        B = U[:, r : r + (n - r)]  # orthonormal in range(W1)^⊥ (h × (n − r)); h − r ≥ n − r
         W1_new = W1 + B @ A.T
         steps.append(("b", W1, W1_new, W2, W2))
         W1 = W1_new
@@ -304,26 +306,52 @@ def preprocess(W1: np.ndarray, W2: np.ndarray, *, rank_tol: float = DEFAULT_RANK
 def _connect_canonical(wa: Mats, wb: Mats, rank_tol: float) -> list[_TPiece]:
     K = len(wa)
     if K == 1:
-        return [_segment_piece(wa, wb, "lifted P(t)", LE_MAX_ENDPOINTS,
-                               "lifted straight path P(t) = (1−t)P_A + tP_B")]
+        return [
+            _segment_piece(
+                wa,
+                wb,
+                "lifted P(t)",
+                LE_MAX_ENDPOINTS,
+                "lifted straight path P(t) = (1−t)P_A + tP_B",
+            )
+        ]
     rest_a, rest_b = wa[2:], wb[2:]
     steps_a, W1a, W2a = preprocess(wa[0], wa[1], rank_tol=rank_tol)
     steps_b, W1b, W2b = preprocess(wb[0], wb[1], rank_tol=rank_tol)
-    pre_a = [_segment_piece([s1, s2, *rest_a], [e1, e2, *rest_a], f"A·{name} K={K}",
-                            CONSTANT, f"pre-{name}: {STEPS[name]}") for name, s1, e1, s2, e2 in steps_a]
-    pre_b = [_segment_piece([s1, s2, *rest_b], [e1, e2, *rest_b], f"B·{name} K={K}",
-                            CONSTANT, f"post-{name}: {STEPS[name]}") for name, s1, e1, s2, e2 in steps_b]
+    pre_a = [
+        _segment_piece(
+            [s1, s2, *rest_a],
+            [e1, e2, *rest_a],
+            f"A·{name} K={K}",
+            CONSTANT,
+            f"pre-{name}: {STEPS[name]}",
+        )
+        for name, s1, e1, s2, e2 in steps_a
+    ]
+    pre_b = [
+        _segment_piece(
+            [s1, s2, *rest_b],
+            [e1, e2, *rest_b],
+            f"B·{name} K={K}",
+            CONSTANT,
+            f"post-{name}: {STEPS[name]}",
+        )
+        for name, s1, e1, s2, e2 in steps_b
+    ]
     inner = _connect_canonical([W2a @ W1a, *rest_a], [W2b @ W1b, *rest_b], rank_tol)
     join = FullRankJoin(W1a, W1b)
     k = len(inner)
     lifted = []
     for i, piece in enumerate(inner):
+
         def fn(ts: np.ndarray, i: int = i, inner_fn: BatchFn = piece.fn) -> Mats:
             mats = inner_fn(ts)
             W1, W1p = join((i + ts) / k)
             return [W1, mats[0] @ W1p, *mats[1:]]
-        lifted.append(_TPiece(fn, piece.label, piece.promise, piece.ref_a, piece.ref_b, None,
-                              piece.step))
+
+        lifted.append(
+            _TPiece(fn, piece.label, piece.promise, piece.ref_a, piece.ref_b, None, piece.step)
+        )
     return pre_a + lifted + [_reversed(p) for p in reversed(pre_b)]
 
 
@@ -331,14 +359,18 @@ def _transpose_mats(mats: Mats) -> Mats:
     return [np.swapaxes(W, -1, -2) for W in reversed(mats)]
 
 
-def _to_path(pieces: list[_TPiece], widths: list[int], transposed: bool,
-             extra_info: dict[str, Any]) -> Path:
+def _to_path(
+    pieces: list[_TPiece], widths: list[int], transposed: bool, extra_info: dict[str, Any]
+) -> Path:
     out: list[Piece] = []
     orient = _transpose_mats if transposed else (lambda mats: mats)
     for p in pieces:
         ref_a, ref_b = orient(p.ref_a), orient(p.ref_b)
-        info = {"reference": {"widths": widths_of(ref_a), "a": ref_a, "b": ref_b},
-                "step": p.step, **extra_info}
+        info = {
+            "reference": {"widths": widths_of(ref_a), "a": ref_a, "b": ref_b},
+            "step": p.step,
+            **extra_info,
+        }
         if p.segment is not None:
             a, b = orient(p.segment[0]), orient(p.segment[1])
             out.append(Segment(_flat(a), _flat(b), p.label, p.promise, info))
@@ -368,13 +400,16 @@ def _validate(weights: Any, X: Any, Y: Any, name: str) -> tuple[Mats, np.ndarray
     Xa, Ya = as_data(X, Y)
     widths = widths_of(w)
     if Xa.shape[1] != widths[0] or Ya.shape[1] != widths[-1]:
-        raise InputError(f"{name} have n = {widths[0]}, m = {widths[-1]} but X has "
-                         f"{Xa.shape[1]} columns and Y {Ya.shape[1]}")
+        raise InputError(
+            f"{name} have n = {widths[0]}, m = {widths[-1]} but X has "
+            f"{Xa.shape[1]} columns and Y {Ya.shape[1]}"
+        )
     return w, Xa, Ya
 
 
-def connect(weights_a: Any, weights_b: Any, X: Any, Y: Any, *,
-            rank_tol: float = DEFAULT_RANK_TOL) -> Path:
+def connect(
+    weights_a: Any, weights_b: Any, X: Any, Y: Any, *, rank_tol: float = DEFAULT_RANK_TOL
+) -> Path:
     """The proof's path θ_A → θ_B (BF'16 Prop. 2.2, κ = 0; see the module docstring).
 
     The energy along it is ≤ max(E(θ_A), E(θ_B)) for the square loss on (X, Y): constant on
@@ -424,21 +459,32 @@ def descend(weights: Any, X: Any, Y: Any, *, rank_tol: float = DEFAULT_RANK_TOL)
             if np.any(w[j + 1] @ perp):
                 new = [*w]
                 new[j + 1] = w[j + 1] - w[j + 1] @ perp
-                pieces.append(_segment_piece(w, new, f"a: layer {j + 2}", CONSTANT,
-                                             f"pre-a: W_{j + 2} vanishes off range W_{j + 1}⋯W_1"))
+                pieces.append(
+                    _segment_piece(
+                        w,
+                        new,
+                        f"a: layer {j + 2}",
+                        CONSTANT,
+                        f"pre-a: W_{j + 2} vanishes off range W_{j + 1}⋯W_1",
+                    )
+                )
                 w = new
-            A, B = Vt[r:].T, U[:, r:r + (n - r)]
+            A, B = Vt[r:].T, U[:, r : r + (n - r)]
             new = [*w]
             new[j] = w[j] + B @ A.T @ np.linalg.pinv(below)
-            pieces.append(_segment_piece(w, new, f"b: layer {j + 1}", CONSTANT,
-                                         f"pre-b: W_{j + 1}⋯W_1 made injective"))
+            pieces.append(
+                _segment_piece(
+                    w, new, f"b: layer {j + 1}", CONSTANT, f"pre-b: W_{j + 1}⋯W_1 made injective"
+                )
+            )
             w = new
         below = w[j] @ below
     P_a = w[-1] @ below
     last = [*w]
     last[-1] = w[-1] + (target - P_a) @ np.linalg.pinv(below)
-    main = _segment_piece(w, last, "descent", NON_INCREASING,
-                          "descent: W_K(t) = W_K + t(P* − P_A)(W_{K−1}⋯W_1)⁺")
+    main = _segment_piece(
+        w, last, "descent", NON_INCREASING, "descent: W_K(t) = W_K + t(P* − P_A)(W_{K−1}⋯W_1)⁺"
+    )
     main.ref_a, main.ref_b = [P_a], [target]
     pieces.append(main)
     return _to_path(pieces, widths, transposed, {"construction": "descend", "widths": widths})

@@ -37,8 +37,12 @@ from sublevel.numerics.paths.base import LE_MAX_ENDPOINTS, Path, Segment
 from sublevel.numerics.paths.linear import reference_products
 from sublevel.theory.certificate import Certificate, combine
 
-__all__ = ["LinearPathCertificates", "certify_linear_path", "arb_energy_polynomial",
-           "enclose_maximum"]
+__all__ = [
+    "LinearPathCertificates",
+    "certify_linear_path",
+    "arb_energy_polynomial",
+    "enclose_maximum",
+]
 
 
 def _amat(A: np.ndarray) -> arb_mat:
@@ -61,8 +65,9 @@ class ArbMoments:
         self.sigma_y = total / L
 
 
-def arb_energy_polynomial(moments: ArbMoments, a: list[np.ndarray], b: list[np.ndarray]
-                          ) -> list[arb]:
+def arb_energy_polynomial(
+    moments: ArbMoments, a: list[np.ndarray], b: list[np.ndarray]
+) -> list[arb]:
     """Ball enclosures of the coefficients of E((1−t)a + tb) (κ = 0): with the product
     polynomial P(t) = Σ_j C_j t^j (C_j computed from the float weights in ball arithmetic),
     the t^k coefficient is Σ_{i+j=k} tr(C_iΣ_XC_jᵀ) − 2tr(C_kΣ_XY) + [k = 0]σ_Y."""
@@ -118,22 +123,37 @@ def enclose_maximum(coeffs: list[arb]) -> tuple[float, float, float]:
     arg = 1.0 if _upper(e1) > _upper(e0) else 0.0
     if d <= 1 or (d == 2 and _lower(coeffs[2]) >= 0):
         return lo, max(_upper(e0), _upper(e1)), arg
-    bern = [sum((coeffs[k] * comb(i, k) / comb(d, k) for k in range(i + 1)), arb(0))
-            for i in range(d + 1)]
+    bern = [
+        sum((coeffs[k] * comb(i, k) / comb(d, k) for k in range(i + 1)), arb(0))
+        for i in range(d + 1)
+    ]
     return lo, max(_upper(v) for v in bern), arg
 
 
-def _rigorous(coeffs: list[arb], bound: float, label: str, promise: str, start: float,
-              details: dict[str, Any]) -> Certificate:
+def _rigorous(
+    coeffs: list[arb], bound: float, label: str, promise: str, start: float, details: dict[str, Any]
+) -> Certificate:
     lo, hi, arg = enclose_maximum(coeffs)
     outcome = "holds" if hi <= bound else "fails" if lo > bound else "inconclusive"
     return Certificate(
-        holds=outcome == "holds", max_energy=hi, argmax_t=arg, bound=float(bound),
-        method="rigorous", margin=float(bound) - hi, tolerances={"tau": 0.0, "precision_bits": 53},
-        wall_time=time.perf_counter() - start, label=label, promise=promise, outcome=outcome,
+        holds=outcome == "holds",
+        max_energy=hi,
+        argmax_t=arg,
+        bound=float(bound),
+        method="rigorous",
+        margin=float(bound) - hi,
+        tolerances={"tau": 0.0, "precision_bits": 53},
+        wall_time=time.perf_counter() - start,
+        label=label,
+        promise=promise,
+        outcome=outcome,
         max_energy_enclosure=(lo, hi),
-        details={"arithmetic": "arb ball arithmetic on the float inputs (53 bits)",
-                 "within_rounding": outcome == "inconclusive", **details})
+        details={
+            "arithmetic": "arb ball arithmetic on the float inputs (53 bits)",
+            "within_rounding": outcome == "inconclusive",
+            **details,
+        },
+    )
 
 
 @dataclass
@@ -160,8 +180,9 @@ class LinearPathCertificates:
         return self.proofs + [self.realised, self.sampled]
 
 
-def certify_linear_path(path: Path, X: Any, Y: Any, bound: float, *,
-                        n_dense: int = 257) -> LinearPathCertificates:
+def certify_linear_path(
+    path: Path, X: Any, Y: Any, bound: float, *, n_dense: int = 257
+) -> LinearPathCertificates:
     """Certify E ≤ ``bound`` along a float path of ``connect``/``descend`` (module docstring).
 
     The realised lifted pieces satisfy E(γ(t)) ≤ F(P_ref(t)) + ‖∇F(P_ref(t))‖·r + ‖Σ_X‖₂r²,
@@ -178,10 +199,19 @@ def certify_linear_path(path: Path, X: Any, Y: Any, bound: float, *,
         t0 = time.perf_counter()
         ref = piece.info["reference"]
         coeffs = arb_energy_polynomial(moments, ref["a"], ref["b"])
-        cert = _rigorous(coeffs, bound, piece.label, piece.promise, t0,
-                         {"reference_widths": list(ref["widths"]),
-                          "reference": "the piece itself" if isinstance(piece, Segment)
-                          else "the merged network's straight segment"})
+        cert = _rigorous(
+            coeffs,
+            bound,
+            piece.label,
+            piece.promise,
+            t0,
+            {
+                "reference_widths": list(ref["widths"]),
+                "reference": "the piece itself"
+                if isinstance(piece, Segment)
+                else "the merged network's straight segment",
+            },
+        )
         rigorous.append(cert)
         realised = full.products(piece.points(grid))
         energies = full.lifted_energies(realised)
@@ -190,29 +220,50 @@ def certify_linear_path(path: Path, X: Any, Y: Any, bound: float, *,
         else:
             coeffs_p = product_polynomial(ref["a"], ref["b"])
             lam = full.gradient_norm_bound(float(np.sum(np.linalg.norm(coeffs_p, axis=(1, 2)))))
-            r = float(np.max(np.linalg.norm(realised - reference_products(piece, grid),
-                                            axis=(1, 2))))
+            r = float(
+                np.max(np.linalg.norm(realised - reference_products(piece, grid), axis=(1, 2)))
+            )
             uppers.append(cert.max_energy + lam * r + sx * r * r)
         residuals.append(r)
         i = int(np.argmax(energies))
         e_max = float(energies[i])
-        sampled.append(Certificate(
-            holds=bool(np.all(np.isfinite(energies)) and e_max <= bound), max_energy=e_max,
-            argmax_t=float(grid[i]), bound=float(bound), method="sampled",
-            tolerances={"tau": 0.0}, n_evaluations=n_dense, label=piece.label,
-            promise=piece.promise, wall_time=time.perf_counter() - t0,
-            details={"n_grid": n_dense}))
+        sampled.append(
+            Certificate(
+                holds=bool(np.all(np.isfinite(energies)) and e_max <= bound),
+                max_energy=e_max,
+                argmax_t=float(grid[i]),
+                bound=float(bound),
+                method="sampled",
+                tolerances={"tau": 0.0},
+                n_evaluations=n_dense,
+                label=piece.label,
+                promise=piece.promise,
+                wall_time=time.perf_counter() - t0,
+                details={"n_grid": n_dense},
+            )
+        )
     upper = max(uppers) if uppers else max(c.max_energy for c in rigorous)
     realised_cert = Certificate(
-        holds=bool(upper <= bound), max_energy=upper, argmax_t=0.0, bound=float(bound),
-        method="sampled", tolerances={"tau": 0.0}, n_evaluations=n_dense * len(path.pieces),
+        holds=bool(upper <= bound),
+        max_energy=upper,
+        argmax_t=0.0,
+        bound=float(bound),
+        method="sampled",
+        tolerances={"tau": 0.0},
+        n_evaluations=n_dense * len(path.pieces),
         wall_time=time.perf_counter() - start,
         label="realised path: lifted value + Λ·residual (residual on the grid)",
         promise=LE_MAX_ENDPOINTS,
-        details={"max_residual": max(residuals), "residuals": residuals, "n_grid": n_dense,
-                 "residual_source": "measured on the grid; identically zero in exact arithmetic "
-                                    "(the joined factor has full column rank)"})
+        details={
+            "max_residual": max(residuals),
+            "residuals": residuals,
+            "n_grid": n_dense,
+            "residual_source": "measured on the grid; identically zero in exact arithmetic "
+            "(the joined factor has full column rank)",
+        },
+    )
     dense = combine(sampled, label="realised path: dense evaluation")
     dense.method = "sampled"
-    return LinearPathCertificates(rigorous, realised_cert, dense,
-                                  {"max_residual": max(residuals), "pieces": len(path.pieces)})
+    return LinearPathCertificates(
+        rigorous, realised_cert, dense, {"max_residual": max(residuals), "pieces": len(path.pieces)}
+    )

@@ -72,8 +72,9 @@ def qmat(A: Any) -> fmpq_mat:
     a = np.atleast_2d(np.asarray(A, dtype=np.float64))
     if not np.all(np.isfinite(a)):
         raise InputError("qmat: the matrix has non-finite entries")
-    return fmpq_mat(a.shape[0], a.shape[1],
-                    [fmpq(*v.as_integer_ratio()) for v in a.ravel().tolist()])
+    return fmpq_mat(
+        a.shape[0], a.shape[1], [fmpq(*v.as_integer_ratio()) for v in a.ravel().tolist()]
+    )
 
 
 def _frac(q: fmpq) -> Fraction:
@@ -196,8 +197,7 @@ class ExactMoments:
 
     def energy(self, P: fmpq_mat) -> fmpq:
         """F(P) exactly."""
-        return (_inner(P * self.sigma_x, P) - 2 * _inner(P, self.sigma_xy.transpose())
-                + self.sigma_y)
+        return _inner(P * self.sigma_x, P) - 2 * _inner(P, self.sigma_xy.transpose()) + self.sigma_y
 
     def least_squares(self) -> fmpq_mat:
         """P* with P*Σ_X = Σ_YX (a global minimiser of F): Σ_YX B(BᵀΣ_XB)⁻¹Bᵀ, B a basis of
@@ -205,7 +205,7 @@ class ExactMoments:
         S = self.sigma_x
         syx = self.sigma_xy.transpose()
         if S.rank() == S.nrows():
-            return S.solve(self.sigma_xy).transpose()   # Σ_X symmetric: (Σ_X⁻¹Σ_XY)ᵀ
+            return S.solve(self.sigma_xy).transpose()  # Σ_X symmetric: (Σ_X⁻¹Σ_XY)ᵀ
         _, piv = _pivots(S)
         if not piv:
             return _zero(syx.nrows(), S.ncols())
@@ -260,8 +260,8 @@ def exact_energy_polynomial(moments: ExactMoments, a: QMats, b: QMats) -> list[f
     d, m = len(C) - 1, C[0].nrows()
     out = [fmpq(0)] * (2 * d + 1)
     S = _stack(C)
-    G = S * moments.sigma_x * S.transpose()      # blocks ⟨C_iΣ_X, C_j⟩ on block diagonals
-    H = S * moments.sigma_xy                     # blocks C_kΣ_XY: traces ⟨C_k, Σ_YX⟩
+    G = S * moments.sigma_x * S.transpose()  # blocks ⟨C_iΣ_X, C_j⟩ on block diagonals
+    H = S * moments.sigma_xy  # blocks C_kΣ_XY: traces ⟨C_k, Σ_YX⟩
     for i in range(d + 1):
         for j in range(d + 1):
             out[i + j] += sum((G[i * m + r, j * m + r] for r in range(m)), fmpq(0))
@@ -322,9 +322,9 @@ def _transpose(mats: QMats) -> QMats:
     return [W.transpose() for W in reversed(mats)]
 
 
-def _preprocess(W1: fmpq_mat, W2: fmpq_mat
-                ) -> tuple[list[tuple[str, fmpq_mat, fmpq_mat, fmpq_mat, fmpq_mat]],
-                           fmpq_mat, fmpq_mat]:
+def _preprocess(
+    W1: fmpq_mat, W2: fmpq_mat
+) -> tuple[list[tuple[str, fmpq_mat, fmpq_mat, fmpq_mat, fmpq_mat]], fmpq_mat, fmpq_mat]:
     """Steps (a), (b) exactly for W_2W_1 (W_1: h × n, h > n); returns the non-trivial steps
     (name, W1 start, W1 end, W2 start, W2 end) and the processed (W_1', W_2')."""
     h, n = W1.nrows(), W1.ncols()
@@ -337,9 +337,9 @@ def _preprocess(W1: fmpq_mat, W2: fmpq_mat
     W2 = W2_new
     if r < n:
         perp = _eye(h) - _range_projector(W1)[0]
-        A = _kernel_basis(W1)                       # n × (n − r)
-        _, piv = _pivots(perp)                      # rank h − r ≥ n − r independent columns
-        Bp = _columns(perp, piv[: n - r])           # h × (n − r), in range(W1)^⊥
+        A = _kernel_basis(W1)  # n × (n − r)
+        _, piv = _pivots(perp)  # rank h − r ≥ n − r independent columns
+        Bp = _columns(perp, piv[: n - r])  # h × (n − r), in range(W1)^⊥
         W1_new = W1 + Bp * A.transpose()
         steps.append(("b", W1, W1_new, W2, W2))
         W1 = W1_new
@@ -349,31 +349,44 @@ def _preprocess(W1: fmpq_mat, W2: fmpq_mat
 def _connect(wa: QMats, wb: QMats) -> list[tuple[str, str, str, QMats, QMats]]:
     K = len(wa)
     if K == 1:
-        return [("lifted P(t)", LE_MAX_ENDPOINTS, "lifted straight path P(t) = (1−t)P_A + tP_B",
-                 wa, wb)]
+        return [
+            ("lifted P(t)", LE_MAX_ENDPOINTS, "lifted straight path P(t) = (1−t)P_A + tP_B", wa, wb)
+        ]
     rest_a, rest_b = wa[2:], wb[2:]
     steps_a, W1a, W2a = _preprocess(wa[0], wa[1])
     steps_b, W1b, W2b = _preprocess(wb[0], wb[1])
-    pre_a = [(f"A·{nm} K={K}", CONSTANT, f"pre-{nm}: {_STEPS[nm]}", [s1, s2, *rest_a],
-              [e1, e2, *rest_a]) for nm, s1, e1, s2, e2 in steps_a]
-    post_b = [(f"B·{nm} K={K}", CONSTANT, f"post-{nm}: {_STEPS[nm]}", [e1, e2, *rest_b],
-               [s1, s2, *rest_b]) for nm, s1, e1, s2, e2 in reversed(steps_b)]
+    pre_a = [
+        (f"A·{nm} K={K}", CONSTANT, f"pre-{nm}: {_STEPS[nm]}", [s1, s2, *rest_a], [e1, e2, *rest_a])
+        for nm, s1, e1, s2, e2 in steps_a
+    ]
+    post_b = [
+        (
+            f"B·{nm} K={K}",
+            CONSTANT,
+            f"post-{nm}: {_STEPS[nm]}",
+            [e1, e2, *rest_b],
+            [s1, s2, *rest_b],
+        )
+        for nm, s1, e1, s2, e2 in reversed(steps_b)
+    ]
     # lifted pieces: energy ≡ the merged network's reference segment (W_1(s) injective)
     inner = _connect([W2a * W1a, *rest_a], [W2b * W1b, *rest_b])
     return pre_a + inner + post_b
 
 
-def _prepare(weights_a: Any, weights_b: Any | None, X: Any, Y: Any,
-             moments: ExactMoments | None) -> tuple[list[int], bool, QMats, QMats | None,
-                                                    ExactMoments]:
+def _prepare(
+    weights_a: Any, weights_b: Any | None, X: Any, Y: Any, moments: ExactMoments | None
+) -> tuple[list[int], bool, QMats, QMats | None, ExactMoments]:
     from sublevel.numerics.paths.linear import check_widths
 
     wa = as_weights(weights_a, name="weights_a")
     widths = widths_of(wa)
     Xa, Ya = as_data(X, Y)
     if Xa.shape[1] != widths[0] or Ya.shape[1] != widths[-1]:
-        raise InputError(f"weights_a have n = {widths[0]}, m = {widths[-1]} but X has "
-                         f"{Xa.shape[1]} columns and Y {Ya.shape[1]}")
+        raise InputError(
+            f"weights_a have n = {widths[0]}, m = {widths[-1]} but X has "
+            f"{Xa.shape[1]} columns and Y {Ya.shape[1]}"
+        )
     wb = None
     if weights_b is not None:
         wb = as_weights(weights_b, name="weights_b")
@@ -391,8 +404,9 @@ def _prepare(weights_a: Any, weights_b: Any | None, X: Any, Y: Any,
     return widths, transposed, qa, qb, moments
 
 
-def connect_exact(weights_a: Any, weights_b: Any, X: Any, Y: Any, *,
-                  moments: ExactMoments | None = None) -> ExactPath:
+def connect_exact(
+    weights_a: Any, weights_b: Any, X: Any, Y: Any, *, moments: ExactMoments | None = None
+) -> ExactPath:
     """The proof's path θ_A → θ_B (BF'16 Prop. 2.2, κ = 0) in exact rationals (see the
     module docstring): constant-energy pre/post-processing segments at every induction level
     and the lifted straight product path, each as an exact reference segment. Raises
@@ -401,12 +415,13 @@ def connect_exact(weights_a: Any, weights_b: Any, X: Any, Y: Any, *,
     widths, transposed, qa, qb, mom = _prepare(weights_a, weights_b, X, Y, moments)
     assert qb is not None
     orient = _transpose if transposed else (lambda m: m)
-    pieces = [ExactPiece(label, promise, step, orient(a), orient(b))
-              for label, promise, step, a, b in _connect(qa, qb)]
+    pieces = [
+        ExactPiece(label, promise, step, orient(a), orient(b))
+        for label, promise, step, a, b in _connect(qa, qb)
+    ]
     ea = mom.energy(_full_product(orient(qa)))
     eb = mom.energy(_full_product(orient(qb)))
-    return ExactPath(pieces, mom, "connect", widths,
-                     {"E_A": ea, "E_B": eb, "bound": max(ea, eb)})
+    return ExactPath(pieces, mom, "connect", widths, {"E_A": ea, "E_B": eb, "bound": max(ea, eb)})
 
 
 def _full_product(mats: QMats) -> fmpq_mat:
@@ -416,8 +431,9 @@ def _full_product(mats: QMats) -> fmpq_mat:
     return P
 
 
-def descend_exact(weights: Any, X: Any, Y: Any, *,
-                  moments: ExactMoments | None = None) -> ExactPath:
+def descend_exact(
+    weights: Any, X: Any, Y: Any, *, moments: ExactMoments | None = None
+) -> ExactPath:
     """The strictly decreasing path θ → global minimum of BF'16 Prop. 2.2, exactly: constant
     steps making each partial product injective, then W_K(t) = W_K + t(P* − P_A)M⁺ with P*
     the rational least-squares optimum (``details["E_star"]`` = F(P*), exact)."""
@@ -440,28 +456,45 @@ def descend_exact(weights: Any, X: Any, Y: Any, *,
             if w[j + 1] * (_eye(h) - Pi) != _zero(w[j + 1].nrows(), h):
                 new = [*w]
                 new[j + 1] = w[j + 1] * Pi
-                pieces.append(ExactPiece(f"a: layer {j + 2}", CONSTANT,
-                                         f"pre-a: W_{j + 2} vanishes off range W_{j + 1}⋯W_1",
-                                         orient(w), orient(new)))
+                pieces.append(
+                    ExactPiece(
+                        f"a: layer {j + 2}",
+                        CONSTANT,
+                        f"pre-a: W_{j + 2} vanishes off range W_{j + 1}⋯W_1",
+                        orient(w),
+                        orient(new),
+                    )
+                )
                 w = new
             A = _kernel_basis(M)
             _, piv = _pivots(_eye(h) - Pi)
             Bp = _columns(_eye(h) - Pi, piv[: n - r])
             new = [*w]
             new[j] = w[j] + Bp * A.transpose() * _pinv_injective(below)
-            pieces.append(ExactPiece(f"b: layer {j + 1}", CONSTANT,
-                                     f"pre-b: W_{j + 1}⋯W_1 made injective", orient(w),
-                                     orient(new)))
+            pieces.append(
+                ExactPiece(
+                    f"b: layer {j + 1}",
+                    CONSTANT,
+                    f"pre-b: W_{j + 1}⋯W_1 made injective",
+                    orient(w),
+                    orient(new),
+                )
+            )
             w = new
         below = w[j] * below
     P_a = w[-1] * below
     last = [*w]
     last[-1] = w[-1] + (target - P_a) * _pinv_injective(below)
-    pieces.append(ExactPiece("descent", NON_INCREASING,
-                             "descent: W_K(t) = W_K + t(P* − P_A)(W_{K−1}⋯W_1)⁺", orient(w),
-                             orient(last)))
-    return ExactPath(pieces, mom, "descend", widths,
-                     {"E_A": e_a, "E_star": e_star, "bound": e_a})
+    pieces.append(
+        ExactPiece(
+            "descent",
+            NON_INCREASING,
+            "descent: W_K(t) = W_K + t(P* − P_A)(W_{K−1}⋯W_1)⁺",
+            orient(w),
+            orient(last),
+        )
+    )
+    return ExactPath(pieces, mom, "descend", widths, {"E_A": e_a, "E_star": e_star, "bound": e_a})
 
 
 # -------------------------------------------------------------------------------- certificates
@@ -489,27 +522,47 @@ def _max_on_unit(coeffs: list[fmpq]) -> tuple[fmpq, fmpq, str]:
     if cert.holds:
         return best, arg, "endpoint (exact root isolation: p ≤ max(p(0), p(1)))"
     exact_max = cert.details.get("max_energy_exact")
-    value = fmpq(*Fraction(exact_max).as_integer_ratio()) if exact_max else fmpq(
-        *Fraction(cert.max_energy).as_integer_ratio())
+    value = (
+        fmpq(*Fraction(exact_max).as_integer_ratio())
+        if exact_max
+        else fmpq(*Fraction(cert.max_energy).as_integer_ratio())
+    )
     return value, fmpq(*Fraction(cert.argmax_t).as_integer_ratio()), "interior (root isolation)"
 
 
-def _certificate(holds: bool, value: fmpq, arg: fmpq, bound: fmpq, label: str, promise: str,
-                 start: float, details: dict[str, Any]) -> Certificate:
+def _certificate(
+    holds: bool,
+    value: fmpq,
+    arg: fmpq,
+    bound: fmpq,
+    label: str,
+    promise: str,
+    start: float,
+    details: dict[str, Any],
+) -> Certificate:
     lo, hi = enclosure(bound - value)
     # a certificate that holds has bound − max ≥ 0 exactly: report the lower float, never < 0
     margin = max(lo, 0.0) if holds else min(hi, -0.0)
     return Certificate(
-        holds=bool(holds), max_energy=_float(value), argmax_t=_float(arg),
-        bound=_float(bound), method="exact", margin=margin,
-        tolerances={"tau": 0.0}, wall_time=time.perf_counter() - start, label=label,
-        promise=promise, outcome="holds" if holds else "fails",
+        holds=bool(holds),
+        max_energy=_float(value),
+        argmax_t=_float(arg),
+        bound=_float(bound),
+        method="exact",
+        margin=margin,
+        tolerances={"tau": 0.0},
+        wall_time=time.perf_counter() - start,
+        label=label,
+        promise=promise,
+        outcome="holds" if holds else "fails",
         max_energy_enclosure=enclosure(value),
-        details={"max_energy_exact": str(value), "bound_exact": str(bound), **details})
+        details={"max_energy_exact": str(value), "bound_exact": str(bound), **details},
+    )
 
 
-def certify_exact_path(path: ExactPath, bound: Any = None
-                       ) -> tuple[list[Certificate], list[Certificate]]:
+def certify_exact_path(
+    path: ExactPath, bound: Any = None
+) -> tuple[list[Certificate], list[Certificate]]:
     """(bound certificates, promise certificates) of every piece, exact with τ = 0.
 
     Bound: max_t E(t) ≤ ``bound`` (default: the path's own, max(E_A, E_B) for connect, E_A for
@@ -524,34 +577,57 @@ def certify_exact_path(path: ExactPath, bound: Any = None
         start = time.perf_counter()
         coeffs = exact_energy_polynomial(path.moments, piece.a, piece.b)
         value, arg, how = _max_on_unit(coeffs)
-        info = {"degree": len(coeffs) - 1, "reference_widths": piece.widths, "step": piece.step,
-                "maximum": how, "construction": "exact (fmpq_mat): " + path.construction}
+        info = {
+            "degree": len(coeffs) - 1,
+            "reference_widths": piece.widths,
+            "step": piece.step,
+            "maximum": how,
+            "construction": "exact (fmpq_mat): " + path.construction,
+        }
         if piece.widths != path.widths:
             info["identity"] = (
                 "lifted piece: its energy is this merged network's segment exactly — W_1(s) "
                 "has full column rank on the join, so W_2(s)W_1(s) = M(s); the join's "
-                "irrational factors (QR, SO(n_1) angles) cancel and are not computed")
-        bounds.append(_certificate(value <= b, value, arg, b, piece.label, piece.promise, start,
-                                   info))
+                "irrational factors (QR, SO(n_1) angles) cancel and are not computed"
+            )
+        bounds.append(
+            _certificate(value <= b, value, arg, b, piece.label, piece.promise, start, info)
+        )
         start = time.perf_counter()
         e0, e1 = coeffs[0], _evaluate(coeffs, fmpq(1))
         if piece.promise == CONSTANT:
             ok = len(coeffs) == 1
-            pinfo = {"quantity": "E(t) − E(0) identically zero", "nonzero_coefficients":
-                     sum(c != 0 for c in coeffs[1:])}
+            pinfo = {
+                "quantity": "E(t) − E(0) identically zero",
+                "nonzero_coefficients": sum(c != 0 for c in coeffs[1:]),
+            }
             pbound = e0
         elif piece.promise == NON_INCREASING:
             deriv = [c * k for k, c in enumerate(coeffs)][1:] or [fmpq(0)]
             dmax, darg, dhow = _max_on_unit(deriv)
             ok = dmax <= 0
-            pinfo = {"quantity": "E′(t) ≤ 0 on [0, 1]", "max_derivative": str(dmax),
-                     "strictly_decreasing": bool(ok and e1 < e0), "E_end": str(e1),
-                     "maximum": dhow}
+            pinfo = {
+                "quantity": "E′(t) ≤ 0 on [0, 1]",
+                "max_derivative": str(dmax),
+                "strictly_decreasing": bool(ok and e1 < e0),
+                "E_end": str(e1),
+                "maximum": dhow,
+            }
             pbound = e0
         else:
             pbound = max(e0, e1)
             ok = value <= pbound
             pinfo = {"quantity": "max E = max(E(0), E(1))", "maximum": how}
-        promises.append(_certificate(ok, value, arg, pbound, f"{piece.label} [{piece.promise}]",
-                                     piece.promise, start, {**pinfo, "step": piece.step}))
+        promises.append(
+            _certificate(
+                ok,
+                value,
+                arg,
+                pbound,
+                f"{piece.label} [{piece.promise}]",
+                piece.promise,
+                start,
+                {**pinfo, "step": piece.step},
+            )
+        )
     return bounds, promises

@@ -181,7 +181,9 @@ def _check_scalar(land: TwoLayerReLU) -> None:
     if land.k != 1 or land.output_bias:
         raise HypothesisError(
             f"Theorem 2.4 is for a scalar output without output bias; got k = {land.k}, "
-            f"output_bias = {land.output_bias}", claim=CLAIM)
+            f"output_bias = {land.output_bias}",
+            claim=CLAIM,
+        )
 
 
 def _rows(land: TwoLayerReLU, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -241,16 +243,29 @@ def single_thread() -> Any:
     return threadpool_limits(1)
 
 
-def fit_network(land: TwoLayerReLU, rng: np.random.Generator, *, theta0: Any = None,
-                unit_rows: bool = True, maxiter: int = 500, gtol: float = 1e-9) -> np.ndarray:
+def fit_network(
+    land: TwoLayerReLU,
+    rng: np.random.Generator,
+    *,
+    theta0: Any = None,
+    unit_rows: bool = True,
+    maxiter: int = 500,
+    gtol: float = 1e-9,
+) -> np.ndarray:
     """A trained point: L-BFGS on F from a random (or given) start. With ``unit_rows`` the rows
     are parametrised as v_i/‖v_i‖ (the constraint set of Theorem 2.4)."""
     with single_thread():
         return _fit_network(land, rng, theta0, unit_rows, maxiter, gtol)
 
 
-def _fit_network(land: TwoLayerReLU, rng: np.random.Generator, theta0: Any, unit_rows: bool,
-                 maxiter: int, gtol: float) -> np.ndarray:
+def _fit_network(
+    land: TwoLayerReLU,
+    rng: np.random.Generator,
+    theta0: Any,
+    unit_rows: bool,
+    maxiter: int,
+    gtol: float,
+) -> np.ndarray:
     from scipy.optimize import minimize
 
     if theta0 is None:
@@ -259,18 +274,26 @@ def _fit_network(land: TwoLayerReLU, rng: np.random.Generator, theta0: Any, unit
             rows[:, -1] = 0.0
         rows /= np.linalg.norm(rows, axis=1, keepdims=True)
         P0 = land.unflatten(np.zeros(land.dim))
-        theta0 = land.flatten(rows[:, :land.n], rows[:, land.n] if land.hidden_bias else None,
-                              rng.normal(size=(land.k, land.m)) / np.sqrt(land.m),
-                              P0.c if land.output_bias else None)
+        theta0 = land.flatten(
+            rows[:, : land.n],
+            rows[:, land.n] if land.hidden_bias else None,
+            rng.normal(size=(land.k, land.m)) / np.sqrt(land.m),
+            P0.c if land.output_bias else None,
+        )
     theta0 = as_theta(theta0, land.dim)
     if not unit_rows:
-        res = minimize(land.energy_and_grad, theta0, jac=True, method="L-BFGS-B",
-                       options={"maxiter": maxiter, "gtol": gtol})
+        res = minimize(
+            land.energy_and_grad,
+            theta0,
+            jac=True,
+            method="L-BFGS-B",
+            options={"maxiter": maxiter, "gtol": gtol},
+        )
         return np.asarray(res.x)
     m, n, k = land.m, land.n, land.k
     nv = m * (n + 1)
     rows0, _ = _rows_any(land, theta0)
-    rest0 = theta0[land._offsets[2]:]  # U and c
+    rest0 = theta0[land._offsets[2] :]  # U and c
 
     def split(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         V = x[:nv].reshape(m, n + 1)
@@ -282,20 +305,23 @@ def _fit_network(land: TwoLayerReLU, rng: np.random.Generator, theta0: Any, unit
         V, nrm, R = split(x)
         th = np.concatenate([R[:, :n].ravel(), R[:, n] if land.hidden_bias else [], x[nv:]])
         e, g = land.energy_and_grad(th)
-        gW = g[:m * n].reshape(m, n)
-        gb = g[m * n:m * n + m] if land.hidden_bias else np.zeros(m)
+        gW = g[: m * n].reshape(m, n)
+        gb = g[m * n : m * n + m] if land.hidden_bias else np.zeros(m)
         gR = np.concatenate([gW, gb[:, None]], axis=1)
         gV = (gR - (gR * R).sum(axis=1, keepdims=True) * R) / nrm[:, None]
         if not land.hidden_bias:
             gV[:, n] = 0.0
-        return e, np.concatenate([gV.ravel(), g[land._offsets[2]:]])
+        return e, np.concatenate([gV.ravel(), g[land._offsets[2] :]])
 
     x0 = np.concatenate([rows0.ravel(), rest0])
     res = minimize(fg, x0, jac=True, method="L-BFGS-B", options={"maxiter": maxiter, "gtol": gtol})
     _, _, R = split(np.asarray(res.x))
-    return land.flatten(R[:, :n], R[:, n] if land.hidden_bias else None,
-                        res.x[nv:nv + k * m].reshape(k, m),
-                        res.x[nv + k * m:] if land.output_bias else None)
+    return land.flatten(
+        R[:, :n],
+        R[:, n] if land.hidden_bias else None,
+        res.x[nv : nv + k * m].reshape(k, m),
+        res.x[nv + k * m :] if land.output_bias else None,
+    )
 
 
 def _rows_any(land: TwoLayerReLU, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -303,7 +329,9 @@ def _rows_any(land: TwoLayerReLU, theta: np.ndarray) -> tuple[np.ndarray, np.nda
     return np.concatenate([P.W, P.b[:, None]], axis=1), P.U
 
 
-def refit_second_layer(land: TwoLayerReLU, theta: Any, *, tol: float = 1e-12) -> tuple[np.ndarray, LassoFit]:
+def refit_second_layer(
+    land: TwoLayerReLU, theta: Any, *, tol: float = 1e-12
+) -> tuple[np.ndarray, LassoFit]:
     """θ with β replaced by the lasso fit for its first layer: F = δ_W(m, 0; m) (BF'16 eq. 8)."""
     _check_scalar(land)
     rows, _ = _rows(land, as_theta(theta, land.dim))
@@ -322,8 +350,9 @@ class OracleFit:
     value: float
 
 
-def fit_oracle(land: TwoLayerReLU, ell: int, rng: np.random.Generator, *, restarts: int = 2,
-               maxiter: int = 300) -> OracleFit:
+def fit_oracle(
+    land: TwoLayerReLU, ell: int, rng: np.random.Generator, *, restarts: int = 2, maxiter: int = 300
+) -> OracleFit:
     """e(l) (BF'16 §3.5): train an l-unit network with unit rows, refit its second layer."""
     _check_scalar(land)
     if not (isinstance(ell, (int, np.integer)) and 1 <= ell <= land.m):
@@ -429,8 +458,9 @@ def merge_sequence(rows: Any, max_merges: int) -> MergeSequence:
     return MergeSequence(R, pairs, np.asarray(costs))
 
 
-def compress(land: TwoLayerReLU, theta: Any, ell: int, alpha: float, *,
-             sequence: MergeSequence | None = None) -> Compression | None:
+def compress(
+    land: TwoLayerReLU, theta: Any, ell: int, alpha: float, *, sequence: MergeSequence | None = None
+) -> Compression | None:
     """Free l units by merging clusters of rows whose unit centre is within α of every member
     (greedy, cheapest merge first, :func:`merge_sequence`); None when the first l merges do not
     all fit within α. Every member of a cluster moves to the centre; γ is the lasso fit on the
@@ -442,8 +472,9 @@ def compress(land: TwoLayerReLU, theta: Any, ell: int, alpha: float, *,
         raise InputError(f"compression l = {ell!r} must be in 0..{m - 1}")
     nrm = np.linalg.norm(rows, axis=1)
     if np.any(np.abs(nrm - 1) > 1e-9):
-        raise HypothesisError("Theorem 2.4 needs rows on the unit sphere: use to_unit_rows",
-                              claim=CLAIM)
+        raise HypothesisError(
+            "Theorem 2.4 needs rows on the unit sphere: use to_unit_rows", claim=CLAIM
+        )
     seq = sequence if sequence is not None else merge_sequence(rows, ell)
     if seq.angle_needed(ell) > alpha:
         return None
@@ -455,8 +486,15 @@ def compress(land: TwoLayerReLU, theta: Any, ell: int, alpha: float, *,
     gamma = np.zeros(m)
     gamma[kept_a] = fit.coef
     angles = np.arccos(np.clip((rows * new_rows).sum(axis=1), -1.0, 1.0))
-    return Compression(new_rows, gamma, kept_a, freed_a, fit.objective, float(angles.max()),
-                       np.linalg.norm(rows - new_rows, axis=1))
+    return Compression(
+        new_rows,
+        gamma,
+        kept_a,
+        freed_a,
+        fit.objective,
+        float(angles.max()),
+        np.linalg.norm(rows - new_rows, axis=1),
+    )
 
 
 def c1_alpha_paper(land: TwoLayerReLU, alpha: float) -> float:
@@ -466,8 +504,13 @@ def c1_alpha_paper(land: TwoLayerReLU, alpha: float) -> float:
         return float("inf")
     ey2 = float(np.mean(land.Y[:, 0] ** 2))
     kap = land.l1
-    return 4 * alpha * max(ey2, np.sqrt(ey2)) * second_moment_norm(land) * (
-        kap ** -0.5 + alpha * np.sqrt(ey2) / kap)
+    return (
+        4
+        * alpha
+        * max(ey2, np.sqrt(ey2))
+        * second_moment_norm(land)
+        * (kap**-0.5 + alpha * np.sqrt(ey2) / kap)
+    )
 
 
 # ---------------------------------------------------------------------------------- the path
@@ -500,9 +543,17 @@ def _bub2(M: float, sigma: float, comp: Compression, beta: np.ndarray) -> float:
     return (np.sqrt(max(M, 0.0)) + D) ** 2
 
 
-def six_part_path(land: TwoLayerReLU, theta_A: Any, theta_B: Any, rng: np.random.Generator, *,
-                  ls: Any = None, max_alpha: float = 2.5, oracle_restarts: int = 2,
-                  oracle_maxiter: int = 300) -> SixPartPath:
+def six_part_path(
+    land: TwoLayerReLU,
+    theta_A: Any,
+    theta_B: Any,
+    rng: np.random.Generator,
+    *,
+    ls: Any = None,
+    max_alpha: float = 2.5,
+    oracle_restarts: int = 2,
+    oracle_maxiter: int = 300,
+) -> SixPartPath:
     """Build the six-part path of Theorem 2.4 between θ_A and θ_B (rows on the unit sphere).
 
     For each l in ``ls`` (default {m/4, m/2, 3m/4}) the greedy merges give the smallest α that
@@ -512,8 +563,9 @@ def six_part_path(land: TwoLayerReLU, theta_A: Any, theta_B: Any, rng: np.random
     tB = as_theta(theta_B, land.dim, name="theta_B")
     for name, th in (("theta_A", tA), ("theta_B", tB)):
         if np.any(np.abs(row_norms(land, th) - 1) > 1e-9):
-            raise HypothesisError(f"{name} has rows off the unit sphere: use to_unit_rows",
-                                  claim=CLAIM)
+            raise HypothesisError(
+                f"{name} has rows off the unit sphere: use to_unit_rows", claim=CLAIM
+            )
     m = land.m
     if m < 2:
         raise HypothesisError(f"width m = {m}: the construction needs m ≥ 2", claim=CLAIM)
@@ -546,42 +598,76 @@ def six_part_path(land: TwoLayerReLU, theta_A: Any, theta_B: Any, rng: np.random
         if cA is None or cB is None:
             continue
         if ell not in oracles:
-            oracles[ell] = fit_oracle(land, ell, rng, restarts=oracle_restarts,
-                                      maxiter=oracle_maxiter)
+            oracles[ell] = fit_oracle(
+                land, ell, rng, restarts=oracle_restarts, maxiter=oracle_maxiter
+            )
         e_l = oracles[ell].value
         bA = _bub2(max(dA0, cA.value), sigma, cA, betaA)
         bB = _bub2(max(dB0, cB.value), sigma, cB, betaB)
         base = max(e_l, dA0, cA.value, dB0, cB.value)
         c1 = max(bA - max(dA0, cA.value), bB - max(dB0, cB.value))
         eps = base + c1
-        grid.append({"l": ell, "alpha": alpha, "e_l": e_l, "delta_A": cA.value,
-                     "delta_B": cB.value, "c1_alpha": c1, "epsilon": eps})
+        grid.append(
+            {
+                "l": ell,
+                "alpha": alpha,
+                "e_l": e_l,
+                "delta_A": cA.value,
+                "delta_B": cB.value,
+                "c1_alpha": c1,
+                "epsilon": eps,
+            }
+        )
         if best is None or eps < best[0]:
             best = (eps, ell, alpha, cA, cB)
     if best is None:
         raise HypothesisError(
             f"no l in {ls} can be freed within the angle max_alpha = {max_alpha} at both "
-            "endpoints: raise max_alpha or lower l", claim=CLAIM)
+            "endpoints: raise max_alpha or lower l",
+            claim=CLAIM,
+        )
     eps, ell, alpha, cA, cB = best
     orc = oracles[ell]
-    path, bounds, pts = _assemble(land, tA, tB, tlA, tlB, cA, cB, orc, sigma, betaA, betaB,
-                                  dA0, dB0)
+    path, bounds, pts = _assemble(
+        land, tA, tB, tlA, tlB, cA, cB, orc, sigma, betaA, betaB, dA0, dB0
+    )
     q = {
-        "lambda": lam, "F_A": FA, "F_B": FB, "e_l": orc.value,
-        "delta_A_m0": dA0, "delta_A_ml_alpha": cA.value,
-        "delta_B_m0": dB0, "delta_B_ml_alpha": cB.value,
+        "lambda": lam,
+        "F_A": FA,
+        "F_B": FB,
+        "e_l": orc.value,
+        "delta_A_m0": dA0,
+        "delta_A_ml_alpha": cA.value,
+        "delta_B_m0": dB0,
+        "delta_B_ml_alpha": cB.value,
         "c1_alpha_instance": float(eps - max(orc.value, dA0, cA.value, dB0, cB.value)),
         "c1_alpha_paper": c1_alpha_paper(land, alpha),
-        "max_angle_A": cA.max_angle, "max_angle_B": cB.max_angle,
-        "sigma_norm": sigma, "epsilon": float(eps), "bound": float(max(lam, eps)),
-        "lasso_gap_A": fitA.gap, "lasso_gap_B": fitB.gap,
+        "max_angle_A": cA.max_angle,
+        "max_angle_B": cB.max_angle,
+        "sigma_norm": sigma,
+        "epsilon": float(eps),
+        "bound": float(max(lam, eps)),
+        "lasso_gap_A": fitA.gap,
+        "lasso_gap_B": fitB.gap,
     }
     return SixPartPath(path, ell, alpha, q, bounds, grid, pts)
 
 
-def _assemble(land: TwoLayerReLU, tA: np.ndarray, tB: np.ndarray, tlA: np.ndarray,
-              tlB: np.ndarray, cA: Compression, cB: Compression, orc: OracleFit, sigma: float,
-              betaA: np.ndarray, betaB: np.ndarray, dA0: float, dB0: float) -> tuple[Path, list[float | None], dict[str, np.ndarray]]:
+def _assemble(
+    land: TwoLayerReLU,
+    tA: np.ndarray,
+    tB: np.ndarray,
+    tlA: np.ndarray,
+    tlB: np.ndarray,
+    cA: Compression,
+    cB: Compression,
+    orc: OracleFit,
+    sigma: float,
+    betaA: np.ndarray,
+    betaB: np.ndarray,
+    dA0: float,
+    dB0: float,
+) -> tuple[Path, list[float | None], dict[str, np.ndarray]]:
     """The segments of sub-paths (1)–(6) with labels, promises and their own bounds."""
     m = land.m
     SA, SB = cA.freed, cB.freed
@@ -598,8 +684,9 @@ def _assemble(land: TwoLayerReLU, tA: np.ndarray, tB: np.ndarray, tlA: np.ndarra
     pieces: list[Segment] = []
     bounds: list[float | None] = []
 
-    def add(a: np.ndarray, b: np.ndarray, label: str, promise: str, bound: float | None,
-            step: str) -> None:
+    def add(
+        a: np.ndarray, b: np.ndarray, label: str, promise: str, bound: float | None, step: str
+    ) -> None:
         if np.array_equal(a, b):
             return
         pieces.append(Segment(a, b, label, promise, info={"step": step, "bound": bound}))
@@ -610,10 +697,22 @@ def _assemble(land: TwoLayerReLU, tA: np.ndarray, tB: np.ndarray, tlA: np.ndarra
     b2B = _bub2(max(dB0, cB.value), sigma, cB, betaB)
     sA = th(cA.rows, cA.gamma)
     sB = th(cB.rows, cB.gamma)
-    add(tA, tlA, "(1) β→lasso", LE_MAX_ENDPOINTS, None,
-        "A: second layer → lasso fit for W_A (convex)")
-    add(tlA, sA, "(2) rotate, sparsify", LE_BOUND, b2A,
-        "A: rows rotate ≤ α, second layer → (m−l)-sparse γ_A (explicit bub2 bound)")
+    add(
+        tA,
+        tlA,
+        "(1) β→lasso",
+        LE_MAX_ENDPOINTS,
+        None,
+        "A: second layer → lasso fit for W_A (convex)",
+    )
+    add(
+        tlA,
+        sA,
+        "(2) rotate, sparsify",
+        LE_BOUND,
+        b2A,
+        "A: rows rotate ≤ α, second layer → (m−l)-sparse γ_A (explicit bub2 bound)",
+    )
     # (3) free rows to the oracle, then the weights
     R = cA.rows.copy()
     R[SA] = orc.rows[[slot[i] for i in SA.tolist()]]
@@ -622,21 +721,39 @@ def _assemble(land: TwoLayerReLU, tA: np.ndarray, tB: np.ndarray, tlA: np.ndarra
     beta_star = np.zeros(m)
     beta_star[SA] = orc.beta[[slot[i] for i in SA.tolist()]]
     p3b = th(R, beta_star)
-    add(p3a, p3b, "(3) γ_A→oracle", LE_MAX_ENDPOINTS, None,
-        "second layer γ_A → oracle weights (convex)")
+    add(
+        p3a,
+        p3b,
+        "(3) γ_A→oracle",
+        LE_MAX_ENDPOINTS,
+        None,
+        "second layer γ_A → oracle weights (convex)",
+    )
     # hand the oracle from SA to SB
     if onlyB:
         R2 = R.copy()
         R2[onlyB] = orc.rows[[slotB[j] for j in onlyB]]
         p_copy = th(R2, beta_star)
-        add(p3b, p_copy, "(3|4) copy rows", CONSTANT, None,
-            "copy oracle rows onto zero-weight units of B")
+        add(
+            p3b,
+            p_copy,
+            "(3|4) copy rows",
+            CONSTANT,
+            None,
+            "copy oracle rows onto zero-weight units of B",
+        )
         beta2 = beta_star.copy()
         beta2[onlyB] = beta_star[onlyA]
         beta2[onlyA] = 0.0
         p_move = th(R2, beta2)
-        add(p_copy, p_move, "(3|4) hand over", CONSTANT, None,
-            "transfer the oracle weights to B's units (identical rows)")
+        add(
+            p_copy,
+            p_move,
+            "(3|4) hand over",
+            CONSTANT,
+            None,
+            "transfer the oracle weights to B's units (identical rows)",
+        )
         R, beta_star = R2, beta2
     star = th(R, beta_star)
     Rb = cB.rows.copy()
@@ -644,20 +761,33 @@ def _assemble(land: TwoLayerReLU, tA: np.ndarray, tB: np.ndarray, tlA: np.ndarra
     p4 = th(Rb, beta_star)
     add(star, p4, "(3|4) rows→W̃_B", CONSTANT, None, "zero-weight rows → W̃_B")
     p4b = th(Rb, cB.gamma)
-    add(p4, p4b, "(4) oracle→γ_B", LE_MAX_ENDPOINTS, None,
-        "second layer oracle → γ_B (convex)")
+    add(p4, p4b, "(4) oracle→γ_B", LE_MAX_ENDPOINTS, None, "second layer oracle → γ_B (convex)")
     add(p4b, sB, "(4) rows→W̃_B", CONSTANT, None, "freed rows of B → W̃_B (zero weight)")
-    add(sB, tlB, "(5) rotate back", LE_BOUND, b2B,
-        "B: rows rotate back, second layer → lasso fit (explicit bub2 bound)")
+    add(
+        sB,
+        tlB,
+        "(5) rotate back",
+        LE_BOUND,
+        b2B,
+        "B: rows rotate back, second layer → lasso fit (explicit bub2 bound)",
+    )
     add(tlB, tB, "(6) β→θ_B", LE_MAX_ENDPOINTS, None, "B: second layer → θ_B (convex)")
-    pts = {"theta_A": tA, "theta_lA": tlA, "theta_sA": sA, "theta_star": star,
-           "theta_sB": sB, "theta_lB": tlB, "theta_B": tB}
+    pts = {
+        "theta_A": tA,
+        "theta_lA": tlA,
+        "theta_sA": sA,
+        "theta_star": star,
+        "theta_sB": sB,
+        "theta_lB": tlB,
+        "theta_B": tB,
+    }
     return Path(pieces), bounds, pts
 
 
 # ---------------------------------------------------------------------------------- data
-def teacher_data(rng: np.random.Generator, n: int, samples: int, teacher: int, *,
-                 noise: float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def teacher_data(
+    rng: np.random.Generator, n: int, samples: int, teacher: int, *, noise: float = 0.0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Teacher–student data: X ~ N(0, I_n), y = Σ_j a_j ρ(⟨v_j, x̄⟩) (+ noise), teacher rows v_j
     (with bias) on the unit sphere, a_j ~ N(0, 1). Returns (X, y, rows, a)."""
     if n < 1 or samples < 1 or teacher < 1:
@@ -690,8 +820,9 @@ class RankOneBound:
     rounding: float
 
 
-def rank_one_lower_bound(X: Any, y: Any, *, n_check: int = 2048,
-                         max_arc: float = 0.01) -> RankOneBound:
+def rank_one_lower_bound(
+    X: Any, y: Any, *, n_check: int = 2048, max_arc: float = 0.01
+) -> RankOneBound:
     """min over rank ≤ 1 first layers of the two-unit risk, bounded below on every arc of
     directions (arcs between sample boundaries, split to width ≤ ``max_arc``; exact per arc up
     to rounding); ``sampled_min`` is the risk minimised on ``n_check`` directions (closed-form
@@ -729,12 +860,18 @@ def rank_one_lower_bound(X: Any, y: Any, *, n_check: int = 2048,
     lbs = y2 - total
     rounding = 64 * np.finfo(np.float64).eps * max(1.0, y2)
     i = int(np.argmin(lbs))
-    return RankOneBound(float(max(0.0, lbs[i] - rounding)), _rank_one_sampled(X, y, n_check),
-                        int(mid.size), float(mid[i]), float(rounding))
+    return RankOneBound(
+        float(max(0.0, lbs[i] - rounding)),
+        _rank_one_sampled(X, y, n_check),
+        int(mid.size),
+        float(mid[i]),
+        float(rounding),
+    )
 
 
-def _max_rayleigh_on_arcs(M: np.ndarray, c: np.ndarray, lo: np.ndarray, hi: np.ndarray,
-                          cap: np.ndarray) -> np.ndarray:
+def _max_rayleigh_on_arcs(
+    M: np.ndarray, c: np.ndarray, lo: np.ndarray, hi: np.ndarray, cap: np.ndarray
+) -> np.ndarray:
     """max over v = (cos φ, sin φ), φ ∈ [lo, hi] of (c·v)²/(vᵀMv) for every arc (capped by
     Σ y²/L on the half-plane, Cauchy–Schwarz; the cap is used where M is near singular)."""
 
@@ -763,8 +900,13 @@ def _max_rayleigh_on_arcs(M: np.ndarray, c: np.ndarray, lo: np.ndarray, hi: np.n
 def _solve2(M: np.ndarray, c: np.ndarray) -> np.ndarray:
     det = M[:, 0, 0] * M[:, 1, 1] - M[:, 0, 1] * M[:, 1, 0]
     det = np.where(det != 0, det, 1.0)
-    return np.stack([(M[:, 1, 1] * c[:, 0] - M[:, 0, 1] * c[:, 1]) / det,
-                     (-M[:, 1, 0] * c[:, 0] + M[:, 0, 0] * c[:, 1]) / det], axis=1)
+    return np.stack(
+        [
+            (M[:, 1, 1] * c[:, 0] - M[:, 0, 1] * c[:, 1]) / det,
+            (-M[:, 1, 0] * c[:, 0] + M[:, 0, 0] * c[:, 1]) / det,
+        ],
+        axis=1,
+    )
 
 
 def _rank_one_sampled(X: np.ndarray, y: np.ndarray, n: int) -> float:
@@ -786,10 +928,13 @@ def swap_via_free_unit(land: TwoLayerReLU, theta: Any, i: int, j: int, free: int
     th = as_theta(theta, land.dim)
     P = land.unflatten(th)
     if len({i, j, free}) != 3 or not all(0 <= u < land.m for u in (i, j, free)):
-        raise InputError(f"units i = {i}, j = {j}, free = {free} must be distinct in 0..{land.m - 1}")
+        raise InputError(
+            f"units i = {i}, j = {j}, free = {free} must be distinct in 0..{land.m - 1}"
+        )
     if np.any(P.U[:, free] != 0):
-        raise HypothesisError(f"unit {free} has nonzero output weights: it is not free",
-                              claim="bf16.relu.two-unit")
+        raise HypothesisError(
+            f"unit {free} has nonzero output weights: it is not free", claim="bf16.relu.two-unit"
+        )
     W, b, U = P.W.copy(), P.b.copy(), P.U.copy()
     w3, b3 = W[free].copy(), b[free]
     wi, bi, ui = W[i].copy(), b[i], U[:, i].copy()
@@ -878,8 +1023,9 @@ def zero_level_components(land: TwoLayerReLU, theta: Any) -> int:
     :class:`HypothesisError` naming the failed condition when θ is not generic."""
     gen = check_genericity(land, theta)
     if not gen.holds:
-        raise HypothesisError(f"teacher is not generic: {gen.failures[0]}",
-                              claim="bf16.relu.permutation")
+        raise HypothesisError(
+            f"teacher is not generic: {gen.failures[0]}", claim="bf16.relu.permutation"
+        )
     return gen.components_lower_bound
 
 
@@ -918,9 +1064,18 @@ def fit_exponent(widths: Any, values: Any) -> float:
     return float(np.polyfit(w, v, 1)[0])
 
 
-def width_study(seed: int, *, n: int, widths: Any, samples: int, teacher: int, l1: float,
-                maxiter: int = 300, oracle_restarts: int = 1,
-                fixed_width: int | None = None) -> WidthStudy:
+def width_study(
+    seed: int,
+    *,
+    n: int,
+    widths: Any,
+    samples: int,
+    teacher: int,
+    l1: float,
+    maxiter: int = 300,
+    oracle_restarts: int = 1,
+    fixed_width: int | None = None,
+) -> WidthStudy:
     """For each width m: two independently trained students, the exact straight-segment maximum
     and the Theorem 2.4 path, both certified (:func:`sublevel.numerics.certify_relu.certify_relu_path`).
 
@@ -946,13 +1101,18 @@ def width_study(seed: int, *, n: int, widths: Any, samples: int, teacher: int, l
         lam = max(land.energy(tA), land.energy(tB))
         cs = certify_relu_segment(land, tA, tB, lam, label=f"segment m={m}")
         try:
-            sp = six_part_path(land, tA, tB, rng, oracle_restarts=oracle_restarts,
-                               oracle_maxiter=maxiter)
+            sp = six_part_path(
+                land, tA, tB, rng, oracle_restarts=oracle_restarts, oracle_maxiter=maxiter
+            )
         except HypothesisError:  # no (l, α) on the grid: the straight segment alone
             pmax, eps, path_certs = float("inf"), float("nan"), []
         else:
             pc = certify_relu_path(land, sp.path, sp.bound)
-            pmax, eps, path_certs = max(c.max_energy for c in pc.pieces), sp.quantities["epsilon"], pc.all
+            pmax, eps, path_certs = (
+                max(c.max_energy for c in pc.pieces),
+                sp.quantities["epsilon"],
+                pc.all,
+            )
         level = min(cs.max_energy, pmax)
         levels.append(level)
         barriers.append(level - lam if level - lam > 1e-10 * max(1.0, lam) else 0.0)
@@ -961,8 +1121,9 @@ def width_study(seed: int, *, n: int, widths: Any, samples: int, teacher: int, l
         ends.append(lam)
         epss.append(eps)
         certs.extend([cs] + path_certs)
-    return WidthStudy(n, widths, levels, barriers, seg, pth, ends, epss,
-                      fit_exponent(widths, levels), certs)
+    return WidthStudy(
+        n, widths, levels, barriers, seg, pth, ends, epss, fit_exponent(widths, levels), certs
+    )
 
 
 def plot_width_study(studies: list[WidthStudy], file: Any) -> Any:
@@ -975,17 +1136,26 @@ def plot_width_study(studies: list[WidthStudy], file: Any) -> Any:
 
     out = FsPath(file)
     if out.parent and not out.parent.exists():
-        raise InputError(f"cannot write plot {str(out)!r}: folder {str(out.parent)!r} does not exist")
+        raise InputError(
+            f"cannot write plot {str(out)!r}: folder {str(out.parent)!r} does not exist"
+        )
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for k, st in enumerate(studies):
         col = f"C{k}"
         w = np.asarray(st.widths, dtype=np.float64)
-        ax.loglog(w, st.levels, "o-", color=col,
-                  label=f"n = {st.n}: level, slope {st.exponent:.2f}")
+        ax.loglog(
+            w, st.levels, "o-", color=col, label=f"n = {st.n}: level, slope {st.exponent:.2f}"
+        )
         pos = np.asarray(st.barriers) > 0
         if pos.any():
-            ax.loglog(w[pos], np.asarray(st.barriers)[pos], "s--", color=col, alpha=0.6,
-                      label=f"n = {st.n}: barrier above max(F_A, F_B)")
+            ax.loglog(
+                w[pos],
+                np.asarray(st.barriers)[pos],
+                "s--",
+                color=col,
+                alpha=0.6,
+                label=f"n = {st.n}: barrier above max(F_A, F_B)",
+            )
         ref = st.levels[0] * (w / w[0]) ** st.reference_exponent
         ax.loglog(w, ref, ":", color=col, label=f"m^(-1/{st.n}) (worst case)")
     ax.set_xlabel("width m")
@@ -998,8 +1168,14 @@ def plot_width_study(studies: list[WidthStudy], file: Any) -> Any:
     return out
 
 
-def plot_six_part_path(land: TwoLayerReLU, sp: SixPartPath, file: Any, *,
-                       certificates: list[Any] | None = None, n_per_piece: int = 101) -> Any:
+def plot_six_part_path(
+    land: TwoLayerReLU,
+    sp: SixPartPath,
+    file: Any,
+    *,
+    certificates: list[Any] | None = None,
+    n_per_piece: int = 101,
+) -> Any:
     """Energy along the sub-paths of Theorem 2.4 (log scale), each piece numbered and tagged
     with its proof step, with λ, the path bound max(λ, ε), the explicit bub2 bounds of pieces
     (2) and (5) and, when given, the certified maxima of the pieces."""
@@ -1010,7 +1186,9 @@ def plot_six_part_path(land: TwoLayerReLU, sp: SixPartPath, file: Any, *,
 
     out = FsPath(file)
     if out.parent and not out.parent.exists():
-        raise InputError(f"cannot write plot {str(out)!r}: folder {str(out.parent)!r} does not exist")
+        raise InputError(
+            f"cannot write plot {str(out)!r}: folder {str(out.parent)!r} does not exist"
+        )
     pieces = sp.path.pieces
     k = len(pieces)
     local = np.linspace(0.0, 1.0, n_per_piece)
@@ -1019,24 +1197,47 @@ def plot_six_part_path(land: TwoLayerReLU, sp: SixPartPath, file: Any, *,
         ts = (i + local) / k
         es = land.segment_energies(piece.a, piece.b, local)
         ax.axvspan(i / k, (i + 1) / k, color=("#eef3ff" if i % 2 == 0 else "#fff6e8"), zorder=0)
-        ax.plot(ts, np.maximum(es, 1e-300), color="#1f4e9c", lw=1.6,
-                label="E(γ(t))" if i == 0 else None)
+        ax.plot(
+            ts, np.maximum(es, 1e-300), color="#1f4e9c", lw=1.6, label="E(γ(t))" if i == 0 else None
+        )
         if bound is not None:
-            ax.hlines(bound, i / k, (i + 1) / k, colors="#c0392b", linestyles=":", lw=1.6,
-                      label="explicit bub2 bound of (2), (5)" if i == 1 else None)
+            ax.hlines(
+                bound,
+                i / k,
+                (i + 1) / k,
+                colors="#c0392b",
+                linestyles=":",
+                lw=1.6,
+                label="explicit bub2 bound of (2), (5)" if i == 1 else None,
+            )
         if certificates is not None and i < len(certificates):
             c = certificates[i]
-            ax.plot((i + c.argmax_t) / k, max(c.max_energy, 1e-300), "v", color="#1f4e9c", ms=5,
-                    label="certified maximum (exact)" if i == 0 else None)
+            ax.plot(
+                (i + c.argmax_t) / k,
+                max(c.max_energy, 1e-300),
+                "v",
+                color="#1f4e9c",
+                ms=5,
+                label="certified maximum (exact)" if i == 0 else None,
+            )
     q = sp.quantities
-    ax.axhline(q["lambda"], color="#777777", ls="--", lw=1.0, label=f"λ = max(F_A, F_B) = {q['lambda']:.3g}")
+    ax.axhline(
+        q["lambda"],
+        color="#777777",
+        ls="--",
+        lw=1.0,
+        label=f"λ = max(F_A, F_B) = {q['lambda']:.3g}",
+    )
     ax.axhline(sp.bound, color="#c0392b", ls="--", lw=1.2, label=f"max(λ, ε) = {sp.bound:.3g}")
     ax.set_yscale("log")
     ax.set_xticks([(i + 0.5) / k for i in range(k)])
     ax.set_xticklabels([p.label for p in pieces], rotation=35, ha="right", fontsize=7)
     ax.set_ylabel("energy F (empirical risk + κ‖β‖₁)")
-    ax.set_title(f"Theorem 2.4: six sub-paths, m = {land.m}, l = {sp.ell}, α = {sp.alpha:.3g}, "
-                 f"e(l) = {q['e_l']:.3g}, C₁α = {q['c1_alpha_instance']:.3g}", fontsize=9)
+    ax.set_title(
+        f"Theorem 2.4: six sub-paths, m = {land.m}, l = {sp.ell}, α = {sp.alpha:.3g}, "
+        f"e(l) = {q['e_l']:.3g}, C₁α = {q['c1_alpha_instance']:.3g}",
+        fontsize=9,
+    )
     ax.legend(fontsize=7, loc="lower left")
     fig.tight_layout()
     fig.savefig(out, dpi=120)

@@ -74,8 +74,10 @@ def balanced_factors(P: np.ndarray, h: int) -> tuple[np.ndarray, np.ndarray]:
     k = s.size
     if k > h:
         if np.any(s[h:] > 1e-12 * max(1.0, s[0])):
-            raise InputError(f"rank {int(np.sum(s > 1e-12 * max(1.0, s[0])))} product does not "
-                             f"factor through h = {h} hidden units")
+            raise InputError(
+                f"rank {int(np.sum(s > 1e-12 * max(1.0, s[0])))} product does not "
+                f"factor through h = {h} hidden units"
+            )
         U, s, Vt, k = U[:, :h], s[:h], Vt[:h], h
     idx = np.argmax(np.abs(U), axis=0)
     sign = np.sign(U[idx, np.arange(k)])
@@ -89,8 +91,9 @@ def balanced_factors(P: np.ndarray, h: int) -> tuple[np.ndarray, np.ndarray]:
     return W1, W2
 
 
-def align(W1: np.ndarray, W2: np.ndarray, ref1: np.ndarray, ref2: np.ndarray
-          ) -> tuple[np.ndarray, np.ndarray]:
+def align(
+    W1: np.ndarray, W2: np.ndarray, ref1: np.ndarray, ref2: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """(R W_1, W_2 Rᵀ) with R ∈ O(h) minimising ‖RW_1 − ref_1‖² + ‖W_2Rᵀ − ref_2‖²
     (orthogonal Procrustes: R = UVᵀ from the SVD of ref_1W_1ᵀ + ref_2ᵀW_2). Product and norms
     are unchanged."""
@@ -138,8 +141,9 @@ def _sqrtm_psd(S: np.ndarray) -> np.ndarray:
     return (V * np.sqrt(np.clip(w, 0.0, None))) @ V.T
 
 
-def balancing_steps(W1: np.ndarray, W2: np.ndarray, *, rank_tol: float = DEFAULT_RANK_TOL
-                    ) -> _Balancing:
+def balancing_steps(
+    W1: np.ndarray, W2: np.ndarray, *, rank_tol: float = DEFAULT_RANK_TOL
+) -> _Balancing:
     """Step (i) of the ridge path for one endpoint (module docstring)."""
     steps = []
     start = [W1, W2]
@@ -179,8 +183,9 @@ def _selection(kind: str, h: int):
     if kind not in ("aligned", "naive"):
         raise InputError(f"selection {kind!r} is not one of aligned, naive")
 
-    def select(P: np.ndarray, previous: tuple[np.ndarray, np.ndarray] | None
-               ) -> tuple[np.ndarray, np.ndarray]:
+    def select(
+        P: np.ndarray, previous: tuple[np.ndarray, np.ndarray] | None
+    ) -> tuple[np.ndarray, np.ndarray]:
         W1, W2 = balanced_factors(P, h)
         if kind == "aligned" and previous is not None:
             W1, W2 = align(W1, W2, *previous)
@@ -189,8 +194,14 @@ def _selection(kind: str, h: int):
     return select
 
 
-def _beads(P_a: np.ndarray, P_b: np.ndarray, first: tuple[np.ndarray, np.ndarray], h: int,
-           ts: np.ndarray, kind: str) -> list[tuple[np.ndarray, np.ndarray]]:
+def _beads(
+    P_a: np.ndarray,
+    P_b: np.ndarray,
+    first: tuple[np.ndarray, np.ndarray],
+    h: int,
+    ts: np.ndarray,
+    kind: str,
+) -> list[tuple[np.ndarray, np.ndarray]]:
     select = _selection(kind, h)
     out = [first if kind == "aligned" else select(P_a, None)]
     for t in ts[1:]:
@@ -202,10 +213,17 @@ def _bead_vector(b: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
     return np.concatenate([b[0].ravel(), b[1].ravel()])
 
 
-def detect_discontinuities(P_a: np.ndarray, P_b: np.ndarray, h: int, *, selection: str = "aligned",
-                           first: tuple[np.ndarray, np.ndarray] | None = None,
-                           n_grid: int = 65, depth: int = 18, jump_tol: float = 1e-3,
-                           ) -> list[dict[str, float]]:
+def detect_discontinuities(
+    P_a: np.ndarray,
+    P_b: np.ndarray,
+    h: int,
+    *,
+    selection: str = "aligned",
+    first: tuple[np.ndarray, np.ndarray] | None = None,
+    n_grid: int = 65,
+    depth: int = 18,
+    jump_tol: float = 1e-3,
+) -> list[dict[str, float]]:
     """Jumps of a selection of balanced factors along W̃(t) = (1−t)P_a + tP_b that do not
     shrink under refinement: every grid interval whose step is ≥ 4× the median step is bisected
     ``depth`` times (following the larger half-step); a step still > ``jump_tol``·scale at
@@ -276,8 +294,9 @@ class RidgePath:
     details: dict[str, Any] = field(default_factory=dict)
 
 
-def _rotation_onto(W1: np.ndarray, W2: np.ndarray, T1: np.ndarray, T2: np.ndarray,
-                   rank_tol: float) -> np.ndarray:
+def _rotation_onto(
+    W1: np.ndarray, W2: np.ndarray, T1: np.ndarray, T2: np.ndarray, rank_tol: float
+) -> np.ndarray:
     """R ∈ SO(h) with (RW_1, W_2Rᵀ) = (T_1, T_2) for two balanced factorisations of one
     matrix; a reflection on range(W_1)^⊥ fixes det R when h > rank. Raises HypothesisError
     when only det R = −1 is possible (square factors)."""
@@ -290,15 +309,26 @@ def _rotation_onto(W1: np.ndarray, W2: np.ndarray, T1: np.ndarray, T2: np.ndarra
             raise HypothesisError(
                 f"the balanced factors at B are reached from the end of the main path only by a "
                 f"rotation of determinant −1 (h = {W1.shape[0]} = rank): square factors",
-                claim="bf16.prop2.2.ridge", alternative="bf16.linear.square-boundary")
+                claim="bf16.prop2.2.ridge",
+                alternative="bf16.linear.square-boundary",
+            )
         u = Uw[:, -1:]
         R = R @ (np.eye(W1.shape[0]) - 2 * u @ u.T)
     return R
 
 
-def connect_ridge(weights_a: Any, weights_b: Any, X: Any, Y: Any, kappa: float, *,
-                  n_beads: int = 33, max_refine: int = 3, rank_tol: float = DEFAULT_RANK_TOL,
-                  enforce_hypothesis: bool = True) -> RidgePath:
+def connect_ridge(
+    weights_a: Any,
+    weights_b: Any,
+    X: Any,
+    Y: Any,
+    kappa: float,
+    *,
+    n_beads: int = 33,
+    max_refine: int = 3,
+    rank_tol: float = DEFAULT_RANK_TOL,
+    enforce_hypothesis: bool = True,
+) -> RidgePath:
     """The balanced-factorisation path θ_A → θ_B for the two-layer ridge energy (module
     docstring). Bead spacing is refined (≤ ``max_refine`` times) where the Bernstein bound of
     the realised polygon exceeds max(E_A, E_B). ``enforce_hypothesis=False`` runs the
@@ -314,14 +344,18 @@ def connect_ridge(weights_a: Any, weights_b: Any, X: Any, Y: Any, kappa: float, 
         raise InputError(f"kappa = {kappa!r} must be finite and > 0 (κ = 0: use connect)")
     Xa, Ya = as_data(X, Y)
     if Xa.shape[1] != widths[0] or Ya.shape[1] != widths[-1]:
-        raise InputError(f"weights have n = {widths[0]}, m = {widths[-1]} but X has "
-                         f"{Xa.shape[1]} columns and Y {Ya.shape[1]}")
+        raise InputError(
+            f"weights have n = {widths[0]}, m = {widths[-1]} but X has "
+            f"{Xa.shape[1]} columns and Y {Ya.shape[1]}"
+        )
     n, h, m = widths
     if enforce_hypothesis and h <= min(n, m):
         raise HypothesisError(
             f"layer 1 has width n_1 = {h} ≤ min(n, m) = {min(n, m)} (widths {widths}); the ridge "
-            f"case of BF'16 Prop. 2.2 needs n_1 > min(n, m)", claim="bf16.prop2.2.ridge",
-            alternative="bf16.linear.square-boundary" if h == min(n, m) else "lbb.multilinear")
+            f"case of BF'16 Prop. 2.2 needs n_1 > min(n, m)",
+            claim="bf16.prop2.2.ridge",
+            alternative="bf16.linear.square-boundary" if h == min(n, m) else "lbb.multilinear",
+        )
     E = DeepLinear(widths, Xa, Ya, kappa=kappa)
     bound = max(E.energy(flatten(wa)), E.energy(flatten(wb)))
     bal_a = balancing_steps(wa[0], wa[1], rank_tol=rank_tol)
@@ -343,20 +377,47 @@ def connect_ridge(weights_a: Any, weights_b: Any, X: Any, Y: Any, kappa: float, 
     rot = so_path(np.eye(h), R)
     last1, last2 = beads[-1]
     pieces = _balancing_pieces(bal_a, "A")
-    pieces.append(Polygonal(vecs, label="balanced W̃(t)", promise=LE_MAX_ENDPOINTS,
-                            info={"step": "(ii) balanced factorisation of the straight product path",
-                                  "bead_times": ts}))
-    pieces.append(FunctionPiece(
-        lambda s: _flat_pair(rot(s) @ last1, last2 @ np.swapaxes(rot(s), 1, 2)),
-        label="rotate", promise=CONSTANT,
-        info={"step": "(iii) R(s) ∈ SO(h) onto the balanced factors at B", "rotation": R}))
+    pieces.append(
+        Polygonal(
+            vecs,
+            label="balanced W̃(t)",
+            promise=LE_MAX_ENDPOINTS,
+            info={
+                "step": "(ii) balanced factorisation of the straight product path",
+                "bead_times": ts,
+            },
+        )
+    )
+    pieces.append(
+        FunctionPiece(
+            lambda s: _flat_pair(rot(s) @ last1, last2 @ np.swapaxes(rot(s), 1, 2)),
+            label="rotate",
+            promise=CONSTANT,
+            info={"step": "(iii) R(s) ∈ SO(h) onto the balanced factors at B", "rotation": R},
+        )
+    )
     pieces += [p.reversed() for p in reversed(_balancing_pieces(bal_b, "B"))]
     path = Path(pieces)
-    nuc = max(abs(float(np.sum(b[0] ** 2) + np.sum(b[1] ** 2)) - 2 * nuclear_norm(b[1] @ b[0]))
-              for b in beads)
-    return RidgePath(path, ts, beads, P_a, P_b, (bal_a, bal_b), nuc, refinements, E,
-                     {"bound": bound, "bernstein_max": float(np.max(upper)),
-                      "segments_above_bound": int(bad.size)})
+    nuc = max(
+        abs(float(np.sum(b[0] ** 2) + np.sum(b[1] ** 2)) - 2 * nuclear_norm(b[1] @ b[0]))
+        for b in beads
+    )
+    return RidgePath(
+        path,
+        ts,
+        beads,
+        P_a,
+        P_b,
+        (bal_a, bal_b),
+        nuc,
+        refinements,
+        E,
+        {
+            "bound": bound,
+            "bernstein_max": float(np.max(upper)),
+            "segments_above_bound": int(bad.size),
+        },
+    )
 
 
 def _pad(c: np.ndarray, size: int) -> np.ndarray:
@@ -373,14 +434,25 @@ def _flat_pair(W1: np.ndarray, W2: np.ndarray) -> np.ndarray:
 def _balancing_pieces(bal: _Balancing, end: str) -> list[Any]:
     pieces: list[Any] = []
     for name, a, b in bal.steps:
-        text = ("W_2 vanishes off range W_1" if name == "a" else "W_1 vanishes on ker W_2")
-        pieces.append(Segment(flatten(a), flatten(b), label=f"{end}·{name}", promise=NON_INCREASING,
-                              info={"step": f"(i{name}) {text}; product constant, norm decreasing"}))
+        text = "W_2 vanishes off range W_1" if name == "a" else "W_1 vanishes on ker W_2"
+        pieces.append(
+            Segment(
+                flatten(a),
+                flatten(b),
+                label=f"{end}·{name}",
+                promise=NON_INCREASING,
+                info={"step": f"(i{name}) {text}; product constant, norm decreasing"},
+            )
+        )
     if bal.Q.shape[1]:
-        pieces.append(FunctionPiece(lambda s, bal=bal: _flat_pair(*bal.factors(s)),
-                                    label=f"{end}·balance", promise=NON_INCREASING,
-                                    info={"step": "(i bal) W_1 = QM^{s/2}C, W_2 = DM^{−s/2}Qᵀ",
-                                          "balancing": bal}))
+        pieces.append(
+            FunctionPiece(
+                lambda s, bal=bal: _flat_pair(*bal.factors(s)),
+                label=f"{end}·balance",
+                promise=NON_INCREASING,
+                info={"step": "(i bal) W_1 = QM^{s/2}C, W_2 = DM^{−s/2}Qᵀ", "balancing": bal},
+            )
+        )
     return pieces
 
 

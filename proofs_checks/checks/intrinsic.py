@@ -83,8 +83,9 @@ def _intrinsic_q(activation: str, n: int) -> int:
     return polynomial_features(activation, n).q
 
 
-def _landscape(rng: np.random.Generator, activation: str, n: int, p: int, risk: str,
-               q: int) -> TwoLayerEnergy:
+def _landscape(
+    rng: np.random.Generator, activation: str, n: int, p: int, risk: str, q: int
+) -> TwoLayerEnergy:
     """An empirical (Gaussian X, noisy teacher or random Y) or population (Gaussian teacher)
     two-layer energy with m ∈ {1, 2} outputs."""
     m = int(rng.integers(1, 3))
@@ -96,8 +97,9 @@ def _landscape(rng: np.random.Generator, activation: str, n: int, p: int, risk: 
         unit = PopulationTwoLayer(activation, n, p, teacher_W=Wt, teacher_U=Ut)
         size = float(unit.energy(np.zeros(unit.dim)))  # E‖Y‖² of the teacher
         Ut = Ut / np.sqrt(size / m) if size > 0 else Ut
-        return PopulationTwoLayer(activation, n, p, teacher_W=Wt, teacher_U=Ut,
-                                  noise_variance=float(rng.uniform(0, 0.2)))
+        return PopulationTwoLayer(
+            activation, n, p, teacher_W=Wt, teacher_U=Ut, noise_variance=float(rng.uniform(0, 0.2))
+        )
     L = int(rng.integers(max(2, q // 2), 2 * q + 6))
     X = rng.normal(size=(L, n))
     Y = rng.normal(size=(L, m))
@@ -118,7 +120,7 @@ def _degenerate_point(land: TwoLayerEnergy, rng: np.random.Generator) -> tuple[n
         B = rng.normal(size=(r, n))
         W = rng.normal(size=(p, r)) @ B / np.sqrt(n)
         if r == n:
-            W[p // 2:] = W[0]
+            W[p // 2 :] = W[0]
     elif mode == "zeros":
         W[rng.random(p) < 0.6] = 0.0
     return land.flatten(W, U), mode
@@ -140,11 +142,17 @@ def _verdict(certs: list[Certificate], checks: dict[str, bool]) -> str:
 def _cvxpy_check(land: TwoLayerEnergy, f_star: float, rtol: float) -> dict[str, Any]:
     _, f_cvx, status = land.lifted_problem().minimum_cvxpy()
     gap = abs(f_cvx - f_star)
-    return {"cvxpy_optimum": f_cvx, "cvxpy_status": status, "cvxpy_gap": gap,
-            "matches_cvxpy": bool(gap <= rtol * max(1.0, abs(f_star)))}
+    return {
+        "cvxpy_optimum": f_cvx,
+        "cvxpy_status": status,
+        "cvxpy_gap": gap,
+        "matches_cvxpy": bool(gap <= rtol * max(1.0, abs(f_star))),
+    }
 
 
-def _symbolic_check(land: TwoLayerEnergy, cons: Construction, max_p: int, max_n: int) -> dict[str, Any]:
+def _symbolic_check(
+    land: TwoLayerEnergy, cons: Construction, max_p: int, max_n: int
+) -> dict[str, Any]:
     """Exact t-dependence of the output function on the constant pieces (small sizes only)."""
     if not land.activation.is_polynomial or land.p > max_p or land.n > max_n:
         return {}
@@ -155,8 +163,11 @@ def _symbolic_check(land: TwoLayerEnergy, cons: Construction, max_p: int, max_n:
         a, b = land.unflatten(piece.a), land.unflatten(piece.b)
         worst = max(worst, symbolic_function_change(land.activation, a, b))
     scale = max(1.0, float(np.max(np.abs(land.function_values(cons.start[None])))))
-    return {"symbolic_max_t_coefficient": float(worst), "symbolic_exactly_constant": worst == 0,
-            "symbolic_constant": bool(float(worst) <= cons.tolerances["function_rtol"] * scale)}
+    return {
+        "symbolic_max_t_coefficient": float(worst),
+        "symbolic_exactly_constant": worst == 0,
+        "symbolic_constant": bool(float(worst) <= cons.tolerances["function_rtol"] * scale),
+    }
 
 
 def _describe(land: TwoLayerEnergy, activation: str, q: int) -> dict[str, Any]:
@@ -168,9 +179,17 @@ def _describe(land: TwoLayerEnergy, activation: str, q: int) -> dict[str, Any]:
     return info
 
 
-def _construction_evidence(land: TwoLayerEnergy, cons: Construction, info: dict[str, Any], *,
-                           cvxpy: bool, symbolic: bool, extra: dict[str, Any] | None = None,
-                           construct_seconds: float = 0.0, exact: Any = None) -> Evidence:
+def _construction_evidence(
+    land: TwoLayerEnergy,
+    cons: Construction,
+    info: dict[str, Any],
+    *,
+    cvxpy: bool,
+    symbolic: bool,
+    extra: dict[str, Any] | None = None,
+    construct_seconds: float = 0.0,
+    exact: Any = None,
+) -> Evidence:
     """Certify, cross-check and time a construction (timings in ``details["seconds"]``).
 
     ``exact``: a callable building the proof's path in exact arithmetic
@@ -180,8 +199,12 @@ def _construction_evidence(land: TwoLayerEnergy, cons: Construction, info: dict[
     certs, checks = certify_construction(land, cons)
     seconds = {"construct": construct_seconds, "certify": time.perf_counter() - t0}
     flags = {k: v for k, v in checks.items() if isinstance(v, bool)}
-    details = {**cons.details, **{k: v for k, v in checks.items() if not isinstance(v, bool)},
-               **flags, **(extra or {})}
+    details = {
+        **cons.details,
+        **{k: v for k, v in checks.items() if not isinstance(v, bool)},
+        **flags,
+        **(extra or {}),
+    }
     float_certs: list[Certificate] = []
     if exact is not None:
         t0 = time.perf_counter()
@@ -210,27 +233,47 @@ def _construction_evidence(land: TwoLayerEnergy, cons: Construction, info: dict[
     details["seconds"] = seconds
     details["deciding_certificates"] = len(certs)
     outcome = _verdict(certs, flags)
-    if (float_certs and outcome == "violated" and all(c.outcome != "fails" for c in certs)
-            and flags.get("exact_ends_at_optimum", True)):
+    if (
+        float_certs
+        and outcome == "violated"
+        and all(c.outcome != "fails" for c in certs)
+        and flags.get("exact_ends_at_optimum", True)
+    ):
         outcome = "inconclusive"  # only cross-checks of the float path failed, not the proof
     failed = [k for k, v in flags.items() if not v] + [c.label for c in certs if not c.holds]
     what = "non-increasing to the lifted optimum" if cons.kind == "A" else "≤ max(E_A, E_B)"
     k = len(cons.path.pieces)
     how = "/".join(sorted({c.method for c in certs})) or "no certificate"
-    msg = (f"Construction {cons.kind}: {k} piece{'s' if k > 1 else ''} certified ({how}, τ = 0), "
-           f"{what}"
-           if outcome == "verified" else "failed: " + ", ".join(failed))
+    msg = (
+        f"Construction {cons.kind}: {k} piece{'s' if k > 1 else ''} certified ({how}, τ = 0), "
+        f"{what}"
+        if outcome == "verified"
+        else "failed: " + ", ".join(failed)
+    )
     if float_certs:  # the float path users see: shown, never deciding
         details["float_path_certificates"] = {
             "methods": sorted({c.method for c in float_certs}),
             "outcomes": sorted({c.outcome for c in float_certs}),
-            "worst_margin": _margin(float_certs)}
-    return Evidence(outcome=outcome, margin=_margin(certs), certificates=certs, instance=info,
-                    details=details, message=msg)
+            "worst_margin": _margin(float_certs),
+        }
+    return Evidence(
+        outcome=outcome,
+        margin=_margin(certs),
+        certificates=certs,
+        instance=info,
+        details=details,
+        message=msg,
+    )
 
 
-def _valley_search(land: TwoLayerEnergy, rng: np.random.Generator, runs: int, *,
-                   gtol: float = 1e-6, maxiter: int = 600) -> dict[str, Any]:
+def _valley_search(
+    land: TwoLayerEnergy,
+    rng: np.random.Generator,
+    runs: int,
+    *,
+    gtol: float = 1e-6,
+    maxiter: int = 600,
+) -> dict[str, Any]:
     """Random inits → L-BFGS → Hessian: the local minima the landscape holds (p below the
     threshold). Poor = converged, no negative eigenvalue, stable under perturbation, above the
     best energy found (which bounds min E from above)."""
@@ -238,8 +281,9 @@ def _valley_search(land: TwoLayerEnergy, rng: np.random.Generator, runs: int, *,
 
     lp = land.lifted_problem() if land.activation.is_polynomial else land.lifted_problem("values")
     f_star = lp.minimiser()[1]
-    found = optimisation_runs(land, f_star, runs, rng, success_rtol=1e-6, gtol=gtol,
-                              maxiter=maxiter, eig_tol=1e-6)
+    found = optimisation_runs(
+        land, f_star, runs, rng, success_rtol=1e-6, gtol=gtol, maxiter=maxiter, eig_tol=1e-6
+    )
     best = min(r.energy for r in found)
     poor = []
     for r in found:
@@ -250,18 +294,25 @@ def _valley_search(land: TwoLayerEnergy, rng: np.random.Generator, runs: int, *,
     kinds: dict[str, int] = {}
     for r in found:
         kinds[r.kind] = kinds.get(r.kind, 0) + 1
-    return {"search_runs": runs, "search_gtol": gtol, "search_maxiter": maxiter,
-            "lifted_optimum": f_star, "best_energy": best,
-            "reaches_lifted_optimum": bool(best <= f_star + 1e-6 * max(1.0, abs(f_star))),
-            "run_kinds": kinds, "poor_local_minima": sorted(set(round(e, 10) for e in poor)),
-            "spurious_valley_evidence": bool(poor)}
+    return {
+        "search_runs": runs,
+        "search_gtol": gtol,
+        "search_maxiter": maxiter,
+        "lifted_optimum": f_star,
+        "best_energy": best,
+        "reaches_lifted_optimum": bool(best <= f_star + 1e-6 * max(1.0, abs(f_star))),
+        "run_kinds": kinds,
+        "poor_local_minima": sorted(set(round(e, 10) for e in poor)),
+        "spurious_valley_evidence": bool(poor),
+    }
 
 
 # ---------------------------------------------------------------------------- vbb.finite-dim.p-ge-q
 
 
-def _instance_a(seed: int, activation: str, n: int, max_n: int, max_degree: int, extra_units: int,
-                risk: str) -> tuple[TwoLayerEnergy, np.ndarray, dict[str, Any]]:
+def _instance_a(
+    seed: int, activation: str, n: int, max_n: int, max_degree: int, extra_units: int, risk: str
+) -> tuple[TwoLayerEnergy, np.ndarray, dict[str, Any]]:
     rng = np.random.default_rng(seed)
     act = _activation(rng, activation, max_degree)
     n = n or int(rng.integers(1, max_n + 1))
@@ -274,13 +325,30 @@ def _instance_a(seed: int, activation: str, n: int, max_n: int, max_degree: int,
     return land, theta, info
 
 
-_A_DEFAULTS = {"activation": "random", "n": 0, "max_n": 3, "max_degree": 3, "extra_units": 2,
-               "risk": "random", "cvxpy": True, "symbolic": True}
+_A_DEFAULTS = {
+    "activation": "random",
+    "n": 0,
+    "max_n": 3,
+    "max_degree": 3,
+    "extra_units": 2,
+    "risk": "random",
+    "cvxpy": True,
+    "symbolic": True,
+}
 
 
 @check("vbb.finite-dim.p-ge-q", instances=8, **_A_DEFAULTS)
-def finite_dim_p_ge_q(seed: int, activation: str, n: int, max_n: int, max_degree: int,
-                      extra_units: int, risk: str, cvxpy: bool, symbolic: bool) -> Evidence:
+def finite_dim_p_ge_q(
+    seed: int,
+    activation: str,
+    n: int,
+    max_n: int,
+    max_degree: int,
+    extra_units: int,
+    risk: str,
+    cvxpy: bool,
+    symbolic: bool,
+) -> Evidence:
     """Construction A from a (often degenerate) random θ with q ≤ p ≤ q + extra_units: compress
     and free moves exactly constant, descent exactly non-increasing, end = lifted optimum
     (least squares, cross-checked with cvxpy), the function unchanged on constant pieces (on
@@ -289,16 +357,30 @@ def finite_dim_p_ge_q(seed: int, activation: str, n: int, max_n: int, max_degree
     hyp = get_claim("vbb.finite-dim.p-ge-q").hypotheses_hold(p=land.p, q=info["q"])
     t0 = time.perf_counter()
     cons = construction_a(land, theta, seed=seed)
-    return _construction_evidence(land, cons, info, cvxpy=cvxpy, symbolic=symbolic,
-                                  extra={"hypotheses_hold": hyp},
-                                  construct_seconds=time.perf_counter() - t0,
-                                  exact=lambda: certified_exact(
-                                      lambda: exact_construction_a(land, theta, seed=seed)))
+    return _construction_evidence(
+        land,
+        cons,
+        info,
+        cvxpy=cvxpy,
+        symbolic=symbolic,
+        extra={"hypotheses_hold": hyp},
+        construct_seconds=time.perf_counter() - t0,
+        exact=lambda: certified_exact(lambda: exact_construction_a(land, theta, seed=seed)),
+    )
 
 
 @negative_control("vbb.finite-dim.p-ge-q")
-def finite_dim_below_q(seed: int, activation: str, n: int, max_n: int, max_degree: int,
-                       extra_units: int, risk: str, cvxpy: bool, symbolic: bool) -> Evidence:
+def finite_dim_below_q(
+    seed: int,
+    activation: str,
+    n: int,
+    max_n: int,
+    max_degree: int,
+    extra_units: int,
+    risk: str,
+    cvxpy: bool,
+    symbolic: bool,
+) -> Evidence:
     """p < q, m = q outputs: Construction A forced through without p ≥ q. Its promise — a
     non-increasing path that ends at the lifted optimum f* — fails for *every* θ: the outputs
     of p units have rank ≤ p while the projected targets have rank > p (decided exactly, see
@@ -327,53 +409,87 @@ def finite_dim_below_q(seed: int, activation: str, n: int, max_n: int, max_degre
     details: dict[str, Any] = {"precondition": refusal or "construction A did not refuse p < q"}
     certs: list[Certificate] = []
     if feats.size == q:  # span{A(w)} = all monomials of ρ's degrees: V = row(monomials on data)
-        cert = rank_barrier(monomial_matrix(land.X, feats.exponents), land.Y, p,
-                            label=f"forced Construction A (p = {p} < q = {q}) ends at the "
-                                  "lifted optimum")
+        cert = rank_barrier(
+            monomial_matrix(land.X, feats.exponents),
+            land.Y,
+            p,
+            label=f"forced Construction A (p = {p} < q = {q}) ends at the lifted optimum",
+        )
         certs.append(cert)
         f_star = land.lifted_problem().minimiser()[1]
-        details.update(cert.details, lifted_optimum_solver=f_star,
-                       lifted_optimum_agrees=bool(abs(f_star - cert.bound)
-                                                  <= 1e-8 * max(1.0, abs(f_star))))
+        details.update(
+            cert.details,
+            lifted_optimum_solver=f_star,
+            lifted_optimum_agrees=bool(abs(f_star - cert.bound) <= 1e-8 * max(1.0, abs(f_star))),
+        )
     search = _valley_search(land, rng, runs=4)
-    details.update({f"search_{k}" if not k.startswith("search") else k: v
-                    for k, v in search.items()})
+    details.update(
+        {f"search_{k}" if not k.startswith("search") else k: v for k, v in search.items()}
+    )
     failed = bool(certs) and certs[0].outcome == "fails"
     poor = search["poor_local_minima"]
-    msg = (f"p = {p} < q = {q}: no θ reaches the lifted optimum {certs[0].bound:.4g} — every "
-           f"E(θ) ≥ {certs[0].max_energy:.4g} (rank {certs[0].details['rank_of_projected_targets']}"
-           f" > p, exact): Construction A's promise fails; search ({search['search_runs']} runs: "
-           f"{search['run_kinds']}): best {search['best_energy']:.4g}, stable poor local minima "
-           f"{poor or 'none found'} (optimisation, not certified)" if failed else
-           f"not detected: the rank barrier did not certify p = {p} < q = {q} "
-           f"({'rank ≤ p' if certs else 'features do not span all monomials'}); "
-           f"stable poor local minima {poor or 'none found'} (not certified)")
-    return Evidence(outcome=control_outcome(certificate_fails=failed), instance=info,
-                    certificates=certs, details=details, message=msg,
-                    methods=["optimisation"], margin=certs[0].margin if certs else None)
+    msg = (
+        f"p = {p} < q = {q}: no θ reaches the lifted optimum {certs[0].bound:.4g} — every "
+        f"E(θ) ≥ {certs[0].max_energy:.4g} (rank {certs[0].details['rank_of_projected_targets']}"
+        f" > p, exact): Construction A's promise fails; search ({search['search_runs']} runs: "
+        f"{search['run_kinds']}): best {search['best_energy']:.4g}, stable poor local minima "
+        f"{poor or 'none found'} (optimisation, not certified)"
+        if failed
+        else f"not detected: the rank barrier did not certify p = {p} < q = {q} "
+        f"({'rank ≤ p' if certs else 'features do not span all monomials'}); "
+        f"stable poor local minima {poor or 'none found'} (not certified)"
+    )
+    return Evidence(
+        outcome=control_outcome(certificate_fails=failed),
+        instance=info,
+        certificates=certs,
+        details=details,
+        message=msg,
+        methods=["optimisation"],
+        margin=certs[0].margin if certs else None,
+    )
 
 
 @path_builder("vbb.finite-dim.p-ge-q")
-def finite_dim_p_ge_q_path(seed: int, activation: str, n: int, max_n: int, max_degree: int,
-                           extra_units: int, risk: str, cvxpy: bool, symbolic: bool) -> PathProfile:
+def finite_dim_p_ge_q_path(
+    seed: int,
+    activation: str,
+    n: int,
+    max_n: int,
+    max_degree: int,
+    extra_units: int,
+    risk: str,
+    cvxpy: bool,
+    symbolic: bool,
+) -> PathProfile:
     land, theta, info = _instance_a(seed, activation, n, max_n, max_degree, extra_units, risk)
     cons = construction_a(land, theta, seed=seed)
     certs, checks = certify_construction(land, cons)
     exact, exact_info = certified_exact(lambda: exact_construction_a(land, theta, seed=seed))
-    return PathProfile(cons.path, land, cons.bound,
-                       title=f"Construction A: {info['activation']}, n = {land.n}, q = {cons.q}, "
-                             f"p = {land.p} (bound E(θ_0))",
-                       info={**info, **cons.details, **checks, "bound_label": "bound E(θ₀)",
-                             "exact_path": exact_info, "float_path_certificates": sorted(
-                                 {f"{c.method}: {c.outcome}" for c in certs})},
-                       certificates=exact or certs)
+    return PathProfile(
+        cons.path,
+        land,
+        cons.bound,
+        title=f"Construction A: {info['activation']}, n = {land.n}, q = {cons.q}, "
+        f"p = {land.p} (bound E(θ_0))",
+        info={
+            **info,
+            **cons.details,
+            **checks,
+            "bound_label": "bound E(θ₀)",
+            "exact_path": exact_info,
+            "float_path_certificates": sorted({f"{c.method}: {c.outcome}" for c in certs}),
+        },
+        certificates=exact or certs,
+    )
 
 
 # ---------------------------------------------------------------------------- vbb.finite-dim.p-ge-2q
 
 
-def _instance_b(seed: int, activation: str, n: int, max_n: int, max_degree: int, extra_units: int,
-                risk: str) -> tuple[TwoLayerEnergy, np.ndarray, np.ndarray, dict[str, Any]]:
+def _instance_b(
+    seed: int, activation: str, n: int, max_n: int, max_degree: int, extra_units: int, risk: str
+) -> tuple[TwoLayerEnergy, np.ndarray, np.ndarray, dict[str, Any]]:
     rng = np.random.default_rng(seed)
     act = _activation(rng, activation, max_degree)
     n = n or int(rng.integers(1, max_n + 1))
@@ -394,13 +510,25 @@ def _straight_line(land: TwoLayerEnergy, a: np.ndarray, b: np.ndarray) -> dict[s
 
     bound = max(land.energy(a), land.energy(b))
     cert = certify_piece(land, Segment(a, b, label="straight segment"), bound)
-    return {"straight_segment_max": cert.max_energy, "straight_segment_within_bound": cert.holds,
-            "straight_segment_method": cert.method}
+    return {
+        "straight_segment_max": cert.max_energy,
+        "straight_segment_within_bound": cert.holds,
+        "straight_segment_method": cert.method,
+    }
 
 
 @check("vbb.finite-dim.p-ge-2q", instances=6, **{**_A_DEFAULTS, "max_n": 2})
-def finite_dim_p_ge_2q(seed: int, activation: str, n: int, max_n: int, max_degree: int,
-                       extra_units: int, risk: str, cvxpy: bool, symbolic: bool) -> Evidence:
+def finite_dim_p_ge_2q(
+    seed: int,
+    activation: str,
+    n: int,
+    max_n: int,
+    max_degree: int,
+    extra_units: int,
+    risk: str,
+    cvxpy: bool,
+    symbolic: bool,
+) -> Evidence:
     """Construction B between two random (often degenerate) points with p ≥ 2q: every piece
     certified exactly ≤ max(E_A, E_B) and against its promise; the function is unchanged on the
     constant pieces. The straight segment between the same points is reported for contrast."""
@@ -410,15 +538,30 @@ def finite_dim_p_ge_2q(seed: int, activation: str, n: int, max_n: int, max_degre
     cons = construction_b(land, a, b)
     elapsed = time.perf_counter() - t0
     extra = {"hypotheses_hold": hyp, **_straight_line(land, a, b)}
-    return _construction_evidence(land, cons, info, cvxpy=False, symbolic=symbolic, extra=extra,
-                                  construct_seconds=elapsed,
-                                  exact=lambda: certified_exact(
-                                      lambda: exact_construction_b(land, a, b)))
+    return _construction_evidence(
+        land,
+        cons,
+        info,
+        cvxpy=False,
+        symbolic=symbolic,
+        extra=extra,
+        construct_seconds=elapsed,
+        exact=lambda: certified_exact(lambda: exact_construction_b(land, a, b)),
+    )
 
 
 @negative_control("vbb.finite-dim.p-ge-2q")
-def finite_dim_below_2q(seed: int, activation: str, n: int, max_n: int, max_degree: int,
-                        extra_units: int, risk: str, cvxpy: bool, symbolic: bool) -> Evidence:
+def finite_dim_below_2q(
+    seed: int,
+    activation: str,
+    n: int,
+    max_n: int,
+    max_degree: int,
+    extra_units: int,
+    risk: str,
+    cvxpy: bool,
+    symbolic: bool,
+) -> Evidence:
     """q ≤ p < 2q: the conclusion (connected sublevel sets) shown to fail. ρ(z) = z (q = n)
     with n = m = p = h: two points whose first factors have determinants of opposite signs,
     both below the best rank-(h − 1) energy, lie in different components of Ω_u — every path
@@ -441,40 +584,66 @@ def finite_dim_below_2q(seed: int, activation: str, n: int, max_n: int, max_degr
     cert, gap = _square_certificate(inst)
     same = max(abs(land.energy(a) - gap["E_A"]), abs(land.energy(b) - gap["E_B"]))
     shown = cert.holds and cert.is_proof
-    info = {"activation": "z", "n": h, "p": h, "m": h, "q": q, "risk": "empirical",
-            "L": land.L}
+    info = {"activation": "z", "n": h, "p": h, "m": h, "q": q, "risk": "empirical", "L": land.L}
     return Evidence(
-        outcome=control_outcome(conclusion_fails=shown), certificates=[cert], instance=info,
+        outcome=control_outcome(conclusion_fails=shown),
+        certificates=[cert],
+        instance=info,
         margin=gap["gap"],
-        details={"precondition": refusal or "construction B did not refuse p < 2q",
-                 "alternative": alternative, **gap, "energy_agreement": same},
-        message=(f"ρ(z) = z, p = {h} < 2q = {2 * q}: θ_A, θ_B (det W of opposite signs) lie in "
-                 f"different components of Ω_u for u ∈ [{gap['u']:.4g}, {gap['barrier']:.4g}) "
-                 "(exact): connected sublevel sets fail without p ≥ 2q" if shown else
-                 "not detected: the disconnection was not certified"))
+        details={
+            "precondition": refusal or "construction B did not refuse p < 2q",
+            "alternative": alternative,
+            **gap,
+            "energy_agreement": same,
+        },
+        message=(
+            f"ρ(z) = z, p = {h} < 2q = {2 * q}: θ_A, θ_B (det W of opposite signs) lie in "
+            f"different components of Ω_u for u ∈ [{gap['u']:.4g}, {gap['barrier']:.4g}) "
+            "(exact): connected sublevel sets fail without p ≥ 2q"
+            if shown
+            else "not detected: the disconnection was not certified"
+        ),
+    )
 
 
 @path_builder("vbb.finite-dim.p-ge-2q")
-def finite_dim_p_ge_2q_path(seed: int, activation: str, n: int, max_n: int, max_degree: int,
-                            extra_units: int, risk: str, cvxpy: bool, symbolic: bool) -> PathProfile:
+def finite_dim_p_ge_2q_path(
+    seed: int,
+    activation: str,
+    n: int,
+    max_n: int,
+    max_degree: int,
+    extra_units: int,
+    risk: str,
+    cvxpy: bool,
+    symbolic: bool,
+) -> PathProfile:
     land, a, b, info = _instance_b(seed, activation, n, max_n, max_degree, extra_units, risk)
     cons = construction_b(land, a, b)
     certs, checks = certify_construction(land, cons)
     exact, exact_info = certified_exact(lambda: exact_construction_b(land, a, b))
-    return PathProfile(cons.path, land, cons.bound,
-                       title=f"Construction B: {info['activation']}, n = {land.n}, q = {cons.q}, "
-                             f"p = {land.p}",
-                       info={**info, **cons.details, **checks, "exact_path": exact_info,
-                             "float_path_certificates": sorted(
-                                 {f"{c.method}: {c.outcome}" for c in certs})},
-                       certificates=exact or certs)
+    return PathProfile(
+        cons.path,
+        land,
+        cons.bound,
+        title=f"Construction B: {info['activation']}, n = {land.n}, q = {cons.q}, p = {land.p}",
+        info={
+            **info,
+            **cons.details,
+            **checks,
+            "exact_path": exact_info,
+            "float_path_certificates": sorted({f"{c.method}: {c.outcome}" for c in certs}),
+        },
+        certificates=exact or certs,
+    )
 
 
 # ---------------------------------------------------------------------------- vbb.empirical-dim
 
 
-def _instance_emp(seed: int, activation: str, max_n: int, max_L: int, duplicate_fraction: float,
-                  extra_units: int) -> tuple[EmpiricalTwoLayer, np.ndarray, dict[str, Any]]:
+def _instance_emp(
+    seed: int, activation: str, max_n: int, max_L: int, duplicate_fraction: float, extra_units: int
+) -> tuple[EmpiricalTwoLayer, np.ndarray, dict[str, Any]]:
     rng = np.random.default_rng(seed)
     act = str(rng.choice(["relu", "tanh"])) if activation == "random" else activation
     # tanh is analytic: for n = 1 its value features are numerically rank-deficient (singular
@@ -490,25 +659,50 @@ def _instance_emp(seed: int, activation: str, max_n: int, max_L: int, duplicate_
     p = L + int(rng.integers(0, extra_units + 1))
     land = EmpiricalTwoLayer(act, X, Y, p)
     theta, mode = _degenerate_point(land, rng)
-    return land, theta, {"activation": act, "n": n, "L": L, "p": p, "m": land.m,
-                         "duplicated_sample": bool(duplicated), "start": mode}
+    return (
+        land,
+        theta,
+        {
+            "activation": act,
+            "n": n,
+            "L": L,
+            "p": p,
+            "m": land.m,
+            "duplicated_sample": bool(duplicated),
+            "start": mode,
+        },
+    )
 
 
-_EMP_DEFAULTS = {"activation": "random", "max_n": 3, "max_L": 10, "duplicate_fraction": 0.3,
-                 "extra_units": 2, "cvxpy": True}
+_EMP_DEFAULTS = {
+    "activation": "random",
+    "max_n": 3,
+    "max_L": 10,
+    "duplicate_fraction": 0.3,
+    "extra_units": 2,
+    "cvxpy": True,
+}
 
 
 @check("vbb.empirical-dim", instances=8, **_EMP_DEFAULTS)
-def empirical_dim(seed: int, activation: str, max_n: int, max_L: int, duplicate_fraction: float,
-                  extra_units: int, cvxpy: bool) -> Evidence:
+def empirical_dim(
+    seed: int,
+    activation: str,
+    max_n: int,
+    max_L: int,
+    duplicate_fraction: float,
+    extra_units: int,
+    cvxpy: bool,
+) -> Evidence:
     """ReLU or tanh on L samples, p ≥ L: q_emp ≤ L (numerical rank of the value features, the
     same as the foundation's estimate); degenerate data (duplicate, parallel or antipodal samples)
     detected and reported; Construction A on the L-dimensional value features certified exactly,
     ending at the least-squares minimum over their span (cross-checked with cvxpy)."""
     from sublevel.theory.liftings.feature_map import empirical_intrinsic_dimension
 
-    land, theta, info = _instance_emp(seed, activation, max_n, max_L, duplicate_fraction,
-                                      extra_units)
+    land, theta, info = _instance_emp(
+        seed, activation, max_n, max_L, duplicate_fraction, extra_units
+    )
     problem = land.lifted_problem("values")
     deg = sample_degeneracy(land, problem)
     expr = {"relu": "Max(0, z)", "tanh": "tanh(z)"}.get(land.activation.name, land.activation.name)
@@ -518,15 +712,28 @@ def empirical_dim(seed: int, activation: str, max_n: int, max_L: int, duplicate_
     t0 = time.perf_counter()
     cons = construction_a(land, theta, problem=problem, seed=seed)
     elapsed = time.perf_counter() - t0
-    extra = {"hypotheses_hold": hyp, "degeneracy": deg.to_dict(),
-             "q_emp_foundation_estimate": q_foundation}
-    ev = _construction_evidence(land, cons, info, cvxpy=False, symbolic=False, extra=extra,
-                                construct_seconds=elapsed,
-                                exact=lambda: certified_exact(lambda: exact_construction_a(
-                                    land, theta, q=problem.q, kind="values", seed=seed),
-                                    lambda: ball_construction_a(land, theta, problem, seed=seed)))
-    checks = {"q_emp_le_L": problem.q <= land.L,
-              "duplicates_detected": (not info["duplicated_sample"]) or bool(deg.duplicates)}
+    extra = {
+        "hypotheses_hold": hyp,
+        "degeneracy": deg.to_dict(),
+        "q_emp_foundation_estimate": q_foundation,
+    }
+    ev = _construction_evidence(
+        land,
+        cons,
+        info,
+        cvxpy=False,
+        symbolic=False,
+        extra=extra,
+        construct_seconds=elapsed,
+        exact=lambda: certified_exact(
+            lambda: exact_construction_a(land, theta, q=problem.q, kind="values", seed=seed),
+            lambda: ball_construction_a(land, theta, problem, seed=seed),
+        ),
+    )
+    checks = {
+        "q_emp_le_L": problem.q <= land.L,
+        "duplicates_detected": (not info["duplicated_sample"]) or bool(deg.duplicates),
+    }
     if cvxpy:
         _, f_cvx, status = problem.minimum_cvxpy()
         gap = abs(f_cvx - cons.lifted_optimum)
@@ -541,8 +748,14 @@ def empirical_dim(seed: int, activation: str, max_n: int, max_L: int, duplicate_
 
 #: float checks of the empirical-dim instance that are not certificates: they can stop an
 #: instance from being ``verified`` (→ ``inconclusive``) but never make it ``violated``
-_EMP_NUMERICAL_CHECKS = ("function_constant", "ends_at_optimum", "matches_cvxpy", "q_emp_le_L",
-                         "duplicates_detected", "symbolic_constant")
+_EMP_NUMERICAL_CHECKS = (
+    "function_constant",
+    "ends_at_optimum",
+    "matches_cvxpy",
+    "q_emp_le_L",
+    "duplicates_detected",
+    "symbolic_constant",
+)
 
 
 def construction_inexactness(land: EmpiricalTwoLayer, cons: Construction) -> float:
@@ -569,8 +782,9 @@ def construction_inexactness(land: EmpiricalTwoLayer, cons: Construction) -> flo
     return total
 
 
-def _emp_outcome(ev: Evidence, land: EmpiricalTwoLayer, cons: Construction,
-                 checks: dict[str, bool]) -> None:
+def _emp_outcome(
+    ev: Evidence, land: EmpiricalTwoLayer, cons: Construction, checks: dict[str, bool]
+) -> None:
     """The instance's status, decided by the energy certificates only.
 
     ``violated``: a proof-grade certificate fails by more than :func:`construction_inexactness`
@@ -587,33 +801,44 @@ def _emp_outcome(ev: Evidence, land: EmpiricalTwoLayer, cons: Construction,
     excess = max((-c.margin for c in failing), default=0.0)
     inexact = construction_inexactness(land, cons) if failing else 0.0
     bad_flags = [k for k, v in flags.items() if not v]
-    ev.details["outcome_rule"] = ("energy certificates decide; float cross-checks "
-                                  f"({', '.join(_EMP_NUMERICAL_CHECKS)}) never make it violated")
+    ev.details["outcome_rule"] = (
+        "energy certificates decide; float cross-checks "
+        f"({', '.join(_EMP_NUMERICAL_CHECKS)}) never make it violated"
+    )
     if failing:
         ev.details.update(certificate_excess=excess, construction_inexactness=inexact)
     if failing and not excess <= inexact:
         ev.outcome = "violated"
-        ev.message = (f"failed: {', '.join(c.label for c in failing)} exceed the bound by "
-                      f"{excess:.3g} > the construction's inexactness {inexact:.3g}")
+        ev.message = (
+            f"failed: {', '.join(c.label for c in failing)} exceed the bound by "
+            f"{excess:.3g} > the construction's inexactness {inexact:.3g}"
+        )
     elif failing:
         ev.outcome = "inconclusive"
-        ev.message = (f"not tested: the computed path rises {excess:.3g} above its bound, within "
-                      f"the construction's own inexactness {inexact:.3g} (compression residual "
-                      f"{ev.details.get('compression_residual', math.nan):.3g}, rank_rtol): the "
-                      "float path is not the exact construction"
-                      + (f"; cross-checks failed: {', '.join(bad_flags)}" if bad_flags else ""))
+        ev.message = (
+            f"not tested: the computed path rises {excess:.3g} above its bound, within "
+            f"the construction's own inexactness {inexact:.3g} (compression residual "
+            f"{ev.details.get('compression_residual', math.nan):.3g}, rank_rtol): the "
+            "float path is not the exact construction"
+            + (f"; cross-checks failed: {', '.join(bad_flags)}" if bad_flags else "")
+        )
     elif bad_flags:
         ev.outcome = "inconclusive"
         ev.message = "numerical cross-checks failed (not certificates): " + ", ".join(
-            f"{k}" + (f" (change {ev.details['function_change']:.3g})"
-                      if k == "function_constant" else "") for k in bad_flags)
+            f"{k}"
+            + (f" (change {ev.details['function_change']:.3g})" if k == "function_constant" else "")
+            for k in bad_flags
+        )
     elif deciding and all(c.holds and c.is_proof for c in deciding):
         ev.outcome = "verified"
     else:
         ev.outcome = "inconclusive"
         if not ev.message.startswith("not decided"):
-            ev.message = "not decided: some certificates are not proof-grade (" + ", ".join(
-                sorted({c.method for c in deciding if not c.is_proof})) + ")"
+            ev.message = (
+                "not decided: some certificates are not proof-grade ("
+                + ", ".join(sorted({c.method for c in deciding if not c.is_proof}))
+                + ")"
+            )
 
 
 def _exact_relu_features(W: np.ndarray, X: np.ndarray) -> list[list[Any]]:
@@ -629,8 +854,15 @@ def _exact_relu_features(W: np.ndarray, X: np.ndarray) -> list[list[Any]]:
 
 
 @negative_control("vbb.empirical-dim")
-def empirical_dim_below(seed: int, activation: str, max_n: int, max_L: int,
-                        duplicate_fraction: float, extra_units: int, cvxpy: bool) -> Evidence:
+def empirical_dim_below(
+    seed: int,
+    activation: str,
+    max_n: int,
+    max_L: int,
+    duplicate_fraction: float,
+    extra_units: int,
+    cvxpy: bool,
+) -> Evidence:
     """p < q_emp = L (ReLU: the value features are rational, so their span is decided exactly),
     m = p + 1 outputs: Construction A forced through without p ≥ q_emp. L units with an exactly
     invertible feature matrix reach the least-squares minimum f* = 0, while the outputs of p
@@ -640,10 +872,15 @@ def empirical_dim_below(seed: int, activation: str, max_n: int, max_L: int,
 
     rng = np.random.default_rng(seed)
     if activation not in ("random", "relu"):
-        return Evidence("not detected", instance={"activation": activation},
-                        details={"precondition": "the exact rank barrier needs rational features "
-                                                 "(ReLU); not certified for " + activation},
-                        message=f"not detected: no exact feature span for {activation}")
+        return Evidence(
+            "not detected",
+            instance={"activation": activation},
+            details={
+                "precondition": "the exact rank barrier needs rational features "
+                "(ReLU); not certified for " + activation
+            },
+            message=f"not detected: no exact feature span for {activation}",
+        )
     n = int(rng.integers(2, max(2, max_n) + 1))
     L = int(rng.integers(4, max(4, max_L) + 1))
     X = np.round(rng.normal(size=(L, n)) * 64) / 64
@@ -654,8 +891,11 @@ def empirical_dim_below(seed: int, activation: str, max_n: int, max_L: int,
             break
         W0 = np.round(rng.normal(size=(L, n)) * 8) / 8
     else:
-        return Evidence("not detected", instance={"n": n, "L": L},
-                        message="not detected: no exactly spanning feature matrix found")
+        return Evidence(
+            "not detected",
+            instance={"n": n, "L": L},
+            message="not detected: no exactly spanning feature matrix found",
+        )
     p = max(1, L - int(rng.integers(1, 3)))
     Y = rng.normal(size=(L, p + 1))
     land = EmpiricalTwoLayer("relu", X, Y, p)
@@ -665,26 +905,52 @@ def empirical_dim_below(seed: int, activation: str, max_n: int, max_L: int,
         construction_a(land, land.random_point(rng), problem=problem)
     except HypothesisError as exc:
         refusal = str(exc)
-    cert = rank_barrier(F, Y, p, label=f"forced Construction A (p = {p} < q_emp = L = {L}) ends "
-                                       "at the least-squares minimum")
+    cert = rank_barrier(
+        F,
+        Y,
+        p,
+        label=f"forced Construction A (p = {p} < q_emp = L = {L}) ends "
+        "at the least-squares minimum",
+    )
     failed = cert.outcome == "fails"
     return Evidence(
-        outcome=control_outcome(certificate_fails=failed), certificates=[cert], margin=cert.margin,
-        instance={"activation": "relu", "n": n, "L": L, "p": p, "m": p + 1, "q_emp": L,
-                  "q_emp_numerical": problem.q},
-        details={"precondition": refusal or "construction A did not refuse p < q_emp",
-                 **cert.details},
-        message=(f"p = {p} < q_emp = L = {L}: every E(θ) ≥ {cert.max_energy:.4g} > f* = 0 "
-                 f"(rank Y = {cert.details['rank_of_projected_targets']} > p, exact): the "
-                 "construction's end is out of reach" if failed else
-                 f"not detected: rank Y ≤ p = {p}"))
+        outcome=control_outcome(certificate_fails=failed),
+        certificates=[cert],
+        margin=cert.margin,
+        instance={
+            "activation": "relu",
+            "n": n,
+            "L": L,
+            "p": p,
+            "m": p + 1,
+            "q_emp": L,
+            "q_emp_numerical": problem.q,
+        },
+        details={
+            "precondition": refusal or "construction A did not refuse p < q_emp",
+            **cert.details,
+        },
+        message=(
+            f"p = {p} < q_emp = L = {L}: every E(θ) ≥ {cert.max_energy:.4g} > f* = 0 "
+            f"(rank Y = {cert.details['rank_of_projected_targets']} > p, exact): the "
+            "construction's end is out of reach"
+            if failed
+            else f"not detected: rank Y ≤ p = {p}"
+        ),
+    )
 
 
 # ---------------------------------------------------------------------------- quadratic networks
 
 
-def _quadratic_runs_evidence(land: Any, optimum: float, runs: list[Any], rng: np.random.Generator,
-                             info: dict[str, Any], label: str) -> Evidence:
+def _quadratic_runs_evidence(
+    land: Any,
+    optimum: float,
+    runs: list[Any],
+    rng: np.random.Generator,
+    info: dict[str, Any],
+    label: str,
+) -> Evidence:
     """numerical verdict: violated if a run ends at a stable PSD critical point above the lifted
     optimum (a poor local minimum); inconclusive if a run neither succeeded nor converged."""
     from sublevel.numerics.energies.quadratic_deep import stable_minimum
@@ -709,17 +975,28 @@ def _quadratic_runs_evidence(land: Any, optimum: float, runs: list[Any], rng: np
         outcome = "inconclusive"
     gaps = [r.gap for r in runs]
     return Evidence(
-        outcome=outcome, margin=-max(gaps) if gaps else None, instance=info,
-        details={"lifted_optimum": optimum, "runs": [r.to_dict() for r in runs], "kinds": kinds,
-                 "poor_local_minima": poor, "escaped_on_perturbation": escaped},
-        message=(f"{label}: {success}/{len(runs)} runs reach the lifted optimum {optimum:.6g}; "
-                 f"others: {({k: v for k, v in kinds.items() if k != 'success'})}"
-                 + (f"; POOR LOCAL MINIMA at {poor}" if poor else "")),
+        outcome=outcome,
+        margin=-max(gaps) if gaps else None,
+        instance=info,
+        details={
+            "lifted_optimum": optimum,
+            "runs": [r.to_dict() for r in runs],
+            "kinds": kinds,
+            "poor_local_minima": poor,
+            "escaped_on_perturbation": escaped,
+        },
+        message=(
+            f"{label}: {success}/{len(runs)} runs reach the lifted optimum {optimum:.6g}; "
+            f"others: { ({k: v for k, v in kinds.items() if k != 'success'}) }"
+            + (f"; POOR LOCAL MINIMA at {poor}" if poor else "")
+        ),
         methods=["optimisation"],
     )
 
 
-def _quadratic_data(rng: np.random.Generator, n: int, noise: float) -> tuple[np.ndarray, np.ndarray]:
+def _quadratic_data(
+    rng: np.random.Generator, n: int, noise: float
+) -> tuple[np.ndarray, np.ndarray]:
     L = 3 * n * (n + 1) // 2 + 5
     X = rng.normal(size=(L, n))
     A = rng.normal(size=(n, n))
@@ -727,8 +1004,16 @@ def _quadratic_data(rng: np.random.Generator, n: int, noise: float) -> tuple[np.
     return X, np.einsum("li,ij,lj->l", X, A, X) + noise * rng.normal(size=L)
 
 
-def _quadratic_instance(seed: int, max_n: int, width_factor: float, width_offset: int, runs: int,
-                        noise: float, sign: str, trap: bool = True) -> Evidence:
+def _quadratic_instance(
+    seed: int,
+    max_n: int,
+    width_factor: float,
+    width_offset: int,
+    runs: int,
+    noise: float,
+    sign: str,
+    trap: bool = True,
+) -> Evidence:
     from sublevel.numerics.energies.quadratic_deep import (
         optimisation_runs,
         quadratic_network,
@@ -741,8 +1026,14 @@ def _quadratic_instance(seed: int, max_n: int, width_factor: float, width_offset
     X, y = _quadratic_data(rng, n, noise)
     target, init, f_star = quadratic_network(X, y, p, sign)
     found = optimisation_runs(target, f_star, runs, rng, init=init)
-    info = {"n": n, "p": p, "L": X.shape[0], "sign": sign, "runs": runs,
-            "hypotheses_hold": get_claim("lbb.quadratic.2layer").hypotheses_hold(p=p, n=n)}
+    info = {
+        "n": n,
+        "p": p,
+        "L": X.shape[0],
+        "sign": sign,
+        "runs": runs,
+        "hypotheses_hold": get_claim("lbb.quadratic.2layer").hypotheses_hold(p=p, n=n),
+    }
     ev = _quadratic_runs_evidence(target, f_star, found, rng, info, f"n = {n}, p = {p}")
     if not trap or p < n:
         return ev
@@ -755,19 +1046,26 @@ def _quadratic_instance(seed: int, max_n: int, width_factor: float, width_offset
     if sign == "free" and st.certified:
         ev.outcome = "violated"
         ev.margin = -st.gap
-        valley = ("it is a spurious valley (no flat escape, strict modulo rescaling): a "
-                  "no-spurious-valley statement is refuted too" if kind == "spurious valley" else
-                  f"it is a {kind}, NOT a spurious valley: a no-spurious-valley statement is not "
-                  "refuted")
-        ev.message = (f"literal statement 'no poor local minima' (u trained) refuted at p = {p}: "
-                      f"every u_i {'< 0' if st.sign < 0 else '> 0'} is a non-strict local minimum "
-                      f"(A stays in a cone; E = {st.energy:.6g} = cone optimum "
-                      f"{st.cone_optimum:.6g}, cvxpy) above the global minimum "
-                      f"{st.global_energy:.6g}; {valley}; " + ev.message)
+        valley = (
+            "it is a spurious valley (no flat escape, strict modulo rescaling): a "
+            "no-spurious-valley statement is refuted too"
+            if kind == "spurious valley"
+            else f"it is a {kind}, NOT a spurious valley: a no-spurious-valley statement is not "
+            "refuted"
+        )
+        ev.message = (
+            f"literal statement 'no poor local minima' (u trained) refuted at p = {p}: "
+            f"every u_i {'< 0' if st.sign < 0 else '> 0'} is a non-strict local minimum "
+            f"(A stays in a cone; E = {st.energy:.6g} = cone optimum "
+            f"{st.cone_optimum:.6g}, cvxpy) above the global minimum "
+            f"{st.global_energy:.6g}; {valley}; " + ev.message
+        )
         ev.methods = ["optimisation", "sdp"]
     elif st.certified:
-        ev.message += (f"; with trained u the statement fails (certified sign trap, E = "
-                       f"{st.energy:.4g} > {st.global_energy:.4g})")
+        ev.message += (
+            f"; with trained u the statement fails (certified sign trap, E = "
+            f"{st.energy:.4g} > {st.global_energy:.4g})"
+        )
     return ev
 
 
@@ -790,13 +1088,26 @@ def _sign_trap_kind(X: np.ndarray, y: np.ndarray, p: int, st: Any) -> str:
     return "poor non-strict local minimum, no escape found"
 
 
-_Q_DEFAULTS = {"max_n": 4, "width_factor": 2.0, "width_offset": 0, "runs": 5, "noise": 0.1,
-               "sign": "balanced"}
+_Q_DEFAULTS = {
+    "max_n": 4,
+    "width_factor": 2.0,
+    "width_offset": 0,
+    "runs": 5,
+    "noise": 0.1,
+    "sign": "balanced",
+}
 
 
 @check("lbb.quadratic.2layer", instances=4, **_Q_DEFAULTS)
-def quadratic_two_layer(seed: int, max_n: int, width_factor: float, width_offset: int, runs: int,
-                        noise: float, sign: str) -> Evidence:
+def quadratic_two_layer(
+    seed: int,
+    max_n: int,
+    width_factor: float,
+    width_offset: int,
+    runs: int,
+    noise: float,
+    sign: str,
+) -> Evidence:
     """ρ = z², scalar output, p = ⌈width_factor·n⌉ + width_offset (default 2n): ``runs`` random
     inits, L-BFGS to ‖∇E‖ ≤ 1e-9, success = the lifted optimum over Sym(n) (least squares on
     vec(xxᵀ); cvxpy SDP over A ⪰ 0 for ``sign=nonnegative``, u = 1 fixed); the rest classified
@@ -810,8 +1121,15 @@ def quadratic_two_layer(seed: int, max_n: int, width_factor: float, width_offset
 
 
 @negative_control("lbb.quadratic.2layer")
-def quadratic_two_layer_narrow(seed: int, max_n: int, width_factor: float, width_offset: int,
-                               runs: int, noise: float, sign: str) -> Evidence:
+def quadratic_two_layer_narrow(
+    seed: int,
+    max_n: int,
+    width_factor: float,
+    width_offset: int,
+    runs: int,
+    noise: float,
+    sign: str,
+) -> Evidence:
     """p = n − 1 < n: rank ≤ n − 1 (and fewer than n units of a sign), so no run can reach the
     (full-rank) lifted optimum; the check must report the failures."""
     rng = np.random.default_rng(seed)
@@ -821,7 +1139,9 @@ def quadratic_two_layer_narrow(seed: int, max_n: int, width_factor: float, width
     ev = _quadratic_instance(seed, max_n, 0.0, n - 1, runs, noise, broken, trap=False)
     fails = ev.details["kinds"].get("success", 0) < len(ev.details["runs"])
     ev.outcome = control_outcome(conclusion_fails=fails)
-    ev.message = ("p = n − 1: " + ev.message) if fails else "runs reached the optimum with p = n − 1"
+    ev.message = (
+        ("p = n − 1: " + ev.message) if fails else "runs reached the optimum with p = n − 1"
+    )
     return ev
 
 
@@ -832,8 +1152,15 @@ def _deep_dimensions(n: int, K: int) -> tuple[dict[str, int], ...]:
     return tuple(lifted_dimensions(n, K))
 
 
-def _deep_instance(seed: int, n: int, K: int, width_factor: float, runs: int, noise: float,
-                   hidden: list[int] | None = None) -> Evidence:
+def _deep_instance(
+    seed: int,
+    n: int,
+    K: int,
+    width_factor: float,
+    runs: int,
+    noise: float,
+    hidden: list[int] | None = None,
+) -> Evidence:
     from sublevel.numerics.energies.quadratic_deep import (
         DeepQuadratic,
         form_features,
@@ -841,7 +1168,9 @@ def _deep_instance(seed: int, n: int, K: int, width_factor: float, runs: int, no
     )
 
     rng = np.random.default_rng(seed)
-    hidden = hidden or [max(1, int(math.ceil(width_factor * 3 * n ** (2**k)))) for k in range(1, K + 1)]
+    hidden = hidden or [
+        max(1, int(math.ceil(width_factor * 3 * n ** (2**k)))) for k in range(1, K + 1)
+    ]
     dim = math.comb(n + 2**K - 1, 2**K)
     L = 2 * dim + 5
     X = rng.normal(size=(L, n))
@@ -850,8 +1179,14 @@ def _deep_instance(seed: int, n: int, K: int, width_factor: float, runs: int, no
     f_star = land.lifted_optimum()
     found = optimisation_runs(land, f_star, runs, rng)
     dims = _deep_dimensions(n, K)
-    info = {"n": n, "K": K, "hidden": hidden, "L": L, "runs": runs,
-            "hypotheses_hold": get_claim("lbb.quadratic.deep").hypotheses_hold(n=n, hidden=hidden)}
+    info = {
+        "n": n,
+        "K": K,
+        "hidden": hidden,
+        "L": L,
+        "runs": runs,
+        "hypotheses_hold": get_claim("lbb.quadratic.deep").hypotheses_hold(n=n, hidden=hidden),
+    }
     ev = _quadratic_runs_evidence(land, f_star, found, rng, info, f"n = {n}, K = {K}, M = {hidden}")
     dims_ok = all(d["closed_form"] == d["exact_rank"] for d in dims)
     ev.details["lifted_dimensions"] = list(dims)
@@ -860,13 +1195,18 @@ def _deep_instance(seed: int, n: int, K: int, width_factor: float, runs: int, no
         ev.outcome = "violated"
         ev.message = "lifted dimension mismatch: " + str(dims)
     else:
-        ev.message += "; lifted dims per layer " + ", ".join(
-            f"{d['degree']}: {d['exact_rank']}" for d in dims) + " (exact = closed form)"
+        ev.message += (
+            "; lifted dims per layer "
+            + ", ".join(f"{d['degree']}: {d['exact_rank']}" for d in dims)
+            + " (exact = closed form)"
+        )
     return ev
 
 
 @check("lbb.quadratic.deep", instances=2, n=2, K=2, width_factor=1.0, runs=3, noise=0.1)
-def quadratic_deep(seed: int, n: int, K: int, width_factor: float, runs: int, noise: float) -> Evidence:
+def quadratic_deep(
+    seed: int, n: int, K: int, width_factor: float, runs: int, noise: float
+) -> Evidence:
     """K quadratic layers with M_k = ⌈width_factor · 3n^{2^k}⌉ (default: the talk's bound): the
     lifted dimension per layer, exact rank = C(n + 2^k − 1, 2^k); ``runs`` random inits reach the
     least-squares optimum over degree-2^K forms, or the failures are classified."""
@@ -874,8 +1214,9 @@ def quadratic_deep(seed: int, n: int, K: int, width_factor: float, runs: int, no
 
 
 @negative_control("lbb.quadratic.deep")
-def quadratic_deep_narrow(seed: int, n: int, K: int, width_factor: float, runs: int,
-                          noise: float) -> Evidence:
+def quadratic_deep_narrow(
+    seed: int, n: int, K: int, width_factor: float, runs: int, noise: float
+) -> Evidence:
     """One unit per layer (far below 3n^{2^k}): the output is c·(w·x)^{2^K}, so the runs cannot
     reach the lifted optimum and the check must report it."""
     ev = _deep_instance(seed, n, K, width_factor, runs, noise, hidden=[1] * K)
@@ -888,8 +1229,9 @@ def quadratic_deep_narrow(seed: int, n: int, K: int, width_factor: float, runs: 
 # ---------------------------------------------------------------------------- lbb18.energy-barrier
 
 
-def _barrier_instance(seed: int, activation: str, N: int, L_factor: int,
-                      noise: float) -> tuple[str, int, np.ndarray, np.ndarray]:
+def _barrier_instance(
+    seed: int, activation: str, N: int, L_factor: int, noise: float
+) -> tuple[str, int, np.ndarray, np.ndarray]:
     from sublevel.numerics.energy_barrier import feature_dimension
 
     rng = np.random.default_rng(seed)
@@ -903,10 +1245,19 @@ def _barrier_instance(seed: int, activation: str, N: int, L_factor: int,
     return act, M, X, y
 
 
-@check("lbb18.energy-barrier", instances=3, activation="random", N=2, runs=6, L_factor=3,
-       noise=0.1, restarts=3)
-def energy_barrier(seed: int, activation: str, N: int, runs: int, L_factor: int, noise: float,
-                   restarts: int) -> Evidence:
+@check(
+    "lbb18.energy-barrier",
+    instances=3,
+    activation="random",
+    N=2,
+    runs=6,
+    L_factor=3,
+    noise=0.1,
+    restarts=3,
+)
+def energy_barrier(
+    seed: int, activation: str, N: int, runs: int, L_factor: int, noise: float, restarts: int
+) -> Evidence:
     """Reading (sublevel.numerics.energy_barrier.READING): β̄(M, N) = best energy of a network whose rows
     lie in the best subspace of dimension f⁻¹(M), an upper bound on β(M, N) attained by an
     explicit network; then ``runs`` random inits search for stable local minima above both β̄
@@ -917,27 +1268,42 @@ def energy_barrier(seed: int, activation: str, N: int, runs: int, L_factor: int,
 
     start = time.perf_counter()
     act, M, X, y = _barrier_instance(seed, activation, N, L_factor, noise)
-    search = counterexample_search(X, y, act, M, n_runs=runs, seed=seed, restarts=restarts,
-                                   maxiter=2000)
+    search = counterexample_search(
+        X, y, act, M, n_runs=runs, seed=seed, restarts=restarts, maxiter=2000
+    )
     b = search.bound
-    info = {"activation": act, "N": N, "M": M, "f_N": b.f_N, "d": b.d, "L": X.shape[0],
-            "runs": runs}
+    info = {
+        "activation": act,
+        "N": N,
+        "M": M,
+        "f_N": b.f_N,
+        "d": b.d,
+        "L": X.shape[0],
+        "runs": runs,
+    }
     details = search.to_dict()  # every counterexample and degenerate minimum keeps its θ
     details["seconds"] = time.perf_counter() - start
     details["counterexample_rule"] = (
         "a stable poor minimum above β̄ counts only if the escape search along flat directions "
         "and sign flips fails and the exact Hessian is positive definite modulo rescaling "
-        "(sublevel.numerics.barrier_escape); the others are listed in degenerate_minima")
-    return Evidence(outcome="violated" if search.found else "verified",
-                    margin=(b.value - max(c["energy"] for c in search.counterexamples))
-                    if search.found else None,
-                    instance=info, details=details, message=search.message,
-                    methods=["optimisation"])
+        "(sublevel.numerics.barrier_escape); the others are listed in degenerate_minima"
+    )
+    return Evidence(
+        outcome="violated" if search.found else "verified",
+        margin=(b.value - max(c["energy"] for c in search.counterexamples))
+        if search.found
+        else None,
+        instance=info,
+        details=details,
+        message=search.message,
+        methods=["optimisation"],
+    )
 
 
 @negative_control("lbb18.energy-barrier")
-def energy_barrier_without_barrier(seed: int, activation: str, N: int, runs: int, L_factor: int,
-                                   noise: float, restarts: int) -> Evidence:
+def energy_barrier_without_barrier(
+    seed: int, activation: str, N: int, runs: int, L_factor: int, noise: float, restarts: int
+) -> Evidence:
     """Drop the barrier (the false statement 'no poor local minima at all') on a sign-trap
     instance: ρ = z², N = 2, M = 1, y = 2x₁² − x₂² (a unit with u < 0 fits −x₂² and cannot change
     sign without losing its fit). The search must find a spurious valley (classified: no flat
@@ -963,7 +1329,9 @@ def energy_barrier_without_barrier(seed: int, activation: str, N: int, runs: int
             a11, a12, a22 = np.linalg.lstsq(F, y, rcond=None)[0]
             v = np.linalg.eigh(np.array([[a11, a12], [a12, a22]]))[1][:, 0]
             z2 = (X @ v) ** 2
-            theta = np.array([*(v + 0.05 * r.normal(size=2)), float(np.sum(y * z2) / np.sum(z2 * z2))])
+            theta = np.array(
+                [*(v + 0.05 * r.normal(size=2)), float(np.sum(y * z2) / np.sum(z2 * z2))]
+            )
         starts[0] += 1
         return theta
 
@@ -978,16 +1346,30 @@ def energy_barrier_without_barrier(seed: int, activation: str, N: int, runs: int
             # than re-descent from perturbations) shows the conclusion 'no spurious valleys'
             # failing; a degenerate minimum does not
             cls = classify_poor_minimum(land, r.theta, r.energy, rng)
-            poor.append({"energy": r.energy, "classification": cls["classification"],
-                         "theta": r.theta.tolist()})
+            poor.append(
+                {
+                    "energy": r.energy,
+                    "classification": cls["classification"],
+                    "theta": r.theta.tolist(),
+                }
+            )
             if cls["classification"] == "spurious valley":
                 valleys.append(round(r.energy, 8))
     valleys = sorted(set(valleys))
-    return Evidence(outcome=control_outcome(conclusion_fails=bool(valleys)),
-                    instance={"activation": "z**2", "N": 2, "M": 1, "L": 60},
-                    details={"best_energy": best, "poor_local_minima": poor,
-                             "spurious_valleys": valleys, "runs": [r.to_dict() for r in found]},
-                    message=(f"spurious valleys at {valleys} above the best {best:.6g} (no flat "
-                             "escape, strict modulo rescaling)" if valleys else
-                             "no spurious valley found on the sign-trap instance"),
-                    methods=["optimisation", "exact"])
+    return Evidence(
+        outcome=control_outcome(conclusion_fails=bool(valleys)),
+        instance={"activation": "z**2", "N": 2, "M": 1, "L": 60},
+        details={
+            "best_energy": best,
+            "poor_local_minima": poor,
+            "spurious_valleys": valleys,
+            "runs": [r.to_dict() for r in found],
+        },
+        message=(
+            f"spurious valleys at {valleys} above the best {best:.6g} (no flat "
+            "escape, strict modulo rescaling)"
+            if valleys
+            else "no spurious valley found on the sign-trap instance"
+        ),
+        methods=["optimisation", "exact"],
+    )

@@ -52,7 +52,9 @@ _u = sp.Symbol("u", real=True)
 
 def _layer_cake(E: sp.Expr, *, talk_typo: bool = False) -> sp.Expr:
     """∫_0^∞ 1{E > u} du, or the talk's ∫_0^∞ 1{θ ∈ Ω_u} du = ∫_0^∞ 1{E ≤ u} du."""
-    indicator = sp.Piecewise((1, _u >= E), (0, True)) if talk_typo else sp.Piecewise((1, _u < E), (0, True))
+    indicator = (
+        sp.Piecewise((1, _u >= E), (0, True)) if talk_typo else sp.Piecewise((1, _u < E), (0, True))
+    )
     return sp.integrate(indicator, (_u, 0, sp.oo))
 
 
@@ -110,7 +112,10 @@ def layer_cake_typo(seed: int, n_points: int) -> Evidence:
         outcome=control_outcome(conclusion_fails=detected),
         methods=["exact"],
         instance={"energies": [str(E) for E in energies], "negative_energy": str(negative_E)},
-        details={"talk_formula_values": [str(v) for v in typo], "value_for_negative_E": str(broken)},
+        details={
+            "talk_formula_values": [str(v) for v in typo],
+            "value_for_negative_E": str(broken),
+        },
         message=(
             f"talk's ∫1(θ∈Ω_u)du = {typo[0]} ≠ E = {energies[0]}; for E = {negative_E} < 0 the "
             f"integral is {broken}"
@@ -169,16 +174,22 @@ def multilinear(seed: int, max_depth: int, max_width: int) -> Evidence:
     kron = H == 2 * sp.kronecker_product(X.T * X / X.shape[0], sp.eye(m))
     psd = bool(H.is_positive_semidefinite)
     symbolic = _symbolic_invariance(inst["K"]) and _symbolic_hessian(min(n, 2), min(m, 2), 2)
-    checks = {"loss_factors_through_product": factors, "gauge_invariance": invariant,
-              "hessian_is_2_SigmaX_kron_I": kron, "hessian_psd": psd, "symbolic_proofs": symbolic}
+    checks = {
+        "loss_factors_through_product": factors,
+        "gauge_invariance": invariant,
+        "hessian_is_2_SigmaX_kron_I": kron,
+        "hessian_psd": psd,
+        "symbolic_proofs": symbolic,
+    }
     ok = all(checks.values())
     return Evidence(
         outcome=_outcome(ok),
         methods=["exact"],
         instance={"K": inst["K"], "widths": inst["widths"], "L": X.shape[0]},
         details={k: bool(v) for k, v in checks.items()},
-        message="all identities hold exactly" if ok else
-        "failed: " + ", ".join(k for k, v in checks.items() if not v),
+        message="all identities hold exactly"
+        if ok
+        else "failed: " + ", ".join(k for k, v in checks.items() if not v),
     )
 
 
@@ -195,8 +206,9 @@ def multilinear_wrong_action(seed: int, max_depth: int, max_width: int) -> Evide
         methods=["exact"],
         instance={"K": inst["K"], "widths": inst["widths"]},
         details={"numeric_product_changed": broken, "symbolic_product_changed": symbolic_broken},
-        message="the transpose action changes the product (caught)" if detected else
-        "the transpose action left this product unchanged",
+        message="the transpose action changes the product (caught)"
+        if detected
+        else "the transpose action left this product unchanged",
     )
 
 
@@ -221,10 +233,16 @@ def _quadratic_dimension_check(rng: random.Random, formula: Any) -> tuple[bool, 
     )
     x = sp.symbols(f"x0:{N}")
     homogeneous = all(
-        sp.Poly(o, *x).is_homogeneous and sp.Poly(o, *x).total_degree() in (0, 2**K) for o in outputs
+        sp.Poly(o, *x).is_homogeneous and sp.Poly(o, *x).total_degree() in (0, 2**K)
+        for o in outputs
     )
-    return rank == expected and homogeneous, {"N": N, "K": K, "exact_rank": rank,
-                                               "formula": expected, "homogeneous": homogeneous}
+    return rank == expected and homogeneous, {
+        "N": N,
+        "K": K,
+        "exact_rank": rank,
+        "formula": expected,
+        "homogeneous": homogeneous,
+    }
 
 
 @check("lift.quadratic", instances=12, max_n=4, max_p=5)
@@ -245,16 +263,21 @@ def quadratic(seed: int, max_n: int, max_p: int) -> Evidence:
     )
     symbolic = _quadratic_symbolic(min(p, 3), min(n, 3))
     dim_ok, dim = _quadratic_dimension_check(rng, quad.lifted_dimension)
-    checks = {"output_identity": numeric, "unit_identity": per_unit, "symbolic_proofs": symbolic,
-              "lifted_dimension": dim_ok}
+    checks = {
+        "output_identity": numeric,
+        "unit_identity": per_unit,
+        "symbolic_proofs": symbolic,
+        "lifted_dimension": dim_ok,
+    }
     ok = all(checks.values())
     return Evidence(
         outcome=_outcome(ok),
         methods=["exact"],
         instance={"n": n, "p": p, **{f"deep_{k}": v for k, v in dim.items()}},
         details={k: bool(v) for k, v in checks.items()},
-        message="quadratic lifting exact" if ok else
-        "failed: " + ", ".join(k for k, v in checks.items() if not v),
+        message="quadratic lifting exact"
+        if ok
+        else "failed: " + ", ".join(k for k, v in checks.items() if not v),
     )
 
 
@@ -268,7 +291,8 @@ def quadratic_wrong_dimension(seed: int, max_n: int, max_p: int) -> Evidence:
         methods=["exact"],
         instance={"N": dim["N"], "K": dim["K"]},
         details=dim,
-        message=f"exact rank {dim['exact_rank']} ≠ wrong formula {dim['formula']} (caught)" if not ok
+        message=f"exact rank {dim['exact_rank']} ≠ wrong formula {dim['formula']} (caught)"
+        if not ok
         else "the wrong formula matched",
     )
 
@@ -294,8 +318,10 @@ def _horner(coeffs: list[Fraction], z: Fraction) -> Fraction:
 
 
 def _exact_rank(rows: list[list[Any]]) -> int:
-    mat = [[sp.QQ(v.numerator, v.denominator) if isinstance(v, Fraction) else sp.QQ(v) for v in r]
-           for r in rows]
+    mat = [
+        [sp.QQ(v.numerator, v.denominator) if isinstance(v, Fraction) else sp.QQ(v) for v in r]
+        for r in rows
+    ]
     return int(DomainMatrix(mat, (len(mat), len(mat[0])), sp.QQ).rank())
 
 
@@ -317,10 +343,13 @@ def feature_map_check(seed: int, max_degree: int, max_n: int) -> Evidence:
     # independent exact cross-checks at random integer points (generic with probability 1):
     # rank [A(w_j)]_j = q and rank [ρ(⟨w_j, x_l⟩)]_{l,j} = q_emp
     ws = [[rng.randint(-1000, 1000) for _ in range(n)] for _ in range(q + 3)]
-    terms = [(Fraction(str(sp.Poly(a, *fm.w).coeffs()[0])), alpha)
-             for a, alpha in zip(fm.A, fm.monomials)]
-    rank_A = _exact_rank([[c * prod(wi**e for wi, e in zip(w, alpha)) for c, alpha in terms]
-                          for w in ws])
+    terms = [
+        (Fraction(str(sp.Poly(a, *fm.w).coeffs()[0])), alpha)
+        for a, alpha in zip(fm.A, fm.monomials)
+    ]
+    rank_A = _exact_rank(
+        [[c * prod(wi**e for wi, e in zip(w, alpha)) for c, alpha in terms] for w in ws]
+    )
     coeffs = [Fraction(str(c)) for c in sp.Poly(act, fm.variable).all_coeffs()]
     xs = [[Fraction(str(v)) for v in r] for r in X]
     evals = [[_horner(coeffs, sum(wi * xi for wi, xi in zip(w, x))) for w in ws] for x in xs]
@@ -339,10 +368,15 @@ def feature_map_check(seed: int, max_degree: int, max_n: int) -> Evidence:
         outcome=_outcome(ok),
         methods=["exact"],
         instance={"activation": str(act), "n": n, "L": L, "q": int(q), "q_emp": q_emp},
-        details={**{k: bool(v) for k, v in checks.items()}, "closed_form": int(q_closed),
-                 "rank_A_random_points": rank_A, "rank_evaluations": rank_eval},
-        message=f"q = {q} = closed form; q_emp = {q_emp} ≤ min(L={L}, q)" if ok else
-        "failed: " + ", ".join(k for k, v in checks.items() if not v),
+        details={
+            **{k: bool(v) for k, v in checks.items()},
+            "closed_form": int(q_closed),
+            "rank_A_random_points": rank_A,
+            "rank_evaluations": rank_eval,
+        },
+        message=f"q = {q} = closed form; q_emp = {q_emp} ≤ min(L={L}, q)"
+        if ok
+        else "failed: " + ", ".join(k for k, v in checks.items() if not v),
     )
 
 
@@ -362,6 +396,7 @@ def feature_map_wrong_formula(seed: int, max_degree: int, max_n: int) -> Evidenc
         methods=["exact"],
         instance={"activation": str(act), "n": n},
         details={"exact_rank": int(q), "wrong_formula": wrong},
-        message=f"exact rank {q} ≠ top-degree-only formula {wrong} (caught)" if q != wrong else
-        "the wrong formula matched",
+        message=f"exact rank {q} ≠ top-degree-only formula {wrong} (caught)"
+        if q != wrong
+        else "the wrong formula matched",
     )

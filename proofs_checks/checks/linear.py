@@ -33,8 +33,15 @@ def _widths(depth: int, n: int, m: int, hidden: int) -> list[int]:
     return [int(n)] + [int(hidden)] * (int(depth) - 1) + [int(m)]
 
 
-def _data(rng: np.random.Generator, n: int, m: int, samples: int, *, rank_deficient: bool = False,
-          noise: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
+def _data(
+    rng: np.random.Generator,
+    n: int,
+    m: int,
+    samples: int,
+    *,
+    rank_deficient: bool = False,
+    noise: float = 0.5,
+) -> tuple[np.ndarray, np.ndarray]:
     """Gaussian X (L, n); Y = X Aᵀ + noise. ``rank_deficient``: the last input column repeats
     the first (Σ_X singular) — papers.md §9.5."""
     X = rng.normal(size=(samples, n))
@@ -45,8 +52,10 @@ def _data(rng: np.random.Generator, n: int, m: int, samples: int, *, rank_defici
 
 
 def _weights(rng: np.random.Generator, widths: list[int]) -> list[np.ndarray]:
-    return [rng.normal(size=(widths[k + 1], widths[k])) / np.sqrt(widths[k])
-            for k in range(len(widths) - 1)]
+    return [
+        rng.normal(size=(widths[k + 1], widths[k])) / np.sqrt(widths[k])
+        for k in range(len(widths) - 1)
+    ]
 
 
 def _degenerate(rng: np.random.Generator, weights: list[np.ndarray], mode: int) -> str:
@@ -65,8 +74,9 @@ def _degenerate(rng: np.random.Generator, weights: list[np.ndarray], mode: int) 
     return f"W_{k + 1} of rank one"
 
 
-def _linear_instance(seed: int, widths: list[int], samples: int, degenerate: float
-                     ) -> dict[str, Any]:
+def _linear_instance(
+    seed: int, widths: list[int], samples: int, degenerate: float
+) -> dict[str, Any]:
     rng = np.random.default_rng(seed)
     n, m = widths[0], widths[-1]
     special = rng.random() < degenerate
@@ -104,8 +114,9 @@ def _with_sampled(proofs: list[Certificate], sampled: list[Certificate]) -> tupl
 FLOAT_PATH_TAU = 1e-12
 
 
-def _connect_and_certify(X: np.ndarray, Y: np.ndarray, wa: list[np.ndarray],
-                         wb: list[np.ndarray]) -> tuple[Any, Any, float, dict[str, Any]]:
+def _connect_and_certify(
+    X: np.ndarray, Y: np.ndarray, wa: list[np.ndarray], wb: list[np.ndarray]
+) -> tuple[Any, Any, float, dict[str, Any]]:
     """The proof's path built and decided exactly (sublevel.numerics.paths.linear_exact), and the
     float path users get with its rigorous/sampled certificates (sublevel.numerics.paths.linear)."""
     from sublevel.numerics.energies.linear import DeepLinear, flatten, widths_of
@@ -121,8 +132,19 @@ def _connect_and_certify(X: np.ndarray, Y: np.ndarray, wa: list[np.ndarray],
     path = connect(wa, wb, X, Y)
     certs = certify_linear_path(path, X, Y, bound, n_dense=N_DENSE)
     _tau(certs.sampled, certs.realised, bound=bound)
-    return path, certs, bound, {"E_A": ea, "E_B": eb, "landscape": E, "moments": moments,
-                                "exact": bounds + promises, "exact_path": exact_path}
+    return (
+        path,
+        certs,
+        bound,
+        {
+            "E_A": ea,
+            "E_B": eb,
+            "landscape": E,
+            "moments": moments,
+            "exact": bounds + promises,
+            "exact_path": exact_path,
+        },
+    )
 
 
 def _tau(*certs: Certificate, bound: float) -> None:
@@ -135,18 +157,24 @@ def _tau(*certs: Certificate, bound: float) -> None:
 
 
 def _float_path_summary(certs: Any) -> dict[str, Any]:
-    counts = {o: sum(c.outcome == o for c in certs.rigorous)
-              for o in ("holds", "inconclusive", "fails")}
+    counts = {
+        o: sum(c.outcome == o for c in certs.rigorous) for o in ("holds", "inconclusive", "fails")
+    }
     worst = max(c.max_energy_enclosure[1] - c.bound for c in certs.rigorous)
-    return {"rigorous_pieces": counts, "largest_excess_upper": worst,
-            "max_residual": certs.details["max_residual"],
-            "dense_holds_within": certs.sampled.holds_within}
+    return {
+        "rigorous_pieces": counts,
+        "largest_excess_upper": worst,
+        "max_residual": certs.details["max_residual"],
+        "dense_holds_within": certs.sampled.holds_within,
+    }
 
 
-@check("bf16.prop2.2.linear", instances=20, depth=3, n=4, m=4, hidden=6, samples=20,
-       degenerate=0.25)
-def prop22_linear(seed: int, depth: int, n: int, m: int, hidden: int, samples: int,
-                  degenerate: float) -> Evidence:
+@check(
+    "bf16.prop2.2.linear", instances=20, depth=3, n=4, m=4, hidden=6, samples=20, degenerate=0.25
+)
+def prop22_linear(
+    seed: int, depth: int, n: int, m: int, hidden: int, samples: int, degenerate: float
+) -> Evidence:
     """connect(θ_A, θ_B): E ≤ max(E_A, E_B) and descend(θ_A) strictly decreasing to
     E* = F(Σ_YXΣ_X⁺) — both decided exactly (τ = 0) on the proof's path built in rationals
     (sublevel.numerics.paths.linear_exact). The float path users get is certified rigorous (ball
@@ -160,15 +188,18 @@ def prop22_linear(seed: int, depth: int, n: int, m: int, hidden: int, samples: i
     X, Y, wa, wb = inst["X"], inst["Y"], inst["wa"], inst["wb"]
     path, certs, bound, info = _connect_and_certify(X, Y, wa, wb)
     E = info["landscape"]
-    end_error = max(float(np.max(np.abs(path.start - flatten(wa)))),
-                    float(np.max(np.abs(path.end - flatten(wb)))))
+    end_error = max(
+        float(np.max(np.abs(path.start - flatten(wa)))),
+        float(np.max(np.abs(path.end - flatten(wb)))),
+    )
     # descent, exactly
     down_exact = descend_exact(wa, X, Y, moments=info["moments"])
     d_bounds, d_promises = certify_exact_path(down_exact)
     last = d_promises[-1]
     e_star_q = down_exact.details["E_star"]
     strict = bool(last.details.get("strictly_decreasing")) or (
-        down_exact.details["E_A"] == e_star_q)
+        down_exact.details["E_A"] == e_star_q
+    )
     reaches = last.details["E_end"] == str(e_star_q)
     # the float descent users get, and the float closed form as an oracle
     down = descend(wa, X, Y)
@@ -182,15 +213,29 @@ def prop22_linear(seed: int, depth: int, n: int, m: int, hidden: int, samples: i
     # exact statements that fail contradict the theorem (violated); a float cross-check that
     # disagrees with an exactly decided instance is a defect of the float path users get, so
     # the instance is reported inconclusive with the reason, never violated by rounding
-    exact_problems = [text for ok, text in ((strict, "descent not strictly decreasing"),
-                                            (reaches, "descent does not end at E* = F(P*)"))
-                      if not ok]
-    float_problems = [text for ok, text in (
-        (end_error <= 1e-12 * max(1.0, float(np.max(np.abs(flatten(wa + wb))))),
-         f"float path endpoint error {end_error:.2g}"),
-        (oracle_ok, f"exact E* differs from the float closed form by {oracle_gap:.2g}"),
-        (certs.sampled.holds and dcerts.sampled.holds,
-         "dense float evaluation exceeds the bound beyond τ")) if not ok]
+    exact_problems = [
+        text
+        for ok, text in (
+            (strict, "descent not strictly decreasing"),
+            (reaches, "descent does not end at E* = F(P*)"),
+        )
+        if not ok
+    ]
+    float_problems = [
+        text
+        for ok, text in (
+            (
+                end_error <= 1e-12 * max(1.0, float(np.max(np.abs(flatten(wa + wb))))),
+                f"float path endpoint error {end_error:.2g}",
+            ),
+            (oracle_ok, f"exact E* differs from the float closed form by {oracle_gap:.2g}"),
+            (
+                certs.sampled.holds and dcerts.sampled.holds,
+                "dense float evaluation exceeds the bound beyond τ",
+            ),
+        )
+        if not ok
+    ]
     problems = exact_problems + float_problems
     if exact_problems and outcome == "verified":
         outcome = "violated"
@@ -202,30 +247,50 @@ def prop22_linear(seed: int, depth: int, n: int, m: int, hidden: int, samples: i
         f"(τ = 0; constant pieces exactly constant); strictly decreasing exact descent to "
         f"E* = {float(e_star_q):.6g}; float path: {float_path['rigorous_pieces']['holds']} "
         f"pieces rigorous, {float_path['rigorous_pieces']['inconclusive']} within rounding"
-        if outcome == "verified" else "; ".join(problems) or f"outcome {outcome}")
+        if outcome == "verified"
+        else "; ".join(problems) or f"outcome {outcome}"
+    )
     return Evidence(
         outcome=outcome,
         margin=_margin(info["exact"]),
         certificates=exact + certs.all + dcerts.all,
         instance={"widths": widths, "samples": samples, "endpoints": inst["degenerate"]},
-        details={"E_A": info["E_A"], "E_B": info["E_B"], "bound": bound,
-                 "bound_exact": str(info["exact_path"].details["bound"]),
-                 "exact_pieces": info["exact_path"].labels(), "pieces": path.labels(),
-                 "endpoint_error": end_error, "float_path": float_path,
-                 "max_residual": certs.details["max_residual"],
-                 "sampled_max": certs.sampled.max_energy,
-                 "descent": {"pieces": down_exact.labels(), "E_star_exact": str(e_star_q),
-                             "E_star": float(e_star_q), "E_star_float_closed_form": e_star,
-                             "oracle_rtol": ORACLE_RTOL, "strictly_decreasing": strict,
-                             "reaches_E_star": reaches, "float_pieces": down.labels()}},
+        details={
+            "E_A": info["E_A"],
+            "E_B": info["E_B"],
+            "bound": bound,
+            "bound_exact": str(info["exact_path"].details["bound"]),
+            "exact_pieces": info["exact_path"].labels(),
+            "pieces": path.labels(),
+            "endpoint_error": end_error,
+            "float_path": float_path,
+            "max_residual": certs.details["max_residual"],
+            "sampled_max": certs.sampled.max_energy,
+            "descent": {
+                "pieces": down_exact.labels(),
+                "E_star_exact": str(e_star_q),
+                "E_star": float(e_star_q),
+                "E_star_float_closed_form": e_star,
+                "oracle_rtol": ORACLE_RTOL,
+                "strictly_decreasing": strict,
+                "reaches_E_star": reaches,
+                "float_pieces": down.labels(),
+            },
+        },
         message=message,
         deciding=["exact"],
     )
 
 
-def _square_endpoints(rng: np.random.Generator, h: int, samples: int, fraction: float, *,
-                      force_signs: bool = True, data: tuple[np.ndarray, np.ndarray] | None = None
-                      ) -> dict[str, Any]:
+def _square_endpoints(
+    rng: np.random.Generator,
+    h: int,
+    samples: int,
+    fraction: float,
+    *,
+    force_signs: bool = True,
+    data: tuple[np.ndarray, np.ndarray] | None = None,
+) -> dict[str, Any]:
     """Data (L, h) and two low-energy points of the h-h-h network (square boundary,
     papers.md §3.2 'why strict matters'). ``force_signs``: det W_1 of opposite signs at the
     two points (else each W_1 is drawn freely and the signs fall where they may).
@@ -266,8 +331,9 @@ def _refusal(build: Any) -> dict[str, Any]:
 
 
 @negative_control("bf16.prop2.2.linear")
-def prop22_linear_square(seed: int, depth: int, n: int, m: int, hidden: int, samples: int,
-                         degenerate: float) -> Evidence:
+def prop22_linear_square(
+    seed: int, depth: int, n: int, m: int, hidden: int, samples: int, degenerate: float
+) -> Evidence:
     """Equality n = n_1 = m (the earlier '≥' version): the conclusion must be shown to fail.
     Endpoint pairs of the h-h-h network are drawn freely (no sign is forced) until the exact
     determinants of W_1 have opposite signs; then a certified disconnection — both energies
@@ -287,10 +353,13 @@ def prop22_linear_square(seed: int, depth: int, n: int, m: int, hidden: int, sam
         if _exact_det(cand["wa"][0]) * _exact_det(cand["wb"][0]) < 0:
             inst = cand
     if inst is None:
-        return Evidence(outcome="not detected", instance={"widths": [h, h, h]},
-                        details={"draws": draws},
-                        message=f"no endpoint pair in different components in {draws} draws",
-                        deciding=["exact"])
+        return Evidence(
+            outcome="not detected",
+            instance={"widths": [h, h, h]},
+            details={"draws": draws},
+            message=f"no endpoint pair in different components in {draws} draws",
+            deciding=["exact"],
+        )
     precondition = _refusal(lambda: connect(inst["wa"], inst["wb"], inst["X"], inst["Y"]))
     cert, gap = _square_certificate(inst)
     detected = cert.holds
@@ -298,19 +367,28 @@ def prop22_linear_square(seed: int, depth: int, n: int, m: int, hidden: int, sam
         outcome=control_outcome(conclusion_fails=detected),
         certificates=[cert],
         instance={"widths": [h, h, h], "samples": int(data[0].shape[0])},
-        details={"precondition": precondition, "draws": draws, **gap,
-                 "det_W1_A": cert.details["det_W1_A"], "det_W1_B": cert.details["det_W1_B"]},
-        message=(f"conclusion fails (exact): every path from θ_A to θ_B passes a singular W_1 "
-                 f"where E ≥ E*_(h−1) = {gap['barrier']:.6g} > max(E_A, E_B) = {gap['u']:.6g}; "
-                 f"connect refused beforehand (precondition)")
-        if detected else "the disconnection was not certified (endpoints above the barrier)",
+        details={
+            "precondition": precondition,
+            "draws": draws,
+            **gap,
+            "det_W1_A": cert.details["det_W1_A"],
+            "det_W1_B": cert.details["det_W1_B"],
+        },
+        message=(
+            f"conclusion fails (exact): every path from θ_A to θ_B passes a singular W_1 "
+            f"where E ≥ E*_(h−1) = {gap['barrier']:.6g} > max(E_A, E_B) = {gap['u']:.6g}; "
+            f"connect refused beforehand (precondition)"
+        )
+        if detected
+        else "the disconnection was not certified (endpoints above the barrier)",
         deciding=["exact"],
     )
 
 
 @path_builder("bf16.prop2.2.linear")
-def prop22_linear_path(seed: int, depth: int, n: int, m: int, hidden: int, samples: int,
-                       degenerate: float) -> Any:
+def prop22_linear_path(
+    seed: int, depth: int, n: int, m: int, hidden: int, samples: int, degenerate: float
+) -> Any:
     """The connecting path of one instance, with its certificates (for ``sublevel path``)."""
     from sublevel.numerics.profile import PathProfile
 
@@ -318,18 +396,26 @@ def prop22_linear_path(seed: int, depth: int, n: int, m: int, hidden: int, sampl
     inst = _linear_instance(seed, widths, samples, degenerate)
     path, certs, bound, info = _connect_and_certify(inst["X"], inst["Y"], inst["wa"], inst["wb"])
     return PathProfile(
-        path=path, landscape=info["landscape"], bound=bound,
+        path=path,
+        landscape=info["landscape"],
+        bound=bound,
         title=f"BF'16 Prop. 2.2 path, widths {widths} (seed {seed})",
-        info={"E_A": info["E_A"], "E_B": info["E_B"], "widths": widths,
-              "legend": "A·a/B·a: W_2 vanishes off range W_1; A·b/B·b: W_1 made injective "
-                        "(at induction level K); lifted P(t): straight path in the product",
-              "endpoints": inst["degenerate"], "max_residual": certs.details["max_residual"],
-              "float_path": _float_path_summary(certs),
-              "exact_pieces": info["exact_path"].labels()},
+        info={
+            "E_A": info["E_A"],
+            "E_B": info["E_B"],
+            "widths": widths,
+            "legend": "A·a/B·a: W_2 vanishes off range W_1; A·b/B·b: W_1 made injective "
+            "(at induction level K); lifted P(t): straight path in the product",
+            "endpoints": inst["degenerate"],
+            "max_residual": certs.details["max_residual"],
+            "float_path": _float_path_summary(certs),
+            "exact_pieces": info["exact_path"].labels(),
+        },
         # the exact path's certificates decide; the float path's dense evaluation is shown
         # beside them (its rigorous certificates, often "within rounding", are summarised
         # in info["float_path"])
-        certificates=info["exact"] + [certs.realised, certs.sampled])
+        certificates=info["exact"] + [certs.realised, certs.sampled],
+    )
 
 
 # ---------------------------------------------------------------------------- square boundary
@@ -368,8 +454,9 @@ def _exact_energy(weights: list[np.ndarray], X: np.ndarray, Y: np.ndarray) -> Fr
     return total / X.shape[0]
 
 
-def _square_certificate(inst: dict[str, Any], kappa: float = 0.0
-                        ) -> tuple[Certificate, dict[str, Any]]:
+def _square_certificate(
+    inst: dict[str, Any], kappa: float = 0.0
+) -> tuple[Certificate, dict[str, Any]]:
     """Exact certificate that θ_A, θ_B (det W_1 of opposite signs) lie in different
     components of Ω_u for every u in [max(E_A, E_B), E*_{h−1}).
 
@@ -405,16 +492,33 @@ def _square_certificate(inst: dict[str, Any], kappa: float = 0.0
     lam_min = float(np.linalg.eigvalsh(np.array(S.evalf(), dtype=np.float64))[0])
     barrier = float(e_full) + lam_min
     cert = Certificate(
-        holds=bool(pd and opposite), max_energy=float(u), argmax_t=0.0 if ea >= eb else 1.0,
-        bound=barrier, method="exact", wall_time=time.perf_counter() - start,
+        holds=bool(pd and opposite),
+        max_energy=float(u),
+        argmax_t=0.0 if ea >= eb else 1.0,
+        bound=barrier,
+        method="exact",
+        wall_time=time.perf_counter() - start,
         label="endpoints below the rank-deficient barrier E*_{h−1}; det W_1 signs opposite",
         promise="different components of Ω_u",
-        details={"E_A": str(ea), "E_B": str(eb), "E_star_h": float(e_full),
-                 "E_star_h_minus_1": barrier, "lambda_min_S": lam_min,
-                 "det_W1_A": float(da), "det_W1_B": float(db),
-                 "positive_definite_S_minus_gap": bool(pd)})
-    return cert, {"E_A": float(ea), "E_B": float(eb), "u": float(u), "barrier": barrier,
-                  "gap": barrier - float(u), "E_star_h": float(e_full)}
+        details={
+            "E_A": str(ea),
+            "E_B": str(eb),
+            "E_star_h": float(e_full),
+            "E_star_h_minus_1": barrier,
+            "lambda_min_S": lam_min,
+            "det_W1_A": float(da),
+            "det_W1_B": float(db),
+            "positive_definite_S_minus_gap": bool(pd),
+        },
+    )
+    return cert, {
+        "E_A": float(ea),
+        "E_B": float(eb),
+        "u": float(u),
+        "barrier": barrier,
+        "gap": barrier - float(u),
+        "E_star_h": float(e_full),
+    }
 
 
 @check("bf16.linear.square-boundary", instances=8, h=3, samples=12, fraction=0.5)
@@ -444,8 +548,9 @@ def square_boundary(seed: int, h: int, samples: int, fraction: float) -> Evidenc
     except HypothesisError as exc:
         refused = exc.alternative == "bf16.linear.square-boundary"
     E = inst["landscape"]
-    straight = certify_polynomial(list(E.energy_polynomial(flatten(inst["wa"]), flatten(inst["wb"]))),
-                                  gap["barrier"])
+    straight = certify_polynomial(
+        list(E.energy_polynomial(flatten(inst["wa"]), flatten(inst["wb"]))), gap["barrier"]
+    )
     ok = cert.holds and oracle_ok and refused and not straight.holds
     outcome = "verified" if ok else ("inconclusive" if cert.holds else "violated")
     return Evidence(
@@ -453,11 +558,19 @@ def square_boundary(seed: int, h: int, samples: int, fraction: float) -> Evidenc
         margin=gap["gap"],
         certificates=[cert],
         instance={"widths": [h, h, h], "samples": X.shape[0]},
-        details={**gap, "oracle_rank_h_minus_1": oracle, "oracle_agrees": oracle_ok,
-                 "connect_refused": refused, "straight_segment_max": straight.max_energy},
-        message=(f"N_u ≥ 2 for u ∈ [{gap['u']:.6g}, {gap['barrier']:.6g}): certified gap "
-                 f"{gap['gap']:.3g}; straight segment peaks at {straight.max_energy:.4g}")
-        if ok else f"failed: certificate {cert.holds}, oracle {oracle_ok}, refused {refused}",
+        details={
+            **gap,
+            "oracle_rank_h_minus_1": oracle,
+            "oracle_agrees": oracle_ok,
+            "connect_refused": refused,
+            "straight_segment_max": straight.max_energy,
+        },
+        message=(
+            f"N_u ≥ 2 for u ∈ [{gap['u']:.6g}, {gap['barrier']:.6g}): certified gap "
+            f"{gap['gap']:.3g}; straight segment peaks at {straight.max_energy:.4g}"
+        )
+        if ok
+        else f"failed: certificate {cert.holds}, oracle {oracle_ok}, refused {refused}",
     )
 
 
@@ -468,8 +581,10 @@ def square_boundary_wide(seed: int, h: int, samples: int, fraction: float) -> Ev
     disconnection must not be reported."""
     rng = np.random.default_rng(seed)
     inst = _square_endpoints(rng, h, max(samples, h + 1), fraction)
-    pad = [[np.vstack([W1, np.zeros((1, h))]), np.hstack([W2, np.zeros((h, 1))])]
-           for W1, W2 in (inst["wa"], inst["wb"])]
+    pad = [
+        [np.vstack([W1, np.zeros((1, h))]), np.hstack([W2, np.zeros((h, 1))])]
+        for W1, W2 in (inst["wa"], inst["wb"])
+    ]
     path, certs, bound, info = _connect_and_certify(inst["X"], inst["Y"], pad[0], pad[1])
     barrier = inst["landscape"].reduced_rank(h - 1).energy
     exact_bound = info["exact_path"].details["bound"]
@@ -478,10 +593,17 @@ def square_boundary_wide(seed: int, h: int, samples: int, fraction: float) -> Ev
         outcome=control_outcome(conclusion_fails=connected),
         certificates=info["exact"],
         instance={"widths": [h, h + 1, h]},
-        details={"bound": bound, "bound_exact": str(exact_bound), "barrier": barrier,
-                 "pieces": info["exact_path"].labels()},
-        message=(f"conclusion fails: with one more hidden unit the points are joined by the "
-                 f"exact path below {bound:.6g} < E*_(h−1) = {barrier:.6g} (no disconnection)")
-        if connected else "the wide network was not certified connected",
+        details={
+            "bound": bound,
+            "bound_exact": str(exact_bound),
+            "barrier": barrier,
+            "pieces": info["exact_path"].labels(),
+        },
+        message=(
+            f"conclusion fails: with one more hidden unit the points are joined by the "
+            f"exact path below {bound:.6g} < E*_(h−1) = {barrier:.6g} (no disconnection)"
+        )
+        if connected
+        else "the wide network was not certified connected",
         deciding=["exact"],
     )

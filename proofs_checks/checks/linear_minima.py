@@ -40,9 +40,17 @@ def _double_well_landscape(widths: list[int]) -> Any:
     return land
 
 
-def _classify_runs(landscape: Any, e_star: float, inits: list[np.ndarray], rng: np.random.Generator,
-                   *, rel_tol: float = 1e-6, gtol: float = 1e-10, maxiter: int = 5000,
-                   escape: float = 1e-3) -> list[dict[str, Any]]:
+def _classify_runs(
+    landscape: Any,
+    e_star: float,
+    inits: list[np.ndarray],
+    rng: np.random.Generator,
+    *,
+    rel_tol: float = 1e-6,
+    gtol: float = 1e-10,
+    maxiter: int = 5000,
+    escape: float = 1e-3,
+) -> list[dict[str, Any]]:
     """L-BFGS from each init; a run above E* is classified by its Hessian (saddle: a negative
     eigenvalue), and a PSD-degenerate one by an escape test (perturb by ``escape`` and
     re-minimise: a strictly lower energy shows a higher-order saddle). What remains is a poor
@@ -59,9 +67,14 @@ def _classify_runs(landscape: Any, e_star: float, inits: list[np.ndarray], rng: 
             # rebalance along the GL orbit (same product, same energy) and continue
             r = minimise(landscape, _rebalanced(landscape, r.theta), gtol=gtol, maxiter=maxiter)
             restarts += 1
-        rec: dict[str, Any] = {"energy": r.energy, "excess": r.energy - e_star,
-                               "grad_norm": r.grad_norm, "converged": r.converged,
-                               "iterations": r.iterations, "rebalanced_restarts": restarts}
+        rec: dict[str, Any] = {
+            "energy": r.energy,
+            "excess": r.energy - e_star,
+            "grad_norm": r.grad_norm,
+            "converged": r.converged,
+            "iterations": r.iterations,
+            "rebalanced_restarts": restarts,
+        }
         if r.energy - e_star <= tol:
             rec["kind"] = "global"
         else:
@@ -72,11 +85,16 @@ def _classify_runs(landscape: Any, e_star: float, inits: list[np.ndarray], rng: 
             elif c.kind == "not critical":
                 rec["kind"] = "not converged"
             else:
-                kick = minimise(landscape, r.theta + escape * rng.normal(size=r.theta.size),
-                                gtol=gtol, maxiter=maxiter)
+                kick = minimise(
+                    landscape,
+                    r.theta + escape * rng.normal(size=r.theta.size),
+                    gtol=gtol,
+                    maxiter=maxiter,
+                )
                 rec["escape_energy"] = kick.energy
-                rec["kind"] = ("saddle (escaped)" if kick.energy < r.energy - tol
-                               else "poor local minimum")
+                rec["kind"] = (
+                    "saddle (escaped)" if kick.energy < r.energy - tol else "poor local minimum"
+                )
         out.append(rec)
     return out
 
@@ -130,10 +148,15 @@ def lbb_multilinear(seed: int, runs: int, max_depth: int, max_width: int, sample
     bottleneck = min(widths[1:-1]) < min(widths[0], widths[-1])
     return Evidence(
         outcome=outcome,
-        margin=-max(r["excess"] for r in results if r["kind"] == "global") if any(
-            r["kind"] == "global" for r in results) else None,
-        instance={"widths": widths, "samples": samples, "bottleneck": bool(bottleneck),
-                  "rank": best.rank},
+        margin=-max(r["excess"] for r in results if r["kind"] == "global")
+        if any(r["kind"] == "global" for r in results)
+        else None,
+        instance={
+            "widths": widths,
+            "samples": samples,
+            "bottleneck": bool(bottleneck),
+            "rank": best.rank,
+        },
         details={"E_star": best.energy, "runs": results},
         message=f"E*_{best.rank} = {best.energy:.6g}: {_summary(results)}",
         methods=["optimisation", "closed form"],
@@ -162,17 +185,31 @@ def _double_well_certificate() -> Certificate:
     err = lipschitz * width
     pos = [(a, b) for a, b in minima if a > 0]
     neg = [(a, b) for a, b in minima if b < 0]
-    holds = bool(pos and neg and all(-2 <= a and b <= 2 for a, b in roots)
-                 and f.eval(pos[0][0]) - err > f.eval(neg[0][0]) + err)
+    holds = bool(
+        pos
+        and neg
+        and all(-2 <= a and b <= 2 for a, b in roots)
+        and f.eval(pos[0][0]) - err > f.eval(neg[0][0]) + err
+    )
     fp, fm = (float(f.eval(pos[0][0])), float(f.eval(neg[0][0]))) if holds else (0.0, 0.0)
     return Certificate(
-        holds=holds, max_energy=fm, argmax_t=0.0, bound=fp, method="exact",
-        margin=fp - fm, wall_time=time.perf_counter() - start,
+        holds=holds,
+        max_energy=fm,
+        argmax_t=0.0,
+        bound=fp,
+        method="exact",
+        margin=fp - fm,
+        wall_time=time.perf_counter() - start,
         label="poor strict local minimum of the loss of the product",
         promise="f(p₊) > f(p₋) = min f with f″(p₊) > 0",
-        details={"f": "(p² − 1)² + 3p/10", "p_plus_interval": [str(v) for v in pos[0]] if pos
-                 else None, "p_minus_interval": [str(v) for v in neg[0]] if neg else None,
-                 "interval_width": "2^-60", "lipschitz_on_[-2,2]": lipschitz})
+        details={
+            "f": "(p² − 1)² + 3p/10",
+            "p_plus_interval": [str(v) for v in pos[0]] if pos else None,
+            "p_minus_interval": [str(v) for v in neg[0]] if neg else None,
+            "interval_width": "2^-60",
+            "lipschitz_on_[-2,2]": lipschitz,
+        },
+    )
 
 
 def _double_well_control(seed: int, runs: int, max_depth: int) -> Evidence:
@@ -197,27 +234,35 @@ def _double_well_control(seed: int, runs: int, max_depth: int) -> Evidence:
         outcome=control_outcome(conclusion_fails=cert.holds),
         certificates=[cert],
         instance={"widths": widths, "loss": "f(p) = (p² − 1)² + 0.3p of the product"},
-        details={"global_minimum": land.minimum_value, "runs": results,
-                 "runs_at_poor_minimum": len(poor)},
-        message=(f"conclusion fails (exact): every θ with product p₊ is a poor local minimum, "
-                 f"f(p₊) = {cert.bound:.4f} > min f = {cert.max_energy:.4f}; "
-                 f"{len(poor)} of {len(results)} L-BFGS runs stopped there")
-        if cert.holds else "the poor local minimum was not certified",
+        details={
+            "global_minimum": land.minimum_value,
+            "runs": results,
+            "runs_at_poor_minimum": len(poor),
+        },
+        message=(
+            f"conclusion fails (exact): every θ with product p₊ is a poor local minimum, "
+            f"f(p₊) = {cert.bound:.4f} > min f = {cert.max_energy:.4f}; "
+            f"{len(poor)} of {len(results)} L-BFGS runs stopped there"
+        )
+        if cert.holds
+        else "the poor local minimum was not certified",
         methods=["optimisation"],
         deciding=["exact"],
     )
 
 
 @negative_control("lbb.multilinear")
-def lbb_multilinear_nonconvex(seed: int, runs: int, max_depth: int, max_width: int,
-                              samples: int) -> Evidence:
+def lbb_multilinear_nonconvex(
+    seed: int, runs: int, max_depth: int, max_width: int, samples: int
+) -> Evidence:
     """Hypothesis broken (the loss of the product is not convex): a poor local minimum must be
     shown to exist (exactly), the same run-and-classify procedure reported beside it."""
     return _double_well_control(seed, runs, max_depth)
 
 
-def _kawaguchi_data(rng: np.random.Generator, n: int, m: int, samples: int
-                    ) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+def _kawaguchi_data(
+    rng: np.random.Generator, n: int, m: int, samples: int
+) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
     """Data satisfying Kawaguchi's hypotheses (re-drawn until they hold, decided numerically
     with named tolerances): XXᵀ and XYᵀ full rank, m ≤ n, Σ = Σ_YX Σ_X^{-1} Σ_XY with
     distinct eigenvalues (relative gap > 1e-6)."""
@@ -231,8 +276,9 @@ def _kawaguchi_data(rng: np.random.Generator, n: int, m: int, samples: int
     raise RuntimeError("could not draw data satisfying Kawaguchi's hypotheses")
 
 
-def _kawaguchi_facts(Sx: np.ndarray, Sxy: np.ndarray, sy: float, gap_tol: float = 1e-6
-                     ) -> dict[str, Any]:
+def _kawaguchi_facts(
+    Sx: np.ndarray, Sxy: np.ndarray, sy: float, gap_tol: float = 1e-6
+) -> dict[str, Any]:
     from sublevel.theory.claims import get_claim
 
     n, m = Sxy.shape
@@ -242,11 +288,21 @@ def _kawaguchi_facts(Sx: np.ndarray, Sxy: np.ndarray, sy: float, gap_tol: float 
     lam = np.linalg.eigvalsh(Sigma)
     gap = float(np.min(np.diff(lam))) if lam.size > 1 else float("inf")
     distinct = bool(gap > gap_tol * max(1.0, float(np.abs(lam).max())))
-    facts = {"full_rank_xx": full_xx, "full_rank_xy": full_xy,
-             "distinct_eigenvalues_of_SigmaYX_SigmaXX_inv_SigmaXY": distinct, "m": m, "n": n}
+    facts = {
+        "full_rank_xx": full_xx,
+        "full_rank_xy": full_xy,
+        "distinct_eigenvalues_of_SigmaYX_SigmaXX_inv_SigmaXY": distinct,
+        "m": m,
+        "n": n,
+    }
     holds = get_claim("kawaguchi16.deep-linear").hypotheses_hold(**facts)
-    return {**facts, "hypotheses_hold": bool(holds), "eigenvalues": lam.tolist(),
-            "min_eigen_gap": gap, "gap_tol": gap_tol}
+    return {
+        **facts,
+        "hypotheses_hold": bool(holds),
+        "eigenvalues": lam.tolist(),
+        "min_eigen_gap": gap,
+        "gap_tol": gap_tol,
+    }
 
 
 def _critical_points(E: Any, widths: list[int]) -> list[dict[str, Any]]:
@@ -274,8 +330,9 @@ def _critical_points(E: Any, widths: list[int]) -> list[dict[str, Any]]:
                     W = np.zeros((m, widths[-2]))
                     W[:, :size] = US
                 ws.append(W)
-            out.append({"subset": list(S), "weights": ws,
-                        "energy_formula": float(sy - lam[list(S)].sum())})
+            out.append(
+                {"subset": list(S), "weights": ws, "energy_formula": float(sy - lam[list(S)].sum())}
+            )
     return out
 
 
@@ -304,10 +361,21 @@ def kawaguchi(seed: int, runs: int, max_depth: int, max_width: int, samples: int
         e, g = E.energy_and_grad(theta)
         c = classify(E, theta)
         is_global = e - e_star <= tol
-        ok = float(np.linalg.norm(g)) <= 1e-8 and abs(e - cp["energy_formula"]) <= tol and (
-            is_global or c.kind == "saddle")
-        points.append({"subset": cp["subset"], "energy": e, "grad_norm": float(np.linalg.norm(g)),
-                       "global": bool(is_global), "kind": c.kind, "min_eig": c.min_eig})
+        ok = (
+            float(np.linalg.norm(g)) <= 1e-8
+            and abs(e - cp["energy_formula"]) <= tol
+            and (is_global or c.kind == "saddle")
+        )
+        points.append(
+            {
+                "subset": cp["subset"],
+                "energy": e,
+                "grad_norm": float(np.linalg.norm(g)),
+                "global": bool(is_global),
+                "kind": c.kind,
+                "min_eig": c.min_eig,
+            }
+        )
         if not ok:
             bad.append(cp["subset"])
     outcome = _runs_outcome(results)
@@ -316,21 +384,38 @@ def kawaguchi(seed: int, runs: int, max_depth: int, max_width: int, samples: int
     saddles = sum(p["kind"] == "saddle" for p in points)
     return Evidence(
         outcome=outcome,
-        instance={"widths": widths, "samples": samples,
-                  **{k: facts[k] for k in ("full_rank_xx", "full_rank_xy",
-                                           "distinct_eigenvalues_of_SigmaYX_SigmaXX_inv_SigmaXY")}},
-        details={"E_star": e_star, "runs": results, "critical_points": points,
-                 "eigenvalues": facts["eigenvalues"]},
-        message=(f"runs: {_summary(results)}; {len(points)} Baldi–Hornik critical points, "
-                 f"{saddles} saddles, the rest global" if not bad else
-                 f"critical points not as predicted for subsets {bad}"),
+        instance={
+            "widths": widths,
+            "samples": samples,
+            **{
+                k: facts[k]
+                for k in (
+                    "full_rank_xx",
+                    "full_rank_xy",
+                    "distinct_eigenvalues_of_SigmaYX_SigmaXX_inv_SigmaXY",
+                )
+            },
+        },
+        details={
+            "E_star": e_star,
+            "runs": results,
+            "critical_points": points,
+            "eigenvalues": facts["eigenvalues"],
+        },
+        message=(
+            f"runs: {_summary(results)}; {len(points)} Baldi–Hornik critical points, "
+            f"{saddles} saddles, the rest global"
+            if not bad
+            else f"critical points not as predicted for subsets {bad}"
+        ),
         methods=["optimisation", "closed form"],
     )
 
 
 @negative_control("kawaguchi16.deep-linear")
-def kawaguchi_control(seed: int, runs: int, max_depth: int, max_width: int, samples: int
-                      ) -> Evidence:
+def kawaguchi_control(
+    seed: int, runs: int, max_depth: int, max_width: int, samples: int
+) -> Evidence:
     """Broken hypotheses. Σ = c·I (repeated eigenvalues) is recognised as outside Kawaguchi's
     hypotheses by the claim's predicate — a precondition, not a detection (the no-poor-minima
     conclusion survives repeated eigenvalues: Lu & Kawaguchi 2017). The detection is a broken
@@ -343,10 +428,14 @@ def kawaguchi_control(seed: int, runs: int, max_depth: int, max_width: int, samp
         outcome=control.outcome,
         certificates=control.certificates,
         instance={"repeated_eigenvalues": facts["eigenvalues"]},
-        details={"precondition": {"predicate_rejects_repeated": not facts["hypotheses_hold"]},
-                 "double_well": control.details},
-        message=("Σ = 2.25·I is outside the hypotheses (the predicate says so: a precondition); "
-                 + control.message),
+        details={
+            "precondition": {"predicate_rejects_repeated": not facts["hypotheses_hold"]},
+            "double_well": control.details,
+        },
+        message=(
+            "Σ = 2.25·I is outside the hypotheses (the predicate says so: a precondition); "
+            + control.message
+        ),
         methods=["optimisation"],
         deciding=["exact"],
     )
@@ -380,7 +469,8 @@ def _conditions(X: Any, Y: Any) -> dict[str, Any]:
         "full_rank_xx": Sx.rank() == Sx.shape[0],
         "full_rank_xy": Sxy.rank() == min(Sxy.shape),
         "m_le_n": Y.shape[1] <= X.shape[1],
-        "Sigma_X": str(Sx.tolist()), "Sigma": str(Sigma.tolist()),
+        "Sigma_X": str(Sx.tolist()),
+        "Sigma": str(Sigma.tolist()),
     }
 
 
@@ -430,16 +520,22 @@ def talk_kawaguchi(seed: int, max_n: int) -> Evidence:
             break
     second = _conditions(k * sp.eye(n), Y2)
     sep1 = first["talk_condition"] and not first["kawaguchi_condition"]
-    sep2 = (not second["talk_condition"]) and second["kawaguchi_condition"] and all(
-        second[h] for h in ("full_rank_xx", "full_rank_xy", "m_le_n"))
+    sep2 = (
+        (not second["talk_condition"])
+        and second["kawaguchi_condition"]
+        and all(second[h] for h in ("full_rank_xx", "full_rank_xy", "m_le_n"))
+    )
     ok = bool(sep1 and sep2)
     return Evidence(
         outcome="verified" if ok else "inconclusive",
         instance={"n": n, "m": m},
         details={"talk_holds_kawaguchi_fails": first, "kawaguchi_holds_talk_fails": second},
-        message=("separated both ways (exact): distinct spec Σ_X with Σ = n·I, and Σ_X = "
-                 f"{sp.Rational(k * k, n)}·I with Σ of distinct eigenvalues") if ok else
-        "no separation found",
+        message=(
+            "separated both ways (exact): distinct spec Σ_X with Σ = n·I, and Σ_X = "
+            f"{sp.Rational(k * k, n)}·I with Σ of distinct eigenvalues"
+        )
+        if ok
+        else "no separation found",
         methods=["exact"],
     )
 
@@ -462,6 +558,7 @@ def talk_kawaguchi_same(seed: int, max_n: int) -> Evidence:
         instance={"n": n},
         details={"agree": outcomes},
         message="with Y = X the conditions agree on every draw: no false refutation"
-        if detected else "a separation was reported where none exists",
+        if detected
+        else "a separation was reported where none exists",
         methods=["exact"],
     )

@@ -22,8 +22,9 @@ def prop21(seed: int, random_landscapes: int, max_degree: int) -> Evidence:
 
     rng = random.Random(seed)
     entry = rng.choice(catalogue())
-    landscapes = [entry] + [random_polynomial_landscape(rng, max_degree=max_degree)
-                            for _ in range(random_landscapes)]
+    landscapes = [entry] + [
+        random_polynomial_landscape(rng, max_degree=max_degree) for _ in range(random_landscapes)
+    ]
     rows, ok = [], True
     for land in landscapes:
         facts = analyse(land)
@@ -31,27 +32,43 @@ def prop21(seed: int, random_landscapes: int, max_degree: int) -> Evidence:
         witness_ok = facts.connected or bool(facts.witness and facts.witness["certified"])
         expected_ok = True
         if land.expected:
-            got = {"connected": facts.connected, "strict_poor": facts.has_strict_poor_minimum,
-                   "poor": facts.has_poor_minimum}
+            got = {
+                "connected": facts.connected,
+                "strict_poor": facts.has_strict_poor_minimum,
+                "poor": facts.has_poor_minimum,
+            }
             expected_ok = got == land.expected
         ok = ok and implication and witness_ok and expected_ok
-        rows.append({"name": land.name, "kind": land.kind, "energy": str(land.energy),
-                     "connected": facts.connected,
-                     "strict_poor_minimum": facts.has_strict_poor_minimum,
-                     "poor_minimum": facts.has_poor_minimum, "implication": implication,
-                     "witness": facts.witness, "matches_catalogue": expected_ok})
+        rows.append(
+            {
+                "name": land.name,
+                "kind": land.kind,
+                "energy": str(land.energy),
+                "connected": facts.connected,
+                "strict_poor_minimum": facts.has_strict_poor_minimum,
+                "poor_minimum": facts.has_poor_minimum,
+                "implication": implication,
+                "witness": facts.witness,
+                "matches_catalogue": expected_ok,
+            }
+        )
     violated = any(not r["implication"] for r in rows)
     outcome = "violated" if violated else ("verified" if ok else "inconclusive")
     return Evidence(
         outcome=outcome,
         instance={"landscapes": [r["name"] for r in rows]},
         details={"landscapes": rows},
-        message=(f"{len(rows)} landscapes decided exactly: "
-                 f"{sum(bool(r['connected']) for r in rows)} connected (none with a strict poor "
-                 f"minimum), {sum(not r['connected'] for r in rows)} disconnected with witnesses; "
-                 f"catalogue entry '{entry.name}' reproduced") if outcome == "verified" else
-        "failed: " + ", ".join(str(r["name"]) for r in rows
-                               if not (r["implication"] and r["matches_catalogue"])),
+        message=(
+            f"{len(rows)} landscapes decided exactly: "
+            f"{sum(bool(r['connected']) for r in rows)} connected (none with a strict poor "
+            f"minimum), {sum(not r['connected'] for r in rows)} disconnected with witnesses; "
+            f"catalogue entry '{entry.name}' reproduced"
+        )
+        if outcome == "verified"
+        else "failed: "
+        + ", ".join(
+            str(r["name"]) for r in rows if not (r["implication"] and r["matches_catalogue"])
+        ),
         methods=["exact"],
     )
 
@@ -67,17 +84,24 @@ def prop21_nonstrict(seed: int, random_landscapes: int, max_degree: int) -> Evid
 
     rng = random.Random(seed)
     left = Q(rng.randint(-4, 2), rng.randint(1, 3))
-    land = plateau_landscape(level=Q(rng.randint(1, 6), rng.randint(1, 3)), left=left,
-                             right=left + Q(rng.randint(1, 4), rng.randint(1, 2)),
-                             width=Q(rng.randint(1, 3)))
+    land = plateau_landscape(
+        level=Q(rng.randint(1, 6), rng.randint(1, 3)),
+        left=left,
+        right=left + Q(rng.randint(1, 4), rng.randint(1, 2)),
+        width=Q(rng.randint(1, 3)),
+    )
     facts = analyse(land)
     detected = facts.connected and facts.has_poor_minimum and not facts.has_strict_poor_minimum
     return Evidence(
         outcome=control_outcome(conclusion_fails=detected),
         instance={"energy": str(land.energy)},
         details=facts.to_dict(),
-        message=("plateau: Ω_u connected for all u, yet non-strict poor minima at level "
-                 f"{facts.nonstrict_poor_minima[0]['value']} > min = {facts.global_minimum}: the "
-                 "talk's version is false") if detected else "plateau not recognised",
+        message=(
+            "plateau: Ω_u connected for all u, yet non-strict poor minima at level "
+            f"{facts.nonstrict_poor_minima[0]['value']} > min = {facts.global_minimum}: the "
+            "talk's version is false"
+        )
+        if detected
+        else "plateau not recognised",
         methods=["exact"],
     )

@@ -39,19 +39,33 @@ from sublevel.theory.certificate import Certificate
 
 # ============================================================================ Theorem 2.4
 
-_THM = {"n": 2, "width": 8, "samples": 48, "teacher": 3, "l1": 1e-3, "maxiter": 200,
-        "oracle_restarts": 1}
+_THM = {
+    "n": 2,
+    "width": 8,
+    "samples": 48,
+    "teacher": 3,
+    "l1": 1e-3,
+    "maxiter": 200,
+    "oracle_restarts": 1,
+}
 
 
-def _thm24_instance(seed: int, n: int, width: int, samples: int, teacher: int, l1: float,
-                    maxiter: int, oracle_restarts: int) -> tuple[TwoLayerReLU, R.SixPartPath]:
+def _thm24_instance(
+    seed: int,
+    n: int,
+    width: int,
+    samples: int,
+    teacher: int,
+    l1: float,
+    maxiter: int,
+    oracle_restarts: int,
+) -> tuple[TwoLayerReLU, R.SixPartPath]:
     rng = np.random.default_rng(seed)
     X, y, _, _ = R.teacher_data(rng, n, samples, teacher)
     land = TwoLayerReLU(X, y, width, l1=l1)
     tA = R.to_unit_rows(land, R.fit_network(land, rng, maxiter=maxiter))
     tB = R.to_unit_rows(land, R.fit_network(land, rng, maxiter=maxiter))
-    sp = R.six_part_path(land, tA, tB, rng, oracle_restarts=oracle_restarts,
-                         oracle_maxiter=maxiter)
+    sp = R.six_part_path(land, tA, tB, rng, oracle_restarts=oracle_restarts, oracle_maxiter=maxiter)
     return land, sp
 
 
@@ -68,48 +82,81 @@ def _thm24_certificates(land: TwoLayerReLU, sp: R.SixPartPath) -> list[Certifica
 
 
 def _bub2_cross_checks(land: TwoLayerReLU, sp: R.SixPartPath) -> list[Certificate]:
-    return [certify_relu_segment(land, p.a, p.b, b, label=f"{p.label} [bub2 bound]",
-                                 promise=p.promise)
-            for p, b in zip(sp.path.pieces, sp.piece_bounds) if b is not None]
+    return [
+        certify_relu_segment(land, p.a, p.b, b, label=f"{p.label} [bub2 bound]", promise=p.promise)
+        for p, b in zip(sp.path.pieces, sp.piece_bounds)
+        if b is not None
+    ]
 
 
 def _deciding(certs: list[Certificate]) -> list[Certificate]:
     """The certificates that decide: all but the within-rounding bub2 cross-checks."""
-    return [c for c in certs
-            if not (c.label.endswith("[bub2 bound]") and c.outcome == "inconclusive")]
+    return [
+        c for c in certs if not (c.label.endswith("[bub2 bound]") and c.outcome == "inconclusive")
+    ]
 
 
 @check("bf16.thm2.4.relu-path", instances=3, **_THM)
-def thm24_path(seed: int, n: int, width: int, samples: int, teacher: int, l1: float,
-               maxiter: int, oracle_restarts: int) -> Evidence:
+def thm24_path(
+    seed: int,
+    n: int,
+    width: int,
+    samples: int,
+    teacher: int,
+    l1: float,
+    maxiter: int,
+    oracle_restarts: int,
+) -> Evidence:
     """Teacher–student data (X ~ N(0, I_n), a teacher of ``teacher`` unit-row ReLUs), two
     students trained from independent starts (rows normalised), the six-part path with (l, α)
     minimising ε, certified exactly piece by piece."""
     land, sp = _thm24_instance(seed, n, width, samples, teacher, l1, maxiter, oracle_restarts)
     certs = _thm24_certificates(land, sp)
     outcome = outcome_from_certificates(_deciding(certs))
-    observed = max(c.max_energy for c in certs[:len(sp.path.pieces)])
+    observed = max(c.max_energy for c in certs[: len(sp.path.pieces)])
     q = sp.quantities
     return Evidence(
         outcome=outcome,
         margin=sp.bound - observed,
         certificates=certs,
-        instance={"n": n, "m": width, "L": samples, "teacher_units": teacher, "kappa": l1,
-                  "l": sp.ell, "alpha": sp.alpha},
-        details={"quantities": q, "observed_max": observed, "grid": sp.grid,
-                 "bub2_within_rounding (not deciding)": [
-                     c.label for c in certs if c not in _deciding(certs)],
-                 "pieces": [f"{p.label}: {p.info['step']}" for p in sp.path.pieces]},
-        message=(f"max on the path {observed:.4g} ≤ max(λ, ε) = {sp.bound:.4g} "
-                 f"(λ = {q['lambda']:.3g}, e(l) = {q['e_l']:.3g}, C₁α = "
-                 f"{q['c1_alpha_instance']:.3g}; paper's C₁α = {q['c1_alpha_paper']:.3g}); "
-                 f"l = {sp.ell}, α = {sp.alpha:.3g}"),
+        instance={
+            "n": n,
+            "m": width,
+            "L": samples,
+            "teacher_units": teacher,
+            "kappa": l1,
+            "l": sp.ell,
+            "alpha": sp.alpha,
+        },
+        details={
+            "quantities": q,
+            "observed_max": observed,
+            "grid": sp.grid,
+            "bub2_within_rounding (not deciding)": [
+                c.label for c in certs if c not in _deciding(certs)
+            ],
+            "pieces": [f"{p.label}: {p.info['step']}" for p in sp.path.pieces],
+        },
+        message=(
+            f"max on the path {observed:.4g} ≤ max(λ, ε) = {sp.bound:.4g} "
+            f"(λ = {q['lambda']:.3g}, e(l) = {q['e_l']:.3g}, C₁α = "
+            f"{q['c1_alpha_instance']:.3g}; paper's C₁α = {q['c1_alpha_paper']:.3g}); "
+            f"l = {sp.ell}, α = {sp.alpha:.3g}"
+        ),
     )
 
 
 @negative_control("bf16.thm2.4.relu-path")
-def thm24_control(seed: int, n: int, width: int, samples: int, teacher: int, l1: float,
-                  maxiter: int, oracle_restarts: int) -> Evidence:
+def thm24_control(
+    seed: int,
+    n: int,
+    width: int,
+    samples: int,
+    teacher: int,
+    l1: float,
+    maxiter: int,
+    oracle_restarts: int,
+) -> Evidence:
     """Hypothesis broken: in step (3) the units moved to the oracle must carry zero output
     weight. Moving instead the units that *do* carry weight (γ_A ≠ 0) breaks the promised
     constant energy, and the exact certificate must say so."""
@@ -126,22 +173,38 @@ def thm24_control(seed: int, n: int, width: int, samples: int, teacher: int, l1:
     cert = certify_relu_promise(land, broken)
     detected = cert is not None and cert.outcome == "fails" and cert.is_proof
     return Evidence(
-        control_outcome(certificate_fails=detected), certificates=[cert] if cert else [],
-        message=(f"moving weighted units changes the energy by up to {cert.max_energy:.3g} "
-                 "(rigorous): the constant-energy step fails without its hypothesis"
-                 if cert else "no certificate"),
+        control_outcome(certificate_fails=detected),
+        certificates=[cert] if cert else [],
+        message=(
+            f"moving weighted units changes the energy by up to {cert.max_energy:.3g} "
+            "(rigorous): the constant-energy step fails without its hypothesis"
+            if cert
+            else "no certificate"
+        ),
     )
 
 
 @path_builder("bf16.thm2.4.relu-path")
-def thm24_profile(seed: int, n: int, width: int, samples: int, teacher: int, l1: float,
-                  maxiter: int, oracle_restarts: int) -> PathProfile:
+def thm24_profile(
+    seed: int,
+    n: int,
+    width: int,
+    samples: int,
+    teacher: int,
+    l1: float,
+    maxiter: int,
+    oracle_restarts: int,
+) -> PathProfile:
     land, sp = _thm24_instance(seed, n, width, samples, teacher, l1, maxiter, oracle_restarts)
     q = sp.quantities
     return PathProfile(
-        sp.path, land, sp.bound,
-        title=(f"Theorem 2.4 six-part path (m = {width}, l = {sp.ell}, α = {sp.alpha:.3g}): "
-               f"bound max(λ, ε) = {sp.bound:.3g}"),
+        sp.path,
+        land,
+        sp.bound,
+        title=(
+            f"Theorem 2.4 six-part path (m = {width}, l = {sp.ell}, α = {sp.alpha:.3g}): "
+            f"bound max(λ, ε) = {sp.bound:.3g}"
+        ),
         info={"quantities": q, "grid": sp.grid, "bound_label": "bound max(λ, ε)"},
         certificates=_thm24_certificates(land, sp),
     )
@@ -149,14 +212,38 @@ def thm24_profile(seed: int, n: int, width: int, samples: int, teacher: int, l1:
 
 # ============================================================================ Corollary 2.5
 
-_COR = {"n": 2, "widths": [4, 8, 16], "samples": 64, "teacher": 8, "l1": 1e-3, "maxiter": 150,
-        "min_decrease": 0.1}
+_COR = {
+    "n": 2,
+    "widths": [4, 8, 16],
+    "samples": 64,
+    "teacher": 8,
+    "l1": 1e-3,
+    "maxiter": 150,
+    "min_decrease": 0.1,
+}
 
 
-def _cor25(seed: int, fixed: bool, n: int, widths: list[int], samples: int, teacher: int,
-           l1: float, maxiter: int, min_decrease: float) -> Evidence:
-    st = R.width_study(seed, n=n, widths=widths, samples=samples, teacher=teacher, l1=l1,
-                       maxiter=maxiter, fixed_width=min(widths) if fixed else None)
+def _cor25(
+    seed: int,
+    fixed: bool,
+    n: int,
+    widths: list[int],
+    samples: int,
+    teacher: int,
+    l1: float,
+    maxiter: int,
+    min_decrease: float,
+) -> Evidence:
+    st = R.width_study(
+        seed,
+        n=n,
+        widths=widths,
+        samples=samples,
+        teacher=teacher,
+        l1=l1,
+        maxiter=maxiter,
+        fixed_width=min(widths) if fixed else None,
+    )
     decreases = st.exponent <= -min_decrease and st.levels[-1] < st.levels[0]
     note = f" (all trained at width {min(widths)})" if fixed else ""
     proof_grade = all(c.is_proof for c in st.certificates)
@@ -164,22 +251,44 @@ def _cor25(seed: int, fixed: bool, n: int, widths: list[int], samples: int, teac
         outcome="verified" if decreases and proof_grade else "inconclusive",
         margin=-min_decrease - st.exponent,
         certificates=st.certificates,
-        instance={"n": n, "widths": st.widths, "L": samples, "teacher_units": teacher,
-                  "kappa": l1, "fixed_width": min(widths) if fixed else None},
-        details={"levels": st.levels, "barriers": st.barriers, "segment_max": st.segment_max,
-                 "path_max": st.path_max, "endpoint_max": st.endpoint_max,
-                 "epsilons": st.epsilons, "exponent": st.exponent,
-                 "reference_exponent": st.reference_exponent},
-        message=(f"certified connection level {', '.join(f'{v:.3g}' for v in st.levels)} at "
-                 f"widths {st.widths}{note}"
-                 f": fitted exponent {st.exponent:.2f} (worst case −1/n = "
-                 f"{st.reference_exponent:.2f}; a steeper decay is not a failure)"),
+        instance={
+            "n": n,
+            "widths": st.widths,
+            "L": samples,
+            "teacher_units": teacher,
+            "kappa": l1,
+            "fixed_width": min(widths) if fixed else None,
+        },
+        details={
+            "levels": st.levels,
+            "barriers": st.barriers,
+            "segment_max": st.segment_max,
+            "path_max": st.path_max,
+            "endpoint_max": st.endpoint_max,
+            "epsilons": st.epsilons,
+            "exponent": st.exponent,
+            "reference_exponent": st.reference_exponent,
+        },
+        message=(
+            f"certified connection level {', '.join(f'{v:.3g}' for v in st.levels)} at "
+            f"widths {st.widths}{note}"
+            f": fitted exponent {st.exponent:.2f} (worst case −1/n = "
+            f"{st.reference_exponent:.2f}; a steeper decay is not a failure)"
+        ),
     )
 
 
 @check("bf16.cor2.5.asymptotic", instances=2, **_COR)
-def cor25_width(seed: int, n: int, widths: list[int], samples: int, teacher: int, l1: float,
-                maxiter: int, min_decrease: float) -> Evidence:
+def cor25_width(
+    seed: int,
+    n: int,
+    widths: list[int],
+    samples: int,
+    teacher: int,
+    l1: float,
+    maxiter: int,
+    min_decrease: float,
+) -> Evidence:
     """Two independently trained students per width; the lower of the exactly certified maxima
     on the straight segment and on the Theorem 2.4 path is the connection level; the claim is
     that it decreases with m (fitted exponent ≤ −``min_decrease`` and last < first)."""
@@ -187,8 +296,16 @@ def cor25_width(seed: int, n: int, widths: list[int], samples: int, teacher: int
 
 
 @negative_control("bf16.cor2.5.asymptotic")
-def cor25_control(seed: int, n: int, widths: list[int], samples: int, teacher: int, l1: float,
-                  maxiter: int, min_decrease: float) -> Evidence:
+def cor25_control(
+    seed: int,
+    n: int,
+    widths: list[int],
+    samples: int,
+    teacher: int,
+    l1: float,
+    maxiter: int,
+    min_decrease: float,
+) -> Evidence:
     """Hypothesis broken: the width does not grow (every entry of the sweep is trained at the
     smallest width, same seeds). The level then cannot decrease along the nominal widths, and
     the check must not report a decrease."""
@@ -197,12 +314,17 @@ def cor25_control(seed: int, n: int, widths: list[int], samples: int, teacher: i
     # does not decrease (an inconclusive level — a certificate that is not a proof — is not
     # a detection)
     proof_grade = bool(ev.certificates) and all(c.decided for c in ev.certificates)
-    decreases = (ev.details["exponent"] <= -min_decrease
-                 and ev.details["levels"][-1] < ev.details["levels"][0])
+    decreases = (
+        ev.details["exponent"] <= -min_decrease
+        and ev.details["levels"][-1] < ev.details["levels"][0]
+    )
     shown = proof_grade and not decreases
     ev.outcome = control_outcome(conclusion_fails=shown)
-    ev.message = ("fixed width: " + ev.message + " — no decrease (exact levels)") if shown else (
-        "not detected: " + ev.message)
+    ev.message = (
+        ("fixed width: " + ev.message + " — no decrease (exact levels)")
+        if shown
+        else ("not detected: " + ev.message)
+    )
     return ev
 
 
@@ -222,7 +344,9 @@ def _eq7_gaussian_proof() -> dict[str, Any]:
     a = sp.Symbol("alpha", real=True)
     kern = (sp.sin(a) + (sp.pi - a) * sp.cos(a)) / (2 * sp.pi)
     g = (1 + sp.cos(a)) / 4 - kern
-    derivative_identity = sp.simplify(sp.diff(g, a) - sp.sin(a) * (sp.pi - 2 * a) / (4 * sp.pi)) == 0
+    derivative_identity = (
+        sp.simplify(sp.diff(g, a) - sp.sin(a) * (sp.pi - 2 * a) / (4 * sp.pi)) == 0
+    )
     ends = sp.simplify(g.subs(a, 0)) == 0 and sp.simplify(g.subs(a, sp.pi)) == 0
     # g' ≤ sin α/4 ⟺ sin α·(π − 2α − π)/(4π) ≤ 0 ⟺ −2α sin α ≤ 0 on [0, π]
     slope_gap = sp.simplify(sp.diff(g, a) - sp.sin(a) / 4 + 2 * a * sp.sin(a) / (4 * sp.pi)) == 0
@@ -239,7 +363,9 @@ def _eq7_gaussian_proof() -> dict[str, Any]:
     }
 
 
-def _unit_pairs(rng: np.random.Generator, n: int, pairs: int) -> list[tuple[np.ndarray, np.ndarray]]:
+def _unit_pairs(
+    rng: np.random.Generator, n: int, pairs: int
+) -> list[tuple[np.ndarray, np.ndarray]]:
     """Unit pairs with angles spread over [0, π] (including 0 and near π)."""
     out = []
     for i, alpha in enumerate(np.linspace(0.0, np.pi * 0.999, pairs)):
@@ -253,8 +379,14 @@ def _unit_pairs(rng: np.random.Generator, n: int, pairs: int) -> list[tuple[np.n
     return out
 
 
-def _eq7_certificate(label: str, pairs: list[tuple[np.ndarray, np.ndarray]], kernel: Any,
-                     sigma: float, scale: float = 1.0, rounding: float = 1e-12) -> tuple[Certificate, list[float]]:
+def _eq7_certificate(
+    label: str,
+    pairs: list[tuple[np.ndarray, np.ndarray]],
+    kernel: Any,
+    sigma: float,
+    scale: float = 1.0,
+    rounding: float = 1e-12,
+) -> tuple[Certificate, list[float]]:
     """Both sides of eq. (7) at every pair: a certificate whose max_energy is the largest
     violation max(lower − kernel, kernel − upper) (≤ 0 when eq. (7) holds), with an explicit
     rounding allowance. The kernel is evaluated in closed form at *these pairs* only, so the
@@ -271,11 +403,21 @@ def _eq7_certificate(label: str, pairs: list[tuple[np.ndarray, np.ndarray]], ker
         if viol > worst:
             worst, at = viol, alpha
     tol = rounding * max(1.0, sigma)
-    return Certificate(worst <= tol, float(worst), float(at), tol, "sampled",
-                       tolerances={"rounding": tol}, n_evaluations=len(pairs), label=label,
-                       details={"quantity": "max violation of eq. (7) over the pairs (bound: "
-                                "the rounding allowance; equality holds at α = 0)",
-                                "argmax": "angle α"}), followups
+    return Certificate(
+        worst <= tol,
+        float(worst),
+        float(at),
+        tol,
+        "sampled",
+        tolerances={"rounding": tol},
+        n_evaluations=len(pairs),
+        label=label,
+        details={
+            "quantity": "max violation of eq. (7) over the pairs (bound: "
+            "the rounding allowance; equality holds at α = 0)",
+            "argmax": "angle α",
+        },
+    ), followups
 
 
 def _prop23(seed: int, n: int, pairs: int, mc_samples: int, scale: float) -> dict[str, Any]:
@@ -283,33 +425,54 @@ def _prop23(seed: int, n: int, pairs: int, mc_samples: int, scale: float) -> dic
     P = _unit_pairs(rng, n, pairs)
     cov = K.random_covariance(rng, n)
     sig_g = K.second_moment_norm(cov=cov)
-    cert_g, fu_g = _eq7_certificate(f"anisotropic Gaussian N(0, Σ), n = {n}", P,
-                                    lambda u, v: K.relu_kernel_gaussian(u, v, cov), sig_g, scale)
-    cert_b, fu_b = _eq7_certificate(f"uniform ball, n = {n}", P, K.relu_kernel_ball,
-                                    1.0 / (n + 2), scale)
+    cert_g, fu_g = _eq7_certificate(
+        f"anisotropic Gaussian N(0, Σ), n = {n}",
+        P,
+        lambda u, v: K.relu_kernel_gaussian(u, v, cov),
+        sig_g,
+        scale,
+    )
+    cert_b, fu_b = _eq7_certificate(
+        f"uniform ball, n = {n}", P, K.relu_kernel_ball, 1.0 / (n + 2), scale
+    )
     Xg = K.sample_gaussian(rng, mc_samples, cov)
     Xb = K.sample_uniform_ball(rng, mc_samples, n)
-    cert_eg, _ = _eq7_certificate("empirical measure of the Gaussian sample", P,
-                                  lambda u, v: K.relu_kernel_empirical(u, v, Xg)[0],
-                                  K.second_moment_norm(Xg), scale)
-    cert_eb, _ = _eq7_certificate("empirical measure of the ball sample", P,
-                                  lambda u, v: K.relu_kernel_empirical(u, v, Xb)[0],
-                                  K.second_moment_norm(Xb), scale)
+    cert_eg, _ = _eq7_certificate(
+        "empirical measure of the Gaussian sample",
+        P,
+        lambda u, v: K.relu_kernel_empirical(u, v, Xg)[0],
+        K.second_moment_norm(Xg),
+        scale,
+    )
+    cert_eb, _ = _eq7_certificate(
+        "empirical measure of the ball sample",
+        P,
+        lambda u, v: K.relu_kernel_empirical(u, v, Xb)[0],
+        K.second_moment_norm(Xb),
+        scale,
+    )
     # Monte Carlo against the closed forms (a cross-check of the formulas, never a proof)
     # (only where ≥ 100 samples hit the product's support: the normal approximation of the
     # standard error needs them; near α = π the support is a thin wedge)
     zs = []
-    for (w1, w2) in P:
-        for X, exact in ((Xg, K.relu_kernel_gaussian(w1, w2, cov)), (Xb, K.relu_kernel_ball(w1, w2))):
+    for w1, w2 in P:
+        for X, exact in (
+            (Xg, K.relu_kernel_gaussian(w1, w2, cov)),
+            (Xb, K.relu_kernel_ball(w1, w2)),
+        ):
             if np.count_nonzero((X @ w1 > 0) & (X @ w2 > 0)) < 100:
                 continue
             mean, se = K.relu_kernel_empirical(w1, w2, X)
             zs.append(abs(mean - exact) / se if se > 0 else 0.0)
-    return {"certs": [cert_g, cert_b, cert_eg, cert_eb], "mc_max_z": float(max(zs, default=0.0)),
-            "mc_compared": len(zs),
-            "followup_max_gap": float(max(fu_g + fu_b)),
-            "followup_failures": int(sum(g > 0 for g in fu_g + fu_b)),
-            "followup_checked": len(fu_g) + len(fu_b), "sigma_gaussian": sig_g}
+    return {
+        "certs": [cert_g, cert_b, cert_eg, cert_eb],
+        "mc_max_z": float(max(zs, default=0.0)),
+        "mc_compared": len(zs),
+        "followup_max_gap": float(max(fu_g + fu_b)),
+        "followup_failures": int(sum(g > 0 for g in fu_g + fu_b)),
+        "followup_checked": len(fu_g) + len(fu_b),
+        "sigma_gaussian": sig_g,
+    }
 
 
 _PROP = {"n": 3, "pairs": 12, "mc_samples": 20000, "mc_z": 5.0}
@@ -325,9 +488,20 @@ def prop23_bounds(seed: int, n: int, pairs: int, mc_samples: int, mc_z: float) -
     fail."""
     proof = _eq7_gaussian_proof()
     r = _prop23(seed, n, pairs, mc_samples, 1.0)
-    sym_ok = proof["derivative_identity"] and proof["g_vanishes_at_0_and_pi"] and proof["slope_bound_identity"]
-    sym = Certificate(sym_ok, 0.0, 0.0, 0.0, "exact", label="eq. (7) for N(0, I), all α ∈ [0, π]",
-                      details=dict(proof))
+    sym_ok = (
+        proof["derivative_identity"]
+        and proof["g_vanishes_at_0_and_pi"]
+        and proof["slope_bound_identity"]
+    )
+    sym = Certificate(
+        sym_ok,
+        0.0,
+        0.0,
+        0.0,
+        "exact",
+        label="eq. (7) for N(0, I), all α ∈ [0, π]",
+        details=dict(proof),
+    )
     refuted = proof["followup_fails"] and proof["small_angle_fails"] and r["followup_failures"] > 0
     mc_ok = r["mc_max_z"] <= mc_z
     certs = [sym] + r["certs"]
@@ -338,22 +512,32 @@ def prop23_bounds(seed: int, n: int, pairs: int, mc_samples: int, mc_z: float) -
     outcome = eq7 if eq7 != "verified" else ("verified" if refuted and mc_ok else "inconclusive")
     # a verified outcome is decided by the symbolic proofs (eq. (7) for N(0, I), the follow-up
     # refuted at α = π/2); the sampled pairs and Monte Carlo can only veto it
-    deciding = ["exact"] if outcome == "verified" else (
-        ["sampled"] if outcome == "violated" and eq7 == "violated" and sym_ok else None)
+    deciding = (
+        ["exact"]
+        if outcome == "verified"
+        else (["sampled"] if outcome == "violated" and eq7 == "violated" and sym_ok else None)
+    )
     return Evidence(
         outcome=outcome,
         deciding=deciding,
         margin=min(c.margin for c in r["certs"]),
         certificates=certs,
         instance={"n": n, "pairs": pairs, "mc_samples": mc_samples},
-        details={"symbolic": proof, "mc_max_z": r["mc_max_z"], "mc_compared": r["mc_compared"],
-                 "followup_failures": f"{r['followup_failures']}/{r['followup_checked']}",
-                 "followup_max_gap": r["followup_max_gap"], "sigma_gaussian": r["sigma_gaussian"]},
-        message=(f"eq. (7) holds (symbolic for N(0, I); closed form and empirical measures, worst "
-                 f"violation {max(c.max_energy for c in r['certs']):.2e} ≤ 0); follow-up "
-                 f"inequality false at {r['followup_failures']}/{r['followup_checked']} pairs "
-                 f"(N(0, I), α = π/2: gap {proof['followup_gap_at_pi_over_2']}); small-angle claim "
-                 f"false at α = 0 (gap {proof['small_angle_gap_at_0']})"),
+        details={
+            "symbolic": proof,
+            "mc_max_z": r["mc_max_z"],
+            "mc_compared": r["mc_compared"],
+            "followup_failures": f"{r['followup_failures']}/{r['followup_checked']}",
+            "followup_max_gap": r["followup_max_gap"],
+            "sigma_gaussian": r["sigma_gaussian"],
+        },
+        message=(
+            f"eq. (7) holds (symbolic for N(0, I); closed form and empirical measures, worst "
+            f"violation {max(c.max_energy for c in r['certs']):.2e} ≤ 0); follow-up "
+            f"inequality false at {r['followup_failures']}/{r['followup_checked']} pairs "
+            f"(N(0, I), α = π/2: gap {proof['followup_gap_at_pi_over_2']}); small-angle claim "
+            f"false at α = 0 (gap {proof['small_angle_gap_at_0']})"
+        ),
     )
 
 
@@ -365,9 +549,12 @@ def prop23_control(seed: int, n: int, pairs: int, mc_samples: int, mc_z: float) 
     failed = [c for c in r["certs"] if c.outcome == "fails"]
     # a pair where eq. (7) fails by more than the rounding allowance is a counterexample
     return Evidence(
-        control_outcome(conclusion_fails=bool(failed)), certificates=r["certs"],
-        message=(f"with ‖w₁‖ = 3, eq. (7) fails on {len(failed)}/{len(r['certs'])} measures "
-                 f"(worst violation {max(c.max_energy for c in r['certs']):.3g})"),
+        control_outcome(conclusion_fails=bool(failed)),
+        certificates=r["certs"],
+        message=(
+            f"with ‖w₁‖ = 3, eq. (7) fails on {len(failed)}/{len(r['certs'])} measures "
+            f"(worst violation {max(c.max_energy for c in r['certs']):.3g})"
+        ),
     )
 
 
@@ -376,8 +563,9 @@ def prop23_control(seed: int, n: int, pairs: int, mc_samples: int, mc_z: float) 
 _TWO = {"samples": 200, "spread": 0.5, "width": 2}
 
 
-def _two_unit_instance(seed: int, samples: int, spread: float,
-                       width: int) -> tuple[TwoLayerReLU, np.ndarray, np.ndarray]:
+def _two_unit_instance(
+    seed: int, samples: int, spread: float, width: int
+) -> tuple[TwoLayerReLU, np.ndarray, np.ndarray]:
     """μ_{±1} = ±e₁, X | Z ~ N(Z e₁, s² I₂), Z = ±1 equiprobable; the target is the teacher
     y = ρ(⟨w₁, x⟩) + ρ(⟨w₂, x⟩), w₁ = (1, 1)/√2, w₂ = (−1, 1)/√2: unit 1 serves the component
     Z = +1, unit 2 the component Z = −1 (θ_A), θ_B swaps them. No biases; extra units (width > 2)
@@ -403,8 +591,15 @@ def _two_unit(seed: int, samples: int, spread: float, width: int) -> Evidence:
     land, tA, tB = _two_unit_instance(seed, samples, spread, width)
     eA, eB = land.energy(tA), land.energy(tB)
     seg = certify_relu_segment(land, tA, tB, max(eA, eB), label="straight segment θ_A → θ_B")
-    inst = {"mu": "±e1", "spread": spread, "samples": samples, "width": width,
-            "target": "y = relu(<(1,1)/√2, x>) + relu(<(-1,1)/√2, x>)", "E_A": eA, "E_B": eB}
+    inst = {
+        "mu": "±e1",
+        "spread": spread,
+        "samples": samples,
+        "width": width,
+        "target": "y = relu(<(1,1)/√2, x>) + relu(<(-1,1)/√2, x>)",
+        "E_A": eA,
+        "E_B": eB,
+    }
     if width > 2:
         path = R.swap_via_free_unit(land, tA, 0, 1, 2)
         pc = certify_relu_path(land, path, max(eA, eB))
@@ -414,31 +609,58 @@ def _two_unit(seed: int, samples: int, spread: float, width: int) -> Evidence:
         constant = [c for c in pc.all if c.promise == CONSTANT and c.method == "exact"]
         exact_constant = len(constant) == len(path.pieces) and all(c.holds for c in constant)
         connected = (pc.holds and all(c.is_proof for c in pc.all)) or exact_constant
-        return Evidence("violated" if connected else "inconclusive", certificates=pc.all + [seg],
-                        instance=inst, deciding=["exact"] if exact_constant else None,
-                        message=("a free third unit connects θ_A and θ_B at constant energy "
-                                 f"{max(eA, eB):.3g} ("
-                                 + ("every piece exactly constant" if exact_constant else
-                                    "rigorous") + "): no separation"))
+        return Evidence(
+            "violated" if connected else "inconclusive",
+            certificates=pc.all + [seg],
+            instance=inst,
+            deciding=["exact"] if exact_constant else None,
+            message=(
+                "a free third unit connects θ_A and θ_B at constant energy "
+                f"{max(eA, eB):.3g} ("
+                + ("every piece exactly constant" if exact_constant else "rigorous")
+                + "): no separation"
+            ),
+        )
     rb = R.rank_one_lower_bound(land.X, land.Y[:, 0])
     level = max(eA, eB)
-    sep = Certificate(rb.value > level, level, 0.0, rb.value, "bounded",
-                      margin=rb.value - level, tolerances={"rounding": rb.rounding},
-                      label="risk of every rank-one first layer ≥ B > max(E_A, E_B)",
-                      details={"lower_bound": rb.value, "sampled_min": rb.sampled_min,
-                               "arcs": rb.arcs, "argmin_angle": rb.argmin_angle})
+    sep = Certificate(
+        rb.value > level,
+        level,
+        0.0,
+        rb.value,
+        "bounded",
+        margin=rb.value - level,
+        tolerances={"rounding": rb.rounding},
+        label="risk of every rank-one first layer ≥ B > max(E_A, E_B)",
+        details={
+            "lower_bound": rb.value,
+            "sampled_min": rb.sampled_min,
+            "arcs": rb.arcs,
+            "argmin_angle": rb.argmin_angle,
+        },
+    )
     consistent = rb.value <= rb.sampled_min + 1e-12 and seg.max_energy >= rb.value
-    ey2 = float(np.mean(land.Y ** 2))
+    ey2 = float(np.mean(land.Y**2))
     outcome = "verified" if sep.holds and consistent else "inconclusive"
     return Evidence(
-        outcome, margin=rb.value - level, certificates=[sep, seg], instance=inst,
-        details={"rank_one_lower_bound": rb.value, "rank_one_sampled_min": rb.sampled_min,
-                 "fraction_of_E_y2": rb.value / ey2, "E_y2": ey2,
-                 "segment_max": seg.max_energy, "segment_argmax_t": seg.argmax_t},
-        message=(f"det W changes sign between θ_A and θ_B, so every path crosses rank W ≤ 1, where "
-                 f"the risk is ≥ {rb.value:.4g} ({rb.value / ey2:.0%} of E y²; sampled min "
-                 f"{rb.sampled_min:.4g}) > E(θ_A) = E(θ_B) = {level:.2g}: Ω_u is disconnected "
-                 f"for u < {rb.value:.4g}; the straight segment peaks at {seg.max_energy:.4g}"),
+        outcome,
+        margin=rb.value - level,
+        certificates=[sep, seg],
+        instance=inst,
+        details={
+            "rank_one_lower_bound": rb.value,
+            "rank_one_sampled_min": rb.sampled_min,
+            "fraction_of_E_y2": rb.value / ey2,
+            "E_y2": ey2,
+            "segment_max": seg.max_energy,
+            "segment_argmax_t": seg.argmax_t,
+        },
+        message=(
+            f"det W changes sign between θ_A and θ_B, so every path crosses rank W ≤ 1, where "
+            f"the risk is ≥ {rb.value:.4g} ({rb.value / ey2:.0%} of E y²; sampled min "
+            f"{rb.sampled_min:.4g}) > E(θ_A) = E(θ_B) = {level:.2g}: Ω_u is disconnected "
+            f"for u < {rb.value:.4g}; the straight segment peaks at {seg.max_energy:.4g}"
+        ),
     )
 
 
@@ -464,8 +686,9 @@ def two_unit_control(seed: int, samples: int, spread: float, width: int) -> Evid
 _PERM = {"n": 2, "width": 4, "samples": 400, "appE_restarts": 6, "appE_maxiter": 400}
 
 
-def _rational_teacher(rng: np.random.Generator, n: int, width: int,
-                      duplicate: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _rational_teacher(
+    rng: np.random.Generator, n: int, width: int, duplicate: bool = False
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Teacher parameters on a dyadic grid (exact rationals): W, b, u — redrawn until generic
     (the hypotheses (G1)–(G3)); with ``duplicate`` unit 1 then copies unit 0's row."""
     land = TwoLayerReLU(np.zeros((1, n)), np.zeros(1), width)
@@ -498,8 +721,15 @@ def _appE(rng: np.random.Generator, restarts: int, maxiter: int) -> dict[str, An
     return {"cert": seg, "loss": best_e, "segment_max": seg.max_energy, "argmax_t": seg.argmax_t}
 
 
-def _permutation(seed: int, n: int, width: int, samples: int, appE_restarts: int,
-                 appE_maxiter: int, duplicate: bool) -> Evidence:
+def _permutation(
+    seed: int,
+    n: int,
+    width: int,
+    samples: int,
+    appE_restarts: int,
+    appE_maxiter: int,
+    duplicate: bool,
+) -> Evidence:
     rng = np.random.default_rng(seed)
     W, b, u = _rational_teacher(rng, n, width, duplicate)
     X = rng.normal(size=(samples, n))
@@ -511,35 +741,65 @@ def _permutation(seed: int, n: int, width: int, samples: int, appE_restarts: int
     sigma = land.permute(theta, perm)
     gen = R.check_genericity(land, theta)  # (the control's teacher fails it on purpose)
     seg = certify_relu_segment(land, theta, sigma, 0.0, label="teacher θ → θ_σ (empirical risk)")
-    inst = {"n": n, "width": width, "samples": samples, "teacher_W": W.tolist(),
-            "teacher_b": b.tolist(), "teacher_u": u.tolist(), "permutation": perm.tolist()}
-    tess = Certificate(gen.holds, 0.0, 0.0, 0.0, "exact",
-                       label="genericity (G1)–(G3) of the teacher, rational arithmetic",
-                       details={"failures": gen.failures, "subsets_checked": gen.subsets_checked,
-                                "components_lower_bound": gen.components_lower_bound})
+    inst = {
+        "n": n,
+        "width": width,
+        "samples": samples,
+        "teacher_W": W.tolist(),
+        "teacher_b": b.tolist(),
+        "teacher_u": u.tolist(),
+        "permutation": perm.tolist(),
+    }
+    tess = Certificate(
+        gen.holds,
+        0.0,
+        0.0,
+        0.0,
+        "exact",
+        label="genericity (G1)–(G3) of the teacher, rational arithmetic",
+        details={
+            "failures": gen.failures,
+            "subsets_checked": gen.subsets_checked,
+            "components_lower_bound": gen.components_lower_bound,
+        },
+    )
     ap = _appE(rng, appE_restarts, appE_maxiter)
     separated = gen.holds and not seg.holds
-    outcome = "verified" if separated else "violated" if seg.holds and seg.is_proof else "inconclusive"
+    outcome = (
+        "verified" if separated else "violated" if seg.holds and seg.is_proof else "inconclusive"
+    )
     return Evidence(
-        outcome, margin=seg.max_energy, certificates=[tess, seg, ap["cert"]], instance=inst,
-        details={"genericity": gen.failures or "holds", "components_lower_bound":
-                 gen.components_lower_bound, "segment_max": seg.max_energy,
-                 "appE_loss": ap["loss"], "appE_segment_max": ap["segment_max"],
-                 "appE_argmax_t": ap["argmax_t"]},
+        outcome,
+        margin=seg.max_energy,
+        certificates=[tess, seg, ap["cert"]],
+        instance=inst,
+        details={
+            "genericity": gen.failures or "holds",
+            "components_lower_bound": gen.components_lower_bound,
+            "segment_max": seg.max_energy,
+            "appE_loss": ap["loss"],
+            "appE_segment_max": ap["segment_max"],
+            "appE_argmax_t": ap["argmax_t"],
+        },
         message=(
-            (f"generic teacher (exact): Ω_0 of the oracle risk has ≥ {gen.components_lower_bound} "
-             f"components, θ and θ_σ in different ones; on the sample the straight segment peaks "
-             f"at {seg.max_energy:.3g} > 0" if separated else
-             f"teacher not generic ({'; '.join(gen.failures[:2]) or 'segment stays at 0'}); "
-             f"segment max {seg.max_energy:.3g}")
+            (
+                f"generic teacher (exact): Ω_0 of the oracle risk has ≥ {gen.components_lower_bound} "
+                f"components, θ and θ_σ in different ones; on the sample the straight segment peaks "
+                f"at {seg.max_energy:.3g} > 0"
+                if separated
+                else f"teacher not generic ({'; '.join(gen.failures[:2]) or 'segment stays at 0'}); "
+                f"segment max {seg.max_energy:.3g}"
+            )
             + f". App. E 2-3-2: trained loss {ap['loss']:.2e}, straight segment to the permuted "
-              f"copy peaks at {ap['segment_max']:.3g} (t = {ap['argmax_t']:.3f}, exact)"),
+            f"copy peaks at {ap['segment_max']:.3g} (t = {ap['argmax_t']:.3f}, exact)"
+        ),
     )
 
 
 @check("bf16.relu.permutation", instances=3, **_PERM)
-def permutation(seed: int, n: int, width: int, samples: int, appE_restarts: int,
-                appE_maxiter: int) -> Evidence:
+def permutation(
+    seed: int, n: int, width: int, samples: int, appE_restarts: int, appE_maxiter: int
+) -> Evidence:
     """A generic rational teacher (hypotheses of the tessellation argument verified exactly) and
     its permutation θ_σ; the segment θ → θ_σ certified exactly on a Gaussian sample; the App. E
     2-3-2 network and its permuted copy with the straight segment's exact maximum (numerical
@@ -548,8 +808,9 @@ def permutation(seed: int, n: int, width: int, samples: int, appE_restarts: int,
 
 
 @negative_control("bf16.relu.permutation")
-def permutation_control(seed: int, n: int, width: int, samples: int, appE_restarts: int,
-                        appE_maxiter: int) -> Evidence:
+def permutation_control(
+    seed: int, n: int, width: int, samples: int, appE_restarts: int, appE_maxiter: int
+) -> Evidence:
     """Hypothesis broken: the teacher duplicates a unit and σ swaps the duplicates. The
     genericity check must fail and the segment θ → θ_σ stays at zero energy (exact)."""
     ev = _permutation(seed, n, width, samples, appE_restarts, appE_maxiter, True)
@@ -563,12 +824,22 @@ def permutation_control(seed: int, n: int, width: int, samples: int, appE_restar
     constant = bool(np.array_equal(W[0], W[1]) and b[0] == b[1])  # u₀(t) + u₁(t) = u₀ + u₁
     ev.details["precondition"] = f"genericity fails: {ev.details.get('genericity')}"
     ev.details["function_constant_on_segment_exact"] = constant
-    ev.certificates.append(Certificate(
-        constant, 0.0, 0.0, 0.0, "exact", margin=0.0,
-        label="θ → θ_σ leaves the function unchanged (identical rows swapped; u₀ + u₁ constant)",
-        promise="constant energy"))
+    ev.certificates.append(
+        Certificate(
+            constant,
+            0.0,
+            0.0,
+            0.0,
+            "exact",
+            margin=0.0,
+            label="θ → θ_σ leaves the function unchanged (identical rows swapped; u₀ + u₁ constant)",
+            promise="constant energy",
+        )
+    )
     ev.outcome = control_outcome(conclusion_fails=constant or ev.outcome == "violated")
     if constant:
-        ev.message = ("duplicated unit: θ → θ_σ keeps the network function (exact), so θ and θ_σ "
-                      "are joined at constant energy — no separation. " + ev.message)
+        ev.message = (
+            "duplicated unit: θ → θ_σ keeps the network function (exact), so θ and θ_σ "
+            "are joined at constant energy — no separation. " + ev.message
+        )
     return ev

@@ -23,8 +23,9 @@ from sublevel.theory.certificate import Certificate
 # ---------------------------------------------------------------------------- vbb.thm13.relu-valley
 
 
-def _gradient_descent(land: Any, theta: np.ndarray, lr: float, steps: int
-                      ) -> tuple[np.ndarray, list[np.ndarray], list[float]]:
+def _gradient_descent(
+    land: Any, theta: np.ndarray, lr: float, steps: int
+) -> tuple[np.ndarray, list[np.ndarray], list[float]]:
     path, energies = [theta], []
     for _ in range(steps):
         e, g = land.energy_and_grad(theta)
@@ -63,7 +64,7 @@ def _straight_path_quartic(alpha: Any, beta: Any) -> list[Any]:
     (positive homogeneity for t ∈ [0, 1]); every other unit fits branch 1 exactly."""
     t = sp.Symbol("t")
     u = (1 - t) * alpha - t * beta
-    poly = sp.Poly(sp.expand(((((1 - t) * u - alpha) ** 2 + (t * u + beta) ** 2)) / 4), t)
+    poly = sp.Poly(sp.expand((((1 - t) * u - alpha) ** 2 + (t * u + beta) ** 2) / 4), t)
     return list(reversed(poly.all_coeffs()))
 
 
@@ -98,32 +99,52 @@ def _valley_certificates(V: Any) -> tuple[list[Certificate], dict[str, Any]]:
     e_bad = K.relu_mixture_risk_exact(W, U, *args)
     e_good = K.relu_mixture_risk_exact(Wg, Ug, *args)
     energies_ok = sp.simplify(e_bad - qb**2 / 4) == 0 and sp.simplify(e_good - qa**2 / 4) == 0
-    energies = Certificate(bool(energies_ok), float(e_bad), 0.0, float(qb**2 / 4), "exact",
-                           margin=0.0, label="L(θ_bad) = β²/4, L(θ_good) = α²/4 (closed form)",
-                           details={"L_bad": str(e_bad), "L_good": str(e_good)})
+    energies = Certificate(
+        bool(energies_ok),
+        float(e_bad),
+        0.0,
+        float(qb**2 / 4),
+        "exact",
+        margin=0.0,
+        label="L(θ_bad) = β²/4, L(θ_good) = α²/4 (closed form)",
+        details={"L_bad": str(e_bad), "L_good": str(e_good)},
+    )
     # 2. stationarity
     gW, gU = K.relu_mixture_gradient_exact(W, U, *args)
     zero = all(x == 0 for row in gW + gU for x in row)
     sided = K.relu_mixture_one_sided_exact(W, U, *args)
     sided_ok = all(d["decided"] and all(v >= 0 for v in d["derivatives"].values()) for d in sided)
-    worst_side = min((v for d in sided if d["decided"] for v in d["derivatives"].values()),
-                     default=sp.Integer(0))
-    stationary = Certificate(bool(zero and sided_ok), 0.0, 0.0, 0.0, "exact",
-                             margin=float(worst_side) if zero and sided_ok else -1.0,
-                             label="θ_bad stationary: ∇L = 0 (ρ'(0) = 0), one-sided derivatives "
-                                   "≥ 0 (closed form, exact)",
-                             details={"gradient_W": [[str(x) for x in r] for r in gW],
-                                      "gradient_U": [[str(x) for x in r] for r in gU],
-                                      "one_sided": [{**d, "derivatives": {k: str(v) for k, v in
-                                                    d.get("derivatives", {}).items()}}
-                                                    for d in sided]})
+    worst_side = min(
+        (v for d in sided if d["decided"] for v in d["derivatives"].values()), default=sp.Integer(0)
+    )
+    stationary = Certificate(
+        bool(zero and sided_ok),
+        0.0,
+        0.0,
+        0.0,
+        "exact",
+        margin=float(worst_side) if zero and sided_ok else -1.0,
+        label="θ_bad stationary: ∇L = 0 (ρ'(0) = 0), one-sided derivatives "
+        "≥ 0 (closed form, exact)",
+        details={
+            "gradient_W": [[str(x) for x in r] for r in gW],
+            "gradient_U": [[str(x) for x in r] for r in gU],
+            "one_sided": [
+                {**d, "derivatives": {k: str(v) for k, v in d.get("derivatives", {}).items()}}
+                for d in sided
+            ],
+        },
+    )
     # 3. the straight path: exact quartic, exact maximum
     coeffs = _straight_path_quartic(qa, qb)
     t_nodes = [sp.Rational(k, 5) for k in range(6)]
     agree = True
+
     def exact(M: np.ndarray) -> np.ndarray:
-        return np.array([[sp.Rational(*Fraction(float(v)).as_integer_ratio()) for v in row]
-                         for row in M], dtype=object)
+        return np.array(
+            [[sp.Rational(*Fraction(float(v)).as_integer_ratio()) for v in row] for row in M],
+            dtype=object,
+        )
 
     Wq, Uq, Wgq, Ugq = exact(W), exact(U), exact(Wg), exact(Ug)
     for tk in t_nodes:  # the exact point θ_bad + t(θ_good − θ_bad) at rational t
@@ -133,23 +154,39 @@ def _valley_certificates(V: Any) -> tuple[list[Certificate], dict[str, Any]]:
     t_star = a / (a + b)
     fc = [Fraction(int(c.p), int(c.q)) for c in coeffs]
     value_at_star = sum(c * t_star**k for k, c in enumerate(fc))
-    quartic = certify_polynomial(fc, top, label="straight path θ_bad → θ_good ≤ (α² + β²)/4",
-                                 promise="maximum (α² + β²)/4 at t = α/(α + β)")
+    quartic = certify_polynomial(
+        fc,
+        top,
+        label="straight path θ_bad → θ_good ≤ (α² + β²)/4",
+        promise="maximum (α² + β²)/4 at t = α/(α + β)",
+    )
     path_ok = bool(agree and quartic.holds and value_at_star == top and top > b * b / 4)
-    path_cert = Certificate(path_ok, float(top), float(t_star), float(top), "exact", margin=0.0,
-                            label="straight path: max L = (α² + β²)/4 at t = α/(α + β), above "
-                                  "L(θ_bad) = β²/4",
-                            details={"coefficients": [str(c) for c in coeffs],
-                                     "agrees_with_exact_risk_at": [str(x) for x in t_nodes],
-                                     "value_at_t_star": str(value_at_star),
-                                     "exact_maximum_certificate": quartic.to_dict(),
-                                     "barrier_over_L_bad": float(top - b * b / 4)})
+    path_cert = Certificate(
+        path_ok,
+        float(top),
+        float(t_star),
+        float(top),
+        "exact",
+        margin=0.0,
+        label="straight path: max L = (α² + β²)/4 at t = α/(α + β), above L(θ_bad) = β²/4",
+        details={
+            "coefficients": [str(c) for c in coeffs],
+            "agrees_with_exact_risk_at": [str(x) for x in t_nodes],
+            "value_at_t_star": str(value_at_star),
+            "exact_maximum_certificate": quartic.to_dict(),
+            "barrier_over_L_bad": float(top - b * b / 4),
+        },
+    )
     # 4. the valley: premises decided exactly on the instance
     (w1, C1), (w2, C2) = land.mixture
     n, p = V.n, V.p
     eye = np.eye(n)
-    mixture_ok = (w1 == 0.5 and w2 == 0.5 and np.array_equal(C1, eye[:, : n - 1])
-                  and np.array_equal(C2, eye[:, n - 1:]))
+    mixture_ok = (
+        w1 == 0.5
+        and w2 == 0.5
+        and np.array_equal(C1, eye[:, : n - 1])
+        and np.array_equal(C2, eye[:, n - 1 :])
+    )
     b2 = land.Wt[:, -1]  # teacher pre-activations on branch 2 (X = G e_n)
     c_plus = float(np.sum(land.Ut[0] * np.where(b2 > 0, b2, 0.0)))
     c_minus = float(np.sum(land.Ut[0] * np.where(b2 < 0, -b2, 0.0)))
@@ -157,36 +194,61 @@ def _valley_certificates(V: Any) -> tuple[list[Certificate], dict[str, Any]]:
     low = Fraction(1, 2) * (Fraction(c_plus) ** 2 + Fraction(c_minus) ** 2) / 2  # π₂ E[Y₂²]
     B1 = land.Wt[:, : n - 1]
     kinks = [i for i in range(B1.shape[0]) if np.any(B1[i] != 0) and land.Ut[0, i] != 0]
-    distinct = all(np.linalg.matrix_rank(np.vstack([B1[i], B1[j]])) == 2
-                   for i in kinks for j in kinks if i < j)
+    distinct = all(
+        np.linalg.matrix_rank(np.vstack([B1[i], B1[j]])) == 2 for i in kinks for j in kinks if i < j
+    )
     u_bad_positive = bool(np.all(U > 0))
     u_good_negative = bool(np.any(Ug < 0))
     floor_is_bad = sp.simplify(e_bad - sp.Rational(low.numerator, low.denominator)) == 0
-    premises = {"mixture_two_branches": bool(mixture_ok),
-                "branch2_target_nonpositive": bool(target2_nonpositive),
-                "L_bad_equals_floor_pi2_E_Y2": bool(floor_is_bad),
-                "branch1_target_kinks": len(kinks),
-                "branch1_kinks_distinct": bool(distinct),
-                "more_kinks_than_p_minus_1": len(kinks) > p - 1,
-                "u_bad_positive": u_bad_positive, "u_good_has_negative": u_good_negative,
-                "L_good_below_L_bad": bool(qa**2 < qb**2)}
+    premises = {
+        "mixture_two_branches": bool(mixture_ok),
+        "branch2_target_nonpositive": bool(target2_nonpositive),
+        "L_bad_equals_floor_pi2_E_Y2": bool(floor_is_bad),
+        "branch1_target_kinks": len(kinks),
+        "branch1_kinks_distinct": bool(distinct),
+        "more_kinks_than_p_minus_1": len(kinks) > p - 1,
+        "u_bad_positive": u_bad_positive,
+        "u_good_has_negative": u_good_negative,
+        "L_good_below_L_bad": bool(qa**2 < qb**2),
+    }
     valley_ok = all(v for k, v in premises.items() if k != "branch1_target_kinks")
-    valley = Certificate(bool(valley_ok), float(e_bad), 0.0, float(low), "bounded", margin=0.0,
-                         label="every path θ_bad → θ_good rises above L(θ_bad) (V_p⁺ argument: "
-                               "u ≥ 0 ⇒ L ≥ π₂E[Y₂²] = L(θ_bad), strict at the exit u_i = 0)",
-                         promise="spurious valley at level L(θ_bad)",
-                         details={**premises, "floor": str(low),
-                                  "strict_excess": "positive, not quantified"})
+    valley = Certificate(
+        bool(valley_ok),
+        float(e_bad),
+        0.0,
+        float(low),
+        "bounded",
+        margin=0.0,
+        label="every path θ_bad → θ_good rises above L(θ_bad) (V_p⁺ argument: "
+        "u ≥ 0 ⇒ L ≥ π₂E[Y₂²] = L(θ_bad), strict at the exit u_i = 0)",
+        promise="spurious valley at level L(θ_bad)",
+        details={**premises, "floor": str(low), "strict_excess": "positive, not quantified"},
+    )
     certs = [energies, stationary, path_cert, valley]
-    facts = {"L_bad": str(e_bad), "L_good": str(e_good), "path_max": str(top),
-             "path_argmax_t": str(t_star), "barrier": float(top - b * b / 4), **premises}
+    facts = {
+        "L_bad": str(e_bad),
+        "L_good": str(e_good),
+        "path_max": str(top),
+        "path_argmax_t": str(t_star),
+        "barrier": float(top - b * b / 4),
+        **premises,
+    }
     return certs, facts
 
 
-@check("vbb.thm13.relu-valley", instances=6, n=0, max_n=6, mc_samples=20000, gd_steps=100,
-       lr=0.05, n_grid=201)
-def relu_valley_check(seed: int, n: int, max_n: int, mc_samples: int, gd_steps: int, lr: float,
-                      n_grid: int) -> Evidence:
+@check(
+    "vbb.thm13.relu-valley",
+    instances=6,
+    n=0,
+    max_n=6,
+    mc_samples=20000,
+    gd_steps=100,
+    lr=0.05,
+    n_grid=201,
+)
+def relu_valley_check(
+    seed: int, n: int, max_n: int, mc_samples: int, gd_steps: int, lr: float, n_grid: int
+) -> Evidence:
     """VBB Thm 13 (§4.5(a)), decided by closed forms in exact arithmetic
     (:func:`_valley_certificates`): L(θ_bad) = β²/4, L(θ_good) = α²/4; θ_bad stationary
     (closed-form gradient exactly 0, one-sided derivatives ≥ 0); the straight path's exact
@@ -219,70 +281,103 @@ def relu_valley_check(seed: int, n: int, max_n: int, mc_samples: int, gd_steps: 
         "monte_carlo_good": abs(mc_good[0] - e_good) <= 4 * mc_good[1],
         "float_gradient_zero": grad <= 1e-12,
         "finite_difference_one_sided_nonnegative": min(one_sided) >= -1e-6,
-        "grid_path_max_below_exact_max": float(es[i]) <= float(certs[2].max_energy)
-        + 1e-12 * max(1.0, float(es[i])),
+        "grid_path_max_below_exact_max": float(es[i])
+        <= float(certs[2].max_energy) + 1e-12 * max(1.0, float(es[i])),
         "gd_stays_in_valley": all(V.in_valley(t) for t in path),
         "gd_stays_above_bad_level": min(energies) >= V.energy_bad - 1e-12 * max(1.0, V.energy_bad),
     }
-    grid = Certificate(holds=False, max_energy=float(es[i]), argmax_t=float(ts[i]), bound=e_bad,
-                       method="sampled", label="straight path θ_bad → θ_good on a grid",
-                       promise="rises above L(θ_bad) (a witness point, a cross-check)",
-                       n_evaluations=int(n_grid))
+    grid = Certificate(
+        holds=False,
+        max_energy=float(es[i]),
+        argmax_t=float(ts[i]),
+        bound=e_bad,
+        method="sampled",
+        label="straight path θ_bad → θ_good on a grid",
+        promise="rises above L(θ_bad) (a witness point, a cross-check)",
+        n_evaluations=int(n_grid),
+    )
     proven = all(c.holds for c in certs)
     failed_proofs = [c.label for c in certs if not c.holds]
     failed_cross = [k for k, v in cross.items() if not v]
-    outcome = "verified" if proven and not failed_cross else (
-        "violated" if failed_proofs else "inconclusive")
+    outcome = (
+        "verified"
+        if proven and not failed_cross
+        else ("violated" if failed_proofs else "inconclusive")
+    )
     return Evidence(
         outcome=outcome,
         margin=facts["barrier"],
         certificates=certs + [grid],
         instance=info,
-        details={**facts, "cross_checks": cross, "monte_carlo_bad": mc_bad,
-                 "monte_carlo_good": mc_good, "float_grad_norm_bad": grad,
-                 "finite_difference_one_sided_min": min(one_sided),
-                 "grid_max": float(es[i]), "grid_argmax_t": float(ts[i]),
-                 "gd_final_energy": energies[-1], "gd_final_in_valley": V.in_valley(end)},
-        message=(f"exact: L(θ_bad) = β²/4 = {V.energy_bad:.6g}, L(θ_good) = α²/4 = "
-                 f"{V.energy_good:.6g}; ∇L(θ_bad) = 0 and one-sided derivatives ≥ 0; straight "
-                 f"path max (α² + β²)/4 = {float(certs[2].max_energy):.6g} at t = α/(α + β) = "
-                 f"{float(certs[2].argmax_t):.4f}; every path to θ_good leaves {{u ≥ 0}} above "
-                 f"L(θ_bad) (V_p⁺ argument, premises exact); cross-checks (Monte Carlo, finite "
-                 f"differences, grid, GD) agree"
-                 if outcome == "verified" else
-                 "failed: " + ", ".join(failed_proofs + failed_cross)),
+        details={
+            **facts,
+            "cross_checks": cross,
+            "monte_carlo_bad": mc_bad,
+            "monte_carlo_good": mc_good,
+            "float_grad_norm_bad": grad,
+            "finite_difference_one_sided_min": min(one_sided),
+            "grid_max": float(es[i]),
+            "grid_argmax_t": float(ts[i]),
+            "gd_final_energy": energies[-1],
+            "gd_final_in_valley": V.in_valley(end),
+        },
+        message=(
+            f"exact: L(θ_bad) = β²/4 = {V.energy_bad:.6g}, L(θ_good) = α²/4 = "
+            f"{V.energy_good:.6g}; ∇L(θ_bad) = 0 and one-sided derivatives ≥ 0; straight "
+            f"path max (α² + β²)/4 = {float(certs[2].max_energy):.6g} at t = α/(α + β) = "
+            f"{float(certs[2].argmax_t):.4f}; every path to θ_good leaves {{u ≥ 0}} above "
+            f"L(θ_bad) (V_p⁺ argument, premises exact); cross-checks (Monte Carlo, finite "
+            f"differences, grid, GD) agree"
+            if outcome == "verified"
+            else "failed: " + ", ".join(failed_proofs + failed_cross)
+        ),
         methods=["monte-carlo", "optimisation"],
         deciding=sorted({c.method for c in certs}) if outcome != "inconclusive" else None,
     )
 
 
 @negative_control("vbb.thm13.relu-valley")
-def relu_valley_isotropic(seed: int, n: int, max_n: int, mc_samples: int, gd_steps: int, lr: float,
-                          n_grid: int) -> Evidence:
+def relu_valley_isotropic(
+    seed: int, n: int, max_n: int, mc_samples: int, gd_steps: int, lr: float, n_grid: int
+) -> Evidence:
     """Break the data hypothesis: X ~ N(0, I_n) instead of the two-branch mixture. The
     conclusion 'θ_bad is stationary' must fail: the closed-form gradient at θ_bad is decided
     non-zero exactly (gradient descent is reported as a cross-check)."""
     from sublevel.numerics import kernels as K
 
     V, info = _valley_instance(seed, n, max_n)
-    land = PopulationTwoLayer("relu", V.n, V.p, teacher_W=V.landscape.Wt,
-                              teacher_U=V.landscape.Ut)
+    land = PopulationTwoLayer("relu", V.n, V.p, teacher_W=V.landscape.Wt, teacher_U=V.landscape.Ut)
     W, U = land.unflatten(V.theta_bad)
     gW, gU = K.relu_mixture_gradient_exact(W, U, land.Wt, land.Ut, land.mixture)
     nonzero = [str(x) for row in gW + gU for x in row if x != 0]
     grad = float(np.linalg.norm(land.grad(V.theta_bad)))
     end, _, energies = _gradient_descent(land, V.theta_bad, lr, gd_steps)
-    cert = Certificate(not nonzero, 0.0, 0.0, 0.0, "exact",
-                       margin=0.0 if not nonzero else -max(abs(float(x)) for row in gW + gU
-                                                           for x in row),
-                       label="θ_bad stationary under isotropic data: ∇L = 0 (closed form, exact)",
-                       details={"nonzero_gradient_entries": nonzero[:8]})
+    cert = Certificate(
+        not nonzero,
+        0.0,
+        0.0,
+        0.0,
+        "exact",
+        margin=0.0 if not nonzero else -max(abs(float(x)) for row in gW + gU for x in row),
+        label="θ_bad stationary under isotropic data: ∇L = 0 (closed form, exact)",
+        details={"nonzero_gradient_entries": nonzero[:8]},
+    )
     shown = bool(nonzero)
-    return Evidence(outcome=control_outcome(conclusion_fails=shown), instance=info,
-                    certificates=[cert], methods=["optimisation"],
-                    details={"float_grad_norm_bad": grad, "energy_bad": land.energy(V.theta_bad),
-                             "gd_final_energy": energies[-1]},
-                    message=(f"isotropic data: ∇L(θ_bad) ≠ 0 exactly ({len(nonzero)} non-zero "
-                             f"entries, e.g. {nonzero[0]}); θ_bad is not stationary; GD goes "
-                             f"from {energies[0]:.4g} to {energies[-1]:.4g}"
-                             if shown else "not detected: θ_bad stayed stationary"))
+    return Evidence(
+        outcome=control_outcome(conclusion_fails=shown),
+        instance=info,
+        certificates=[cert],
+        methods=["optimisation"],
+        details={
+            "float_grad_norm_bad": grad,
+            "energy_bad": land.energy(V.theta_bad),
+            "gd_final_energy": energies[-1],
+        },
+        message=(
+            f"isotropic data: ∇L(θ_bad) ≠ 0 exactly ({len(nonzero)} non-zero "
+            f"entries, e.g. {nonzero[0]}); θ_bad is not stationary; GD goes "
+            f"from {energies[0]:.4g} to {energies[-1]:.4g}"
+            if shown
+            else "not detected: θ_bad stayed stationary"
+        ),
+    )

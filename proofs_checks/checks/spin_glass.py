@@ -60,13 +60,20 @@ def _formula_findings(p: int, k_max: int, which: str) -> dict[str, Any]:
     f = _FORMULAS[which]
     cons = sgt.consistency(p, k_max=k_max, formulas=f)
     problems = [f"formula check {name} fails for p = {p}" for name in cons.failed]
-    details: dict[str, Any] = {"formulas": f.name, "checks": cons.checks,
-                               "residuals": cons.residuals, "thresholds": cons.thresholds}
+    details: dict[str, Any] = {
+        "formulas": f.name,
+        "checks": cons.checks,
+        "residuals": cons.residuals,
+        "thresholds": cons.thresholds,
+    }
     if which == "recalled":
         table = sgt.compare_with_recalled()
         symbolic = sgt.symbolic_identities()
-        problems += [f"§7 table: p = {d['p']} {d['column']} recalled {d['recalled']} vs "
-                     f"computed {d['computed']:.6f}" for d in table]
+        problems += [
+            f"§7 table: p = {d['p']} {d['column']} recalled {d['recalled']} vs "
+            f"computed {d['computed']:.6f}"
+            for d in table
+        ]
         problems += [f"symbolic identity {k} fails" for k, ok in symbolic.items() if not ok]
         details.update(table_disagreements=table, symbolic=symbolic)
         details["E_inf"] = float(sgt.E_infinity(p))
@@ -87,7 +94,9 @@ def _disorder(kind: str, N: int, p: int, seed: int) -> Any:
     raise ValueError(f"unknown disorder kind {kind!r}")
 
 
-def _minima(kind: str, N: int, p: int, seed: int, n_starts: int, radius: float | None) -> np.ndarray:
+def _minima(
+    kind: str, N: int, p: int, seed: int, n_starts: int, radius: float | None
+) -> np.ndarray:
     from sublevel.numerics.sphere import blas_threads, sample_minima
 
     land = _disorder(kind, N, p, seed)
@@ -99,10 +108,26 @@ def _minima(kind: str, N: int, p: int, seed: int, n_starts: int, radius: float |
 # ---------------------------------------------------------------------------- the search
 
 
-def _search(seed: int, *, p: int, N: int, n_starts: int, k_max: int, lower_coef: float,
-            trend_min_N: int, disorders: int, fit_tol: float, long: bool, fit_tol_long: float,
-            cov_N: int, cov_samples: int, cov_z: float, disorder: str = "iid",
-            radius_one: bool = False, formulas: str = "recalled") -> dict[str, Any]:
+def _search(
+    seed: int,
+    *,
+    p: int,
+    N: int,
+    n_starts: int,
+    k_max: int,
+    lower_coef: float,
+    trend_min_N: int,
+    disorders: int,
+    fit_tol: float,
+    long: bool,
+    fit_tol_long: float,
+    cov_N: int,
+    cov_samples: int,
+    cov_z: float,
+    disorder: str = "iid",
+    radius_one: bool = False,
+    formulas: str = "recalled",
+) -> dict[str, Any]:
     from sublevel.numerics.energies.spin_glass import covariance_estimate
 
     if not get_claim(CLAIM).hypotheses_hold(p=p, N=N):
@@ -119,14 +144,22 @@ def _search(seed: int, *, p: int, N: int, n_starts: int, k_max: int, lower_coef:
     e_inf = float(sgt.E_infinity(p))
 
     # 2. covariance E H(σ)H(σ') = N R^p
-    cov = covariance_estimate(cov_N, p, [1.0, 0.5, 0.0], cov_samples, seed,
-                              disorder=lambda s: _disorder(disorder, cov_N, p, s))
+    cov = covariance_estimate(
+        cov_N,
+        p,
+        [1.0, 0.5, 0.0],
+        cov_samples,
+        seed,
+        disorder=lambda s: _disorder(disorder, cov_N, p, s),
+    )
     worst_z = max(abs(z) for z in cov["z"])
     margins["covariance"] = cov_z - worst_z
     details["covariance"] = cov
     if worst_z > cov_z:
-        problems.append(f"covariance E H H'/N at R = {cov['overlaps']}: {np.round(cov['estimate'], 3).tolist()}"
-                        f" vs R^p = {np.round(cov['theory'], 3).tolist()} (|z| = {worst_z:.1f} > {cov_z})")
+        problems.append(
+            f"covariance E H H'/N at R = {cov['overlaps']}: {np.round(cov['estimate'], 3).tolist()}"
+            f" vs R^p = {np.round(cov['theory'], 3).tolist()} (|z| = {worst_z:.1f} > {cov_z})"
+        )
 
     # 3. minima from random starts, at increasing N: floor and finite-size trend
     radius = 1.0 if radius_one else None
@@ -138,38 +171,64 @@ def _search(seed: int, *, p: int, N: int, n_starts: int, k_max: int, lower_coef:
         for d in range(_disorders_at(n, disorders)):
             e, sample = _minima(disorder, n, p, seed + 7 * n + 7919 * d, n_starts, radius)
             energies.append(e)
-            runs.append({"n_starts": sample.n_starts, "n_converged": sample.n_converged,
-                         "n_saddles_reached": sample.n_saddles})
+            runs.append(
+                {
+                    "n_starts": sample.n_starts,
+                    "n_converged": sample.n_converged,
+                    "n_saddles_reached": sample.n_saddles,
+                }
+            )
         pooled[n] = np.concatenate(energies)
-        details[f"minima_N{n}"] = {"energies_per_spin": np.round(np.sort(pooled[n]), 5).tolist(),
-                                   "disorders": runs}
+        details[f"minima_N{n}"] = {
+            "energies_per_spin": np.round(np.sort(pooled[n]), 5).tolist(),
+            "disorders": runs,
+        }
     if any(pooled[n].size < max(2, _disorders_at(n, disorders) * n_starts // 2) for n in sizes):
         details["window"] = None
-        return {"problems": problems, "margins": margins, "details": details,
-                "enough_minima": False}
+        return {
+            "problems": problems,
+            "margins": margins,
+            "details": details,
+            "enough_minima": False,
+        }
     # nothing far below the ground state, at every size
     floors = {n: -e0 - lower_coef / math.sqrt(n) for n in sizes}
     margins["lowest_minimum"] = min(float(np.min(pooled[n])) - floors[n] for n in sizes)
     for n in sizes:
         if np.min(pooled[n]) < floors[n]:
-            problems.append(f"a minimum at H/N = {np.min(pooled[n]):.4f} < −E_0 − {lower_coef}/√N "
-                            f"= {floors[n]:.4f} (N = {n})")
+            problems.append(
+                f"a minimum at H/N = {np.min(pooled[n]):.4f} < −E_0 − {lower_coef}/√N "
+                f"= {floors[n]:.4f} (N = {n})"
+            )
     # the finite-size trend: medians decrease with N; the means fit a + b·N^(−2/3) → −E_∞
     medians = [float(np.median(pooled[n])) for n in sizes]
     means = [float(np.mean(pooled[n])) for n in sizes]
     fit = sgt.finite_size_fit(sizes, means)
     margins["fit"] = tol - abs(fit["a"] + e_inf)
     margins["medians_decrease"] = min(a - b for a, b in zip(medians, medians[1:]))
-    details["window"] = {"sizes": sizes, "medians": medians, "means": means, "fit": fit,
-                         "fit_tol": tol, "extrapolated": fit["a"], "E_0": e0, "E_inf": e_inf,
-                         "floors": floors, "lowest": float(min(np.min(v) for v in pooled.values())),
-                         "long": long}
+    details["window"] = {
+        "sizes": sizes,
+        "medians": medians,
+        "means": means,
+        "fit": fit,
+        "fit_tol": tol,
+        "extrapolated": fit["a"],
+        "E_0": e0,
+        "E_inf": e_inf,
+        "floors": floors,
+        "lowest": float(min(np.min(v) for v in pooled.values())),
+        "long": long,
+    }
     if margins["medians_decrease"] <= 0:
-        problems.append(f"medians of minima H/N {np.round(medians, 4).tolist()} at N = {sizes} do "
-                        "not decrease with N")
+        problems.append(
+            f"medians of minima H/N {np.round(medians, 4).tolist()} at N = {sizes} do "
+            "not decrease with N"
+        )
     if abs(fit["a"] + e_inf) > tol:
-        problems.append(f"fit of the mean minima H/N at N = {sizes} to {fit['form']} extrapolates "
-                        f"to {fit['a']:.4f}, not −E_∞ = {-e_inf:.4f} within {tol}")
+        problems.append(
+            f"fit of the mean minima H/N at N = {sizes} to {fit['form']} extrapolates "
+            f"to {fit['a']:.4f}, not −E_∞ = {-e_inf:.4f} within {tol}"
+        )
     return {"problems": problems, "margins": margins, "details": details, "enough_minima": True}
 
 
@@ -193,56 +252,133 @@ def _trend_sizes(trend_min_N: int, long: bool) -> list[int]:
 #: (the control's intercepts are −4.05 and 0.00), not the E_0/E_∞ distinction. With 2 disorders
 #: at every size one seed (5) failed; with 8, 4, 2 disorders (_disorders_at) five instances gave
 #: −0.004 … +0.022 — still close to 0.03: a rare false counterexample remains possible.
-_DEFAULTS = dict(p=3, N=50, n_starts=12, k_max=3, lower_coef=1.0, trend_min_N=50, disorders=2,
-                 fit_tol=0.03, long=False, fit_tol_long=0.015, cov_N=6, cov_samples=200,
-                 cov_z=4.5)
+_DEFAULTS = dict(
+    p=3,
+    N=50,
+    n_starts=12,
+    k_max=3,
+    lower_coef=1.0,
+    trend_min_N=50,
+    disorders=2,
+    fit_tol=0.03,
+    long=False,
+    fit_tol_long=0.015,
+    cov_N=6,
+    cov_samples=200,
+    cov_z=4.5,
+)
 
 
 @check(CLAIM, instances=2, **_DEFAULTS)
-def spin_glass(seed: int, p: int, N: int, n_starts: int, k_max: int, lower_coef: float,
-               trend_min_N: int, disorders: int, fit_tol: float, long: bool,
-               fit_tol_long: float, cov_N: int, cov_samples: int, cov_z: float) -> Evidence:
+def spin_glass(
+    seed: int,
+    p: int,
+    N: int,
+    n_starts: int,
+    k_max: int,
+    lower_coef: float,
+    trend_min_N: int,
+    disorders: int,
+    fit_tol: float,
+    long: bool,
+    fit_tol_long: float,
+    cov_N: int,
+    cov_samples: int,
+    cov_z: float,
+) -> Evidence:
     """Counterexample search: formulas' consistency, the covariance, the floor −E_0 − c/√N for
     gradient-descent minima, and their finite-size trend: medians decrease with N and the means
     fit a + b·N^(−2/3) with |a + E_∞| ≤ fit_tol (``long``: N up to 400, fit_tol_long)."""
-    params = dict(p=p, N=N, n_starts=n_starts, k_max=k_max, lower_coef=lower_coef,
-                  trend_min_N=trend_min_N, disorders=disorders, fit_tol=fit_tol, long=long,
-                  fit_tol_long=fit_tol_long, cov_N=cov_N, cov_samples=cov_samples, cov_z=cov_z)
+    params = dict(
+        p=p,
+        N=N,
+        n_starts=n_starts,
+        k_max=k_max,
+        lower_coef=lower_coef,
+        trend_min_N=trend_min_N,
+        disorders=disorders,
+        fit_tol=fit_tol,
+        long=long,
+        fit_tol_long=fit_tol_long,
+        cov_N=cov_N,
+        cov_samples=cov_samples,
+        cov_z=cov_z,
+    )
     res = _search(seed, **params)
     margin = min(res["margins"].values()) if res["margins"] else None
     methods = ["exact", "high-precision", "monte-carlo", "optimisation"]
     instance = {"p": p, "N": N, "seed": seed, "sizes": _trend_sizes(trend_min_N, long)}
     if res["problems"]:
-        return Evidence("violated", margin=margin, instance=instance,
-                        details=res["details"], methods=methods,
-                        message="counterexample: " + "; ".join(res["problems"]))
+        return Evidence(
+            "violated",
+            margin=margin,
+            instance=instance,
+            details=res["details"],
+            methods=methods,
+            message="counterexample: " + "; ".join(res["problems"]),
+        )
     if not res["enough_minima"]:
-        return Evidence("inconclusive", margin=margin, instance=instance,
-                        details=res["details"], methods=methods,
-                        message="too few converged minima at some N")
+        return Evidence(
+            "inconclusive",
+            margin=margin,
+            instance=instance,
+            details=res["details"],
+            methods=methods,
+            message="too few converged minima at some N",
+        )
     w = res["details"]["window"]
     return Evidence(
-        "verified", margin=margin, instance=instance,
-        details=res["details"], methods=methods,
-        message=(f"formulas consistent, §7 table reproduced; medians of minima H/N at N = "
-                 f"{w['sizes']}: {', '.join(f'{m:.4f}' for m in w['medians'])} (decreasing); "
-                 f"means fit {w['fit']['form']} → {w['extrapolated']:.4f} vs −E_∞ = "
-                 f"{-w['E_inf']:.4f} (tolerance {w['fit_tol']}; −E_0 = {-w['E_0']:.4f}); "
-                 f"lowest {w['lowest']:.4f} above the floors −E_0 − {lower_coef}/√N"),
+        "verified",
+        margin=margin,
+        instance=instance,
+        details=res["details"],
+        methods=methods,
+        message=(
+            f"formulas consistent, §7 table reproduced; medians of minima H/N at N = "
+            f"{w['sizes']}: {', '.join(f'{m:.4f}' for m in w['medians'])} (decreasing); "
+            f"means fit {w['fit']['form']} → {w['extrapolated']:.4f} vs −E_∞ = "
+            f"{-w['E_inf']:.4f} (tolerance {w['fit_tol']}; −E_0 = {-w['E_0']:.4f}); "
+            f"lowest {w['lowest']:.4f} above the floors −E_0 − {lower_coef}/√N"
+        ),
     )
 
 
 @negative_control(CLAIM)
-def spin_glass_broken(seed: int, p: int, N: int, n_starts: int, k_max: int, lower_coef: float,
-                      trend_min_N: int, disorders: int, fit_tol: float, long: bool,
-                      fit_tol_long: float, cov_N: int, cov_samples: int, cov_z: float) -> Evidence:
+def spin_glass_broken(
+    seed: int,
+    p: int,
+    N: int,
+    n_starts: int,
+    k_max: int,
+    lower_coef: float,
+    trend_min_N: int,
+    disorders: int,
+    fit_tol: float,
+    long: bool,
+    fit_tol_long: float,
+    cov_N: int,
+    cov_samples: int,
+    cov_z: float,
+) -> Evidence:
     """The same search with the normalisation broken — (a) sym(J)·√p! couplings, (b) the
     sphere of radius 1 — must fail the finite-size fit; (c) I_1 without log E_∞ must fail the
     formulas' consistency. One disorder and a third of the starts per size (the breaks are far
     outside the tolerance)."""
-    params = dict(p=p, N=N, n_starts=max(4, n_starts // 3), k_max=k_max, lower_coef=lower_coef,
-                  trend_min_N=trend_min_N, disorders=1, fit_tol=fit_tol, long=False,
-                  fit_tol_long=fit_tol_long, cov_N=cov_N, cov_samples=cov_samples, cov_z=cov_z)
+    params = dict(
+        p=p,
+        N=N,
+        n_starts=max(4, n_starts // 3),
+        k_max=k_max,
+        lower_coef=lower_coef,
+        trend_min_N=trend_min_N,
+        disorders=1,
+        fit_tol=fit_tol,
+        long=False,
+        fit_tol_long=fit_tol_long,
+        cov_N=cov_N,
+        cov_samples=cov_samples,
+        cov_z=cov_z,
+    )
     variants = {
         "symmetrised couplings with unit variance": dict(disorder="symmetric-unit-variance"),
         "sphere of radius 1 instead of √N": dict(radius_one=True),
@@ -261,17 +397,32 @@ def spin_glass_broken(seed: int, p: int, N: int, n_starts: int, k_max: int, lowe
         control_outcome(conclusion_fails=not missed),
         instance={"p": p, "N": N, "seed": seed, "sizes": _trend_sizes(trend_min_N, False)},
         details={"problems_found": caught, "fit_failed": fit_failed},
-        message=("not detected: " + ", ".join(missed)) if missed else
-        "; ".join(f"{n}: {probs[0] if n.startswith('I_1') else next(pr for pr in probs if pr.startswith('fit'))}"
-                  for n, probs in caught.items()),
+        message=("not detected: " + ", ".join(missed))
+        if missed
+        else "; ".join(
+            f"{n}: {probs[0] if n.startswith('I_1') else next(pr for pr in probs if pr.startswith('fit'))}"
+            for n, probs in caught.items()
+        ),
     )
 
 
 @path_builder(CLAIM)
-def spin_glass_barrier_path(seed: int, p: int, N: int, n_starts: int, k_max: int,
-                            lower_coef: float, trend_min_N: int, disorders: int, fit_tol: float,
-                            long: bool, fit_tol_long: float, cov_N: int, cov_samples: int,
-                            cov_z: float) -> Any:
+def spin_glass_barrier_path(
+    seed: int,
+    p: int,
+    N: int,
+    n_starts: int,
+    k_max: int,
+    lower_coef: float,
+    trend_min_N: int,
+    disorders: int,
+    fit_tol: float,
+    long: bool,
+    fit_tol_long: float,
+    cov_N: int,
+    cov_samples: int,
+    cov_z: float,
+) -> Any:
     """The DSS string between the two lowest distinct minima found at N, at the lowest level
     where DSS connected them (bisection), seen through σ ↦ √N σ/‖σ‖ (energy per spin); each
     chord is certified exactly (``SphereProjected.certify_segment``)."""
@@ -284,15 +435,18 @@ def spin_glass_barrier_path(seed: int, p: int, N: int, n_starts: int, k_max: int
     _, sample = _minima("iid", N, p, seed, max(n_starts, 8), None)
     keep = deduplicate(sample.points)
     if len(keep) < 2:
-        raise HypothesisError(f"only {len(keep)} distinct minimum found at N = {N}, seed {seed}",
-                              claim=CLAIM)
+        raise HypothesisError(
+            f"only {len(keep)} distinct minimum found at N = {N}, seed {seed}", claim=CLAIM
+        )
     pts, es = sample.points[keep], sample.energies[keep]
     order = np.argsort(es)
     a, b = pts[order[0]], pts[order[1]]
     with blas_threads(1):
         conn = connection_level(land, a, b)
     if conn.beads is None:
-        raise HypothesisError("DSS did not connect the two minima even at the arc maximum", claim=CLAIM)
+        raise HypothesisError(
+            "DSS did not connect the two minima even at the arc maximum", claim=CLAIM
+        )
     bound = conn.level + 0.002  # connection_level's accept_slack
     profile_land = SphereProjected(land, per_spin=True)
     pieces, certs = [], []
@@ -301,11 +455,21 @@ def spin_glass_barrier_path(seed: int, p: int, N: int, n_starts: int, k_max: int
         pieces.append(Segment(x, y, label=label, promise=LE_BOUND))
         certs.append(profile_land.certify_segment(x, y, bound, label=label, promise=LE_BOUND))
     return PathProfile(
-        path=Path(pieces), landscape=profile_land, bound=bound, certificates=certs,
+        path=Path(pieces),
+        landscape=profile_land,
+        bound=bound,
+        certificates=certs,
         title=f"{p}-spin N={N} seed {seed}: DSS between the 2 lowest minima at H/N ≤ {bound:.4f}",
-        info={"E_a/N": conn.energies[0], "E_b/N": conn.energies[1], "overlap": conn.overlap,
-              "barrier": conn.barrier, "great-circle arc max": conn.arc_max,
-              "arc normalised length": conn.arc_normalized_length,
-              "exactly certified": conn.exact, "-E_inf": -float(sgt.E_infinity(p)),
-              "-E_0": -float(sgt.threshold(0, p)), "bound_label": "DSS connection level"},
+        info={
+            "E_a/N": conn.energies[0],
+            "E_b/N": conn.energies[1],
+            "overlap": conn.overlap,
+            "barrier": conn.barrier,
+            "great-circle arc max": conn.arc_max,
+            "arc normalised length": conn.arc_normalized_length,
+            "exactly certified": conn.exact,
+            "-E_inf": -float(sgt.E_infinity(p)),
+            "-E_0": -float(sgt.threshold(0, p)),
+            "bound_label": "DSS connection level",
+        },
     )

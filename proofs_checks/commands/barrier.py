@@ -70,7 +70,9 @@ def _load(path: str) -> Any:
     except FileNotFoundError:
         raise InputError(f"checkpoint {path!r} does not exist") from None
     except Exception as exc:  # a corrupt or foreign file
-        raise InputError(f"checkpoint {path!r} is not a torch state_dict ({type(exc).__name__})") from None
+        raise InputError(
+            f"checkpoint {path!r} is not a torch state_dict ({type(exc).__name__})"
+        ) from None
     if not isinstance(state, dict):
         raise InputError(f"checkpoint {path!r} holds a {type(state).__name__}, not a state_dict")
     return state
@@ -87,7 +89,9 @@ def run(args: argparse.Namespace) -> int:
     from sublevel.numerics.backends import torch_available
 
     if not torch_available():
-        raise InputError("sublevel barrier trains/loads torch networks: pip install 'sublevel[torch]'")
+        raise InputError(
+            "sublevel barrier trains/loads torch networks: pip install 'sublevel[torch]'"
+        )
     from sublevel.numerics.barrier import barrier
     from sublevel.numerics.barrier_experiment import (
         relu_mlp_landscape,
@@ -108,26 +112,43 @@ def run(args: argparse.Namespace) -> int:
     if args.plot:
         _plot(r, args.plot, land.name)
     if args.json:
-        out = {"model": land.name, "endpoints": source, "aligned": r.aligned,
-               "max_energy": r.max_energy, "max_energy_enclosure": list(r.max_energy_enclosure),
-               "argmax_t": r.argmax_t, "barrier": r.barrier,
-               "barrier_enclosure": list(r.barrier_enclosure),
-               "interpolation_barrier": r.interpolation_barrier,
-               "interpolation_barrier_enclosure": list(r.interpolation_barrier_enclosure),
-               "endpoint_energies": list(r.endpoint_energies), "method": r.method,
-               "n_pieces": r.n_pieces, "wall_time": r.wall_time,
-               "certificate": r.certificate.to_dict()}
+        out = {
+            "model": land.name,
+            "endpoints": source,
+            "aligned": r.aligned,
+            "max_energy": r.max_energy,
+            "max_energy_enclosure": list(r.max_energy_enclosure),
+            "argmax_t": r.argmax_t,
+            "barrier": r.barrier,
+            "barrier_enclosure": list(r.barrier_enclosure),
+            "interpolation_barrier": r.interpolation_barrier,
+            "interpolation_barrier_enclosure": list(r.interpolation_barrier_enclosure),
+            "endpoint_energies": list(r.endpoint_energies),
+            "method": r.method,
+            "n_pieces": r.n_pieces,
+            "wall_time": r.wall_time,
+            "certificate": r.certificate.to_dict(),
+        }
         print(json.dumps(out, indent=2))
         return 0
     lo, hi = r.max_energy_enclosure
-    print(f"{land.name}; endpoints: {source}" + ("; θ_B aligned by weight matching" if r.aligned else ""))
+    print(
+        f"{land.name}; endpoints: {source}"
+        + ("; θ_B aligned by weight matching" if r.aligned else "")
+    )
     print(f"E_A = {r.endpoint_energies[0]:.10g}, E_B = {r.endpoint_energies[1]:.10g}")
-    print(f"max_t E(θ(t)) ∈ [{lo:.12g}, {hi:.12g}] at t = {r.argmax_t:.6g} "
-          f"({r.n_pieces} pieces, method {r.method}, certificate {r.certificate.outcome})")
-    print(f"barrier max E − max(E_A, E_B) ∈ [{r.barrier_enclosure[0]:.6g}, "
-          f"{r.barrier_enclosure[1]:.6g}]")
-    print(f"interpolation barrier ∈ [{r.interpolation_barrier_enclosure[0]:.6g}, "
-          f"{r.interpolation_barrier_enclosure[1]:.6g}]  ({r.wall_time:.1f} s)")
+    print(
+        f"max_t E(θ(t)) ∈ [{lo:.12g}, {hi:.12g}] at t = {r.argmax_t:.6g} "
+        f"({r.n_pieces} pieces, method {r.method}, certificate {r.certificate.outcome})"
+    )
+    print(
+        f"barrier max E − max(E_A, E_B) ∈ [{r.barrier_enclosure[0]:.6g}, "
+        f"{r.barrier_enclosure[1]:.6g}]"
+    )
+    print(
+        f"interpolation barrier ∈ [{r.interpolation_barrier_enclosure[0]:.6g}, "
+        f"{r.interpolation_barrier_enclosure[1]:.6g}]  ({r.wall_time:.1f} s)"
+    )
     return 0
 
 

@@ -32,13 +32,21 @@ from assignments.build import BEGIN, END, LINE, build, execute, source_of, strip
 GRADERS = [str(ROOT / "assignments" / name / "grade.py") for name in ASSIGNMENTS]
 #: every test of every grader, by assignment
 GRADER_TESTS = {
-    "01_deep_linear": ["test_preprocess_keeps_the_energy_constant",
-                       "test_full_rank_join_stays_injective", "test_connect_is_certified",
-                       "test_equal_width_is_refused", "test_descend_reaches_a_global_minimum"],
-    "02_intrinsic_dimension": ["test_intrinsic_dimension_matches_the_exact_rank",
-                               "test_compress_keeps_the_energy_constant"],
-    "03_geodesic_solver": ["test_conformance_of_the_student_finder",
-                           "test_ring_valley_length_matches_the_reference"],
+    "01_deep_linear": [
+        "test_preprocess_keeps_the_energy_constant",
+        "test_full_rank_join_stays_injective",
+        "test_connect_is_certified",
+        "test_equal_width_is_refused",
+        "test_descend_reaches_a_global_minimum",
+    ],
+    "02_intrinsic_dimension": [
+        "test_intrinsic_dimension_matches_the_exact_rank",
+        "test_compress_keeps_the_energy_constant",
+    ],
+    "03_geodesic_solver": [
+        "test_conformance_of_the_student_finder",
+        "test_ring_valley_length_matches_the_reference",
+    ],
 }
 
 
@@ -59,8 +67,13 @@ def graded(built, tmp_path_factory):
         env = dict(os.environ, SUBLEVEL_SUBMISSION=str(folder))
         # the project's pytest options apply (pyproject.toml: --import-mode=importlib, which
         # lets three files named grade.py run together)
-        proc = subprocess.Popen([sys.executable, "-m", "pytest", "--rootdir", str(ROOT), *GRADERS],
-                                stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, env=env)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "pytest", "--rootdir", str(ROOT), *GRADERS],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env=env,
+        )
         runs[kind] = (proc, log, out / f"{kind}.log")
     yield runs
     for proc, log, _ in runs.values():
@@ -117,8 +130,10 @@ def test_student_versions_contain_no_solution_text(built, graded, name):
 
 
 def test_the_stripper_keeps_indentation_and_left_hand_sides():
-    text = "def f(x):\n    ### BEGIN SOLUTION\n    return x + 1\n    ### END SOLUTION\n" \
-           "y = f(2)  # SOLUTION\n"
+    text = (
+        "def f(x):\n    ### BEGIN SOLUTION\n    return x + 1\n    ### END SOLUTION\n"
+        "y = f(2)  # SOLUTION\n"
+    )
     out = strip(text)
     assert "    raise NotImplementedError" in out and "x + 1" not in out
     assert "y = ...  # YOUR CODE HERE" in out
@@ -129,19 +144,30 @@ def test_the_stripper_keeps_indentation_and_left_hand_sides():
 @pytest.mark.parametrize("name", ASSIGNMENTS)
 def test_solution_notebook_executes_headless(built, name, tmp_path):
     nb = execute(built[name]["solution"], workdir=tmp_path, timeout=120)
-    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
-              if o.get("output_type") == "error"]
+    errors = [
+        o
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+        if o.get("output_type") == "error"
+    ]
     assert not errors
-    printed = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code"
-                      for o in c.get("outputs", []))
+    printed = "".join(
+        o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+    )
     assert printed.strip(), "the demo cell prints what to observe"
 
 
 @pytest.mark.parametrize("name", ASSIGNMENTS)
 def test_student_notebook_executes_and_only_the_stubs_raise(built, name, tmp_path):
     nb = execute(built[name]["student"], workdir=tmp_path, timeout=120, allow_errors=True)
-    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
-              if o.get("output_type") == "error"]
+    errors = [
+        o
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+        if o.get("output_type") == "error"
+    ]
     assert errors, "the demo cell calls the functions to be written"
     assert {e["ename"] for e in errors} == {"NotImplementedError"}
 
@@ -171,8 +197,9 @@ def test_unmodified_student_versions_fail_their_graders_with_the_teaching_messag
 
 
 def _grader(name: str) -> types.ModuleType:
-    spec = importlib.util.spec_from_file_location(f"grade_{name}", ROOT / "assignments" / name /
-                                                  "grade.py")
+    spec = importlib.util.spec_from_file_location(
+        f"grade_{name}", ROOT / "assignments" / name / "grade.py"
+    )
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # its dataclasses look the module up by name
     spec.loader.exec_module(module)
@@ -200,8 +227,10 @@ def test_a_broken_proof_step_is_named_with_argmax_margin_and_seed(tmp_path):
     from assignments.build import solution
 
     grade = _grader("01_deep_linear")
-    msg = _failure(grade.test_preprocess_keeps_the_energy_constant,
-                   _student(tmp_path, "deep_linear", solution(wrong)))
+    msg = _failure(
+        grade.test_preprocess_keeps_the_energy_constant,
+        _student(tmp_path, "deep_linear", solution(wrong)),
+    )
     assert "(b) W1 ← W1 + Σ b_i a_iᵀ" in msg and "constant energy" in msg
     assert "exact certificate: fails" in msg and "at t = " in msg and "margin -" in msg
     assert re.search(r"instance seed \d+", msg)
@@ -217,10 +246,12 @@ def test_a_notebook_that_does_not_import_is_one_failure(tmp_path):
 
 
 def test_wrong_shapes_and_non_finite_values_are_one_failure():
-    assert "has shape (2, 3); expected (3, 3)" in _failure(grading.array, np.zeros((2, 3)),
-                                                            (3, 3), "W")
-    assert "non-finite value at index (0, 1)" in _failure(grading.array,
-                                                          np.array([[0.0, np.nan]]), None, "W")
+    assert "has shape (2, 3); expected (3, 3)" in _failure(
+        grading.array, np.zeros((2, 3)), (3, 3), "W"
+    )
+    assert "non-finite value at index (0, 1)" in _failure(
+        grading.array, np.array([[0.0, np.nan]]), None, "W"
+    )
     assert "did you forget a `return`" in _failure(grading.array, None, None, "U'")
 
 

@@ -19,9 +19,24 @@ DOCS = ROOT / "docs"
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     out = tmp_path_factory.mktemp("site")
-    proc = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet",
-                           "-f", str(DOCS / "mkdocs.yml"), "-d", str(out)],
-                          capture_output=True, text=True, timeout=300, cwd=ROOT)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mkdocs",
+            "build",
+            "--strict",
+            "--quiet",
+            "-f",
+            str(DOCS / "mkdocs.yml"),
+            "-d",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+    )
     assert proc.returncode == 0, proc.stderr[-4000:]
     return out
 
@@ -50,7 +65,9 @@ def test_the_cli_reference_is_the_parser(site):
     from sublevel.proofs_checks.cli import build_parser
 
     page = _text(site, "cli")
-    sub = next(a for a in build_parser()._actions if hasattr(a, "choices") and isinstance(a.choices, dict))
+    sub = next(
+        a for a in build_parser()._actions if hasattr(a, "choices") and isinstance(a.choices, dict)
+    )
     for name in sub.choices:
         assert f"<code>sublevel {name}</code>" in page
     assert "--scheduler-timeout" in page and "--plugin" in page
@@ -60,7 +77,13 @@ def test_the_api_reference_covers_the_public_names(site):
     numerics = _text(site, "api/numerics")
     checks = _text(site, "api/proofs_checks")
     theory = _text(site, "api/theory")
-    for name in ("check_landscape", "check_path_finder", "linear_widths", "datasets", "certify_path"):
+    for name in (
+        "check_landscape",
+        "check_path_finder",
+        "linear_widths",
+        "datasets",
+        "certify_path",
+    ):
         assert name in numerics
     for name in ("check_claim", "assert_claim_holds", "run_verification", "dask_executor"):
         assert name in checks
@@ -69,8 +92,15 @@ def test_the_api_reference_covers_the_public_names(site):
 
 def test_the_concepts_define_the_vocabulary(site):
     page = _text(site, "concepts")
-    for term in ("Sub-level set", "N_u", "Spurious valley", "Normalised geodesic length", "sampled",
-                 "counterexample", "negative control"):
+    for term in (
+        "Sub-level set",
+        "N_u",
+        "Spurious valley",
+        "Normalised geodesic length",
+        "sampled",
+        "counterexample",
+        "negative control",
+    ):
         assert term.lower() in page.lower()
 
 
@@ -79,7 +109,12 @@ def test_the_property_based_testing_example_runs(tmp_path):
     code = re.search(r"```python\n(.*?)```", text, re.S).group(1)
     test_file = tmp_path / "test_landscape_theory.py"
     test_file.write_text(code)
-    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(test_file)],
-                          capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(test_file)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+    )
     assert proc.returncode == 0, proc.stdout[-3000:]
     assert "4 passed" in proc.stdout

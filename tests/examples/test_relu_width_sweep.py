@@ -14,8 +14,23 @@ def test_width_sweep_example(tmp_path, capsys):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     png, js = tmp_path / "w.png", tmp_path / "w.json"
-    code = module.main(["--widths", "4", "8", "--samples", "30", "--teacher", "2",
-                        "--maxiter", "60", "--out", str(png), "--json", str(js)])
+    code = module.main(
+        [
+            "--widths",
+            "4",
+            "8",
+            "--samples",
+            "30",
+            "--teacher",
+            "2",
+            "--maxiter",
+            "60",
+            "--out",
+            str(png),
+            "--json",
+            str(js),
+        ]
+    )
     assert code == 0 and png.stat().st_size > 1000
     data = json.loads(js.read_text())["studies"][0]
     assert data["widths"] == [4, 8] and len(data["levels"]) == 2

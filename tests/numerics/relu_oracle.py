@@ -14,15 +14,17 @@ def exact_energy(land: TwoLayerReLU, a, b, t) -> Fraction:
     th = [(1 - t) * Fraction(float(x)) + t * Fraction(float(y)) for x, y in zip(a, b)]
     o = land._offsets
     m, n, k = land.m, land.n, land.k
-    W = [th[o[0] + j * n:o[0] + (j + 1) * n] for j in range(m)]
-    bias = th[o[1]:o[2]] if land.hidden_bias else [Fraction(0)] * m
-    U = [th[o[2] + i * m:o[2] + (i + 1) * m] for i in range(k)]
-    c = th[o[3]:o[4]] if land.output_bias else [Fraction(0)] * k
+    W = [th[o[0] + j * n : o[0] + (j + 1) * n] for j in range(m)]
+    bias = th[o[1] : o[2]] if land.hidden_bias else [Fraction(0)] * m
+    U = [th[o[2] + i * m : o[2] + (i + 1) * m] for i in range(k)]
+    c = th[o[3] : o[4]] if land.output_bias else [Fraction(0)] * k
     total = Fraction(0)
     for x, y in zip(land.X, land.Y):
         xf = [Fraction(float(v)) for v in x]
-        h = [max(Fraction(0), sum((w * v for w, v in zip(W[j], xf)), Fraction(0)) + bias[j])
-             for j in range(m)]
+        h = [
+            max(Fraction(0), sum((w * v for w, v in zip(W[j], xf)), Fraction(0)) + bias[j])
+            for j in range(m)
+        ]
         for i in range(k):
             r = sum((U[i][j] * h[j] for j in range(m)), Fraction(0)) + c[i] - Fraction(float(y[i]))
             total += r * r

@@ -29,8 +29,10 @@ def test_exact_hessian_matches_central_differences_of_the_gradient(act, p, seed)
     theta = land.random_point(np.random.default_rng(seed + 1))
     H = np.array([[float(v) for v in row] for row in exact_hessian(land, theta)])
     h = 1e-6
-    grads = [land.energy_and_grad(theta + h * e)[1] - land.energy_and_grad(theta - h * e)[1]
-             for e in np.eye(land.dim)]
+    grads = [
+        land.energy_and_grad(theta + h * e)[1] - land.energy_and_grad(theta - h * e)[1]
+        for e in np.eye(land.dim)
+    ]
     Hfd = np.stack(grads) / (2 * h)
     assert np.allclose(H, H.T, atol=0)
     assert np.max(np.abs(H - Hfd)) <= 1e-5 * max(1.0, np.max(np.abs(H)))
@@ -45,7 +47,7 @@ def test_zero_network_with_negative_output_weights_has_a_flat_escape(act):
     U[:] = -1.0
     theta = land.flatten(W, U)
     energy = land.energy(theta)
-    assert np.isclose(energy, np.mean(land.Y ** 2))
+    assert np.isclose(energy, np.mean(land.Y**2))
     cls = classify_poor_minimum(land, theta, energy, np.random.default_rng(0))
     assert cls["classification"] == "degenerate minimum with a flat escape"
     assert cls["escape"]["escape_energy"] < energy - 1e-3

@@ -58,8 +58,10 @@ class EnclosedQuadratic(FloatQuadratic):
     def energy_polynomial_enclosure(self, a, b):
         exact = Quadratic(self.c).energy_polynomial_exact(a, b)
         approx = [float(c) for c in exact]
-        radii = [float(np.nextafter(float(abs(c - Fraction(x))), np.inf)) + 1e-300
-                 for c, x in zip(exact, approx)]
+        radii = [
+            float(np.nextafter(float(abs(c - Fraction(x))), np.inf)) + 1e-300
+            for c, x in zip(exact, approx)
+        ]
         return approx, radii
 
 
@@ -100,8 +102,12 @@ def test_convex_segment_is_certified_exactly(c, a, b):
 def test_float_polynomials_are_sampled_and_enclosed_ones_rigorous():
     a, b = np.array([0.1, 0.2]), np.array([0.7, -0.3])
     seg = Segment(a, b)
-    top = float(max(Quadratic([0.3, 0.1]).energy_polynomial_exact(a, b)[0],
-                    sum(Quadratic([0.3, 0.1]).energy_polynomial_exact(a, b))))
+    top = float(
+        max(
+            Quadratic([0.3, 0.1]).energy_polynomial_exact(a, b)[0],
+            sum(Quadratic([0.3, 0.1]).energy_polynomial_exact(a, b)),
+        )
+    )
     fl = certify_piece(FloatQuadratic([0.3, 0.1]), seg, top + 1.0)
     assert fl.method == "sampled" and not fl.is_proof and "not enclosed" in fl.details["reason"]
     enc = certify_piece(EnclosedQuadratic([0.3, 0.1]), seg, top + 1.0)
@@ -158,8 +164,9 @@ def test_polynomial_promises_are_decided_structurally():
     assert off.method == "exact" and off.outcome == "fails"
     # non-increasing: E' ≤ 0 exactly, a touching zero of E' allowed
     assert certify_polynomial_promise([1, -2, 1], NON_INCREASING).holds  # (1 − t)², E'(1) = 0
-    assert not certify_polynomial_promise([1, -2, Fraction(1) + Fraction(1, 10**20)],
-                                          NON_INCREASING).holds
+    assert not certify_polynomial_promise(
+        [1, -2, Fraction(1) + Fraction(1, 10**20)], NON_INCREASING
+    ).holds
     # ≤ max of endpoints, the maximum at an end (the usual case)
     le = certify_polynomial_promise([0, 1], LE_MAX_ENDPOINTS)
     assert le.holds and le.margin == 0.0

@@ -38,8 +38,9 @@ def _enclosure(L, a, b, **kw):
 
 def _dense(L, a, b, n):
     t = np.linspace(0.0, 1.0, n)
-    out = np.concatenate([L.energies(a[None] + t[s:s + 50_000, None] * (b - a)[None])
-                          for s in range(0, n, 50_000)])
+    out = np.concatenate(
+        [L.energies(a[None] + t[s : s + 50_000, None] * (b - a)[None]) for s in range(0, n, 50_000)]
+    )
     return out
 
 
@@ -57,8 +58,12 @@ def test_enclosure_contains_the_dense_maximum_of_a_million_points(depth, loss):
 
 
 @settings(max_examples=12, deadline=None)
-@given(depth=st.integers(2, 4), seed=st.integers(0, 10_000), scale=st.sampled_from([0.3, 1.0, 4.0]),
-       loss=st.sampled_from(["mse", "cross-entropy"]))
+@given(
+    depth=st.integers(2, 4),
+    seed=st.integers(0, 10_000),
+    scale=st.sampled_from([0.3, 1.0, 4.0]),
+    loss=st.sampled_from(["mse", "cross-entropy"]),
+)
 def test_enclosure_property_against_dense_evaluation(depth, seed, scale, loss):
     widths = [2] + [4] * (depth - 1) + [3]
     L, a, b = _net(widths, loss, seed, n=6, scale=scale)
@@ -178,7 +183,9 @@ def test_dss_hook_certifies_relu_mlp_segments_rigorously():
     assert hasattr(L, "certify_segment")
     cert = L.certify_segment(a, b, 100.0)
     assert cert.method == "rigorous" and cert.holds and cert.margin > 0
-    tanh = MLPLandscape([3, 5, 2], np.zeros((2, 3)), [0, 1], activation="tanh", loss="cross-entropy")
+    tanh = MLPLandscape(
+        [3, 5, 2], np.zeros((2, 3)), [0, 1], activation="tanh", loss="cross-entropy"
+    )
     assert not hasattr(tanh, "certify_segment")
 
 

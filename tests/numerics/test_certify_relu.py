@@ -35,23 +35,40 @@ from sublevel.theory.errors import InputError
 from tests.numerics.relu_oracle import exact_energy
 
 
-def make(seed: int, L: int = 30, n: int = 3, m: int = 5, k: int = 1, *, hidden_bias: bool = True,
-         output_bias: bool = False, l1: float = 0.0):
+def make(
+    seed: int,
+    L: int = 30,
+    n: int = 3,
+    m: int = 5,
+    k: int = 1,
+    *,
+    hidden_bias: bool = True,
+    output_bias: bool = False,
+    l1: float = 0.0,
+):
     rng = np.random.default_rng(seed)
-    land = TwoLayerReLU(rng.normal(size=(L, n)), rng.normal(size=(L, k)), m,
-                        hidden_bias=hidden_bias, output_bias=output_bias, l1=l1)
+    land = TwoLayerReLU(
+        rng.normal(size=(L, n)),
+        rng.normal(size=(L, k)),
+        m,
+        hidden_bias=hidden_bias,
+        output_bias=output_bias,
+        l1=l1,
+    )
     return land, rng
 
 
-configs = st.fixed_dictionaries({
-    "seed": st.integers(0, 10_000),
-    "L": st.integers(1, 12),
-    "n": st.integers(1, 3),
-    "m": st.integers(1, 5),
-    "k": st.integers(1, 2),
-    "hidden_bias": st.booleans(),
-    "l1": st.sampled_from([0.0, 0.05]),
-})
+configs = st.fixed_dictionaries(
+    {
+        "seed": st.integers(0, 10_000),
+        "L": st.integers(1, 12),
+        "n": st.integers(1, 3),
+        "m": st.integers(1, 5),
+        "k": st.integers(1, 2),
+        "hidden_bias": st.booleans(),
+        "l1": st.sampled_from([0.0, 0.05]),
+    }
+)
 
 
 @settings(max_examples=25, deadline=None)
@@ -147,8 +164,14 @@ def test_coinciding_breakpoints():
     land = TwoLayerReLU(X, Y, 6)
     A = land0.unflatten(rng.normal(size=land0.dim))
     B = land0.unflatten(rng.normal(size=land0.dim))
-    dup = lambda P: land.flatten(np.concatenate([P.W, P.W]), np.concatenate([P.b, P.b]),  # noqa: E731
-                                 np.concatenate([P.U, P.U], axis=1) / 2)
+
+    def dup(P):
+        return land.flatten(
+            np.concatenate([P.W, P.W]),
+            np.concatenate([P.b, P.b]),
+            np.concatenate([P.U, P.U], axis=1) / 2,
+        )
+
     a, b = dup(A), dup(B)
     pq = land.energy_pieces(a, b)
     assert np.sum(np.diff(pq.breakpoints) == 0) >= pq.n_pieces // 2  # ties kept
@@ -197,7 +220,9 @@ def test_promises():
         assert bump.outcome == "fails"
     # a fixed first layer makes the energy convex: holds by structure
     Q = land.unflatten(c)
-    convex = certify_relu_promise(land, Segment(a, land.flatten(P.W, P.b, Q.U), "β", LE_MAX_ENDPOINTS))
+    convex = certify_relu_promise(
+        land, Segment(a, land.flatten(P.W, P.b, Q.U), "β", LE_MAX_ENDPOINTS)
+    )
     assert convex.holds and convex.method == "exact" and convex.margin == 0.0
 
 
@@ -216,8 +241,9 @@ def test_constant_promise_with_zero_weight_units_moving():
     # rigorous constant check of a genuinely moving unit with weight fails
     U2 = U.copy()
     U2[0, 1] = 1.0
-    moved = certify_relu_promise(land, Segment(land.flatten(P.W, P.b, U2),
-                                               land.flatten(W, P.b, U2), "weighted", CONSTANT))
+    moved = certify_relu_promise(
+        land, Segment(land.flatten(P.W, P.b, U2), land.flatten(W, P.b, U2), "weighted", CONSTANT)
+    )
     assert moved.method == "rigorous" and moved.outcome == "fails"
 
 
@@ -234,8 +260,9 @@ def test_non_increasing_on_an_output_layer_segment():
     b = land.flatten(P.W, P.b, U)
     good = certify_relu_promise(land, Segment(a, b, "(1)", NON_INCREASING))
     assert good.outcome in ("holds", "inconclusive") and good.method == "rigorous"
-    relaxed = certify_relu_promise(land, Segment(a, b, "(1)", NON_INCREASING),
-                                   tolerances={"tau": 1e-8})
+    relaxed = certify_relu_promise(
+        land, Segment(a, b, "(1)", NON_INCREASING), tolerances={"tau": 1e-8}
+    )
     assert relaxed.holds and relaxed.holds_within in (0.0, 1e-8)
     bad = certify_relu_promise(land, Segment(b, a, "(1) reversed", NON_INCREASING))
     assert bad.outcome == "fails"
@@ -354,6 +381,7 @@ def test_hand_over_between_identical_rows_is_exactly_constant():
         # the group's total weight changes (0.75 → −0.75): the energy moves, the rigorous
         # constant-energy certificate fails
         U1[0, :2] = [0.0, -0.75]
-        swapped = certify_relu_promise(land, Segment(seg.a, land.flatten(W, bias, U1), "flip",
-                                                     CONSTANT))
+        swapped = certify_relu_promise(
+            land, Segment(seg.a, land.flatten(W, bias, U1), "flip", CONSTANT)
+        )
         assert swapped.method == "rigorous" and swapped.outcome == "fails"

@@ -52,8 +52,9 @@ def _deep_linear(kappa: float = 0.0, population: bool = False):
     def build(seed: int):
         X, Y = _data(seed)
         if population:
-            return DeepLinear.population([3, 4, 2], X.T @ X / 12, X.T @ Y / 12, float((Y**2).sum() / 12),
-                                         kappa=kappa)
+            return DeepLinear.population(
+                [3, 4, 2], X.T @ X / 12, X.T @ Y / 12, float((Y**2).sum() / 12), kappa=kappa
+            )
         return DeepLinear([3, 4, 5, 2], X, Y, kappa=kappa)
 
     return build
@@ -126,8 +127,14 @@ def _two_layer(kind: str, activation: str):
         if kind == "empirical":
             return T.EmpiricalTwoLayer(activation, X, Y, p=4)
         rng = np.random.default_rng(seed)
-        return T.PopulationTwoLayer(activation, 3, 4, teacher_W=rng.standard_normal((2, 3)),
-                                    teacher_U=rng.standard_normal((2, 2)), noise_variance=0.1)
+        return T.PopulationTwoLayer(
+            activation,
+            3,
+            4,
+            teacher_W=rng.standard_normal((2, 3)),
+            teacher_U=rng.standard_normal((2, 2)),
+            noise_variance=0.1,
+        )
 
     return build
 
@@ -172,7 +179,11 @@ _optional("sublevel.numerics.energies.spin_glass", "SphereProjected", _spin_proj
 _optional("sublevel.numerics.energies.two_layer", "TwoLayer FixedOutput", _fixed_output)
 for _kind in ("empirical", "population"):
     for _act in ("z**2", "z**3 - z", "relu(z)"):
-        _optional("sublevel.numerics.energies.two_layer", f"TwoLayer {_kind} {_act}", _two_layer(_kind, _act))
+        _optional(
+            "sublevel.numerics.energies.two_layer",
+            f"TwoLayer {_kind} {_act}",
+            _two_layer(_kind, _act),
+        )
 
 
 @pytest.mark.parametrize("name", sorted(LANDSCAPES))
@@ -238,11 +249,17 @@ def test_a_wrong_gradient_is_caught_by_slope_and_finite_differences():
 
 def test_taylor_slope_is_two_for_a_correct_gradient_and_inf_when_affine():
     th, v = np.array([0.3, -0.2]), np.array([0.6, 0.8])
-    quad = taylor_slope(lambda P: (P**2).sum(1) + np.sin(P[:, 0]), th, float((th**2).sum() + np.sin(0.3)),
-                        2 * th + np.array([np.cos(0.3), 0.0]), v)
+    quad = taylor_slope(
+        lambda P: (P**2).sum(1) + np.sin(P[:, 0]),
+        th,
+        float((th**2).sum() + np.sin(0.3)),
+        2 * th + np.array([np.cos(0.3), 0.0]),
+        v,
+    )
     assert abs(quad["slope"] - 2.0) < 0.05
-    affine = taylor_slope(lambda P: P @ np.array([1.0, 2.0]), th, float(th @ [1.0, 2.0]),
-                          np.array([1.0, 2.0]), v)
+    affine = taylor_slope(
+        lambda P: P @ np.array([1.0, 2.0]), th, float(th @ [1.0, 2.0]), np.array([1.0, 2.0]), v
+    )
     assert affine["slope"] == np.inf
 
 
@@ -251,8 +268,14 @@ class _Raw:
 
     dim = 2
 
-    def __init__(self, *, batch_offset: float = 0.0, noise: bool = False, validate: bool = True,
-                 polynomial_error: float | None = None):
+    def __init__(
+        self,
+        *,
+        batch_offset: float = 0.0,
+        noise: bool = False,
+        validate: bool = True,
+        polynomial_error: float | None = None,
+    ):
         self.batch_offset, self.noise, self.validate = batch_offset, noise, validate
         self.rng = np.random.default_rng(0)
         if polynomial_error is not None:
@@ -281,13 +304,16 @@ class _Raw:
         return [float(a @ a), float(2 * a @ d), float(d @ d) + err]
 
 
-@pytest.mark.parametrize("raw, failing", [
-    (_Raw(), set()),
-    (_Raw(batch_offset=1e-6), {"batch_matches_pointwise", "batch_of_one"}),
-    (_Raw(noise=True), {"deterministic", "energy_and_grad_consistent"}),
-    (_Raw(validate=False), {"rejects_bad_input"}),
-    (_Raw(polynomial_error=0.5), {"energy_polynomial_matches"}),
-])
+@pytest.mark.parametrize(
+    "raw, failing",
+    [
+        (_Raw(), set()),
+        (_Raw(batch_offset=1e-6), {"batch_matches_pointwise", "batch_of_one"}),
+        (_Raw(noise=True), {"deterministic", "energy_and_grad_consistent"}),
+        (_Raw(validate=False), {"rejects_bad_input"}),
+        (_Raw(polynomial_error=0.5), {"energy_polynomial_matches"}),
+    ],
+)
 def test_non_conforming_landscapes_are_named(raw, failing):
     report = check_landscape(raw, seed=2)
     assert {c.name for c in report.failures()} >= failing
@@ -322,19 +348,32 @@ def _random_beads(landscape, a, b, level, **options):
 
     beads = np.stack([a, mid, b])
     bound = level
-    certs = certify_path(landscape, Path([Segment(a, mid), Segment(mid, b)]), bound,
-                         check_promises=False).pieces
-    return StringResult(method="random", beads=beads, level=level, bound=bound,
-                        connected=all(c.holds for c in certs), status="", certificates=certs,
-                        normalized_length=float(np.linalg.norm(np.diff(beads, axis=0), axis=1).sum()
-                                                / np.linalg.norm(b - a)), length_on="all parameters")
+    certs = certify_path(
+        landscape, Path([Segment(a, mid), Segment(mid, b)]), bound, check_promises=False
+    ).pieces
+    return StringResult(
+        method="random",
+        beads=beads,
+        level=level,
+        bound=bound,
+        connected=all(c.holds for c in certs),
+        status="",
+        certificates=certs,
+        normalized_length=float(
+            np.linalg.norm(np.diff(beads, axis=0), axis=1).sum() / np.linalg.norm(b - a)
+        ),
+        length_on="all parameters",
+    )
 
 
-@pytest.mark.parametrize("finder, failing", [
-    (_moving_endpoint, "endpoints_fixed"),
-    (_always_connected, "never_claims_a_false_connection"),
-    (_random_beads, "deterministic"),
-])
+@pytest.mark.parametrize(
+    "finder, failing",
+    [
+        (_moving_endpoint, "endpoints_fixed"),
+        (_always_connected, "never_claims_a_false_connection"),
+        (_random_beads, "deterministic"),
+    ],
+)
 def test_non_conforming_path_finders_are_named(finder, failing):
     report = check_path_finder(finder)
     assert not report.ok
@@ -348,16 +387,27 @@ def test_check_path_catches_a_certificate_below_the_samples():
     assert check_path(land, path, certificates=honest, theta_a=[-1.0, 0.0], theta_b=[1.0, 0.1]).ok
     lying = [Certificate(True, 0.1, 0.5, 1.0, "exact", label="lying")]  # true max is 0.505
     report = check_path(land, path, certificates=lying)
-    assert {c.name for c in report.failures()} == {"certificate_max_at_least_samples",
-                                                    "max_at_least_endpoint_max"}
+    assert {c.name for c in report.failures()} == {
+        "certificate_max_at_least_samples",
+        "max_at_least_endpoint_max",
+    }
     inconsistent = [Certificate(True, 2.0, 0.5, 1.0, "exact", label="holds above its bound")]
-    assert not check_path(land, path, certificates=inconsistent)["certificate_verdicts_consistent"].passed
+    assert not check_path(land, path, certificates=inconsistent)[
+        "certificate_verdicts_consistent"
+    ].passed
 
 
 def _rigorous(top: float, *, holds: bool = True, bound: float = 1.0, lo: float | None = None):
-    return Certificate(holds, top, 0.5, bound, "rigorous", label="rigorous",
-                       outcome="holds" if holds else "fails",
-                       max_energy_enclosure=(top if lo is None else lo, top))
+    return Certificate(
+        holds,
+        top,
+        0.5,
+        bound,
+        "rigorous",
+        label="rigorous",
+        outcome="holds" if holds else "fails",
+        max_energy_enclosure=(top if lo is None else lo, top),
+    )
 
 
 def test_no_slack_passes_a_proof_certificate_below_the_samples():
@@ -392,8 +442,15 @@ def test_verdicts_are_checked_against_the_enclosure_without_slack():
     # a proven "fails" whose enclosure is entirely below the bound
     assert not consistent(_rigorous(0.5, holds=False))
     assert consistent(_rigorous(0.5, holds=False, bound=0.25))
-    undecided = Certificate(False, 0.5, 0.5, 0.5, "rigorous", outcome="inconclusive",
-                            max_energy_enclosure=(0.5, 0.5 + 1e-15))
+    undecided = Certificate(
+        False,
+        0.5,
+        0.5,
+        0.5,
+        "rigorous",
+        outcome="inconclusive",
+        max_energy_enclosure=(0.5, 0.5 + 1e-15),
+    )
     assert consistent(undecided)
 
 
@@ -407,8 +464,15 @@ def _proof_with_an_inconclusive_segment(landscape, a, b, level, **options):
         is_proof = True
 
     fake = Lying()
-    undecided = Certificate(False, level, 0.5, level, "rigorous", outcome="inconclusive",
-                            max_energy_enclosure=(level, level + 1e-15))
+    undecided = Certificate(
+        False,
+        level,
+        0.5,
+        level,
+        "rigorous",
+        outcome="inconclusive",
+        max_energy_enclosure=(level, level + 1e-15),
+    )
     object.__setattr__(fake, "certificates", [undecided])
     object.__setattr__(fake, "connected", False)
     return fake
@@ -453,15 +517,22 @@ def test_reports_serialise():
         report["nonexistent"]
 
 
-@pytest.mark.parametrize("call, match", [
-    (lambda: check_landscape(ConvexQuadratic.random(2), n_points=0), "n_points = 0"),
-    (lambda: check_landscape(ConvexQuadratic.random(2), scale=-1.0), "scale = -1.0"),
-    (lambda: check_path(ConvexQuadratic.random(2), [[0.0, 0.0], [1.0, 1.0]]), "not list"),
-    (lambda: check_path(ConvexQuadratic.random(2), Path([Segment([0.0, 0], [1.0, 1])]), n_dense=1),
-     "n_dense = 1"),
-    (lambda: check_profile(object()), "not a PathProfile"),
-    (lambda: check_path_finder("dss"), "is not callable"),
-])
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda: check_landscape(ConvexQuadratic.random(2), n_points=0), "n_points = 0"),
+        (lambda: check_landscape(ConvexQuadratic.random(2), scale=-1.0), "scale = -1.0"),
+        (lambda: check_path(ConvexQuadratic.random(2), [[0.0, 0.0], [1.0, 1.0]]), "not list"),
+        (
+            lambda: check_path(
+                ConvexQuadratic.random(2), Path([Segment([0.0, 0], [1.0, 1])]), n_dense=1
+            ),
+            "n_dense = 1",
+        ),
+        (lambda: check_profile(object()), "not a PathProfile"),
+        (lambda: check_path_finder("dss"), "is not callable"),
+    ],
+)
 def test_bad_arguments_are_input_errors(call, match):
     from sublevel.theory.errors import InputError
 

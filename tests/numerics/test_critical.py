@@ -58,7 +58,8 @@ def test_minimise_methods_on_rosenbrock(method):
         def _energy_and_grad(self, t):
             x, y = t
             return (1 - x) ** 2 + 100 * (y - x * x) ** 2, np.array(
-                [-2 * (1 - x) - 400 * x * (y - x * x), 200 * (y - x * x)])
+                [-2 * (1 - x) - 400 * x * (y - x * x), 200 * (y - x * x)]
+            )
 
     res = minimise(Rosenbrock(), [-1.2, 1.0], method=method, gtol=1e-8)
     assert res.converged
@@ -119,11 +120,14 @@ def test_deep_linear_origin_is_a_saddle():
     assert c.kind == "saddle" and c.n_negative >= 1
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    ({"method": "Nelder-Mead"}, "method"),
-    ({"gtol": 0.0}, "gtol"),
-    ({"maxiter": 0}, "maxiter"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"method": "Nelder-Mead"}, "method"),
+        ({"gtol": 0.0}, "gtol"),
+        ({"maxiter": 0}, "maxiter"),
+    ],
+)
 def test_minimise_bad_options(kwargs, match):
     with pytest.raises(InputError, match=match):
         minimise(Saddle(), [0.1, 0.1], **kwargs)

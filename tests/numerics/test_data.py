@@ -25,7 +25,9 @@ def test_polynomial_data_follow_the_paper():
     np.testing.assert_allclose(c.y_train[:, 0], 8 * x**3 - 10 * x**2 + 3 * x)
     assert 0 <= x.min() and x.max() <= 1 and c.X_test.shape == (5, 1)
     q = quadratic_data(10)
-    np.testing.assert_allclose(q.y_train[:, 0], 0.5 * q.X_train[:, 0] ** 2 + 0.25 * q.X_train[:, 0] + 0.1)
+    np.testing.assert_allclose(
+        q.y_train[:, 0], 0.5 * q.X_train[:, 0] ** 2 + 0.25 * q.X_train[:, 0] + 0.1
+    )
     np.testing.assert_array_equal(cubic_data(20, 5, seed=3).X_train, c.X_train)  # seeded
 
 
@@ -74,7 +76,9 @@ def test_fashion_truncated_or_wrong_file(tmp_path):
     _fake_fashion(tmp_path)
     images = tmp_path / FASHION_MNIST_FILES["train"][0]
     with gzip.open(images, "wb") as fh:
-        fh.write(bytes([0, 0, 8, 3]) + (12).to_bytes(4, "big") + (28).to_bytes(4, "big") * 2 + b"\0" * 10)
+        fh.write(
+            bytes([0, 0, 8, 3]) + (12).to_bytes(4, "big") + (28).to_bytes(4, "big") * 2 + b"\0" * 10
+        )
     with pytest.raises(InputError, match="truncated"):
         fashion_mnist(root=tmp_path)
 
@@ -87,10 +91,13 @@ def test_missing_fashion_files_name_the_package(tmp_path, monkeypatch):
         fashion_mnist()
 
 
-@pytest.mark.skipif(not (FASHION_MNIST_DIR / FASHION_MNIST_FILES["test"][0]).is_file(),
-                    reason=f"Debian package {FASHION_MNIST_PACKAGE} not installed "
-                           f"(files in {FASHION_MNIST_DIR})")
+@pytest.mark.skipif(
+    not (FASHION_MNIST_DIR / FASHION_MNIST_FILES["test"][0]).is_file(),
+    reason=f"Debian package {FASHION_MNIST_PACKAGE} not installed (files in {FASHION_MNIST_DIR})",
+)
 def test_real_fashion_mnist_files():
     d = fashion_mnist(200, 100, seed=0)
     assert d.X_train.shape == (200, 784) and d.X_test.shape == (100, 784)
-    assert set(np.unique(d.y_train)) <= set(range(10)) and d.info["package"] == FASHION_MNIST_PACKAGE
+    assert (
+        set(np.unique(d.y_train)) <= set(range(10)) and d.info["package"] == FASHION_MNIST_PACKAGE
+    )

@@ -129,5 +129,6 @@ def test_quadratic_sign_trap_with_a_dead_unit_is_a_flat_escape_not_a_counterexam
         assert traps[0]["escape"]["escape_energy"] < traps[0]["energy"] - 1.0
         assert not [c for c in search.counterexamples if c["certified"]]
         land = EmpiricalTwoLayer(act, X, y, 2)
-        assert math.isclose(land.energy(np.array(traps[0]["theta"])), traps[0]["energy"],
-                            rel_tol=1e-10)
+        assert math.isclose(
+            land.energy(np.array(traps[0]["theta"])), traps[0]["energy"], rel_tol=1e-10
+        )

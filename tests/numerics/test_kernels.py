@@ -29,9 +29,12 @@ def test_gaussian_closed_form_with_identity_is_the_arccos_kernel(seed, n):
     rng = np.random.default_rng(seed)
     w1, w2 = unit(rng.normal(size=n)), unit(rng.normal(size=n))
     assert K.relu_kernel_gaussian(w1, w2) == pytest.approx(
-        float(K.arccos_kernel(K.angle(w1, w2))), rel=1e-12, abs=1e-15)
+        float(K.arccos_kernel(K.angle(w1, w2))), rel=1e-12, abs=1e-15
+    )
     # homogeneity in each argument
-    assert K.relu_kernel_gaussian(2 * w1, 3 * w2) == pytest.approx(6 * K.relu_kernel_gaussian(w1, w2))
+    assert K.relu_kernel_gaussian(2 * w1, 3 * w2) == pytest.approx(
+        6 * K.relu_kernel_gaussian(w1, w2)
+    )
 
 
 @pytest.mark.parametrize("seed", range(3))
@@ -70,9 +73,11 @@ def test_eq7_holds_for_every_measure_tried(seed, n, alpha):
     cov = K.random_covariance(rng, n)
     X = rng.normal(size=(50, n)) * rng.uniform(0.5, 2, size=n)
     wm = K.bisector(u, w2)
-    for kern, sigma in ((lambda a, b: K.relu_kernel_gaussian(a, b, cov), K.second_moment_norm(cov=cov)),
-                        (K.relu_kernel_ball, 1 / (n + 2)),
-                        (lambda a, b: K.relu_kernel_empirical(a, b, X)[0], K.second_moment_norm(X))):
+    for kern, sigma in (
+        (lambda a, b: K.relu_kernel_gaussian(a, b, cov), K.second_moment_norm(cov=cov)),
+        (K.relu_kernel_ball, 1 / (n + 2)),
+        (lambda a, b: K.relu_kernel_empirical(a, b, X)[0], K.second_moment_norm(X)),
+    ):
         lo, up = K.eq7_bounds(K.angle(u, w2), kern(wm, wm), sigma)
         k = kern(u, w2)
         assert lo - 1e-12 <= k <= up + 1e-12
@@ -82,10 +87,14 @@ def test_followup_inequalities_are_false():
     alpha = np.linspace(1e-3, np.pi, 500)
     gaps = [K.followup_gap(float(K.arccos_kernel(a)), a, 0.5) for a in alpha]
     # (sin α − α cos α)/(2π) > 0 on (0, π]
-    np.testing.assert_allclose(gaps, (np.sin(alpha) - alpha * np.cos(alpha)) / (2 * np.pi), atol=1e-15)
+    np.testing.assert_allclose(
+        gaps, (np.sin(alpha) - alpha * np.cos(alpha)) / (2 * np.pi), atol=1e-15
+    )
     assert min(gaps) > 0
     assert K.small_angle_gap(0.5, 0.0, 1.0) == pytest.approx(1 / 6)
-    assert K.followup_gap(float(K.arccos_kernel(1.0)), 1.0, 0.5) == pytest.approx(0.318 - 0.270, abs=1e-3)
+    assert K.followup_gap(float(K.arccos_kernel(1.0)), 1.0, 0.5) == pytest.approx(
+        0.318 - 0.270, abs=1e-3
+    )
 
 
 def test_bad_input():

@@ -17,7 +17,7 @@ from sublevel.theory.errors import InputError
 
 def exact_value(c, t) -> Fraction:
     t = Fraction(float(t))
-    return sum((Fraction(float(cd)) * t ** d for d, cd in enumerate(c)), Fraction(0))
+    return sum((Fraction(float(cd)) * t**d for d, cd in enumerate(c)), Fraction(0))
 
 
 def exact_max_on_grid(bps, coeffs, n=2001) -> tuple[Fraction, float]:
@@ -67,8 +67,9 @@ def test_a_maximum_touching_a_level_at_a_multiple_root(r, mult, level, scale):
 
 def test_interior_maximum_and_zero_width_pieces():
     # −(t − 0.3)² + 2 on [0, 0.5], a zero-width piece, then a low line: max 2 at t = 0.3
-    res = maximise_piecewise([0.0, 0.5, 0.5, 1.0],
-                             [[2 - 0.09, 0.6, -1.0], [5.0, 0.0, 0.0], [0.0, 0.1, 0.0]])
+    res = maximise_piecewise(
+        [0.0, 0.5, 0.5, 1.0], [[2 - 0.09, 0.6, -1.0], [5.0, 0.0, 0.0], [0.0, 0.1, 0.0]]
+    )
     # the zero-width piece at t = 0.5 takes the value 5 there: it is a value taken
     assert res.lower <= 5.0 <= res.upper and res.piece == 1
     res = maximise_piecewise([0.0, 0.5, 1.0], [[2 - 0.09, 0.6, -1.0], [0.0, 0.1, 0.0]])
@@ -109,4 +110,4 @@ def test_gamma_and_up():
     assert gamma(0) == 0.0
     assert up(1.0, 10) > 1.0 + 10 * U
     with pytest.raises(InputError, match="γ_n"):
-        gamma(2 ** 60)
+        gamma(2**60)

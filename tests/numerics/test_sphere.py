@@ -103,7 +103,9 @@ def test_tangent_spectrum_matches_the_landscape_method():
     sg = SpinGlass(7, 3, 1)
     x = sg.projected()
     pt = Sphere(7).random(1, 3)[0]
-    np.testing.assert_allclose(tangent_spectrum(sg, pt), sg.tangent_hessian_eigenvalues(pt), atol=1e-10)
+    np.testing.assert_allclose(
+        tangent_spectrum(sg, pt), sg.tangent_hessian_eigenvalues(pt), atol=1e-10
+    )
     assert x.dim == 7
 
 
@@ -171,25 +173,31 @@ def test_blas_threads_context():
         pass
 
 
-@pytest.mark.parametrize("call, text", [
-    (lambda: Sphere(1), "N = 1"),
-    (lambda: Sphere(3, radius=-1.0), "radius = -1.0"),
-    (lambda: Sphere(3).random(2, 1.5), "seed = 1.5"),
-    (lambda: Sphere(3).project(np.zeros(3)), "origin"),
-    (lambda: minimize(SpinGlass(4, 3, 0), np.ones(4), method="adam"), "'adam'"),
-    (lambda: minimize(SpinGlass(4, 3, 0), np.ones(4), gtol=0.0), "gtol = 0.0"),
-    (lambda: minimize(SpinGlass(4, 3, 0), np.ones(4), max_iter=0), "max_iter = 0"),
-    (lambda: minimize(SpinGlass(4, 3, 0), np.ones(5)), "(5,)"),
-    (lambda: minimize(SpinGlass(4, 3, 0), np.array([1.0, np.nan, 0, 0])), "non-finite"),
-    (lambda: critical_points(SpinGlass(4, 3, 0), 0, 0), "n_starts = 0"),
-    (lambda: critical_points(SpinGlass(4, 3, 0), 5, 0, overlap_threshold=1.0), "overlap_threshold"),
-    (lambda: critical_points(SpinGlass(4, 3, 0), 5, 0, method="bfgs"), "'bfgs'"),
-    (lambda: sample_minima(SpinGlass(4, 3, 0), 0, 0), "n_starts = 0"),
-    (lambda: minimize_many(SpinGlass(4, 3, 0), np.ones(4)), "(4,)"),
-    (lambda: deduplicate(np.ones(3)), "(3,)"),
-    (lambda: minimize_batch(SpinGlass(4, 3, 0), np.ones((2, 5))), "(2, 5)"),
-    (lambda: minimize_batch(SpinGlass(4, 3, 0), np.ones((2, 4)), gtol=-1.0), "gtol = -1.0"),
-])
+@pytest.mark.parametrize(
+    "call, text",
+    [
+        (lambda: Sphere(1), "N = 1"),
+        (lambda: Sphere(3, radius=-1.0), "radius = -1.0"),
+        (lambda: Sphere(3).random(2, 1.5), "seed = 1.5"),
+        (lambda: Sphere(3).project(np.zeros(3)), "origin"),
+        (lambda: minimize(SpinGlass(4, 3, 0), np.ones(4), method="adam"), "'adam'"),
+        (lambda: minimize(SpinGlass(4, 3, 0), np.ones(4), gtol=0.0), "gtol = 0.0"),
+        (lambda: minimize(SpinGlass(4, 3, 0), np.ones(4), max_iter=0), "max_iter = 0"),
+        (lambda: minimize(SpinGlass(4, 3, 0), np.ones(5)), "(5,)"),
+        (lambda: minimize(SpinGlass(4, 3, 0), np.array([1.0, np.nan, 0, 0])), "non-finite"),
+        (lambda: critical_points(SpinGlass(4, 3, 0), 0, 0), "n_starts = 0"),
+        (
+            lambda: critical_points(SpinGlass(4, 3, 0), 5, 0, overlap_threshold=1.0),
+            "overlap_threshold",
+        ),
+        (lambda: critical_points(SpinGlass(4, 3, 0), 5, 0, method="bfgs"), "'bfgs'"),
+        (lambda: sample_minima(SpinGlass(4, 3, 0), 0, 0), "n_starts = 0"),
+        (lambda: minimize_many(SpinGlass(4, 3, 0), np.ones(4)), "(4,)"),
+        (lambda: deduplicate(np.ones(3)), "(3,)"),
+        (lambda: minimize_batch(SpinGlass(4, 3, 0), np.ones((2, 5))), "(2, 5)"),
+        (lambda: minimize_batch(SpinGlass(4, 3, 0), np.ones((2, 4)), gtol=-1.0), "gtol = -1.0"),
+    ],
+)
 def test_bad_input_is_an_input_error_naming_the_value(call, text):
     with pytest.raises(InputError) as err:
         call()

@@ -37,10 +37,19 @@ def test_square_widths_are_the_equality_case(widths):
     assert get_claim("bf16.linear.square-boundary").hypotheses_hold(widths=widths)
 
 
-CLAIMS_WITH_DIMENSIONS = ["bf16.prop2.2.linear", "bf16.prop2.2.ridge", "bf16.linear.square-boundary",
-                          "vbb.finite-dim.p-ge-q", "vbb.finite-dim.p-ge-2q", "vbb.empirical-dim",
-                          "vbb.thm13.relu-valley", "lbb.quadratic.2layer", "lbb.quadratic.deep",
-                          "kawaguchi16.deep-linear", "abc13.spin-glass"]
+CLAIMS_WITH_DIMENSIONS = [
+    "bf16.prop2.2.linear",
+    "bf16.prop2.2.ridge",
+    "bf16.linear.square-boundary",
+    "vbb.finite-dim.p-ge-q",
+    "vbb.finite-dim.p-ge-2q",
+    "vbb.empirical-dim",
+    "vbb.thm13.relu-valley",
+    "lbb.quadratic.2layer",
+    "lbb.quadratic.deep",
+    "kawaguchi16.deep-linear",
+    "abc13.spin-glass",
+]
 
 
 @pytest.mark.parametrize("claim_id", CLAIMS_WITH_DIMENSIONS)
@@ -140,15 +149,18 @@ def test_paths_are_continuous_and_at_least_as_long_as_their_chord(seg, chain, pa
         assert np.array_equal(p.points([0.0])[0], p.start)
 
 
-@pytest.mark.parametrize("call", [
-    lambda: S.widths(min_layers=3, max_layers=2),
-    lambda: S.linear_widths(max_width=1),
-    lambda: S.parameter_points(0),
-    lambda: S.parameter_points(3, scale=-1.0),
-    lambda: S.datasets(kinds=["noise"]),
-    lambda: S.activations(kinds=["sigmoid"]),
-    lambda: S.intrinsic_architectures(claim="bf16.prop2.2.linear"),
-])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: S.widths(min_layers=3, max_layers=2),
+        lambda: S.linear_widths(max_width=1),
+        lambda: S.parameter_points(0),
+        lambda: S.parameter_points(3, scale=-1.0),
+        lambda: S.datasets(kinds=["noise"]),
+        lambda: S.activations(kinds=["sigmoid"]),
+        lambda: S.intrinsic_architectures(claim="bf16.prop2.2.linear"),
+    ],
+)
 def test_bad_arguments_raise_input_error(call):
     with pytest.raises(InputError):
         call()

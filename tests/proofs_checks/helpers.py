@@ -18,7 +18,7 @@ def load_report(out: Path) -> dict[str, Any]:
     return json.loads((Path(out) / "report.json").read_text())
 
 
-PLUGIN = '''
+PLUGIN = """
 from sublevel.proofs_checks import Evidence, check, negative_control
 from sublevel.theory.claims import Claim, register_claim
 
@@ -42,4 +42,4 @@ def even(seed, offset):
 @negative_control("user.even-seeds")
 def even_control(seed, offset):
     return Evidence(outcome="detected (conclusion fails)", message="caught")
-'''
+"""

@@ -47,7 +47,9 @@ def test_claims_table():
 
 @requires_script
 def test_verify_runs_and_writes_reports(tmp_path):
-    proc = run("verify", "lift.quadratic", "--instances", "2", "--out", str(tmp_path), "--seed", "3")
+    proc = run(
+        "verify", "lift.quadratic", "--instances", "2", "--out", str(tmp_path), "--seed", "3"
+    )
     assert proc.returncode == 0, proc.stderr
     assert "verified" in proc.stdout
     report = json.loads((tmp_path / "report.json").read_text())
@@ -58,7 +60,9 @@ def test_verify_runs_and_writes_reports(tmp_path):
 def test_verify_exit_code_one_on_violation(tmp_path):
     plugin = tmp_path / "plug.py"
     plugin.write_text(PLUGIN)
-    proc = run("verify", "user.always-violated", "--plugin", str(plugin), "--out", str(tmp_path / "o"))
+    proc = run(
+        "verify", "user.always-violated", "--plugin", str(plugin), "--out", str(tmp_path / "o")
+    )
     assert proc.returncode == 1
     assert "violated" in proc.stdout
 
@@ -67,8 +71,17 @@ def test_verify_exit_code_one_on_violation(tmp_path):
 def test_user_claim_round_trips_through_the_cli(tmp_path):
     plugin = tmp_path / "plug.py"
     plugin.write_text(PLUGIN)
-    proc = run("verify", "user.even-seeds", "--plugin", str(plugin), "--param", "offset=2",
-               "--out", str(tmp_path / "o"), "--quiet")
+    proc = run(
+        "verify",
+        "user.even-seeds",
+        "--plugin",
+        str(plugin),
+        "--param",
+        "offset=2",
+        "--out",
+        str(tmp_path / "o"),
+        "--quiet",
+    )
     assert proc.returncode == 0, proc.stderr
     report = json.loads((tmp_path / "o" / "report.json").read_text())
     assert report["claims"][0]["status"] == "supported"
@@ -82,7 +95,10 @@ def test_user_claim_round_trips_through_the_cli(tmp_path):
         (("verify", "--instances", "0"), "--instances 0 must be ≥ 1"),
         (("verify", "--instances", "many"), "is not an integer"),
         (("verify", "lift.quadratic", "--param", "nope=1"), "nope"),
-        (("lift", "feature-map", "--activation", "x*y", "--n", "3"), "not a function of one symbol"),
+        (
+            ("lift", "feature-map", "--activation", "x*y", "--n", "3"),
+            "not a function of one symbol",
+        ),
         (("lift", "feature-map", "--activation", "z**2", "--n", "0"), "--n 0"),
         (("lift", "multilinear", "--widths", "2,a"), "--widths"),
         (("path", "lift.quadratic"), "no path construction"),
@@ -149,9 +165,11 @@ def test_lift_multilinear_and_quadratic_text_latex_json():
 
 
 def test_parser_builds_without_numerical_imports_and_variants_agree():
-    code = ("import sys, sublevel.proofs_checks.cli as c; c.build_parser(); "
-            "heavy = [m for m in ('sublevel.numerics.geodesic', 'sublevel.numerics.certify', 'scipy.optimize', 'torch', 'cvxpy') "
-            "if m in sys.modules]; print(heavy)")
+    code = (
+        "import sys, sublevel.proofs_checks.cli as c; c.build_parser(); "
+        "heavy = [m for m in ('sublevel.numerics.geodesic', 'sublevel.numerics.certify', 'scipy.optimize', 'torch', 'cvxpy') "
+        "if m in sys.modules]; print(heavy)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
     from sublevel.numerics.geodesic.dss import VARIANTS

@@ -13,7 +13,9 @@ import time
 
 import pytest
 
-pytest.importorskip("distributed", reason="the dask extra (pip install 'sublevel[dask]') is not installed")
+pytest.importorskip(
+    "distributed", reason="the dask extra (pip install 'sublevel[dask]') is not installed"
+)
 
 from sublevel.proofs_checks.distributed import dask_executor
 from sublevel.proofs_checks.report import TIMING_KEYS
@@ -41,10 +43,18 @@ def test_local_cluster_matches_the_process_pool_byte_for_byte(tmp_path, cluster_
     plugin = tmp_path / "user_claims.py"
     plugin.write_text(PLUGIN)
     ids = [*CLAIMS, "user.even-seeds"]
-    local = run_verification(ids, instances=4, seed=9, workers=2, out=tmp_path / "local",
-                             plugins=[str(plugin)])
-    dask = run_verification(ids, instances=4, seed=9, workers=2, out=tmp_path / "dask",
-                            executor=cluster_executor, plugins=[str(plugin)])
+    local = run_verification(
+        ids, instances=4, seed=9, workers=2, out=tmp_path / "local", plugins=[str(plugin)]
+    )
+    dask = run_verification(
+        ids,
+        instances=4,
+        seed=9,
+        workers=2,
+        out=tmp_path / "dask",
+        executor=cluster_executor,
+        plugins=[str(plugin)],
+    )
     assert _report_text(tmp_path / "local") == _report_text(tmp_path / "dask")
     assert dask.computed == local.computed == 3 * 4 + 3  # every instance and negative control
     lines = read_evidence(tmp_path / "dask" / "evidence.jsonl")
@@ -54,8 +64,9 @@ def test_local_cluster_matches_the_process_pool_byte_for_byte(tmp_path, cluster_
 def test_resume_on_the_cluster_reuses_the_local_evidence(tmp_path, cluster_executor):
     out = tmp_path / "run"
     first = run_verification(CLAIMS, instances=2, seed=4, out=out, executor="inline")
-    resumed = run_verification(CLAIMS, instances=5, seed=4, out=out, executor=cluster_executor,
-                               resume=True)
+    resumed = run_verification(
+        CLAIMS, instances=5, seed=4, out=out, executor=cluster_executor, resume=True
+    )
     assert resumed.reused == first.computed and resumed.computed == 2 * 3
     fresh = run_verification(CLAIMS, instances=5, seed=4, out=tmp_path / "fresh", executor="inline")
     assert fresh.computed == resumed.computed + resumed.reused
@@ -74,12 +85,31 @@ def test_a_silent_scheduler_is_a_clear_error_after_a_bounded_wait_and_nothing_is
     before = (out / "evidence.jsonl").read_bytes()
     address = f"tcp://127.0.0.1:{_free_port()}"  # nobody listens there
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "sublevel.proofs_checks.cli", "verify", *CLAIMS, "--resume",
-                           "--out", str(out), "--scheduler", address, "--scheduler-timeout", "2",
-                           "--quiet"], capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sublevel.proofs_checks.cli",
+            "verify",
+            *CLAIMS,
+            "--resume",
+            "--out",
+            str(out),
+            "--scheduler",
+            address,
+            "--scheduler-timeout",
+            "2",
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     waited = time.perf_counter() - start
     assert proc.returncode == 2
-    assert proc.stderr.startswith(f"sublevel: error: dask scheduler {address!r} did not answer within 2 s")
+    assert proc.stderr.startswith(
+        f"sublevel: error: dask scheduler {address!r} did not answer within 2 s"
+    )
     assert "nothing was run" in proc.stderr and "Traceback" not in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
     assert waited < 60  # bounded: the timeout plus interpreter start-up, not a hang
@@ -126,7 +156,28 @@ def test_cli_dask_local_round_trip(tmp_path):
     from sublevel.proofs_checks.cli import main
 
     out = tmp_path / "cli"
-    assert main(["verify", "lift.feature-map", "--instances", "3", "--seed", "2", "--dask", "local",
-                 "--workers", "2", "--out", str(out), "--quiet", "--no-figures"]) == 0
-    run_verification(["lift.feature-map"], instances=3, seed=2, out=tmp_path / "local", executor="inline")
+    assert (
+        main(
+            [
+                "verify",
+                "lift.feature-map",
+                "--instances",
+                "3",
+                "--seed",
+                "2",
+                "--dask",
+                "local",
+                "--workers",
+                "2",
+                "--out",
+                str(out),
+                "--quiet",
+                "--no-figures",
+            ]
+        )
+        == 0
+    )
+    run_verification(
+        ["lift.feature-map"], instances=3, seed=2, out=tmp_path / "local", executor="inline"
+    )
     assert _report_text(out) == _report_text(tmp_path / "local")

@@ -20,13 +20,27 @@ from sublevel.proofs_checks.report import claim_report
 from sublevel.theory.certificate import Certificate
 from sublevel.theory.errors import HypothesisError
 
-KINDS = ["exact", "rigorous", "bounded", "symbolic", "sampled", "optimisation", "monte-carlo",
-         "closed form (float)", "high-precision", "sdp"]
+KINDS = [
+    "exact",
+    "rigorous",
+    "bounded",
+    "symbolic",
+    "sampled",
+    "optimisation",
+    "monte-carlo",
+    "closed form (float)",
+    "high-precision",
+    "sdp",
+]
 
 
 def test_control_outcomes_are_exactly_the_four():
-    assert CONTROL_OUTCOMES == ("detected (conclusion fails)", "detected (certificate fails)",
-                                "not detected", "not run")
+    assert CONTROL_OUTCOMES == (
+        "detected (conclusion fails)",
+        "detected (certificate fails)",
+        "not detected",
+        "not run",
+    )
     for old in ("detected", "missed"):
         with pytest.raises(ValueError):
             Evidence(old)
@@ -39,8 +53,10 @@ def test_control_outcome_prefers_the_conclusion():
 
 
 @settings(max_examples=60, deadline=None)
-@given(used=st.lists(st.sampled_from(KINDS), min_size=1, max_size=5, unique=True),
-       explicit=st.booleans())
+@given(
+    used=st.lists(st.sampled_from(KINDS), min_size=1, max_size=5, unique=True),
+    explicit=st.booleans(),
+)
 def test_verified_needs_every_deciding_kind_proof_grade(used, explicit):
     ev = Evidence("verified", methods=used, deciding=used if explicit else None)
     enforce_proof_rule(ev)
@@ -51,8 +67,12 @@ def test_verified_needs_every_deciding_kind_proof_grade(used, explicit):
 
 
 def test_a_numerical_cross_check_does_not_demote_a_proof():
-    ev = Evidence("verified", methods=["monte-carlo", "optimisation"], deciding=["exact"],
-                  certificates=[Certificate(True, 1.0, 0.0, 2.0, "sampled")])
+    ev = Evidence(
+        "verified",
+        methods=["monte-carlo", "optimisation"],
+        deciding=["exact"],
+        certificates=[Certificate(True, 1.0, 0.0, 2.0, "sampled")],
+    )
     enforce_proof_rule(ev)
     assert ev.outcome == "verified"
     d = ev.to_dict()
@@ -67,8 +87,9 @@ def test_a_verified_instance_with_no_named_evidence_is_not_verified():
 
 
 def test_a_guard_refusal_is_a_precondition_never_a_detection():
-    ev = error_evidence(HypothesisError("p = 2 < q = 3", claim="vbb.finite-dim.p-ge-q"),
-                        "negative_control")
+    ev = error_evidence(
+        HypothesisError("p = 2 < q = 3", claim="vbb.finite-dim.p-ge-q"), "negative_control"
+    )
     assert ev.outcome == "not detected" and not ev.detected
     assert ev.details["precondition"] == "p = 2 < q = 3"
     inconclusive = Evidence("inconclusive", role="negative_control")
@@ -76,8 +97,9 @@ def test_a_guard_refusal_is_a_precondition_never_a_detection():
 
 
 def test_an_inconclusive_rigorous_certificate_is_not_a_violation():
-    straddles = Certificate(False, 1.0, 0.5, 1.0, "rigorous", outcome="inconclusive",
-                            max_energy_enclosure=(0.99, 1.01))
+    straddles = Certificate(
+        False, 1.0, 0.5, 1.0, "rigorous", outcome="inconclusive", max_energy_enclosure=(0.99, 1.01)
+    )
     assert outcome_from_certificates([straddles]) == "inconclusive"
     fails = Certificate(False, 1.2, 0.5, 1.0, "rigorous", max_energy_enclosure=(1.1, 1.3))
     assert outcome_from_certificates([fails]) == "violated"
@@ -89,14 +111,27 @@ def _checks():
 
 
 def _record(outcome: str, index: int, deciding: list[str], role: str = "instance") -> dict:
-    return {"claim": "vbb.finite-dim.p-ge-q", "role": role, "index": index, "seed": index,
-            "params": {}, "outcome": outcome, "margin": 1.0, "methods": deciding,
-            "deciding_methods": deciding, "certificates": [], "message": ""}
+    return {
+        "claim": "vbb.finite-dim.p-ge-q",
+        "role": role,
+        "index": index,
+        "seed": index,
+        "params": {},
+        "outcome": outcome,
+        "margin": 1.0,
+        "methods": deciding,
+        "deciding_methods": deciding,
+        "certificates": [],
+        "message": "",
+    }
 
 
 def test_report_a_constructive_claim_decided_numerically_is_supported():
-    recs = [_record("verified", 0, ["exact"]), _record("supported", 1, ["optimisation"]),
-            _record("detected (certificate fails)", 0, ["exact"], role="negative_control")]
+    recs = [
+        _record("verified", 0, ["exact"]),
+        _record("supported", 1, ["optimisation"]),
+        _record("detected (certificate fails)", 0, ["exact"], role="negative_control"),
+    ]
     c = claim_report("vbb.finite-dim.p-ge-q", recs)
     assert c["status"] == "supported"
     assert c["deciding_methods"] == ["exact", "optimisation"]
@@ -106,8 +141,10 @@ def test_report_a_constructive_claim_decided_numerically_is_supported():
 
 
 def test_report_an_undetected_control_makes_the_claim_inconclusive():
-    recs = [_record("verified", 0, ["exact"]),
-            _record("not detected", 0, [], role="negative_control")]
+    recs = [
+        _record("verified", 0, ["exact"]),
+        _record("not detected", 0, [], role="negative_control"),
+    ]
     c = claim_report("vbb.finite-dim.p-ge-q", recs)
     assert c["status"] == "inconclusive" and c["negative_control"]["outcome"] == "not detected"
     assert "certificates" in c["negative_control"] and "details" in c["negative_control"]

@@ -17,10 +17,20 @@ from .helpers import PLUGIN
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(
-    CHROMIUM is None, reason="headless Chromium is not installed (Debian package 'chromium'; .ci/run installs it)")
+    CHROMIUM is None,
+    reason="headless Chromium is not installed (Debian package 'chromium'; .ci/run installs it)",
+)
 
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 #: appended to a copy of the page: after load, record how many images decoded
 PROBE = """<script>
@@ -33,9 +43,19 @@ window.addEventListener('load', () => {
 
 
 def _dump_dom(page: Path, profile: Path) -> str:
-    proc = subprocess.run([CHROMIUM, *FLAGS, f"--user-data-dir={profile}", "--virtual-time-budget=5000",
-                           "--dump-dom", page.resolve().as_uri()],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [
+            CHROMIUM,
+            *FLAGS,
+            f"--user-data-dir={profile}",
+            "--virtual-time-budget=5000",
+            "--dump-dom",
+            page.resolve().as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     return proc.stdout
 
@@ -45,10 +65,23 @@ def report_dir(tmp_path_factory):
     out = tmp_path_factory.mktemp("html")
     plugin = out / "user_claims.py"
     plugin.write_text(PLUGIN)
-    ids = ["lift.feature-map", "identity.layer-cake", "bf16.dss.convex", "user.even-seeds",
-           "user.always-violated"]
-    result = run_verification(ids, instances=3, seed=5, out=out / "run", executor="inline",
-                              plugins=[str(plugin)], figures=True, html=True)
+    ids = [
+        "lift.feature-map",
+        "identity.layer-cake",
+        "bf16.dss.convex",
+        "user.even-seeds",
+        "user.always-violated",
+    ]
+    result = run_verification(
+        ids,
+        instances=3,
+        seed=5,
+        out=out / "run",
+        executor="inline",
+        plugins=[str(plugin)],
+        figures=True,
+        html=True,
+    )
     assert result.exit_code == 1  # user.always-violated
     return out / "run"
 
@@ -62,8 +95,12 @@ def test_the_report_is_one_self_contained_page(report_dir):
 def test_chromium_shows_every_claim_and_decodes_every_figure(report_dir, tmp_path):
     report = json.loads((report_dir / "report.json").read_text())
     page = tmp_path / "probe.html"
-    page.write_text((report_dir / "report.html").read_text(encoding="utf-8").replace(
-        "</body>", PROBE + "</body>"), encoding="utf-8")
+    page.write_text(
+        (report_dir / "report.html")
+        .read_text(encoding="utf-8")
+        .replace("</body>", PROBE + "</body>"),
+        encoding="utf-8",
+    )
     dom = _dump_dom(page, tmp_path / "profile")
     assert "<title>sublevel report (seed 5)</title>" in dom
     for claim in report["claims"]:

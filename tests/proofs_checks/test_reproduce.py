@@ -17,24 +17,40 @@ from sublevel.proofs_checks.report import SCHEMA_VERSION, reproduce_command
 from sublevel.proofs_checks.runner import read_evidence, resolve_claims, run_verification
 from sublevel.theory.errors import InputError
 
-FAST = ["identity.layer-cake", "vbb.empirical-dim", "vbb.finite-dim.p-ge-2q",
-        "bf16.linear.square-boundary"]
+FAST = [
+    "identity.layer-cake",
+    "vbb.empirical-dim",
+    "vbb.finite-dim.p-ge-2q",
+    "bf16.linear.square-boundary",
+]
 #: volatile fields: timings
 _VOLATILE = ("wall_time", "seconds", "certify_seconds", "elapsed", "traceback")
 
 
 def _stable(value: Any) -> Any:
     if isinstance(value, dict):
-        return {k: _stable(v) for k, v in value.items()
-                if not any(word in k for word in _VOLATILE)}
+        return {k: _stable(v) for k, v in value.items() if not any(word in k for word in _VOLATILE)}
     if isinstance(value, list):
         return [_stable(v) for v in value]
     return value
 
 
 def _evidence_of(record: dict[str, Any]) -> dict[str, Any]:
-    keep = ("claim", "role", "seed", "params", "outcome", "margin", "message", "methods",
-            "deciding_methods", "certificates", "instance", "details", "error")
+    keep = (
+        "claim",
+        "role",
+        "seed",
+        "params",
+        "outcome",
+        "margin",
+        "message",
+        "methods",
+        "deciding_methods",
+        "certificates",
+        "instance",
+        "details",
+        "error",
+    )
     return _stable({k: record.get(k) for k in keep})
 
 
@@ -56,8 +72,7 @@ def _rerun(line: str, out: Path) -> list[dict[str, Any]]:
     return read_evidence(out / "evidence.jsonl")
 
 
-def _check_reproduce_lines(report: dict[str, Any], records: list[dict[str, Any]],
-                           tmp: Path) -> int:
+def _check_reproduce_lines(report: dict[str, Any], records: list[dict[str, Any]], tmp: Path) -> int:
     by_key = {(r["claim"], r["seed"]): r for r in records if r["role"] == "instance"}
     checked = 0
     for k, (cid, inst) in enumerate(_reported(report)):
@@ -74,8 +89,9 @@ def _check_reproduce_lines(report: dict[str, Any], records: list[dict[str, Any]]
 
 def test_reproduce_lines_rerun_the_same_evidence(tmp_path, capsys):
     params = {"vbb.empirical-dim": {"max_L": 6}}  # a non-default parameter must travel too
-    result = run_verification(FAST, instances=2, seed=3, out=tmp_path / "run", workers=2,
-                              params=params)
+    result = run_verification(
+        FAST, instances=2, seed=3, out=tmp_path / "run", workers=2, params=params
+    )
     records = read_evidence(tmp_path / "run" / "evidence.jsonl")
     reported = _reported(result.report)
     assert {cid for cid, _ in reported} >= set(FAST) - {"identity.layer-cake"}  # (no margins)
@@ -90,17 +106,25 @@ def test_reproduce_lines_rerun_the_same_evidence(tmp_path, capsys):
 def test_reproduce_command_quotes_and_skips_defaults():
     load_builtin_checks()
     chk = CHECKS["vbb.empirical-dim"]
-    assert reproduce_command("vbb.empirical-dim", 7, chk.params()) == \
-        "sublevel verify vbb.empirical-dim --instance-seed 7"
-    line = reproduce_command("vbb.empirical-dim", 7, chk.params({"activation": "tanh"}),
-                             ["my plugin.py"])
-    assert shlex.split(line)[-4:] == ["--param", "vbb.empirical-dim:activation=tanh", "--plugin",
-                                      "my plugin.py"]
+    assert (
+        reproduce_command("vbb.empirical-dim", 7, chk.params())
+        == "sublevel verify vbb.empirical-dim --instance-seed 7"
+    )
+    line = reproduce_command(
+        "vbb.empirical-dim", 7, chk.params({"activation": "tanh"}), ["my plugin.py"]
+    )
+    assert shlex.split(line)[-4:] == [
+        "--param",
+        "vbb.empirical-dim:activation=tanh",
+        "--plugin",
+        "my plugin.py",
+    ]
 
 
 def test_instance_seed_runs_only_those_instances(tmp_path):
-    result = run_verification(["identity.layer-cake"], out=tmp_path, executor="inline",
-                              instance_seeds=[11, 12])
+    result = run_verification(
+        ["identity.layer-cake"], out=tmp_path, executor="inline", instance_seeds=[11, 12]
+    )
     records = read_evidence(tmp_path / "evidence.jsonl")
     assert sorted((r["role"], r["seed"]) for r in records) == [("instance", 11), ("instance", 12)]
     (claim,) = result.report["claims"]
@@ -144,17 +168,23 @@ def test_no_instance_is_verified_without_proof_grade_deciding_evidence(every_cla
         if r["role"] == "instance" and r["outcome"] == "verified":
             assert set(r["deciding_methods"]) <= set(PROOF_KINDS), (r["claim"], r)
         if r["role"] == "negative_control":
-            assert r["outcome"] in ("detected (conclusion fails)", "detected (certificate fails)",
-                                    "not detected")
+            assert r["outcome"] in (
+                "detected (conclusion fails)",
+                "detected (certificate fails)",
+                "not detected",
+            )
     for c in result.report["claims"]:
         if c["status"] in ("verified", "refuted"):
-            assert c["verified"] == c["instances"] and set(c["deciding_methods"]) <= set(PROOF_KINDS)
+            assert c["verified"] == c["instances"] and set(c["deciding_methods"]) <= set(
+                PROOF_KINDS
+            )
         assert set(c["deciding_methods"]) <= set(c["certificate_methods"])
 
 
 @pytest.mark.slow
-def test_every_reproduce_line_of_a_default_run_reproduces_its_evidence(every_claim, tmp_path,
-                                                                     capsys):
+def test_every_reproduce_line_of_a_default_run_reproduces_its_evidence(
+    every_claim, tmp_path, capsys
+):
     result, records, _ = every_claim
     assert _check_reproduce_lines(result.report, records, tmp_path) >= 1
     capsys.readouterr()

@@ -57,15 +57,18 @@ def test_negative_control_role_and_assert_control_detects():
     assert ev.outcome == "detected (conclusion fails)"
 
 
-@pytest.mark.parametrize("call, match", [
-    (lambda: check_claim("lift.feature-mop"), "closest first"),
-    (lambda: check_claim("lift.feature-map", {"degree": 3}), "no parameter 'degree'"),
-    (lambda: check_claim("lift.feature-map", {"max_n": 2}, max_n=3), "both in instance"),
-    (lambda: check_claim("lift.feature-map", [("max_n", 2)]), "must be a mapping"),
-    (lambda: check_claim("lift.feature-map", seed=1.5), "seed 1.5"),
-    (lambda: check_claim("lift.feature-map", role="control"), "role 'control'"),
-    (lambda: check_claim("lift.feature-map", errors="ignore"), "errors='ignore'"),
-])
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda: check_claim("lift.feature-mop"), "closest first"),
+        (lambda: check_claim("lift.feature-map", {"degree": 3}), "no parameter 'degree'"),
+        (lambda: check_claim("lift.feature-map", {"max_n": 2}, max_n=3), "both in instance"),
+        (lambda: check_claim("lift.feature-map", [("max_n", 2)]), "must be a mapping"),
+        (lambda: check_claim("lift.feature-map", seed=1.5), "seed 1.5"),
+        (lambda: check_claim("lift.feature-map", role="control"), "role 'control'"),
+        (lambda: check_claim("lift.feature-map", errors="ignore"), "errors='ignore'"),
+    ],
+)
 def test_bad_calls_raise_one_line_input_errors(call, match):
     with pytest.raises(InputError, match=match) as info:
         call()
@@ -110,9 +113,18 @@ def test_instance_strategies_say_what_they_cannot_draw():
 
 
 def _user_claim(add, statement="every drawn integer k satisfies k² ≥ k", hypotheses=None):
-    return add(Claim(id="test.user.squares", kind="identity", source="test", section="-",
-                     statement=statement, hypotheses=hypotheses,
-                     requires=("k",) if hypotheses else (), hypotheses_text="k ≥ 0"))
+    return add(
+        Claim(
+            id="test.user.squares",
+            kind="identity",
+            source="test",
+            section="-",
+            statement=statement,
+            hypotheses=hypotheses,
+            requires=("k",) if hypotheses else (),
+            hypotheses_text="k ≥ 0",
+        )
+    )
 
 
 def test_a_user_claim_in_a_few_lines_works_with_given(user_claims):
@@ -121,19 +133,26 @@ def test_a_user_claim_in_a_few_lines_works_with_given(user_claims):
     @check("test.user.squares", instances=3, k=2)
     def squares(seed: int, k: int) -> Evidence:
         ok = k * k >= k
-        return Evidence("verified" if ok else "violated", margin=float(k * k - k), methods=["exact"],
-                        message=f"{k}² − {k} = {k * k - k}")
+        return Evidence(
+            "verified" if ok else "violated",
+            margin=float(k * k - k),
+            methods=["exact"],
+            message=f"{k}² − {k} = {k * k - k}",
+        )
 
     @negative_control("test.user.squares")
     def squares_control(seed: int, k: int) -> Evidence:
         fraction = 0.5  # the statement fails off the integers
-        return Evidence("detected (conclusion fails)" if fraction**2 < fraction else "not detected",
-                        message="0.25 < 0.5")
+        return Evidence(
+            "detected (conclusion fails)" if fraction**2 < fraction else "not detected",
+            message="0.25 < 0.5",
+        )
 
     from hypothesis import strategies as st
 
-    test = claim_property("test.user.squares", st.integers(0, 50).map(lambda k: {"k": k}),
-                          max_examples=15)
+    test = claim_property(
+        "test.user.squares", st.integers(0, 50).map(lambda k: {"k": k}), max_examples=15
+    )
     test()
     claim_property("test.user.squares", role="negative_control", max_examples=2)()
     with pytest.raises(HypothesisError):
@@ -147,7 +166,9 @@ def test_assert_claim_holds_reports_the_evidence(user_claims):
     def wrong(seed: int, k: int) -> Evidence:
         return Evidence("violated", margin=-1.0, message=f"counterexample at seed {seed}")
 
-    with pytest.raises(AssertionError, match=r"violated, margin -1.*counterexample at seed 5") as info:
+    with pytest.raises(
+        AssertionError, match=r"violated, margin -1.*counterexample at seed 5"
+    ) as info:
         assert_claim_holds("test.user.squares", seed=5)
     assert "reproduce: check_claim('test.user.squares'" in str(info.value)
 
@@ -157,7 +178,9 @@ def test_assert_claim_holds_reports_the_evidence(user_claims):
 
     with pytest.raises(AssertionError, match="inconclusive"):
         assert_claim_holds("test.user.squares")
-    assert assert_claim_holds("test.user.squares", allow_inconclusive=True).outcome == "inconclusive"
+    assert (
+        assert_claim_holds("test.user.squares", allow_inconclusive=True).outcome == "inconclusive"
+    )
     with pytest.raises(InputError, match="no negative control"):
         assert_control_detects("test.user.squares")
 
@@ -182,7 +205,9 @@ def test_malformed_user_claims_get_clear_errors(user_claims):
     with pytest.raises(InputError, match="kind 'theorem'"):
         Claim(id="test.user.kind", kind="theorem", source="me", section="-", statement="s")
     claim = _user_claim(user_claims, hypotheses=lambda d: 1 / 0)
-    with pytest.raises(InputError, match="hypotheses of claim 'test.user.squares' raised ZeroDivisionError"):
+    with pytest.raises(
+        InputError, match="hypotheses of claim 'test.user.squares' raised ZeroDivisionError"
+    ):
         claim.hypotheses_hold(k=1)
 
     @check("test.user.squares", k=2)
@@ -194,45 +219,68 @@ def test_malformed_user_claims_get_clear_errors(user_claims):
     with pytest.raises(InputError, match="unknown claim id 'test.user.nothing'"):
         check("test.user.nothing")(fine)
     with pytest.raises(InputError, match="has no check registered"):
-        user_claims(Claim(id="test.user.unchecked", kind="numerical", source="me", section="-",
-                          statement="no check yet"))
+        user_claims(
+            Claim(
+                id="test.user.unchecked",
+                kind="numerical",
+                source="me",
+                section="-",
+                statement="no check yet",
+            )
+        )
         check_claim("test.user.unchecked")
     assert get_claim("test.user.squares").statement
 
 
 MALFORMED = {
-    "no_statement": '''
+    "no_statement": """
 from sublevel.theory.claims import Claim, register_claim
 register_claim(Claim(id="plugin.bad", kind="numerical", source="me", section="-", statement=""))
-''',
-    "raising_hypotheses": '''
+""",
+    "raising_hypotheses": """
 from sublevel.proofs_checks import Evidence, check
 from sublevel.theory.claims import Claim, register_claim
 register_claim(Claim(id="plugin.bad", kind="numerical", source="me", section="-", statement="s",
                      hypotheses=lambda d: d["width"] / 0, requires=("width",)))
 get = __import__("sublevel.theory.claims", fromlist=["get_claim"]).get_claim
 get("plugin.bad").hypotheses_hold(width=3)
-''',
-    "check_of_unknown_claim": '''
+""",
+    "check_of_unknown_claim": """
 from sublevel.proofs_checks import Evidence, check
 @check("plugin.never-registered")
 def f(seed):
     return Evidence("verified")
-''',
+""",
 }
 
 
-@pytest.mark.parametrize("kind, message", [
-    ("no_statement", "claim 'plugin.bad' has no statement"),
-    ("raising_hypotheses", "hypotheses of claim 'plugin.bad' raised ZeroDivisionError"),
-    ("check_of_unknown_claim", "unknown claim id 'plugin.never-registered'"),
-])
+@pytest.mark.parametrize(
+    "kind, message",
+    [
+        ("no_statement", "claim 'plugin.bad' has no statement"),
+        ("raising_hypotheses", "hypotheses of claim 'plugin.bad' raised ZeroDivisionError"),
+        ("check_of_unknown_claim", "unknown claim id 'plugin.never-registered'"),
+    ],
+)
 def test_malformed_plugins_fail_on_the_cli_with_one_line(tmp_path, kind, message):
     plugin = tmp_path / f"{kind}.py"
     plugin.write_text(MALFORMED[kind])
-    proc = subprocess.run([sys.executable, "-m", "sublevel.proofs_checks.cli", "verify", "--plugin", str(plugin),
-                           "--out", str(tmp_path / "out"), "--quiet"],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sublevel.proofs_checks.cli",
+            "verify",
+            "--plugin",
+            str(plugin),
+            "--out",
+            str(tmp_path / "out"),
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 2
     assert proc.stderr.startswith("sublevel: error: ") and message in proc.stderr
     assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1

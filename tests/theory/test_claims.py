@@ -7,15 +7,37 @@ from sublevel.theory.claims import CLAIMS, KINDS, Claim, closest_ids, get_claim,
 from sublevel.theory.errors import InputError
 
 THEORY_IDS = {
-    "lift.multilinear", "lift.quadratic", "lift.feature-map", "identity.layer-cake",
-    "bf16.prop2.1", "bf16.prop2.2.linear", "bf16.prop2.2.ridge", "vbb.finite-dim.p-ge-q",
-    "vbb.finite-dim.p-ge-2q", "vbb.empirical-dim", "bf16.thm2.4.relu-path",
-    "bf16.cor2.5.asymptotic", "lbb.multilinear", "kawaguchi16.deep-linear",
-    "lbb.quadratic.2layer", "lbb.quadratic.deep", "bf16.linear.square-boundary",
-    "bf16.relu.two-unit", "bf16.relu.permutation", "vbb.thm13.relu-valley",
-    "bf16.prop2.3.kernel-bounds", "talk.kawaguchi-statement", "lbb18.energy-barrier",
-    "abc13.spin-glass", "bf16.dss.convex", "bf16.dss.double-well", "bf16.dss.cubic",
-    "bf16.dss.real-data", "baseline.bezier", "baseline.autoneb", "symmetry.weight-matching",
+    "lift.multilinear",
+    "lift.quadratic",
+    "lift.feature-map",
+    "identity.layer-cake",
+    "bf16.prop2.1",
+    "bf16.prop2.2.linear",
+    "bf16.prop2.2.ridge",
+    "vbb.finite-dim.p-ge-q",
+    "vbb.finite-dim.p-ge-2q",
+    "vbb.empirical-dim",
+    "bf16.thm2.4.relu-path",
+    "bf16.cor2.5.asymptotic",
+    "lbb.multilinear",
+    "kawaguchi16.deep-linear",
+    "lbb.quadratic.2layer",
+    "lbb.quadratic.deep",
+    "bf16.linear.square-boundary",
+    "bf16.relu.two-unit",
+    "bf16.relu.permutation",
+    "vbb.thm13.relu-valley",
+    "bf16.prop2.3.kernel-bounds",
+    "talk.kawaguchi-statement",
+    "lbb18.energy-barrier",
+    "abc13.spin-glass",
+    "bf16.dss.convex",
+    "bf16.dss.double-well",
+    "bf16.dss.cubic",
+    "bf16.dss.real-data",
+    "baseline.bezier",
+    "baseline.autoneb",
+    "symmetry.weight-matching",
 }
 
 
@@ -70,7 +92,13 @@ def test_hypotheses_that_raise_are_reported():
     def broken(d):
         raise ZeroDivisionError("boom")
 
-    c = Claim(id="user.raises", kind="numerical", source="me", section="-", statement="s",
-              hypotheses=broken)
+    c = Claim(
+        id="user.raises",
+        kind="numerical",
+        source="me",
+        section="-",
+        statement="s",
+        hypotheses=broken,
+    )
     with pytest.raises(InputError, match="ZeroDivisionError"):
         c.hypotheses_hold()

@@ -42,6 +42,8 @@ FAST = os.environ.get("SUBLEVEL_MUTATION") == "1"
 def examples(n: int) -> int:
     """``n`` hypothesis examples, or at most 12 under mutation testing."""
     return min(n, 12) if FAST else n
+
+
 ORACLE_DPS = 200
 ZERO, ONE = F(0), F(1)
 
@@ -113,15 +115,19 @@ def expand(factors):
     return [F(int(c.p), int(c.q)) for c in out.coeffs()] or [F(0)]
 
 
-positive_factor = st.tuples(st.fractions(min_value=F(1, 10), max_value=10, max_denominator=20),
-                            st.fractions(min_value=0, max_value=10, max_denominator=20))
+positive_factor = st.tuples(
+    st.fractions(min_value=F(1, 10), max_value=10, max_denominator=20),
+    st.fractions(min_value=0, max_value=10, max_denominator=20),
+)
 # (1 + c t²)·k > 0 everywhere
 
 
 @st.composite
 def touching(draw):
     """p = b − k(t − r)^{2m}(1 + c t²): max exactly b at t = r ∈ [0, 1] (an end included)."""
-    r = draw(st.sampled_from([F(0), F(1), F(1, 2), F(1, 3)]) | st.fractions(0, 1, max_denominator=50))
+    r = draw(
+        st.sampled_from([F(0), F(1), F(1, 2), F(1, 3)]) | st.fractions(0, 1, max_denominator=50)
+    )
     m = draw(st.integers(1, 3))
     k, c = draw(positive_factor)
     b = draw(small) * F(10) ** draw(st.integers(-30, 30))
@@ -249,16 +255,23 @@ def sympy_nonnegative(coeffs, bound, lo, hi) -> bool:
     """q = b − p ≥ 0 on [lo, hi], decided with sympy alone: q at the ends and between the
     disjoint isolating intervals of its real roots in [lo, hi]."""
     q = sp.Poly(sp.Rational(bound.numerator, bound.denominator), T) - sp.Poly(
-        list(reversed([sp.Rational(c.numerator, c.denominator) for c in coeffs])), T)
+        list(reversed([sp.Rational(c.numerator, c.denominator) for c in coeffs])), T
+    )
     if q.is_zero:
         return True
     a, b = sp.Rational(lo.numerator, lo.denominator), sp.Rational(hi.numerator, hi.denominator)
     probes = [a, b]
     if q.degree() > 0 and a < b:
-        ivs = sorted((sp.Rational(x), sp.Rational(y)) for (x, y), _m in q.intervals(inf=a, sup=b, eps=sp.Rational(1, 10**40)))
+        ivs = sorted(
+            (sp.Rational(x), sp.Rational(y))
+            for (x, y), _m in q.intervals(inf=a, sup=b, eps=sp.Rational(1, 10**40))
+        )
         edges = [a] + [e for iv in ivs for e in iv] + [b]
-        probes += [(edges[k] + edges[k + 1]) / 2 for k in range(0, len(edges) - 1, 2)
-                   if edges[k] < edges[k + 1]]
+        probes += [
+            (edges[k] + edges[k + 1]) / 2
+            for k in range(0, len(edges) - 1, 2)
+            if edges[k] < edges[k + 1]
+        ]
     return all(q.eval(x) >= 0 for x in probes)
 
 
@@ -266,7 +279,9 @@ def sympy_nonnegative(coeffs, bound, lo, hi) -> bool:
 @given(st.lists(small, min_size=1, max_size=9), small, small, st.fractions(0, 3, max_denominator=9))
 def test_decision_agrees_with_sympy_root_isolation(coeffs, bound, a, width):
     lo, hi = a, a + width
-    assert certify_polynomial(coeffs, bound, (lo, hi)).holds is sympy_nonnegative(coeffs, bound, lo, hi)
+    assert certify_polynomial(coeffs, bound, (lo, hi)).holds is sympy_nonnegative(
+        coeffs, bound, lo, hi
+    )
 
 
 @settings(max_examples=examples(60), deadline=None)
@@ -345,8 +360,11 @@ def test_piecewise():
 
 
 @settings(max_examples=examples(200), deadline=None)
-@given(st.lists(st.floats(-1e3, 1e3, allow_nan=False), min_size=1, max_size=3),
-       st.floats(-1e3, 1e3, allow_nan=False), st.sampled_from([0.0, 1e-12, 1.0]))
+@given(
+    st.lists(st.floats(-1e3, 1e3, allow_nan=False), min_size=1, max_size=3),
+    st.floats(-1e3, 1e3, allow_nan=False),
+    st.sampled_from([0.0, 1e-12, 1.0]),
+)
 def test_quadratic_closed_form_agrees_with_root_isolation(c, bound, tol):
     q = certify_quadratic(c, bound, tolerance=tol)
     g = certify_polynomial(c, bound, tolerance=tol)
@@ -375,9 +393,13 @@ def _comparable(cert):
 
 
 @settings(max_examples=examples(100), deadline=None)
-@given(st.lists(st.fractions(-50, 50, max_denominator=64), min_size=1, max_size=3),
-       st.fractions(-50, 50, max_denominator=64), st.sampled_from([F(0), F(1, 2**40), F(3)]),
-       st.text(max_size=3), st.sampled_from(["", "≤ bound"]))
+@given(
+    st.lists(st.fractions(-50, 50, max_denominator=64), min_size=1, max_size=3),
+    st.fractions(-50, 50, max_denominator=64),
+    st.sampled_from([F(0), F(1, 2**40), F(3)]),
+    st.text(max_size=3),
+    st.sampled_from(["", "≤ bound"]),
+)
 def test_quadratic_closed_form_gives_the_same_certificate(c, bound, tau, label, promise):
     """Every field (bar the wall time and the algorithm's name) equals root isolation's."""
     q = certify_quadratic(c, bound, tolerance=tau, label=label, promise=promise)
@@ -399,7 +421,13 @@ def test_certificate_fields_on_known_cases():
     assert c.margin == -1.5
     q = certify_quadratic([0, 4, -4], 2, label="tent", promise="p")
     assert (q.max_energy, q.argmax_t, q.bound, q.margin, q.label, q.promise) == (
-        1.0, 0.5, 2.0, 1.0, "tent", "p")
+        1.0,
+        0.5,
+        2.0,
+        1.0,
+        "tent",
+        "p",
+    )
     assert q.details["degree"] == 2 and q.max_energy_enclosure == (1.0, 1.0)
     q = certify_quadratic([1, -3, 1], 0)  # t² − 3t + 1 decreasing on [0, 1]: max 1 at 0
     assert (q.max_energy, q.argmax_t, q.outcome, q.margin) == (1.0, 0.0, "fails", -1.0)

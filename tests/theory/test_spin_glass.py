@@ -31,7 +31,9 @@ def test_compare_with_recalled_reports_a_wrong_cell(monkeypatch):
     wrong[3] = (1.632993, 1.656, *wrong[3][2:])
     monkeypatch.setattr(sg, "RECALLED_TABLE", wrong)
     out = sg.compare_with_recalled()
-    assert out == [{"p": 3, "column": "E_0", "recalled": 1.656, "computed": pytest.approx(1.656998, abs=1e-6)}]
+    assert out == [
+        {"p": 3, "column": "E_0", "recalled": 1.656, "computed": pytest.approx(1.656998, abs=1e-6)}
+    ]
 
 
 def test_E_infinity_closed_form_against_sympy():
@@ -117,8 +119,11 @@ def test_total_complexity_is_continuous_and_flat_above_zero():
 
 
 def test_symbolic_identities_hold():
-    assert sg.symbolic_identities() == {"I1_vanishes_at_edge": True, "I1_derivative": True,
-                                        "quadratic_term_at_edge": True}
+    assert sg.symbolic_identities() == {
+        "I1_vanishes_at_edge": True,
+        "I1_derivative": True,
+        "quadratic_term_at_edge": True,
+    }
 
 
 @pytest.mark.parametrize("p", [3, 4, 5, 10])
@@ -130,17 +135,24 @@ def test_consistency_of_the_recalled_formulas(p):
 
 
 def test_consistency_detects_a_misrecalled_I1():
-    bad = sg.Formulas("I_1 without log E", sg.RECALLED_FORMULAS.e_inf,
-                      lambda u, e: sg.RECALLED_FORMULAS.i1(u, e) - mpmath.log(e),
-                      sg.RECALLED_FORMULAS.plateau)
+    bad = sg.Formulas(
+        "I_1 without log E",
+        sg.RECALLED_FORMULAS.e_inf,
+        lambda u, e: sg.RECALLED_FORMULAS.i1(u, e) - mpmath.log(e),
+        sg.RECALLED_FORMULAS.plateau,
+    )
     c = sg.consistency(3, formulas=bad)
     assert not c.holds
     assert "branch_continuity" in c.failed and "I1_is_integral" in c.failed
 
 
 def test_consistency_detects_a_wrong_plateau():
-    bad = sg.Formulas("plateau (p-2)/(2p)", sg.RECALLED_FORMULAS.e_inf, sg.RECALLED_FORMULAS.i1,
-                      lambda p: mpmath.log(p - 1) / 2 - mpmath.mpf(p - 2) / (2 * p))
+    bad = sg.Formulas(
+        "plateau (p-2)/(2p)",
+        sg.RECALLED_FORMULAS.e_inf,
+        sg.RECALLED_FORMULAS.i1,
+        lambda p: mpmath.log(p - 1) / 2 - mpmath.mpf(p - 2) / (2 * p),
+    )
     assert "branch_continuity" in sg.consistency(4, formulas=bad).failed
 
 
@@ -151,16 +163,19 @@ def test_p2_is_degenerate():
     assert err.value.claim == "abc13.spin-glass"
 
 
-@pytest.mark.parametrize("call, text", [
-    (lambda: sg.E_infinity(1), "p = 1"),
-    (lambda: sg.E_infinity(3.5), "p = 3.5"),
-    (lambda: sg.E_infinity(True), "p = True"),
-    (lambda: sg.theta_kp(-2, -1, 3), "k = -1"),
-    (lambda: sg.theta_kp("abc", 0, 3), "'abc'"),
-    (lambda: sg.theta_p(float("inf"), 3), "inf"),
-    (lambda: sg.I1(-1.0, 3), "u ≤ −E_∞"),
-    (lambda: sg.consistency(3, tolerances={"nope": 1.0}), "nope"),
-])
+@pytest.mark.parametrize(
+    "call, text",
+    [
+        (lambda: sg.E_infinity(1), "p = 1"),
+        (lambda: sg.E_infinity(3.5), "p = 3.5"),
+        (lambda: sg.E_infinity(True), "p = True"),
+        (lambda: sg.theta_kp(-2, -1, 3), "k = -1"),
+        (lambda: sg.theta_kp("abc", 0, 3), "'abc'"),
+        (lambda: sg.theta_p(float("inf"), 3), "inf"),
+        (lambda: sg.I1(-1.0, 3), "u ≤ −E_∞"),
+        (lambda: sg.consistency(3, tolerances={"nope": 1.0}), "nope"),
+    ],
+)
 def test_bad_input_is_an_input_error_naming_the_value(call, text):
     with pytest.raises(InputError) as err:
         call()

@@ -26,8 +26,11 @@ s = sp.Symbol("s", real=True)
 @pytest.mark.parametrize("land", catalogue(), ids=lambda land: land.name)
 def test_catalogue_answers(land):
     facts = analyse(land)
-    got = {"connected": facts.connected, "strict_poor": facts.has_strict_poor_minimum,
-           "poor": facts.has_poor_minimum}
+    got = {
+        "connected": facts.connected,
+        "strict_poor": facts.has_strict_poor_minimum,
+        "poor": facts.has_poor_minimum,
+    }
     assert got == land.expected
     assert not (facts.connected and facts.has_strict_poor_minimum)  # Prop 2.1
     if not facts.connected:

@@ -32,20 +32,37 @@ FUNCTIONS: dict[str, Any] = {
     "ReLU": sp.Lambda(_s, sp.Max(0, _s)),
     "sigmoid": sp.Lambda(_s, 1 / (1 + sp.exp(-_s))),
     "softplus": sp.Lambda(_s, sp.log(1 + sp.exp(_s))),
-    "max": sp.Max, "Max": sp.Max, "min": sp.Min, "Min": sp.Min,
-    "abs": sp.Abs, "Abs": sp.Abs,
-    "exp": sp.exp, "log": sp.log, "sqrt": sp.sqrt,
-    "sin": sp.sin, "cos": sp.cos, "tan": sp.tan, "atan": sp.atan, "arctan": sp.atan,
-    "sinh": sp.sinh, "cosh": sp.cosh, "tanh": sp.tanh,
-    "erf": sp.erf, "sign": sp.sign,
+    "max": sp.Max,
+    "Max": sp.Max,
+    "min": sp.Min,
+    "Min": sp.Min,
+    "abs": sp.Abs,
+    "Abs": sp.Abs,
+    "exp": sp.exp,
+    "log": sp.log,
+    "sqrt": sp.sqrt,
+    "sin": sp.sin,
+    "cos": sp.cos,
+    "tan": sp.tan,
+    "atan": sp.atan,
+    "arctan": sp.atan,
+    "sinh": sp.sinh,
+    "cosh": sp.cosh,
+    "tanh": sp.tanh,
+    "erf": sp.erf,
+    "sign": sp.sign,
 }
 #: named constants
 CONSTANTS: dict[str, Any] = {"pi": sp.pi, "E": sp.E}
 #: largest |result| (in bits) of a power of two numbers that is computed
 MAX_NUMERIC_BITS = 4096
 
-_BINOPS = {ast.Add: sp.Add, ast.Sub: lambda a, b: a - b, ast.Mult: sp.Mul,
-           ast.Div: lambda a, b: a / b}
+_BINOPS = {
+    ast.Add: sp.Add,
+    ast.Sub: lambda a, b: a - b,
+    ast.Mult: sp.Mul,
+    ast.Div: lambda a, b: a / b,
+}
 
 
 def parse_activation_text(text: str) -> sp.Expr:
@@ -117,5 +134,7 @@ def _power(base: Any, exponent: Any) -> Any:
         e = abs(int(exponent))
         bits = max(abs(base.p).bit_length(), base.q.bit_length())
         if e > 1 and bits > 1 and (bits - 1) * e > MAX_NUMERIC_BITS:
-            raise _Refused(f"the number {base}**{exponent} is too large (limit {MAX_NUMERIC_BITS} bits)")
+            raise _Refused(
+                f"the number {base}**{exponent} is too large (limit {MAX_NUMERIC_BITS} bits)"
+            )
     return sp.Pow(base, exponent)

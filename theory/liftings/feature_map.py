@@ -53,7 +53,9 @@ MAX_FEATURES = 5000
 MAX_RANK_FEATURES = 500
 
 
-def parse_activation(activation: Any, variable: sp.Symbol | str | None = None) -> tuple[sp.Expr, sp.Symbol]:
+def parse_activation(
+    activation: Any, variable: sp.Symbol | str | None = None
+) -> tuple[sp.Expr, sp.Symbol]:
     """(expression, its variable) for an activation given as a string or sympy expression.
 
     Strings are read by :func:`sublevel.theory.liftings.activation_syntax.parse_activation_text`, a
@@ -84,7 +86,9 @@ def parse_activation(activation: Any, variable: sp.Symbol | str | None = None) -
         return expr, var
     if len(free) != 1:
         what = "no variable" if not free else f"{len(free)} variables {free}"
-        raise InputError(f"activation {activation!r} is not a function of one symbol: it has {what}")
+        raise InputError(
+            f"activation {activation!r} is not a function of one symbol: it has {what}"
+        )
     return expr, free[0]
 
 
@@ -291,7 +295,9 @@ def _exact_rows(X: Any) -> list[list[sp.Rational]]:
     width = len(rows[0])
     if width < 1 or any(len(r) != width for r in rows):
         raise InputError("data X must be a non-empty (L, n) array with rows of equal length")
-    return [[to_rational(v, name=f"X[{i}, {j}]") for j, v in enumerate(r)] for i, r in enumerate(rows)]
+    return [
+        [to_rational(v, name=f"X[{i}, {j}]") for j, v in enumerate(r)] for i, r in enumerate(rows)
+    ]
 
 
 def empirical_intrinsic_dimension(

@@ -41,7 +41,9 @@ def _matrix(M: Any, name: str) -> sp.Matrix:
     except Exception as exc:
         raise InputError(f"{name} is not a matrix: {exc}") from exc
     if any(not (e.is_Rational or e.is_Symbol or e.free_symbols) for e in out):
-        raise InputError(f"{name} has non-exact entries; use integers, Fractions or sympy Rationals")
+        raise InputError(
+            f"{name} has non-exact entries; use integers, Fractions or sympy Rationals"
+        )
     return out
 
 
@@ -143,7 +145,9 @@ def act(weights: Sequence[Any], gauges: Sequence[Any], *, inverse: bool = True) 
     return out
 
 
-def prove_invariance(weights: Sequence[Any], gauges: Sequence[Any], *, inverse: bool = True) -> bool:
+def prove_invariance(
+    weights: Sequence[Any], gauges: Sequence[Any], *, inverse: bool = True
+) -> bool:
     """Exact check that the product is unchanged by the gauge action on these matrices."""
     return product_map(act(weights, gauges, inverse=inverse)) == product_map(weights)
 

@@ -101,7 +101,9 @@ def deep_quadratic_output(weights: Sequence[Any], x: Sequence[Any]) -> list[sp.E
     for k, W in enumerate(weights, start=1):
         W = sp.Matrix(W)
         if W.shape[1] != z.shape[0]:
-            raise InputError(f"W_{k} has {W.shape[1]} columns but layer {k - 1} has {z.shape[0]} units")
+            raise InputError(
+                f"W_{k} has {W.shape[1]} columns but layer {k - 1} has {z.shape[0]} units"
+            )
         z = (W * z).applyfunc(lambda e: sp.expand(e**2))
     return list(z)
 
@@ -122,8 +124,9 @@ def span_dimension_of_forms(forms: Sequence[sp.Expr], variables: Sequence[sp.Sym
     return int(M.rank())
 
 
-def deep_quadratic_span_dimension(N: int, K: int, *, width: int = 2, samples: int | None = None,
-                                  seed: int = 0, scale: int = 50) -> int:
+def deep_quadratic_span_dimension(
+    N: int, K: int, *, width: int = 2, samples: int | None = None, seed: int = 0, scale: int = 50
+) -> int:
     """Exact dimension of the span of unit outputs of random K-layer quadratic networks.
 
     Draws ``samples`` networks with integer weights in [−scale, scale] (default: twice the

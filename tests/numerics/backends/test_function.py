@@ -116,7 +116,10 @@ def test_conformance_suite_accepts_correct_and_rejects_wrong_gradients():
     good = check_landscape(FunctionLandscape(e, 4, grad=g), x)
     assert good.ok, str(good)
     bad = check_landscape(FunctionLandscape(e, 4, grad=lambda x: 1.1 * g(x)), x)
-    assert {c.name for c in bad.failures()} >= {"gradient_taylor_slope", "gradient_finite_differences"}
+    assert {c.name for c in bad.failures()} >= {
+        "gradient_taylor_slope",
+        "gradient_finite_differences",
+    }
     assert bad["gradient_taylor_slope"].details["slope"] == pytest.approx(1.0, abs=0.15)
 
     def inconsistent(X):
@@ -127,11 +130,14 @@ def test_conformance_suite_accepts_correct_and_rejects_wrong_gradients():
     assert "energy_and_grad_consistent" in {c.name for c in batch.failures()}
 
 
-@pytest.mark.parametrize("args, match", [
-    (("not callable", 2), "not callable"),
-    ((lambda x: 0.0, 0), "dim"),
-    ((lambda x: 0.0, 2.5), "dim"),
-])
+@pytest.mark.parametrize(
+    "args, match",
+    [
+        (("not callable", 2), "not callable"),
+        ((lambda x: 0.0, 0), "dim"),
+        ((lambda x: 0.0, 2.5), "dim"),
+    ],
+)
 def test_bad_construction(args, match):
     with pytest.raises(InputError, match=match):
         FunctionLandscape(*args)

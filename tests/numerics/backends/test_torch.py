@@ -58,7 +58,10 @@ def test_same_dss_result_on_torch_and_numpy():
     assert rt.connected == rn.connected and rt.n_beads == rn.n_beads
     np.testing.assert_allclose(rt.beads, rn.beads, rtol=1e-7, atol=1e-9)
     assert rt.normalized_length == pytest.approx(rn.normalized_length, rel=1e-9)
-    assert rt.info["landscape"]["type"] == "TorchLandscape" and rt.info["landscape"]["dtype"] == "float64"
+    assert (
+        rt.info["landscape"]["type"] == "TorchLandscape"
+        and rt.info["landscape"]["dtype"] == "float64"
+    )
 
 
 def test_batchnorm_recompute_uses_batch_statistics_and_stored_uses_running_ones():
@@ -95,8 +98,9 @@ def test_dataloader_and_subset_are_recorded():
     sub = TorchLandscape(mlp([4, 3]), "cross-entropy", (X, Y), eval_subset=10, seed=3)
     assert full.info["samples"] == 30 and "DataLoader" in full.info["data"]
     assert sub.info["samples"] == 10 and "subset of 10 of 30" in sub.info["data"]
-    assert TorchLandscape(mlp([4, 3]), "cross-entropy", (X, Y)).energy(full.theta_of()) == \
-        pytest.approx(full.energy(full.theta_of()), rel=1e-12)
+    assert TorchLandscape(mlp([4, 3]), "cross-entropy", (X, Y)).energy(
+        full.theta_of()
+    ) == pytest.approx(full.energy(full.theta_of()), rel=1e-12)
 
 
 def test_weight_mask_and_structure():
@@ -105,7 +109,9 @@ def test_weight_mask_and_structure():
     assert mask.sum() == 4 * 6 + 6 * 3 and mask.size == tl.dim
     named = tl.unflatten(tl.theta_of())
     assert list(named) == ["0.weight", "0.bias", "2.weight", "2.bias"]
-    cnn = TorchLandscape(small_cnn(), "cross-entropy", (torch.randn(4, 1, 8, 8), torch.randint(0, 10, (4,))))
+    cnn = TorchLandscape(
+        small_cnn(), "cross-entropy", (torch.randn(4, 1, 8, 8), torch.randint(0, 10, (4,)))
+    )
     with pytest.raises(InputError, match="MLP of Linear layers"):
         cnn.layers(cnn.theta_of())
 
@@ -117,18 +123,23 @@ def test_devices():
         with pytest.raises(InputError, match="not available; devices present: cpu"):
             resolve_device("cuda")
         with pytest.raises(InputError, match="devices present"):
-            TorchLandscape(mlp([2, 1]), "mse", (torch.randn(3, 2), torch.randn(3, 1)), device="cuda:0")
+            TorchLandscape(
+                mlp([2, 1]), "mse", (torch.randn(3, 2), torch.randn(3, 1)), device="cuda:0"
+            )
     with pytest.raises(InputError, match="not a torch device"):
         resolve_device("tpu-ish")
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    ({"loss_fn": "hinge"}, "loss"),
-    ({"batchnorm": "sometimes"}, "batchnorm"),
-    ({"eval_subset": 0}, "eval_subset"),
-    ({"dtype": "int8"}, "dtype"),
-    ({"data": [1, 2, 3]}, "neither"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"loss_fn": "hinge"}, "loss"),
+        ({"batchnorm": "sometimes"}, "batchnorm"),
+        ({"eval_subset": 0}, "eval_subset"),
+        ({"dtype": "int8"}, "dtype"),
+        ({"data": [1, 2, 3]}, "neither"),
+    ],
+)
 def test_bad_input(kwargs, match):
     args = {"module": mlp([2, 1]), "loss_fn": "mse", "data": (torch.randn(3, 2), torch.randn(3, 1))}
     args.update(kwargs)

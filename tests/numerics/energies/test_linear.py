@@ -50,15 +50,24 @@ def test_conformance(w, kappa):
 
 
 @settings(max_examples=20, deadline=None)
-@given(w=widths(min_layers=1, max_layers=4, max_width=5), data=st.data(), kappa=st.sampled_from([0.0, 0.5]))
+@given(
+    w=widths(min_layers=1, max_layers=4, max_width=5),
+    data=st.data(),
+    kappa=st.sampled_from([0.0, 0.5]),
+)
 def test_energy_matches_per_sample_loop_and_batch(w, data, kappa):
     kinds = ("random", "duplicate", "low_rank") if w[0] >= 2 else ("random", "duplicate")
-    d = data.draw(datasets(kinds=kinds, min_features=w[0], max_features=w[0],
-                           min_outputs=w[-1], max_outputs=w[-1]))
+    d = data.draw(
+        datasets(
+            kinds=kinds, min_features=w[0], max_features=w[0], min_outputs=w[-1], max_outputs=w[-1]
+        )
+    )
     weights = data.draw(linear_parameters(w, scale=0.7))
     E = DeepLinear(w, d.X, d.Y, kappa=kappa)
     theta = flatten(weights)
-    assert E.energy(theta) == pytest.approx(_loop_energy(weights, d.X, d.Y, kappa), rel=1e-12, abs=1e-12)
+    assert E.energy(theta) == pytest.approx(
+        _loop_energy(weights, d.X, d.Y, kappa), rel=1e-12, abs=1e-12
+    )
     thetas = np.stack([theta, 2 * theta, -theta, np.zeros_like(theta)])
     batch = E.energies(thetas)
     np.testing.assert_allclose(batch, [E.energy(t) for t in thetas], rtol=1e-12, atol=1e-12)
@@ -68,8 +77,12 @@ def test_energy_matches_per_sample_loop_and_batch(w, data, kappa):
 
 
 @settings(max_examples=20, deadline=None)
-@given(w=widths(min_layers=1, max_layers=4, max_width=4), seed=seeds(),
-       moving=st.lists(st.booleans(), min_size=4, max_size=4), kappa=st.sampled_from([0.0, 0.2]))
+@given(
+    w=widths(min_layers=1, max_layers=4, max_width=4),
+    seed=seeds(),
+    moving=st.lists(st.booleans(), min_size=4, max_size=4),
+    kappa=st.sampled_from([0.0, 0.2]),
+)
 def test_energy_polynomial_equals_energy_on_the_segment(w, seed, moving, kappa):
     X, Y, wa = _instance(seed, w)
     _, _, wb = _instance(seed + 1, w)
@@ -80,8 +93,12 @@ def test_energy_polynomial_equals_energy_on_the_segment(w, seed, moving, kappa):
     d = sum(1 for A, B in zip(wa, wb) if np.any(A != B))
     assert len(poly) == max(2 * d + 1, 3 if kappa else 1)
     ts = np.linspace(0, 1, 9)
-    np.testing.assert_allclose(np.polynomial.polynomial.polyval(ts, poly),
-                               E.energies(a + ts[:, None] * (b - a)), rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(
+        np.polynomial.polynomial.polyval(ts, poly),
+        E.energies(a + ts[:, None] * (b - a)),
+        rtol=1e-9,
+        atol=1e-9,
+    )
     C = product_polynomial(wa, wb)
     assert C.shape[0] == d + 1
 
@@ -143,24 +160,30 @@ def test_lifted_difference_bound_is_an_upper_bound():
     for _ in range(20):
         D = rng.normal(size=(2, 3))
         D *= 0.1 / np.linalg.norm(D)
-        assert abs(E.lifted_energy(P + D) - E.lifted_energy(P)) <= E.lifted_difference_bound(P, 0.1) + 1e-12
+        assert (
+            abs(E.lifted_energy(P + D) - E.lifted_energy(P))
+            <= E.lifted_difference_bound(P, 0.1) + 1e-12
+        )
     assert np.linalg.norm(E.lifted_gradient(P)) <= E.gradient_norm_bound(np.linalg.norm(P)) + 1e-12
 
 
-@pytest.mark.parametrize("make, match", [
-    (lambda: DeepLinear([2, 3], np.ones((0, 2)), np.ones((0, 3))), "L = 0"),
-    (lambda: DeepLinear([2, 3], np.ones((4, 2)), np.ones((5, 3))), "samples"),
-    (lambda: DeepLinear([2, 3], np.ones((4, 3)), np.ones((4, 3))), "n = 3"),
-    (lambda: DeepLinear([2, 3], np.array([[1.0, np.nan]] * 2), np.ones((2, 3))), r"X\[0, 1\]"),
-    (lambda: DeepLinear([2, 3], np.ones((2, 2)), np.full((2, 3), np.inf)), "not finite"),
-    (lambda: DeepLinear([2, 0, 3], np.ones((2, 2)), np.ones((2, 3))), "integer ≥ 1"),
-    (lambda: DeepLinear([2, 3], np.ones((2, 2)), np.ones((2, 3)), kappa=-1.0), "kappa"),
-    (lambda: DeepLinear([2, 3], np.ones((2, 2))), "needs data"),
-    (lambda: DeepLinear.population([2, 3], -np.eye(2), np.ones((2, 3)), 1.0), "semi-definite"),
-    (lambda: as_weights([np.ones((3, 2)), np.ones((2, 4))]), "W_2 has shape"),
-    (lambda: as_weights([np.ones((3, 2)), np.ones((2, 3))], [2, 3, 3]), "widths"),
-    (lambda: reduced_rank_optimum(np.eye(2), np.ones((3, 1)), 1.0, 1), "sigma_xy"),
-])
+@pytest.mark.parametrize(
+    "make, match",
+    [
+        (lambda: DeepLinear([2, 3], np.ones((0, 2)), np.ones((0, 3))), "L = 0"),
+        (lambda: DeepLinear([2, 3], np.ones((4, 2)), np.ones((5, 3))), "samples"),
+        (lambda: DeepLinear([2, 3], np.ones((4, 3)), np.ones((4, 3))), "n = 3"),
+        (lambda: DeepLinear([2, 3], np.array([[1.0, np.nan]] * 2), np.ones((2, 3))), r"X\[0, 1\]"),
+        (lambda: DeepLinear([2, 3], np.ones((2, 2)), np.full((2, 3), np.inf)), "not finite"),
+        (lambda: DeepLinear([2, 0, 3], np.ones((2, 2)), np.ones((2, 3))), "integer ≥ 1"),
+        (lambda: DeepLinear([2, 3], np.ones((2, 2)), np.ones((2, 3)), kappa=-1.0), "kappa"),
+        (lambda: DeepLinear([2, 3], np.ones((2, 2))), "needs data"),
+        (lambda: DeepLinear.population([2, 3], -np.eye(2), np.ones((2, 3)), 1.0), "semi-definite"),
+        (lambda: as_weights([np.ones((3, 2)), np.ones((2, 4))]), "W_2 has shape"),
+        (lambda: as_weights([np.ones((3, 2)), np.ones((2, 3))], [2, 3, 3]), "widths"),
+        (lambda: reduced_rank_optimum(np.eye(2), np.ones((3, 1)), 1.0, 1), "sigma_xy"),
+    ],
+)
 def test_bad_input(make, match):
     with pytest.raises(InputError, match=match):
         make()

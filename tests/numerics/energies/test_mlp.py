@@ -12,13 +12,21 @@ from sublevel.theory.errors import InputError
 
 
 @settings(max_examples=20, deadline=None)
-@given(widths=st.lists(st.integers(1, 5), min_size=2, max_size=4), seed=st.integers(0, 500),
-       activation=st.sampled_from(["sigmoid", "tanh", "relu", "linear"]),
-       loss=st.sampled_from(["mse", "cross-entropy"]), wd=st.sampled_from([0.0, 0.1]))
+@given(
+    widths=st.lists(st.integers(1, 5), min_size=2, max_size=4),
+    seed=st.integers(0, 500),
+    activation=st.sampled_from(["sigmoid", "tanh", "relu", "linear"]),
+    loss=st.sampled_from(["mse", "cross-entropy"]),
+    wd=st.sampled_from([0.0, 0.1]),
+)
 def test_gradient_and_batch_conform(widths, seed, activation, loss, wd):
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((12, widths[0]))
-    Y = rng.integers(0, widths[-1], 12) if loss == "cross-entropy" else rng.standard_normal((12, widths[-1]))
+    Y = (
+        rng.integers(0, widths[-1], 12)
+        if loss == "cross-entropy"
+        else rng.standard_normal((12, widths[-1]))
+    )
     land = MLPLandscape(widths, X, Y, activation=activation, loss=loss, weight_decay=wd)
     theta = land.init(seed, "glorot") + 0.1 * rng.standard_normal(land.dim)
     report = check_landscape(land, theta, seed=seed)
@@ -75,14 +83,17 @@ def test_digits_mlp_error_rate():
     assert 0.0 <= land.error_rate(th) <= 1.0 and land.dim == 64 * 8 + 8 + 8 * 10 + 10
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    ({"widths": [2]}, "widths"),
-    ({"activation": "swish"}, "activation"),
-    ({"loss": "hinge"}, "loss"),
-    ({"X": np.zeros((4, 3))}, "X has shape"),
-    ({"Y": np.full((4, 1), np.nan)}, "non-finite"),
-    ({"loss": "cross-entropy", "Y": np.array([0, 1, 5, 0])}, "labels"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"widths": [2]}, "widths"),
+        ({"activation": "swish"}, "activation"),
+        ({"loss": "hinge"}, "loss"),
+        ({"X": np.zeros((4, 3))}, "X has shape"),
+        ({"Y": np.full((4, 1), np.nan)}, "non-finite"),
+        ({"loss": "cross-entropy", "Y": np.array([0, 1, 5, 0])}, "labels"),
+    ],
+)
 def test_bad_input(kwargs, match):
     args = {"widths": [2, 1], "X": np.zeros((4, 2)), "Y": np.zeros((4, 1))}
     args.update(kwargs)

@@ -131,8 +131,9 @@ def test_sign_trap_is_a_stable_poor_minimum():
     """u < 0 fitting −x₂² cannot reach the fit 2x₁² of the other sign without crossing u = 0."""
     X, _, rng = _data(n=2, L=60)
     land = EmpiricalTwoLayer("quadratic", X, 2 * X[:, 0] ** 2 - X[:, 1] ** 2, 1)
-    runs = optimisation_runs(land, -1.0, 1, rng, init=lambda r: land.flatten([[0.1, 1.0]], [[-1.0]]),
-                             success_rtol=0.0)
+    runs = optimisation_runs(
+        land, -1.0, 1, rng, init=lambda r: land.flatten([[0.1, 1.0]], [[-1.0]]), success_rtol=0.0
+    )
     run = runs[0]
     assert run.converged and run.kind != "saddle"
     stable, energies = stable_minimum(land, run.theta, run.energy, rng, tol=1e-6)
@@ -153,7 +154,9 @@ def test_blas_single_thread_limits_openblas():
     from threadpoolctl import threadpool_info
 
     with blas_single_thread():
-        assert all(i["num_threads"] == 1 for i in threadpool_info() if i["internal_api"] == "openblas")
+        assert all(
+            i["num_threads"] == 1 for i in threadpool_info() if i["internal_api"] == "openblas"
+        )
 
 
 def test_optimisation_runs_bad_count():
@@ -177,7 +180,9 @@ def test_quadratic_network_sign_settings():
 
 
 def test_balanced_signs_with_n_of_each_reach_the_optimum_and_failures_get_a_stability_verdict():
-    rows, f_star = width_experiment(2, [2, 4], 3, seed=1, sign="balanced", stability_perturbations=2)
+    rows, f_star = width_experiment(
+        2, [2, 4], 3, seed=1, sign="balanced", stability_perturbations=2
+    )
     narrow, wide = rows
     assert wide.success_fraction == 1.0
     assert all(r.stable is not None for r in narrow.runs if r.kind != "success" and r.converged)

@@ -16,11 +16,26 @@ from sublevel.theory.errors import InputError
 from tests.numerics.relu_oracle import exact_energy
 
 
-def make(seed: int, L: int = 30, n: int = 3, m: int = 5, k: int = 1, *, hidden_bias: bool = True,
-         output_bias: bool = False, l1: float = 0.0) -> tuple[TwoLayerReLU, np.random.Generator]:
+def make(
+    seed: int,
+    L: int = 30,
+    n: int = 3,
+    m: int = 5,
+    k: int = 1,
+    *,
+    hidden_bias: bool = True,
+    output_bias: bool = False,
+    l1: float = 0.0,
+) -> tuple[TwoLayerReLU, np.random.Generator]:
     rng = np.random.default_rng(seed)
-    land = TwoLayerReLU(rng.normal(size=(L, n)), rng.normal(size=(L, k)), m,
-                        hidden_bias=hidden_bias, output_bias=output_bias, l1=l1)
+    land = TwoLayerReLU(
+        rng.normal(size=(L, n)),
+        rng.normal(size=(L, k)),
+        m,
+        hidden_bias=hidden_bias,
+        output_bias=output_bias,
+        l1=l1,
+    )
     return land, rng
 
 
@@ -36,16 +51,18 @@ def loop_energy(land: TwoLayerReLU, theta: np.ndarray) -> float:
     return total / land.L + land.l1 * float(np.abs(P.U).sum())
 
 
-configs = st.fixed_dictionaries({
-    "seed": st.integers(0, 10_000),
-    "L": st.integers(1, 25),
-    "n": st.integers(1, 4),
-    "m": st.integers(1, 7),
-    "k": st.integers(1, 3),
-    "hidden_bias": st.booleans(),
-    "output_bias": st.booleans(),
-    "l1": st.sampled_from([0.0, 0.05]),
-})
+configs = st.fixed_dictionaries(
+    {
+        "seed": st.integers(0, 10_000),
+        "L": st.integers(1, 25),
+        "n": st.integers(1, 4),
+        "m": st.integers(1, 7),
+        "k": st.integers(1, 3),
+        "hidden_bias": st.booleans(),
+        "output_bias": st.booleans(),
+        "l1": st.sampled_from([0.0, 0.05]),
+    }
+)
 
 
 @settings(max_examples=25, deadline=None)
@@ -81,8 +98,9 @@ def test_positive_homogeneity_leaves_the_function_unchanged(cfg, c):
     land, rng = make(seed, **cfg)
     th = rng.normal(size=land.dim)
     scales = c * rng.uniform(0.5, 2.0, size=land.m)
-    np.testing.assert_allclose(land.outputs(land.rescale(th, scales)), land.outputs(th),
-                               rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(
+        land.outputs(land.rescale(th, scales)), land.outputs(th), rtol=1e-12, atol=1e-12
+    )
     if land.l1 == 0:
         assert land.energy(land.rescale(th, scales)) == pytest.approx(land.energy(th), rel=1e-12)
 
@@ -94,7 +112,9 @@ def test_permuting_hidden_units_leaves_the_energy_unchanged(cfg):
     land, rng = make(seed, **cfg)
     th = rng.normal(size=land.dim)
     perm = rng.permutation(land.m)
-    assert land.energy(land.permute(th, perm)) == pytest.approx(land.energy(th), rel=1e-12, abs=1e-14)
+    assert land.energy(land.permute(th, perm)) == pytest.approx(
+        land.energy(th), rel=1e-12, abs=1e-14
+    )
     np.testing.assert_allclose(land.outputs(land.permute(th, perm)), land.outputs(th), atol=1e-12)
 
 
@@ -166,8 +186,13 @@ def _rational_pieces(land_data, W0, b0, U0, W1, b1, U1, l1):
                 if p + mid * q > 0:
                     du = U1[j] - U0[j]
                     r = [r[0] + U0[j] * p, r[1] + U0[j] * q + du * p, r[2] + du * q]
-            sq = [r[0] * r[0], 2 * r[0] * r[1], r[1] * r[1] + 2 * r[0] * r[2], 2 * r[1] * r[2],
-                  r[2] * r[2]]
+            sq = [
+                r[0] * r[0],
+                2 * r[0] * r[1],
+                r[1] * r[1] + 2 * r[0] * r[2],
+                2 * r[1] * r[2],
+                r[2] * r[2],
+            ]
             coeffs = [c + s / L for c, s in zip(coeffs, sq)]
         for ua, ub in zip(U0, U1):
             u_mid = ua + mid * (ub - ua)
@@ -193,26 +218,36 @@ def test_sweep_matches_rational_arithmetic(seed):
     b = land.flatten(W1, b1, U1[None])
     F = lambda arr: [[Fraction(v) for v in row] for row in arr]  # noqa: E731
     bps, pieces = _rational_pieces(
-        (F(X), [Fraction(v) for v in Y]), F(W0), [Fraction(v) for v in b0], [Fraction(v) for v in U0],
-        F(W1), [Fraction(v) for v in b1], [Fraction(v) for v in U1], Fraction(l1))
+        (F(X), [Fraction(v) for v in Y]),
+        F(W0),
+        [Fraction(v) for v in b0],
+        [Fraction(v) for v in U0],
+        F(W1),
+        [Fraction(v) for v in b1],
+        [Fraction(v) for v in U1],
+        Fraction(l1),
+    )
     pq = land.energy_pieces(a, b)
     br, pc = pq.merged()
     assert len(br) == len(bps)
     np.testing.assert_allclose(br, [float(v) for v in bps], rtol=1e-15, atol=1e-15)
-    np.testing.assert_allclose(np.array(pc), np.array([[float(c) for c in p] for p in pieces]),
-                               rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(
+        np.array(pc), np.array([[float(c) for c in p] for p in pieces]), rtol=1e-12, atol=1e-12
+    )
 
 
-small = st.fixed_dictionaries({
-    "seed": st.integers(0, 10_000),
-    "L": st.integers(1, 10),
-    "n": st.integers(1, 3),
-    "m": st.integers(1, 5),
-    "k": st.integers(1, 2),
-    "hidden_bias": st.booleans(),
-    "output_bias": st.booleans(),
-    "l1": st.sampled_from([0.0, 0.1]),
-})
+small = st.fixed_dictionaries(
+    {
+        "seed": st.integers(0, 10_000),
+        "L": st.integers(1, 10),
+        "n": st.integers(1, 3),
+        "m": st.integers(1, 5),
+        "k": st.integers(1, 2),
+        "hidden_bias": st.booleans(),
+        "output_bias": st.booleans(),
+        "l1": st.sampled_from([0.0, 0.1]),
+    }
+)
 
 
 @settings(max_examples=25, deadline=None)
@@ -229,8 +264,13 @@ def test_error_bound_is_proven_against_exact_rationals(cfg, scale):
     for t in ts:
         for i in {int(pq.locate(t)[0]), int(np.searchsorted(pq.breakpoints, t, "left")) - 1}:
             if 0 <= i < pq.n_pieces and pq.breakpoints[i] <= t <= pq.breakpoints[i + 1]:
-                piece = sum((Fraction(float(c)) * Fraction(float(t)) ** d
-                             for d, c in enumerate(pq.coeffs[i])), Fraction(0))
+                piece = sum(
+                    (
+                        Fraction(float(c)) * Fraction(float(t)) ** d
+                        for d, c in enumerate(pq.coeffs[i])
+                    ),
+                    Fraction(0),
+                )
                 assert abs(exact_energy(land, a, b, t) - piece) <= bound
     assert pq.error_bound <= 1e-9 * max(1.0, float(np.abs(pq.coeffs).max()))
 
@@ -282,15 +322,18 @@ def test_flatten_unflatten_round_trip():
     np.testing.assert_array_equal(land.flatten(P.W, P.b, P.U, P.c), th)
 
 
-@pytest.mark.parametrize("bad", [
-    lambda rng: TwoLayerReLU(rng.normal(size=(5, 2)), rng.normal(size=5), 0),
-    lambda rng: TwoLayerReLU(rng.normal(size=(5, 2)), rng.normal(size=4), 3),
-    lambda rng: TwoLayerReLU(np.full((5, 2), np.nan), rng.normal(size=5), 3),
-    lambda rng: TwoLayerReLU(rng.normal(size=(5, 2)), np.array([1, 2, np.inf, 4, 5.0]), 3),
-    lambda rng: TwoLayerReLU(rng.normal(size=5), rng.normal(size=5), 3),
-    lambda rng: TwoLayerReLU(rng.normal(size=(5, 2)), rng.normal(size=5), 3, l1=-1.0),
-    lambda rng: TwoLayerReLU(np.zeros((0, 2)), np.zeros(0), 3),
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        lambda rng: TwoLayerReLU(rng.normal(size=(5, 2)), rng.normal(size=5), 0),
+        lambda rng: TwoLayerReLU(rng.normal(size=(5, 2)), rng.normal(size=4), 3),
+        lambda rng: TwoLayerReLU(np.full((5, 2), np.nan), rng.normal(size=5), 3),
+        lambda rng: TwoLayerReLU(rng.normal(size=(5, 2)), np.array([1, 2, np.inf, 4, 5.0]), 3),
+        lambda rng: TwoLayerReLU(rng.normal(size=5), rng.normal(size=5), 3),
+        lambda rng: TwoLayerReLU(rng.normal(size=(5, 2)), rng.normal(size=5), 3, l1=-1.0),
+        lambda rng: TwoLayerReLU(np.zeros((0, 2)), np.zeros(0), 3),
+    ],
+)
 def test_bad_construction_raises_input_error(bad):
     with pytest.raises(InputError):
         bad(np.random.default_rng(0))

@@ -35,7 +35,9 @@ def _brute_energy(J: np.ndarray, sigma: np.ndarray) -> float:
 @pytest.mark.parametrize("p", [2, 3, 4])
 def test_symmetrise_is_the_average_over_all_permutations(p):
     J = np.random.default_rng(p).standard_normal((3,) * p)
-    brute = sum(np.transpose(J, perm) for perm in itertools.permutations(range(p))) / math.factorial(p)
+    brute = sum(
+        np.transpose(J, perm) for perm in itertools.permutations(range(p))
+    ) / math.factorial(p)
     S = symmetrise(J)
     np.testing.assert_allclose(S, brute, atol=1e-14)
     for perm in itertools.permutations(range(p)):
@@ -59,10 +61,14 @@ def test_gradient_and_hessian_against_finite_differences(p, N, seed):
     e, g = sg.energy_and_grad(x)
     h = 1e-6
     eye = np.eye(N)
-    fd = np.array([(sg.energy(x + h * eye[i]) - sg.energy(x - h * eye[i])) / (2 * h) for i in range(N)])
+    fd = np.array(
+        [(sg.energy(x + h * eye[i]) - sg.energy(x - h * eye[i])) / (2 * h) for i in range(N)]
+    )
     np.testing.assert_allclose(g, fd, atol=1e-7 * max(1.0, np.abs(g).max()))
     H = sg.hessian(x)
-    fdH = np.array([(sg.grad(x + h * eye[i]) - sg.grad(x - h * eye[i])) / (2 * h) for i in range(N)])
+    fdH = np.array(
+        [(sg.grad(x + h * eye[i]) - sg.grad(x - h * eye[i])) / (2 * h) for i in range(N)]
+    )
     np.testing.assert_allclose(H, fdH, atol=1e-6 * max(1.0, np.abs(H).max()))
     np.testing.assert_allclose(H, H.T, atol=1e-12)
     assert g @ x == pytest.approx(p * e, rel=1e-10, abs=1e-10)  # Euler: ⟨∇H, σ⟩ = pH
@@ -129,7 +135,9 @@ def test_riemannian_gradient_is_tangent_and_hessian_is_the_geodesic_second_deriv
     assert ev.shape == (N - 1,)
     full = np.linalg.eigvalsh(RH)
     # the full N × N operator has the tangent spectrum plus one 0 (the normal direction)
-    np.testing.assert_allclose(np.sort(np.append(ev, 0.0)), full, atol=1e-9 * max(1.0, np.abs(full).max()))
+    np.testing.assert_allclose(
+        np.sort(np.append(ev, 0.0)), full, atol=1e-9 * max(1.0, np.abs(full).max())
+    )
 
 
 def test_tangent_basis_is_orthonormal_and_orthogonal_to_sigma():
@@ -189,8 +197,13 @@ def test_off_sphere_points_are_rejected_by_the_sphere_methods_only():
     sg = SpinGlass(5, 3, 0)
     x = random_on_sphere(5, 1, 0)[0]
     assert sg.energy(2 * x) == pytest.approx(8 * sg.energy(x))  # the polynomial, documented
-    for method in (sg.riemannian_gradient, sg.riemannian_hessian, sg.tangent_hessian_eigenvalues,
-                   sg.index, sg.energy_per_spin):
+    for method in (
+        sg.riemannian_gradient,
+        sg.riemannian_hessian,
+        sg.tangent_hessian_eigenvalues,
+        sg.index,
+        sg.energy_per_spin,
+    ):
         with pytest.raises(InputError, match=r"off the sphere: ‖sigma‖²/N = 4"):
             method(2 * x)
     assert sg.riemannian_gradient(x * (1 + 1e-10)).shape == (5,)  # within sphere_tol
@@ -204,25 +217,32 @@ def test_determinism_and_seed_dependence():
     np.testing.assert_allclose(np.sum(x * x, axis=1), 7.0)
 
 
-@pytest.mark.parametrize("call, text", [
-    (lambda: SpinGlass(1, 3, 0), "N = 1"),
-    (lambda: SpinGlass(5, 1, 0), "p = 1"),
-    (lambda: SpinGlass(5, 2.5, 0), "p = 2.5"),
-    (lambda: SpinGlass(5, 3, 1.5), "seed = 1.5"),
-    (lambda: SpinGlass(5, 3, -1), "seed = -1"),
-    (lambda: SpinGlass(5, 3, True), "seed = True"),
-    (lambda: SpinGlass(5, 3, "3"), "seed = '3'"),
-    (lambda: SpinGlass(100, 5, 0), "N^p = 100^5"),
-    (lambda: SpinGlass.from_couplings(np.zeros((3, 4))), "(3, 4)"),
-    (lambda: SpinGlass.from_couplings(np.zeros(3)), "1 axes"),
-    (lambda: SpinGlass.from_couplings(np.full((2, 2), np.nan)), "non-finite"),
-    (lambda: SpinGlass(4, 3, 0).energy(np.ones(5)), "5 entries"),
-    (lambda: project_to_sphere(np.zeros(4)), "origin"),
-    (lambda: SphereProjected(SpinGlass(4, 3, 0)).energy_and_grad(np.zeros(4)), "origin"),
-    (lambda: covariance_estimate(4, 3, [1.5], 10, 0), "[−1, 1]"),
-    (lambda: SphereProjected(SpinGlass(4, 3, 0)).certify_segment(np.ones(4), -np.ones(4) + 2.1, 0.0,
-                                                                 tolerances={"nope": 1.0}), "nope"),
-])
+@pytest.mark.parametrize(
+    "call, text",
+    [
+        (lambda: SpinGlass(1, 3, 0), "N = 1"),
+        (lambda: SpinGlass(5, 1, 0), "p = 1"),
+        (lambda: SpinGlass(5, 2.5, 0), "p = 2.5"),
+        (lambda: SpinGlass(5, 3, 1.5), "seed = 1.5"),
+        (lambda: SpinGlass(5, 3, -1), "seed = -1"),
+        (lambda: SpinGlass(5, 3, True), "seed = True"),
+        (lambda: SpinGlass(5, 3, "3"), "seed = '3'"),
+        (lambda: SpinGlass(100, 5, 0), "N^p = 100^5"),
+        (lambda: SpinGlass.from_couplings(np.zeros((3, 4))), "(3, 4)"),
+        (lambda: SpinGlass.from_couplings(np.zeros(3)), "1 axes"),
+        (lambda: SpinGlass.from_couplings(np.full((2, 2), np.nan)), "non-finite"),
+        (lambda: SpinGlass(4, 3, 0).energy(np.ones(5)), "5 entries"),
+        (lambda: project_to_sphere(np.zeros(4)), "origin"),
+        (lambda: SphereProjected(SpinGlass(4, 3, 0)).energy_and_grad(np.zeros(4)), "origin"),
+        (lambda: covariance_estimate(4, 3, [1.5], 10, 0), "[−1, 1]"),
+        (
+            lambda: SphereProjected(SpinGlass(4, 3, 0)).certify_segment(
+                np.ones(4), -np.ones(4) + 2.1, 0.0, tolerances={"nope": 1.0}
+            ),
+            "nope",
+        ),
+    ],
+)
 def test_bad_input_is_an_input_error_naming_the_value(call, text):
     with pytest.raises(InputError) as err:
         call()
@@ -235,8 +255,12 @@ def test_polynomial_along_a_segment():
     a, b = random_on_sphere(6, 2, 4)
     coeffs = sg.polynomial_along(a, b)
     ts = np.linspace(0, 1, 9)
-    np.testing.assert_allclose(np.polynomial.polynomial.polyval(ts, coeffs),
-                               sg.energies(a + ts[:, None] * (b - a)), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(
+        np.polynomial.polynomial.polyval(ts, coeffs),
+        sg.energies(a + ts[:, None] * (b - a)),
+        rtol=1e-12,
+        atol=1e-12,
+    )
 
 
 @settings(max_examples=10, deadline=None)
@@ -257,11 +281,14 @@ def test_sphere_projected_is_zero_homogeneous_with_a_tangent_gradient(p, seed, c
     assert np.isinf(land.energies(np.zeros((1, 5)))[0])
 
 
-@pytest.mark.parametrize("make", [
-    lambda: SpinGlass(6, 3, 0),
-    lambda: SpinGlass(5, 4, 1),
-    lambda: SphereProjected(SpinGlass(6, 3, 2), per_spin=True, shift=1.0),
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: SpinGlass(6, 3, 0),
+        lambda: SpinGlass(5, 4, 1),
+        lambda: SphereProjected(SpinGlass(6, 3, 2), per_spin=True, shift=1.0),
+    ],
+)
 def test_landscape_conformance_suite(make):
     land = make()
     report = check_landscape(land, rebuild=make)

@@ -38,8 +38,11 @@ def _mp_chord(sg: SpinGlass, a: np.ndarray, b: np.ndarray) -> tuple[list, list]:
             P = [u + v for u, v in zip(P, poly)]
         c = mpmath.mpf(float(sg.scale))
         P = [c * x for x in P]
-        Q = [mpmath.fsum(x * x for x in A), 2 * mpmath.fsum(x * y for x, y in zip(A, D)),
-             mpmath.fsum(y * y for y in D)]
+        Q = [
+            mpmath.fsum(x * x for x in A),
+            2 * mpmath.fsum(x * y for x, y in zip(A, D)),
+            mpmath.fsum(y * y for y in D),
+        ]
         return P, Q
 
 
@@ -49,6 +52,7 @@ def _mp_max(land: SphereProjected, a: np.ndarray, b: np.ndarray) -> mpmath.mpf:
     P, Q = _mp_chord(land.base, a, b)
     N, p = land.N, land.p
     with mpmath.workdps(_DPS):
+
         def E(t):
             Pt = mpmath.polyval(P[::-1], t)
             Qt = mpmath.polyval(Q[::-1], t)
@@ -65,8 +69,10 @@ def _mp_max(land: SphereProjected, a: np.ndarray, b: np.ndarray) -> mpmath.mpf:
             return out
 
         R1, R2 = mul(dP, Q), mul(P, dQ)
-        R = [2 * (R1[k] if k < len(R1) else 0) - p * (R2[k] if k < len(R2) else 0)
-             for k in range(max(len(R1), len(R2)))]
+        R = [
+            2 * (R1[k] if k < len(R1) else 0) - p * (R2[k] if k < len(R2) else 0)
+            for k in range(max(len(R1), len(R2)))
+        ]
         # the degree-(p + 1) terms cancel exactly (2p·P_p·Q₂ − p·P_p·2Q₂): drop what is left of
         # them at 60 digits
         scale = max(abs(x) for x in R)
@@ -93,8 +99,9 @@ def test_brute_force_oracle_matches_the_float_polynomial():
     sg = SpinGlass(4, 3, 0)
     a, b = random_on_sphere(4, 2, 0)
     P, _ = _mp_chord(sg, a, b)
-    np.testing.assert_allclose([float(x) for x in P], sg.polynomial_along(a, b), rtol=1e-12,
-                               atol=1e-12)
+    np.testing.assert_allclose(
+        [float(x) for x in P], sg.polynomial_along(a, b), rtol=1e-12, atol=1e-12
+    )
 
 
 @pytest.mark.parametrize("N, p", [(5, 3), (4, 4), (6, 2)])
@@ -164,8 +171,11 @@ def test_within_rounding_is_inconclusive_then_decided_exactly():
 
 
 @settings(max_examples=15, deadline=None)
-@given(seed=st.integers(0, 10_000), p=st.sampled_from([2, 3, 4]),
-       offset=st.sampled_from([-1e-3, -1e-9, -1e-12, 0.0, 1e-12, 1e-9, 1e-3]))
+@given(
+    seed=st.integers(0, 10_000),
+    p=st.sampled_from([2, 3, 4]),
+    offset=st.sampled_from([-1e-3, -1e-9, -1e-12, 0.0, 1e-12, 1e-9, 1e-3]),
+)
 def test_outcome_never_contradicts_the_oracle(seed, p, offset):
     """Adversarial bounds around the true maximum: holds ⇒ max ≤ bound, fails ⇒ max > bound,
     the enclosure contains the maximum; rigorous only (no exact fallback)."""
@@ -242,8 +252,10 @@ def test_radius_grows_with_n_and_stays_tiny():
 
 
 @settings(max_examples=40, deadline=None)
-@given(coeffs=st.lists(st.fractions(-1000, 1000, max_denominator=1000), min_size=1, max_size=7),
-       t=st.fractions(0, 1, max_denominator=1000))
+@given(
+    coeffs=st.lists(st.fractions(-1000, 1000, max_denominator=1000), min_size=1, max_size=7),
+    t=st.fractions(0, 1, max_denominator=1000),
+)
 def test_bernstein_bound_dominates_the_polynomial_on_the_unit_interval(coeffs, t):
     """The odd-p radius uses max_j |b_j| ≥ max |P̃| on [0, 1]; at t = 0 and 1 it is attained."""
     from flint import fmpq

@@ -28,12 +28,15 @@ from sublevel.theory.liftings.feature_map import intrinsic_dimension
 # ---------------------------------------------------------------------------- helpers
 
 coefficient_lists = st.lists(st.integers(-3, 3), min_size=2, max_size=5).filter(
-    lambda c: any(c[1:]))
+    lambda c: any(c[1:])
+)
 
 
 def _numeric_grad(land, theta, h=1e-6):
     eye = np.eye(land.dim)
-    return np.array([(land.energy(theta + h * e) - land.energy(theta - h * e)) / (2 * h) for e in eye])
+    return np.array(
+        [(land.energy(theta + h * e) - land.energy(theta - h * e)) / (2 * h) for e in eye]
+    )
 
 
 def _empirical(activation, n=3, m=2, L=15, p=4, seed=0):
@@ -67,8 +70,9 @@ def test_homogeneous_degree_and_coefficients_are_exact():
     assert act.expr.coeff(act.variable, 0) == sp.Rational(0.1)  # the exact dyadic of 0.1
 
 
-@pytest.mark.parametrize("bad", [lambda z: z, "x*y", "2", [0, 0, 0], [1, float("nan")],
-                                 [[1, 2]], "z**", 3.5])
+@pytest.mark.parametrize(
+    "bad", [lambda z: z, "x*y", "2", [0, 0, 0], [1, float("nan")], [[1, 2]], "z**", 3.5]
+)
 def test_bad_activations_raise_input_error(bad):
     with pytest.raises(InputError):
         make_activation(bad)
@@ -126,8 +130,10 @@ def test_gaussian_moments_against_closed_forms_and_sympy():
     assert gaussian_moment(np.array([4])) == 3 and gaussian_moment(np.array([6])) == 15
     assert gaussian_moment(np.array([2, 2])) == 1 and gaussian_moment(np.array([3, 1])) == 0
     g = sp.Symbol("g")
-    density = sp.exp(-g**2 / 2) / sp.sqrt(2 * sp.pi)
-    assert float(gaussian_moment(np.array([8]))) == float(sp.integrate(g**8 * density, (g, -sp.oo, sp.oo)))
+    density = sp.exp(-(g**2) / 2) / sp.sqrt(2 * sp.pi)
+    assert float(gaussian_moment(np.array([8]))) == float(
+        sp.integrate(g**8 * density, (g, -sp.oo, sp.oo))
+    )
     G = polynomial_features("z**3 + z", 2).gaussian_gram()
     assert np.allclose(G, G.T) and np.linalg.eigvalsh(G).min() > 0
 
@@ -149,8 +155,14 @@ def test_empirical_gradient_batch_and_conformance(activation):
 
 def _population(activation="z**3 - z", n=3, p=4, noise=0.1, seed=0):
     rng = np.random.default_rng(seed)
-    return PopulationTwoLayer(activation, n, p, teacher_W=rng.normal(size=(3, n)),
-                              teacher_U=rng.normal(size=(2, 3)), noise_variance=noise), rng
+    return PopulationTwoLayer(
+        activation,
+        n,
+        p,
+        teacher_W=rng.normal(size=(3, n)),
+        teacher_U=rng.normal(size=(2, 3)),
+        noise_variance=noise,
+    ), rng
 
 
 @pytest.mark.parametrize("activation", ["z**3 - z", "quadratic", "relu"])
@@ -220,17 +232,31 @@ def test_energy_along_any_segment_is_the_polynomial(coeffs, n, population):
     act = make_activation(coeffs)
     rng = np.random.default_rng(n + len(coeffs))
     if population:
-        land = PopulationTwoLayer(act, n, 3, teacher_W=rng.normal(size=(2, n)),
-                                  teacher_U=rng.normal(size=(1, 2)), noise_variance=0.3)
+        land = PopulationTwoLayer(
+            act,
+            n,
+            3,
+            teacher_W=rng.normal(size=(2, n)),
+            teacher_U=rng.normal(size=(1, 2)),
+            noise_variance=0.3,
+        )
     else:
         land = EmpiricalTwoLayer(act, rng.normal(size=(7, n)), rng.normal(size=(7, 2)), 3)
     a, b = land.random_point(rng), land.random_point(rng)
     _segment_check(land, a, b, 2 * (act.degree + 1))
 
 
-@pytest.mark.parametrize("activation,population", [
-    ("relu", False), ("tanh", False), ("sigmoid(z)", False), ("z**3", False),
-    ("relu", True), ("z**3", True)])  # population energies exist for ReLU and polynomials only
+@pytest.mark.parametrize(
+    "activation,population",
+    [
+        ("relu", False),
+        ("tanh", False),
+        ("sigmoid(z)", False),
+        ("z**3", False),
+        ("relu", True),
+        ("z**3", True),
+    ],
+)  # population energies exist for ReLU and polynomials only
 def test_moving_only_dead_units_and_U_gives_a_quadratic(activation, population):
     if population:
         land, rng = _population(activation, n=3, p=4)
@@ -251,15 +277,21 @@ def test_moving_only_dead_units_and_U_gives_a_quadratic(activation, population):
 # ---------------------------------------------------------------------------- lifted problem
 
 
-@pytest.mark.parametrize("kind,activation", [("polynomial", "z**3 + z**2"), ("values", "relu"),
-                                             ("values", "tanh"), ("values", "z**2")])
+@pytest.mark.parametrize(
+    "kind,activation",
+    [("polynomial", "z**3 + z**2"), ("values", "relu"), ("values", "tanh"), ("values", "z**2")],
+)
 def test_energy_factors_through_the_convex_lifting(kind, activation):
     land, rng = _empirical(activation, L=10)
     problem = land.lifted_problem(kind)
     for _ in range(3):
         theta = land.random_point(rng)
-        assert math.isclose(problem.value(land.lifted(theta, problem)), land.energy(theta),
-                            rel_tol=1e-10, abs_tol=1e-12)
+        assert math.isclose(
+            problem.value(land.lifted(theta, problem)),
+            land.energy(theta),
+            rel_tol=1e-10,
+            abs_tol=1e-12,
+        )
     beta, f_star = problem.minimiser()
     _, f_cvx, status = problem.minimum_cvxpy()
     assert status == "optimal" and abs(f_cvx - f_star) <= 1e-6 * max(1.0, f_star)
@@ -270,7 +302,9 @@ def test_population_lifting_minimum_is_the_noise_when_the_teacher_is_representab
     land, rng = _population("z**3 - z", n=2, p=5, noise=0.25)
     problem = land.lifted_problem()
     theta = land.random_point(rng)
-    assert math.isclose(problem.value(land.lifted(theta, problem)), land.energy(theta), rel_tol=1e-10)
+    assert math.isclose(
+        problem.value(land.lifted(theta, problem)), land.energy(theta), rel_tol=1e-10
+    )
     _, f_star = problem.minimiser()
     assert math.isclose(f_star, 2 * 0.25, rel_tol=1e-9)  # m σ²
     assert abs(problem.minimum_cvxpy()[1] - f_star) <= 1e-6

@@ -27,8 +27,12 @@ def _mlp(widths, seed=0, activation="tanh"):
 
 
 @settings(max_examples=15, deadline=None)
-@given(h1=st.integers(1, 6), h2=st.integers(1, 6), seed=st.integers(0, 1000),
-       activation=st.sampled_from(["tanh", "relu", "sigmoid"]))
+@given(
+    h1=st.integers(1, 6),
+    h2=st.integers(1, 6),
+    seed=st.integers(0, 1000),
+    activation=st.sampled_from(["tanh", "relu", "sigmoid"]),
+)
 def test_permutation_is_a_symmetry_and_matching_recovers_it(h1, h2, seed, activation):
     land = _mlp([3, h1, h2, 2], seed, activation)
     rng = np.random.default_rng(seed)
@@ -70,7 +74,9 @@ def test_connect_modulo_symmetry_records_alignment():
     with pytest.raises(InputError, match="same point modulo symmetry"):
         connect_modulo_symmetry(straight_segment, land, a, b, 1.01 * land.energy(a))
     b = b + 1e-3 * np.random.default_rng(0).standard_normal(land.dim)
-    res = connect_modulo_symmetry(straight_segment, land, a, b, 1.01 * max(land.energy(a), land.energy(b)))
+    res = connect_modulo_symmetry(
+        straight_segment, land, a, b, 1.01 * max(land.energy(a), land.energy(b))
+    )
     assert res.info["aligned"] and res.connected
     assert res.method.endswith("after weight matching")
 

@@ -87,15 +87,18 @@ def test_straight_segment_exact_on_polynomial_landscape():
     assert res.max_energy == pytest.approx(land.energy(np.array([0.0, 0.05])), rel=1e-9)
 
 
-@pytest.mark.parametrize("fn, kwargs, match", [
-    (bezier_curve, {"kind": "spline"}, "kind"),
-    (bezier_curve, {"n_bends": 2}, "n_bends"),
-    (bezier_curve, {"momentum": 1.0}, "momentum"),
-    (autoneb, {"lr": [0.1, 0.1]}, "lr"),
-    (autoneb, {"cycles": 0}, "cycles"),
-    (straight_segment, {"certify": "maybe"}, "certify"),
-    (straight_segment, {"accept_factor": -1.0}, "accept_factor"),
-])
+@pytest.mark.parametrize(
+    "fn, kwargs, match",
+    [
+        (bezier_curve, {"kind": "spline"}, "kind"),
+        (bezier_curve, {"n_bends": 2}, "n_bends"),
+        (bezier_curve, {"momentum": 1.0}, "momentum"),
+        (autoneb, {"lr": [0.1, 0.1]}, "lr"),
+        (autoneb, {"cycles": 0}, "cycles"),
+        (straight_segment, {"certify": "maybe"}, "certify"),
+        (straight_segment, {"accept_factor": -1.0}, "accept_factor"),
+    ],
+)
 def test_bad_options(fn, kwargs, match):
     land, a, b = _ring()
     with pytest.raises(InputError, match=match):
@@ -113,8 +116,9 @@ def test_trace_records_the_cost_to_reach_the_level(finder):
     else:
         res = autoneb(land, a, b, 0.1, cycles=3, steps_per_cycle=60, lr=0.003, trace_every=40)
         s = np.arange(1, 10) / 10
-        pts = np.concatenate([x + s[:, None] * (y - x) for x, y in zip(res.beads[:-1], res.beads[1:])]
-                             + [res.beads])
+        pts = np.concatenate(
+            [x + s[:, None] * (y - x) for x, y in zip(res.beads[:-1], res.beads[1:])] + [res.beads]
+        )
     trace = res.info["trace"]
     assert trace[0][0] == 0 and trace[-1][0] == res.n_gradient_evaluations
     assert trace[-1][1] == pytest.approx(float(np.max(land.energies(pts))), rel=1e-12)

@@ -54,13 +54,17 @@ def test_double_well_exact_polynomial_is_the_energy_in_rationals(seed, t):
     R = [[_fr(v) for v in row] for row in land.R]
     y = [sum((x[i] - _fr(land.shift[i])) * R[i][j] for i in range(3)) for j in range(3)]
     truth = _fr(land.height) * (y[0] ** 2 - 1) ** 2 + sum(
-        _fr(c) * yi**2 for c, yi in zip(land.c, y[1:]))
+        _fr(c) * yi**2 for c, yi in zip(land.c, y[1:])
+    )
     assert _eval_fraction(_coeffs(land.energy_polynomial_exact(a, b)), t) == truth
 
 
 @settings(max_examples=25, deadline=None)
-@given(a=st.lists(_floats, min_size=3, max_size=3), b=st.lists(_floats, min_size=3, max_size=3),
-       t=st.fractions(0, 1, max_denominator=97))
+@given(
+    a=st.lists(_floats, min_size=3, max_size=3),
+    b=st.lists(_floats, min_size=3, max_size=3),
+    t=st.fractions(0, 1, max_denominator=97),
+)
 def test_ring_valley_exact_polynomial_is_the_energy_in_rationals(a, b, t):
     land = RingValley(3)
     x = [_fr(u) + t * (_fr(v) - _fr(u)) for u, v in zip(a, b)]
@@ -75,8 +79,12 @@ def test_exact_and_float_polynomials_agree_and_dense_evaluation_matches():
         ex = [float(c) for c in _coeffs(land.energy_polynomial_exact(a, b))]
         np.testing.assert_allclose(ex, land.energy_polynomial(a, b), rtol=1e-12, atol=1e-12)
         ts = np.linspace(0, 1, 33)
-        np.testing.assert_allclose(np.polynomial.polynomial.polyval(ts, ex),
-                                   land.energies(a + ts[:, None] * (b - a)), rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(
+            np.polynomial.polynomial.polyval(ts, ex),
+            land.energies(a + ts[:, None] * (b - a)),
+            rtol=1e-12,
+            atol=1e-12,
+        )
 
 
 def test_ring_exact_certificate_decides_a_bound_the_float_one_cannot():
@@ -141,11 +149,28 @@ class _Undecided(ConvexQuadratic):
     def certify_segment(self, a, b, bound, *, tolerances=None, label="", promise="", **options):
         top = max(self.energy(a), self.energy(b))
         if np.linalg.norm(np.asarray(b) - a) > self.width:
-            return Certificate(False, top, 0.5, float(bound), "rigorous", outcome="inconclusive",
-                               max_energy_enclosure=(top, float(bound) + 1.0), label=label,
-                               promise=promise)
-        return Certificate(True, top, 0.0, float(bound), "rigorous", outcome="holds",
-                           max_energy_enclosure=(top, top), label=label, promise=promise)
+            return Certificate(
+                False,
+                top,
+                0.5,
+                float(bound),
+                "rigorous",
+                outcome="inconclusive",
+                max_energy_enclosure=(top, float(bound) + 1.0),
+                label=label,
+                promise=promise,
+            )
+        return Certificate(
+            True,
+            top,
+            0.0,
+            float(bound),
+            "rigorous",
+            outcome="holds",
+            max_energy_enclosure=(top, top),
+            label=label,
+            promise=promise,
+        )
 
 
 def _undecided(width: float) -> tuple[_Undecided, np.ndarray, np.ndarray]:
@@ -174,8 +199,9 @@ def test_dss_refines_inconclusive_segments_until_they_are_decided():
 def test_string_result_is_proof_needs_every_outcome_holds_with_a_proof_method():
     beads = np.array([[0.0, 0.0], [1.0, 0.0], [2.0, 0.0]])
     ok = Certificate(True, 0.5, 0.5, 1.0, "rigorous", max_energy_enclosure=(0.5, 0.6))
-    undecided = Certificate(False, 0.9, 0.5, 1.0, "rigorous", outcome="inconclusive",
-                            max_energy_enclosure=(0.9, 1.1))
+    undecided = Certificate(
+        False, 0.9, 0.5, 1.0, "rigorous", outcome="inconclusive", max_energy_enclosure=(0.9, 1.1)
+    )
     sampled = Certificate(True, 0.5, 0.5, 1.0, "sampled")
 
     def result(certs, connected=True):
@@ -206,8 +232,11 @@ def _mp_max_of(poly) -> mpmath.mpf:
     dcoeffs = [k * c for k, c in enumerate(coeffs)][1:]
     ts = [mpmath.mpf(0), mpmath.mpf(1)]
     if len(dcoeffs) > 1:
-        ts += [mpmath.re(r) for r in mpmath.polyroots(dcoeffs[::-1], maxsteps=200, extraprec=100)
-               if abs(mpmath.im(r)) < 1e-30 and 0 < mpmath.re(r) < 1]
+        ts += [
+            mpmath.re(r)
+            for r in mpmath.polyroots(dcoeffs[::-1], maxsteps=200, extraprec=100)
+            if abs(mpmath.im(r)) < 1e-30 and 0 < mpmath.re(r) < 1
+        ]
     return max(mpmath.polyval(coeffs[::-1], t) for t in ts)
 
 

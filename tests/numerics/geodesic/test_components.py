@@ -17,7 +17,10 @@ from sublevel.theory.errors import InputError
 
 
 @settings(max_examples=30, deadline=None)
-@given(n=st.integers(1, 12), pairs=st.lists(st.tuples(st.integers(0, 11), st.integers(0, 11)), max_size=20))
+@given(
+    n=st.integers(1, 12),
+    pairs=st.lists(st.tuples(st.integers(0, 11), st.integers(0, 11)), max_size=20),
+)
 def test_union_find_matches_graph_components(n, pairs):
     import scipy.sparse as sp
     from scipy.sparse.csgraph import connected_components

@@ -14,8 +14,13 @@ from sublevel.theory.errors import InputError
 
 
 @settings(max_examples=10, deadline=None)
-@given(dim=st.integers(1, 6), seed=st.integers(0, 10_000), level=st.floats(0.1, 10.0),
-       fa=st.floats(0.05, 0.95), fb=st.floats(0.05, 0.95))
+@given(
+    dim=st.integers(1, 6),
+    seed=st.integers(0, 10_000),
+    level=st.floats(0.1, 10.0),
+    fa=st.floats(0.05, 0.95),
+    fb=st.floats(0.05, 0.95),
+)
 def test_convex_energy_three_beads_length_one(dim, seed, level, fa, fb):
     """C20: on a convex quadratic, endpoints below 0.95·L0 → 3 beads, length exactly 1, exact."""
     land = ConvexQuadratic.random(dim, seed=seed)
@@ -54,8 +59,10 @@ def test_double_well_disconnected_below_connected_above():
 def test_ring_length_grows_toward_half_circle():
     land = RingValley(2)
     a, b = np.array([-1.0, 0.01]), np.array([1.0, 0.01])
-    lengths = [dss(land, a, b, u, accept_factor=1.0, max_depth=12).normalized_length
-               for u in (0.5, 0.1, 0.02)]
+    lengths = [
+        dss(land, a, b, u, accept_factor=1.0, max_depth=12).normalized_length
+        for u in (0.5, 0.1, 0.02)
+    ]
     assert lengths[0] < lengths[1] < lengths[2]
     # a path inside {E ≤ u} avoids the disc of radius sqrt(1 − sqrt(u)) around 0
     assert lengths[2] > math.sqrt(1 - math.sqrt(0.02)) * 0.95
@@ -181,18 +188,21 @@ def test_endpoint_above_level_is_an_error_or_trained():
     assert res.info["endpoint_training_gradients"] > 0
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    ({"theta_b": np.array([-1.0, 0.05])}, "equal"),
-    ({"theta_b": np.array([1.0, 0.0, 0.0])}, "3 entries"),
-    ({"theta_a": np.array([math.nan, 0.0])}, "not finite"),
-    ({"level": math.inf}, "level"),
-    ({"variant": "depth"}, "variant"),
-    ({"midpoint": "third"}, "midpoint"),
-    ({"max_depth": 0}, "max_depth"),
-    ({"train_factor": 1.2, "accept_factor": 1.1}, "train_factor"),
-    ({"certify": "guess"}, "certify"),
-    ({"length_on": "biases"}, "length_on"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"theta_b": np.array([-1.0, 0.05])}, "equal"),
+        ({"theta_b": np.array([1.0, 0.0, 0.0])}, "3 entries"),
+        ({"theta_a": np.array([math.nan, 0.0])}, "not finite"),
+        ({"level": math.inf}, "level"),
+        ({"variant": "depth"}, "variant"),
+        ({"midpoint": "third"}, "midpoint"),
+        ({"max_depth": 0}, "max_depth"),
+        ({"train_factor": 1.2, "accept_factor": 1.1}, "train_factor"),
+        ({"certify": "guess"}, "certify"),
+        ({"length_on": "biases"}, "length_on"),
+    ],
+)
 def test_bad_input(kwargs, match):
     land, a, b = _ring_case()
     args = {"theta_a": a, "theta_b": b, "level": 0.1}

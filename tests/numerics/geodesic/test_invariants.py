@@ -53,8 +53,12 @@ def _sampled_ring():
     return land, a, b, u
 
 
-LANDSCAPES = {"ring": _ring, "double-well": _double_well, "convex": _convex,
-              "ring-sampled": _sampled_ring}
+LANDSCAPES = {
+    "ring": _ring,
+    "double-well": _double_well,
+    "convex": _convex,
+    "ring-sampled": _sampled_ring,
+}
 
 
 @pytest.mark.parametrize("finder", list(FINDERS))
@@ -71,7 +75,9 @@ def test_path_finder_invariants(finder, landscape):
     assert report.ok, str(report)
 
 
-@pytest.mark.parametrize("finder", ["dss-breadth-first", "dss-greedy", "dss-constrained", "autoneb", "bezier"])
+@pytest.mark.parametrize(
+    "finder", ["dss-breadth-first", "dss-greedy", "dss-constrained", "autoneb", "bezier"]
+)
 def test_finders_beat_the_straight_segment_on_the_ring(finder):
     fn, options = FINDERS[finder]
     land, a, b, level = _ring()

@@ -33,7 +33,8 @@ from sublevel.numerics.paths.intrinsic_exact import (
 from sublevel.theory.errors import HypothesisError, InputError
 
 coefficient_lists = st.lists(st.integers(-3, 3), min_size=2, max_size=5).filter(
-    lambda c: any(c[1:]))
+    lambda c: any(c[1:])
+)
 
 
 def _degenerate(land, rng, mode):
@@ -53,8 +54,14 @@ def _land(coeffs, n, p_of_q, population, seed, L=None):
     q = EmpiricalTwoLayer(act, np.ones((1, n)), np.ones(1), 1).lifted_problem().q
     p = p_of_q(q)
     if population:
-        land = PopulationTwoLayer(act, n, p, teacher_W=rng.normal(size=(2, n)),
-                                  teacher_U=rng.normal(size=(1, 2)), noise_variance=0.1)
+        land = PopulationTwoLayer(
+            act,
+            n,
+            p,
+            teacher_W=rng.normal(size=(2, n)),
+            teacher_U=rng.normal(size=(1, 2)),
+            noise_variance=0.1,
+        )
     else:
         L = L or int(rng.integers(2, 2 * q + 4))
         land = EmpiricalTwoLayer(act, rng.normal(size=(L, n)), rng.normal(size=(L, 2)), p)
@@ -75,9 +82,17 @@ def _constant_to(land, piece, rtol=1e-10):
 
 
 @settings(max_examples=20, deadline=None)
-@given(coeffs=coefficient_lists, n=st.integers(1, 4), extra=st.integers(0, 2),
-       population=st.booleans(), mode=st.integers(0, 3), seed=st.integers(0, 10_000))
-def test_construction_a_is_exact_and_ends_at_the_lifted_optimum(coeffs, n, extra, population, mode, seed):
+@given(
+    coeffs=coefficient_lists,
+    n=st.integers(1, 4),
+    extra=st.integers(0, 2),
+    population=st.booleans(),
+    mode=st.integers(0, 3),
+    seed=st.integers(0, 10_000),
+)
+def test_construction_a_is_exact_and_ends_at_the_lifted_optimum(
+    coeffs, n, extra, population, mode, seed
+):
     land, q, rng = _land(coeffs, n, lambda q: q + extra, population, seed)
     theta = _degenerate(land, rng, mode)
     cons = construction_a(land, theta, seed=seed)
@@ -99,9 +114,14 @@ def test_construction_a_is_exact_and_ends_at_the_lifted_optimum(coeffs, n, extra
 
 
 @settings(max_examples=15, deadline=None)
-@given(coeffs=coefficient_lists, n=st.integers(1, 3), extra=st.integers(0, 2),
-       population=st.booleans(), modes=st.tuples(st.integers(0, 3), st.integers(0, 3)),
-       seed=st.integers(0, 10_000))
+@given(
+    coeffs=coefficient_lists,
+    n=st.integers(1, 3),
+    extra=st.integers(0, 2),
+    population=st.booleans(),
+    modes=st.tuples(st.integers(0, 3), st.integers(0, 3)),
+    seed=st.integers(0, 10_000),
+)
 def test_construction_b_stays_below_the_larger_endpoint(coeffs, n, extra, population, modes, seed):
     land, q, rng = _land(coeffs, n, lambda q: 2 * q + extra, population, seed)
     a, b = _degenerate(land, rng, modes[0]), _degenerate(land, rng, modes[1])
@@ -116,8 +136,14 @@ def test_construction_b_stays_below_the_larger_endpoint(coeffs, n, extra, popula
     es = land.energies(cons.path.points(np.linspace(0, 1, 401)))
     assert es.max() <= bound + 1e-9 * max(1.0, bound)
     assert [p.promise for p in cons.path.pieces].count(LE_MAX_ENDPOINTS) == 1
-    check_path(land, cons.path, certificates=certs[: len(cons.path.pieces)], bound=bound,
-               theta_a=a, theta_b=b).raise_if_failed()
+    check_path(
+        land,
+        cons.path,
+        certificates=certs[: len(cons.path.pieces)],
+        bound=bound,
+        theta_a=a,
+        theta_b=b,
+    ).raise_if_failed()
 
 
 def test_compress_keeps_the_lifted_parameter():
@@ -143,7 +169,9 @@ def test_refusals_name_q_and_p(activation, n):
         construction_a(small, small.random_point(rng))
     assert err.value.claim == "vbb.finite-dim.p-ge-q"
     mid = EmpiricalTwoLayer(activation, small.X, small.Y, 2 * q - 1)
-    with pytest.raises(HypothesisError, match=rf"p = {2 * q - 1} hidden units < 2q = {2 * q}") as err:
+    with pytest.raises(
+        HypothesisError, match=rf"p = {2 * q - 1} hidden units < 2q = {2 * q}"
+    ) as err:
         construction_b(mid, mid.random_point(rng), mid.random_point(rng))
     assert err.value.alternative == "vbb.finite-dim.p-ge-q"
     construction_a(mid, mid.random_point(rng))  # p ≥ q still works
@@ -164,14 +192,20 @@ def test_symbolic_function_change_is_exact():
     W[3:] = W[0]
     cons = construction_a(land, land.flatten(W, U))
     free = [p for p in cons.path.pieces if p.label.startswith("free moves")][0]
-    assert symbolic_function_change(land.activation, land.unflatten(free.a),
-                                    land.unflatten(free.b)) == 0  # zero-output rows: exactly 0
+    assert (
+        symbolic_function_change(land.activation, land.unflatten(free.a), land.unflatten(free.b))
+        == 0
+    )  # zero-output rows: exactly 0
     comp = cons.path.pieces[0]
-    change = symbolic_function_change(land.activation, land.unflatten(comp.a), land.unflatten(comp.b))
+    change = symbolic_function_change(
+        land.activation, land.unflatten(comp.a), land.unflatten(comp.b)
+    )
     assert 0 <= change < 1e-12
     moved = land.flatten(W + 1.0, U)
-    assert symbolic_function_change(land.activation, land.unflatten(comp.a),
-                                    land.unflatten(moved)) > 0.1
+    assert (
+        symbolic_function_change(land.activation, land.unflatten(comp.a), land.unflatten(moved))
+        > 0.1
+    )
     with pytest.raises(InputError, match="not a polynomial"):
         symbolic_function_change("tanh", (W, U), (W, U))
 
@@ -180,8 +214,14 @@ def test_descent_promise_is_scale_aware():
     """A teacher of energy ~1e5: the float descent ends at the minimiser, where dE/dt(1) = 0 up
     to rounding of the size 1e-16·E (sampled); the exact path decides with τ = 0."""
     rng = np.random.default_rng(5)
-    land = PopulationTwoLayer("z**3", 2, 6, teacher_W=10 * rng.normal(size=(2, 2)),
-                              teacher_U=30 * rng.normal(size=(1, 2)), noise_variance=0.0)
+    land = PopulationTwoLayer(
+        "z**3",
+        2,
+        6,
+        teacher_W=10 * rng.normal(size=(2, 2)),
+        teacher_U=30 * rng.normal(size=(1, 2)),
+        noise_variance=0.0,
+    )
     theta = land.random_point(rng)
     cons = construction_a(land, theta)
     certs, checks = certify_construction(land, cons)
@@ -209,10 +249,12 @@ def test_empirical_construction_reaches_the_projection_of_the_targets(activation
     assert checks["ends_at_optimum"] and land.energy(cons.end) < 1e-20  # features span R^L
     proof, _ = certified_exact(
         lambda: exact_construction_a(land, land.flatten(W, U), q=problem.q, kind="values"),
-        lambda: ball_construction_a(land, land.flatten(W, U), problem))
+        lambda: ball_construction_a(land, land.flatten(W, U), problem),
+    )
     assert proof and all(c.holds and c.is_proof and c.holds_within == 0 for c in proof)
-    assert {c.method for c in proof} == ({"exact"} if activation == "relu"
-                                         else {"exact", "rigorous"})
+    assert {c.method for c in proof} == (
+        {"exact"} if activation == "relu" else {"exact", "rigorous"}
+    )
 
 
 def test_degenerate_data_is_detected_not_a_crash():
@@ -238,5 +280,8 @@ def test_degenerate_data_is_detected_not_a_crash():
 
 def checks_hold(land, cons):
     certs, checks = certify_construction(land, cons)
-    return (all(_float_ok(c) for c in certs) and checks["ends_at_optimum"]
-            and checks["function_constant"])
+    return (
+        all(_float_ok(c) for c in certs)
+        and checks["ends_at_optimum"]
+        and checks["function_constant"]
+    )

@@ -44,10 +44,13 @@ def _scale(*arrays):
 
 
 @settings(max_examples=30, deadline=None)
-@given(w=linear_widths(satisfying=True, min_layers=2, max_layers=5, max_width=7), seed=seeds(),
-       kind=st.sampled_from(["random", "duplicate", "low_rank"]),
-       deg_a=st.sampled_from([None, "zero-column", "zero-layer", "rank-one", "all-zero"]),
-       deg_b=st.sampled_from([None, "zero-column", "rank-one"]))
+@given(
+    w=linear_widths(satisfying=True, min_layers=2, max_layers=5, max_width=7),
+    seed=seeds(),
+    kind=st.sampled_from(["random", "duplicate", "low_rank"]),
+    deg_a=st.sampled_from([None, "zero-column", "zero-layer", "rank-one", "all-zero"]),
+    deg_b=st.sampled_from([None, "zero-column", "rank-one"]),
+)
 def test_connect_properties(w, seed, kind, deg_a, deg_b):
     """Endpoints reproduced to 1e-12, product = reference P(t) to 1e-9; the float path's
     rigorous certificates never put it above the bound beyond rounding, and the dense maximum
@@ -73,8 +76,10 @@ def test_connect_properties(w, seed, kind, deg_a, deg_b):
     certs = certify_linear_path(path, d.X, d.Y, bound)
     assert all(c.method == "rigorous" for c in certs.proofs)
     assert all(c.max_energy_enclosure[0] <= bound + 1e-9 * max(1.0, bound) for c in certs.proofs)
-    assert all(c.outcome != "fails" or c.max_energy_enclosure[0] - bound <= 1e-9 * max(1.0, bound)
-               for c in certs.proofs)
+    assert all(
+        c.outcome != "fails" or c.max_energy_enclosure[0] - bound <= 1e-9 * max(1.0, bound)
+        for c in certs.proofs
+    )
     assert certs.sampled.max_energy <= bound + 1e-9 * max(1.0, bound)
     dense = E.energies(path.points(np.linspace(0, 1, 1001)))
     assert dense.max() <= bound + 1e-9 * max(1.0, bound)
@@ -90,7 +95,9 @@ def test_connect_refuses_widths_that_violate_the_hypothesis(w, seed):
     k = next(k for k in range(1, len(w) - 1) if w[k] <= min(w[0], w[-1]))
     assert f"layer {k}" in str(info.value) and str(w) in str(info.value)
     low = min(w[0], w[-1])
-    assert info.value.alternative == ("bf16.linear.square-boundary" if w[k] == low else "lbb.multilinear")
+    assert info.value.alternative == (
+        "bf16.linear.square-boundary" if w[k] == low else "lbb.multilinear"
+    )
     assert info.value.claim == "bf16.prop2.2.linear"
 
 
@@ -104,8 +111,14 @@ def test_both_sides_of_the_width_condition_and_the_path_contract(w):
     path = connect(wa, wb, X, Y)
     E = DeepLinear(w, X, Y)
     certs = certify_linear_path(path, X, Y, max(E.energy(flatten(wa)), E.energy(flatten(wb))))
-    check_path(E, path, certificates=certs.rigorous, theta_a=flatten(wa), theta_b=flatten(wb),
-               name=f"connect{w}").raise_if_failed()
+    check_path(
+        E,
+        path,
+        certificates=certs.rigorous,
+        theta_a=flatten(wa),
+        theta_b=flatten(wb),
+        name=f"connect{w}",
+    ).raise_if_failed()
     assert path.pieces[len(path.pieces) // 2].info["reference"]["widths"] == [w[0], w[-1]]
 
 
@@ -120,14 +133,20 @@ def test_lifted_piece_is_the_straight_product_path_and_energy_is_quadratic():
     E = DeepLinear(w, X, Y)
     Pa, Pb = E.product(flatten(wa)), E.product(flatten(wb))
     ts = np.linspace(0, 1, 11)
-    np.testing.assert_allclose(E.products(lifted[0].points(ts)),
-                               (1 - ts)[:, None, None] * Pa + ts[:, None, None] * Pb, atol=1e-10)
+    np.testing.assert_allclose(
+        E.products(lifted[0].points(ts)),
+        (1 - ts)[:, None, None] * Pa + ts[:, None, None] * Pb,
+        atol=1e-10,
+    )
 
 
 @settings(max_examples=20, deadline=None)
-@given(w=linear_widths(satisfying=True, max_layers=4, max_width=5), seed=seeds(),
-       deg=st.sampled_from([None, "zero-column", "zero-layer", "rank-one"]),
-       kind=st.sampled_from(["random", "duplicate"]))
+@given(
+    w=linear_widths(satisfying=True, max_layers=4, max_width=5),
+    seed=seeds(),
+    deg=st.sampled_from([None, "zero-column", "zero-layer", "rank-one"]),
+    kind=st.sampled_from(["random", "duplicate"]),
+)
 def test_descend_is_strictly_decreasing_to_the_reduced_rank_optimum(w, seed, deg, kind):
     rng = np.random.default_rng(seed)
     d = make_data(seed, 7, w[0], w[-1], kind)
@@ -140,8 +159,10 @@ def test_descend_is_strictly_decreasing_to_the_reduced_rank_optimum(w, seed, deg
     assert path.pieces[-1].promise == NON_INCREASING
     assert all(p.promise == CONSTANT for p in path.pieces[:-1])
     certs = certify_linear_path(path, d.X, d.Y, e0)
-    assert all(c.outcome != "fails" or c.max_energy_enclosure[0] - e0 <= 1e-9 * max(1.0, e0)
-               for c in certs.proofs)
+    assert all(
+        c.outcome != "fails" or c.max_energy_enclosure[0] - e0 <= 1e-9 * max(1.0, e0)
+        for c in certs.proofs
+    )
     es = E.energies(path.pieces[-1].points(np.linspace(0, 1, 200)))
     assert np.all(np.diff(es) <= 1e-9 * max(1.0, e0))
 
@@ -168,8 +189,9 @@ def test_preprocess_steps_keep_the_product(h, n):
     assert [s[0] for s in steps] == ["a", "b"]
     for _name, s1, e1, s2, e2 in steps:
         for t in (0.0, 0.3, 1.0):
-            np.testing.assert_allclose(((1 - t) * s2 + t * e2) @ ((1 - t) * s1 + t * e1),
-                                       W2 @ W1, atol=1e-12)
+            np.testing.assert_allclose(
+                ((1 - t) * s2 + t * e2) @ ((1 - t) * s1 + t * e1), W2 @ W1, atol=1e-12
+            )
     assert np.linalg.matrix_rank(W1p) == n
     U = np.linalg.svd(W1p)[0][:, n:]
     np.testing.assert_allclose(W2p @ U, 0, atol=1e-12)
@@ -189,7 +211,9 @@ def test_full_rank_join(seed, h, data):
     np.testing.assert_allclose(W[-1], Wb, atol=1e-12)
     np.testing.assert_allclose(Wp @ W, np.broadcast_to(np.eye(n), (s.size, n, n)), atol=1e-9)
     assert np.min(np.linalg.svd(W, compute_uv=False)[:, -1]) > 0
-    assert np.max(np.linalg.norm(np.diff(W, axis=0), axis=(1, 2))) < 0.2 * (1 + np.abs(Wa).max() + np.abs(Wb).max())
+    assert np.max(np.linalg.norm(np.diff(W, axis=0), axis=(1, 2))) < 0.2 * (
+        1 + np.abs(Wa).max() + np.abs(Wb).max()
+    )
 
 
 @pytest.mark.parametrize("R", [np.diag([-1.0, -1.0, 1.0]), np.eye(4), np.diag([-1.0] * 4)])

@@ -47,17 +47,22 @@ def _weights(rng, w, degenerate=None):
 def _fraction_energy(weights, X, Y, t=None, other=None) -> Fraction:
     """Oracle: (1/L) Σ_l ‖W_K⋯W_1 x_l − y_l‖² in Python Fractions (independent of FLINT), at
     the point (1 − t)·weights + t·other when t is given."""
+
     def fm(A):
         return [[Fraction(float(v)) for v in row] for row in np.atleast_2d(A)]
 
     def mul(A, B):
-        return [[sum((A[i][k] * B[k][j] for k in range(len(B))), Fraction(0))
-                 for j in range(len(B[0]))] for i in range(len(A))]
+        return [
+            [sum((A[i][k] * B[k][j] for k in range(len(B))), Fraction(0)) for j in range(len(B[0]))]
+            for i in range(len(A))
+        ]
 
     mats = [fm(W) for W in weights]
     if t is not None:
-        mats = [[[(1 - t) * a + t * b for a, b in zip(ra, rb)] for ra, rb in zip(A, fm(B))]
-                for A, B in zip(mats, other)]
+        mats = [
+            [[(1 - t) * a + t * b for a, b in zip(ra, rb)] for ra, rb in zip(A, fm(B))]
+            for A, B in zip(mats, other)
+        ]
     Z = [list(col) for col in zip(*fm(X))]  # n × L
     for W in mats:
         Z = mul(W, Z)
@@ -67,8 +72,10 @@ def _fraction_energy(weights, X, Y, t=None, other=None) -> Fraction:
 
 
 def _to_float_mats(mats):
-    return [np.array([[float(Fraction(int(v.p), int(v.q))) for v in row] for row in M.table()])
-            for M in mats]
+    return [
+        np.array([[float(Fraction(int(v.p), int(v.q))) for v in row] for row in M.table()])
+        for M in mats
+    ]
 
 
 def _frac(q: fmpq) -> Fraction:
@@ -82,10 +89,13 @@ def _instance(seed, w, kind="random", deg_a=None, deg_b=None):
 
 
 @settings(max_examples=25, deadline=None)
-@given(w=linear_widths(satisfying=True, min_layers=2, max_layers=4, max_width=6), seed=seeds(),
-       kind=st.sampled_from(["random", "duplicate", "low_rank"]),
-       deg_a=st.sampled_from([None, "zero-column", "zero-layer", "exact-rank-one"]),
-       deg_b=st.sampled_from([None, "zero-column", "rank-one"]))
+@given(
+    w=linear_widths(satisfying=True, min_layers=2, max_layers=4, max_width=6),
+    seed=seeds(),
+    kind=st.sampled_from(["random", "duplicate", "low_rank"]),
+    deg_a=st.sampled_from([None, "zero-column", "zero-layer", "exact-rank-one"]),
+    deg_b=st.sampled_from([None, "zero-column", "rank-one"]),
+)
 def test_exact_path_is_decided_with_tau_zero(w, seed, kind, deg_a, deg_b):
     """Every piece's bound and promise certificate holds exactly with τ = 0, margins ≥ 0;
     constant pieces are exactly constant (degree 0); consecutive pieces meet exactly (same
@@ -133,7 +143,8 @@ def test_default_instances_pieces_constant_exactly_where_the_float_path_drifts()
         bounds, promises = certify_exact_path(path)
         assert all(c.holds and c.margin >= 0 for c in bounds + promises)
         assert float(path.details["bound"]) == pytest.approx(
-            max(E.energy(flatten(wa)), E.energy(flatten(wb))), rel=1e-12)
+            max(E.energy(flatten(wa)), E.energy(flatten(wb))), rel=1e-12
+        )
     assert max(drift) > 0  # the float construction does not keep the identity exactly
 
 
@@ -144,8 +155,9 @@ def test_energy_polynomial_matches_the_fraction_oracle(seed):
     X, Y = rng.normal(size=(5, 2)), rng.normal(size=(5, 2))
     a, b = _weights(rng, w), _weights(rng, w)
     b[1] = a[1].copy()  # a layer that does not move adds no degree
-    coeffs = exact_energy_polynomial(ExactMoments.from_data(X, Y), [qmat(W) for W in a],
-                                     [qmat(W) for W in b])
+    coeffs = exact_energy_polynomial(
+        ExactMoments.from_data(X, Y), [qmat(W) for W in a], [qmat(W) for W in b]
+    )
     assert len(coeffs) == 5
     for t in (Fraction(0), Fraction(1, 3), Fraction(5, 7), Fraction(1)):
         value = sum((_frac(c) * t**k for k, c in enumerate(coeffs)), Fraction(0))
@@ -153,9 +165,12 @@ def test_energy_polynomial_matches_the_fraction_oracle(seed):
 
 
 @settings(max_examples=20, deadline=None)
-@given(w=linear_widths(satisfying=True, max_layers=4, max_width=5), seed=seeds(),
-       deg=st.sampled_from([None, "zero-column", "zero-layer", "exact-rank-one"]),
-       kind=st.sampled_from(["random", "duplicate"]))
+@given(
+    w=linear_widths(satisfying=True, max_layers=4, max_width=5),
+    seed=seeds(),
+    deg=st.sampled_from([None, "zero-column", "zero-layer", "exact-rank-one"]),
+    kind=st.sampled_from(["random", "duplicate"]),
+)
 def test_exact_descent_reaches_the_least_squares_optimum(w, seed, deg, kind):
     """E′ ≤ 0 exactly on the descent, constant steps before it, E(1) = F(P*) exactly with
     P*Σ_X = Σ_YX exactly; strictly decreasing unless θ is already optimal; the float closed
@@ -192,8 +207,11 @@ def test_a_bound_below_the_path_fails_exactly():
 
 
 @settings(max_examples=60, deadline=None)
-@given(coeffs=st.lists(st.fractions(min_value=-50, max_value=50, max_denominator=1000),
-                       min_size=1, max_size=6))
+@given(
+    coeffs=st.lists(
+        st.fractions(min_value=-50, max_value=50, max_denominator=1000), min_size=1, max_size=6
+    )
+)
 def test_max_on_unit_against_sympy(coeffs):
     """Oracle: the maximum on [0, 1] (structural for degree ≤ 2) agrees with sympy's exact
     maximum over the endpoints and the real critical points."""
@@ -203,8 +221,7 @@ def test_max_on_unit_against_sympy(coeffs):
         coeffs.pop()
     t = sp.Symbol("t")
     p = sum(sp.Rational(c.numerator, c.denominator) * t**k for k, c in enumerate(coeffs))
-    crit = [r for r in sp.Poly(p, t).diff(t).real_roots() if 0 <= r <= 1] if len(coeffs) > 2 \
-        else []
+    crit = [r for r in sp.Poly(p, t).diff(t).real_roots() if 0 <= r <= 1] if len(coeffs) > 2 else []
     truth = max([p.subs(t, 0), p.subs(t, 1)] + [p.subs(t, r) for r in crit])
     value, arg, _how = _max_on_unit([fmpq(c.numerator, c.denominator) for c in coeffs])
     got = sp.Rational(int(value.p), int(value.q))

@@ -16,8 +16,12 @@ from sublevel.theory.errors import HypothesisError, InputError
 
 # ---------------------------------------------------------------------------------- lasso
 @settings(max_examples=15, deadline=None)
-@given(st.integers(0, 10_000), st.integers(5, 40), st.integers(1, 12),
-       st.sampled_from([1e-3, 1e-2, 0.1]))
+@given(
+    st.integers(0, 10_000),
+    st.integers(5, 40),
+    st.integers(1, 12),
+    st.sampled_from([1e-3, 1e-2, 0.1]),
+)
 def test_lasso_satisfies_kkt_and_has_a_small_gap(seed, L, p, kappa):
     rng = np.random.default_rng(seed)
     Z = np.maximum(rng.normal(size=(L, p)), 0)
@@ -231,29 +235,35 @@ def test_genericity_detects_each_failure():
     assert not g.holds and any("(G2)" in f for f in g.failures)
     # Σ_J u_j w_j = 0 for J = {0, 1}: u_0 w_0 = −u_1 w_1
     W3 = np.array([[1.0, 0.5], [2.0, 1.0], [0.75, -0.75]])
-    g3 = R.check_genericity(land, land.flatten(W3, np.array([0.0, 1.0, 0.25]),
-                                               np.array([[1.0, -0.5, 1.0]])))
+    g3 = R.check_genericity(
+        land, land.flatten(W3, np.array([0.0, 1.0, 0.25]), np.array([[1.0, -0.5, 1.0]]))
+    )
     assert not g3.holds and any("(G3)" in f for f in g3.failures)
     zero = u.copy()
     zero[2] = 0.0
-    assert any("(G1)" in f for f in R.check_genericity(land, land.flatten(W, b, zero[None])).failures)
+    assert any(
+        "(G1)" in f for f in R.check_genericity(land, land.flatten(W, b, zero[None])).failures
+    )
     assert R.check_genericity(land, land.flatten(W, b, u[None])).components_lower_bound == 6
 
 
 # ---------------------------------------------------------------------------------- widths
 def test_fit_exponent_recovers_a_power_law():
     w = np.array([4, 8, 16, 32])
-    assert R.fit_exponent(w, 3 * w ** -0.5) == pytest.approx(-0.5)
+    assert R.fit_exponent(w, 3 * w**-0.5) == pytest.approx(-0.5)
     with pytest.raises(InputError):
         R.fit_exponent([4], [1.0])
 
 
 def test_width_study_and_its_plot(tmp_path):
     st_ = R.width_study(0, n=2, widths=[4, 8], samples=30, teacher=2, l1=1e-3, maxiter=60)
-    assert len(st_.levels) == 2 and all(lv >= e - 1e-12 for lv, e in zip(st_.levels, st_.endpoint_max))
+    assert len(st_.levels) == 2 and all(
+        lv >= e - 1e-12 for lv, e in zip(st_.levels, st_.endpoint_max)
+    )
     assert all(c.is_proof for c in st_.certificates)
-    fixed = R.width_study(0, n=2, widths=[4, 8], samples=30, teacher=2, l1=1e-3, maxiter=60,
-                          fixed_width=4)
+    fixed = R.width_study(
+        0, n=2, widths=[4, 8], samples=30, teacher=2, l1=1e-3, maxiter=60, fixed_width=4
+    )
     assert fixed.levels[0] == fixed.levels[1] and abs(fixed.exponent) < 1e-12
     out = R.plot_width_study([st_], tmp_path / "width.png")
     assert out.exists() and out.stat().st_size > 1000

@@ -25,8 +25,13 @@ from sublevel.theory.errors import HypothesisError, InputError
 def _instance(seed, w, L=12):
     rng = np.random.default_rng(seed)
     X, Y = rng.normal(size=(L, w[0])), rng.normal(size=(L, w[-1]))
-    ws = [[rng.normal(size=(w[1], w[0])) / np.sqrt(w[0]), rng.normal(size=(w[2], w[1])) / np.sqrt(w[1])]
-          for _ in range(2)]
+    ws = [
+        [
+            rng.normal(size=(w[1], w[0])) / np.sqrt(w[0]),
+            rng.normal(size=(w[2], w[1])) / np.sqrt(w[1]),
+        ]
+        for _ in range(2)
+    ]
     return X, Y, ws[0], ws[1]
 
 

@@ -13,11 +13,14 @@ from sublevel.proofs_checks.testing import check_claim
 from sublevel.theory.certificate import Certificate
 
 
-@pytest.mark.parametrize("claim,expected", [
-    ("vbb.finite-dim.p-ge-q", "detected (certificate fails)"),
-    ("vbb.finite-dim.p-ge-2q", "detected (conclusion fails)"),
-    ("vbb.empirical-dim", "detected (certificate fails)"),
-])
+@pytest.mark.parametrize(
+    "claim,expected",
+    [
+        ("vbb.finite-dim.p-ge-q", "detected (certificate fails)"),
+        ("vbb.finite-dim.p-ge-2q", "detected (conclusion fails)"),
+        ("vbb.empirical-dim", "detected (certificate fails)"),
+    ],
+)
 @pytest.mark.parametrize("seed", [1, 4])
 def test_intrinsic_controls_detect_by_an_exact_certificate(claim, expected, seed):
     ev = check_claim(claim, seed=seed, role="negative_control")
@@ -54,8 +57,9 @@ def test_rank_barrier_against_a_dense_oracle():
 
 
 def test_an_inconclusive_trend_is_not_a_detection():
-    not_connected = Evidence("inconclusive", details={"connected_everywhere": False,
-                                                      "length_grows": False})
+    not_connected = Evidence(
+        "inconclusive", details={"connected_everywhere": False, "length_grows": False}
+    )
     assert G._no_growth_control(not_connected, "convex").outcome == "not detected"
     flat = Evidence("inconclusive", details={"connected_everywhere": True, "length_grows": False})
     assert G._no_growth_control(flat, "convex").outcome == "detected (conclusion fails)"
@@ -66,15 +70,24 @@ def test_cor25_control_needs_exact_levels_to_detect(monkeypatch):
     sampled = Certificate(True, 1.0, 0.5, 2.0, "sampled")
 
     def fake(seed, fixed, *args, **kwargs):
-        return Evidence("inconclusive", certificates=[sampled],
-                        details={"exponent": 0.0, "levels": [1.0, 1.0]}, message="levels")
+        return Evidence(
+            "inconclusive",
+            certificates=[sampled],
+            details={"exponent": 0.0, "levels": [1.0, 1.0]},
+            message="levels",
+        )
 
     monkeypatch.setattr(R, "_cor25", fake)
     params = dict(n=2, widths=[4, 8], samples=8, teacher=2, l1=1e-3, maxiter=1, min_decrease=0.1)
     assert R.cor25_control(0, **params).outcome == "not detected"
     exact = Certificate(True, 1.0, 0.5, 2.0, "exact")
-    monkeypatch.setattr(R, "_cor25", lambda *a, **k: Evidence(
-        "inconclusive", certificates=[exact], details={"exponent": 0.0, "levels": [1.0, 1.0]}))
+    monkeypatch.setattr(
+        R,
+        "_cor25",
+        lambda *a, **k: Evidence(
+            "inconclusive", certificates=[exact], details={"exponent": 0.0, "levels": [1.0, 1.0]}
+        ),
+    )
     assert R.cor25_control(0, **params).outcome == "detected (conclusion fails)"
 
 
@@ -84,7 +97,7 @@ def test_a_control_that_only_hits_a_guard_is_not_detected(tmp_path):
     from sublevel.proofs_checks.runner import run_verification
 
     plugin = tmp_path / "guard.py"
-    plugin.write_text('''
+    plugin.write_text("""
 from sublevel.proofs_checks import Evidence, check, negative_control
 from sublevel.theory.claims import Claim, register_claim
 from sublevel.theory.errors import HypothesisError
@@ -101,9 +114,10 @@ def run(seed):
 @negative_control("user.guarded")
 def control(seed):
     raise HypothesisError("needs p >= q", claim="user.guarded")
-''')
-    result = run_verification(["user.guarded"], out=tmp_path / "out", executor="inline",
-                              plugins=[str(plugin)])
+""")
+    result = run_verification(
+        ["user.guarded"], out=tmp_path / "out", executor="inline", plugins=[str(plugin)]
+    )
     (claim,) = result.report["claims"]
     nc = claim["negative_control"]
     assert nc["outcome"] == "not detected" and nc["precondition"] == "needs p >= q"

@@ -5,8 +5,15 @@ from __future__ import annotations
 import pytest
 from sublevel.proofs_checks.registry import get_check
 
-CLAIMS = ["bf16.dss.convex", "bf16.dss.double-well", "bf16.dss.cubic", "bf16.dss.real-data",
-          "baseline.bezier", "baseline.autoneb", "symmetry.weight-matching"]
+CLAIMS = [
+    "bf16.dss.convex",
+    "bf16.dss.double-well",
+    "bf16.dss.cubic",
+    "bf16.dss.real-data",
+    "baseline.bezier",
+    "baseline.autoneb",
+    "symmetry.weight-matching",
+]
 
 
 @pytest.mark.parametrize("claim", CLAIMS)

@@ -121,4 +121,6 @@ def test_literal_quadratic_statement_is_refuted_with_trained_output_weights():
     trap = ev.details["trained_output_sign_trap"]
     assert trap["certified"] and trap["gap"] > 0 and ev.margin == -trap["gap"]
     default = chk.run(1, **chk.params({"runs": 2}))
-    assert default.outcome == "verified" and default.details["trained_output_sign_trap"]["certified"]
+    assert (
+        default.outcome == "verified" and default.details["trained_output_sign_trap"]["certified"]
+    )

@@ -65,8 +65,13 @@ def test_inexactness_bounds_the_rise_along_the_piece(seed, size, unit):
 
 def _evidence(margin: float, method: str = "exact") -> Evidence:
     cert = Certificate(margin >= 0, 1.0 - margin, 0.5, 1.0, method, margin=margin)
-    return Evidence(outcome="verified", margin=margin, certificates=[cert], instance={},
-                    details={"function_constant": True, "compression_residual": 1e-9})
+    return Evidence(
+        outcome="verified",
+        margin=margin,
+        certificates=[cert],
+        instance={},
+        details={"function_constant": True, "compression_residual": 1e-9},
+    )
 
 
 def test_a_large_exact_failure_is_still_violated():
@@ -105,7 +110,9 @@ def test_a_failed_float_check_gives_inconclusive_not_violated(flag):
 
 
 @pytest.mark.parametrize("width_factor", [1.0, 2.0])
-def test_quadratic_sign_trap_is_a_poor_minimum_with_a_flat_escape_not_a_spurious_valley(width_factor):
+def test_quadratic_sign_trap_is_a_poor_minimum_with_a_flat_escape_not_a_spurious_valley(
+    width_factor,
+):
     """Issue 12 §3: with u trained the certified sign trap refutes 'no poor local minima' but has
     a constant-energy escape — the evidence and message say it is not a spurious valley."""
     from sublevel.proofs_checks.registry import get_check
@@ -113,5 +120,7 @@ def test_quadratic_sign_trap_is_a_poor_minimum_with_a_flat_escape_not_a_spurious
     chk = get_check("lbb.quadratic.2layer")
     ev = chk.run(1, **chk.params({"sign": "free", "width_factor": width_factor, "runs": 2}))
     assert ev.outcome == "violated"
-    assert ev.details["sign_trap_classification"] == "poor non-strict local minimum with a flat escape"
+    assert (
+        ev.details["sign_trap_classification"] == "poor non-strict local minimum with a flat escape"
+    )
     assert "NOT a spurious valley" in ev.message and "every width" not in ev.message

@@ -16,13 +16,24 @@ from sublevel.proofs_checks.checks import linear_ridge as LR
 from sublevel.proofs_checks.evidence import is_proof_kind
 from sublevel.proofs_checks.registry import get_check
 
-CLAIMS = ["bf16.prop2.1", "bf16.prop2.2.linear", "bf16.prop2.2.ridge",
-          "bf16.linear.square-boundary", "lbb.multilinear", "kawaguchi16.deep-linear",
-          "talk.kawaguchi-statement"]
-EXPECTED = {"bf16.prop2.1": "verified", "bf16.prop2.2.linear": "verified",
-            "bf16.prop2.2.ridge": "verified", "bf16.linear.square-boundary": "verified",
-            "lbb.multilinear": "verified", "kawaguchi16.deep-linear": "verified",
-            "talk.kawaguchi-statement": "verified"}
+CLAIMS = [
+    "bf16.prop2.1",
+    "bf16.prop2.2.linear",
+    "bf16.prop2.2.ridge",
+    "bf16.linear.square-boundary",
+    "lbb.multilinear",
+    "kawaguchi16.deep-linear",
+    "talk.kawaguchi-statement",
+]
+EXPECTED = {
+    "bf16.prop2.1": "verified",
+    "bf16.prop2.2.linear": "verified",
+    "bf16.prop2.2.ridge": "verified",
+    "bf16.linear.square-boundary": "verified",
+    "lbb.multilinear": "verified",
+    "kawaguchi16.deep-linear": "verified",
+    "talk.kawaguchi-statement": "verified",
+}
 
 
 @pytest.mark.parametrize("claim", CLAIMS)
@@ -39,11 +50,14 @@ def test_check_and_negative_control(claim):
     assert all(is_proof_kind(k) for k in control.deciding_methods()), control.deciding_methods()
 
 
-@pytest.mark.parametrize("params", [
-    {"depth": 2, "n": 2, "m": 5, "hidden": 3, "samples": 6, "degenerate": 1.0},
-    {"depth": 4, "n": 5, "m": 2, "hidden": 3, "samples": 3, "degenerate": 1.0},
-    {"depth": 3, "n": 1, "m": 1, "hidden": 2, "samples": 4, "degenerate": 0.0},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"depth": 2, "n": 2, "m": 5, "hidden": 3, "samples": 6, "degenerate": 1.0},
+        {"depth": 4, "n": 5, "m": 2, "hidden": 3, "samples": 3, "degenerate": 1.0},
+        {"depth": 3, "n": 1, "m": 1, "hidden": 2, "samples": 4, "degenerate": 0.0},
+    ],
+)
 def test_prop22_linear_other_shapes_and_degenerate_instances(params):
     for seed in range(4):
         ev = L.prop22_linear(seed, **params)
@@ -184,7 +198,8 @@ def test_path_builder_and_plot(tmp_path, claim):
     if claim == "bf16.prop2.2.linear":
         assert {c.method for c in profile.certificates} == {"exact", "sampled"}
         assert sum(profile.info["float_path"]["rigorous_pieces"].values()) == len(
-            profile.path.pieces)
+            profile.path.pieces
+        )
     out = plot_energy_profile(profile, tmp_path / "path.png")
     assert out.stat().st_size > 10_000
 
@@ -215,12 +230,18 @@ def test_cli_verify_all_linear_claims(tmp_path):
     assert proc.returncode == 0, proc.stderr
     report = json.loads((tmp_path / "report.json").read_text())
     status = {c["id"]: c["status"] for c in report["claims"]}
-    assert status == {"bf16.prop2.1": "verified", "bf16.prop2.2.linear": "verified",
-                      "bf16.prop2.2.ridge": "verified", "bf16.linear.square-boundary": "verified",
-                      "lbb.multilinear": "supported", "kawaguchi16.deep-linear": "supported",
-                      "talk.kawaguchi-statement": "refuted"}
-    assert all(c["negative_control"]["outcome"] == "detected (conclusion fails)"
-               for c in report["claims"])
+    assert status == {
+        "bf16.prop2.1": "verified",
+        "bf16.prop2.2.linear": "verified",
+        "bf16.prop2.2.ridge": "verified",
+        "bf16.linear.square-boundary": "verified",
+        "lbb.multilinear": "supported",
+        "kawaguchi16.deep-linear": "supported",
+        "talk.kawaguchi-statement": "refuted",
+    }
+    assert all(
+        c["negative_control"]["outcome"] == "detected (conclusion fails)" for c in report["claims"]
+    )
 
 
 def test_ridge_rotation_float_realisation_is_sampled_and_never_decides():
@@ -233,8 +254,11 @@ def test_ridge_rotation_float_realisation_is_sampled_and_never_decides():
     methods = {c.method for c in rotation}
     assert {"exact", "sampled"} <= methods, [(c.label, c.method) for c in rotation]
     assert "sampled" not in ev.deciding_methods()
-    assert all(c.tolerances.get("tau", 0.0) == 0.0 and "slack" not in c.tolerances
-               for c in ev.certificates if c.method != "sampled")
+    assert all(
+        c.tolerances.get("tau", 0.0) == 0.0 and "slack" not in c.tolerances
+        for c in ev.certificates
+        if c.method != "sampled"
+    )
     assert ev.margin >= 0
 
 

@@ -9,8 +9,13 @@ import pytest
 from sublevel.proofs_checks.cli import main
 from sublevel.proofs_checks.registry import get_check
 
-CLAIMS = ["bf16.thm2.4.relu-path", "bf16.cor2.5.asymptotic", "bf16.prop2.3.kernel-bounds",
-          "bf16.relu.two-unit", "bf16.relu.permutation"]
+CLAIMS = [
+    "bf16.thm2.4.relu-path",
+    "bf16.cor2.5.asymptotic",
+    "bf16.prop2.3.kernel-bounds",
+    "bf16.relu.two-unit",
+    "bf16.relu.permutation",
+]
 
 
 @pytest.mark.parametrize("claim", CLAIMS)
@@ -35,8 +40,18 @@ def test_theorem_path_reports_every_term_of_epsilon():
     chk = get_check("bf16.thm2.4.relu-path")
     ev = chk.run(2, **chk.params())
     q = ev.details["quantities"]
-    for key in ("lambda", "e_l", "delta_A_m0", "delta_A_ml_alpha", "delta_B_m0",
-                "delta_B_ml_alpha", "c1_alpha_instance", "c1_alpha_paper", "epsilon", "bound"):
+    for key in (
+        "lambda",
+        "e_l",
+        "delta_A_m0",
+        "delta_A_ml_alpha",
+        "delta_B_m0",
+        "delta_B_ml_alpha",
+        "c1_alpha_instance",
+        "c1_alpha_paper",
+        "epsilon",
+        "bound",
+    ):
         assert key in q
     assert ev.details["observed_max"] <= q["bound"] + 1e-9
     assert all(c.method in ("exact", "rigorous") for c in ev.certificates)

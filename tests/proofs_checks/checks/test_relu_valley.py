@@ -24,8 +24,9 @@ dyadic = st.integers(-16, 16).map(lambda k: k / 8)
 @given(a=st.lists(dyadic, min_size=3, max_size=3), b=st.lists(dyadic, min_size=3, max_size=3))
 def test_exact_kernel_agrees_with_the_float_closed_form(a, b):
     exact = float(sp.N(K.arccos_kernel_exact(a, b), 30))
-    assert exact == pytest.approx(K.relu_kernel_gaussian(a, b) if any(a) and any(b) else 0.0,
-                                  rel=1e-12, abs=1e-14)
+    assert exact == pytest.approx(
+        K.relu_kernel_gaussian(a, b) if any(a) and any(b) else 0.0, rel=1e-12, abs=1e-14
+    )
 
 
 @pytest.mark.parametrize("seed", [0, 1])
@@ -48,8 +49,9 @@ def test_exact_risk_and_gradient_agree_with_the_float_energy(seed):
 def test_the_thesis_instance_peaks_at_13_over_4():
     """α = 2, β = 3: the straight path's maximum is exactly 13/4 at t = 2/5 (the thesis' 3.24
     is Monte Carlo)."""
-    coeffs = [Fraction(int(c.p), int(c.q)) for c in _straight_path_quartic(sp.Integer(2),
-                                                                           sp.Integer(3))]
+    coeffs = [
+        Fraction(int(c.p), int(c.q)) for c in _straight_path_quartic(sp.Integer(2), sp.Integer(3))
+    ]
     cert = certify_polynomial(coeffs, Fraction(13, 4))
     assert cert.holds and cert.method == "exact"
     assert sum(c * Fraction(2, 5) ** k for k, c in enumerate(coeffs)) == Fraction(13, 4)
@@ -80,10 +82,10 @@ def test_a_positive_branch_two_target_breaks_the_valley_premise():
     land = V.landscape
     Ut = land.Ut.copy()
     Ut[0, -1] = 3.0
-    mutant = PopulationTwoLayer("relu", 4, 2, teacher_W=land.Wt, teacher_U=Ut,
-                                mixture=land.mixture)
-    certs, facts = _valley_certificates(ReluValley(mutant, V.theta_bad, V.theta_good, 4, 2,
-                                                   2.0, 3.0))
+    mutant = PopulationTwoLayer("relu", 4, 2, teacher_W=land.Wt, teacher_U=Ut, mixture=land.mixture)
+    certs, facts = _valley_certificates(
+        ReluValley(mutant, V.theta_bad, V.theta_good, 4, 2, 2.0, 3.0)
+    )
     assert not facts["branch2_target_nonpositive"]
     assert not next(c for c in certs if c.method == "bounded").holds
 

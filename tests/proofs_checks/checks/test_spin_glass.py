@@ -57,14 +57,17 @@ def test_a_trend_to_minus_E_inf_passes(monkeypatch):
     assert "decreasing" in ev.message and ev.margin > 0
 
 
-@pytest.mark.parametrize("law, fragment", [
-    # concentrating at −E_0 instead (0.024 below −E_∞): outside the long mode's tolerance
-    (lambda N: -E_0 + 1.4 * N ** (-2 / 3), "extrapolates"),
-    # no finite-size trend at all: −1.350 at every N passed the old ceiling
-    (lambda N: -1.36 + 0 * N, "do not decrease"),
-    # moving away with N
-    (lambda N: -E_INF - 1.4 * N ** (-2 / 3), "do not decrease"),
-])
+@pytest.mark.parametrize(
+    "law, fragment",
+    [
+        # concentrating at −E_0 instead (0.024 below −E_∞): outside the long mode's tolerance
+        (lambda N: -E_0 + 1.4 * N ** (-2 / 3), "extrapolates"),
+        # no finite-size trend at all: −1.350 at every N passed the old ceiling
+        (lambda N: -1.36 + 0 * N, "do not decrease"),
+        # moving away with N
+        (lambda N: -E_INF - 1.4 * N ** (-2 / 3), "do not decrease"),
+    ],
+)
 def test_a_wrong_trend_is_a_counterexample(monkeypatch, law, fragment):
     _feed(monkeypatch, law)
     params = dict(S._DEFAULTS, long=True)
@@ -94,11 +97,14 @@ def test_the_control_breaks_the_normalisation_and_fails_the_fit():
     assert all(control.details["fit_failed"].values())
 
 
-@pytest.mark.parametrize("broken, expected", [
-    ({"disorder": "symmetric-unit-variance"}, ["covariance", "extrapolates"]),
-    ({"radius_one": True}, ["extrapolates"]),
-    ({"formulas": "misrecalled"}, ["branch_continuity"]),
-])
+@pytest.mark.parametrize(
+    "broken, expected",
+    [
+        ({"disorder": "symmetric-unit-variance"}, ["covariance", "extrapolates"]),
+        ({"radius_one": True}, ["extrapolates"]),
+        ({"formulas": "misrecalled"}, ["branch_continuity"]),
+    ],
+)
 def test_each_broken_hypothesis_alone_is_a_counterexample(broken, expected):
     res = S._search(4, **SMALL, **broken)
     text = " | ".join(res["problems"])
@@ -153,8 +159,19 @@ def test_default_check_and_control():
 def test_command_line_verify(tmp_path):
     from sublevel.proofs_checks.cli import main
 
-    code = main(["verify", CLAIM, "--instances", "1", "--out", str(tmp_path), "--executor", "inline",
-                 "--no-figures"])
+    code = main(
+        [
+            "verify",
+            CLAIM,
+            "--instances",
+            "1",
+            "--out",
+            str(tmp_path),
+            "--executor",
+            "inline",
+            "--no-figures",
+        ]
+    )
     assert code == 0
     report = json.loads((tmp_path / "report.json").read_text())
     claim = next(c for c in report["claims"] if c["id"] == CLAIM)

@@ -38,8 +38,22 @@ def test_checkpoints_are_certified_as_stored(tmp_path, capsys):
     pa, pb = tmp_path / "a.pt", tmp_path / "b.pt"
     torch.save(_state(0), pa)
     torch.save(_state(1), pb)
-    code = main(["barrier", "--hidden", "6", "--n-train", "60", "--loss", "mse",
-                 "--checkpoint-a", str(pa), "--checkpoint-b", str(pb), "--json"])
+    code = main(
+        [
+            "barrier",
+            "--hidden",
+            "6",
+            "--n-train",
+            "60",
+            "--loss",
+            "mse",
+            "--checkpoint-a",
+            str(pa),
+            "--checkpoint-b",
+            str(pb),
+            "--json",
+        ]
+    )
     assert code == 0
     out = json.loads(capsys.readouterr().out)
     land = relu_mlp_landscape("digits-mlp", [6], n_train=60, loss="mse")
@@ -49,30 +63,50 @@ def test_checkpoints_are_certified_as_stored(tmp_path, capsys):
     assert ea == pytest.approx(land.energy(a), rel=1e-12)
 
 
-@pytest.mark.parametrize("mutate, message", [
-    (lambda s: s.pop("2.bias"), "'2.bias'"),
-    (lambda s: s.__setitem__("0.weight", torch.zeros(6, 63)), "'0.weight'"),
-    (lambda s: s["2.weight"].__setitem__((0, 0), float("nan")), "'2.weight'"),
-    (lambda s: s.__setitem__("bn.weight", torch.ones(6)), "'bn.weight'"),
-])
+@pytest.mark.parametrize(
+    "mutate, message",
+    [
+        (lambda s: s.pop("2.bias"), "'2.bias'"),
+        (lambda s: s.__setitem__("0.weight", torch.zeros(6, 63)), "'0.weight'"),
+        (lambda s: s["2.weight"].__setitem__((0, 0), float("nan")), "'2.weight'"),
+        (lambda s: s.__setitem__("bn.weight", torch.ones(6)), "'bn.weight'"),
+    ],
+)
 def test_bad_checkpoints_exit_2_with_the_key_named(tmp_path, capsys, mutate, message):
     state = _state(0)
     mutate(state)
     pa, pb = tmp_path / "a.pt", tmp_path / "b.pt"
     torch.save(state, pa)
     torch.save(_state(1), pb)
-    code = main(["barrier", "--hidden", "6", "--n-train", "60",
-                 "--checkpoint-a", str(pa), "--checkpoint-b", str(pb)])
+    code = main(
+        [
+            "barrier",
+            "--hidden",
+            "6",
+            "--n-train",
+            "60",
+            "--checkpoint-a",
+            str(pa),
+            "--checkpoint-b",
+            str(pb),
+        ]
+    )
     err = capsys.readouterr().err.strip()
     assert code == 2 and message in err and "\n" not in err
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--seeds", "0"], "exactly two seeds"),
-    (["--hidden", "4,x"], "--hidden"),
-    (["--checkpoint-a", "a.pt"], "both --checkpoint-a"),
-    (["--checkpoint-a", "/nonexistent/a.pt", "--checkpoint-b", "/nonexistent/b.pt"], "does not exist"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--seeds", "0"], "exactly two seeds"),
+        (["--hidden", "4,x"], "--hidden"),
+        (["--checkpoint-a", "a.pt"], "both --checkpoint-a"),
+        (
+            ["--checkpoint-a", "/nonexistent/a.pt", "--checkpoint-b", "/nonexistent/b.pt"],
+            "does not exist",
+        ),
+    ],
+)
 def test_bad_arguments_exit_2(capsys, args, message):
     assert main(["barrier", *args]) == 2
     err = capsys.readouterr().err.strip()
@@ -98,4 +132,7 @@ def test_torch_sequential_landscape_is_certified_and_other_layers_refused():
     land2 = TorchLandscape(bad, "cross-entropy", (X, y))
     with pytest.raises(InputError, match=r"layer 1 \(Tanh\).*method='sampled'"):
         barrier(land2, land2.theta_of(), land2.theta_of())
-    assert barrier(land2, land2.theta_of(), land2.theta_of() + 0.1, method="sampled").method == "sampled"
+    assert (
+        barrier(land2, land2.theta_of(), land2.theta_of() + 0.1, method="sampled").method
+        == "sampled"
+    )

@@ -10,7 +10,9 @@ from sublevel.proofs_checks.cli import main
 
 def test_ring_experiment_with_comparison(tmp_path, capsys):
     out = tmp_path / "ring"
-    code = main(["geodesic", "--model", "ring", "--levels", "0.5,0.1", "--out", str(out), "--compare"])
+    code = main(
+        ["geodesic", "--model", "ring", "--levels", "0.5,0.1", "--out", str(out), "--compare"]
+    )
     assert code == 0
     data = json.loads((out / "results.json").read_text())
     assert [r["level"] for r in data["results"]] == [0.5, 0.1]
@@ -38,8 +40,22 @@ def test_ring_experiment_with_comparison(tmp_path, capsys):
 
 def test_cubic_components_and_json(tmp_path, capsys):
     out = tmp_path / "cubic"
-    code = main(["geodesic", "--model", "cubic", "--levels", "0.3,0.2", "--n-train", "100",
-                 "--components", "3", "--out", str(out), "--json"])
+    code = main(
+        [
+            "geodesic",
+            "--model",
+            "cubic",
+            "--levels",
+            "0.3,0.2",
+            "--n-train",
+            "100",
+            "--components",
+            "3",
+            "--out",
+            str(out),
+            "--json",
+        ]
+    )
     assert code == 0
     data = json.loads(capsys.readouterr().out)
     assert data["level_quantity"] == "MAE"
@@ -50,8 +66,16 @@ def test_cubic_components_and_json(tmp_path, capsys):
 
 def test_checkpoint_and_double_well(tmp_path):
     out = tmp_path / "dw"
-    args = ["geodesic", "--model", "double-well", "--levels", "1.2,0.6", "--out", str(out),
-            "--checkpoint"]
+    args = [
+        "geodesic",
+        "--model",
+        "double-well",
+        "--levels",
+        "1.2,0.6",
+        "--out",
+        str(out),
+        "--checkpoint",
+    ]
     assert main(args) == 0
     first = json.loads((out / "results.json").read_text())
     assert [r["connected"] for r in first["results"]] == [True, False]
@@ -61,15 +85,18 @@ def test_checkpoint_and_double_well(tmp_path):
     assert all(r["info"]["resumed"] for r in again["results"])
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["--model", "digits-cnn", "--device", "cuda:7"], "devices present"),
-    (["--model", "cubic", "--device", "cuda"], "device"),
-    (["--levels", "a,b"], "--levels"),
-    (["--model", "cubic", "--levels", "-1"], "is not > 0"),
-    (["--model", "cubic", "--levels", "0.3,0"], "is not > 0"),
-    (["--components", "2"], "--components"),
-    (["--model", "ring", "--components", "3"], "trained model"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--model", "digits-cnn", "--device", "cuda:7"], "devices present"),
+        (["--model", "cubic", "--device", "cuda"], "device"),
+        (["--levels", "a,b"], "--levels"),
+        (["--model", "cubic", "--levels", "-1"], "is not > 0"),
+        (["--model", "cubic", "--levels", "0.3,0"], "is not > 0"),
+        (["--components", "2"], "--components"),
+        (["--model", "ring", "--components", "3"], "trained model"),
+    ],
+)
 def test_bad_usage_exit_code_2(tmp_path, capsys, argv, message):
     code = main(["geodesic", "--out", str(tmp_path / "x"), *argv])
     assert code == 2
@@ -92,5 +119,7 @@ def test_bad_level_is_refused_before_training(tmp_path, monkeypatch, capsys):
         raise AssertionError("training started")
 
     monkeypatch.setattr(experiments, "build_experiment", no_training)
-    assert main(["geodesic", "--model", "cubic", "--levels", "-1", "--out", str(tmp_path / "x")]) == 2
+    assert (
+        main(["geodesic", "--model", "cubic", "--levels", "-1", "--out", str(tmp_path / "x")]) == 2
+    )
     assert "level -1 is not > 0" in capsys.readouterr().err

@@ -17,8 +17,11 @@ z = sp.Symbol("z")
 def polynomial_activations(draw, max_degree=4):
     coeffs = [draw(st.fractions(-5, 5, max_denominator=4)) for _ in range(max_degree + 1)]
     keep = [draw(st.booleans()) for _ in coeffs]
-    expr = sum(sp.Rational(c.numerator, c.denominator) * z**j
-               for j, (c, k) in enumerate(zip(coeffs, keep)) if k)
+    expr = sum(
+        sp.Rational(c.numerator, c.denominator) * z**j
+        for j, (c, k) in enumerate(zip(coeffs, keep))
+        if k
+    )
     expr = sp.sympify(expr)
     if expr.is_constant() and expr.free_symbols == set():
         expr = z**2 + expr
@@ -58,7 +61,9 @@ def test_empirical_dimension_bounded_by_L_and_q(act, n, L, data):
     # oracle: numerical rank of Ψ_X (float64 SVD) on the same small integer data
     fm = fmap.feature_map(act, n)
     psi = sp.lambdify(fm.x, list(fm.Psi), "numpy")
-    M = np.array([np.broadcast_to(np.asarray(psi(*r), dtype=float), (len(fm.monomials),)) for r in X])
+    M = np.array(
+        [np.broadcast_to(np.asarray(psi(*r), dtype=float), (len(fm.monomials),)) for r in X]
+    )
     assert q_emp == np.linalg.matrix_rank(M)
 
 
@@ -76,8 +81,12 @@ def test_relu_empirical_dimension_is_L_for_generic_data():
 
 @pytest.mark.parametrize(
     "act, fragment",
-    [("x*y", "not a function of one symbol"), ("3", "no variable"), ("z +", "is not an expression"),
-     (lambda t: t, "Python callable")],
+    [
+        ("x*y", "not a function of one symbol"),
+        ("3", "no variable"),
+        ("z +", "is not an expression"),
+        (lambda t: t, "Python callable"),
+    ],
 )
 def test_bad_activation(act, fragment):
     with pytest.raises(InputError, match=fragment):
@@ -95,9 +104,22 @@ def test_bad_dimension_and_data():
         fmap.feature_map("tanh(z)", 2)
 
 
-@pytest.mark.parametrize("text", ["(lambda: 1)()", 'Symbol("x")', "z if 1 else 2", "z.real",
-                                  "__import__('os')", "[z]", "z < 1", "tanh(z, k=1)", "'z'",
-                                  "2**10**10**10", "z**"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "(lambda: 1)()",
+        'Symbol("x")',
+        "z if 1 else 2",
+        "z.real",
+        "__import__('os')",
+        "[z]",
+        "z < 1",
+        "tanh(z, k=1)",
+        "'z'",
+        "2**10**10**10",
+        "z**",
+    ],
+)
 def test_parser_refuses_everything_but_arithmetic(text):
     """The whitelist: no evaluation of Python, no sympy constructors, no conditionals."""
     with pytest.raises(InputError, match="is not an expression"):
@@ -111,10 +133,18 @@ def test_parser_message_for_a_syntax_error_is_one_line():
     assert "\n" not in str(info.value)
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("z**3 - z", z**3 - z), ("relu(z)", sp.Max(0, z)), ("2^z", 2**z), ("-z/2 + 0.5", -z / 2 + 0.5),
-    ("sigmoid(z)", 1 / (1 + sp.exp(-z))), ("Abs(z) + pi", sp.Abs(z) + sp.pi), ("tanh(z)", sp.tanh(z)),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("z**3 - z", z**3 - z),
+        ("relu(z)", sp.Max(0, z)),
+        ("2^z", 2**z),
+        ("-z/2 + 0.5", -z / 2 + 0.5),
+        ("sigmoid(z)", 1 / (1 + sp.exp(-z))),
+        ("Abs(z) + pi", sp.Abs(z) + sp.pi),
+        ("tanh(z)", sp.tanh(z)),
+    ],
+)
 def test_parser_reads_arithmetic_like_sympify(text, expected):
     """Oracle: sympy's own reading of the same (harmless) text."""
     expr, var = fmap.parse_activation(text)

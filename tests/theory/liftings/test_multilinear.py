@@ -26,9 +26,18 @@ def layers(draw, max_depth=4):
 @st.composite
 def invertible(draw, n):
     """Unit lower triangular × upper triangular with nonzero diagonal: always in GL(n)."""
-    lower = sp.Matrix(n, n, lambda i, j: 1 if i == j else (draw(st.integers(-3, 3)) if i > j else 0))
-    upper = sp.Matrix(n, n, lambda i, j: draw(st.sampled_from([1, -1, 2, -3])) if i == j
-                      else (draw(st.integers(-3, 3)) if i < j else 0))
+    lower = sp.Matrix(
+        n, n, lambda i, j: 1 if i == j else (draw(st.integers(-3, 3)) if i > j else 0)
+    )
+    upper = sp.Matrix(
+        n,
+        n,
+        lambda i, j: (
+            draw(st.sampled_from([1, -1, 2, -3]))
+            if i == j
+            else (draw(st.integers(-3, 3)) if i < j else 0)
+        ),
+    )
     return lower * upper
 
 
