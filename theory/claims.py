@@ -32,6 +32,7 @@ __all__ = [
     "claims",
     "closest_ids",
     "wide_inner_refusal",
+    "construction_a_refusal",
 ]
 
 KINDS = ("constructive", "numerical", "conjecture", "refutation", "identity")
@@ -216,7 +217,23 @@ def _square_boundary(d: Mapping[str, Any]) -> bool:
 
 
 def _p_ge_q(d: Mapping[str, Any]) -> bool:
+    """p ≥ q: at least as many hidden units as the intrinsic dimension (VBB Thm 8)."""
     return int(d["p"]) >= int(d["q"])
+
+
+def construction_a_refusal(
+    p: int, q: int, *, qname: str = "q", claim_id: str = "vbb.finite-dim.p-ge-q"
+) -> HypothesisError | None:
+    """The registry's decision of Construction A's hypothesis p ≥ q (VBB Thm 8): None when it
+    holds, else the refusal, naming p and q (``qname``: ``q`` or ``q_emp``) and the claim."""
+    claim = get_claim("vbb.finite-dim.p-ge-q")
+    if claim.hypotheses_hold(p=p, q=q):
+        return None
+    return HypothesisError(
+        f"Construction A needs p ≥ {qname} ({claim.hypotheses_text}): p = {p} hidden units < "
+        f"{qname} = {q}, so the free moves cannot make the features span R^{q}",
+        claim=claim_id,
+    )
 
 
 def _p_ge_2q(d: Mapping[str, Any]) -> bool:

@@ -52,6 +52,7 @@ from sublevel.numerics.energies.two_layer import (
 from sublevel.numerics.landscape import as_theta
 from sublevel.numerics.paths.base import CONSTANT, LE_MAX_ENDPOINTS, NON_INCREASING, Path, Segment
 from sublevel.theory.certificate import Certificate
+from sublevel.theory.claims import construction_a_refusal
 from sublevel.theory.errors import HypothesisError, InputError
 from sublevel.theory.exact import to_rational
 
@@ -235,12 +236,9 @@ def construction_a(
     theta = as_theta(theta, landscape.dim)
     q, p = problem.q, landscape.p
     qname = "q_emp" if problem.kind == "values" else "q"
-    if p < q:
-        raise HypothesisError(
-            f"Construction A needs p ≥ {qname}: p = {p} hidden units < {qname} = {q}, so the free "
-            f"moves cannot make the features span R^{q}",
-            claim=_claim_of(problem),
-        )
+    refusal = construction_a_refusal(p, q, qname=qname, claim_id=_claim_of(problem))
+    if refusal is not None:
+        raise refusal
     rng = np.random.default_rng(seed)
     W, U = landscape.unflatten(theta)
     comp = compress(problem, W, U, rank_rtol=tol["rank_rtol"])

@@ -53,6 +53,7 @@ from sublevel.numerics.energies.two_layer import (
 )
 from sublevel.numerics.paths.base import CONSTANT, LE_MAX_ENDPOINTS, NON_INCREASING
 from sublevel.theory.certificate import Certificate
+from sublevel.theory.claims import construction_a_refusal
 from sublevel.theory.errors import HypothesisError, InputError
 from sublevel.theory.exact import certify_polynomial, to_fmpq
 
@@ -469,10 +470,9 @@ def exact_construction_a(
     W, U = (qmat(v) for v in landscape.unflatten(theta))
     p = W.nrows()
     q = model.d if q is None else int(q)
-    if p < q:
-        raise HypothesisError(
-            f"Construction A needs p ≥ q: p = {p} < q = {q}", claim="vbb.finite-dim.p-ge-q"
-        )
+    refusal = construction_a_refusal(p, q)
+    if refusal is not None:
+        raise refusal
     e0 = model.energy(W, U)
     comp = _compress(model, W, U)
     pieces: list[ExactPiece] = []

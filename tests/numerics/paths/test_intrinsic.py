@@ -285,3 +285,27 @@ def checks_hold(land, cons):
         and checks["ends_at_optimum"]
         and checks["function_constant"]
     )
+
+
+def test_construction_a_asks_the_registry_for_p_ge_q(monkeypatch):
+    """Hypotheses written once: Construction A (float and exact) decides p ≥ q with the
+    registry's predicate — replacing it changes what the constructions accept."""
+    import dataclasses
+
+    from sublevel.numerics.paths.intrinsic_exact import exact_construction_a
+    from sublevel.theory import claims
+
+    rng = np.random.default_rng(1)
+    small = EmpiricalTwoLayer("z**2", rng.normal(size=(9, 3)), rng.normal(size=9), 5)  # q = 6
+    original = claims.get_claim("vbb.finite-dim.p-ge-q")
+    strict = dataclasses.replace(original, hypotheses=lambda d: False)
+    monkeypatch.setitem(claims.CLAIMS, "vbb.finite-dim.p-ge-q", strict)
+    wide = EmpiricalTwoLayer("z**2", small.X, small.Y, 12)
+    with pytest.raises(HypothesisError, match="p = 12 hidden units < q = 6"):
+        construction_a(wide, wide.random_point(rng))  # the registry now refuses even p ≥ q
+    with pytest.raises(HypothesisError, match="p = 12 hidden units < q = 6"):
+        exact_construction_a(wide, wide.random_point(rng))
+    monkeypatch.setitem(claims.CLAIMS, "vbb.finite-dim.p-ge-q", original)
+    with pytest.raises(HypothesisError) as info:
+        construction_a(small, small.random_point(rng))
+    assert str(info.value) == str(claims.construction_a_refusal(5, 6))
