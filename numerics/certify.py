@@ -545,7 +545,7 @@ def _certify_bound(
     poly: Any,
     options: dict[str, Any],
 ) -> Certificate:
-    kw = {"tolerances": tolerances, "label": piece.label, "promise": piece.promise}
+    kw: dict[str, Any] = {"tolerances": tolerances, "label": piece.label, "promise": piece.promise}
     if (
         method in ("auto", "exact", "rigorous")
         and isinstance(piece, Segment)

@@ -119,7 +119,8 @@ def minimise(
         options = {"gtol": gtol / np.sqrt(theta.size)}
     else:
         options = {}
-    iterations, messages = 0, []
+    iterations = 0
+    messages: list[str] = []
     e, g = fun(theta)
     with _single_thread_blas():
         theta, e, g, iterations = _run(

@@ -48,6 +48,9 @@ DEFAULT_GTOL = 1e-9
 class Sphere:
     """S^{N−1}(r); r defaults to √N (the spin-glass normalisation ‖σ‖² = N)."""
 
+    N: int
+    radius: float
+
     def __init__(self, N: int, radius: float | None = None):
         if isinstance(N, bool) or not isinstance(N, numbers.Integral) or N < 2:
             raise InputError(f"N = {N!r} must be an integer ≥ 2")

@@ -483,7 +483,7 @@ def paths(dim: int, *, max_pieces: int = 4, scale: float = 1.0) -> st.SearchStra
         k = draw(st.integers(1, hi))
         rng = np.random.default_rng(draw(seeds()))
         start = scale * rng.standard_normal(d)
-        pieces = []
+        pieces: list[Polygonal | Segment] = []
         for i in range(k):
             if draw(st.booleans()):
                 beads = scale * rng.standard_normal((draw(st.integers(2, 5)), d))

@@ -35,10 +35,10 @@ import numbers
 import time
 from collections.abc import Sequence
 from fractions import Fraction
-from typing import Any
+from typing import Any, cast
 
 import sympy as sp
-from flint import arb, arb_poly, ctx, fmpq, fmpq_poly
+from flint import acb, arb, arb_poly, ctx, fmpq, fmpq_poly
 from sublevel.theory.certificate import Certificate, combine
 from sublevel.theory.errors import InputError
 from sympy import QQ, Poly
@@ -175,6 +175,12 @@ def _interval(interval: Sequence[Any]) -> tuple[fmpq, fmpq]:
 # ------------------------------------------------------------------------------------------
 
 
+def _complex_roots(g: fmpq_poly) -> list[tuple[acb, int]]:
+    """The complex roots of ``g`` as (ball, multiplicity) pairs (python-flint's stub says
+    ``list[acb]``; the method returns pairs)."""
+    return cast("list[tuple[acb, int]]", g.complex_roots())
+
+
 def _arb_to_fmpq_bounds(x: arb) -> tuple[fmpq, fmpq]:
     """The exact rational ends [mid − rad, mid + rad] of a real ball."""
     m, e = x.mid().man_exp()
@@ -200,7 +206,7 @@ def _real_root_enclosures(g: fmpq_poly, a: fmpq, b: fmpq) -> list[tuple[fmpq, fm
     prec = _START_PREC
     while True:
         with ctx.workprec(prec):
-            roots = g.complex_roots()
+            roots = _complex_roots(g)
         inside: list[tuple[fmpq, fmpq]] = []
         ambiguous = False
         for z, _mult in roots:
@@ -359,7 +365,7 @@ def _critical_candidates(
             out.append(_Candidate(p(s), p(s), s, s))
         return out
     with ctx.workprec(prec):
-        roots = g.complex_roots()
+        roots = _complex_roots(g)
         d1, d2 = p.derivative(), p.derivative().derivative()
         ap2 = arb_poly([arb(c.p) / arb(c.q) for c in d2.coeffs()]) if d2.degree() >= 0 else None
         common: fmpq_poly | None = None
@@ -404,7 +410,7 @@ def _has_root_in(h: fmpq_poly, lo: fmpq, hi: fmpq) -> bool:
     while prec <= _MAX_PREC:
         with ctx.workprec(prec):
             undecided = False
-            for z, _m in h.complex_roots():
+            for z, _m in _complex_roots(h):
                 if not z.imag.is_zero():
                     continue
                 r_lo, r_hi = _arb_to_fmpq_bounds(z.real)

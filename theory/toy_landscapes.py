@@ -195,7 +195,7 @@ def _runs(profile: Profile) -> list[tuple[Any, Any, int]]:
             cuts = [lo, hi]
             signs = [0]
         else:
-            roots = []
+            roots: list[Any] = []
             for r in sp.real_roots(d):
                 if (lo == -sp.oo or _less(lo, r)) and (hi == sp.oo or _less(r, hi)):
                     if not roots or roots[-1] != r:
@@ -240,7 +240,8 @@ def analyse(landscape: ToyLandscape) -> ToyFacts:
     for p in points[1:]:
         if _less(values[p], gmin):
             gmin = values[p]
-    strict, nonstrict = [], []
+    strict: list[dict[str, Any]] = []
+    nonstrict: list[dict[str, Any]] = []
     radial = landscape.kind == "radial"
     if radial and signs[0] == 1:
         v = g.value(runs[0][0])

@@ -37,7 +37,7 @@ from torch.func import functional_call, grad_and_value, vmap
 __all__ = ["TorchLandscape", "resolve_device", "available_devices"]
 
 _BN = (torch.nn.BatchNorm1d, torch.nn.BatchNorm2d, torch.nn.BatchNorm3d)
-_LOSSES = {
+_LOSSES: dict[str, Callable[..., Any]] = {
     "cross-entropy": torch.nn.functional.cross_entropy,
     "mse": torch.nn.functional.mse_loss,
     "mae": torch.nn.functional.l1_loss,

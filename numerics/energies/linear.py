@@ -256,6 +256,8 @@ class DeepLinear(Landscape):
         kappa: float = 0.0,
         _moments: tuple[np.ndarray, np.ndarray, float] | None = None,
     ):
+        self.X: np.ndarray | None
+        self.Y: np.ndarray | None
         self.widths = as_widths(widths)
         if not (np.isfinite(kappa) and kappa >= 0):
             raise InputError(f"kappa = {kappa!r} must be finite and ≥ 0")
@@ -345,7 +347,7 @@ class DeepLinear(Landscape):
             P = P[None]
         if P.shape[1:] != (self.m, self.n):
             raise InputError(f"products have shape {P.shape[1:]}; expected {(self.m, self.n)}")
-        if self.X is not None:
+        if self.X is not None and self.Y is not None:  # both or neither
             R = P @ self.X.T - self.Y.T  # (T, m, L) residuals
             return np.einsum("tml,tml->t", R, R) / self.L
         quad = np.einsum("tmi,ij,tmj->t", P, self.sigma_x, P)

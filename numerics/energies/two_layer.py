@@ -26,7 +26,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import numpy as np
 import sympy as sp
@@ -80,6 +80,10 @@ class Activation:
     coefficients: tuple[float, ...] | None = None
     _fn: Callable[[np.ndarray], np.ndarray] | None = field(default=None, repr=False, compare=False)
     _dfn: Callable[[np.ndarray], np.ndarray] | None = field(default=None, repr=False, compare=False)
+    #: a_1, 2a_2, …, k a_k (set for polynomials by __post_init__)
+    _derivative_coefficients: tuple[float, ...] = field(
+        init=False, default=(), repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         if self.coefficients is not None:
@@ -107,12 +111,13 @@ class Activation:
     def __call__(self, z: np.ndarray) -> np.ndarray:
         z = np.asarray(z, dtype=np.float64)
         if self.kind == "polynomial":
-            return _horner(self.coefficients, z)
+            return _horner(cast("tuple[float, ...]", self.coefficients), z)
         if self.kind == "relu":
             return np.maximum(z, 0.0)
         if self.kind == "tanh":
             return np.tanh(z)
-        return np.asarray(self._fn(z), dtype=np.float64) * np.ones_like(z)
+        fn = cast("Callable[[np.ndarray], np.ndarray]", self._fn)  # set for kind "other"
+        return np.asarray(fn(z), dtype=np.float64) * np.ones_like(z)
 
     def derivative(self, z: np.ndarray) -> np.ndarray:
         """ρ'(z); for ReLU the convention ρ'(0) = 0 (what autograd uses)."""
@@ -123,7 +128,8 @@ class Activation:
             return (z > 0).astype(np.float64)
         if self.kind == "tanh":
             return 1.0 - np.tanh(z) ** 2
-        return np.asarray(self._dfn(z), dtype=np.float64) * np.ones_like(z)
+        dfn = cast("Callable[[np.ndarray], np.ndarray]", self._dfn)  # set for kind "other"
+        return np.asarray(dfn(z), dtype=np.float64) * np.ones_like(z)
 
 
 def _horner(coefficients: tuple[float, ...], z: np.ndarray) -> np.ndarray:
@@ -453,7 +459,14 @@ class TwoLayerEnergy(Landscape):
     def _polynomial_along(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
-    def lifted_problem(self, kind: str = "auto", **options: Any) -> LiftedProblem:
+    def lifted_problem(
+        self,
+        kind: str = "auto",
+        *,
+        rank_rtol: float = 1e-9,
+        n_directions: int | None = None,
+        seed: int = 0,
+    ) -> LiftedProblem:
         raise NotImplementedError
 
     def lifted(self, theta: Any, problem: LiftedProblem | None = None) -> np.ndarray:

@@ -41,7 +41,7 @@ Layers = Sequence[tuple[np.ndarray, np.ndarray]]
 
 
 def _check_layers(layers: Layers, name: str) -> list[tuple[np.ndarray, np.ndarray]]:
-    out = []
+    out: list[tuple[np.ndarray, np.ndarray]] = []
     for i, pair in enumerate(layers):
         if len(pair) != 2:
             raise InputError(f"{name}[{i}] is not a (W, b) pair")

@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from sublevel.numerics.backends.function import CountingLandscape
@@ -393,7 +393,11 @@ def autoneb(
     ):
         if not isinstance(v, (int, np.integer)) or v < lo:
             raise InputError(f"{name} = {v!r} must be an integer ≥ {lo}")
-    lrs = [float(lr)] * cycles if np.isscalar(lr) else [float(x) for x in lr]
+    lrs = (
+        [float(cast(float, lr))] * cycles
+        if np.isscalar(lr)
+        else [float(x) for x in cast(Sequence[float], lr)]
+    )
     if len(lrs) != cycles or not all(x > 0 for x in lrs):
         raise InputError(f"lr {lr!r} must be positive, one value or one per cycle ({cycles})")
     if not (0 <= momentum < 1 and weight_decay >= 0):

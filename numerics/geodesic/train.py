@@ -105,10 +105,10 @@ def descend(
         b2t *= opt.beta2
         m = opt.beta1 * m + (1 - opt.beta1) * g
         v = opt.beta2 * v + (1 - opt.beta2) * g * g
-        step = (m / (1 - b1t)) / (np.sqrt(v / (1 - b2t)) + opt.eps)
+        update = (m / (1 - b1t)) / (np.sqrt(v / (1 - b2t)) + opt.eps)
         if project is not None:
-            step = project(step)  # Adam rescales coordinates: project the step itself too
-        th = th - opt.lr * step
+            update = project(update)  # Adam rescales coordinates: project the step itself too
+        th = th - opt.lr * update
     return Descent(
         th,
         e,

@@ -93,7 +93,7 @@ class Piece:
 
     def reversed(self) -> Piece:
         return FunctionPiece(
-            lambda ts, s=self: s.points(1.0 - ts),
+            lambda ts: self.points(1.0 - ts),
             label=self.label,
             promise=_reverse_promise(self.promise),
             info=dict(self.info),

@@ -447,7 +447,7 @@ def _balancing_pieces(bal: _Balancing, end: str) -> list[Any]:
     if bal.Q.shape[1]:
         pieces.append(
             FunctionPiece(
-                lambda s, bal=bal: _flat_pair(*bal.factors(s)),
+                lambda s: _flat_pair(*bal.factors(s)),
                 label=f"{end}·balance",
                 promise=NON_INCREASING,
                 info={"step": "(i bal) W_1 = QM^{s/2}C, W_2 = DM^{−s/2}Qᵀ", "balancing": bal},

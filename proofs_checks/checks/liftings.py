@@ -352,7 +352,10 @@ def feature_map_check(seed: int, max_degree: int, max_n: int) -> Evidence:
     )
     coeffs = [Fraction(str(c)) for c in sp.Poly(act, fm.variable).all_coeffs()]
     xs = [[Fraction(str(v)) for v in r] for r in X]
-    evals = [[_horner(coeffs, sum(wi * xi for wi, xi in zip(w, x))) for w in ws] for x in xs]
+    evals = [
+        [_horner(coeffs, sum((wi * xi for wi, xi in zip(w, x)), Fraction(0))) for w in ws]
+        for x in xs
+    ]
     rank_eval = _exact_rank(evals)
     nonpoly = all(fmap.intrinsic_dimension(a, n) == sp.oo for a in ("tanh(z)", "relu(z)", "exp(z)"))
     checks = {
