@@ -24,7 +24,7 @@ certified second-order statement at that point, not a proof that a true critical
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from sublevel.numerics.energies.two_layer import EmpiricalTwoLayer
@@ -139,7 +139,7 @@ def exact_hessian(land: EmpiricalTwoLayer, theta: np.ndarray) -> list[list[Fract
     k = land.activation.homogeneous_degree
     if k is None or land.m != 1:
         raise ValueError("exact_hessian needs ρ = a z^k and one output")
-    a = _frac(land.activation.coefficients[k])
+    a = _frac(cast("tuple[float, ...]", land.activation.coefficients)[k])  # ρ = a z^k
     W, U = land.unflatten(np.asarray(theta, dtype=np.float64))
     p, n = W.shape
     Wq = [[_frac(v) for v in row] for row in W]
@@ -223,6 +223,8 @@ def strict_modulo_symmetries(
             "method": "exact",
         }
     k = land.activation.homogeneous_degree
+    if k is None:
+        raise ValueError("the exact escape test needs ρ = a z^k")
     D = land.dim
     probe = np.arange(D, dtype=np.float64)
     Wi, Ui = land.unflatten(probe)

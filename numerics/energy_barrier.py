@@ -39,7 +39,7 @@ Sources: Bruna's talk (Conjecture [LBB'18], energy barrier); papers.md §4.6, §
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from sublevel.numerics.barrier_escape import ESCAPE_TOLERANCES, classify_poor_minimum
@@ -192,7 +192,8 @@ def barrier_upper_bound(
             if ws.ndim != 2 or ws.shape[0] != N or ws.shape[1] > d:
                 raise InputError(f"warm_start has shape {ws.shape}; expected ({N}, ≤ {d})")
             starts.insert(0, np.hstack([ws, rng.normal(size=(N, d - ws.shape[1]))]))
-        best_V, best = None, np.inf
+        best_V: np.ndarray | None = None
+        best = np.inf
         with blas_single_thread():
             for Z0 in starts:
                 res = minimize(
@@ -204,6 +205,8 @@ def barrier_upper_bound(
                 val = projected_fit(X, Y, act, _orth(res.x.reshape(N, d)))
                 if val < best:
                     best, best_V = val, _orth(res.x.reshape(N, d))
+        if best_V is None:
+            raise FloatingPointError("every start gave a non-finite projected fit (overflow)")
         V = best_V
     land = EmpiricalTwoLayer(act, X, Y, int(M))
     if d == 0:
@@ -322,7 +325,9 @@ def counterexample_search(
         maxiter=maxiter,
     )
     best = min([r.energy for r in runs] + [bound.network_energy])
-    counterexamples, degenerate, candidates = [], [], 0
+    counterexamples: list[dict[str, Any]] = []
+    degenerate: list[dict[str, Any]] = []
+    candidates = 0
     escape_tol = dict(ESCAPE_TOLERANCES, gap_rtol=gap_rtol)
 
     def file(entry: dict[str, Any], theta: np.ndarray, energy: float) -> None:
@@ -345,9 +350,10 @@ def counterexample_search(
         if r.energy <= bound.value + tol or r.energy <= best + tol:
             continue
         candidates += 1
+        theta = cast(np.ndarray, r.theta)  # optimisation_runs keeps every run's point
         stable, redescents = stable_minimum(
             land,
-            r.theta,
+            theta,
             r.energy,
             rng,
             tol=tol,
@@ -368,7 +374,7 @@ def counterexample_search(
                     "excess_over_best": r.energy - best,
                     "certified": False,
                 },
-                r.theta,
+                theta,
                 r.energy,
             )
     trap = _certified_sign_trap(X, Y, act, int(M))
@@ -410,7 +416,7 @@ def _certified_sign_trap(X: np.ndarray, Y: np.ndarray, act: Activation, M: int) 
 
     if act.homogeneous_degree != 2 or Y.shape[1] != 1 or M < X.shape[1]:
         return None
-    a = act.coefficients[2]
+    a = cast("tuple[float, ...]", act.coefficients)[2]  # ρ = a z²
     trap = sign_trap(X * np.sqrt(abs(a)), Y[:, 0] * np.sign(a), M)
     if trap is None or not trap.certified:
         return None

@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import scipy.linalg
@@ -50,7 +50,14 @@ from sublevel.numerics.energies.two_layer import (
     make_activation,
 )
 from sublevel.numerics.landscape import as_theta
-from sublevel.numerics.paths.base import CONSTANT, LE_MAX_ENDPOINTS, NON_INCREASING, Path, Segment
+from sublevel.numerics.paths.base import (
+    CONSTANT,
+    LE_MAX_ENDPOINTS,
+    NON_INCREASING,
+    Path,
+    Piece,
+    Segment,
+)
 from sublevel.theory.certificate import Certificate
 from sublevel.theory.claims import construction_a_refusal
 from sublevel.theory.errors import HypothesisError, InputError
@@ -346,7 +353,7 @@ def construction_b(
 # ---------------------------------------------------------------------------- checking
 
 
-def function_change(landscape: Any, segment: Segment, n_t: int = 9) -> float:
+def function_change(landscape: Any, segment: Piece, n_t: int = 9) -> float:
     """max_t ‖Φ(γ(t)) − Φ(γ(0))‖_∞ / max(1, ‖Φ(γ(0))‖_∞) on ``n_t`` times: the outputs on the
     data (empirical) or the lifted coefficients β (population) — what fixes the energy."""
     values = landscape.function_values(segment.points(np.linspace(0.0, 1.0, n_t)))
@@ -369,7 +376,7 @@ def symbolic_function_change(
     Wb, Ub = (np.atleast_2d(np.asarray(v, dtype=np.float64)) for v in b)
     p, n = Wa.shape
     gens = sp.symbols(f"t x0:{n}")
-    coeffs = [to_rational(c) for c in act.coefficients]
+    coeffs = [to_rational(c) for c in cast("tuple[float, ...]", act.coefficients)]  # polynomial
 
     def lin(a: float, b: float, var: int | None) -> sp.Poly:
         """(a + t(b − a))·x_var (or without x_var) as an exact polynomial in (t, x)."""

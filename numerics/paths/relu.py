@@ -34,7 +34,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from sublevel.numerics.energies.relu import TwoLayerReLU, relu
@@ -1189,7 +1189,7 @@ def plot_six_part_path(
         raise InputError(
             f"cannot write plot {str(out)!r}: folder {str(out.parent)!r} does not exist"
         )
-    pieces = sp.path.pieces
+    pieces = cast("list[Segment]", sp.path.pieces)  # the six-part path is made of segments
     k = len(pieces)
     local = np.linspace(0.0, 1.0, n_per_piece)
     fig, ax = plt.subplots(figsize=(10, 4.8))
@@ -1208,7 +1208,7 @@ def plot_six_part_path(
                 colors="#c0392b",
                 linestyles=":",
                 lw=1.6,
-                label="explicit bub2 bound of (2), (5)" if i == 1 else None,
+                label="explicit bub2 bound of (2), (5)" if i == 1 else "_nolegend_",
             )
         if certificates is not None and i < len(certificates):
             c = certificates[i]

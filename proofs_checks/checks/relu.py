@@ -20,7 +20,7 @@ Every check has a negative control that breaks one hypothesis and must report th
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from sublevel.numerics import kernels as K
@@ -84,7 +84,7 @@ def _thm24_certificates(land: TwoLayerReLU, sp: R.SixPartPath) -> list[Certifica
 def _bub2_cross_checks(land: TwoLayerReLU, sp: R.SixPartPath) -> list[Certificate]:
     return [
         certify_relu_segment(land, p.a, p.b, b, label=f"{p.label} [bub2 bound]", promise=p.promise)
-        for p, b in zip(sp.path.pieces, sp.piece_bounds)
+        for p, b in zip(cast("list[Segment]", sp.path.pieces), sp.piece_bounds)
         if b is not None
     ]
 
