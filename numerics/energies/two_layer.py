@@ -469,6 +469,11 @@ class TwoLayerEnergy(Landscape):
     ) -> LiftedProblem:
         raise NotImplementedError
 
+    def function_values(self, thetas: Any) -> np.ndarray:
+        """What fixes the energy, for a batch of θ: the outputs on the data (empirical) or the
+        lifted coefficients β (population)."""
+        raise NotImplementedError
+
     def lifted(self, theta: Any, problem: LiftedProblem | None = None) -> np.ndarray:
         """β(θ) = U A(W)ᵀ in the coordinates of ``problem`` (default: ``lifted_problem()``)."""
         problem = problem or self.lifted_problem()

@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 import time
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import sympy as sp
@@ -35,7 +35,7 @@ from sublevel.numerics.energies.two_layer import (
     make_activation,
     polynomial_features,
 )
-from sublevel.numerics.paths.base import CONSTANT
+from sublevel.numerics.paths.base import CONSTANT, Segment
 from sublevel.numerics.paths.intrinsic import (
     Construction,
     certify_construction,
@@ -157,7 +157,7 @@ def _symbolic_check(
     if not land.activation.is_polynomial or land.p > max_p or land.n > max_n:
         return {}
     worst = sp.Integer(0)
-    for piece in cons.path.pieces:
+    for piece in cast("list[Segment]", cons.path.pieces):  # constructions are segments
         if piece.promise != CONSTANT:
             continue
         a, b = land.unflatten(piece.a), land.unflatten(piece.b)
@@ -175,7 +175,7 @@ def _describe(land: TwoLayerEnergy, activation: str, q: int) -> dict[str, Any]:
     if isinstance(land, EmpiricalTwoLayer):
         info.update(risk="empirical", L=land.L)
     else:
-        info.update(risk="population", noise_variance=land.noise_variance)
+        info.update(risk="population", noise_variance=cast(PopulationTwoLayer, land).noise_variance)
     return info
 
 
@@ -289,7 +289,8 @@ def _valley_search(
     for r in found:
         tol = 1e-6 * max(1.0, abs(r.energy))
         if r.converged and r.kind != "saddle" and r.energy > best + tol:
-            if stable_minimum(land, r.theta, r.energy, rng, tol=tol, gtol=gtol, maxiter=maxiter)[0]:
+            theta = cast(np.ndarray, r.theta)  # optimisation_runs keeps every run's point
+            if stable_minimum(land, theta, r.energy, rng, tol=tol, gtol=gtol, maxiter=maxiter)[0]:
                 poor.append(r.energy)
     kinds: dict[str, int] = {}
     for r in found:
@@ -506,7 +507,6 @@ def _instance_b(
 def _straight_line(land: TwoLayerEnergy, a: np.ndarray, b: np.ndarray) -> dict[str, Any]:
     """The naive straight segment θ_A → θ_B against max(E_A, E_B), exactly when polynomial."""
     from sublevel.numerics.certify import certify_piece
-    from sublevel.numerics.paths.base import Segment
 
     bound = max(land.energy(a), land.energy(b))
     cert = certify_piece(land, Segment(a, b, label="straight segment"), bound)
@@ -736,9 +736,10 @@ def empirical_dim(
     }
     if cvxpy:
         _, f_cvx, status = problem.minimum_cvxpy()
-        gap = abs(f_cvx - cons.lifted_optimum)
+        f_star = cast(float, cons.lifted_optimum)  # Construction A ends at the lifted optimum
+        gap = abs(f_cvx - f_star)
         ev.details.update(cvxpy_optimum=f_cvx, cvxpy_status=status, cvxpy_gap=gap)
-        checks["matches_cvxpy"] = bool(gap <= 1e-6 * max(1.0, abs(cons.lifted_optimum)))
+        checks["matches_cvxpy"] = bool(gap <= 1e-6 * max(1.0, abs(f_star)))
     ev.details.update(checks)
     _emp_outcome(ev, land, cons, checks)
     if ev.outcome == "verified":
@@ -768,7 +769,7 @@ def construction_inexactness(land: EmpiricalTwoLayer, cons: Construction) -> flo
     bound is summed over such pieces (later pieces are constant or non-increasing).
     """
     total = 0.0
-    for piece in cons.path.pieces:
+    for piece in cast("list[Segment]", cons.path.pieces):  # constructions are segments
         if piece.promise != CONSTANT:
             continue
         (Wa, Ua), (Wb, Ub) = land.unflatten(piece.a), land.unflatten(piece.b)
@@ -1345,12 +1346,13 @@ def energy_barrier_without_barrier(
             # only a spurious valley (no flat escape, strict modulo rescaling — a stronger test
             # than re-descent from perturbations) shows the conclusion 'no spurious valleys'
             # failing; a degenerate minimum does not
-            cls = classify_poor_minimum(land, r.theta, r.energy, rng)
+            theta = cast(np.ndarray, r.theta)  # optimisation_runs keeps every run's point
+            cls = classify_poor_minimum(land, theta, r.energy, rng)
             poor.append(
                 {
                     "energy": r.energy,
                     "classification": cls["classification"],
-                    "theta": r.theta.tolist(),
+                    "theta": theta.tolist(),
                 }
             )
             if cls["classification"] == "spurious valley":
