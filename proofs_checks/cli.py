@@ -286,7 +286,7 @@ _STATUS_STYLE = {
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from contextlib import nullcontext
+    from contextlib import AbstractContextManager, nullcontext
 
     from sublevel.proofs_checks.registry import load_plugin
     from sublevel.proofs_checks.runner import resolve_claims
@@ -299,6 +299,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         load_plugin(plugin)
     ids = resolve_claims(args.ids)
     params = _parse_params(args.param, ids) if isinstance(args.param, list) else args.param
+    context: AbstractContextManager[Any]
     if args.dask or args.scheduler:
         from sublevel.proofs_checks.distributed import dask_executor
 

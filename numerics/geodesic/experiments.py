@@ -140,55 +140,55 @@ def build_experiment(
     if model == "convex":
         from sublevel.numerics.geodesic.landscapes import ConvexQuadratic
 
-        land = ConvexQuadratic.random(6, seed=seed)
+        quad = ConvexQuadratic.random(6, seed=seed)
 
         def convex_ends(target: float) -> tuple[np.ndarray, np.ndarray]:
             pts = []
             for _ in range(2):
-                v = rng.standard_normal(land.dim)
+                v = rng.standard_normal(quad.dim)
                 pts.append(
-                    land.center
-                    + v * np.sqrt(target * rng.uniform(0.3, 1) / land.energy(land.center + v))
+                    quad.center
+                    + v * np.sqrt(target * rng.uniform(0.3, 1) / quad.energy(quad.center + v))
                 )
             return pts[0], pts[1]
 
         return Experiment(
             model,
-            land,
+            quad,
             convex_ends,
             [4.0, 2.0, 1.0, 0.5],
             dict(_EXACT),
             "E",
             "all",
-            info={"dim": land.dim},
+            info={"dim": quad.dim},
         )
     if model == "double-well":
         from sublevel.numerics.geodesic.landscapes import DoubleWell
 
-        land = DoubleWell.random(3, seed=seed)
+        well = DoubleWell.random(3, seed=seed)
         v = np.concatenate([[0.0], rng.standard_normal(2)])
-        v *= np.sqrt(0.3 / float(land.c @ v[1:] ** 2))
+        v *= np.sqrt(0.3 / float(well.c @ v[1:] ** 2))
         e1 = np.eye(3)[0]
-        ends = (land.from_y(-e1 + v), land.from_y(e1 + v))
+        ends = (well.from_y(-e1 + v), well.from_y(e1 + v))
         return Experiment(
             model,
-            land,
+            well,
             lambda target: ends,
             [1.5, 1.15, 1.05, 0.9, 0.6],
             dict(_EXACT, max_depth=8),
             "E",
             "all",
-            info={"ridge": land.height},
+            info={"ridge": well.height},
         )
     if model == "ring":
         from sublevel.numerics.geodesic.landscapes import RingValley
 
-        land = RingValley(3)
+        valley = RingValley(3)
         w = np.array([0.0, 0.01, 0.0])
         ends = (np.array([-1.0, 0, 0]) + w, np.array([1.0, 0, 0]) + w)
         return Experiment(
             model,
-            land,
+            valley,
             lambda target: ends,
             [0.5, 0.2, 0.1, 0.05, 0.01],
             dict(_EXACT, max_depth=12),
@@ -204,7 +204,7 @@ def build_experiment(
         n = n_train or 1000
         data = (cubic_data if model == "cubic" else quadratic_data)(n, 1, seed)
         h = hidden or 4
-        land = MLPLandscape(
+        mlp = MLPLandscape(
             [1, h, h, 1],
             data.X_train,
             data.y_train,
@@ -217,8 +217,8 @@ def build_experiment(
         ref = paper.CUBIC_LENGTH if model == "cubic" else paper.QUADRATIC_LENGTH
         return _experiment(
             model,
-            land,
-            lambda s: land.init(s, "paper"),
+            mlp,
+            lambda s: mlp.init(s, "paper"),
             seed,
             max_steps,
             levels,
@@ -230,11 +230,11 @@ def build_experiment(
     if model == "digits-mlp":
         from sublevel.numerics.energies.mlp import digits_mlp
 
-        land = digits_mlp((hidden or 32,), n_train=n_train or 500, seed=seed)
+        mlp = digits_mlp((hidden or 32,), n_train=n_train or 500, seed=seed)
         return _experiment(
             model,
-            land,
-            lambda s: land.init(s, "glorot"),
+            mlp,
+            lambda s: mlp.init(s, "glorot"),
             seed,
             max_steps,
             [1.0, 0.5, 0.2, 0.1],
@@ -250,7 +250,7 @@ def build_experiment(
         from sublevel.numerics.data import digits
 
         data = digits(n_train or 100, None, seed)
-        kw = {"c1": 4, "c2": 8, "hidden": hidden or 16, "image_size": 8}
+        kw: dict[str, Any] = {"c1": 4, "c2": 8, "hidden": hidden or 16, "image_size": 8}
         levels = [1.0, 0.5, 0.3]
     else:
         from sublevel.numerics.data import fashion_mnist
@@ -258,7 +258,7 @@ def build_experiment(
         data = fashion_mnist(n_train or 1000, 1000, seed)
         kw = {"c1": 8, "c2": 16, "hidden": hidden or 32, "image_size": 28, "kernel": 5}
         levels = [1.5, 1.0, 0.7]
-    land = TorchLandscape(
+    net = TorchLandscape(
         small_cnn(seed=seed, **kw),
         "cross-entropy",
         (data.images("train"), data.y_train),
@@ -268,11 +268,11 @@ def build_experiment(
     )
 
     def init(s: int) -> np.ndarray:
-        return land.theta_of(small_cnn(seed=s, **kw))
+        return net.theta_of(small_cnn(seed=s, **kw))
 
     return _experiment(
         model,
-        land,
+        net,
         init,
         seed,
         max_steps,
@@ -280,5 +280,5 @@ def build_experiment(
         dict(_MNIST),
         "train cross-entropy",
         paper.MNIST_LENGTH,
-        {**land.info, "test_samples": int(data.X_test.shape[0]), "dataset": data.info},
+        {**net.info, "test_samples": int(data.X_test.shape[0]), "dataset": data.info},
     )

@@ -501,7 +501,7 @@ def _real_landscape(model: str, n_train: int, hidden: int, seed: int) -> Any:
         from sublevel.numerics.backends.models import small_cnn
         from sublevel.numerics.backends.torch import TorchLandscape
 
-        land = TorchLandscape(
+        land: Any = TorchLandscape(  # given an ``init`` like MLPLandscape's below
             small_cnn(c1=4, c2=8, hidden=hidden, seed=seed),
             "cross-entropy",
             (data.images("train"), data.y_train),

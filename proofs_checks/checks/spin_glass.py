@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import math
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from sublevel.proofs_checks.evidence import Evidence, control_outcome
@@ -38,6 +38,9 @@ from sublevel.proofs_checks.registry import check, negative_control, path_builde
 from sublevel.theory import spin_glass as sgt
 from sublevel.theory.claims import get_claim
 from sublevel.theory.errors import HypothesisError
+
+if TYPE_CHECKING:
+    from sublevel.numerics.sphere import MinimaSample
 
 CLAIM = "abc13.spin-glass"
 
@@ -96,7 +99,7 @@ def _disorder(kind: str, N: int, p: int, seed: int) -> Any:
 
 def _minima(
     kind: str, N: int, p: int, seed: int, n_starts: int, radius: float | None
-) -> np.ndarray:
+) -> tuple[np.ndarray, MinimaSample]:
     from sublevel.numerics.sphere import blas_threads, sample_minima
 
     land = _disorder(kind, N, p, seed)
@@ -289,7 +292,7 @@ def spin_glass(
     """Counterexample search: formulas' consistency, the covariance, the floor −E_0 − c/√N for
     gradient-descent minima, and their finite-size trend: medians decrease with N and the means
     fit a + b·N^(−2/3) with |a + E_∞| ≤ fit_tol (``long``: N up to 400, fit_tol_long)."""
-    params = dict(
+    params: dict[str, Any] = dict(
         p=p,
         N=N,
         n_starts=n_starts,
@@ -364,7 +367,7 @@ def spin_glass_broken(
     sphere of radius 1 — must fail the finite-size fit; (c) I_1 without log E_∞ must fail the
     formulas' consistency. One disorder and a third of the starts per size (the breaks are far
     outside the tolerance)."""
-    params = dict(
+    params: dict[str, Any] = dict(
         p=p,
         N=N,
         n_starts=max(4, n_starts // 3),
@@ -379,7 +382,7 @@ def spin_glass_broken(
         cov_samples=cov_samples,
         cov_z=cov_z,
     )
-    variants = {
+    variants: dict[str, dict[str, Any]] = {
         "symmetrised couplings with unit variance": dict(disorder="symmetric-unit-variance"),
         "sphere of radius 1 instead of √N": dict(radius_one=True),
     }
