@@ -15,11 +15,13 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 work="$(mktemp -d)"
 git -C "$root" archive HEAD | tar -x -C "$work"
 cd "$work"
-top="${module%%/*}"
+# the folders are installed as sublevel.theory, …: nest them so that the mutated copy is what
+# `import sublevel.…` finds first (mutmut puts its mutants/ folder ahead of the installed one)
+mv theory numerics proofs_checks sublevel/
 cat > setup.cfg <<CFG
 [mutmut]
-source_paths = ${top}
-only_mutate = ${module}
+source_paths = sublevel
+only_mutate = sublevel/${module}
 pytest_add_cli_args_test_selection = ${tests}
 pytest_add_cli_args = -p no:cacheprovider -q -x
 CFG
