@@ -522,3 +522,51 @@ def test_touching_at_an_irrational_point_is_decided_exactly():
     assert within.holds and within.holds_within == 2.0**-60
     short = certify_polynomial(p, b - F(1, 2**60), tolerance=F(1, 2**70))
     assert not short.holds and short.holds_within == 0.0
+
+
+def test_quadratic_vertex_rules_and_tolerance_edges():
+    # vertex at 1.25 (outside): the maximum is the end t = 1, value 1.5
+    c = certify_quadratic([0, 2.5, -1], 2)
+    assert (c.max_energy, c.argmax_t) == (1.5, 1.0)
+    # vertex exactly at an end: no third candidate needed
+    assert certify_quadratic([0, 2, -1], 2).argmax_t == 1.0  # 2t − t², vertex at 1
+    assert certify_quadratic([1, 0, -1], 2).argmax_t == 0.0  # 1 − t², vertex at 0
+    # max exactly at bound + τ: holds within τ
+    c = certify_quadratic([0, 4, -4], 0.5, tolerance=0.5)
+    assert c.holds and c.holds_within == 0.5 and c.margin == -0.5
+    g = certify_polynomial([0, 4, -4], 0.5, tolerance=0.5)
+    assert (g.holds, g.holds_within) == (True, 0.5)
+    with pytest.raises(InputError, match="^bound"):
+        certify_quadratic([1], float("nan"))
+
+
+def test_the_exact_gap_test_decides_within_the_enclosure_with_and_without_tau():
+    """A bound 2⁻²⁰⁰ below a maximum attained at an irrational point lies inside any
+    enclosure of relative width 2⁻⁵⁰: only the exact gap test can decide it."""
+    b = F(7, 3)
+    q = expand([[F(-1, 2), 0, 1], [F(-1, 2), 0, 1], [F(3, 2)]])
+    p = [-c for c in q]
+    p[0] += b
+    bound = b - F(1, 2**200)
+    c = certify_polynomial(p, bound)
+    assert c.outcome == "fails" and c.holds_within == 0.0
+    c = certify_polynomial(p, bound, tolerance=F(1, 2**300))
+    assert c.outcome == "fails" and c.holds_within == 0.0
+    c = certify_polynomial(p, bound, tolerance=F(1, 2**199))
+    assert c.outcome == "holds" and c.holds_within == 2.0**-199
+
+
+def test_piecewise_records_its_pieces():
+    c = certify_piecewise_polynomial(
+        [F(1, 2), 1, 2], [[0, 1], [2, -1]], 1, tolerance=0, label="tent", promise="≤ bound"
+    )
+    assert c.holds and c.interval == (0.5, 2.0) and c.label == "tent"
+    assert c.promise == "≤ bound" and c.details["pieces"] == 2
+    assert c.details["worst_piece"] in ("tent[0]", "tent[1]")
+    assert certify_piecewise_polynomial([0, 1], [[0]], 1).label == "piecewise"
+    w = certify_piecewise_polynomial([0, 1], [[0, 2]], 1, tolerance=1)
+    assert w.holds and w.holds_within == 1.0 and w.tolerances == {"tau": 1.0}
+    with pytest.raises(InputError, match="^breakpoint"):
+        certify_piecewise_polynomial([0, float("nan")], [[0]], 1)
+    with pytest.raises(InputError, match="need exactly 1"):
+        certify_piecewise_polynomial([0, 1], [[0], [1], [2]], 1)
