@@ -188,7 +188,9 @@ def test_unmodified_student_versions_fail_their_graders_with_the_teaching_messag
         for test in tests:
             assert f"FAILED assignments/{name}/grade.py::{test}" in out, (name, test, out[-3000:])
     assert " passed" not in out
-    assert out.count("is not written yet") == sum(len(t) for t in GRADER_TESTS.values())
+    # one teaching message per failed test (newer pytest also repeats it in the short summary)
+    n = sum(len(t) for t in GRADER_TESTS.values())
+    assert n <= out.count("is not written yet") <= 2 * n, out[-3000:]
     assert "instance seed" in out and "YOUR CODE HERE" in out
     assert "Traceback" not in out and "site-packages" not in out
 
