@@ -17,9 +17,21 @@ sublevel`` loads neither sympy, torch, dask nor matplotlib)::
 from __future__ import annotations
 
 import importlib
+import os
 from typing import Any
 
 __version__ = "0.2.0"
+
+# In a source checkout this folder holds only the top level and the sub-packages are its
+# siblings (theory/, numerics/, proofs_checks/): let ``sublevel.theory`` … resolve there too,
+# so that a process started inside the checkout (e.g. a pool worker whose sys.path begins
+# with the checkout) finds the same code as the installed distribution.
+_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if not os.path.isdir(os.path.join(os.path.dirname(os.path.abspath(__file__)), "theory")) and all(
+    os.path.isfile(os.path.join(_root, name, "__init__.py"))
+    for name in ("theory", "numerics", "proofs_checks")
+):
+    __path__.append(_root)
 
 #: top-level name → (module, attribute)
 _API = {

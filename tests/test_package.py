@@ -162,3 +162,19 @@ def test_a_plugin_with_the_old_imports_fails_with_one_line(tmp_path):
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "sublevel.theory" in lines[0], proc.stderr
+
+
+def test_the_checkout_s_sublevel_folder_finds_its_sibling_packages():
+    """Inside a checkout, ``sublevel/`` holds only the top level: a process whose sys.path
+    starts with the checkout (a pool worker of an installed ``sublevel verify`` run from the
+    clone — the README's main command) must still import ``sublevel.theory`` from the
+    siblings (regression: BrokenProcessPool, "No module named 'sublevel.proofs_checks'")."""
+    code = (
+        f"import sys; sys.path.insert(0, {str(ROOT)!r}); import sublevel.theory.errors as e; "
+        "print(e.__file__)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-S", "-c", code], capture_output=True, text=True, cwd=ROOT.parent
+    )  # -S: no site-packages, no editable finder
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == str(ROOT / "theory" / "errors.py")
