@@ -54,8 +54,11 @@ from sublevel.theory.exact import (
     certify_piecewise_polynomial,
     certify_polynomial,
     exact_maximum,
+    fmpq_to_float,
     nonnegative_on,
     rational_polynomial,
+    round_down,
+    round_up,
     to_fmpq,
 )
 
@@ -312,9 +315,7 @@ class EnergyPolynomial:
     def float_coefficients(self) -> np.ndarray:
         """Coefficients as floats (rounded when exact)."""
         if self.exact is not None:
-            return np.array(
-                [float(Fraction(int(c.p), int(c.q))) for c in self.exact.coeffs()] or [0.0]
-            )
+            return np.array([fmpq_to_float(c) for c in self.exact.coeffs()] or [0.0])
         assert self.coefficients is not None
         return np.asarray(self.coefficients, dtype=np.float64)
 
@@ -384,9 +385,8 @@ def energy_polynomial_of(landscape: Any, a: Any, b: Any) -> EnergyPolynomial | N
 
 
 def _rounded_bounds(mx: Any) -> tuple[float, float]:
-    lo = float(Fraction(int(mx.lower.p), int(mx.lower.q)))
-    hi = float(Fraction(int(mx.upper.p), int(mx.upper.q)))
-    return (float(np.nextafter(lo, -np.inf)), float(np.nextafter(hi, np.inf)))
+    """The exact maximum's enclosure, rounded outward to floats."""
+    return round_down(mx.lower), round_up(mx.upper)
 
 
 def certify_energy_polynomial(
@@ -463,16 +463,16 @@ def _certify_enclosed(
     else:
         outcome, within = "inconclusive", 0.0
     lo, hi = _rounded_bounds(mx)
-    Rf = float(Fraction(int(R.p), int(R.q)))
+    Rf = fmpq_to_float(R)
     enclosure = (float(np.nextafter(lo - Rf, -np.inf)), float(np.nextafter(hi + Rf, np.inf)))
-    value = float(Fraction(int(mx.value.p), int(mx.value.q)))
+    value = fmpq_to_float(mx.value)
     margin = float(bound) - enclosure[1]
     if outcome == "holds" and within == 0.0:
         margin = max(margin, 0.0)
     return Certificate(
         outcome == "holds",
         value,
-        float(Fraction(int(mx.argmax.p), int(mx.argmax.q))),
+        fmpq_to_float(mx.argmax),
         float(bound),
         "rigorous",
         margin=margin,
@@ -630,7 +630,7 @@ def certify_polynomial_promise(
 
 
 def _f(q: fmpq) -> float:
-    return float(Fraction(int(q.p), int(q.q)))
+    return fmpq_to_float(q)
 
 
 def _one_sided(

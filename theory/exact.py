@@ -54,6 +54,9 @@ __all__ = [
     "nonnegative_on",
     "exact_maximum",
     "ExactMaximum",
+    "fmpq_to_float",
+    "round_down",
+    "round_up",
 ]
 
 _T = sp.Symbol("t", real=True)
@@ -440,14 +443,24 @@ def _maximum_of(cands: list[_Candidate], *, final: bool) -> ExactMaximum | None:
 # ------------------------------------------------------------------------------------------
 
 
-def _round_down(x: fmpq) -> float:
+def fmpq_to_float(x: fmpq) -> float:
+    """The float nearest to the rational ``x``."""
+    return float(_as_fraction(x))
+
+
+def round_down(x: fmpq) -> float:
+    """The largest float ≤ ``x`` (directed rounding of an exact rational)."""
     f = float(_as_fraction(x))
     return f if Fraction(f) <= _as_fraction(x) else math.nextafter(f, -math.inf)
 
 
-def _round_up(x: fmpq) -> float:
+def round_up(x: fmpq) -> float:
+    """The smallest float ≥ ``x`` (directed rounding of an exact rational)."""
     f = float(_as_fraction(x))
     return f if Fraction(f) >= _as_fraction(x) else math.nextafter(f, math.inf)
+
+
+_round_down, _round_up = round_down, round_up
 
 
 def _check_tolerance(tolerance: Any) -> fmpq:

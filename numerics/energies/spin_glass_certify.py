@@ -43,6 +43,7 @@ import numpy as np
 from sublevel.numerics.landscape import as_theta
 from sublevel.theory.certificate import Certificate
 from sublevel.theory.errors import InputError
+from sublevel.theory.exact import round_down, round_up
 
 __all__ = [
     "exact_chord_polynomial",
@@ -414,13 +415,6 @@ class _Chord:
         return min(prods) / divisor + shift, max(prods) / divisor + shift
 
 
-def _down(x: Any) -> float:
-    from fractions import Fraction
-
-    v = float(Fraction(int(x.p), int(x.q)))
-    return v if _q(v) <= x else math.nextafter(v, -math.inf)
-
-
 def certify_projected_segment(
     land: Any,
     a: Any,
@@ -541,7 +535,7 @@ def certify_projected_segment(
         margin = max(margin, 0.0)
     elif outcome == "fails":
         margin = min(margin, -0.0)
-    radius = -_down(-sum(radii, fmpq(0)))
+    radius = round_up(sum(radii, fmpq(0)))
     return Certificate(
         outcome == "holds",
         float(es[i]),
@@ -596,11 +590,11 @@ def _enclosure(
     certificate holds with τ = 0, else the first of a few trial levels above the estimate at
     which the rigorous decision holds. None when no upper end is proven."""
     lo_q, hi_q = chord.energy_bounds(_q(ts[i]), div, shift)
-    lo = _down(lo_q)
+    lo = round_down(lo_q)
     if outcome == "fails":
         lo = max(lo, bound)
     hi = bound if outcome == "holds" and within == 0.0 else None
-    top = -_down(-hi_q)  # rounded up
+    top = round_up(hi_q)
     # the level change that the radius R can hide (a heuristic for the first trial; the proof
     # is the decision at the trial level): ∂F/∂h = −Q^{p/2} (even p), |∂G/∂h| = 2|h|Q^p (odd)
     qmin = float(_min_on_unit([chord.Q[k] for k in range(3)]))

@@ -39,7 +39,6 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from fractions import Fraction
 from functools import lru_cache
 from typing import Any
 
@@ -52,6 +51,7 @@ from sublevel.numerics.energies.two_layer import (
     TwoLayerEnergy,
 )
 from sublevel.numerics.paths.base import CONSTANT, LE_MAX_ENDPOINTS, NON_INCREASING
+from sublevel.numerics.paths.linear_exact import qmat
 from sublevel.theory.certificate import Certificate
 from sublevel.theory.claims import construction_a_refusal
 from sublevel.theory.errors import HypothesisError, InputError
@@ -77,24 +77,6 @@ class ExactUnavailable(InputError):
 
 
 # -------------------------------------------------------------------------------- conversions
-
-
-def qmat(A: Any) -> fmpq_mat:
-    """The float matrix ``A`` as the exact rational matrix it stores (no rounding)."""
-    a = np.atleast_2d(np.asarray(A, dtype=np.float64))
-    if not np.all(np.isfinite(a)):
-        raise InputError("qmat: the matrix has non-finite entries")
-    return fmpq_mat(
-        a.shape[0], a.shape[1], [fmpq(*v.as_integer_ratio()) for v in a.ravel().tolist()]
-    )
-
-
-def _frac(q: fmpq) -> Fraction:
-    return Fraction(int(q.p), int(q.q))
-
-
-def _float(q: fmpq) -> float:
-    return int(q.p) / int(q.q)
 
 
 def _zero(r: int, c: int) -> fmpq_mat:
