@@ -24,24 +24,31 @@ the real roots are identified rigorously; it is C code, maintained, and ~20× fa
 sympy's root isolation. (``fmpq_poly.real_roots`` is not implemented in python-flint 0.9.0.)
 The tests cross-check against sympy's ``Poly`` root isolation and mpmath at 200 digits.
 
+The exact conversions of the inputs (:func:`to_fmpq`, :func:`rational_polynomial`, directed
+rounding back to floats) live in :mod:`sublevel.theory.rational` and are re-exported here.
+
 Coefficients are in increasing degree order, ``p(t) = c_0 + c_1 t + … + c_d t^d`` (the
 ``numpy.polynomial`` convention).
 """
 
 from __future__ import annotations
 
-import math
-import numbers
 import time
 from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any, cast
 
-import sympy as sp
 from flint import acb, arb, arb_poly, ctx, fmpq, fmpq_poly
 from sublevel.theory.certificate import Certificate, combine
 from sublevel.theory.errors import InputError
-from sympy import QQ, Poly
+from sublevel.theory.rational import fmpq_to_float as fmpq_to_float
+from sublevel.theory.rational import polynomial as polynomial
+from sublevel.theory.rational import rational_polynomial as rational_polynomial
+from sublevel.theory.rational import round_down as round_down
+from sublevel.theory.rational import round_up as round_up
+from sublevel.theory.rational import to_fmpq as to_fmpq
+from sublevel.theory.rational import to_rational as to_rational
+from sympy import Poly
 
 __all__ = [
     "to_rational",
@@ -59,104 +66,10 @@ __all__ = [
     "round_up",
 ]
 
-_T = sp.Symbol("t", real=True)
 #: relative width of the enclosure of the exact maximum
 ENCLOSURE_BITS = 50
 _START_PREC = 32
 _MAX_PREC = 1 << 16
-
-
-# ------------------------------------------------------------------------------------------
-# exact conversion of the inputs
-# ------------------------------------------------------------------------------------------
-
-
-def to_fmpq(x: Any, *, name: str = "value") -> fmpq:
-    """``x`` exactly as a FLINT rational; floats are the dyadic rationals they store.
-
-    Accepts ints, :class:`fractions.Fraction`, sympy Rationals, ``fmpq``, numpy scalars and
-    finite floats. nan, inf, complex numbers, strings and symbols raise :class:`InputError`
-    naming the value.
-    """
-    if isinstance(x, fmpq):
-        return x
-    if isinstance(x, bool):
-        return fmpq(int(x))
-    if isinstance(x, numbers.Integral):
-        return fmpq(int(x))
-    if isinstance(x, Fraction):
-        return fmpq(x.numerator, x.denominator)
-    if isinstance(x, sp.Basic):
-        if isinstance(x, sp.Rational):
-            return fmpq(int(x.p), int(x.q))
-        if isinstance(x, sp.Float) and x.is_finite:
-            num, den = float(x).as_integer_ratio()
-            return fmpq(num, den)
-        raise InputError(f"{name} {x!r} is not a finite rational number")
-    if isinstance(x, numbers.Real) and not isinstance(x, complex):
-        try:
-            xf = float(x)
-        except (TypeError, ValueError) as exc:  # pragma: no cover - exotic Real types
-            raise InputError(f"{name} {x!r} is not a finite real number") from exc
-        if not math.isfinite(xf):
-            raise InputError(f"{name} {x!r} is not finite")
-        num, den = xf.as_integer_ratio()
-        return fmpq(num, den)
-    raise InputError(f"{name} {x!r} is not a finite real number")
-
-
-def to_rational(x: Any, *, name: str = "value") -> sp.Rational:
-    """``x`` exactly as a sympy Rational (same rules as :func:`to_fmpq`)."""
-    q = to_fmpq(x, name=name)
-    return sp.Rational(int(q.p), int(q.q))
-
-
-def _as_fraction(q: fmpq) -> Fraction:
-    return Fraction(int(q.p), int(q.q))
-
-
-def rational_polynomial(coefficients: Sequence[Any] | Poly | sp.Expr | fmpq_poly) -> fmpq_poly:
-    """The exact polynomial ``c_0 + c_1 t + … + c_d t^d`` as a FLINT ``fmpq_poly``.
-
-    ``coefficients``: a sequence (increasing degree), a univariate sympy ``Poly`` or
-    expression with rational coefficients, or an ``fmpq_poly``.
-    """
-    if isinstance(coefficients, fmpq_poly):
-        return coefficients
-    if isinstance(coefficients, (Poly, sp.Expr)):
-        poly = polynomial(coefficients)
-        return fmpq_poly([to_fmpq(c) for c in reversed(poly.all_coeffs())])
-    if isinstance(coefficients, (str, bytes)):
-        raise InputError(f"coefficients {coefficients!r} are not a sequence of numbers")
-    try:
-        items = list(coefficients)
-    except TypeError as exc:
-        raise InputError(f"coefficients {coefficients!r} are not a sequence") from exc
-    if not items:
-        raise InputError("coefficients are empty: a polynomial needs at least one")
-    return fmpq_poly([to_fmpq(c, name=f"coefficient c_{i}") for i, c in enumerate(items)])
-
-
-def polynomial(coefficients: Sequence[Any] | Poly | sp.Expr) -> Poly:
-    """The exact polynomial ``c_0 + c_1 t + … + c_d t^d`` as a sympy ``Poly`` over QQ."""
-    if isinstance(coefficients, Poly):
-        if len(coefficients.gens) != 1:
-            raise InputError(f"polynomial {coefficients} is not univariate")
-        coeffs = [to_rational(c, name="coefficient") for c in coefficients.all_coeffs()]
-        return Poly(coeffs, _T, domain=QQ)
-    if isinstance(coefficients, sp.Expr):
-        free = coefficients.free_symbols
-        if len(free) > 1:
-            raise InputError(f"expression {coefficients} has more than one variable")
-        try:
-            poly = Poly(coefficients, *(free or {_T}))
-        except sp.PolynomialError as exc:
-            raise InputError(f"expression {coefficients} is not a polynomial") from exc
-        return polynomial(poly)
-    p = rational_polynomial(coefficients)
-    return Poly(
-        [sp.Rational(int(c.p), int(c.q)) for c in reversed(p.coeffs())] or [0], _T, domain=QQ
-    )
 
 
 def _interval(interval: Sequence[Any]) -> tuple[fmpq, fmpq]:
@@ -443,26 +356,6 @@ def _maximum_of(cands: list[_Candidate], *, final: bool) -> ExactMaximum | None:
 # ------------------------------------------------------------------------------------------
 
 
-def fmpq_to_float(x: fmpq) -> float:
-    """The float nearest to the rational ``x``."""
-    return float(_as_fraction(x))
-
-
-def round_down(x: fmpq) -> float:
-    """The largest float ≤ ``x`` (directed rounding of an exact rational)."""
-    f = float(_as_fraction(x))
-    return f if Fraction(f) <= _as_fraction(x) else math.nextafter(f, -math.inf)
-
-
-def round_up(x: fmpq) -> float:
-    """The smallest float ≥ ``x`` (directed rounding of an exact rational)."""
-    f = float(_as_fraction(x))
-    return f if Fraction(f) >= _as_fraction(x) else math.nextafter(f, math.inf)
-
-
-_round_down, _round_up = round_down, round_up
-
-
 def _check_tolerance(tolerance: Any) -> fmpq:
     tau = to_fmpq(tolerance, name="tolerance")
     if tau < 0:
@@ -501,15 +394,15 @@ def _certificate(
     else:  # the bound lies within the enclosure's width of the maximum: decide exactly
         holds, needs_tau = _decide(p, bound_q, tau, a, b)
     value = mx.value
-    max_energy = float(_as_fraction(value))
-    margin = float(_as_fraction(bound_q - value))
+    max_energy = fmpq_to_float(value)
+    margin = fmpq_to_float(bound_q - value)
     if holds and not needs_tau:
         # proven: max ≤ bound, so the reported floats say so too
-        max_energy = min(max_energy, float(_as_fraction(bound_q)))
+        max_energy = min(max_energy, fmpq_to_float(bound_q))
         margin = max(margin, 0.0)
     elif not holds:
         margin = min(margin, -0.0)
-    t_star = float(_as_fraction(mx.argmax))
+    t_star = fmpq_to_float(mx.argmax)
     return Certificate(
         holds=holds,
         max_energy=max_energy,
@@ -517,14 +410,14 @@ def _certificate(
         bound=bound_f,
         margin=margin,
         method="exact",
-        interval=(float(_as_fraction(a)), float(_as_fraction(b))),
+        interval=(fmpq_to_float(a), fmpq_to_float(b)),
         tolerances={"tau": float(tolerance)},
         n_evaluations=0,
         wall_time=time.perf_counter() - start,
         label=label,
         promise=promise,
         outcome="holds" if holds else "fails",
-        max_energy_enclosure=(_round_down(mx.lower), _round_up(mx.upper)),
+        max_energy_enclosure=(round_down(mx.lower), round_up(mx.upper)),
         holds_within=float(tolerance) if needs_tau else 0.0,
         details={
             "degree": max(p.degree(), 0),
@@ -570,8 +463,8 @@ def certify_polynomial(
         tau,
         a,
         b,
-        bound_f=float(_as_fraction(bound_q)),
-        tolerance=float(_as_fraction(tau)),
+        bound_f=fmpq_to_float(bound_q),
+        tolerance=fmpq_to_float(tau),
         label=label,
         promise=promise,
         start=start,
@@ -612,23 +505,23 @@ def certify_quadratic(
     t_star = min(t for v, t in cands if v == top)
     holds0 = top <= bound_q
     holds = holds0 or top <= bound_q + tau
-    margin = float(_as_fraction(bound_q - top))
-    exact_top = float(_as_fraction(top))
+    margin = fmpq_to_float(bound_q - top)
+    exact_top = fmpq_to_float(top)
     return Certificate(
         holds=holds,
         max_energy=exact_top,
-        argmax_t=float(_as_fraction(t_star)),
-        bound=float(_as_fraction(bound_q)),
+        argmax_t=fmpq_to_float(t_star),
+        bound=fmpq_to_float(bound_q),
         margin=margin if holds or margin < 0 else -0.0,
         method="exact",
         interval=(0.0, 1.0),
-        tolerances={"tau": float(_as_fraction(tau))},
+        tolerances={"tau": fmpq_to_float(tau)},
         wall_time=time.perf_counter() - start,
         label=label,
         promise=promise,
         outcome="holds" if holds else "fails",
-        max_energy_enclosure=(_round_down(top), _round_up(top)),
-        holds_within=float(_as_fraction(tau)) if holds and not holds0 else 0.0,
+        max_energy_enclosure=(round_down(top), round_up(top)),
+        holds_within=fmpq_to_float(tau) if holds and not holds0 else 0.0,
         details={
             "degree": max(p.degree(), 0),
             "max_energy_exact": str(top),
@@ -669,6 +562,6 @@ def certify_piecewise_polynomial(
         for i, (c, lo, hi) in enumerate(zip(pieces, ts, ts[1:]))
     ]
     whole = combine(certs, label=label or "piecewise")
-    whole.interval = (float(_as_fraction(ts[0])), float(_as_fraction(ts[-1])))
+    whole.interval = (fmpq_to_float(ts[0]), fmpq_to_float(ts[-1]))
     whole.promise = promise
     return whole

@@ -1,0 +1,138 @@
+"""Exact conversion of inputs to rationals, and directed rounding of rationals back to floats.
+
+Every certificate that calls itself ``exact`` is about the inputs *as the rationals their
+floats store*: :func:`to_fmpq` converts without rounding (a float is the dyadic rational it
+holds; nan, inf, complex numbers and strings raise :class:`InputError` naming the value), and
+:func:`round_down` / :func:`round_up` give the nearest floats below / above an exact rational,
+so that an enclosure reported in floats still contains the exact value.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Sequence
+from fractions import Fraction
+from typing import Any
+
+import sympy as sp
+from flint import fmpq, fmpq_poly
+from sublevel.theory.errors import InputError
+from sympy import QQ, Poly
+
+__all__ = [
+    "to_fmpq",
+    "to_rational",
+    "rational_polynomial",
+    "polynomial",
+    "fmpq_to_float",
+    "round_down",
+    "round_up",
+]
+
+_T = sp.Symbol("t", real=True)
+
+
+def to_fmpq(x: Any, *, name: str = "value") -> fmpq:
+    """``x`` exactly as a FLINT rational; floats are the dyadic rationals they store.
+
+    Accepts ints, :class:`fractions.Fraction`, sympy Rationals, ``fmpq``, numpy scalars and
+    finite floats. nan, inf, complex numbers, strings and symbols raise :class:`InputError`
+    naming the value.
+    """
+    if isinstance(x, fmpq):
+        return x
+    if isinstance(x, bool):
+        return fmpq(int(x))
+    if isinstance(x, numbers.Integral):
+        return fmpq(int(x))
+    if isinstance(x, Fraction):
+        return fmpq(x.numerator, x.denominator)
+    if isinstance(x, sp.Basic):
+        if isinstance(x, sp.Rational):
+            return fmpq(int(x.p), int(x.q))
+        if isinstance(x, sp.Float) and x.is_finite:
+            num, den = float(x).as_integer_ratio()
+            return fmpq(num, den)
+        raise InputError(f"{name} {x!r} is not a finite rational number")
+    if isinstance(x, numbers.Real) and not isinstance(x, complex):
+        try:
+            xf = float(x)
+        except (TypeError, ValueError) as exc:  # pragma: no cover - exotic Real types
+            raise InputError(f"{name} {x!r} is not a finite real number") from exc
+        if not math.isfinite(xf):
+            raise InputError(f"{name} {x!r} is not finite")
+        num, den = xf.as_integer_ratio()
+        return fmpq(num, den)
+    raise InputError(f"{name} {x!r} is not a finite real number")
+
+
+def to_rational(x: Any, *, name: str = "value") -> sp.Rational:
+    """``x`` exactly as a sympy Rational (same rules as :func:`to_fmpq`)."""
+    q = to_fmpq(x, name=name)
+    return sp.Rational(int(q.p), int(q.q))
+
+
+def _as_fraction(q: fmpq) -> Fraction:
+    return Fraction(int(q.p), int(q.q))
+
+
+def rational_polynomial(coefficients: Sequence[Any] | Poly | sp.Expr | fmpq_poly) -> fmpq_poly:
+    """The exact polynomial ``c_0 + c_1 t + … + c_d t^d`` as a FLINT ``fmpq_poly``.
+
+    ``coefficients``: a sequence (increasing degree), a univariate sympy ``Poly`` or
+    expression with rational coefficients, or an ``fmpq_poly``.
+    """
+    if isinstance(coefficients, fmpq_poly):
+        return coefficients
+    if isinstance(coefficients, (Poly, sp.Expr)):
+        poly = polynomial(coefficients)
+        return fmpq_poly([to_fmpq(c) for c in reversed(poly.all_coeffs())])
+    if isinstance(coefficients, (str, bytes)):
+        raise InputError(f"coefficients {coefficients!r} are not a sequence of numbers")
+    try:
+        items = list(coefficients)
+    except TypeError as exc:
+        raise InputError(f"coefficients {coefficients!r} are not a sequence") from exc
+    if not items:
+        raise InputError("coefficients are empty: a polynomial needs at least one")
+    return fmpq_poly([to_fmpq(c, name=f"coefficient c_{i}") for i, c in enumerate(items)])
+
+
+def polynomial(coefficients: Sequence[Any] | Poly | sp.Expr) -> Poly:
+    """The exact polynomial ``c_0 + c_1 t + … + c_d t^d`` as a sympy ``Poly`` over QQ."""
+    if isinstance(coefficients, Poly):
+        if len(coefficients.gens) != 1:
+            raise InputError(f"polynomial {coefficients} is not univariate")
+        coeffs = [to_rational(c, name="coefficient") for c in coefficients.all_coeffs()]
+        return Poly(coeffs, _T, domain=QQ)
+    if isinstance(coefficients, sp.Expr):
+        free = coefficients.free_symbols
+        if len(free) > 1:
+            raise InputError(f"expression {coefficients} has more than one variable")
+        try:
+            poly = Poly(coefficients, *(free or {_T}))
+        except sp.PolynomialError as exc:
+            raise InputError(f"expression {coefficients} is not a polynomial") from exc
+        return polynomial(poly)
+    p = rational_polynomial(coefficients)
+    return Poly(
+        [sp.Rational(int(c.p), int(c.q)) for c in reversed(p.coeffs())] or [0], _T, domain=QQ
+    )
+
+
+def fmpq_to_float(x: fmpq) -> float:
+    """The float nearest to the rational ``x``."""
+    return float(_as_fraction(x))
+
+
+def round_down(x: fmpq) -> float:
+    """The largest float ≤ ``x`` (directed rounding of an exact rational)."""
+    f = float(_as_fraction(x))
+    return f if Fraction(f) <= _as_fraction(x) else math.nextafter(f, -math.inf)
+
+
+def round_up(x: fmpq) -> float:
+    """The smallest float ≥ ``x`` (directed rounding of an exact rational)."""
+    f = float(_as_fraction(x))
+    return f if Fraction(f) >= _as_fraction(x) else math.nextafter(f, math.inf)
