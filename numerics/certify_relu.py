@@ -22,7 +22,6 @@ from typing import Any
 import numpy as np
 from sublevel.numerics.certify import (
     PathCertificate,
-    _tolerances,
     certify_piece,
     certify_promise,
 )
@@ -42,6 +41,7 @@ from sublevel.numerics.piecewise_max import (
     maximise_piecewise,
 )
 from sublevel.numerics.rounding import U as _U
+from sublevel.numerics.tolerances import resolve_tolerances
 from sublevel.theory.certificate import Certificate, combine
 from sublevel.theory.errors import InputError
 
@@ -61,7 +61,7 @@ def _split_tolerances(tolerances: dict[str, float] | None) -> tuple[dict[str, fl
     (``tau``, default 0): a certificate answers E ≤ bound + τ."""
     tol_in = dict(tolerances or {})
     tau = tol_in.pop("tau", 0.0)
-    tol = _tolerances(tol_in)
+    tol = resolve_tolerances(tol_in)
     if not (isinstance(tau, (int, float, np.floating)) and np.isfinite(tau) and tau >= 0):
         raise InputError(f"tolerance tau={tau!r} must be finite and ≥ 0")
     tol["tau"] = float(tau)
