@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
-# Mutation score of one module against its own tests, measured with mutmut (issue 11).
+# Mutation score of modules against their own tests, measured with mutmut (issue 11).
 #
-#   bash benchmarks/mutation.sh theory/exact.py tests/theory/test_exact.py
-#   bash benchmarks/mutation.sh numerics/certify.py tests/numerics/test_certify.py
+#   bash benchmarks/mutation.sh theory/exact.py,theory/rational.py \
+#       tests/theory/test_exact.py tests/theory/test_rational.py
+#   bash benchmarks/mutation.sh numerics/certify.py,numerics/certify_grid.py,\
+#   numerics/certify_energy_polynomial.py,numerics/tolerances.py tests/numerics/test_certify*.py \
+#       tests/numerics/test_tolerances.py
+#
+# The first argument is one module or a comma-separated list (the parts a module was split into).
 #
 # Runs in a scratch copy of the committed tree (git archive HEAD), so the working tree is never
 # touched; prints killed / survived / other counts and the score, and lists the survivors
@@ -10,7 +15,9 @@
 # Run it with the project's virtual environment active (mutmut from the `test` extra).
 set -euo pipefail
 module="$1"; shift
-tests="$*"
+tests=""
+for t in "$@"; do tests="${tests}
+    ${t}"; done
 root="$(cd "$(dirname "$0")/.." && pwd)"
 work="$(mktemp -d)"
 git -C "$root" archive HEAD | tar -x -C "$work"
@@ -18,10 +25,14 @@ cd "$work"
 # the folders are installed as sublevel.theory, …: nest them so that the mutated copy is what
 # `import sublevel.…` finds first (mutmut puts its mutants/ folder ahead of the installed one)
 mv theory numerics proofs_checks sublevel/
+only=""
+IFS=',' read -ra parts <<< "$module"
+for m in "${parts[@]}"; do only="${only}
+    sublevel/${m}"; done
 cat > setup.cfg <<CFG
 [mutmut]
 source_paths = sublevel
-only_mutate = sublevel/${module}
+only_mutate = ${only}
 pytest_add_cli_args_test_selection = ${tests}
 pytest_add_cli_args = -p no:cacheprovider -q -x
 CFG
