@@ -198,7 +198,8 @@ def bench_exact(n: int = 50) -> dict[str, float]:
     polynomial of one moving layer (a pre-processing piece)."""
     from fractions import Fraction
 
-    from sublevel.numerics.paths.linear_exact import ExactMoments, exact_energy_polynomial, qmat
+    from sublevel.numerics.paths.exact_linalg import qmat
+    from sublevel.numerics.paths.linear_exact import ExactMoments, exact_energy_polynomial
 
     rng = np.random.default_rng(1)
     X, Y = rng.normal(size=(20, 4)), rng.normal(size=(20, 4))

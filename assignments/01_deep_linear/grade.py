@@ -38,7 +38,8 @@ if str(HERE.parent.parent) not in sys.path:
 
 from sublevel.numerics.energies.linear import DeepLinear  # noqa: E402
 from sublevel.numerics.paths.base import Path, Piece, Polygonal, Segment  # noqa: E402
-from sublevel.numerics.paths.linear_exact import ExactMoments, exact_energy_polynomial, qmat  # noqa: E402
+from sublevel.numerics.paths.exact_linalg import qmat  # noqa: E402
+from sublevel.numerics.paths.linear_exact import ExactMoments, exact_energy_polynomial  # noqa: E402
 from sublevel.numerics.strategies import datasets, linear_widths, square_widths  # noqa: E402
 from sublevel.theory.certificate import Certificate  # noqa: E402
 from sublevel.theory.errors import HypothesisError, InputError  # noqa: E402

@@ -31,7 +31,7 @@ if str(HERE.parent.parent) not in sys.path:
     sys.path.insert(0, str(HERE.parent.parent))
 
 from sublevel.numerics.energies.two_layer import EmpiricalTwoLayer  # noqa: E402
-from sublevel.numerics.paths.linear_exact import qmat  # noqa: E402
+from sublevel.numerics.paths.exact_linalg import qmat  # noqa: E402
 from sublevel.numerics.strategies import polynomial_activations  # noqa: E402
 from sublevel.theory.exact import certify_polynomial, to_fmpq  # noqa: E402
 from sublevel.theory.liftings.feature_map import intrinsic_dimension  # noqa: E402

@@ -35,7 +35,8 @@ import numpy as np
 from flint import arb, arb_mat, ctx, fmpq, fmpq_mat
 from sublevel.numerics.energies.two_layer import EmpiricalTwoLayer, LiftedProblem
 from sublevel.numerics.paths.base import CONSTANT, NON_INCREASING
-from sublevel.numerics.paths.intrinsic_exact import ExactUnavailable, _pivots, qmat
+from sublevel.numerics.paths.exact_linalg import pivots, qmat
+from sublevel.numerics.paths.intrinsic_exact_model import ExactUnavailable
 from sublevel.theory.certificate import Certificate
 from sublevel.theory.errors import InputError
 
@@ -178,7 +179,7 @@ def _build(
     details: dict[str, Any] = {"method": "formal features + arb", "energy_start": float(e0.mid())}
     # compress on the formal features (exact rref): β identically unchanged
     Fm = _formal_features(W, X)
-    R, piv = _pivots(Fm.transpose())
+    R, piv = pivots(Fm.transpose())
     rest = [j for j in range(p) if j not in piv]
     Up = fmpq_mat(U.nrows(), p)
     for k, i in enumerate(piv):

@@ -22,47 +22,43 @@ their floats store — in python-flint ``fmpq_mat``:
 Every piece moves only U, or rows of units whose output weight is zero at both ends, so with
 β(t) = β₀ + tΔ (Δ = (U_b − U_a)Ψ(W_a)) the energy is the exact quadratic
 E(t) = F(β₀) + 2t(⟨ΔS, β₀⟩ − ⟨Δ, Cᵀ⟩) + t²⟨ΔS, Δ⟩ for F(β) = ⟨βS, β⟩ − 2⟨β, Cᵀ⟩ + c
-(:func:`exact_energy_polynomial`). Each piece is decided with τ = 0: the bound by
+(:func:`sublevel.numerics.paths.intrinsic_exact_model.exact_energy_polynomial`). Each piece is decided with τ = 0: the bound by
 :func:`sublevel.theory.exact.certify_polynomial` against the exact E(θ₀) (A) or max(E_A, E_B) (B), the
 promise by :func:`sublevel.numerics.certify.certify_polynomial_promise` (constant: E − E(0) is the zero
 polynomial; non-increasing: E′ ≤ 0; ≤ max of the endpoints).
 
 Activations with irrational features (tanh) have no exact path here
-(:func:`exact_model` raises :class:`ExactUnavailable`).
+(:func:`~sublevel.numerics.paths.intrinsic_exact_model.exact_model` raises
+:class:`~sublevel.numerics.paths.intrinsic_exact_model.ExactUnavailable`).
 
 Sources: Venturi, Bandeira & Bruna, JMLR 20 (2019), Theorem 8; papers.md §4.2 [D].
 """
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
 from flint import fmpq, fmpq_mat, fmpq_poly
 from sublevel.numerics.certify import certify_polynomial_promise
-from sublevel.numerics.energies.two_layer import (
-    EmpiricalTwoLayer,
-    PopulationTwoLayer,
-    TwoLayerEnergy,
-)
+from sublevel.numerics.energies.two_layer import TwoLayerEnergy
 from sublevel.numerics.paths.base import CONSTANT, LE_MAX_ENDPOINTS, NON_INCREASING
-from sublevel.numerics.paths.linear_exact import qmat
+from sublevel.numerics.paths.exact_linalg import pivots, qmat, rank, rows, zero_matrix
+from sublevel.numerics.paths.intrinsic_exact_model import (
+    ExactModel,
+    ExactUnavailable,
+    exact_energy_polynomial,
+    exact_model,
+)
 from sublevel.theory.certificate import Certificate
 from sublevel.theory.claims import construction_a_refusal
 from sublevel.theory.errors import HypothesisError, InputError
-from sublevel.theory.exact import certify_polynomial, to_fmpq
+from sublevel.theory.exact import certify_polynomial
 
 __all__ = [
-    "ExactUnavailable",
-    "ExactModel",
-    "exact_model",
-    "qmat",
-    "exact_energy_polynomial",
     "ExactPiece",
     "ExactConstruction",
     "exact_construction_a",
@@ -70,272 +66,6 @@ __all__ = [
     "certify_exact_construction",
     "certified_exact",
 ]
-
-
-class ExactUnavailable(InputError):
-    """The activation's features are not rational: no exact path (use rigorous/sampled)."""
-
-
-# -------------------------------------------------------------------------------- conversions
-
-
-def _zero(r: int, c: int) -> fmpq_mat:
-    return fmpq_mat(r, c)
-
-
-def _inner(A: fmpq_mat, B: fmpq_mat) -> fmpq:
-    """⟨A, B⟩ = Σ A_ij B_ij = tr(ABᵀ) (A, B with few rows: m outputs)."""
-    if A.nrows() > A.ncols():
-        A, B = A.transpose(), B.transpose()
-    C = A * B.transpose()
-    return sum((C[i, i] for i in range(C.nrows())), fmpq(0))
-
-
-def _rows(A: fmpq_mat, idx: list[int]) -> fmpq_mat:
-    out = fmpq_mat(len(idx), A.ncols())
-    for k, i in enumerate(idx):
-        for j in range(A.ncols()):
-            out[k, j] = A[i, j]
-    return out
-
-
-def _pivots(A: fmpq_mat) -> tuple[fmpq_mat, list[int]]:
-    """(rref(A), pivot columns)."""
-    R, rank = A.rref()
-    piv: list[int] = []
-    j = 0
-    for i in range(rank):
-        while R[i, j] == 0:
-            j += 1
-        piv.append(j)
-    return R, piv
-
-
-def _rank(A: fmpq_mat) -> int:
-    return int(A.rank()) if A.nrows() and A.ncols() else 0
-
-
-# -------------------------------------------------------------------------------- the model
-
-
-def _activation_rationals(activation: Any) -> dict[int, fmpq]:
-    """{j: a_j} of a polynomial activation, exactly (cached by expression)."""
-    return dict(_rationals_of(str(activation.expr)))
-
-
-@lru_cache(maxsize=64)
-def _rationals_of(expr: str) -> tuple[tuple[int, fmpq], ...]:
-    from sublevel.theory.liftings.feature_map import activation_coefficients
-
-    out = {}
-    for j, c in activation_coefficients(expr).items():
-        if not c.is_Rational:
-            raise ExactUnavailable(f"activation {expr}: coefficient {c} of z^{j} is not rational")
-        out[int(j)] = fmpq(int(c.p), int(c.q))
-    return tuple(out.items())
-
-
-def _monomial_coefficients(exponents: np.ndarray, a: dict[int, fmpq]) -> list[fmpq]:
-    """a_{|α|}·C(|α|; α) for each row α of ``exponents`` (exact)."""
-    out = []
-    for alpha in exponents.tolist():
-        k = sum(alpha)
-        multi = math.factorial(k)
-        for e in alpha:
-            multi //= math.factorial(e)
-        out.append(a.get(k, fmpq(0)) * multi)
-    return out
-
-
-def _monomials(
-    points: fmpq_mat, exponents: np.ndarray, coefficients: list[fmpq] | None
-) -> fmpq_mat:
-    """(coef_α x^α) for the rows x of ``points`` (rows × |exponents|), exact."""
-    rows, n = points.nrows(), points.ncols()
-    E = [[(k, e) for k, e in enumerate(alpha) if e] for alpha in exponents.tolist()]
-    top = int(exponents.max()) if exponents.size else 0
-    coefs = coefficients if coefficients is not None else [fmpq(1)] * len(E)
-    values: list[fmpq] = []
-    for i in range(rows):
-        powers = []
-        for k in range(n):
-            x, pk = points[i, k], [fmpq(1)]
-            for _ in range(top):
-                pk.append(pk[-1] * x)
-            powers.append(pk)
-        for c, alpha in zip(coefs, E):
-            v = c
-            for k, e in alpha:
-                v *= powers[k][e]
-            values.append(v)
-    return fmpq_mat(rows, len(E), values) if rows and E else fmpq_mat(rows, len(E))
-
-
-@dataclass
-class ExactModel:
-    """E(θ) = F(β), β = UΨ(W) ∈ Q^{m×d}, F(β) = ⟨βS, β⟩ − 2⟨β, Cᵀ⟩ + c, all exact.
-
-    ``kind``: ``polynomial`` (d = number of monomials = q) or ``values`` (ReLU, or polynomial
-    ρ with coefficients ``rho``, on the data: d = L). ``features(W)`` gives Ψ(W) (p × d)."""
-
-    kind: str
-    S: fmpq_mat
-    C: fmpq_mat
-    c: fmpq
-    exponents: np.ndarray | None = None
-    coefficients: list[fmpq] | None = None
-    X: fmpq_mat | None = None
-    rho: list[tuple[int, fmpq]] | None = None
-    _cache: list[tuple[fmpq_mat, fmpq_mat]] = field(default_factory=list, repr=False)
-
-    @property
-    def d(self) -> int:
-        return int(self.S.nrows())
-
-    def features(self, W: fmpq_mat) -> fmpq_mat:
-        """Ψ(W): row i = A(w_i) (exact; the last few W are cached)."""
-        for W_, F in self._cache:
-            if W_ is W or W_ == W:
-                return F
-        F = self._features(W)
-        self._cache.insert(0, (W, F))
-        del self._cache[8:]
-        return F
-
-    def _features(self, W: fmpq_mat) -> fmpq_mat:
-        if self.kind == "polynomial":
-            assert self.exponents is not None
-            return _monomials(W, self.exponents, self.coefficients)
-        assert self.X is not None
-        Z = W * self.X.transpose()
-        out = fmpq_mat(Z.nrows(), Z.ncols())
-        for i in range(Z.nrows()):
-            for j in range(Z.ncols()):
-                v = Z[i, j]
-                if self.rho is None:  # ReLU
-                    out[i, j] = v if v > 0 else fmpq(0)
-                else:  # polynomial ρ, exact
-                    out[i, j] = sum((a * v**k for k, a in self.rho), fmpq(0))
-        return out
-
-    def value(self, beta: fmpq_mat) -> fmpq:
-        """F(β) exactly."""
-        return _inner(beta * self.S, beta) - 2 * _inner(beta, self.C.transpose()) + self.c
-
-    def energy(self, W: fmpq_mat, U: fmpq_mat) -> fmpq:
-        """E(θ) = F(UΨ(W)) exactly."""
-        return self.value(U * self.features(W))
-
-    def minimiser(self, B: fmpq_mat) -> fmpq_mat:
-        """γ* minimising F(γB) (B: k × d, independent rows): γ*(BSBᵀ) = (BC)ᵀ, exact (a pivot
-        basis of the range when BSBᵀ is singular; BC lies in that range)."""
-        M = B * self.S * B.transpose()
-        N = B * self.C
-        k = M.nrows()
-        if k == 0:
-            return _zero(self.C.ncols(), 0)
-        if _rank(M) == k:
-            return M.solve(N, algorithm="dixon").transpose()  # type: ignore[call-arg]
-        _, piv = _pivots(M)
-        if not piv:
-            return _zero(N.ncols(), k)
-        P = fmpq_mat(k, len(piv))
-        for col, j in enumerate(piv):
-            for i in range(k):
-                P[i, col] = M[i, j]
-        Pt = P.transpose()
-        return N.transpose() * P * (Pt * M * P).inv() * Pt
-
-
-def exact_model(landscape: TwoLayerEnergy, kind: str = "auto") -> ExactModel:
-    """The exact model of an empirical (polynomial ρ with rational coefficients, or ReLU) or
-    population (polynomial ρ) two-layer energy; :class:`ExactUnavailable` otherwise."""
-    act = landscape.activation
-    if kind == "auto":
-        kind = "polynomial" if act.is_polynomial else "values"
-    if isinstance(landscape, EmpiricalTwoLayer):
-        L = landscape.L
-        Xq, Yq = qmat(landscape.X), qmat(landscape.Y)
-        inv_l = fmpq(1, L)
-        c = sum((v * v for v in Yq.entries()), fmpq(0)) * inv_l
-        if kind == "polynomial":
-            from sublevel.numerics.energies.two_layer import polynomial_features
-
-            if not act.is_polynomial:
-                raise ExactUnavailable(f"activation {act.name} is not a polynomial")
-            feats = polynomial_features(act, landscape.n)
-            coefs = _monomial_coefficients(feats.exponents, _activation_rationals(act))
-            Psi = _monomials(Xq, feats.exponents, None)
-            Pt = Psi.transpose()
-            return ExactModel(
-                "polynomial", (Pt * Psi) * inv_l, (Pt * Yq) * inv_l, c, feats.exponents, coefs
-            )
-        if kind == "values":
-            if act.kind != "relu" and not act.is_polynomial:
-                raise ExactUnavailable(
-                    f"activation {act.name}: the features ρ(⟨w, x⟩) are not rational, no exact path"
-                )
-            rho = None if act.kind == "relu" else sorted(_activation_rationals(act).items())
-            eye = fmpq_mat(L, L)
-            for i in range(L):
-                eye[i, i] = inv_l
-            return ExactModel("values", eye, Yq * inv_l, c, X=Xq, rho=rho)
-        raise InputError(f"lifting kind {kind!r} is not one of auto, polynomial, values")
-    if isinstance(landscape, PopulationTwoLayer):
-        if landscape.mode != "polynomial" or kind not in ("polynomial",):
-            raise ExactUnavailable("exact population energies need a polynomial activation")
-        model, teacher = landscape._model, landscape._teacher
-        E = model.exponents
-        nm = landscape._n_model
-        cm = _monomial_coefficients(E[:nm], _activation_rationals(act))
-        ct = _monomial_coefficients(E, _activation_rationals(landscape.teacher_activation))
-        ct = [c if teacher.coefficients[i] != 0 else fmpq(0) for i, c in enumerate(ct)]
-        Q = E.shape[0]
-        G = fmpq_mat(Q, Q)
-        for i in range(Q):
-            for j in range(Q):
-                G[i, j] = _gaussian_moment(E[i] + E[j])
-        beta_t = qmat(landscape.Ut) * _monomials(qmat(landscape.Wt), E, ct)  # m × Q
-        Gmm = fmpq_mat(nm, nm, [G[i, j] for i in range(nm) for j in range(nm)])
-        Gmu = fmpq_mat(nm, Q, [G[i, j] for i in range(nm) for j in range(Q)])
-        C = Gmu * beta_t.transpose()
-        c = _inner(beta_t * G, beta_t) + landscape.m * to_fmpq(landscape.noise_variance)
-        return ExactModel("polynomial", Gmm, C, c, E[:nm], cm)
-    raise ExactUnavailable(f"{type(landscape).__name__} has no exact model")
-
-
-def _gaussian_moment(alpha: np.ndarray) -> int:
-    out = 1
-    for e in alpha.tolist():
-        if e % 2:
-            return 0
-        for k in range(e - 1, 0, -2):
-            out *= k
-    return out
-
-
-# -------------------------------------------------------------------------------- energy
-
-
-def exact_energy_polynomial(
-    model: ExactModel, Wa: fmpq_mat, Ua: fmpq_mat, Wb: fmpq_mat, Ub: fmpq_mat
-) -> list[fmpq]:
-    """Coefficients (rationals, increasing degree) of E along (W_a, U_a) → (W_b, U_b), a piece
-    that moves only U and rows of units with zero output weight at both ends (InputError
-    otherwise): E(t) = F(β₀ + tΔ) = F(β₀) + 2t(⟨ΔS, β₀⟩ − ⟨Δ, Cᵀ⟩) + t²⟨ΔS, Δ⟩."""
-    for i in range(Wa.nrows()):
-        if any(Wa[i, k] != Wb[i, k] for k in range(Wa.ncols())):
-            if any(Ua[r, i] != 0 or Ub[r, i] != 0 for r in range(Ua.nrows())):
-                raise InputError(f"unit {i} moves its row while its output weight is nonzero")
-    A = model.features(Wa)
-    beta0 = Ua * A
-    delta = (Ub - Ua) * A
-    dS = delta * model.S
-    c1 = 2 * (_inner(dS, beta0) - _inner(delta, model.C.transpose()))
-    out = [model.value(beta0), c1, _inner(dS, delta)]
-    while len(out) > 1 and out[-1] == 0:
-        out.pop()
-    return out
 
 
 # -------------------------------------------------------------------------------- the path
@@ -365,6 +95,7 @@ class ExactConstruction:
     details: dict[str, Any] = field(default_factory=dict)
 
     def labels(self) -> list[str]:
+        """The pieces' labels, in path order."""
         return [p.label for p in self.pieces]
 
 
@@ -380,8 +111,8 @@ def _compress(model: ExactModel, W: fmpq_mat, U: fmpq_mat) -> _Compression:
     so U'_{I_k} = U_{I_k} + Σ_j R[k, j] U_j, U'_J = 0 keeps β exactly."""
     F = model.features(W)
     p = F.nrows()
-    R, piv = _pivots(F.transpose())
-    Up = _zero(U.nrows(), p)
+    R, piv = pivots(F.transpose())
+    Up = zero_matrix(U.nrows(), p)
     rest = [j for j in range(p) if j not in piv]
     for k, i in enumerate(piv):
         for r in range(U.nrows()):
@@ -402,14 +133,14 @@ def _free_rows(
     """Rows for units of ``free`` (dyadic rationals: first the float path's, then seeded random
     ones with entries in 2⁻³Z) until the features of keep ∪ moved have exact rank ``target``."""
     W = fmpq_mat(W)
-    rows = [i for i in keep]
-    rank = _rank(model.features(_rows(W, rows))) if rows else 0
+    spanned = [i for i in keep]
+    current = rank(model.features(rows(W, spanned))) if spanned else 0
     moved: list[int] = []
     pool = list(candidates) if candidates is not None else []
     n = W.ncols()
     tries = 0
     for j in free:
-        if rank >= target:
+        if current >= target:
             break
         while tries < max_tries:
             tries += 1
@@ -418,15 +149,15 @@ def _free_rows(
             trial = fmpq_mat(W)
             for k in range(n):
                 trial[j, k] = row[0, k]
-            r2 = _rank(model.features(_rows(trial, rows + [j])))
-            if r2 > rank:
-                W, rank = trial, r2
-                rows.append(j)
+            r2 = rank(model.features(rows(trial, spanned + [j])))
+            if r2 > current:
+                W, current = trial, r2
+                spanned.append(j)
                 moved.append(j)
                 break
-    if rank < target:
+    if current < target:
         raise InputError(
-            f"exact free moves: the features reach rank {rank} < {target} after "
+            f"exact free moves: the features reach rank {current} < {target} after "
             f"{tries} candidate rows"
         )
     return W, moved
@@ -470,10 +201,10 @@ def exact_construction_a(
         W2, moved = _free_rows(model, W, comp.active, free, target, rng, float_targets)
         pieces.append(ExactPiece("free moves (span R^q)", CONSTANT, W, U2, W2, U2))
     F2 = model.features(W2)
-    _, piv = _pivots(F2.transpose())
-    B = _rows(F2, piv)
+    _, piv = pivots(F2.transpose())
+    B = rows(F2, piv)
     gamma = model.minimiser(B)
-    U3 = _zero(U2.nrows(), p)
+    U3 = zero_matrix(U2.nrows(), p)
     for col, i in enumerate(piv):
         for r in range(U3.nrows()):
             U3[r, i] = gamma[r, col]
@@ -523,7 +254,7 @@ def exact_construction_b(
         for j in range(W.ncols()):
             W[s, j] = Wb[k, j]
     steps.append((W, U, "copy B's rows to free units", CONSTANT))
-    U = _zero(U.nrows(), p)
+    U = zero_matrix(U.nrows(), p)
     for k, s in carrier.items():
         for r in range(U.nrows()):
             U[r, s] = cb.U[r, k]

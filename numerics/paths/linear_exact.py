@@ -5,7 +5,8 @@ intermediates (projectors, kernel bases, merged products) are rounded, which bre
 proof's identities at the 1e-17…1e-15 level ("constant energy" pieces drift, the lifted
 straight path can exceed max(E_A, E_B) by rounding). Here the same construction is carried
 out on the *exact* inputs — θ_A, θ_B, X, Y taken as the dyadic rationals their floats store —
-in python-flint ``fmpq_mat`` (FLINT, C speed):
+in python-flint ``fmpq_mat`` (FLINT, C speed; the linear algebra is
+:mod:`sublevel.numerics.paths.exact_linalg`):
 
 * range and kernel bases from the exact reduced row echelon form; projectors
   Π = B(BᵀB)⁻¹Bᵀ onto range W_1 (rational), Π⊥ = I − Π;
@@ -42,15 +43,29 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-import numpy as np
 from flint import fmpq, fmpq_mat
 from sublevel.numerics.energies.linear import as_data, as_weights, widths_of
 from sublevel.numerics.paths.base import CONSTANT, LE_MAX_ENDPOINTS, NON_INCREASING
+from sublevel.numerics.paths.exact_linalg import (
+    columns,
+    enclosure,
+    identity_matrix,
+    inner,
+    is_zero,
+    kernel_basis,
+    pinv_injective,
+    pivots,
+    project_rows,
+    qmat,
+    range_projector,
+    stack,
+    zero_matrix,
+)
 from sublevel.theory.certificate import Certificate
 from sublevel.theory.errors import InputError
+from sublevel.theory.rational import fmpq_to_float
 
 __all__ = [
-    "qmat",
     "ExactMoments",
     "exact_energy_polynomial",
     "ExactPiece",
@@ -58,118 +73,9 @@ __all__ = [
     "connect_exact",
     "descend_exact",
     "certify_exact_path",
-    "enclosure",
 ]
 
 QMats = list[fmpq_mat]
-
-
-# -------------------------------------------------------------------------------- conversions
-
-
-def qmat(A: Any) -> fmpq_mat:
-    """The float matrix ``A`` as the exact rational matrix it stores (no rounding)."""
-    a = np.atleast_2d(np.asarray(A, dtype=np.float64))
-    if not np.all(np.isfinite(a)):
-        raise InputError("qmat: the matrix has non-finite entries")
-    return fmpq_mat(
-        a.shape[0], a.shape[1], [fmpq(*v.as_integer_ratio()) for v in a.ravel().tolist()]
-    )
-
-
-def _frac(q: fmpq) -> Fraction:
-    return Fraction(int(q.p), int(q.q))
-
-
-def _float(q: fmpq) -> float:
-    """The float nearest to the rational q (Python's int division is correctly rounded)."""
-    return int(q.p) / int(q.q)
-
-
-def enclosure(q: Any) -> tuple[float, float]:
-    """Floats lo ≤ q ≤ hi around the rational ``q`` (equal when q is a float)."""
-    if not isinstance(q, fmpq):
-        f = Fraction(q)
-        q = fmpq(f.numerator, f.denominator)
-    x = _float(q)
-    fx = fmpq(*x.as_integer_ratio())
-    if fx == q:
-        return x, x
-    return (x, float(np.nextafter(x, np.inf))) if fx < q else (float(np.nextafter(x, -np.inf)), x)
-
-
-def _zero(r: int, c: int) -> fmpq_mat:
-    return fmpq_mat(r, c)
-
-
-def _eye(n: int) -> fmpq_mat:
-    out = fmpq_mat(n, n)
-    for i in range(n):
-        out[i, i] = 1
-    return out
-
-
-def _is_zero(A: fmpq_mat) -> bool:
-    return A == fmpq_mat(A.nrows(), A.ncols())
-
-
-def _columns(A: fmpq_mat, idx: Sequence[int]) -> fmpq_mat:
-    out = fmpq_mat(A.nrows(), len(idx))
-    for j, c in enumerate(idx):
-        for i in range(A.nrows()):
-            out[i, j] = A[i, c]
-    return out
-
-
-def _pivots(A: fmpq_mat) -> tuple[fmpq_mat, list[int]]:
-    """(rref(A), pivot columns)."""
-    R, rank = A.rref()
-    piv: list[int] = []
-    for i in range(rank):
-        for j in range(R.ncols()):
-            if R[i, j] != 0:
-                piv.append(j)
-                break
-    return R, piv
-
-
-def _range_projector(W: fmpq_mat) -> tuple[fmpq_mat, int]:
-    """(Π, r): the orthogonal projector onto range W (exact) and r = rank W."""
-    _, piv = _pivots(W)
-    h = W.nrows()
-    if not piv:
-        return _zero(h, h), 0
-    B = _columns(W, piv)
-    Bt = B.transpose()
-    return B * (Bt * B).inv() * Bt, len(piv)
-
-
-def _project_rows(W: fmpq_mat, B: fmpq_mat) -> fmpq_mat:
-    """WΠ with Π = B(BᵀB)⁻¹Bᵀ the projector onto range B (B of full column rank; B with no
-    columns: Π = 0), by one exact solve: (BᵀB)Z = BᵀWᵀ, WΠ = (BZ)ᵀ."""
-    if B.ncols() == 0:
-        return _zero(W.nrows(), W.ncols())
-    Bt = B.transpose()
-    return (B * (Bt * B).solve(Bt * W.transpose())).transpose()
-
-
-def _kernel_basis(W: fmpq_mat) -> fmpq_mat:
-    """A basis of ker W as the columns of an n × (n − r) matrix (from the exact rref)."""
-    R, piv = _pivots(W)
-    n = W.ncols()
-    free = [j for j in range(n) if j not in piv]
-    K = fmpq_mat(n, len(free))
-    for col, f in enumerate(free):
-        K[f, col] = 1
-        for i, p in enumerate(piv):
-            K[p, col] = -R[i, f]
-    return K
-
-
-def _pinv_injective(M: fmpq_mat) -> fmpq_mat:
-    """M⁺ = (MᵀM)⁻¹Mᵀ for M of full column rank (exact)."""
-    Mt = M.transpose()
-    return (Mt * M).inv() * Mt
 
 
 # -------------------------------------------------------------------------------- energy
@@ -197,7 +103,7 @@ class ExactMoments:
 
     def energy(self, P: fmpq_mat) -> fmpq:
         """F(P) exactly."""
-        return _inner(P * self.sigma_x, P) - 2 * _inner(P, self.sigma_xy.transpose()) + self.sigma_y
+        return inner(P * self.sigma_x, P) - 2 * inner(P, self.sigma_xy.transpose()) + self.sigma_y
 
     def least_squares(self) -> fmpq_mat:
         """P* with P*Σ_X = Σ_YX (a global minimiser of F): Σ_YX B(BᵀΣ_XB)⁻¹Bᵀ, B a basis of
@@ -206,33 +112,12 @@ class ExactMoments:
         syx = self.sigma_xy.transpose()
         if S.rank() == S.nrows():
             return S.solve(self.sigma_xy).transpose()  # Σ_X symmetric: (Σ_X⁻¹Σ_XY)ᵀ
-        _, piv = _pivots(S)
+        _, piv = pivots(S)
         if not piv:
-            return _zero(syx.nrows(), S.ncols())
-        B = _columns(S, piv)
+            return zero_matrix(syx.nrows(), S.ncols())
+        B = columns(S, piv)
         Bt = B.transpose()
         return syx * B * (Bt * S * B).inv() * Bt
-
-
-def _inner(A: fmpq_mat, B: fmpq_mat) -> fmpq:
-    """⟨A, B⟩ = tr(ABᵀ) = Σ A_ij B_ij."""
-    C = A * B.transpose()
-    return sum((C[i, i] for i in range(C.nrows())), fmpq(0))
-
-
-def _stack(mats: QMats) -> fmpq_mat:
-    """The matrices one above the other (all with the same number of columns)."""
-    if len(mats) == 1:
-        return mats[0]
-    rows = sum(M.nrows() for M in mats)
-    out = fmpq_mat(rows, mats[0].ncols())
-    r0 = 0
-    for M in mats:
-        for i in range(M.nrows()):
-            for j in range(M.ncols()):
-                out[r0 + i, j] = M[i, j]
-        r0 += M.nrows()
-    return out
 
 
 def _product_polynomial(a: QMats, b: QMats) -> QMats:
@@ -240,11 +125,13 @@ def _product_polynomial(a: QMats, b: QMats) -> QMats:
     coeffs: QMats = []
     for k, (A, B) in enumerate(zip(a, b)):
         D = B - A
-        layer = [A] if _is_zero(D) else [A, D]
+        layer = [A] if is_zero(D) else [A, D]
         if k == 0:
             coeffs = layer
             continue
-        out = [_zero(A.nrows(), coeffs[0].ncols()) for _ in range(len(coeffs) + len(layer) - 1)]
+        out = [
+            zero_matrix(A.nrows(), coeffs[0].ncols()) for _ in range(len(coeffs) + len(layer) - 1)
+        ]
         for i, Li in enumerate(layer):
             for j, Cj in enumerate(coeffs):
                 out[i + j] = out[i + j] + Li * Cj
@@ -259,7 +146,7 @@ def exact_energy_polynomial(moments: ExactMoments, a: QMats, b: QMats) -> list[f
     C = _product_polynomial(a, b)
     d, m = len(C) - 1, C[0].nrows()
     out = [fmpq(0)] * (2 * d + 1)
-    S = _stack(C)
+    S = stack(C)
     G = S * moments.sigma_x * S.transpose()  # blocks ⟨C_iΣ_X, C_j⟩ on block diagonals
     H = S * moments.sigma_xy  # blocks C_kΣ_XY: traces ⟨C_k, Σ_YX⟩
     for i in range(d + 1):
@@ -295,6 +182,8 @@ class ExactPiece:
 
     @property
     def widths(self) -> list[int]:
+        """[n_0, n_1, …, n_K] of the reference segment's network (a merged network's widths
+        on a lifted piece, fewer layers than the path's)."""
         return [self.a[0].ncols()] + [W.nrows() for W in self.a]
 
 
@@ -309,6 +198,7 @@ class ExactPath:
     details: dict[str, Any] = field(default_factory=dict)
 
     def labels(self) -> list[str]:
+        """The pieces' labels, in path order."""
         return [p.label for p in self.pieces]
 
 
@@ -329,17 +219,17 @@ def _preprocess(
     (name, W1 start, W1 end, W2 start, W2 end) and the processed (W_1', W_2')."""
     h, n = W1.nrows(), W1.ncols()
     steps = []
-    _, piv_w = _pivots(W1)
+    _, piv_w = pivots(W1)
     r = len(piv_w)
-    W2_new = _project_rows(W2, _columns(W1, piv_w))  # W_2Π, Π the projector onto range W_1
+    W2_new = project_rows(W2, columns(W1, piv_w))  # W_2Π, Π the projector onto range W_1
     if W2_new != W2:
         steps.append(("a", W1, W1, W2, W2_new))
     W2 = W2_new
     if r < n:
-        perp = _eye(h) - _range_projector(W1)[0]
-        A = _kernel_basis(W1)  # n × (n − r)
-        _, piv = _pivots(perp)  # rank h − r ≥ n − r independent columns
-        Bp = _columns(perp, piv[: n - r])  # h × (n − r), in range(W1)^⊥
+        perp = identity_matrix(h) - range_projector(W1)[0]
+        A = kernel_basis(W1)  # n × (n − r)
+        _, piv = pivots(perp)  # rank h − r ≥ n − r independent columns
+        Bp = columns(perp, piv[: n - r])  # h × (n − r), in range(W1)^⊥
         W1_new = W1 + Bp * A.transpose()
         steps.append(("b", W1, W1_new, W2, W2))
         W1 = W1_new
@@ -447,13 +337,13 @@ def descend_exact(
     pieces: list[ExactPiece] = []
     w = list(w)
     K, n = len(w), w[0].ncols()
-    below = _eye(n)
+    below = identity_matrix(n)
     for j in range(K - 1):
         M = w[j] * below
         if M.rank() < n:
-            Pi, r = _range_projector(M)
+            Pi, r = range_projector(M)
             h = M.nrows()
-            if w[j + 1] * (_eye(h) - Pi) != _zero(w[j + 1].nrows(), h):
+            if w[j + 1] * (identity_matrix(h) - Pi) != zero_matrix(w[j + 1].nrows(), h):
                 new = [*w]
                 new[j + 1] = w[j + 1] * Pi
                 pieces.append(
@@ -466,11 +356,11 @@ def descend_exact(
                     )
                 )
                 w = new
-            A = _kernel_basis(M)
-            _, piv = _pivots(_eye(h) - Pi)
-            Bp = _columns(_eye(h) - Pi, piv[: n - r])
+            A = kernel_basis(M)
+            _, piv = pivots(identity_matrix(h) - Pi)
+            Bp = columns(identity_matrix(h) - Pi, piv[: n - r])
             new = [*w]
-            new[j] = w[j] + Bp * A.transpose() * _pinv_injective(below)
+            new[j] = w[j] + Bp * A.transpose() * pinv_injective(below)
             pieces.append(
                 ExactPiece(
                     f"b: layer {j + 1}",
@@ -484,7 +374,7 @@ def descend_exact(
         below = w[j] * below
     P_a = w[-1] * below
     last = [*w]
-    last[-1] = w[-1] + (target - P_a) * _pinv_injective(below)
+    last[-1] = w[-1] + (target - P_a) * pinv_injective(below)
     pieces.append(
         ExactPiece(
             "descent",
@@ -498,6 +388,10 @@ def descend_exact(
 
 
 # -------------------------------------------------------------------------------- certificates
+
+
+def _frac(q: fmpq) -> Fraction:
+    return Fraction(int(q.p), int(q.q))
 
 
 def _max_on_unit(coeffs: list[fmpq]) -> tuple[fmpq, fmpq, str]:
@@ -545,9 +439,9 @@ def _certificate(
     margin = max(lo, 0.0) if holds else min(hi, -0.0)
     return Certificate(
         holds=bool(holds),
-        max_energy=_float(value),
-        argmax_t=_float(arg),
-        bound=_float(bound),
+        max_energy=fmpq_to_float(value),
+        argmax_t=fmpq_to_float(arg),
+        bound=fmpq_to_float(bound),
         method="exact",
         margin=margin,
         tolerances={"tau": 0.0},

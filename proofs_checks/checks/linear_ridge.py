@@ -30,7 +30,8 @@ def _ridge_exact_polynomial(mom: Any, E: Any, kappa: Any, a: Any, b: Any) -> lis
     """Exact coefficients (fmpq) of E_κ((1−t)a + tb) = F(W̃(t)) + κ‖θ(t)‖²; a, b are float
     points (taken as rationals) or lists of fmpq_mat weights."""
     from flint import fmpq
-    from sublevel.numerics.paths.linear_exact import exact_energy_polynomial, qmat
+    from sublevel.numerics.paths.exact_linalg import qmat
+    from sublevel.numerics.paths.linear_exact import exact_energy_polynomial
 
     qa = a if isinstance(a, list) else [qmat(W) for W in E.unflatten(a)]
     qb = b if isinstance(b, list) else [qmat(W) for W in E.unflatten(b)]
@@ -54,13 +55,13 @@ def _ridge_exact_steps(W1f: np.ndarray, W2f: np.ndarray) -> dict[str, tuple[list
     """Steps (a) and (a') of the ridge path in exact rationals from the float endpoint:
     W_2 ← W_2Π (Π the projector onto range W_1), then W_1 ← (I − Π′)W_1 (Π′ onto ker W_2).
     The product is exactly constant and the norm exactly non-increasing on both."""
-    from sublevel.numerics.paths.linear_exact import _kernel_basis, _range_projector, qmat
+    from sublevel.numerics.paths.exact_linalg import kernel_basis, qmat, range_projector
 
     W1, W2 = qmat(W1f), qmat(W2f)
-    Pi, _ = _range_projector(W1)
+    Pi, _ = range_projector(W1)
     W2n = W2 * Pi
     steps = {"a": ([W1, W2], [W1, W2n])}
-    K = _kernel_basis(W2n)
+    K = kernel_basis(W2n)
     W1n = W1
     if K.ncols():
         Kt = K.transpose()
@@ -75,7 +76,7 @@ def _nuclear_upper(P: np.ndarray) -> Any:
     δV_⊥ᵀ] from the float SVD (δ = 2⁻²⁶ on the null directions: invertible), U = PV⁻¹ exact;
     tight to rounding."""
     from flint import fmpq
-    from sublevel.numerics.paths.linear_exact import qmat
+    from sublevel.numerics.paths.exact_linalg import qmat
 
     n = P.shape[1]
     _, sv, Vt = np.linalg.svd(P)
@@ -108,8 +109,9 @@ def _ridge_certificates(rp: Any, tol: dict[str, float]) -> tuple[list[Certificat
     from flint import fmpq
     from sublevel.numerics.energies.linear import flatten
     from sublevel.numerics.paths.base import Segment
+    from sublevel.numerics.paths.exact_linalg import enclosure
     from sublevel.numerics.paths.linear import so_path
-    from sublevel.numerics.paths.linear_exact import ExactMoments, enclosure
+    from sublevel.numerics.paths.linear_exact import ExactMoments
 
     E, path = rp.landscape, rp.path
     bound = rp.details["bound"]
@@ -295,7 +297,7 @@ def _ridge_certificates(rp: Any, tol: dict[str, float]) -> tuple[list[Certificat
             certs.append(cert)
     # the lifted upper bound along W̃(t), exactly, with exact upper bounds of the nuclear norms
     start = time.perf_counter()
-    from sublevel.numerics.paths.linear_exact import qmat
+    from sublevel.numerics.paths.exact_linalg import qmat
 
     lifted = _lifted_polynomial(mom, qmat(rp.P_a), qmat(rp.P_b))
     ua, ub = _nuclear_upper(rp.P_a), _nuclear_upper(rp.P_b)

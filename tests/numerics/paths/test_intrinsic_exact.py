@@ -14,16 +14,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sublevel.numerics.energies.two_layer import EmpiricalTwoLayer, PopulationTwoLayer
 from sublevel.numerics.paths.base import CONSTANT, NON_INCREASING
+from sublevel.numerics.paths.exact_linalg import qmat
 from sublevel.numerics.paths.intrinsic_ball import ball_construction_a
 from sublevel.numerics.paths.intrinsic_exact import (
-    ExactUnavailable,
     certified_exact,
     certify_exact_construction,
     exact_construction_a,
     exact_construction_b,
+)
+from sublevel.numerics.paths.intrinsic_exact_model import (
+    ExactUnavailable,
     exact_energy_polynomial,
     exact_model,
-    qmat,
 )
 from sublevel.proofs_checks.registry import get_check
 from sublevel.proofs_checks.seeds import instance_seed

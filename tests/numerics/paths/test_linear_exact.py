@@ -12,6 +12,7 @@ from flint import fmpq
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sublevel.numerics.paths.base import CONSTANT, LE_MAX_ENDPOINTS, NON_INCREASING
+from sublevel.numerics.paths.exact_linalg import enclosure, qmat
 from sublevel.numerics.paths.linear_exact import (
     ExactMoments,
     _full_product,
@@ -19,9 +20,7 @@ from sublevel.numerics.paths.linear_exact import (
     certify_exact_path,
     connect_exact,
     descend_exact,
-    enclosure,
     exact_energy_polynomial,
-    qmat,
 )
 from sublevel.numerics.strategies import linear_widths, make_data, seeds
 from sublevel.theory.errors import HypothesisError, InputError
