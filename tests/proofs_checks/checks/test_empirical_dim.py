@@ -1,5 +1,5 @@
-"""Issue 12 findings in sublevel.proofs_checks.checks.intrinsic: vbb.empirical-dim is decided by the energy
-certificates, never by a float check; the quadratic sign trap is not a spurious valley.
+"""Issue 12 findings in sublevel.proofs_checks.checks.empirical_dim: vbb.empirical-dim is decided by
+the energy certificates, never by a float check.
 
 Issue 12 item 4: ``sublevel verify vbb.empirical-dim --instances 20 --seed 4`` reported the
 theorem violated on instance 0 (tanh, a duplicated sample, subspace start) because the float
@@ -9,6 +9,8 @@ check ``function_constant`` (compression residual 5e-10 from the numerical rank 
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -16,8 +18,8 @@ from hypothesis import strategies as st
 from sublevel.numerics.energies.two_layer import EmpiricalTwoLayer
 from sublevel.numerics.paths.base import CONSTANT, Path, Segment
 from sublevel.numerics.paths.intrinsic import Construction
-from sublevel.proofs_checks.checks.intrinsic import (
-    _EMP_DEFAULTS,
+from sublevel.proofs_checks.checks.empirical_dim import (
+    EmpiricalDimParams,
     _emp_outcome,
     construction_inexactness,
     empirical_dim,
@@ -29,7 +31,7 @@ SEED_4_INSTANCE_0 = 4379395672655171871  # instance_seed(4, "vbb.empirical-dim",
 
 
 def test_the_rounding_level_instance_is_not_violated():
-    ev = empirical_dim(SEED_4_INSTANCE_0, **_EMP_DEFAULTS)
+    ev = empirical_dim(SEED_4_INSTANCE_0, **dataclasses.asdict(EmpiricalDimParams()))
     assert ev.instance["activation"] == "tanh" and ev.instance["duplicated_sample"]
     assert ev.outcome != "violated", ev.message
     assert ev.outcome != "verified" or ev.margin >= 0
@@ -107,20 +109,3 @@ def test_a_failed_float_check_gives_inconclusive_not_violated(flag):
     ok = _evidence(0.1)
     _emp_outcome(ok, land, cons, {flag: True})
     assert ok.outcome == "verified"
-
-
-@pytest.mark.parametrize("width_factor", [1.0, 2.0])
-def test_quadratic_sign_trap_is_a_poor_minimum_with_a_flat_escape_not_a_spurious_valley(
-    width_factor,
-):
-    """Issue 12 §3: with u trained the certified sign trap refutes 'no poor local minima' but has
-    a constant-energy escape — the evidence and message say it is not a spurious valley."""
-    from sublevel.proofs_checks.registry import get_check
-
-    chk = get_check("lbb.quadratic.2layer")
-    ev = chk.run(1, **chk.params({"sign": "free", "width_factor": width_factor, "runs": 2}))
-    assert ev.outcome == "violated"
-    assert (
-        ev.details["sign_trap_classification"] == "poor non-strict local minimum with a flat escape"
-    )
-    assert "NOT a spurious valley" in ev.message and "every width" not in ev.message

@@ -1,5 +1,6 @@
-"""sublevel.proofs_checks.checks.intrinsic: the seven finite-intrinsic-dimension claims, their negative
-controls, the path builders and ``sublevel path``."""
+"""The seven finite-intrinsic-dimension claims (sublevel.proofs_checks.checks.finite_dim,
+empirical_dim, relu_valley, quadratic_networks, energy_barrier): checks, negative controls, the
+path builders and ``sublevel path``."""
 
 from __future__ import annotations
 
@@ -124,3 +125,18 @@ def test_literal_quadratic_statement_is_refuted_with_trained_output_weights():
     assert (
         default.outcome == "verified" and default.details["trained_output_sign_trap"]["certified"]
     )
+
+
+@pytest.mark.parametrize("width_factor", [1.0, 2.0])
+def test_quadratic_sign_trap_is_a_poor_minimum_with_a_flat_escape_not_a_spurious_valley(
+    width_factor,
+):
+    """Issue 12 §3: with u trained the certified sign trap refutes 'no poor local minima' but has
+    a constant-energy escape — the evidence and message say it is not a spurious valley."""
+    chk = get_check("lbb.quadratic.2layer")
+    ev = chk.run(1, **chk.params({"sign": "free", "width_factor": width_factor, "runs": 2}))
+    assert ev.outcome == "violated"
+    assert (
+        ev.details["sign_trap_classification"] == "poor non-strict local minimum with a flat escape"
+    )
+    assert "NOT a spurious valley" in ev.message and "every width" not in ev.message
