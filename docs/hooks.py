@@ -57,6 +57,11 @@ FAMILIES: dict[str, tuple[str, list[str]]] = {
         [
             "sublevel.numerics.energies.relu",
             "sublevel.numerics.paths.relu",
+            "sublevel.numerics.paths.relu_networks",
+            "sublevel.numerics.paths.lasso",
+            "sublevel.numerics.paths.relu_compression",
+            "sublevel.numerics.paths.relu_width",
+            "sublevel.numerics.paths.relu_disconnection",
             "sublevel.numerics.kernels",
         ],
     ),

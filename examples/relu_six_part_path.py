@@ -17,7 +17,8 @@ import argparse
 import numpy as np
 from sublevel.numerics.certify_relu import certify_relu_path
 from sublevel.numerics.energies.relu import TwoLayerReLU
-from sublevel.numerics.paths import relu as R
+from sublevel.numerics.paths.relu import plot_six_part_path, six_part_path
+from sublevel.numerics.paths.relu_networks import fit_network, teacher_data, to_unit_rows
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,11 +34,11 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     rng = np.random.default_rng(args.seed)
-    X, y, _, _ = R.teacher_data(rng, args.n, args.samples, args.teacher)
+    X, y, _, _ = teacher_data(rng, args.n, args.samples, args.teacher)
     land = TwoLayerReLU(X, y, args.width, l1=args.l1)
-    tA = R.to_unit_rows(land, R.fit_network(land, rng, maxiter=args.maxiter))
-    tB = R.to_unit_rows(land, R.fit_network(land, rng, maxiter=args.maxiter))
-    sp = R.six_part_path(land, tA, tB, rng, oracle_maxiter=args.maxiter)
+    tA = to_unit_rows(land, fit_network(land, rng, maxiter=args.maxiter))
+    tB = to_unit_rows(land, fit_network(land, rng, maxiter=args.maxiter))
+    sp = six_part_path(land, tA, tB, rng, oracle_maxiter=args.maxiter)
     pc = certify_relu_path(land, sp.path, sp.bound)
     q = sp.quantities
     print(
@@ -53,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{piece.label:24s} {piece.promise:20s} {cert.max_energy:14.6g} {str(cert.holds):>6s}"
         )
     print(f"every piece and every promise certified exactly: {pc.holds}")
-    print(f"plot: {R.plot_six_part_path(land, sp, args.out, certificates=pc.pieces)}")
+    print(f"plot: {plot_six_part_path(land, sp, args.out, certificates=pc.pieces)}")
     return 0 if pc.holds else 1
 
 

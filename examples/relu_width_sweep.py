@@ -20,7 +20,7 @@ import json
 import time
 from pathlib import Path
 
-from sublevel.numerics.paths.relu import plot_width_study, width_study
+from sublevel.numerics.paths.relu_width import plot_width_study, width_study
 
 
 def main(argv: list[str] | None = None) -> int:

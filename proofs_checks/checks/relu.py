@@ -30,8 +30,15 @@ from sublevel.numerics.certify_relu import (
     certify_relu_segment,
 )
 from sublevel.numerics.energies.relu import TwoLayerReLU
-from sublevel.numerics.paths import relu as R
 from sublevel.numerics.paths.base import CONSTANT, Segment
+from sublevel.numerics.paths.relu import SixPartPath, six_part_path
+from sublevel.numerics.paths.relu_disconnection import (
+    check_genericity,
+    rank_one_lower_bound,
+    swap_via_free_unit,
+)
+from sublevel.numerics.paths.relu_networks import fit_network, teacher_data, to_unit_rows
+from sublevel.numerics.paths.relu_width import width_study
 from sublevel.numerics.profile import PathProfile
 from sublevel.proofs_checks.evidence import Evidence, control_outcome, outcome_from_certificates
 from sublevel.proofs_checks.registry import check, negative_control, path_builder
@@ -59,17 +66,17 @@ def _thm24_instance(
     l1: float,
     maxiter: int,
     oracle_restarts: int,
-) -> tuple[TwoLayerReLU, R.SixPartPath]:
+) -> tuple[TwoLayerReLU, SixPartPath]:
     rng = np.random.default_rng(seed)
-    X, y, _, _ = R.teacher_data(rng, n, samples, teacher)
+    X, y, _, _ = teacher_data(rng, n, samples, teacher)
     land = TwoLayerReLU(X, y, width, l1=l1)
-    tA = R.to_unit_rows(land, R.fit_network(land, rng, maxiter=maxiter))
-    tB = R.to_unit_rows(land, R.fit_network(land, rng, maxiter=maxiter))
-    sp = R.six_part_path(land, tA, tB, rng, oracle_restarts=oracle_restarts, oracle_maxiter=maxiter)
+    tA = to_unit_rows(land, fit_network(land, rng, maxiter=maxiter))
+    tB = to_unit_rows(land, fit_network(land, rng, maxiter=maxiter))
+    sp = six_part_path(land, tA, tB, rng, oracle_restarts=oracle_restarts, oracle_maxiter=maxiter)
     return land, sp
 
 
-def _thm24_certificates(land: TwoLayerReLU, sp: R.SixPartPath) -> list[Certificate]:
+def _thm24_certificates(land: TwoLayerReLU, sp: SixPartPath) -> list[Certificate]:
     """Every piece ≤ max(λ, ε); every promise; (2) and (5) ≤ their explicit bub2 bound.
 
     The bub2 bound (√M + D)² of sub-paths (2) and (5) is built from float energies M; when
@@ -81,7 +88,7 @@ def _thm24_certificates(land: TwoLayerReLU, sp: R.SixPartPath) -> list[Certifica
     return pc.all + _bub2_cross_checks(land, sp)
 
 
-def _bub2_cross_checks(land: TwoLayerReLU, sp: R.SixPartPath) -> list[Certificate]:
+def _bub2_cross_checks(land: TwoLayerReLU, sp: SixPartPath) -> list[Certificate]:
     return [
         certify_relu_segment(land, p.a, p.b, b, label=f"{p.label} [bub2 bound]", promise=p.promise)
         for p, b in zip(cast("list[Segment]", sp.path.pieces), sp.piece_bounds)
@@ -234,7 +241,7 @@ def _cor25(
     maxiter: int,
     min_decrease: float,
 ) -> Evidence:
-    st = R.width_study(
+    st = width_study(
         seed,
         n=n,
         widths=widths,
@@ -601,7 +608,7 @@ def _two_unit(seed: int, samples: int, spread: float, width: int) -> Evidence:
         "E_B": eB,
     }
     if width > 2:
-        path = R.swap_via_free_unit(land, tA, 0, 1, 2)
+        path = swap_via_free_unit(land, tA, 0, 1, 2)
         pc = certify_relu_path(land, path, max(eA, eB))
         # every piece exactly at constant energy (the exact structural promises) keeps the
         # path at E(θ_A) = max(E_A, E_B); the rigorous bound certificates at that very level
@@ -621,7 +628,7 @@ def _two_unit(seed: int, samples: int, spread: float, width: int) -> Evidence:
                 + "): no separation"
             ),
         )
-    rb = R.rank_one_lower_bound(land.X, land.Y[:, 0])
+    rb = rank_one_lower_bound(land.X, land.Y[:, 0])
     level = max(eA, eB)
     sep = Certificate(
         rb.value > level,
@@ -696,7 +703,7 @@ def _rational_teacher(
         W = np.round(rng.normal(size=(width, n)) * 8) / 8
         b = np.round(rng.normal(size=width) * 8) / 8
         u = np.round(rng.normal(size=width) * 8) / 8
-        if R.check_genericity(land, land.flatten(W, b, u[None])).holds:
+        if check_genericity(land, land.flatten(W, b, u[None])).holds:
             break
     if duplicate:
         W[1], b[1] = W[0], b[0]
@@ -711,7 +718,7 @@ def _appE(rng: np.random.Generator, restarts: int, maxiter: int) -> dict[str, An
     land = TwoLayerReLU(X, Y, 3, hidden_bias=False)
     best, best_e = None, np.inf
     for _ in range(restarts):
-        th = R.fit_network(land, rng, unit_rows=False, maxiter=maxiter, gtol=1e-14)
+        th = fit_network(land, rng, unit_rows=False, maxiter=maxiter, gtol=1e-14)
         e = land.energy(th)
         if e < best_e:
             best, best_e = th, e
@@ -739,7 +746,7 @@ def _permutation(
     perm = np.arange(width)
     perm[:2] = [1, 0]
     sigma = land.permute(theta, perm)
-    gen = R.check_genericity(land, theta)  # (the control's teacher fails it on purpose)
+    gen = check_genericity(land, theta)  # (the control's teacher fails it on purpose)
     seg = certify_relu_segment(land, theta, sigma, 0.0, label="teacher θ → θ_σ (empirical risk)")
     inst = {
         "n": n,
