@@ -52,6 +52,9 @@ def _int(name: str):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``sublevel`` argument parser: ``claims``, ``verify``, ``report``, ``lift``, ``path``
+    and the subcommands of :mod:`sublevel.proofs_checks.commands` (each of those sets
+    ``handler``). Bad usage exits with code 2 and a one-line error."""
     parser = _Parser(prog="sublevel", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
@@ -242,6 +245,9 @@ def _console(stderr: bool = False):
 
 
 def cmd_claims(args: argparse.Namespace) -> int:
+    """``sublevel claims``: list every registered claim (builtin and ``--plugin``) with its kind,
+    section, statement and whether a check implements it; ``--json`` prints the rows
+    (``Claim.to_dict`` plus ``implemented``/``status``) instead of the table. Exit code 0."""
     from sublevel.proofs_checks.registry import CHECKS, load_builtin_checks, load_plugin
     from sublevel.theory.claims import CLAIMS
 
@@ -286,6 +292,11 @@ _STATUS_STYLE = {
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
+    """``sublevel verify``: run the selected claims' checks (default: every implemented claim) on
+    their instances and negative controls, locally or on dask, writing ``DIR/evidence.jsonl``,
+    ``run.json`` and the report; ``--resume`` takes what was not repeated from ``DIR/run.json``.
+    Exit code 0, 1 if a claim is violated, 130 if interrupted (resume hint on stderr); bad input
+    raises :class:`InputError` (exit 2 in :func:`main`)."""
     from contextlib import AbstractContextManager, nullcontext
 
     from sublevel.proofs_checks.registry import load_plugin
@@ -451,6 +462,10 @@ def _print_report_table(report: dict[str, Any]) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    """``sublevel report DIR``: rebuild report.json/md (figures, ``--html``) from
+    ``DIR/run.json`` and ``DIR/evidence.jsonl`` without computing anything, and print the table.
+    Exit code 0, 1 if a claim is violated; 2 (via :class:`InputError`) if DIR is not a sublevel
+    output folder of this schema."""
     from sublevel.proofs_checks.runner import rebuild_report
 
     result = rebuild_report(args.out, figures=not args.no_figures, html=args.html)
@@ -459,6 +474,9 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_lift(args: argparse.Namespace) -> int:
+    """``sublevel lift multilinear|quadratic|feature-map``: print a convex lifting symbolically
+    (:mod:`sublevel.proofs_checks.lift_output`) as text, ``--latex`` or ``--json``. Exit code 0;
+    2 for bad widths or an activation that is not a polynomial-compatible expression."""
     from sublevel.proofs_checks import lift_output
 
     if args.lifting == "multilinear":
@@ -488,6 +506,10 @@ def _parse_widths(text: str) -> list[int]:
 
 
 def cmd_path(args: argparse.Namespace) -> int:
+    """``sublevel path CLAIM``: build the claim's path construction for ``--seed``/``--param``,
+    certify the energy along each piece against the claim's bound and print one row per
+    certificate (``--json``: the summary; ``--plot FILE``: a PNG of the profile). Exit code 0 if
+    every certificate holds, 1 otherwise, 2 if the claim has no path construction."""
     from sublevel.numerics.certify import certify_path
     from sublevel.numerics.profile import plot_energy_profile
     from sublevel.proofs_checks.registry import get_check, load_plugin

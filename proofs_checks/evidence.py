@@ -152,6 +152,9 @@ class Evidence:
         return list(self.deciding) if self.deciding is not None else self.all_methods()
 
     def to_dict(self) -> dict[str, Any]:
+        """One line of ``evidence.jsonl``: JSON-ready, with a non-finite margin as the string
+        ``"inf"``/``"-inf"``/``"nan"``, ``methods`` from :meth:`all_methods` and
+        ``deciding_methods`` from :meth:`deciding_methods`; :meth:`from_dict` reads it back."""
         margin: float | str | None = self.margin
         if self.margin is not None and not math.isfinite(self.margin):
             margin = str(self.margin)
@@ -175,6 +178,8 @@ class Evidence:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Evidence:
+        """Inverse of :meth:`to_dict` (a string margin back to float); missing optional keys take
+        the dataclass defaults, so older or hand-written records load too."""
         margin = d.get("margin")
         return cls(
             outcome=d["outcome"],

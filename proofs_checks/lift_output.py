@@ -18,6 +18,11 @@ _MAX_SHOWN = 40
 
 
 def multilinear(widths: list[int], samples: int = 3) -> dict[str, Any]:
+    """``sublevel lift multilinear``: the product map π(W_1..W_K) = W_K⋯W_1 for ``widths``
+    (n, n_1, …, m), the symbolic proofs that ∇²F = 2 Σ_X ⊗ I_m is PSD on ``samples`` data points
+    and that W_k → U_k W_k U_{k−1}⁻¹ leaves the product unchanged (Freeman & Bruna, ICLR 2017,
+    §2.2), and whether BF'16 Prop. 2.2's width hypothesis holds. Returns
+    ``{"text", "latex", "json"}``; raises :class:`InputError` when n·m·L > 24."""
     n, m = widths[0], widths[-1]
     if n * m * samples > _MAX_SYMBOLIC:
         raise InputError(
@@ -71,6 +76,10 @@ def multilinear(widths: list[int], samples: int = 3) -> dict[str, Any]:
 
 
 def quadratic(n: int, units: int, layers: int) -> dict[str, Any]:
+    """``sublevel lift quadratic``: for ρ(z) = z², the identity Σ_k u_k (w_k·x)² = xᵀAx with
+    A = Σ_k u_k w_k w_kᵀ (symbolic, ``units`` × ``n``), and per layer k ≤ ``layers`` the lifted
+    degree 2^k and dimension C(N+2^k−1, 2^k) beside the talk's width 3N^(2^k). Returns
+    ``{"text", "latex", "json"}``; raises :class:`InputError` when n·p > 36."""
     if n * units > 36:
         raise InputError(f"--n {n} --units {units}: symbolic output limited to n·p ≤ 36")
     u = sp.symbols(f"u0:{units}")

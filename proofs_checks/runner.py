@@ -58,10 +58,14 @@ class Task:
 
     @property
     def key(self) -> tuple[str, str, int, int, str]:
+        """(claim, role, index, seed, params digest): what identifies this task's evidence, so
+        ``--resume`` and ``report`` match a line of ``evidence.jsonl`` to it (see
+        :func:`evidence_key`)."""
         return (self.claim_id, self.role, self.index, self.seed, params_digest(dict(self.params)))
 
 
 def evidence_key(d: dict[str, Any]) -> tuple[str, str, int, int, str]:
+    """The :attr:`Task.key` of an evidence record read from ``evidence.jsonl``."""
     return (d["claim"], d["role"], int(d["index"]), int(d["seed"]), params_digest(d["params"]))
 
 
@@ -220,6 +224,10 @@ class _InlineExecutor(cf.Executor):
 
 @dataclass
 class RunResult:
+    """What a run returns: the report dict, the output folder, the exit code (0, or 1 if a claim
+    is violated), how many instances were computed and reused from ``evidence.jsonl``, whether
+    the run was interrupted, and the paths written (``report.json``, ``report.md``, …)."""
+
     report: dict[str, Any]
     out: Path
     exit_code: int

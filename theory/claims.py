@@ -97,6 +97,8 @@ class Claim:
             ) from exc
 
     def to_dict(self) -> dict[str, Any]:
+        """The claim as JSON (``sublevel claims --json``, the report): every descriptive field,
+        ``hypotheses`` as its text; the predicate itself is not serialised."""
         return {
             "id": self.id,
             "kind": self.kind,

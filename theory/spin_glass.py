@@ -309,10 +309,12 @@ class Consistency:
 
     @property
     def holds(self) -> bool:
+        """True iff every check of :func:`consistency` passed (residual ≤ its tolerance)."""
         return all(self.checks.values())
 
     @property
     def failed(self) -> list[str]:
+        """Names of the checks that failed, in the order they ran (empty when :attr:`holds`)."""
         return [name for name, ok in self.checks.items() if not ok]
 
 

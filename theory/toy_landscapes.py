@@ -71,6 +71,7 @@ class Profile:
 
     @property
     def lower(self) -> Any:
+        """Left end of the domain (sympy): −∞ for a profile on R, 0 for a radial one on [0, ∞)."""
         return sp.sympify(self.pieces[0][0])
 
     def value(self, point: Any) -> sp.Expr:
@@ -81,6 +82,8 @@ class Profile:
         raise InputError(f"s = {point} is outside the profile's domain")
 
     def expression(self) -> sp.Expr:
+        """g as one sympy expression in s: the single piece, or a ``Piecewise`` switching at each
+        piece's right end (the profile is continuous, so the ends' choice does not matter)."""
         if len(self.pieces) == 1:
             return self.pieces[0][2]
         return sp.Piecewise(
@@ -135,13 +138,18 @@ class ToyFacts:
 
     @property
     def has_strict_poor_minimum(self) -> bool:
+        """A strict local minimum above the global one — what Prop. 2.1 forbids when every Ω_u
+        is connected."""
         return bool(self.strict_poor_minima)
 
     @property
     def has_poor_minimum(self) -> bool:
+        """A strict or non-strict (plateau) local minimum above the global one; the talk's
+        version of Prop. 2.1 would forbid these too (papers.md §9.4)."""
         return bool(self.strict_poor_minima or self.nonstrict_poor_minima)
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON-ready facts (the global minimum as its sympy string), as a check's details."""
         return {
             "connected": self.connected,
             "strict_poor_minima": self.strict_poor_minima,

@@ -62,6 +62,8 @@ MODELS = (
 
 
 def add_parser(subparsers: Any) -> None:
+    """Add the ``geodesic`` subcommand to the ``sublevel`` subparsers, with :func:`run` as its
+    handler; builds no model and imports no numerical code."""
     p = subparsers.add_parser(
         "geodesic", help="DSS experiment: normalised length against the level"
     )
@@ -139,6 +141,10 @@ def _check_args(args: argparse.Namespace) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """``sublevel geodesic``: train the model's two endpoints, run DSS at every level (highest
+    first), write ``DIR/results.json`` and the figures, print the table (``--json``: the
+    payload). Exit code 0 — a disconnected level is a result, not a failure; 2 (via
+    :class:`InputError`) for bad options, checked before any training."""
     from sublevel.numerics.geodesic.dss import dss
     from sublevel.numerics.geodesic.experiments import build_experiment
 

@@ -122,6 +122,9 @@ def _sparse_degrees(expr: sp.Expr, z: sp.Symbol) -> dict[int, sp.Expr] | None:
 
 
 def is_polynomial_activation(activation: Any) -> bool:
+    """Whether ρ is a polynomial in its variable — the case of a finite intrinsic dimension
+    q = Σ_j C(n+j−1, j) (otherwise q = ∞, Leshno–Lin–Pinkus–Schocken). Parses as
+    :func:`parse_activation` (InputError on a malformed activation)."""
     expr, z = parse_activation(activation)
     return bool(expr.is_polynomial(z))
 
