@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 from sublevel.numerics.rank_barrier import exact_rank, monomial_matrix, rank_barrier
-from sublevel.proofs_checks.checks import geodesic as G
 from sublevel.proofs_checks.checks import relu as R
+from sublevel.proofs_checks.checks.dss_networks import no_growth_control
 from sublevel.proofs_checks.evidence import Evidence
 from sublevel.proofs_checks.testing import check_claim
 from sublevel.theory.certificate import Certificate
@@ -60,9 +60,9 @@ def test_an_inconclusive_trend_is_not_a_detection():
     not_connected = Evidence(
         "inconclusive", details={"connected_everywhere": False, "length_grows": False}
     )
-    assert G._no_growth_control(not_connected, "convex").outcome == "not detected"
+    assert no_growth_control(not_connected, "convex").outcome == "not detected"
     flat = Evidence("inconclusive", details={"connected_everywhere": True, "length_grows": False})
-    assert G._no_growth_control(flat, "convex").outcome == "detected (conclusion fails)"
+    assert no_growth_control(flat, "convex").outcome == "detected (conclusion fails)"
 
 
 def test_cor25_control_needs_exact_levels_to_detect(monkeypatch):
