@@ -25,7 +25,8 @@ from timing import best_of
 
 def main(argv: list[str] | None = None) -> None:
     from sublevel.numerics.energies.spin_glass import SpinGlass, random_on_sphere
-    from sublevel.numerics.sphere import blas_threads, minimize
+    from sublevel.numerics.sphere import blas_threads
+    from sublevel.numerics.sphere_minima import minimize
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--N", type=int, default=400)

@@ -23,7 +23,7 @@ import time
 import numpy as np
 from sublevel.numerics.energies.spin_glass import SphereProjected, SpinGlass, random_on_sphere
 from sublevel.numerics.energies.spin_glass_certify import certify_exact_segment
-from sublevel.numerics.sphere import minimize
+from sublevel.numerics.sphere_minima import minimize
 
 
 def _pair(sg: SpinGlass, seed: int) -> tuple[np.ndarray, np.ndarray]:

@@ -106,7 +106,8 @@ def minima_monte_carlo(
     """Batched Riemannian L-BFGS from ``starts`` random points on ``disorders[i]`` disorders at
     N = sizes[i]; the local minima's H/N (converged, index 0)."""
     from sublevel.numerics.energies.spin_glass import SpinGlass
-    from sublevel.numerics.sphere import blas_threads, sample_minima
+    from sublevel.numerics.sphere import blas_threads
+    from sublevel.numerics.sphere_minima import sample_minima
     from sublevel.theory import spin_glass as sgt
 
     e0, e_inf = float(sgt.threshold(0, p)), float(sgt.E_infinity(p))
@@ -194,7 +195,8 @@ def critical_point_counts(
 ) -> dict[str, Any]:
     """Mean numbers of critical points (by index) at small N, against the complexity."""
     from sublevel.numerics.energies.spin_glass import SpinGlass
-    from sublevel.numerics.sphere import blas_threads, critical_points
+    from sublevel.numerics.sphere import blas_threads
+    from sublevel.numerics.sphere_critical import critical_points
     from sublevel.theory import spin_glass as sgt
 
     out: dict[str, Any] = {
@@ -269,7 +271,9 @@ def barrier_picture(
 ) -> dict[str, Any]:
     """DSS connection levels between pairs of distinct minima of one disorder at N."""
     from sublevel.numerics.energies.spin_glass import SpinGlass, connection_level
-    from sublevel.numerics.sphere import blas_threads, deduplicate, sample_minima
+    from sublevel.numerics.sphere import blas_threads
+    from sublevel.numerics.sphere_critical import deduplicate
+    from sublevel.numerics.sphere_minima import sample_minima
     from sublevel.theory import spin_glass as sgt
 
     land = SpinGlass(N, p, seed)

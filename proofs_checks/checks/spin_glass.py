@@ -40,7 +40,7 @@ from sublevel.theory.claims import get_claim
 from sublevel.theory.errors import HypothesisError
 
 if TYPE_CHECKING:
-    from sublevel.numerics.sphere import MinimaSample
+    from sublevel.numerics.sphere_minima import MinimaSample
 
 CLAIM = "abc13.spin-glass"
 
@@ -100,7 +100,8 @@ def _disorder(kind: str, N: int, p: int, seed: int) -> Any:
 def _minima(
     kind: str, N: int, p: int, seed: int, n_starts: int, radius: float | None
 ) -> tuple[np.ndarray, MinimaSample]:
-    from sublevel.numerics.sphere import blas_threads, sample_minima
+    from sublevel.numerics.sphere import blas_threads
+    from sublevel.numerics.sphere_minima import sample_minima
 
     land = _disorder(kind, N, p, seed)
     with blas_threads(1):
@@ -432,7 +433,8 @@ def spin_glass_barrier_path(
     from sublevel.numerics.energies.spin_glass import SphereProjected, connection_level
     from sublevel.numerics.paths.base import LE_BOUND, Path, Segment
     from sublevel.numerics.profile import PathProfile
-    from sublevel.numerics.sphere import blas_threads, deduplicate
+    from sublevel.numerics.sphere import blas_threads
+    from sublevel.numerics.sphere_critical import deduplicate
 
     land = _disorder("iid", N, p, seed)
     _, sample = _minima("iid", N, p, seed, max(n_starts, 8), None)

@@ -1,4 +1,4 @@
-"""sublevel.numerics.sphere: descent, Newton/mode-following critical points and de-duplication on S^{N−1}(r)."""
+"""sublevel.numerics.sphere, sphere_minima and sphere_critical: descent, Newton/mode-following critical points and de-duplication on S^{N−1}(r)."""
 
 from __future__ import annotations
 
@@ -9,17 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sublevel.numerics.energies.spin_glass import SpinGlass
-from sublevel.numerics.sphere import (
-    Sphere,
-    blas_threads,
-    critical_points,
-    deduplicate,
-    minimize,
-    minimize_batch,
-    minimize_many,
-    sample_minima,
-    tangent_spectrum,
-)
+from sublevel.numerics.sphere import Sphere, blas_threads, tangent_spectrum
+from sublevel.numerics.sphere_critical import critical_points, deduplicate
+from sublevel.numerics.sphere_minima import minimize, minimize_batch, minimize_many, sample_minima
 from sublevel.theory.errors import InputError
 
 

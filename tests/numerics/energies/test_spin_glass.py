@@ -297,7 +297,7 @@ def test_landscape_conformance_suite(make):
 
 def _low_points(sg, k, seed):
     """k points of low energy on the sphere (a few projected-gradient steps from random starts)."""
-    from sublevel.numerics.sphere import minimize
+    from sublevel.numerics.sphere_minima import minimize
 
     X = random_on_sphere(sg.N, k, seed)
     return np.stack([minimize(sg, x, max_iter=30, polish=False, classify=False).point for x in X])
@@ -358,7 +358,8 @@ def test_arc_length_of_a_great_circle():
 
 
 def test_connection_level_between_two_minima():
-    from sublevel.numerics.sphere import deduplicate, sample_minima
+    from sublevel.numerics.sphere_critical import deduplicate
+    from sublevel.numerics.sphere_minima import sample_minima
 
     sg = SpinGlass(16, 3, 3)
     sample = sample_minima(sg, 12, 0)

@@ -87,7 +87,7 @@ def _mp_max(land: SphereProjected, a: np.ndarray, b: np.ndarray) -> mpmath.mpf:
 
 
 def _low_pair(sg: SpinGlass, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    from sublevel.numerics.sphere import minimize
+    from sublevel.numerics.sphere_minima import minimize
 
     X = random_on_sphere(sg.N, 2, seed)
     a, b = (minimize(sg, x, max_iter=30, polish=False, classify=False).point for x in X)
