@@ -24,28 +24,20 @@ runs under the time limit of :mod:`assignments.grading` (60 s by default).
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
-from pathlib import Path as FsPath
 
 import numpy as np
-import pytest
 from flint import fmpq
+from sublevel.numerics.energies.linear import DeepLinear
+from sublevel.numerics.paths.base import Path, Piece, Polygonal, Segment
+from sublevel.numerics.paths.exact_linalg import qmat
+from sublevel.numerics.paths.linear_exact import ExactMoments, exact_energy_polynomial
+from sublevel.numerics.strategies import datasets, linear_widths, square_widths
+from sublevel.theory.certificate import Certificate
+from sublevel.theory.errors import HypothesisError, InputError
+from sublevel.theory.exact import certify_polynomial
 
-HERE = FsPath(__file__).resolve().parent
-if str(HERE.parent.parent) not in sys.path:
-    sys.path.insert(0, str(HERE.parent.parent))
-
-from sublevel.numerics.energies.linear import DeepLinear  # noqa: E402
-from sublevel.numerics.paths.base import Path, Piece, Polygonal, Segment  # noqa: E402
-from sublevel.numerics.paths.exact_linalg import qmat  # noqa: E402
-from sublevel.numerics.paths.linear_exact import ExactMoments, exact_energy_polynomial  # noqa: E402
-from sublevel.numerics.strategies import datasets, linear_widths, square_widths  # noqa: E402
-from sublevel.theory.certificate import Certificate  # noqa: E402
-from sublevel.theory.errors import HypothesisError, InputError  # noqa: E402
-from sublevel.theory.exact import certify_polynomial  # noqa: E402
-
-from assignments.grading import (  # noqa: E402
+from assignments.grading import (
     array,
     call,
     describe,
@@ -53,8 +45,6 @@ from assignments.grading import (  # noqa: E402
     fail,
     instance_seeds,
     invoke,
-    load_submission,
-    submission_path,
     time_limit,
 )
 
@@ -153,13 +143,6 @@ def instance(seed: int, degenerate: bool = False) -> Instance:
 
 def instances() -> list[Instance]:
     return [instance(s, degenerate=(i == 0)) for i, s in enumerate(instance_seeds(N_INSTANCES))]
-
-
-@pytest.fixture(scope="module")
-def student(request):
-    return load_submission(
-        submission_path(HERE, SOURCE, request.config), name=f"submission_{HERE.name}"
-    )
 
 
 # ---------------------------------------------------------------------------- certifying

@@ -18,33 +18,23 @@ Hidden instances from seeds (SUBLEVEL_GRADE_SEED): activations drawn by
 from __future__ import annotations
 
 import math
-import sys
 from dataclasses import dataclass
-from pathlib import Path as FsPath
 
 import numpy as np
-import pytest
 from flint import fmpq, fmpq_mat
+from sublevel.numerics.energies.two_layer import EmpiricalTwoLayer
+from sublevel.numerics.paths.exact_linalg import qmat
+from sublevel.numerics.strategies import polynomial_activations
+from sublevel.theory.exact import certify_polynomial, to_fmpq
+from sublevel.theory.liftings.feature_map import intrinsic_dimension
 
-HERE = FsPath(__file__).resolve().parent
-if str(HERE.parent.parent) not in sys.path:
-    sys.path.insert(0, str(HERE.parent.parent))
-
-from sublevel.numerics.energies.two_layer import EmpiricalTwoLayer  # noqa: E402
-from sublevel.numerics.paths.exact_linalg import qmat  # noqa: E402
-from sublevel.numerics.strategies import polynomial_activations  # noqa: E402
-from sublevel.theory.exact import certify_polynomial, to_fmpq  # noqa: E402
-from sublevel.theory.liftings.feature_map import intrinsic_dimension  # noqa: E402
-
-from assignments.grading import (  # noqa: E402
+from assignments.grading import (
     array,
     call,
     describe,
     draw,
     fail,
     instance_seeds,
-    load_submission,
-    submission_path,
     time_limit,
 )
 
@@ -55,13 +45,6 @@ TOLERANCES = {
     "output_rtol": 1e-8,  # max |U'F − UF| ≤ output_rtol·max(1, max |UF|)
     "tau_rtol": 1e-9,  # τ of the exact constant-energy certificate, relative to max(1, E)
 }
-
-
-@pytest.fixture(scope="module")
-def student(request):
-    return load_submission(
-        submission_path(HERE, SOURCE, request.config), name=f"submission_{HERE.name}"
-    )
 
 
 @dataclass

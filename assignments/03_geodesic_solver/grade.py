@@ -16,30 +16,19 @@ and return a :class:`sublevel.numerics.geodesic.result.StringResult`. Each retur
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path as FsPath
-
 import numpy as np
-import pytest
+from sublevel.numerics.certify import certify_piece
+from sublevel.numerics.conformance import PathFinderProblem, check_path_finder, path_finder_problems
+from sublevel.numerics.geodesic.dss import dss
+from sublevel.numerics.geodesic.landscapes import RingValley
+from sublevel.numerics.geodesic.result import StringResult, normalized_length
+from sublevel.numerics.paths.base import LE_BOUND, Segment
 
-HERE = FsPath(__file__).resolve().parent
-if str(HERE.parent.parent) not in sys.path:
-    sys.path.insert(0, str(HERE.parent.parent))
-
-from sublevel.numerics.certify import certify_piece  # noqa: E402
-from sublevel.numerics.conformance import PathFinderProblem, check_path_finder, path_finder_problems  # noqa: E402
-from sublevel.numerics.geodesic.dss import dss  # noqa: E402
-from sublevel.numerics.geodesic.landscapes import RingValley  # noqa: E402
-from sublevel.numerics.geodesic.result import StringResult, normalized_length  # noqa: E402
-from sublevel.numerics.paths.base import LE_BOUND, Segment  # noqa: E402
-
-from assignments.grading import (  # noqa: E402
+from assignments.grading import (
     array,
     fail,
     instance_seeds,
     invoke,
-    load_submission,
-    submission_path,
     time_limit,
 )
 
@@ -48,13 +37,6 @@ MAX_ROUNDS = 12
 ACCEPT_FACTOR = 1.1
 LENGTH_RTOL = 0.15
 RING_LEVEL = 0.1
-
-
-@pytest.fixture(scope="module")
-def student(request):
-    return load_submission(
-        submission_path(HERE, SOURCE, request.config), name=f"submission_{HERE.name}"
-    )
 
 
 def _certify(landscape, beads: np.ndarray, bound: float) -> list:
