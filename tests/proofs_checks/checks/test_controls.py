@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from sublevel.numerics.rank_barrier import exact_rank, monomial_matrix, rank_barrier
-from sublevel.proofs_checks.checks import relu as R
+from sublevel.proofs_checks.checks import relu_path as R
 from sublevel.proofs_checks.checks.dss_networks import no_growth_control
 from sublevel.proofs_checks.evidence import Evidence
 from sublevel.proofs_checks.testing import check_claim
