@@ -21,22 +21,17 @@ from sublevel.numerics.paths.linear import (
     so_log,
     so_path,
 )
-from sublevel.numerics.strategies import linear_widths, make_data, seeds
+from sublevel.numerics.strategies import linear_widths, seeds
 from sublevel.theory.errors import HypothesisError, InputError
 
-
-def _weights(rng, w, degenerate=None):
-    ws = [rng.normal(size=(w[k + 1], w[k])) / np.sqrt(w[k]) for k in range(len(w) - 1)]
-    if degenerate == "zero-column":
-        ws[0][:, 0] = 0.0
-    elif degenerate == "zero-layer":
-        ws[0][:] = 0.0
-    elif degenerate == "rank-one":
-        k = len(ws) // 2
-        ws[k][:] = np.outer(rng.normal(size=ws[k].shape[0]), rng.normal(size=ws[k].shape[1]))
-    elif degenerate == "all-zero":
-        ws = [np.zeros_like(W) for W in ws]
-    return ws
+from tests.numerics.paths.linear_instances import (
+    DATA_KINDS,
+    DEGENERATE_B,
+    DESCENT_KINDS,
+    DESCENT_WIDTHS,
+    linear_instance,
+    random_weights,
+)
 
 
 def _scale(*arrays):
@@ -47,25 +42,21 @@ def _scale(*arrays):
 @given(
     w=linear_widths(satisfying=True, min_layers=2, max_layers=5, max_width=7),
     seed=seeds(),
-    kind=st.sampled_from(["random", "duplicate", "low_rank"]),
+    kind=DATA_KINDS,
     deg_a=st.sampled_from([None, "zero-column", "zero-layer", "rank-one", "all-zero"]),
-    deg_b=st.sampled_from([None, "zero-column", "rank-one"]),
+    deg_b=DEGENERATE_B,
 )
 def test_connect_properties(w, seed, kind, deg_a, deg_b):
     """Endpoints reproduced to 1e-12, product = reference P(t) to 1e-9; the float path's
     rigorous certificates never put it above the bound beyond rounding, and the dense maximum
     is ≤ max(E_A, E_B) + tolerance (the exact path, which decides, is tested in
     test_linear_exact.py)."""
-    rng = np.random.default_rng(seed)
-    if kind == "low_rank" and w[0] < 2:
-        kind = "random"
-    d = make_data(seed, 8, w[0], w[-1], kind)
-    wa, wb = _weights(rng, w, deg_a), _weights(rng, w, deg_b)
-    path = connect(wa, wb, d.X, d.Y)
+    X, Y, (wa, wb) = linear_instance(seed, w, kind, (deg_a, deg_b), samples=8)
+    path = connect(wa, wb, X, Y)
     scale = _scale(*wa, *wb)
     assert np.max(np.abs(path.start - flatten(wa))) <= 1e-12 * scale
     assert np.max(np.abs(path.end - flatten(wb))) <= 1e-12 * scale
-    E = DeepLinear(w, d.X, d.Y)
+    E = DeepLinear(w, X, Y)
     ts = np.linspace(0.0, 1.0, 33)
     for piece in path.pieces:
         realised = E.products(piece.points(ts))
@@ -73,7 +64,7 @@ def test_connect_properties(w, seed, kind, deg_a, deg_b):
         assert np.max(np.abs(realised - ref)) <= 1e-9 * max(1.0, float(np.max(np.abs(ref))))
         assert piece.promise in (CONSTANT, LE_MAX_ENDPOINTS)
     bound = max(E.energy(flatten(wa)), E.energy(flatten(wb)))
-    certs = certify_linear_path(path, d.X, d.Y, bound)
+    certs = certify_linear_path(path, X, Y, bound)
     assert all(c.method == "rigorous" for c in certs.proofs)
     assert all(c.max_energy_enclosure[0] <= bound + 1e-9 * max(1.0, bound) for c in certs.proofs)
     assert all(
@@ -88,10 +79,9 @@ def test_connect_properties(w, seed, kind, deg_a, deg_b):
 @settings(max_examples=15, deadline=None)
 @given(w=linear_widths(satisfying=False, min_layers=2, max_layers=4, max_width=5), seed=seeds())
 def test_connect_refuses_widths_that_violate_the_hypothesis(w, seed):
-    rng = np.random.default_rng(seed)
-    d = make_data(seed, 6, w[0], w[-1], "random")
+    X, Y, (wa, wb) = linear_instance(seed, w, "random", samples=6)
     with pytest.raises(HypothesisError) as info:
-        connect(_weights(rng, w), _weights(rng, w), d.X, d.Y)
+        connect(wa, wb, X, Y)
     k = next(k for k in range(1, len(w) - 1) if w[k] <= min(w[0], w[-1]))
     assert f"layer {k}" in str(info.value) and str(w) in str(info.value)
     low = min(w[0], w[-1])
@@ -107,7 +97,7 @@ def test_both_sides_of_the_width_condition_and_the_path_contract(w):
     conformance suite's path invariants hold (endpoints, continuity, length, reversal)."""
     rng = np.random.default_rng(sum(w))
     X, Y = rng.normal(size=(10, w[0])), rng.normal(size=(10, w[-1]))
-    wa, wb = _weights(rng, w), _weights(rng, w)
+    wa, wb = random_weights(rng, w), random_weights(rng, w)
     path = connect(wa, wb, X, Y)
     E = DeepLinear(w, X, Y)
     certs = certify_linear_path(path, X, Y, max(E.energy(flatten(wa)), E.energy(flatten(wb))))
@@ -126,7 +116,7 @@ def test_lifted_piece_is_the_straight_product_path_and_energy_is_quadratic():
     rng = np.random.default_rng(0)
     w = [3, 4, 5, 3]
     X, Y = rng.normal(size=(9, 3)), rng.normal(size=(9, 3))
-    wa, wb = _weights(rng, w), _weights(rng, w)
+    wa, wb = random_weights(rng, w), random_weights(rng, w)
     path = connect(wa, wb, X, Y)
     lifted = [p for p in path.pieces if p.info["step"].startswith("lifted")]
     assert len(lifted) == 1
@@ -142,23 +132,21 @@ def test_lifted_piece_is_the_straight_product_path_and_energy_is_quadratic():
 
 @settings(max_examples=20, deadline=None)
 @given(
-    w=linear_widths(satisfying=True, max_layers=4, max_width=5),
+    w=DESCENT_WIDTHS,
     seed=seeds(),
     deg=st.sampled_from([None, "zero-column", "zero-layer", "rank-one"]),
-    kind=st.sampled_from(["random", "duplicate"]),
+    kind=DESCENT_KINDS,
 )
 def test_descend_is_strictly_decreasing_to_the_reduced_rank_optimum(w, seed, deg, kind):
-    rng = np.random.default_rng(seed)
-    d = make_data(seed, 7, w[0], w[-1], kind)
-    ws = _weights(rng, w, deg)
-    E = DeepLinear(w, d.X, d.Y)
-    path = descend(ws, d.X, d.Y)
+    X, Y, (ws,) = linear_instance(seed, w, kind, (deg,))
+    E = DeepLinear(w, X, Y)
+    path = descend(ws, X, Y)
     assert np.max(np.abs(path.start - flatten(ws))) <= 1e-12 * _scale(*ws)
     e0, e_star = E.energy(flatten(ws)), E.global_minimum()
     assert E.energy(path.end) == pytest.approx(e_star, rel=1e-9, abs=1e-10)
     assert path.pieces[-1].promise == NON_INCREASING
     assert all(p.promise == CONSTANT for p in path.pieces[:-1])
-    certs = certify_linear_path(path, d.X, d.Y, e0)
+    certs = certify_linear_path(path, X, Y, e0)
     assert all(
         c.outcome != "fails" or c.max_energy_enclosure[0] - e0 <= 1e-9 * max(1.0, e0)
         for c in certs.proofs
@@ -171,7 +159,7 @@ def test_generic_descend_is_a_single_segment_moving_the_last_layer():
     rng = np.random.default_rng(3)
     w = [2, 3, 4, 5]
     X, Y = rng.normal(size=(8, 2)), rng.normal(size=(8, 5))
-    ws = _weights(rng, w)
+    ws = random_weights(rng, w)
     path = descend(ws, X, Y)
     assert len(path.pieces) == 1
     start, end = (DeepLinear(w, X, Y).unflatten(p) for p in (path.start, path.end))
@@ -244,7 +232,7 @@ def test_sampled_evaluation_never_decides_the_outcome():
     rng = np.random.default_rng(1)
     w = [2, 3, 2]
     X, Y = rng.normal(size=(6, 2)), rng.normal(size=(6, 2))
-    wa, wb = _weights(rng, w), _weights(rng, w)
+    wa, wb = random_weights(rng, w), random_weights(rng, w)
     certs = certify_linear_path(connect(wa, wb, X, Y), X, Y, -1.0)  # a bound below everything
     assert not certs.realised.holds and not any(c.holds for c in certs.rigorous)
     assert all(c.outcome == "fails" for c in certs.rigorous)  # the whole enclosure is above
@@ -256,9 +244,9 @@ def test_bad_input():
     rng = np.random.default_rng(0)
     w = [2, 3, 2]
     X, Y = rng.normal(size=(5, 2)), rng.normal(size=(5, 2))
-    wa, wb = _weights(rng, w), _weights(rng, w)
+    wa, wb = random_weights(rng, w), random_weights(rng, w)
     with pytest.raises(InputError, match="weights_b have widths"):
-        connect(wa, _weights(rng, [2, 4, 2]), X, Y)
+        connect(wa, random_weights(rng, [2, 4, 2]), X, Y)
     with pytest.raises(InputError, match="X has 3 columns"):
         connect(wa, wb, rng.normal(size=(5, 3)), Y)
     with pytest.raises(InputError, match="L = 0"):

@@ -22,25 +22,17 @@ from sublevel.numerics.paths.linear_exact import (
     descend_exact,
     exact_energy_polynomial,
 )
-from sublevel.numerics.strategies import linear_widths, make_data, seeds
+from sublevel.numerics.strategies import linear_widths, seeds
 from sublevel.theory.errors import HypothesisError, InputError
 
-
-def _weights(rng, w, degenerate=None):
-    ws = [rng.normal(size=(w[k + 1], w[k])) / np.sqrt(w[k]) for k in range(len(w) - 1)]
-    if degenerate == "zero-column":
-        ws[0][:, 0] = 0.0
-    elif degenerate == "zero-layer":
-        ws[0][:] = 0.0
-    elif degenerate == "rank-one":
-        k = len(ws) // 2
-        ws[k][:] = np.outer(rng.normal(size=ws[k].shape[0]), rng.normal(size=ws[k].shape[1]))
-    elif degenerate == "exact-rank-one":  # rank one in exact arithmetic (dyadic entries)
-        k = len(ws) // 2
-        u = rng.integers(-3, 4, size=ws[k].shape[0]).astype(float)
-        v = rng.integers(-3, 4, size=ws[k].shape[1]).astype(float)
-        ws[k][:] = np.outer(u, v) / 4.0
-    return ws
+from tests.numerics.paths.linear_instances import (
+    DATA_KINDS,
+    DEGENERATE_B,
+    DESCENT_KINDS,
+    DESCENT_WIDTHS,
+    linear_instance,
+    random_weights,
+)
 
 
 def _fraction_energy(weights, X, Y, t=None, other=None) -> Fraction:
@@ -81,27 +73,19 @@ def _frac(q: fmpq) -> Fraction:
     return Fraction(int(q.p), int(q.q))
 
 
-def _instance(seed, w, kind="random", deg_a=None, deg_b=None):
-    rng = np.random.default_rng(seed)
-    d = make_data(seed, 7, w[0], w[-1], kind)
-    return d.X, d.Y, _weights(rng, w, deg_a), _weights(rng, w, deg_b)
-
-
 @settings(max_examples=25, deadline=None)
 @given(
     w=linear_widths(satisfying=True, min_layers=2, max_layers=4, max_width=6),
     seed=seeds(),
-    kind=st.sampled_from(["random", "duplicate", "low_rank"]),
+    kind=DATA_KINDS,
     deg_a=st.sampled_from([None, "zero-column", "zero-layer", "exact-rank-one"]),
-    deg_b=st.sampled_from([None, "zero-column", "rank-one"]),
+    deg_b=DEGENERATE_B,
 )
 def test_exact_path_is_decided_with_tau_zero(w, seed, kind, deg_a, deg_b):
     """Every piece's bound and promise certificate holds exactly with τ = 0, margins ≥ 0;
     constant pieces are exactly constant (degree 0); consecutive pieces meet exactly (same
     product, same energy); the path starts at P_A and ends at P_B."""
-    if kind == "low_rank" and w[0] < 2:
-        kind = "random"
-    X, Y, wa, wb = _instance(seed, w, kind, deg_a, deg_b)
+    X, Y, (wa, wb) = linear_instance(seed, w, kind, (deg_a, deg_b))
     path = connect_exact(wa, wb, X, Y)
     bounds, promises = certify_exact_path(path)
     assert all(c.holds and c.method == "exact" and c.margin >= 0 for c in bounds + promises)
@@ -130,7 +114,7 @@ def test_default_instances_pieces_constant_exactly_where_the_float_path_drifts()
 
     drift = []
     for seed in range(6):
-        X, Y, wa, wb = _instance(seed, [4, 6, 6, 4])
+        X, Y, (wa, wb) = linear_instance(seed, [4, 6, 6, 4])
         E = DeepLinear([4, 6, 6, 4], X, Y)
         for piece in connect(wa, wb, X, Y).pieces:
             if piece.promise == CONSTANT:
@@ -152,7 +136,7 @@ def test_energy_polynomial_matches_the_fraction_oracle(seed):
     rng = np.random.default_rng(seed)
     w = [2, 3, 4, 2]
     X, Y = rng.normal(size=(5, 2)), rng.normal(size=(5, 2))
-    a, b = _weights(rng, w), _weights(rng, w)
+    a, b = random_weights(rng, w), random_weights(rng, w)
     b[1] = a[1].copy()  # a layer that does not move adds no degree
     coeffs = exact_energy_polynomial(
         ExactMoments.from_data(X, Y), [qmat(W) for W in a], [qmat(W) for W in b]
@@ -165,10 +149,10 @@ def test_energy_polynomial_matches_the_fraction_oracle(seed):
 
 @settings(max_examples=20, deadline=None)
 @given(
-    w=linear_widths(satisfying=True, max_layers=4, max_width=5),
+    w=DESCENT_WIDTHS,
     seed=seeds(),
     deg=st.sampled_from([None, "zero-column", "zero-layer", "exact-rank-one"]),
-    kind=st.sampled_from(["random", "duplicate"]),
+    kind=DESCENT_KINDS,
 )
 def test_exact_descent_reaches_the_least_squares_optimum(w, seed, deg, kind):
     """E′ ≤ 0 exactly on the descent, constant steps before it, E(1) = F(P*) exactly with
@@ -176,10 +160,8 @@ def test_exact_descent_reaches_the_least_squares_optimum(w, seed, deg, kind):
     form agrees."""
     from sublevel.numerics.energies.linear import DeepLinear
 
-    rng = np.random.default_rng(seed)
-    d = make_data(seed, 7, w[0], w[-1], kind)
-    ws = _weights(rng, w, deg)
-    path = descend_exact(ws, d.X, d.Y)
+    X, Y, (ws,) = linear_instance(seed, w, kind, (deg,))
+    path = descend_exact(ws, X, Y)
     bounds, promises = certify_exact_path(path)
     assert all(c.holds and c.margin >= 0 for c in bounds + promises)
     assert [p.promise for p in path.pieces][-1] == NON_INCREASING
@@ -191,12 +173,12 @@ def test_exact_descent_reaches_the_least_squares_optimum(w, seed, deg, kind):
     P = mom.least_squares()
     assert P * mom.sigma_x == mom.sigma_xy.transpose()
     assert last.details["strictly_decreasing"] == (path.details["E_A"] > e_star)
-    e_float = DeepLinear(w, d.X, d.Y).global_minimum()
+    e_float = DeepLinear(w, X, Y).global_minimum()
     assert float(_frac(e_star)) == pytest.approx(e_float, rel=1e-8, abs=1e-10)
 
 
 def test_a_bound_below_the_path_fails_exactly():
-    X, Y, wa, wb = _instance(1, [2, 3, 2])
+    X, Y, (wa, wb) = linear_instance(1, [2, 3, 2])
     path = connect_exact(wa, wb, X, Y)
     bound = path.details["bound"]
     bounds, _ = certify_exact_path(path, bound - fmpq(1, 10**30))
@@ -241,11 +223,11 @@ def test_bad_input_and_the_registry_s_refusal():
     rng = np.random.default_rng(0)
     X, Y = rng.normal(size=(5, 3)), rng.normal(size=(5, 3))
     with pytest.raises(HypothesisError) as info:
-        connect_exact(_weights(rng, [3, 3, 3]), _weights(rng, [3, 3, 3]), X, Y)
+        connect_exact(random_weights(rng, [3, 3, 3]), random_weights(rng, [3, 3, 3]), X, Y)
     assert info.value.alternative == "bf16.linear.square-boundary"
     with pytest.raises(InputError, match="weights_b have widths"):
-        connect_exact(_weights(rng, [3, 4, 3]), _weights(rng, [3, 5, 3]), X, Y)
+        connect_exact(random_weights(rng, [3, 4, 3]), random_weights(rng, [3, 5, 3]), X, Y)
     with pytest.raises(InputError, match="non-finite"):
         qmat(np.array([[1.0, np.nan]]))
     with pytest.raises(InputError, match="X has 2 columns"):
-        descend_exact(_weights(rng, [3, 4, 3]), X[:, :2], Y)
+        descend_exact(random_weights(rng, [3, 4, 3]), X[:, :2], Y)
