@@ -221,20 +221,27 @@ def maximise_energy(
     max_cells: int = 200_000,
     probes: int = 4,
     scale: float = 0.0,
+    floor_factor: float = 2.0,
 ) -> MaxEnclosure:
     """Branch and bound for max_t E(t) − (α + βt) on [0, 1]: stop when the enclosure is narrower
     than max(abs_tol, rel_tol·max(|lo|, scale)), or (with ``bound``) as soon as it decides E ≤ bound, or
     after ``max_cells`` cell evaluations (then ``inconclusive`` if undecided). Each round the
     centres of the ``probes`` cells with the highest upper bounds are evaluated rigorously: the
-    best of these proven values is the lower end and prunes every cell whose bound is below it."""
+    best of these proven values is the lower end and prunes every cell whose bound is below it.
+
+    Subdividing cannot make the enclosure narrower than the proven enclosure of E at a single
+    point (the pieces' radii δ and the rounding of the sums): the resolution is also reached
+    when the width is ≤ ``floor_factor`` × that point width at the best point (recorded as
+    ``details["resolution_floor"]``), so that an unattainable ``rel_tol`` does not run the
+    search to ``max_cells``."""
     M = int(initial_cells)
     c = (np.arange(M) + 0.5) / M
     r = np.full(M, 0.5 / M)
-    best_lo, best_t, total = -np.inf, 0.0, 0
-    _, ends = energy.cells(np.array([0.0, 1.0]), np.zeros(2), alpha, beta)
-    for t_end, val in zip((0.0, 1.0), ends):
+    best_lo, best_t, total, floor = -np.inf, 0.0, 0, np.inf
+    ends_up, ends = energy.cells(np.array([0.0, 1.0]), np.zeros(2), alpha, beta)
+    for t_end, val, val_up in zip((0.0, 1.0), ends, ends_up):
         if val > best_lo:
-            best_lo, best_t = float(val), t_end
+            best_lo, best_t, floor = float(val), t_end, float(val_up - val)
     hi = np.inf
     rounds = 0
     while True:
@@ -242,15 +249,15 @@ def maximise_energy(
         total += c.size
         rounds += 1
         top = np.argsort(up)[-probes:]
-        _, low = energy.cells(c[top], np.zeros(top.size), alpha, beta)
+        low_up, low = energy.cells(c[top], np.zeros(top.size), alpha, beta)
         j = int(np.argmax(low))
         if low[j] > best_lo:
-            best_lo, best_t = float(low[j]), float(c[top][j])
+            best_lo, best_t, floor = float(low[j]), float(c[top][j]), float(low_up[j] - low[j])
         hi = max(float(up.max()), best_lo)
         keep = up >= best_lo
         c, r = c[keep], r[keep]
         width = hi - best_lo
-        done_tol = width <= max(abs_tol, rel_tol * max(abs(best_lo), scale))
+        done_tol = width <= max(abs_tol, rel_tol * max(abs(best_lo), scale), floor_factor * floor)
         if bound is not None and (hi <= bound or best_lo > bound):
             break
         if done_tol or c.size == 0 or total + 2 * c.size > max_cells:
@@ -271,5 +278,10 @@ def maximise_energy(
         outcome=outcome,
         n_cells=total,
         delta=energy.delta,
-        details={"rounds": rounds, "active_cells": int(c.size)},
+        details={
+            "rounds": rounds,
+            "active_cells": int(c.size),
+            "resolution_floor": floor,
+            "floor_factor": floor_factor,
+        },
     )

@@ -230,3 +230,21 @@ def test_dss_on_a_relu_mlp_certifies_every_segment_rigorously():
     for c in r.certificates:
         lo, hi = c.max_energy_enclosure
         assert lo <= hi and (c.outcome != "holds" or hi <= c.bound)
+
+
+def test_an_unattainable_tolerance_stops_at_the_proven_point_width_not_at_max_cells():
+    """rel_tol = abs_tol = 0 cannot be met (the pieces' radii and the sums' rounding leave a
+    point enclosure of positive width): the search stops once the width is within
+    ``floor_factor`` × that floor, still containing the dense maximum."""
+    L, a, b = _net([3, 5, 5, 2], "mse", seed=7, scale=4.0)
+    m = _enclosure(L, a, b, rel_tol=0.0, abs_tol=0.0, max_cells=1_000_000)
+    floor = m.details["resolution_floor"]
+    assert floor > 0.0
+    assert m.outcome == "holds"
+    assert m.n_cells < 1_000_000
+    assert m.hi - m.lo <= 2.0 * floor
+    dense = _dense(L, a, b, 200_001).max()
+    assert m.lo <= dense + DENSE_EVAL_TOL and m.hi >= dense - DENSE_EVAL_TOL
+    # without the floor rule (factor 0) the same search runs to its cell budget, undecided
+    stuck = _enclosure(L, a, b, rel_tol=0.0, abs_tol=0.0, max_cells=3_000, floor_factor=0.0)
+    assert stuck.outcome == "inconclusive" and stuck.n_cells <= 3_000
