@@ -47,6 +47,9 @@ FAMILIES: dict[str, tuple[str, list[str]]] = {
         "Finite intrinsic dimension, quadratic networks, the ReLU valley",
         [
             "sublevel.numerics.energies.two_layer",
+            "sublevel.numerics.energies.convex_lifting",
+            "sublevel.numerics.energies.two_layer_population",
+            "sublevel.numerics.energies.relu_valley",
             "sublevel.numerics.paths.intrinsic",
             "sublevel.numerics.energies.quadratic_deep",
             "sublevel.numerics.energy_barrier",

@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default="examples-out")
     args = parser.parse_args(argv)
 
-    from sublevel.numerics.energies.two_layer import relu_valley
+    from sublevel.numerics.energies.relu_valley import relu_valley
     from sublevel.numerics.geodesic.dss import dss
     from sublevel.numerics.geodesic.train import Adam
     from sublevel.theory.errors import InputError

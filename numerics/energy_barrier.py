@@ -43,18 +43,15 @@ from typing import Any, cast
 
 import numpy as np
 from sublevel.numerics.barrier_escape import ESCAPE_TOLERANCES, classify_poor_minimum
+from sublevel.numerics.energies.activations import Activation, make_activation
+from sublevel.numerics.energies.convex_lifting import polynomial_features
 from sublevel.numerics.energies.quadratic_deep import (
     Run,
     blas_single_thread,
     optimisation_runs,
     stable_minimum,
 )
-from sublevel.numerics.energies.two_layer import (
-    Activation,
-    EmpiricalTwoLayer,
-    make_activation,
-    polynomial_features,
-)
+from sublevel.numerics.energies.two_layer import EmpiricalTwoLayer
 from sublevel.theory.errors import InputError
 
 __all__ = [

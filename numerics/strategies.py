@@ -436,7 +436,7 @@ def activations(
 ) -> st.SearchStrategy[Any]:
     """Activations: random polynomials (sympy expressions), ``"relu(z)"`` and ``"tanh(z)"``
     (strings that :func:`sublevel.theory.liftings.feature_map.parse_activation` and
-    :func:`sublevel.numerics.energies.two_layer.make_activation` both read)."""
+    :func:`sublevel.numerics.energies.activations.make_activation` both read)."""
     known = ("polynomial", "relu", "tanh")
     bad = [k for k in kinds if k not in known]
     if bad or not kinds:

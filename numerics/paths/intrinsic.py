@@ -1,8 +1,9 @@
 """Finite intrinsic dimension: the paths of VBB's theorem (Construction A and B, papers.md §4.2).
 
 Write Φ(x; θ) = β(θ) Ψ(x) with β(θ) = U Ψ(W), Ψ(W) = [A(w_1) … A(w_p)]ᵀ, and E(θ) = F(β(θ)),
-F convex (:class:`sublevel.numerics.energies.two_layer.LiftedProblem`). The features A(w) span a space
-of dimension q (the intrinsic dimension; q_emp ≤ L for the empirical ``values`` lifting).
+F convex (:class:`sublevel.numerics.energies.convex_lifting.LiftedProblem`). The features A(w)
+span a space of dimension q (the intrinsic dimension; q_emp ≤ L for the empirical ``values``
+lifting).
 
 **Construction A** (p ≥ q ⇒ from any θ a non-increasing path to a global minimum, VBB Thm 8):
 
@@ -43,12 +44,9 @@ import numpy as np
 import scipy.linalg
 import sympy as sp
 from sublevel.numerics.certify import DEFAULT_TOLERANCES, certify_piece_and_promise
-from sublevel.numerics.energies.two_layer import (
-    EmpiricalTwoLayer,
-    LiftedProblem,
-    TwoLayerEnergy,
-    make_activation,
-)
+from sublevel.numerics.energies.activations import make_activation
+from sublevel.numerics.energies.convex_lifting import LiftedProblem
+from sublevel.numerics.energies.two_layer import EmpiricalTwoLayer, TwoLayerEnergy
 from sublevel.numerics.landscape import as_theta
 from sublevel.numerics.paths.base import (
     CONSTANT,

@@ -33,7 +33,8 @@ from typing import Any
 
 import numpy as np
 from flint import arb, arb_mat, ctx, fmpq, fmpq_mat
-from sublevel.numerics.energies.two_layer import EmpiricalTwoLayer, LiftedProblem
+from sublevel.numerics.energies.convex_lifting import LiftedProblem
+from sublevel.numerics.energies.two_layer import EmpiricalTwoLayer
 from sublevel.numerics.paths.base import CONSTANT, NON_INCREASING
 from sublevel.numerics.paths.exact_linalg import pivots, qmat
 from sublevel.numerics.paths.intrinsic_exact_model import ExactUnavailable

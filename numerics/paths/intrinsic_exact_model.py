@@ -28,11 +28,8 @@ from typing import Any
 
 import numpy as np
 from flint import fmpq, fmpq_mat
-from sublevel.numerics.energies.two_layer import (
-    EmpiricalTwoLayer,
-    PopulationTwoLayer,
-    TwoLayerEnergy,
-)
+from sublevel.numerics.energies.two_layer import EmpiricalTwoLayer, TwoLayerEnergy
+from sublevel.numerics.energies.two_layer_population import PopulationTwoLayer
 from sublevel.numerics.paths.exact_linalg import columns, inner, pivots, qmat, rank, zero_matrix
 from sublevel.theory.errors import InputError
 from sublevel.theory.exact import to_fmpq
@@ -189,7 +186,7 @@ def exact_model(landscape: TwoLayerEnergy, kind: str = "auto") -> ExactModel:
         inv_l = fmpq(1, L)
         c = sum((v * v for v in Yq.entries()), fmpq(0)) * inv_l
         if kind == "polynomial":
-            from sublevel.numerics.energies.two_layer import polynomial_features
+            from sublevel.numerics.energies.convex_lifting import polynomial_features
 
             if not act.is_polynomial:
                 raise ExactUnavailable(f"activation {act.name} is not a polynomial")

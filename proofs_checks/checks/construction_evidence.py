@@ -16,12 +16,9 @@ from typing import Any, cast
 
 import numpy as np
 import sympy as sp
-from sublevel.numerics.energies.two_layer import (
-    EmpiricalTwoLayer,
-    PopulationTwoLayer,
-    TwoLayerEnergy,
-    polynomial_features,
-)
+from sublevel.numerics.energies.convex_lifting import polynomial_features
+from sublevel.numerics.energies.two_layer import EmpiricalTwoLayer, TwoLayerEnergy
+from sublevel.numerics.energies.two_layer_population import PopulationTwoLayer
 from sublevel.numerics.paths.base import CONSTANT, Segment
 from sublevel.numerics.paths.intrinsic import (
     Construction,

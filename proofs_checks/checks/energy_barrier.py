@@ -14,7 +14,8 @@ import time
 from typing import cast
 
 import numpy as np
-from sublevel.numerics.energies.two_layer import EmpiricalTwoLayer, make_activation
+from sublevel.numerics.energies.activations import make_activation
+from sublevel.numerics.energies.two_layer import EmpiricalTwoLayer
 from sublevel.proofs_checks.evidence import Evidence, control_outcome
 from sublevel.proofs_checks.registry import check, negative_control
 

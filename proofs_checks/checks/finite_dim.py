@@ -28,11 +28,8 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 import numpy as np
-from sublevel.numerics.energies.two_layer import (
-    EmpiricalTwoLayer,
-    TwoLayerEnergy,
-    polynomial_features,
-)
+from sublevel.numerics.energies.convex_lifting import polynomial_features
+from sublevel.numerics.energies.two_layer import EmpiricalTwoLayer, TwoLayerEnergy
 from sublevel.numerics.paths.base import Segment
 from sublevel.numerics.paths.intrinsic import (
     Construction,

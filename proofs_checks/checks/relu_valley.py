@@ -15,7 +15,8 @@ from typing import Any
 
 import numpy as np
 import sympy as sp
-from sublevel.numerics.energies.two_layer import PopulationTwoLayer, relu_valley
+from sublevel.numerics.energies.relu_valley import relu_valley
+from sublevel.numerics.energies.two_layer_population import PopulationTwoLayer
 from sublevel.proofs_checks.evidence import Evidence, control_outcome
 from sublevel.proofs_checks.registry import check, negative_control
 from sublevel.theory.certificate import Certificate

@@ -121,13 +121,14 @@ def _optional(module: str, name: str, build):
 
 def _two_layer(kind: str, activation: str):
     def build(seed: int):
-        from sublevel.numerics.energies import two_layer as T
+        from sublevel.numerics.energies.two_layer import EmpiricalTwoLayer
+        from sublevel.numerics.energies.two_layer_population import PopulationTwoLayer
 
         X, Y = _data(seed, 3, 2, 10)
         if kind == "empirical":
-            return T.EmpiricalTwoLayer(activation, X, Y, p=4)
+            return EmpiricalTwoLayer(activation, X, Y, p=4)
         rng = np.random.default_rng(seed)
-        return T.PopulationTwoLayer(
+        return PopulationTwoLayer(
             activation,
             3,
             4,
@@ -177,10 +178,10 @@ _optional("sublevel.numerics.energies.quadratic_deep", "DeepQuadratic", _deep_qu
 _optional("sublevel.numerics.energies.spin_glass", "SpinGlass", _spin)
 _optional("sublevel.numerics.energies.spin_glass", "SphereProjected", _spin_projected)
 _optional("sublevel.numerics.energies.two_layer", "TwoLayer FixedOutput", _fixed_output)
-for _kind in ("empirical", "population"):
+for _kind, _module in (("empirical", "two_layer"), ("population", "two_layer_population")):
     for _act in ("z**2", "z**3 - z", "relu(z)"):
         _optional(
-            "sublevel.numerics.energies.two_layer",
+            f"sublevel.numerics.energies.{_module}",
             f"TwoLayer {_kind} {_act}",
             _two_layer(_kind, _act),
         )

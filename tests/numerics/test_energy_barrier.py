@@ -7,11 +7,9 @@ import math
 
 import numpy as np
 import pytest
-from sublevel.numerics.energies.two_layer import (
-    EmpiricalTwoLayer,
-    make_activation,
-    polynomial_features,
-)
+from sublevel.numerics.energies.activations import make_activation
+from sublevel.numerics.energies.convex_lifting import polynomial_features
+from sublevel.numerics.energies.two_layer import EmpiricalTwoLayer
 from sublevel.numerics.energy_barrier import (
     READING,
     barrier_dimension,

@@ -11,16 +11,14 @@ import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sublevel.numerics.conformance import check_landscape
-from sublevel.numerics.energies.two_layer import (
-    EmpiricalTwoLayer,
-    FixedOutput,
+from sublevel.numerics.energies.activations import make_activation
+from sublevel.numerics.energies.convex_lifting import gaussian_moment, polynomial_features
+from sublevel.numerics.energies.relu_valley import relu_valley
+from sublevel.numerics.energies.two_layer import EmpiricalTwoLayer, FixedOutput
+from sublevel.numerics.energies.two_layer_population import (
     PopulationTwoLayer,
-    gaussian_moment,
-    make_activation,
-    polynomial_features,
     relu_kernel,
     relu_kernel_grad,
-    relu_valley,
 )
 from sublevel.theory.errors import InputError
 from sublevel.theory.liftings.feature_map import intrinsic_dimension

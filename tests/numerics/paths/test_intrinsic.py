@@ -8,11 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sublevel.numerics.conformance import check_path
-from sublevel.numerics.energies.two_layer import (
-    EmpiricalTwoLayer,
-    PopulationTwoLayer,
-    make_activation,
-)
+from sublevel.numerics.energies.activations import make_activation
+from sublevel.numerics.energies.two_layer import EmpiricalTwoLayer
+from sublevel.numerics.energies.two_layer_population import PopulationTwoLayer
 from sublevel.numerics.paths.base import CONSTANT, LE_MAX_ENDPOINTS, NON_INCREASING
 from sublevel.numerics.paths.intrinsic import (
     certify_construction,

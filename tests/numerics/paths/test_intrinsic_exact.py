@@ -12,7 +12,8 @@ import sympy as sp
 from flint import fmpq, fmpq_mat
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sublevel.numerics.energies.two_layer import EmpiricalTwoLayer, PopulationTwoLayer
+from sublevel.numerics.energies.two_layer import EmpiricalTwoLayer
+from sublevel.numerics.energies.two_layer_population import PopulationTwoLayer
 from sublevel.numerics.paths.base import CONSTANT, NON_INCREASING
 from sublevel.numerics.paths.exact_linalg import qmat
 from sublevel.numerics.paths.intrinsic_ball import ball_construction_a

@@ -11,7 +11,8 @@ import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sublevel.numerics import kernels as K
-from sublevel.numerics.energies.two_layer import PopulationTwoLayer, ReluValley, relu_valley
+from sublevel.numerics.energies.relu_valley import ReluValley, relu_valley
+from sublevel.numerics.energies.two_layer_population import PopulationTwoLayer
 from sublevel.proofs_checks.checks.relu_valley import _straight_path_quartic, _valley_certificates
 from sublevel.proofs_checks.evidence import PROOF_KINDS
 from sublevel.proofs_checks.testing import check_claim
