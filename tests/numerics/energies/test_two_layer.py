@@ -1,5 +1,6 @@
-"""Two-layer energies Φ = Uρ(Wx): activations, gradients, batches, exact segment polynomials,
-the convex lifting, Gaussian/arc-cosine closed forms against Monte Carlo, the ReLU valley."""
+"""Two-layer energies Φ = Uρ(Wx), empirical and population: refusals, gradients, batches, exact
+segment polynomials, the energies' convex lifting, Gaussian/arc-cosine closed forms against Monte
+Carlo. The activations, the monomial lifting and the ReLU valley have their own test files."""
 
 from __future__ import annotations
 
@@ -7,13 +8,11 @@ import math
 
 import numpy as np
 import pytest
-import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sublevel.numerics.conformance import check_landscape
 from sublevel.numerics.energies.activations import make_activation
-from sublevel.numerics.energies.convex_lifting import gaussian_moment, polynomial_features
-from sublevel.numerics.energies.relu_valley import relu_valley
+from sublevel.numerics.energies.convex_lifting import polynomial_features
 from sublevel.numerics.energies.two_layer import EmpiricalTwoLayer, FixedOutput
 from sublevel.numerics.energies.two_layer_population import (
     PopulationTwoLayer,
@@ -21,7 +20,6 @@ from sublevel.numerics.energies.two_layer_population import (
     relu_kernel_grad,
 )
 from sublevel.theory.errors import InputError
-from sublevel.theory.liftings.feature_map import intrinsic_dimension
 
 # ---------------------------------------------------------------------------- helpers
 
@@ -42,38 +40,7 @@ def _empirical(activation, n=3, m=2, L=15, p=4, seed=0):
     return EmpiricalTwoLayer(activation, rng.normal(size=(L, n)), rng.normal(size=(L, m)), p), rng
 
 
-# ---------------------------------------------------------------------------- activations
-
-
-def test_named_and_parsed_activations():
-    z = np.linspace(-2, 2, 9)
-    assert np.allclose(make_activation("quadratic")(z), z**2)
-    assert np.allclose(make_activation("cubic").derivative(z), 3 * z**2)
-    assert np.allclose(make_activation("relu")(z), np.maximum(z, 0))
-    assert np.allclose(make_activation("relu(z)")(z), np.maximum(z, 0))
-    assert make_activation("relu(z)").kind == "relu"
-    assert np.allclose(make_activation("tanh").derivative(z), 1 - np.tanh(z) ** 2)
-    assert np.allclose(make_activation("x**3 - x")(z), z**3 - z)
-    assert np.allclose(make_activation([1, 0, 2])(z), 1 + 2 * z**2)
-    sig = make_activation("sigmoid(z)")
-    assert sig.kind == "other" and np.allclose(sig(z), 1 / (1 + np.exp(-z)))
-    assert np.allclose(sig.derivative(z), sig(z) * (1 - sig(z)))
-
-
-def test_homogeneous_degree_and_coefficients_are_exact():
-    assert make_activation("z**3").homogeneous_degree == 3
-    assert make_activation("z**3 + z").homogeneous_degree is None
-    act = make_activation([0.1, 0.0, 0.25])
-    assert act.coefficients == (0.1, 0.0, 0.25)
-    assert act.expr.coeff(act.variable, 0) == sp.Rational(0.1)  # the exact dyadic of 0.1
-
-
-@pytest.mark.parametrize(
-    "bad", [lambda z: z, "x*y", "2", [0, 0, 0], [1, float("nan")], [[1, 2]], "z**", 3.5]
-)
-def test_bad_activations_raise_input_error(bad):
-    with pytest.raises(InputError):
-        make_activation(bad)
+# ---------------------------------------------------------------------------- refusals
 
 
 def test_non_polynomial_where_a_polynomial_is_required():
@@ -99,41 +66,6 @@ def test_bad_data_raise_input_error():
         land.energy(np.ones(land.dim + 1))
     with pytest.raises(InputError, match="W has shape"):
         land.flatten(np.ones((3, 2)), np.ones((1, 2)))
-
-
-# ---------------------------------------------------------------------------- lifting
-
-
-@settings(max_examples=15, deadline=None)
-@given(coeffs=coefficient_lists, n=st.integers(1, 4))
-def test_polynomial_features_reproduce_the_activation(coeffs, n):
-    """⟨A(w), Ψ(x)⟩ = ρ(⟨w, x⟩) numerically; Q = q = the exact intrinsic dimension."""
-    act = make_activation(coeffs)
-    feats = polynomial_features(act, n)
-    assert feats.size == feats.q == intrinsic_dimension(act.expr, n)
-    rng = np.random.default_rng(len(coeffs) + n)
-    W, X = rng.normal(size=(3, n)), rng.normal(size=(5, n))
-    lhs = feats.data_features(X) @ feats.unit_features(W).T
-    assert np.allclose(lhs, act(X @ W.T), atol=1e-10)
-    J = feats.unit_features_jacobian(W)
-    h = 1e-6
-    for k in range(n):
-        E = np.zeros_like(W)
-        E[:, k] = h
-        fd = (feats.unit_features(W + E) - feats.unit_features(W - E)) / (2 * h)
-        assert np.allclose(J[:, :, k], fd, atol=1e-6)
-
-
-def test_gaussian_moments_against_closed_forms_and_sympy():
-    assert gaussian_moment(np.array([4])) == 3 and gaussian_moment(np.array([6])) == 15
-    assert gaussian_moment(np.array([2, 2])) == 1 and gaussian_moment(np.array([3, 1])) == 0
-    g = sp.Symbol("g")
-    density = sp.exp(-(g**2) / 2) / sp.sqrt(2 * sp.pi)
-    assert float(gaussian_moment(np.array([8]))) == float(
-        sp.integrate(g**8 * density, (g, -sp.oo, sp.oo))
-    )
-    G = polynomial_features("z**3 + z", 2).gaussian_gram()
-    assert np.allclose(G, G.T) and np.linalg.eigvalsh(G).min() > 0
 
 
 # ---------------------------------------------------------------------------- gradients, batches
@@ -313,43 +245,3 @@ def test_value_span_of_relu_in_one_dimension_has_dimension_two():
     rng = np.random.default_rng(0)
     land = EmpiricalTwoLayer("relu", rng.normal(size=(9, 1)), rng.normal(size=9), 9)
     assert land.lifted_problem("values").q == 2
-
-
-# ---------------------------------------------------------------------------- the ReLU valley
-
-
-@pytest.mark.parametrize("n,p", [(3, 2), (5, 3), (10, 9)])
-def test_relu_valley_closed_forms(n, p):
-    V = relu_valley(n, p, alpha=2.0, beta=3.0)
-    land = V.landscape
-    assert math.isclose(land.energy(V.theta_bad), 9 / 4, rel_tol=1e-13)
-    assert math.isclose(land.energy(V.theta_good), 1.0, rel_tol=1e-13)
-    assert np.linalg.norm(land.grad(V.theta_bad)) < 1e-13
-    assert V.in_valley(V.theta_bad) and not V.in_valley(V.theta_good)
-    mean, se = land.monte_carlo(V.theta_bad, 100_000, seed=n)
-    assert abs(mean - 9 / 4) <= 4 * se
-
-
-def test_relu_valley_straight_path_matches_the_thesis_numbers():
-    """papers.md §4.5(a): n = 10, p = 9, α = 2, β = 3 — the exact maximum is 13/4 = (α² + β²)/4
-    at t = α/(α + β) = 2/5 (3.24 is the thesis' Monte-Carlo figure)."""
-    V = relu_valley(10, 9)
-    ts = np.linspace(0, 1, 101)
-    es = V.landscape.energies(V.theta_bad[None] + ts[:, None] * (V.theta_good - V.theta_bad)[None])
-    assert 3.2 < es.max() < 3.3 and abs(ts[es.argmax()] - 0.4) <= 0.05
-
-
-def test_every_point_with_nonnegative_output_weights_is_above_the_valley_floor():
-    """The lemma behind the valley: u ≥ 0 makes the branch-2 prediction ≥ 0 where Y ≤ 0."""
-    V = relu_valley(5, 3, alpha=1.5, beta=2.5)
-    rng = np.random.default_rng(1)
-    for _ in range(20):
-        W, U = V.landscape.unflatten(V.landscape.random_point(rng))
-        theta = V.landscape.flatten(W, np.abs(U) * 3)
-        assert V.landscape.energy(theta) >= V.energy_bad - 1e-12
-
-
-@pytest.mark.parametrize("n,p", [(2, 1), (4, 4), (3, 1)])
-def test_relu_valley_bad_sizes(n, p):
-    with pytest.raises(InputError):
-        relu_valley(n, p)
