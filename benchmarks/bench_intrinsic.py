@@ -128,11 +128,8 @@ def bench_certify(repeat: int) -> None:
 
 
 def bench_quadratic(n: int, runs: int, out: Path, seed: int, sign: str = "free") -> None:
-    from sublevel.numerics.energies.quadratic_deep import (
-        SUCCESS_KINDS,
-        plot_success_fraction,
-        width_experiment,
-    )
+    from sublevel.numerics.energies.optimisation_runs import SUCCESS_KINDS
+    from sublevel.numerics.energies.quadratic_widths import plot_success_fraction, width_experiment
 
     widths = sorted({max(1, n - 1), n, 2 * n - 1, 2 * n, 3 * n})
     start = time.perf_counter()
@@ -176,11 +173,8 @@ def bench_quadratic(n: int, runs: int, out: Path, seed: int, sign: str = "free")
 
 
 def bench_deep(runs: int, seed: int) -> None:
-    from sublevel.numerics.energies.quadratic_deep import (
-        DeepQuadratic,
-        form_features,
-        optimisation_runs,
-    )
+    from sublevel.numerics.energies.optimisation_runs import optimisation_runs
+    from sublevel.numerics.energies.quadratic_deep import DeepQuadratic, form_features
 
     print(
         "\n== deep quadratic networks (N = 2): runs against the lifted optimum over degree-2^K forms"

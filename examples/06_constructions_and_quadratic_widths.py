@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-from sublevel.numerics.energies.quadratic_deep import plot_success_fraction, width_experiment
+from sublevel.numerics.energies.quadratic_widths import plot_success_fraction, width_experiment
 from sublevel.numerics.energies.two_layer import EmpiricalTwoLayer
 from sublevel.numerics.paths.intrinsic import certify_construction, construction_a, construction_b
 from sublevel.numerics.profile import PathProfile, plot_energy_profile

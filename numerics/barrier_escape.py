@@ -78,7 +78,7 @@ def flat_escape(
     raise the energy above E(θ), and L-BFGS (each step decreases E). ``found`` when the end
     energy is below E(θ) − gap: the path is non-increasing up to ``flat_change``."""
     from sublevel.numerics.critical import minimise
-    from sublevel.numerics.energies.quadratic_deep import blas_single_thread
+    from sublevel.numerics.energies.optimisation_runs import blas_single_thread
 
     dead = dead_units(land, theta, dead_rtol)
     out: dict[str, Any] = {

@@ -45,7 +45,7 @@ import numpy as np
 from sublevel.numerics.barrier_escape import ESCAPE_TOLERANCES, classify_poor_minimum
 from sublevel.numerics.energies.activations import Activation, make_activation
 from sublevel.numerics.energies.convex_lifting import polynomial_features
-from sublevel.numerics.energies.quadratic_deep import (
+from sublevel.numerics.energies.optimisation_runs import (
     Run,
     blas_single_thread,
     optimisation_runs,
@@ -407,9 +407,9 @@ def counterexample_search(
 
 def _certified_sign_trap(X: np.ndarray, Y: np.ndarray, act: Activation, M: int) -> Any:
     """For ρ = a z² with one output and M ≥ N: the certified sign trap (a local minimum with all
-    output weights of one sign, :func:`sublevel.numerics.energies.quadratic_deep.sign_trap`), else None.
+    output weights of one sign, :func:`sublevel.numerics.energies.sign_trap.sign_trap`), else None.
     A negative a flips the roles of the signs; it is absorbed by negating y."""
-    from sublevel.numerics.energies.quadratic_deep import sign_trap
+    from sublevel.numerics.energies.sign_trap import sign_trap
 
     if act.homogeneous_degree != 2 or Y.shape[1] != 1 or M < X.shape[1]:
         return None

@@ -129,7 +129,8 @@ class LiftedProblem:
 
     @property
     def d(self) -> int:
-        """The number of lifted coordinates (Q monomials, or L samples for ``values``): H is d × d."""
+        """The number of lifted coordinates, d × d the shape of H: Q monomials, or the L samples
+        for the ``values`` lifting."""
         return int(self.H.shape[0])
 
     def value(self, beta: np.ndarray) -> float:

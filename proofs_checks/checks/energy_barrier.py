@@ -100,7 +100,7 @@ def energy_barrier_without_barrier(
     sign without losing its fit). The search must find a spurious valley (classified: no flat
     escape, strict modulo rescaling); on some samples (e.g. seed 1) the best fit of y by u·(v·x)²
     along the negative direction has u > 0, there is no such trap, and the control says so."""
-    from sublevel.numerics.energies.quadratic_deep import optimisation_runs
+    from sublevel.numerics.energies.optimisation_runs import optimisation_runs
 
     rng = np.random.default_rng(seed)
     X = rng.normal(size=(60, 2))

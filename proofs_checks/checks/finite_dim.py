@@ -167,7 +167,7 @@ def _valley_search(
     """Random inits → L-BFGS → Hessian: the local minima the landscape holds (p below the
     threshold). Poor = converged, no negative eigenvalue, stable under perturbation, above the
     best energy found (which bounds min E from above)."""
-    from sublevel.numerics.energies.quadratic_deep import optimisation_runs, stable_minimum
+    from sublevel.numerics.energies.optimisation_runs import optimisation_runs, stable_minimum
 
     lp = land.lifted_problem() if land.activation.is_polynomial else land.lifted_problem("values")
     f_star = lp.minimiser()[1]

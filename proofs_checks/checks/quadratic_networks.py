@@ -5,7 +5,7 @@ Claims: ``lbb.quadratic.2layer`` (ρ = z², scalar output, M ≥ 2N ⇒ no poor 
 as: the runs reach the least-squares optimum over degree-2^K forms). Both are optimisation
 experiments against the lifted optimum (numerical evidence, never proofs); with trained output
 weights the two-layer statement is refuted by a certified sign trap
-(:func:`sublevel.numerics.energies.quadratic_deep.sign_trap`), classified as a poor minimum with
+(:func:`sublevel.numerics.energies.sign_trap.sign_trap`), classified as a poor minimum with
 a flat escape or a spurious valley. The controls narrow the layers below the thresholds.
 """
 
@@ -51,7 +51,7 @@ def _quadratic_runs_evidence(
 ) -> Evidence:
     """numerical verdict: violated if a run ends at a stable PSD critical point above the lifted
     optimum (a poor local minimum); inconclusive if a run neither succeeded nor converged."""
-    from sublevel.numerics.energies.quadratic_deep import stable_minimum
+    from sublevel.numerics.energies.optimisation_runs import stable_minimum
 
     poor, escaped = [], 0
     for r in runs:
@@ -112,11 +112,9 @@ def _quadratic_data(
 
 
 def _quadratic_instance(seed: int, s: QuadraticParams, trap: bool = True) -> Evidence:
-    from sublevel.numerics.energies.quadratic_deep import (
-        optimisation_runs,
-        quadratic_network,
-        sign_trap,
-    )
+    from sublevel.numerics.energies.optimisation_runs import optimisation_runs
+    from sublevel.numerics.energies.quadratic_widths import quadratic_network
+    from sublevel.numerics.energies.sign_trap import sign_trap
 
     runs, sign = s.runs, s.sign
     rng = np.random.default_rng(seed)
@@ -195,7 +193,7 @@ def quadratic_two_layer(seed: int, **params: Any) -> Evidence:
     by the Hessian and a perturbation test. ``sign``: ``balanced`` (default: u fixed, ⌈p/2⌉ of
     +1 and ⌊p/2⌋ of −1 — the setting in which M ≥ 2N means ≥ N units of each sign), ``free`` (u
     trained, the literal reading: then the certified sign trap of
-    :func:`sublevel.numerics.energies.quadratic_deep.sign_trap` refutes it, outcome violated) or
+    :func:`sublevel.numerics.energies.sign_trap.sign_trap` refutes it, outcome violated) or
     ``nonnegative`` (u = 1). Every instance also records the sign trap of its data. The full
     width sweep (≥ 200 inits per width) is ``benchmarks/bench_intrinsic.py quadratic``."""
     return _quadratic_instance(seed, QuadraticParams(**params))
@@ -231,11 +229,8 @@ def _deep_instance(
     noise: float,
     hidden: list[int] | None = None,
 ) -> Evidence:
-    from sublevel.numerics.energies.quadratic_deep import (
-        DeepQuadratic,
-        form_features,
-        optimisation_runs,
-    )
+    from sublevel.numerics.energies.optimisation_runs import optimisation_runs
+    from sublevel.numerics.energies.quadratic_deep import DeepQuadratic, form_features
 
     rng = np.random.default_rng(seed)
     hidden = hidden or [
