@@ -22,7 +22,7 @@ import time
 
 import numpy as np
 from sublevel.numerics.energies.spin_glass import SphereProjected, SpinGlass, random_on_sphere
-from sublevel.numerics.energies.spin_glass_certify import certify_exact_segment
+from sublevel.numerics.energies.spin_glass_exact import certify_exact_segment
 from sublevel.numerics.sphere_minima import minimize
 
 

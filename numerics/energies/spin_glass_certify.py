@@ -20,8 +20,9 @@ by the proven radius R (on [0, 1], |F − F̃| ≤ R): ``holds`` only if F̃ ≤
 F̃ > R somewhere, ``inconclusive`` ("within rounding") otherwise. No slack decides; τ is the
 user's tolerance (default 0), recorded as ``holds_within`` when needed.
 
-**exact** (:func:`certify_exact_segment`): the same inequality with P contracted in rational
-arithmetic (python-flint ``fmpq_mat``, no symmetry of S assumed) — what an ``inconclusive``
+**exact** (:func:`sublevel.numerics.energies.spin_glass_exact.certify_exact_segment`): the same
+inequality with P contracted in rational arithmetic (python-flint ``fmpq_mat``, no symmetry of
+S assumed) — what an ``inconclusive``
 rigorous certificate falls back to when N^p ≤ :data:`EXACT_MAX_ENTRIES` (80–160 ms per chord
 at N^p ≈ 1.3–1.6·10⁵ against 8–11 ms for the rigorous one, after a one-off conversion of S;
 ``benchmarks/bench_spin_glass_certify.py``).
@@ -40,16 +41,24 @@ import time
 from typing import Any
 
 import numpy as np
+from sublevel.numerics.energies.spin_glass_chord import (
+    chord_inputs,
+    dyadic,
+    exact_q,
+    origin_certificate,
+    sampled_only,
+    stationary_points,
+    through_origin,
+)
+from sublevel.numerics.energies.spin_glass_exact import certify_exact_segment
 from sublevel.numerics.landscape import as_theta
 from sublevel.theory.certificate import Certificate
 from sublevel.theory.errors import InputError
 from sublevel.theory.exact import round_down, round_up
 
 __all__ = [
-    "exact_chord_polynomial",
     "chord_polynomial_enclosure",
     "certify_projected_segment",
-    "certify_exact_segment",
     "EXACT_MAX_ENTRIES",
     "UNIT_ROUNDOFF",
 ]
@@ -58,189 +67,6 @@ __all__ = [
 UNIT_ROUNDOFF = 2.0**-53
 #: an inconclusive rigorous chord is decided in rational arithmetic when N^p ≤ this
 EXACT_MAX_ENTRIES = 1_000_000
-
-
-def _q(v: float) -> Any:
-    from flint import fmpq
-
-    n, d = float(v).as_integer_ratio()
-    return fmpq(n, d)
-
-
-def _exact_tensor(spin_glass: Any) -> Any:
-    """S as an exact (N^{p−1}, N) fmpq_mat, cached on the landscape."""
-    from flint import fmpq_mat
-
-    cached = getattr(spin_glass, "_exact_S", None)
-    if cached is None:
-        N = spin_glass.N
-        flat = np.asarray(spin_glass.S, dtype=np.float64).reshape(-1)
-        cached = fmpq_mat(flat.size // N, N, [_q(v) for v in flat])
-        spin_glass._exact_S = cached
-    return cached
-
-
-def exact_chord_polynomial(spin_glass: Any, a: np.ndarray, b: np.ndarray) -> list[Any]:
-    """Exact coefficients (fmpq, increasing degree) of t ↦ H(a + t(b − a)), d = b − a exact."""
-    from flint import fmpq, fmpq_mat
-
-    N, p = spin_glass.N, spin_glass.p
-    aq = [_q(v) for v in a]
-    dq = [bq - x for bq, x in zip((_q(v) for v in b), aq)]
-    col_a, col_d = fmpq_mat(N, 1, aq), fmpq_mat(N, 1, dq)
-    layers: dict[int, Any] = {0: _exact_tensor(spin_glass)}  # power of t → (rows, N) matrix
-    for level in range(p):
-        new: dict[int, list[Any]] = {}
-        for power, M in layers.items():
-            for extra, col in ((0, col_a), (1, col_d)):
-                v = M * col  # (rows, 1)
-                entries = [v[i, 0] for i in range(v.nrows())]
-                acc = new.setdefault(power + extra, [fmpq(0)] * len(entries))
-                for i, e in enumerate(entries):
-                    acc[i] += e
-        rows = len(next(iter(new.values())))
-        layers = {k: (fmpq_mat(rows // N, N, v) if level < p - 1 else v) for k, v in new.items()}
-    scale = _q(spin_glass.scale)
-    return [scale * layers.get(j, [fmpq(0)])[0] for j in range(p + 1)]
-
-
-def _poly_mul(x: list[Any], y: list[Any]) -> list[Any]:
-    from flint import fmpq
-
-    out = [fmpq(0)] * (len(x) + len(y) - 1)
-    for i, u in enumerate(x):
-        for j, v in enumerate(y):
-            out[i + j] += u * v
-    return out
-
-
-def _poly_pow(x: list[Any], k: int) -> list[Any]:
-    from flint import fmpq
-
-    out = [fmpq(1)]
-    for _ in range(k):
-        out = _poly_mul(out, x)
-    return out
-
-
-def certify_exact_segment(
-    land: Any,
-    a: Any,
-    b: Any,
-    bound: float,
-    *,
-    tolerances: dict[str, float] | None = None,
-    label: str = "projected segment",
-    promise: str = "",
-    origin_rtol: float = 1e-8,
-    **options: Any,
-) -> Certificate:
-    """``exact`` certificate of E(a + t(b − a)) ≤ bound + τ on [0, 1] for a ``SphereProjected``
-    landscape (module docstring; P contracted in rationals). ``max_energy`` is the float E at
-    the stationary points of E along the chord (roots of 2P′Q − pPQ′) and the ends — capped at
-    bound + τ when the exact test holds (the exact test proves the true maximum is below it)."""
-    from flint import fmpq
-    from numpy.polynomial import polynomial as npoly
-    from sublevel.numerics.certify import _tolerances, certify_sampled
-    from sublevel.theory.exact import certify_polynomial
-
-    start = time.perf_counter()
-    tol = _tolerances(tolerances)
-    tau = tol["tau"]
-    a = as_theta(a, land.dim, name="a")
-    b_ = as_theta(b, land.dim, name="b")
-    if not math.isfinite(bound):
-        raise InputError(f"bound {bound!r} is not finite")
-    d = b_ - a
-    Qf = np.array([a @ a, 2 * (a @ d), d @ d])
-    t_near = min(1.0, max(0.0, -Qf[1] / (2 * Qf[2]))) if Qf[2] > 0 else 0.0
-    if float(npoly.polyval(t_near, Qf)) <= origin_rtol * max(Qf[0], float(np.sum(Qf))):
-        return Certificate(
-            False,
-            float("inf"),
-            t_near,
-            float(bound),
-            "sampled",
-            label=label,
-            promise=promise,
-            tolerances=tol,
-            outcome="inconclusive",
-            details={
-                "reason": "segment passes (numerically) through the origin",
-                "origin_rtol": origin_rtol,
-            },
-        )
-    N, p = land.N, land.p
-    base = land.base
-    # the float maximum (reported value): stationary points of N^{p/2} P Q^{-p/2} and the ends
-    P = base.polynomial_along(a, b_)
-    R = npoly.polysub(
-        2 * npoly.polymul(npoly.polyder(P), Qf), p * npoly.polymul(P, npoly.polyder(Qf))
-    )
-    ts = [0.0, 1.0]
-    if np.any(R != 0):
-        roots: Any = npoly.polyroots(np.trim_zeros(R, "b")) if np.count_nonzero(R) > 1 else []
-        ts += [float(r.real) for r in roots if abs(r.imag) < 1e-9 and 0.0 < r.real < 1.0]
-    es = land.energies(a[None, :] + np.array(ts)[:, None] * d[None, :])
-    i = int(np.argmax(es))
-    hq = (_q(bound) + _q(tau) - _q(land.shift)) * _q(land.divisor)
-    if p % 2 == 1 and hq >= 0:
-        cert = certify_sampled(
-            lambda t: land.energies(a[None, :] + t[:, None] * d[None, :]),
-            bound,
-            tolerances=tol,
-            label=label,
-            promise=promise,
-            **options,
-        )
-        cert.details["reason"] = "odd p with a bound on H ≥ 0: no polynomial form; sampled only"
-        return cert
-    Pq = exact_chord_polynomial(base, a, b_)
-    aq = [_q(v) for v in a]
-    dq = [_q(v) - x for v, x in zip(b_, aq)]
-    Qq = [
-        sum((x * x for x in aq), fmpq(0)),
-        2 * sum((x * y for x, y in zip(aq, dq)), fmpq(0)),
-        sum((y * y for y in dq), fmpq(0)),
-    ]
-    if p % 2 == 0:
-        lhs = [fmpq(N ** (p // 2)) * c for c in Pq]
-        rhs = [hq * c for c in _poly_pow(Qq, p // 2)]
-        decided_on = "N^{p/2}P − hQ^{p/2} ≤ 0 (exact)"
-        sign_ok = True
-    else:
-        lhs = [hq * hq * c for c in _poly_pow(Qq, p)]
-        rhs = [fmpq(N**p) * c for c in _poly_mul(Pq, Pq)]
-        decided_on = "P(0) < 0 and h²Q^p − N^pP² ≤ 0 (exact)"
-        sign_ok = Pq[0] < 0
-    size = max(len(lhs), len(rhs))
-    lhs += [fmpq(0)] * (size - len(lhs))
-    rhs += [fmpq(0)] * (size - len(rhs))
-    exact = certify_polynomial([x - y for x, y in zip(lhs, rhs)], 0, tolerance=0)
-    holds = bool(exact.holds) and sign_ok
-    max_e = float(es[i])
-    if holds:
-        max_e = min(max_e, float(bound) + tau)
-    return Certificate(
-        holds,
-        max_e,
-        float(ts[i]),
-        float(bound),
-        "exact",
-        tolerances=tol,
-        n_evaluations=len(ts),
-        wall_time=time.perf_counter() - start,
-        label=label,
-        promise=promise,
-        holds_within=tau if holds and tau > 0 and float(es[i]) > bound else 0.0,
-        details={
-            "decided_on": decided_on,
-            "hamiltonian_bound": float(hq),
-            "arithmetic": "rational (python-flint), S and the points as stored",
-            "max_energy_from": "float E at the stationary points along the chord and the "
-            "ends (capped at bound + τ when the exact test holds)",
-        },
-    )
 
 
 # ------------------------------------------------------------------------------------------
@@ -305,29 +131,16 @@ def chord_polynomial_enclosure(spin_glass: Any, a: Any, b: Any) -> tuple[list[An
         A = _contract_all(spin_glass.S, np.abs(a), np.abs(d), absolute=True)
     if not (np.all(np.isfinite(T)) and np.all(np.isfinite(A)) and np.all(np.isfinite(d))):
         raise InputError("the chord's polynomial overflows float64: no rigorous enclosure")
-    c = _q(spin_glass.scale)
+    c = dyadic(spin_glass.scale)
     g_pn = _gamma(p * N)
     m = max(1.0, float(np.max(np.abs(a))), float(np.max(np.abs(d))))
-    under = 2 * fmpq(N) ** p * fmpq(2) ** -1074 * _q(m) ** p
+    under = 2 * fmpq(N) ** p * fmpq(2) ** -1074 * dyadic(m) ** p
     mids, radii = [], []
     for k in range(p + 1):
         binom = fmpq(math.comb(p, k))
-        mids.append(binom * c * _q(T[k]))
-        radii.append(binom * abs(c) * (_gamma(p * N + k) * _q(A[k]) / (1 - g_pn) + under))
+        mids.append(binom * c * dyadic(T[k]))
+        radii.append(binom * abs(c) * (_gamma(p * N + k) * dyadic(A[k]) / (1 - g_pn) + under))
     return mids, radii
-
-
-def _exact_q(a: np.ndarray, b: np.ndarray) -> list[Any]:
-    """Q(t) = ‖a + t(b − a)‖² exactly: [‖a‖², 2⟨a, d⟩, ‖d‖²] with d = b − a in rationals."""
-    from flint import fmpq
-
-    aq = [_q(v) for v in a]
-    dq = [_q(v) - x for v, x in zip(b, aq)]
-    return [
-        sum((x * x for x in aq), fmpq(0)),
-        2 * sum((x * y for x, y in zip(aq, dq)), fmpq(0)),
-        sum((y * y for y in dq), fmpq(0)),
-    ]
 
 
 def _sqrt_bounds(x: Any, bits: int = 96) -> tuple[Any, Any]:
@@ -436,65 +249,24 @@ def certify_projected_segment(
     inconclusive. ``max_energy``/``argmax_t``: float estimates; ``max_energy_enclosure``: proven
     (module docstring)."""
     from flint import fmpq
-    from numpy.polynomial import polynomial as npoly
-    from sublevel.numerics.certify import _tolerances, certify_sampled
 
-    start = time.perf_counter()
-    tol = _tolerances(tolerances)
-    tau = tol["tau"]
-    a = as_theta(a, land.dim, name="a")
-    b_ = as_theta(b, land.dim, name="b")
-    if not math.isfinite(bound):
-        raise InputError(f"bound {bound!r} is not finite")
-    d = b_ - a
-    Qf = np.array([a @ a, 2 * (a @ d), d @ d])
-    t_near = min(1.0, max(0.0, -Qf[1] / (2 * Qf[2]))) if Qf[2] > 0 else 0.0
-    if float(npoly.polyval(t_near, Qf)) <= origin_rtol * max(Qf[0], float(np.sum(Qf))):
-        return Certificate(
-            False,
-            float("inf"),
-            t_near,
-            float(bound),
-            "sampled",
-            label=label,
-            promise=promise,
-            tolerances=tol,
-            outcome="inconclusive",
-            details={
-                "reason": "segment passes (numerically) through the origin",
-                "origin_rtol": origin_rtol,
-            },
-        )
+    inp = chord_inputs(land, a, b, bound, tolerances)
+    tol, tau = inp.tol, inp.tol["tau"]
+    early = origin_certificate(inp, bound, origin_rtol, label, promise)
+    if early is not None:
+        return early
     N, p = land.N, land.p
-    div, shift = _q(land.divisor), _q(land.shift)
-    h0 = (_q(bound) - shift) * div
-    ht = (_q(bound) + _q(tau) - shift) * div
+    div, shift = dyadic(land.divisor), dyadic(land.shift)
+    h0 = (dyadic(bound) - shift) * div
+    ht = (dyadic(bound) + dyadic(tau) - shift) * div
     if p % 2 == 1 and ht >= 0:
-        cert = certify_sampled(
-            lambda t: land.energies(a[None, :] + t[:, None] * d[None, :]),
-            bound,
-            tolerances=tol,
-            label=label,
-            promise=promise,
-            **options,
-        )
-        cert.details["reason"] = "odd p with a bound on H ≥ 0: no polynomial form; sampled only"
-        return cert
-    mids, radii = chord_polynomial_enclosure(land.base, a, b_)
-    Qq = _exact_q(a, b_)
+        return sampled_only(land, inp, bound, label, promise, options)
+    mids, radii = chord_polynomial_enclosure(land.base, inp.a, inp.b)
+    Qq = exact_q(inp.a, inp.b)
     qmin = Qq[0] if Qq[2] == 0 else _min_on_unit(Qq)
     if qmin <= 0:  # exactly through the origin (the float test above missed it)
-        return Certificate(
-            False,
-            float("inf"),
-            t_near,
-            float(bound),
-            "sampled",
-            label=label,
-            promise=promise,
-            tolerances=tol,
-            outcome="inconclusive",
-            details={"reason": "segment passes through the origin (exact)"},
+        return through_origin(
+            inp, bound, label, promise, {"reason": "segment passes through the origin (exact)"}
         )
     chord = _Chord(N, p, mids, radii, Qq)
     outcome, within = chord.decide(h0), 0.0
@@ -505,8 +277,8 @@ def certify_projected_segment(
     if outcome == "inconclusive" and exact_fallback and n_entries <= EXACT_MAX_ENTRIES:
         cert = certify_exact_segment(
             land,
-            a,
-            b_,
+            inp.a,
+            inp.b,
             bound,
             tolerances=tolerances,
             label=label,
@@ -515,20 +287,11 @@ def certify_projected_segment(
             **options,
         )
         cert.details["rigorous_outcome"] = "inconclusive (within rounding): decided exactly"
-        cert.wall_time = time.perf_counter() - start
+        cert.wall_time = time.perf_counter() - inp.start
         return cert
     # float estimate of the maximum: stationary points of N^{p/2} P Q^{−p/2} and the ends
     Pf = np.array([float(m) for m in mids])
-    R = npoly.polysub(
-        2 * npoly.polymul(npoly.polyder(Pf), Qf), p * npoly.polymul(Pf, npoly.polyder(Qf))
-    )
-    R = R[: p + 1]  # the t^{p+1} terms cancel exactly (2p·P_p·Q₂ − p·P_p·2Q₂): drop their rounding
-    ts = [0.0, 1.0]
-    if np.count_nonzero(R) > 1:
-        roots = npoly.polyroots(np.trim_zeros(R, "b"))
-        ts += [float(r.real) for r in roots if abs(r.imag) < 1e-9 and 0.0 < r.real < 1.0]
-    es = land.energies(a[None, :] + np.array(ts)[:, None] * d[None, :])
-    i = int(np.argmax(es))
+    ts, es, i = stationary_points(land, inp, Pf, drop_top=True)
     enclosure, trials = _enclosure(land, chord, ts, i, float(bound), outcome, within, div, shift)
     margin = float(bound) - (enclosure[1] if enclosure is not None else float(es[i]))
     if outcome == "holds" and within == 0.0:
@@ -545,7 +308,7 @@ def certify_projected_segment(
         margin=margin,
         tolerances=tol,
         n_evaluations=len(ts),
-        wall_time=time.perf_counter() - start,
+        wall_time=time.perf_counter() - inp.start,
         label=label,
         promise=promise,
         outcome=outcome,
@@ -589,7 +352,7 @@ def _enclosure(
     argmax (raised to the bound when the outcome is ``fails``); hi = the bound when the
     certificate holds with τ = 0, else the first of a few trial levels above the estimate at
     which the rigorous decision holds. None when no upper end is proven."""
-    lo_q, hi_q = chord.energy_bounds(_q(ts[i]), div, shift)
+    lo_q, hi_q = chord.energy_bounds(dyadic(ts[i]), div, shift)
     lo = round_down(lo_q)
     if outcome == "fails":
         lo = max(lo, bound)
@@ -610,7 +373,7 @@ def _enclosure(
         level = top + step * 8.0**j
         if hi is not None and level >= hi:
             break
-        h = (_q(level) - shift) * div
+        h = (dyadic(level) - shift) * div
         if land.p % 2 == 1 and h >= 0:
             break
         n_trials += 1

@@ -384,7 +384,7 @@ def test_exact_chord_polynomial_matches_float_contraction(N, p):
     """Oracle: the float coefficients of polynomial_along (rational contraction, no symmetry of
     S assumed), and the exact certificate decides at the float maximum itself."""
     from sublevel.numerics.energies.spin_glass import SphereProjected
-    from sublevel.numerics.energies.spin_glass_certify import exact_chord_polynomial
+    from sublevel.numerics.energies.spin_glass_exact import exact_chord_polynomial
 
     sg = SpinGlass(N, p, 3)
     rng = np.random.default_rng(4)
