@@ -304,19 +304,25 @@ class DeepLinear(Landscape):
     # --- structure --------------------------------------------------------------------------
     @property
     def n(self) -> int:
+        """n = n_0, the input dimension (the first width)."""
         return self.widths[0]
 
     @property
     def m(self) -> int:
+        """m = n_K, the output dimension (the last width)."""
         return self.widths[-1]
 
     def unflatten(self, theta: Any) -> list[np.ndarray]:
+        """θ (length D = Σ_k n_k n_{k−1}) → [W_1, …, W_K], W_k of shape (n_k, n_{k−1}),
+        row-major; an InputError for a θ of the wrong length or with a non-finite entry."""
         t = as_theta(theta, self.dim)
         return [
             t[self.offsets[k] : self.offsets[k + 1]].reshape(s) for k, s in enumerate(self.shapes)
         ]
 
     def flatten(self, weights: Any) -> np.ndarray:
+        """[W_1, …, W_K] → θ = (vec W_1, …, vec W_K), row-major; an InputError when the shapes
+        do not chain along ``widths`` or an entry is not finite."""
         return flatten(as_weights(weights, self.widths))
 
     def layers(self, thetas: np.ndarray) -> list[np.ndarray]:
@@ -355,6 +361,7 @@ class DeepLinear(Landscape):
         return quad - 2.0 * lin + self.sigma_y
 
     def lifted_energy(self, P: Any) -> float:
+        """F(P) for one product P = W_K⋯W_1 (m, n): the convex energy of the lifted problem."""
         return float(self.lifted_energies(P)[0])
 
     def lifted_gradient(self, P: Any) -> np.ndarray:

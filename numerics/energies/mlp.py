@@ -122,6 +122,8 @@ class MLPLandscape(Landscape):
     unflatten = layers
 
     def theta_from_layers(self, layers: Sequence[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+        """[(W_1, b_1), …] → θ = (vec W_1, b_1, vec W_2, b_2, …), the inverse of :meth:`layers`;
+        an InputError when the total length is not ``dim`` or an entry is not finite."""
         flat = np.concatenate([np.concatenate([np.ravel(W), np.ravel(b)]) for W, b in layers])
         return as_theta(flat, self.dim, name="layers")
 
@@ -159,6 +161,8 @@ class MLPLandscape(Landscape):
         return H
 
     def predict(self, theta: Any, X: Any | None = None) -> np.ndarray:
+        """The network's outputs (L, d_out) at θ on ``X`` (default: the training inputs), after
+        the output activation ``output``."""
         x = self.X if X is None else np.asarray(X, dtype=np.float64)
         return self._forward_batch(as_theta(theta, self.dim)[None, :], x)[0]
 

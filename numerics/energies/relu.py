@@ -151,6 +151,8 @@ class TwoLayerReLU(Landscape):
         )
 
     def same_architecture(self, other: Any) -> bool:
+        """``other`` is a TwoLayerReLU with the same n, m, k and bias options, so that the same θ
+        means the same network (the data and κ may differ)."""
         return (
             isinstance(other, TwoLayerReLU)
             and (self.n, self.m, self.k) == (other.n, other.m, other.k)
@@ -169,6 +171,9 @@ class TwoLayerReLU(Landscape):
         )
 
     def unflatten(self, theta: Any) -> ReluParams:
+        """θ → (W (m, n), b (m,), U (k, m), c (k,)), row-major; b and c are zeros when the
+        landscape has no hidden / output bias. An InputError for a θ of the wrong length or
+        with a non-finite entry."""
         th = as_theta(theta, self.dim)
         o = self._offsets
         m, n, k = self.m, self.n, self.k

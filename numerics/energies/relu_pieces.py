@@ -85,6 +85,7 @@ class PiecewiseQuartic:
 
     @property
     def n_pieces(self) -> int:
+        """The number of polynomial pieces (len(breakpoints) − 1, one row of ``coeffs`` each)."""
         return int(self.coeffs.shape[0])
 
     def locate(self, ts: Any) -> np.ndarray:

@@ -365,6 +365,8 @@ class SphereProjected(Landscape):
         return f * e + self.shift, f * (g - self.p * e * theta / r2)
 
     def energies_and_grads(self, thetas: Any) -> tuple[np.ndarray, np.ndarray]:
+        """E and ∇E for a batch (T, N), from the base Hamiltonian's batched pass; an InputError
+        when a point is the origin (no projection there)."""
         X = as_thetas(thetas, self.dim)
         r2 = np.einsum("tn,tn->t", X, X)
         if np.any(r2 == 0):

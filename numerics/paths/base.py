@@ -84,6 +84,7 @@ class Piece:
 
     @property
     def dim(self) -> int:
+        """D, the dimension of the parameter space the piece runs in."""
         return int(self.start.shape[0])
 
     def length(self, n: int = 1025) -> float:
@@ -92,6 +93,9 @@ class Piece:
         return float(np.linalg.norm(np.diff(p, axis=0), axis=1).sum())
 
     def reversed(self) -> Piece:
+        """The piece run backwards, t ↦ γ(1 − t), as a :class:`FunctionPiece` with the same
+        label; a ``non-increasing`` promise becomes ``≤ max of endpoints`` (reversed, the
+        energy is non-decreasing), the other promises are kept."""
         return FunctionPiece(
             lambda ts: self.points(1.0 - ts),
             label=self.label,
@@ -124,9 +128,11 @@ class Segment(Piece):
         return (1.0 - ts)[:, None] * self.a[None, :] + ts[:, None] * self.b[None, :]
 
     def length(self, n: int = 2) -> float:
+        """‖b − a‖, exactly (``n`` is ignored)."""
         return float(np.linalg.norm(self.b - self.a))
 
     def reversed(self) -> Segment:
+        """The segment b → a, with the promise reversed as in :meth:`Piece.reversed`."""
         return Segment(self.b, self.a, self.label, _reverse_promise(self.promise), dict(self.info))
 
 
@@ -156,15 +162,20 @@ class Polygonal(Piece):
         return (1 - frac) * self.beads[j] + frac * self.beads[j + 1]
 
     def segments(self) -> list[Segment]:
+        """The B − 1 straight segments between consecutive beads, labelled ``label[i]``, each
+        with the chain's promise."""
         return [
             Segment(a, b, f"{self.label}[{i}]", self.promise)
             for i, (a, b) in enumerate(zip(self.beads[:-1], self.beads[1:]))
         ]
 
     def length(self, n: int = 2) -> float:
+        """Σ_j ‖bead_{j+1} − bead_j‖, exactly (``n`` is ignored)."""
         return float(np.linalg.norm(np.diff(self.beads, axis=0), axis=1).sum())
 
     def reversed(self) -> Polygonal:
+        """The chain through the beads in reverse order, the promise reversed as in
+        :meth:`Piece.reversed`."""
         return Polygonal(
             self.beads[::-1], self.label, _reverse_promise(self.promise), dict(self.info)
         )
@@ -199,6 +210,8 @@ class Bezier(Piece):
         return self.basis(ts) @ self.control
 
     def reversed(self) -> Bezier:
+        """The same curve backwards, t ↦ φ(1 − t): the control points in reverse order,
+        the promise reversed as in :meth:`Piece.reversed`."""
         return Bezier(
             self.control[::-1], self.label, _reverse_promise(self.promise), dict(self.info)
         )
@@ -255,14 +268,17 @@ class Path:
 
     @property
     def dim(self) -> int:
+        """D, the dimension every piece runs in."""
         return self.pieces[0].dim
 
     @property
     def start(self) -> np.ndarray:
+        """γ(0), the first piece's start."""
         return self.pieces[0].start
 
     @property
     def end(self) -> np.ndarray:
+        """γ(1), the last piece's end."""
         return self.pieces[-1].end
 
     def breakpoints(self) -> np.ndarray:
@@ -277,6 +293,8 @@ class Path:
         return idx, t * k - idx
 
     def points(self, ts: Any) -> np.ndarray:
+        """γ(t) for global times ``ts`` in [0, 1]: an array (T, D); a time on a boundary i/k
+        belongs to the piece that starts there (t = 1 to the last piece)."""
         idx, local = self.locate(ts)
         out = np.empty((idx.shape[0], self.dim))
         for i in np.unique(idx):  # a loop over pieces, not over points
@@ -285,6 +303,7 @@ class Path:
         return out
 
     def length(self) -> float:
+        """The sum of the pieces' arc lengths (:meth:`Piece.length`)."""
         return float(sum(p.length() for p in self.pieces))
 
     def normalized_length(self) -> float:
@@ -293,6 +312,8 @@ class Path:
         return self.length() / d if d > 0 else float("inf")
 
     def reversed(self) -> Path:
+        """The path run backwards: the pieces reversed (:meth:`Piece.reversed`), in reverse
+        order."""
         return Path([p.reversed() for p in reversed(self.pieces)], check_continuity=False)
 
     def __add__(self, other: Path) -> Path:
@@ -310,4 +331,5 @@ class Path:
         return Path([Polygonal(beads, label="reparametrised")])
 
     def labels(self) -> list[str]:
+        """The pieces' labels (the proof steps), in order."""
         return [p.label for p in self.pieces]

@@ -152,10 +152,12 @@ class Construction:
 
     @property
     def start(self) -> np.ndarray:
+        """The path's start: the given θ (Construction A) or θ_A (Construction B)."""
         return self.path.start
 
     @property
     def end(self) -> np.ndarray:
+        """The path's end: a global minimum (Construction A, up to the float solve) or θ_B (B)."""
         return self.path.end
 
 
@@ -459,10 +461,14 @@ class SampleDegeneracy:
 
     @property
     def degenerate(self) -> bool:
+        """q_emp < L: the value features do not span R^L, so some outputs on the samples cannot
+        be fitted independently."""
         return self.q_emp < self.L
 
     @property
     def message(self) -> str:
+        """One line for reports: q_emp against L and, when degenerate, the identical samples and
+        the samples in a linear dependency of the features."""
         if not self.degenerate:
             return f"features span R^L: q_emp = L = {self.L}"
         parts = [f"degenerate data: q_emp = {self.q_emp} < L = {self.L}"]
@@ -476,6 +482,8 @@ class SampleDegeneracy:
         return "; ".join(parts)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON record: L, q_emp, the duplicate groups, the dependent samples, ``degenerate``
+        and ``message``."""
         return {
             "L": self.L,
             "q_emp": self.q_emp,
