@@ -243,9 +243,13 @@ class Classification:
 
     @property
     def is_saddle(self) -> bool:
+        """``kind == "saddle"``: a critical point whose Hessian has an eigenvalue below
+        −eig_tol·max(1, ‖H‖₂) (a direction of strict descent)."""
         return self.kind == "saddle"
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON form: kind, gradient norm, extreme Hessian eigenvalues, the number of negative
+        ones and the tolerances used."""
         return {
             "kind": self.kind,
             "grad_norm": self.grad_norm,

@@ -142,6 +142,8 @@ class BarrierBound:
     reading: str = READING
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON form: the value β̄(M, N), M, N, d, f_N, the network's energy, the restarts, the
+        subspace (rows) and the reading of the bound; θ itself is not included."""
         return {
             "value": self.value,
             "M": self.M,
@@ -236,10 +238,14 @@ class BarrierSearch:
 
     @property
     def found(self) -> bool:
+        """Whether any counterexample (a strict poor minimum above β̄ with no flat escape) was
+        found."""
         return bool(self.counterexamples)
 
     @property
     def message(self) -> str:
+        """One line for the report: the worst counterexample against β̄ and the best energy,
+        or how many runs and poor stationary points found none; degenerate minima noted."""
         b = self.bound
         if self.found:
             worst = max(c["energy"] for c in self.counterexamples)
@@ -266,6 +272,8 @@ class BarrierSearch:
         return "; not spurious valleys: " + ", ".join(f"{n} {k}" for k, n in kinds.items())
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON form: the bound's ``to_dict``, the lifted optimum, best energy, every run,
+        counterexamples, degenerate minima, candidates, found, message and tolerances."""
         return {
             "bound": self.bound.to_dict(),
             "lifted_optimum": self.lifted_optimum,

@@ -151,10 +151,12 @@ class Eq7:
 
     @property
     def lower_margin(self) -> float:
+        """[w₁, w₂]_Z − lower: ≥ 0 when the lower side of eq. (7) holds."""
         return self.kernel - self.lower
 
     @property
     def upper_margin(self) -> float:
+        """upper − [w₁, w₂]_Z: ≥ 0 when the upper side of eq. (7) holds."""
         return self.upper - self.kernel
 
 

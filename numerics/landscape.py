@@ -26,9 +26,16 @@ __all__ = ["LandscapeLike", "Landscape", "as_theta", "as_thetas"]
 
 @runtime_checkable
 class LandscapeLike(Protocol):
-    def energy(self, theta: np.ndarray) -> float: ...
+    """The minimal landscape protocol (structural: no base class needed): ``energy`` and
+    ``energy_and_grad`` of a flat θ ∈ R^D (``isinstance`` checks that both methods exist)."""
 
-    def energy_and_grad(self, theta: np.ndarray) -> tuple[float, np.ndarray]: ...
+    def energy(self, theta: np.ndarray) -> float:
+        """E(θ), a finite float."""
+        ...
+
+    def energy_and_grad(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
+        """(E(θ), ∇E(θ)) with the gradient of shape (D,), float64."""
+        ...
 
 
 def as_theta(theta: Any, dim: int | None = None, *, name: str = "theta") -> np.ndarray:
@@ -62,19 +69,27 @@ class Landscape:
     dim: int = 0
 
     def energy(self, theta: Any) -> float:
+        """E(θ) for one point of length ``dim``; a wrong length or a non-finite entry raises
+        :class:`InputError` (a ``ValueError``)."""
         return float(self._energies(as_theta(theta, self.dim)[None, :])[0])
 
     def energies(self, thetas: Any) -> np.ndarray:
+        """E at each row of a batch (T, D): a float64 array of shape (T,)."""
         return np.asarray(self._energies(as_thetas(thetas, self.dim)), dtype=np.float64)
 
     def energy_and_grad(self, theta: Any) -> tuple[float, np.ndarray]:
+        """(E(θ), ∇E(θ)), the gradient a float64 array of shape (D,); inputs checked as in
+        :meth:`energy`."""
         e, g = self._energy_and_grad(as_theta(theta, self.dim))
         return float(e), np.asarray(g, dtype=np.float64)
 
     def grad(self, theta: Any) -> np.ndarray:
+        """∇E(θ), shape (D,) (the second half of :meth:`energy_and_grad`)."""
         return self.energy_and_grad(theta)[1]
 
     def unflatten(self, theta: Any) -> Any:
+        """θ in the landscape's named structure (e.g. a list of weight matrices); the base
+        class returns the checked flat vector itself."""
         return as_theta(theta, self.dim)
 
     # --- to implement ---------------------------------------------------------------------

@@ -269,6 +269,7 @@ class Data:
 
     @property
     def n_samples(self) -> int:
+        """L, the number of samples (rows of X and Y)."""
         return int(self.X.shape[0])
 
 

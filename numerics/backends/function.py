@@ -86,6 +86,8 @@ class FunctionLandscape(Landscape):
 
     @property
     def has_analytic_grad(self) -> bool:
+        """Whether a gradient function was given; without one, ``energy_and_grad`` uses
+        central finite differences of step ``fd_step``."""
         return self._grad is not None
 
 
@@ -156,6 +158,8 @@ class CountingLandscape(Landscape):
         return getattr(self.inner, name)
 
     def energy(self, theta: Any) -> float:
+        """``inner.energy(θ)``, counted as one energy evaluation (the time spent is added
+        even when it raises)."""
         start = time.perf_counter()
         try:
             return self.inner.energy(theta)
@@ -164,6 +168,7 @@ class CountingLandscape(Landscape):
             self.seconds += time.perf_counter() - start
 
     def energies(self, thetas: Any) -> np.ndarray:
+        """``inner.energies(Θ)`` for a batch (T, D), counted as T energy evaluations."""
         start = time.perf_counter()
         try:
             out = self.inner.energies(thetas)
@@ -173,6 +178,7 @@ class CountingLandscape(Landscape):
         return out
 
     def energy_and_grad(self, theta: Any) -> tuple[float, np.ndarray]:
+        """``inner.energy_and_grad(θ)``, counted as one gradient evaluation."""
         start = time.perf_counter()
         try:
             return self.inner.energy_and_grad(theta)
@@ -181,6 +187,8 @@ class CountingLandscape(Landscape):
             self.seconds += time.perf_counter() - start
 
     def counts(self) -> dict[str, Any]:
+        """The counters so far: energy_evaluations (points), gradient_evaluations and
+        landscape_seconds (wall time inside ``inner``)."""
         return {
             "energy_evaluations": self.n_energy,
             "gradient_evaluations": self.n_grad,

@@ -257,6 +257,8 @@ class TorchLandscape(Landscape):
         )
 
     def unflatten(self, theta: Any) -> dict[str, np.ndarray]:
+        """{parameter name: array of its shape}, in the module's ``named_parameters`` order
+        (the order θ is flattened in)."""
         th = as_theta(theta, self.dim)
         parts = np.split(th, np.cumsum(self.sizes)[:-1])
         return {k: p.reshape(s) for k, p, s in zip(self.names, parts, self.shapes)}
@@ -282,5 +284,7 @@ class TorchLandscape(Landscape):
         return [(named[w], named[b]) for w, b in zip(keys[::2], keys[1::2])]
 
     def theta_from_layers(self, layers: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+        """θ from [(W, b), …], the inverse of :meth:`layers` (W then b of each layer, row-major);
+        :class:`InputError` when the total size is not ``dim``."""
         flat = np.concatenate([np.concatenate([np.ravel(W), np.ravel(b)]) for W, b in layers])
         return as_theta(flat, self.dim, name="layers")

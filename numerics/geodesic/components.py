@@ -51,12 +51,15 @@ class UnionFind:
         self.size = [1] * n
 
     def find(self, i: int) -> int:
+        """The representative (root) of i's set; halves the path on the way."""
         while self.parent[i] != i:
             self.parent[i] = self.parent[self.parent[i]]
             i = self.parent[i]
         return i
 
     def union(self, i: int, j: int) -> bool:
+        """Join the sets of i and j (the smaller under the larger); False when they were
+        already one set."""
         ri, rj = self.find(i), self.find(j)
         if ri == rj:
             return False
@@ -67,6 +70,7 @@ class UnionFind:
         return True
 
     def labels(self) -> list[int]:
+        """A component label per element, 0, 1, … in order of first appearance."""
         roots: dict[int, int] = {}
         return [roots.setdefault(self.find(i), len(roots)) for i in range(len(self.parent))]
 
@@ -92,6 +96,8 @@ class Components:
 
     @property
     def n_components(self) -> int:
+        """N_u among the minima below the level (``members``): the number of distinct labels,
+        an upper bound on the true count (unconnected pairs may still be connected)."""
         return len({self.labels[k] for k in self.members})
 
     @property
@@ -101,6 +107,8 @@ class Components:
         return all(m.witness.is_proof for m in self.merges)
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON form: level, n_components, labels, members, attempts, proven, and each merge's
+        pair with its witness's summary."""
         return {
             "level": self.level,
             "n_components": self.n_components,
@@ -167,9 +175,12 @@ class BarrierTree:
         return below - sum(1 for _, _, w in self.edges if w <= level)
 
     def counts(self, levels: Sequence[float]) -> list[int]:
+        """:meth:`n_components` at each level (the N_u curve)."""
         return [self.n_components(u) for u in levels]
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON form: the minima's energies, the pairwise barrier matrix and the MST edges
+        (i, j, barrier); the paths themselves are not included."""
         return {
             "energies": self.energies.tolist(),
             "barriers": self.barriers.tolist(),

@@ -90,6 +90,8 @@ class ConvexQuadratic(Landscape):
 
     @classmethod
     def random(cls, dim: int, seed: int = 0, condition: float = 10.0) -> ConvexQuadratic:
+        """H = Q diag(λ) Qᵀ with Q a random orthogonal matrix and λ geometrically spaced from 1
+        to ``condition`` (its condition number), a standard normal centre; from ``seed``."""
         rng = np.random.default_rng(seed)
         Q, _ = np.linalg.qr(rng.standard_normal((dim, dim)))
         eig = np.geomspace(1.0, condition, dim)
@@ -157,6 +159,8 @@ class DoubleWell(Landscape):
 
     @classmethod
     def random(cls, dim: int, seed: int = 0, height: float = 1.0) -> DoubleWell:
+        """A random orthogonal rotation R, curvatures c_i uniform in [0.5, 3] and a standard
+        normal shift, from ``seed``; the ridge height is ``height``."""
         rng = np.random.default_rng(seed)
         Q, _ = np.linalg.qr(rng.standard_normal((dim, dim)))
         return cls(
@@ -168,18 +172,22 @@ class DoubleWell(Landscape):
         )
 
     def to_y(self, x: Any) -> np.ndarray:
+        """y = Rᵀ(x − shift), the well's own coordinates (row-wise for a batch)."""
         return (np.asarray(x, dtype=np.float64) - self.shift) @ self.R
 
     def from_y(self, y: Any) -> np.ndarray:
+        """x = Ry + shift, the inverse of :meth:`to_y`."""
         return np.asarray(y, dtype=np.float64) @ self.R.T + self.shift
 
     @property
     def minima(self) -> tuple[np.ndarray, np.ndarray]:
+        """The two global minima, y = ∓e₁ (energy 0)."""
         e1 = np.eye(self.dim)[0]
         return self.from_y(-e1), self.from_y(e1)
 
     @property
     def saddle(self) -> np.ndarray:
+        """The index-1 saddle between the wells, y = 0, at energy ``height`` (the ridge)."""
         return self.from_y(np.zeros(self.dim))
 
     def _energies(self, thetas: np.ndarray) -> np.ndarray:

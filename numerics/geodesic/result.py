@@ -98,6 +98,7 @@ class StringResult:
     # -------------------------------------------------------------- derived quantities
     @property
     def n_beads(self) -> int:
+        """The number of beads (points, or Bézier control points when ``curve`` is "bezier")."""
         return int(self.beads.shape[0])
 
     @property
@@ -130,9 +131,13 @@ class StringResult:
 
     @property
     def methods(self) -> list[str]:
+        """The certificate methods used on the pieces (exact, rigorous, bounded, sampled),
+        sorted, each once."""
         return sorted({c.method for c in self.certificates})
 
     def pieces(self) -> list[Any]:
+        """The path's pieces, each promised ``≤ bound``: one segment per consecutive pair of
+        beads, or one Bézier piece with the beads as control points."""
         if self.curve == "bezier":
             return [Bezier(self.beads, label=f"{self.method} curve", promise=LE_BOUND)]
         return [
@@ -152,6 +157,7 @@ class StringResult:
         return self.beads
 
     def polygonal(self) -> Polygonal:
+        """The :meth:`polyline` as one :class:`Polygonal` piece (point j at t = j/(B − 1))."""
         return Polygonal(self.polyline(), label=self.method)
 
     def summary(self) -> dict[str, Any]:
@@ -175,6 +181,9 @@ class StringResult:
         }
 
     def to_dict(self, *, with_beads: bool = False) -> dict[str, Any]:
+        """JSON form: the :meth:`summary` row plus every certificate, the history, failed
+        beads, bead energies, parameters and timings; the beads themselves only with
+        ``with_beads``; non-finite ``max_energy``/``normalized_length`` as strings."""
         d = self.summary()
         d.update(
             {

@@ -44,6 +44,7 @@ class Adam:
             raise InputError(f"max_steps {self.max_steps!r} must be an integer ≥ 0")
 
     def to_dict(self) -> dict[str, Any]:
+        """The constants and the step budget by name (lr, beta1, beta2, eps, max_steps)."""
         return asdict(self)
 
 
