@@ -77,7 +77,12 @@ def _minimum_and_permutation(
 
 
 def _baseline_evidence(
-    res: Any, info: dict[str, Any], hidden: int, n: int, details: dict[str, Any], message: str
+    res: Any,
+    info: list[dict[str, Any]],
+    hidden: int,
+    n: int,
+    details: dict[str, Any],
+    message: str,
 ) -> Evidence:
     """A baseline's verdict: verified when its path is connected at the level (sampled
     certificate), else inconclusive."""
