@@ -40,12 +40,18 @@ echo "mutmut in $work on ${module} with ${tests}"
 SUBLEVEL_MUTATION=1 "${MUTMUT:-mutmut}" run --max-children "${MUTMUT_CHILDREN:-2}" >/dev/null 2>&1 || true
 "${MUTMUT:-mutmut}" results --all true > results.txt 2>&1 || true
 killed=$(grep -c ": killed" results.txt || true)
+timeout=$(grep -c ": timeout" results.txt || true)
 survived=$(grep -c ": survived" results.txt || true)
-other=$(grep -v -c -E ": (killed|survived)" results.txt || true)
-total=$((killed + survived))
-echo "killed ${killed}, survived ${survived}, other ${other}"
+notests=$(grep -c ": no tests" results.txt || true)
+unchecked=$(grep -c ": not checked" results.txt || true)
+other=$(grep -v -c -E ": (killed|timeout|survived|no tests|not checked)" results.txt || true)
+# caught = killed or timed out (a mutant that makes the tests hang is detected); not caught =
+# survived or reached by no test; "not checked" means the run was cut short
+caught=$((killed + timeout))
+total=$((caught + survived + notests))
+echo "killed ${killed}, timeout ${timeout}, survived ${survived}, no tests ${notests}, not checked ${unchecked}, other ${other}"
 if [ "$total" -gt 0 ]; then
-  python3 -c "print(f'mutation score: {100 * ${killed} / ${total}:.1f} % of {${total}} mutants')"
+  python3 -c "print(f'mutation score: {100 * ${caught} / ${total}:.1f} % of {${total}} mutants (caught = killed + timeout)')"
 fi
-echo "survivors:"; grep ": survived" results.txt || true
+echo "survivors:"; grep -E ": (survived|no tests)" results.txt || true
 echo "folder: $work"
