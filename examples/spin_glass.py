@@ -270,7 +270,8 @@ def barrier_picture(
     N: int, p: int, starts: int, pairs: int, seed: int, tol: float
 ) -> dict[str, Any]:
     """DSS connection levels between pairs of distinct minima of one disorder at N."""
-    from sublevel.numerics.energies.spin_glass import SpinGlass, connection_level
+    from sublevel.numerics.energies.spin_glass import SpinGlass
+    from sublevel.numerics.energies.spin_glass_connection import connection_level
     from sublevel.numerics.sphere import blas_threads
     from sublevel.numerics.sphere_critical import deduplicate
     from sublevel.numerics.sphere_minima import sample_minima
