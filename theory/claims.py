@@ -638,7 +638,7 @@ _BUILTIN = [
             "ones count) that reading fails: if all u_i < 0 while the least-squares A has a positive "
             "eigenvalue, the u_i keep their sign nearby, A = Wᵀdiag(u)W stays in the cone A ⪯ 0, "
             "and the network at the cone optimum (an SDP) is a local minimum above the global one "
-            "— certified by sublevel.numerics.energies.quadratic_deep.sign_trap at every width tested "
+            "— certified by sublevel.numerics.energies.sign_trap.sign_trap at every width tested "
             "(p = n … 2n, n = 3, 4); `--param sign=free` reports it as violated. The argument works "
             "for any p ≥ n, but what is certified is per instance.",
             "These sign traps are poor NON-STRICT minima with a flat escape, not spurious valleys "
