@@ -302,10 +302,12 @@ def certify_polynomial_promise(
     else:
         p = rational_polynomial(list(poly.float_coefficients))
     R = poly.radius
+    # float coefficients are decided exactly about themselves (radius 0), then relabelled sampled
+    method = "rigorous" if poly.kind == "rigorous" else "exact"
     e0, e1 = p(fmpq(0)), p(fmpq(1))
     if promise == CONSTANT:
         dev = p - fmpq_poly([e0])
-        cert = _two_sided(dev, R + R, tol, label, promise, quantity="E(t) − E(0)")
+        cert = _two_sided(dev, R + R, tol, label, promise, quantity="E(t) − E(0)", method=method)
         cert.bound = float(_f(e0))
     elif promise == NON_INCREASING:
         deriv = p.derivative()
@@ -314,22 +316,22 @@ def certify_polynomial_promise(
             if poly.radii is not None
             else fmpq(0)
         )
-        cert = _one_sided(deriv, fmpq(0), k_radius, tol, label, promise)
+        cert = _one_sided(deriv, fmpq(0), k_radius, tol, label, promise, method=method)
         cert.details.update(
             {
                 "quantity": "dE/dt",
                 "drop": float(_f(e0 - e1)),
-                "strictly_decreasing": bool(cert.holds and not deriv.is_zero() and e1 < e0),
+                "strictly_decreasing": bool(
+                    cert.holds and cert.holds_within == 0.0 and not deriv.is_zero() and e1 < e0
+                ),
             }
         )
     else:
-        cert = _one_sided(p, max(e0, e1), R + R, tol, label, promise)
+        cert = _one_sided(p, max(e0, e1), R + R, tol, label, promise, method=method)
         cert.details["quantity"] = "E(t) − max(E(0), E(1))"
     if poly.kind == "float":
         # the energy's own size sets the rounding scale (dE/dt is a difference of such terms)
         cert = _as_sampled(cert, tol, scale=max(abs(_f(e0)), abs(_f(e1))))
-    elif poly.kind == "rigorous":
-        cert.method = "rigorous"
     cert.tolerances = dict(tol)
     return cert
 
@@ -339,7 +341,14 @@ def _f(q: fmpq) -> float:
 
 
 def _one_sided(
-    p: fmpq_poly, bound: fmpq, radius: fmpq, tol: dict[str, float], label: str, promise: str
+    p: fmpq_poly,
+    bound: fmpq,
+    radius: fmpq,
+    tol: dict[str, float],
+    label: str,
+    promise: str,
+    *,
+    method: str = "exact",
 ) -> Certificate:
     """p ≤ bound + τ on [0, 1] when |true − p| ≤ radius: holds iff p ≤ bound + τ − radius,
     fails iff max p > bound + τ + radius (exact decisions on p), else inconclusive."""
@@ -367,12 +376,12 @@ def _one_sided(
         _f(mx.value),
         _f(mx.argmax),
         _f(bound),
-        "exact",
+        method,
         margin=margin,
         label=label,
         promise=promise,
         outcome=outcome,
-        max_energy_enclosure=(lo - rf if rf else lo, hi + rf if rf else hi),
+        max_energy_enclosure=(round_down(mx.lower - radius), round_up(mx.upper + radius)),
         holds_within=within,
         wall_time=time.perf_counter() - start,
         details={"radius": rf, "max_exact": str(mx.exact) if mx.exact is not None else None},
@@ -380,7 +389,14 @@ def _one_sided(
 
 
 def _two_sided(
-    dev: fmpq_poly, radius: fmpq, tol: dict[str, float], label: str, promise: str, *, quantity: str
+    dev: fmpq_poly,
+    radius: fmpq,
+    tol: dict[str, float],
+    label: str,
+    promise: str,
+    *,
+    quantity: str,
+    method: str = "exact",
 ) -> Certificate:
     """|dev| ≤ τ on [0, 1] when |true − dev| ≤ radius: with τ = 0 and radius 0 this is
     ``dev ≡ 0``, decided structurally."""
@@ -390,7 +406,7 @@ def _two_sided(
             0.0,
             0.0,
             0.0,
-            "exact",
+            method,
             margin=0.0,
             label=label,
             promise=promise,
@@ -398,8 +414,8 @@ def _two_sided(
             max_energy_enclosure=(0.0, 0.0),
             details={"quantity": quantity, "identically_zero": True},
         )
-    up = _one_sided(dev, fmpq(0), radius, tol, label, promise)
-    down = _one_sided(-dev, fmpq(0), radius, tol, label, promise)
+    up = _one_sided(dev, fmpq(0), radius, tol, label, promise, method=method)
+    down = _one_sided(-dev, fmpq(0), radius, tol, label, promise, method=method)
     out = combine([up, down], label=label)
     out.promise = promise
     # the deviation's size, whichever side is worse

@@ -482,12 +482,6 @@ def test_a_piecewise_polynomial_promise_is_sampled_and_an_unknown_one_refused():
     assert str(err.value) == "unknown promise 'bogus'"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="BUG (reported): a rigorous promise within its radius builds an 'exact' certificate "
-    "with outcome 'inconclusive', which Certificate refuses",
-)
 def test_an_enclosed_energy_le_max_endpoints_promise_is_inconclusive_not_an_error():
     seg = Segment([0.1, 0.2], [0.7, -0.3], promise=LE_MAX_ENDPOINTS)
     cert = certify_promise(EnclosedQuadratic([0.3, 0.1]), seg)  # convex: max at an end
