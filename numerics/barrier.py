@@ -55,6 +55,8 @@ class BarrierResult:
     details: dict[str, Any] = field(default_factory=dict)
 
     def summary(self) -> str:
+        """One line: the maximum with its enclosure and t*, the barrier with its enclosure, the
+        interpolation barrier, the method, the number of pieces (and whether θ_B was aligned)."""
         lo, hi = self.max_energy_enclosure
         blo, bhi = self.barrier_enclosure
         return (

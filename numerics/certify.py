@@ -262,14 +262,18 @@ class PathCertificate:
 
     @property
     def overall(self) -> Certificate:
+        """All the pieces' and promises' certificates combined (:func:`combine`): the weakest
+        method, the worst outcome, the smallest margin."""
         return combine(self.pieces + self.promises, label="path")
 
     @property
     def holds(self) -> bool:
+        """True iff every piece's bound and every promise holds (outcome ``holds``)."""
         return all(c.holds for c in self.pieces + self.promises)
 
     @property
     def all(self) -> list[Certificate]:
+        """The pieces' certificates followed by the promises'."""
         return self.pieces + self.promises
 
 

@@ -87,6 +87,7 @@ class DeepReLUSegment:
 
     @property
     def n_layers(self) -> int:
+        """K, the number of weight layers (K − 1 hidden ReLU layers)."""
         return len(self.layers_a)
 
 
@@ -105,6 +106,7 @@ class OutputPieces:
 
     @property
     def n_pieces(self) -> int:
+        """The number of (sample, piece) pairs: Σ_n (breakpoints of sample n + 1)."""
         return int(self.lo.shape[0])
 
 

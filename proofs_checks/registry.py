@@ -219,5 +219,6 @@ def get_check(claim_id: str) -> Check | None:
 
 
 def is_implemented(claim_id: str) -> bool:
+    """Whether a check is registered for ``claim_id`` (built-in checks loaded first)."""
     load_builtin_checks()
     return claim_id in CHECKS

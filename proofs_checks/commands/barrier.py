@@ -47,6 +47,7 @@ def _seeds(text: str) -> tuple[int, int]:
 
 
 def add_parser(subparsers: Any) -> None:
+    """Register ``sublevel barrier`` (model, widths, seeds or checkpoints, loss, --align, --plot)."""
     p = subparsers.add_parser("barrier", help="certified loss barrier between two ReLU MLPs")
     p.add_argument("--model", choices=MODELS, default="digits-mlp")
     p.add_argument("--hidden", default="64,64", metavar="H1,H2,…", help="hidden widths")
@@ -79,6 +80,8 @@ def _load(path: str) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Train (or load) the two endpoints, certify the barrier and print it (``--json``: as
+    JSON; ``--plot``: the profile); returns 0. Bad input raises InputError (the CLI: exit 2)."""
     widths, seeds = _widths(args.hidden), _seeds(args.seeds)
     if (args.checkpoint_a is None) != (args.checkpoint_b is None):
         raise InputError("give both --checkpoint-a and --checkpoint-b, or neither")
