@@ -394,6 +394,27 @@ def test_polynomial_promises_are_exact_with_a_bracketed_label(a, b, promise, hol
     assert cert.tolerances == DEFAULT_TOLERANCES
 
 
+def test_promise_methods_exact_and_rigorous_use_the_polynomial():
+    land = Counting([0.5])
+    seg = Segment([0.5], [1.0], label="s", promise=CONSTANT)  # (x − ½)²: from 0 up to ¼
+    cert = certify_promise(land, seg, method="exact")
+    assert cert.method == "exact" and cert.outcome == "fails" and land.asked == 1
+    within = certify_promise(land, seg, method="exact", tolerances={"tau": 0.25})
+    assert within.holds and within.holds_within == 0.25 and within.tolerances["tau"] == 0.25
+    enc = EnclosedQuadratic([0.5])
+    rig = certify_promise(enc, Segment([2.0], [1.0], promise=NON_INCREASING), method="rigorous")
+    assert rig.method == "rigorous" and rig.holds
+    bound, promise = certify_piece_and_promise(
+        enc, Segment([2.0], [1.0], promise=NON_INCREASING), 3.0, method="rigorous"
+    )
+    assert bound.method == promise.method == "rigorous"
+    bound, promise = certify_piece_and_promise(
+        land, seg, 1.0, method="exact", tolerances={"tau": 0.25}
+    )
+    assert bound.method == promise.method == "exact" and promise.holds_within == 0.25
+    assert promise.tolerances["tau"] == 0.25 and bound.tolerances["tau"] == 0.25
+
+
 def test_polynomial_promise_with_sampled_method_is_sampled():
     land = Counting([0.5])
     seg = Segment([0.0], [1.0], label="s", promise=CONSTANT)
@@ -460,6 +481,9 @@ def test_sampled_non_increasing_promise_records_the_largest_rise():
     up = certify_promise(land, Segment([-1.0, 0.0], [0.0, 0.0], promise=NON_INCREASING), n_grid=2)
     assert up.outcome == "fails" and up.max_energy == 1.0 and up.argmax_t == 0.0
     assert up.n_evaluations == 2
+    # E = (x² − 1)² on x = −1 + t rises fastest at x = −1/√3, t ≈ 0.42
+    steep = certify_promise(land, Segment([-1.0, 0.0], [0.0, 0.0], promise=NON_INCREASING))
+    assert steep.argmax_t == pytest.approx(1 - 1 / np.sqrt(3), abs=0.01)
     big = Plateau(2.0**20, 2.0**-20)  # rises by 2⁻²⁰/100 per step: within rounding of 2²⁰
     near = certify_promise(big, Segment([0.0], [1.0], promise=NON_INCREASING))
     assert near.outcome == "inconclusive"
@@ -475,6 +499,9 @@ class Tent(DoubleWell):
 def test_a_piecewise_polynomial_promise_is_sampled_and_an_unknown_one_refused():
     cert = certify_promise(Tent(), Segment([0.0, 0.0], [0.0, 1.0], promise=CONSTANT))
     assert cert.method == "sampled" and cert.details["quantity"].startswith("max |E(t)")
+    # ≤ max of endpoints: the piecewise polynomial itself, against max(E(0), E(1)) = 1 + 1²
+    le = certify_promise(Tent(), Segment([0.0, 0.0], [0.0, 1.0], promise=LE_MAX_ENDPOINTS))
+    assert le.method == "sampled" and le.details["pieces"] == 2 and le.bound == 2.0
     seg = Segment([0.0, 0.0], [0.0, 1.0], promise=CONSTANT)
     seg.promise = "bogus"
     with pytest.raises(InputError) as err:
@@ -540,6 +567,12 @@ def test_certify_path_with_and_without_promises():
     assert pc.holds and all(c.method == "exact" for c in pc.all)
     bare = certify_path(land, path, 1.0, check_promises=False)
     assert bare.promises == [] and len(bare.pieces) == 3 and bare.holds
+    opts = {"method": "sampled", "tolerances": {"tau": 0.25}, "n_grid": 11, "refine": 0}
+    bare = certify_path(land, path, 0.75, check_promises=False, **opts)
+    assert [(c.method, c.n_evaluations, c.tolerances["tau"]) for c in bare.pieces] == [
+        ("sampled", 11, 0.25)
+    ] * 3
+    assert bare.holds and bare.overall.holds_within == 0.25
     low = certify_path(land, path, 0.5)
     assert not low.holds and [c.holds for c in low.pieces] == [False, False, False]
     assert all(c.holds for c in low.promises)  # promises do not depend on the bound

@@ -572,6 +572,7 @@ def test_a_non_constant_energy_fails_the_constant_promise_both_ways():
     assert up_.details["quantity"] == "|E(t) − E(0)|"
     assert up_.details["identically_zero"] is False and up_.details["pieces"] == 2
     assert up_.label == "L" and up_.promise == CONSTANT and up_.tolerances == DEFAULT_TOLERANCES
+    assert up_.details["worst_piece"] == "L" and 0.0 < up_.wall_time < 60.0
     down_ = certify_polynomial_promise([1, -1], CONSTANT)
     assert down_.outcome == "fails" and down_.max_energy == 1.0 and down_.bound == 1.0
     assert down_.margin == -1.0
@@ -635,6 +636,9 @@ def test_strictly_decreasing_means_the_derivative_is_nonpositive():
     cert = certify_polynomial_promise([1, F(1, 8), -1], NON_INCREASING, tolerances={"tau": 0.125})
     assert cert.holds and cert.holds_within == 0.125
     assert cert.details["strictly_decreasing"] is False
+    without = certify_polynomial_promise([1, F(1, 8), -1], NON_INCREASING)
+    assert without.outcome == "fails" and without.details["strictly_decreasing"] is False
+    assert without.details["drop"] == 0.875
 
 
 def test_le_max_endpoints_is_decided_against_the_polynomials_own_ends():
@@ -653,7 +657,7 @@ def test_le_max_endpoints_is_decided_against_the_polynomials_own_ends():
     assert hill.outcome == "fails" and hill.max_energy == 1.0 and hill.argmax_t == 0.5
     assert hill.margin == -1.0 and hill.bound == 0.0
     within = certify_polynomial_promise([0, 4, -4], LE_MAX_ENDPOINTS, tolerances={"tau": 1})
-    assert within.holds and within.holds_within == 1.0
+    assert within.holds and within.holds_within == 1.0 and within.margin == -1.0
     short = certify_polynomial_promise([0, 4, -4], LE_MAX_ENDPOINTS, tolerances={"tau": down(1.0)})
     assert short.outcome == "fails" and short.holds_within == 0.0
     irrational = certify_polynomial_promise([0, 3, 0, -5], LE_MAX_ENDPOINTS)  # max at 1/√5
@@ -710,6 +714,30 @@ def test_rigorous_promises_widen_by_the_radius_and_say_rigorous():
 def test_a_rigorous_promise_within_its_radius_is_inconclusive(poly, promise):
     cert = certify_polynomial_promise(poly, promise)
     assert cert.method == "rigorous" and cert.outcome == "inconclusive" and not cert.holds
+    assert cert.holds_within == 0.0 and cert.margin < 0
+
+
+def test_a_rigorous_promise_inside_tau_plus_radius_is_inconclusive():
+    # 4t(1 − t) ≤ max(E(0), E(1)) = 0: max 1, 2R = ¼; τ − 2R = ½ < 1 ≤ τ + 2R = 1
+    hill = rigorous([0.0, 4.0, -4.0], [0.125, 0.0, 0.0])
+    cert = certify_polynomial_promise(hill, LE_MAX_ENDPOINTS, tolerances={"tau": 0.75})
+    assert cert.outcome == "inconclusive" and cert.holds_within == 0.0
+    assert cert.max_energy_enclosure == (0.75, 1.25) and cert.tolerances == tol(tau=0.75)
+    short = certify_polynomial_promise(hill, LE_MAX_ENDPOINTS, tolerances={"tau": down(0.75)})
+    assert short.outcome == "fails"
+    enough = certify_polynomial_promise(hill, LE_MAX_ENDPOINTS, tolerances={"tau": 1.25})
+    assert enough.outcome == "holds" and enough.holds_within == 1.25
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG (reported): a float constant-energy promise compares the deviation |E(t) − E(0)| "
+    "with E(0) (cert.bound) in _as_sampled, so a deviation below E(0) is never a failure",
+)
+def test_a_float_constant_promise_fails_on_a_deviation_far_beyond_rounding():
+    # E = 1000 + 500t: |E(t) − E(0)| reaches 500, half the energy — not rounding
+    cert = certify_polynomial_promise([1000.0, 500.0], CONSTANT)
+    assert cert.method == "sampled" and cert.outcome == "fails"
 
 
 @settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -726,3 +754,27 @@ def test_exact_promises_agree_with_the_oracle(case):
     assert certify_polynomial_promise(coeffs, NON_INCREASING).holds is down_truth
     const = certify_polynomial_promise(coeffs, CONSTANT)
     assert const.holds is all(c == 0 for c in coeffs[1:])
+
+
+def test_defaults_label_and_promise_are_empty():
+    for cert in (
+        certify_exact([1, 2], 5.0),
+        certify_exact([1.0, 2.0], 5.0),
+        certify_energy_polynomial(as_energy_polynomial([1, 2]), 5.0),
+        certify_energy_polynomial(rigorous([1.0, 2.0], [0.0, 0.0]), 5.0),
+    ):
+        assert cert.label == "" and cert.promise == ""
+    for promise in (CONSTANT, NON_INCREASING, LE_MAX_ENDPOINTS):
+        cert = certify_polynomial_promise([1, -1], promise)
+        assert cert.label == "" and cert.promise == promise
+        assert 0.0 < cert.wall_time < 60.0 or cert.details.get("identically_zero")
+
+
+def test_a_small_float_energy_keeps_the_allowance_at_least_rtol():
+    # E = ¼ + x t − x t², x = 2⁻²⁰: E′ ≤ x at t = 0; max(1, |E|, …) = 1 sets the allowance
+    x = 2.0**-20
+    kw = {"tolerances": {"sampled_rtol": x}}
+    near = certify_polynomial_promise([0.25, x, -x], NON_INCREASING, **kw)
+    assert near.method == "sampled" and near.outcome == "inconclusive"
+    far = certify_polynomial_promise([0.25, up(x), -x], NON_INCREASING, **kw)
+    assert far.outcome == "fails"

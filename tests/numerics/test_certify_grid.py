@@ -126,7 +126,7 @@ def bump(peak: float):
     return lambda ts: 1.0 - np.abs(ts - peak) - 3.0 * (ts - peak) ** 3
 
 
-@pytest.mark.parametrize("peak", [0.0166, 0.0234, 0.1166, 0.1234])
+@pytest.mark.parametrize("peak", [0.0093, 0.0166, 0.0234, 0.1166, 0.1234])
 def test_refinement_finds_an_off_grid_peak_to_xtol(peak):
     f = Counted(bump(peak))
     cert = certify_sampled(f, 2.0, label="lbl", promise="≤ bound")
@@ -141,6 +141,7 @@ def test_refinement_finds_an_off_grid_peak_to_xtol(peak):
     assert cert.label == "lbl" and cert.promise == "≤ bound" and cert.bound == 2.0
     assert cert.max_energy_enclosure is None and cert.holds_within == 0.0
     assert 0.0 < cert.wall_time < 60.0
+    # (the grid maximum at index 1 is refined on [t_0, t_2]; the others likewise)
     # the one refinement runs inside the grid cells either side of the best grid point
     i = int(round(peak * 100))
     pts = f.scalar_points()
@@ -465,3 +466,14 @@ def test_bounded_enclosure_contains_the_dense_exact_maximum(coeffs, n_grid, whic
             assert top > Fraction(bound)
         higher = certify_bounded(f, up(bound), evaluation_error=err, n_grid=n_grid, **kw)
         assert RANK[higher.outcome] <= RANK[c.outcome]
+
+
+def test_defaults_and_exact_energies_are_converted_to_floats():
+    exact = lambda ts: [Fraction(float(t)) * (1 - Fraction(float(t))) for t in ts]  # noqa: E731
+    cert = certify_sampled(exact, 0.25)
+    assert cert.label == "" and cert.promise == "" and cert.n_evaluations > 101
+    assert cert.holds and cert.max_energy == 0.25 and cert.argmax_t == 0.5
+    b = certify_bounded(exact, 0.5, smoothness=2.0, evaluation_error=0.0)
+    assert b.label == "" and b.promise == "" and b.n_evaluations == 257
+    assert b.details["n_grid"] == 257 and b.details["sampled_max"] == 0.25
+    assert b.holds and b.argmax_t == 0.5
