@@ -155,7 +155,9 @@ def test_ridge_control_is_a_certified_disconnection():
 
 
 def test_square_boundary_gap_is_certified_exactly():
-    ev = L.square_boundary(3, h=3, samples=12, fraction=0.5)
+    from sublevel.proofs_checks.checks.square_boundary import square_boundary
+
+    ev = square_boundary(3, h=3, samples=12, fraction=0.5)
     cert = ev.certificates[0]
     assert cert.method == "exact" and cert.holds
     assert ev.details["gap"] > 0 and ev.details["oracle_agrees"] and ev.details["connect_refused"]
