@@ -575,7 +575,7 @@ def test_a_non_constant_energy_fails_the_constant_promise_both_ways():
     assert up_.details["worst_piece"] == "L" and 0.0 < up_.wall_time < 60.0
     down_ = certify_polynomial_promise([1, -1], CONSTANT)
     assert down_.outcome == "fails" and down_.max_energy == 1.0 and down_.bound == 1.0
-    assert down_.margin == -1.0
+    assert down_.margin == -1.0 and down_.details["worst_piece"] == ""  # the falling side
 
 
 @pytest.mark.parametrize(
