@@ -197,7 +197,10 @@ def _certify_promise(
     e0, e1 = (float(v) for v in f(np.array([0.0, 1.0])))
     if piece.promise == LE_MAX_ENDPOINTS:
         return _certify_bound(landscape, piece, max(e0, e1), method, tol, poly, options)
-    ts = np.linspace(0.0, 1.0, int(options.get("n_grid", 101)))
+    n_grid = int(options.get("n_grid", 101))
+    if n_grid < 2:
+        raise InputError(f"n_grid = {n_grid}: need at least 2 points")
+    ts = np.linspace(0.0, 1.0, n_grid)
     es = f(ts)
     scale = sampled_scale(e0, es)
     if piece.promise == CONSTANT:

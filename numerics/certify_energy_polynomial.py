@@ -108,7 +108,11 @@ def as_energy_polynomial(polynomial: Any) -> EnergyPolynomial:
     piecewise polynomial; an :class:`EnergyPolynomial` is returned as it is."""
     if isinstance(polynomial, EnergyPolynomial):
         return polynomial
-    if isinstance(polynomial, tuple) and len(polynomial) == 2:
+    if (
+        isinstance(polynomial, tuple)
+        and len(polynomial) == 2
+        and all(isinstance(x, (list, tuple, np.ndarray)) for x in polynomial)
+    ):
         breakpoints, pieces = polynomial
         return EnergyPolynomial("float", breakpoints=breakpoints, pieces=pieces)
     if _is_rational_sequence(polynomial):
@@ -308,7 +312,6 @@ def certify_polynomial_promise(
     if promise == CONSTANT:
         dev = p - fmpq_poly([e0])
         cert = _two_sided(dev, R + R, tol, label, promise, quantity="E(t) − E(0)", method=method)
-        cert.bound = float(_f(e0))
     elif promise == NON_INCREASING:
         deriv = p.derivative()
         k_radius = (
@@ -332,6 +335,9 @@ def certify_polynomial_promise(
     if poly.kind == "float":
         # the energy's own size sets the rounding scale (dE/dt is a difference of such terms)
         cert = _as_sampled(cert, tol, scale=max(abs(_f(e0)), abs(_f(e1))))
+    if promise == CONSTANT:
+        # recorded for the reader after the decision: the deviation's own bound is 0 (± τ)
+        cert.bound = float(_f(e0))
     cert.tolerances = dict(tol)
     return cert
 

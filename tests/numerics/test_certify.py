@@ -597,3 +597,9 @@ def test_certify_path_refuses_a_non_finite_bound_by_value(bound):
     with pytest.raises(InputError) as err:
         certify_path(Quadratic([0.0]), Path([Segment([0.0], [1.0])]), bound)
     assert str(err.value) == f"bound {bound!r} is not finite"
+
+
+def test_a_sampled_promise_needs_two_grid_points():
+    seg = Segment([0.1, 0.2], [0.7, -0.3], promise=CONSTANT)
+    with pytest.raises(InputError, match="n_grid = 1"):
+        certify_promise(DoubleWell(), seg, n_grid=1)

@@ -729,11 +729,6 @@ def test_a_rigorous_promise_inside_tau_plus_radius_is_inconclusive():
     assert enough.outcome == "holds" and enough.holds_within == 1.25
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (reported): a float constant-energy promise compares the deviation |E(t) − E(0)| "
-    "with E(0) (cert.bound) in _as_sampled, so a deviation below E(0) is never a failure",
-)
 def test_a_float_constant_promise_fails_on_a_deviation_far_beyond_rounding():
     # E = 1000 + 500t: |E(t) − E(0)| reaches 500, half the energy — not rounding
     cert = certify_polynomial_promise([1000.0, 500.0], CONSTANT)
@@ -778,3 +773,8 @@ def test_a_small_float_energy_keeps_the_allowance_at_least_rtol():
     assert near.method == "sampled" and near.outcome == "inconclusive"
     far = certify_polynomial_promise([0.25, up(x), -x], NON_INCREASING, **kw)
     assert far.outcome == "fails"
+
+
+def test_a_two_number_tuple_is_a_polynomial_not_a_piecewise_one():
+    cert = certify_exact((0, 1), 2)  # p(t) = t ≤ 2, exact
+    assert cert.method == "exact" and cert.holds and cert.max_energy == 1.0
