@@ -113,6 +113,15 @@ def _squarefree_part(q: fmpq_poly) -> fmpq_poly:
     return q if g.degree() <= 0 else q // g
 
 
+def _without_end_roots(g: fmpq_poly, a: fmpq, b: fmpq) -> fmpq_poly:
+    """The square-free ``g`` divided by (t − a) and (t − b) where they divide it (roots exactly
+    at an end are known exactly and need no isolation)."""
+    for end in (a, b):
+        if g.degree() > 0 and g(end) == 0:
+            g = g // fmpq_poly([-end, 1])
+    return g
+
+
 def _real_root_enclosures(g: fmpq_poly, a: fmpq, b: fmpq) -> list[tuple[fmpq, fmpq]]:
     """Disjoint rational enclosures [l, r] ⊂ (a, b) of every real root of the square-free
     ``g`` lying strictly inside (a, b); ``g(a) ≠ 0 ≠ g(b)`` is required. Refined until no
@@ -154,12 +163,7 @@ def nonnegative_on(q: fmpq_poly, a: fmpq, b: fmpq) -> bool:
         return False
     if a == b or q.degree() <= 0:
         return True
-    g = _squarefree_part(q)
-    lin_a, lin_b = fmpq_poly([-a, 1]), fmpq_poly([-b, 1])
-    while g(a) == 0:
-        g = g // lin_a
-    while g(b) == 0:
-        g = g // lin_b
+    g = _without_end_roots(_squarefree_part(q), a, b)
     probes: list[fmpq] = []
     left = a
     for lo, hi in _real_root_enclosures(g, a, b):
@@ -243,7 +247,8 @@ def exact_maximum(p: fmpq_poly | Sequence[Any], a: Any = 0, b: Any = 1) -> Exact
         found = _maximum_of(ends, final=True)
         assert found is not None
         return found
-    g = _squarefree_part(dp)
+    # the ends are candidates already: divide their roots out of the critical polynomial
+    g = _without_end_roots(_squarefree_part(dp), a_q, b_q)
     prec = _START_PREC
     while True:
         inner = _critical_candidates(p, g, a_q, b_q, prec)
@@ -272,8 +277,11 @@ def _critical_candidates(
     p: fmpq_poly, g: fmpq_poly, a: fmpq, b: fmpq, prec: int
 ) -> list[_Candidate] | None:
     """Enclosures of p at the real roots in (a, b) of the square-free ``g`` (the critical
-    points), at ``prec`` bits; None when some root's ball still contains an end."""
+    points; ``g(a) ≠ 0 ≠ g(b)``), at ``prec`` bits; None when some root's ball still contains
+    an end (a root ≠ a is at positive distance from a: more bits separate them)."""
     out: list[_Candidate] = []
+    if g.degree() <= 0:
+        return out
     if g.degree() == 1:  # one critical point, rational: exactly
         c0, c1 = g.coeffs()
         s = -c0 / c1
@@ -283,20 +291,15 @@ def _critical_candidates(
     with ctx.workprec(prec):
         roots = _complex_roots(g)
         d1, d2 = p.derivative(), p.derivative().derivative()
-        ap2 = arb_poly([arb(c.p) / arb(c.q) for c in d2.coeffs()]) if d2.degree() >= 0 else None
+        ap2 = arb_poly([arb(c.p) / arb(c.q) for c in d2.coeffs()])
         common: fmpq_poly | None = None
         for z, _mult in roots:
             if not z.imag.is_zero():  # Arb sets real roots' imaginary parts exactly to zero
                 continue
             t_lo, t_hi = _arb_to_fmpq_bounds(z.real)
-            if t_hi <= a or t_lo >= b:
-                if (t_hi == a and g(a) == 0) or (t_lo == b and g(b) == 0):
-                    continue  # the root is the end itself, already a candidate
-                if t_hi < a or t_lo > b:
-                    continue
+            if t_hi < a or t_lo > b:
+                continue
             if t_lo <= a or t_hi >= b:
-                if (g(a) == 0 and t_lo <= a <= t_hi) or (g(b) == 0 and t_lo <= b <= t_hi):
-                    continue  # this ball's only root is the end itself
                 return None
             m = (t_lo + t_hi) / 2
             r = (t_hi - t_lo) / 2
@@ -307,12 +310,12 @@ def _critical_candidates(
                 out.append(_Candidate(v, v, s, s))
                 continue
             v_m = p(m)
-            bound2 = _arb_upper(abs(ap2(z.real))) if ap2 is not None else fmpq(0)
+            bound2 = _arb_upper(abs(ap2(z.real)))
             delta = abs(d1(m)) * r + bound2 * r * r / 2
             lo, hi = v_m, v_m + delta
             if v_m <= 0 <= hi:
                 if common is None:
-                    common = _squarefree_part(p.gcd(g)) if p.degree() > 0 else fmpq_poly([])
+                    common = _squarefree_part(p.gcd(g))
                 if common.degree() > 0 and _has_root_in(common, t_lo, t_hi):
                     lo = hi = fmpq(0)
             out.append(_Candidate(lo, hi, t_lo, t_hi))
