@@ -515,7 +515,7 @@ def certify_quadratic(
         max_energy=exact_top,
         argmax_t=fmpq_to_float(t_star),
         bound=fmpq_to_float(bound_q),
-        margin=margin if holds or margin < 0 else -0.0,
+        margin=margin,  # ≤ −0.0 when the bound fails: bound − top < 0 rounds to a non-positive float
         method="exact",
         interval=(0.0, 1.0),
         tolerances={"tau": fmpq_to_float(tau)},
@@ -559,9 +559,7 @@ def certify_piecewise_polynomial(
         if not lo < hi:
             raise InputError(f"breakpoints are not increasing at {lo} ≥ {hi}")
     certs = [
-        certify_polynomial(
-            c, bound, (lo, hi), tolerance=tolerance, label=f"{label}[{i}]", promise=promise
-        )
+        certify_polynomial(c, bound, (lo, hi), tolerance=tolerance, label=f"{label}[{i}]")
         for i, (c, lo, hi) in enumerate(zip(pieces, ts, ts[1:]))
     ]
     whole = combine(certs, label=label or "piecewise")

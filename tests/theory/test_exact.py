@@ -435,31 +435,6 @@ def test_certificate_fields_on_known_cases():
     assert (q.max_energy, q.argmax_t, q.outcome, q.margin) == (2.0, 1.0, "holds", 0.0)
 
 
-def test_polynomial_conversions():
-    p = polynomial(sp.Poly(T**2 / 3 + 1, T))
-    assert p.domain == sp.QQ and p.all_coeffs() == [sp.Rational(1, 3), 0, 1]
-    assert polynomial(T**3 - sp.Rational(1, 2)).all_coeffs() == [1, 0, 0, sp.Rational(-1, 2)]
-    assert polynomial(sp.Integer(0)).is_zero
-    assert polynomial([0.5, 2]).all_coeffs() == [2, sp.Rational(1, 2)]
-    assert polynomial(sp.Poly(2.5 * T, T)).all_coeffs() == [sp.Rational(5, 2), 0]
-    assert rational_polynomial(T**2 - 1) == fmpq_poly([-1, 0, 1])
-    with pytest.raises(InputError, match="more than one variable"):
-        polynomial(T * sp.Symbol("s"))
-    with pytest.raises(InputError, match="not a polynomial"):
-        polynomial(sp.sin(T))
-    with pytest.raises(InputError, match="not univariate"):
-        polynomial(sp.Poly(T * sp.Symbol("s"), T, sp.Symbol("s")))
-    with pytest.raises(InputError, match=r"^value nan is not finite"):
-        to_rational(float("nan"))
-    with pytest.raises(InputError, match=r"^bound inf is not finite"):
-        to_fmpq(float("inf"), name="bound")
-    with pytest.raises(InputError, match="coefficient c_1"):
-        rational_polynomial([1, float("nan")])
-    with pytest.raises(InputError, match="finite rational"):
-        to_fmpq(sp.sqrt(2))
-    assert to_fmpq(True) == 1 and to_fmpq(sp.Float(0.25)) == fmpq(1, 4)
-
-
 def test_maximum_equal_to_zero_at_irrational_points_is_exact():
     # −(t² − 2)²(t² + 1) on [0, 3]: max 0 at √2 (p and p′ share the root)
     p = expand([[-2, 0, 1], [-2, 0, 1], [1, 0, 1]])
@@ -570,3 +545,77 @@ def test_piecewise_records_its_pieces():
         certify_piecewise_polynomial([0, float("nan")], [[0]], 1)
     with pytest.raises(InputError, match="need exactly 1"):
         certify_piecewise_polynomial([0, 1], [[0], [1], [2]], 1)
+
+
+# ------------------------------------------------------------------------------------------
+# cases aimed at single decisions of the algorithm (each fails under a specific wrong rule)
+# ------------------------------------------------------------------------------------------
+
+
+def test_a_linear_square_free_part_after_dividing_out_the_ends_is_still_isolated():
+    """q = t(t − 3/4)(t − 1): zero at both ends, so the square-free part left after dividing
+    out t and t − 1 is linear; q < 0 on (3/4, 1) although q(0) = q(1) = 0 and q(1/2) > 0."""
+    q = _q([0, 1], [F(-3, 4), 1], [-1, 1])
+    assert not nonnegative_on(q, fmpq(0), fmpq(1))
+    assert nonnegative_on(q, fmpq(0), fmpq(3, 4))
+    assert certify_polynomial(-q, 0).outcome == "fails"  # −q ≤ 0 fails where q < 0
+
+
+def test_a_root_ball_straddling_an_end_is_refined_not_dropped():
+    """q = ((1 − t)² − 2e²)((1 − t)² − 8e²), e = 2⁻⁴⁰: roots 1 − e√2 and 1 − 2e√2, both
+    within 3·10⁻¹² of the end b = 1 (their first balls contain b), q > 0 at both ends and
+    q < 0 only on the gap between them, 1.3·10⁻¹² wide."""
+    e = fmpq(1, 2**40)
+    one_minus_t_sq = fmpq_poly([1, -1]) ** 2
+    q = (one_minus_t_sq - fmpq_poly([2 * e * e])) * (one_minus_t_sq - fmpq_poly([8 * e * e]))
+    assert q(fmpq(0)) > 0 and q(fmpq(1)) > 0
+    assert not nonnegative_on(q, fmpq(0), fmpq(1))
+    assert nonnegative_on(q, fmpq(0), 1 - 3 * e)
+    assert certify_polynomial(-q, 0).outcome == "fails"
+
+
+def _encloses(m, truth) -> bool:
+    """The exact enclosure [m.lower, m.upper] contains the 200-digit oracle value."""
+    with mpmath.workdps(ORACLE_DPS):
+        lo = mpmath.mpf(int(m.lower.p)) / int(m.lower.q)
+        hi = mpmath.mpf(int(m.upper.p)) / int(m.upper.q)
+        slack = mpmath.mpf(10) ** -150 * max(1, abs(truth))
+        return bool(lo - slack <= truth <= hi + slack)
+
+
+def test_critical_points_after_a_rational_one_are_not_skipped():
+    """p′ = −(t − 1/4)(t² − 1/2): a rational critical point (a minimum) at 1/4 comes before the
+    irrational maximiser 1/√2 in root order; the maximum p(1/√2) ≈ 0.003575 > p(0) = 0."""
+    p = fmpq_poly([0, -fmpq(1, 8), fmpq(1, 4), fmpq(1, 12), -fmpq(1, 4)])
+    assert p.derivative() == -fmpq_poly([-fmpq(1, 4), 1]) * fmpq_poly([-fmpq(1, 2), 0, 1])
+    m = exact_maximum(p, 0, 1)
+    truth = oracle_maximum([F(int(c.p), int(c.q)) for c in p.coeffs()])
+    assert _encloses(m, truth) and m.lower > 0
+    assert abs(float(m.argmax) - 2**-0.5) < 1e-12
+
+
+def test_a_near_zero_maximum_is_not_taken_for_an_exact_zero():
+    """p = −((t² − 1/2)² + c)(t − 3)² with c = 2⁻⁷⁰: p and p′ share the root 3 (outside the
+    interval), and the maximum on [0, 1], ≈ −c(3 − 1/√2)² < 0, is within the first Taylor
+    enclosures of 0: only a common root *in the maximiser's ball* makes it exactly 0."""
+    c = fmpq(1, 2**70)
+    p = -(fmpq_poly([-fmpq(1, 2), 0, 1]) ** 2 + fmpq_poly([c])) * fmpq_poly([-3, 1]) ** 2
+    m = exact_maximum(p, 0, 1)
+    truth = oracle_maximum([F(int(q.p), int(q.q)) for q in p.coeffs()])
+    assert m.exact is None or m.exact != 0
+    assert m.upper < 0 and _encloses(m, truth)
+    assert certify_polynomial(p, 0).outcome == "holds"
+    assert certify_polynomial(p, -fmpq(1, 2**60)).outcome == "fails"
+
+
+def test_defaults_and_recorded_fields_of_the_closed_form_and_piecewise_certificates():
+    q = certify_quadratic([1, 0, -1], 2)
+    assert q.label == "" and q.promise == "" and q.holds is True and q.outcome == "holds"
+    assert 0 <= q.wall_time < 60 and q.details["algorithm"] == "closed form, exact rationals"
+    assert q.interval == (0.0, 1.0)
+    failing = certify_quadratic([1, 0, -1], F(1, 2))
+    assert failing.holds is False and failing.outcome == "fails" and failing.margin == -0.5
+    assert 0 <= failing.wall_time < 60
+    assert certify_piecewise_polynomial([0, 1], [[0]], 1).promise == ""
+    tiny = certify_quadratic([0, 1], F(1) - F(1, 2**1100))  # fails by 2⁻¹¹⁰⁰: margin −0.0
+    assert tiny.outcome == "fails" and tiny.margin == 0.0 and math.copysign(1, tiny.margin) < 0
