@@ -429,7 +429,7 @@ def spin_glass_barrier_path(
 ) -> Any:
     """The DSS string between the two lowest distinct minima found at N, at the lowest level
     where DSS connected them (bisection), seen through σ ↦ √N σ/‖σ‖ (energy per spin); each
-    chord is certified exactly (``SphereProjected.certify_segment``)."""
+    chord is certified rigorously (``SphereProjected.certify_segment``)."""
     from sublevel.numerics.energies.spin_glass import SphereProjected
     from sublevel.numerics.energies.spin_glass_connection import connection_level
     from sublevel.numerics.paths.base import LE_BOUND, Path, Segment

@@ -17,6 +17,6 @@ def test_six_part_path_example(tmp_path, capsys):
     out = capsys.readouterr().out
     assert code == 0, out
     assert png.stat().st_size > 1000
-    assert "every piece and every promise certified exactly: True" in out
+    assert "every piece and every promise certified (rigorous): True" in out
     for step in ("(1)", "(2)", "(3)", "(4)", "(5)", "(6)"):
         assert step in out
