@@ -126,8 +126,13 @@ class Certificate:
         return cls(**d)
 
 
+_LEAVES = frozenset({float, int, str, bool, type(None)})
+
+
 def _copy_containers(x: Any) -> Any:
     """``x`` with its dicts, lists and tuples copied (recursively); leaves are shared."""
+    if type(x) in _LEAVES:
+        return x
     if isinstance(x, dict):
         return {k: _copy_containers(v) for k, v in x.items()}
     if isinstance(x, list):
