@@ -595,17 +595,17 @@ def test_critical_points_after_a_rational_one_are_not_skipped():
 
 
 def test_a_near_zero_maximum_is_not_taken_for_an_exact_zero():
-    """p = −((t² − 1/2)² + c)(t − 3)² with c = 2⁻⁷⁰: p and p′ share the root 3 (outside the
+    """p = −((t² − 1/2)² + c)(t − 3)² with c = 2⁻²⁰⁰: p and p′ share the root 3 (outside the
     interval), and the maximum on [0, 1], ≈ −c(3 − 1/√2)² < 0, is within the first Taylor
     enclosures of 0: only a common root *in the maximiser's ball* makes it exactly 0."""
-    c = fmpq(1, 2**70)
+    c = fmpq(1, 2**200)
     p = -(fmpq_poly([-fmpq(1, 2), 0, 1]) ** 2 + fmpq_poly([c])) * fmpq_poly([-3, 1]) ** 2
     m = exact_maximum(p, 0, 1)
     truth = oracle_maximum([F(int(q.p), int(q.q)) for q in p.coeffs()])
     assert m.exact is None or m.exact != 0
     assert m.upper < 0 and _encloses(m, truth)
     assert certify_polynomial(p, 0).outcome == "holds"
-    assert certify_polynomial(p, -fmpq(1, 2**60)).outcome == "fails"
+    assert certify_polynomial(p, -fmpq(1, 2**190)).outcome == "fails"
 
 
 def test_defaults_and_recorded_fields_of_the_closed_form_and_piecewise_certificates():
@@ -619,3 +619,15 @@ def test_defaults_and_recorded_fields_of_the_closed_form_and_piecewise_certifica
     assert certify_piecewise_polynomial([0, 1], [[0]], 1).promise == ""
     tiny = certify_quadratic([0, 1], F(1) - F(1, 2**1100))  # fails by 2⁻¹¹⁰⁰: margin −0.0
     assert tiny.outcome == "fails" and tiny.margin == 0.0 and math.copysign(1, tiny.margin) < 0
+
+
+def test_a_lone_irrational_root_just_inside_the_left_end_is_isolated():
+    """On [1, 2], q = (t² − c)(t − r₂) with √c = 1 + 2⁻¹⁰⁰ + … (irrational; its first ball
+    contains the end 1) and r₂ = 33/32: q(1), q(2) > 0 and q < 0 only on (√c, r₂), which the
+    midpoint 3/2 misses; the straddling ball must be refined, not dropped."""
+    c = (1 + fmpq(1, 2**100)) ** 2 + fmpq(1, 2**250)
+    q = fmpq_poly([-c, 0, 1]) * fmpq_poly([-fmpq(33, 32), 1])
+    a, b = fmpq(1), fmpq(2)
+    assert q(a) > 0 and q(b) > 0 and q(fmpq(3, 2)) > 0
+    assert not nonnegative_on(q, a, b)
+    assert certify_polynomial(-q, 0, (1, 2)).outcome == "fails"
