@@ -631,3 +631,33 @@ def test_a_lone_irrational_root_just_inside_the_left_end_is_isolated():
     assert q(a) > 0 and q(b) > 0 and q(fmpq(3, 2)) > 0
     assert not nonnegative_on(q, a, b)
     assert certify_polynomial(-q, 0, (1, 2)).outcome == "fails"
+
+
+def test_the_recorded_contract_of_certify_polynomial_and_exact_maximum():
+    """Defaults, names in error messages and the recorded fields users and reports read."""
+    c = certify_polynomial([0, 3, 0, -2], 2)  # 3t − 2t³: max √2 at 1/√2, irrational
+    assert c.label == "" and c.promise == "" and c.n_evaluations == 0
+    assert c.details["algorithm"] == (
+        "python-flint: square-free part, Arb root isolation, exact sign on every gap"
+    )
+    assert c.details["max_energy_exact"] is None and c.details["degree"] == 3
+    assert 0 <= c.wall_time < 60 and c.outcome == "holds" and c.margin > 0
+    r = certify_polynomial([0, 4, -4], 1)  # rational maximum 1 at 1/2, equal to the bound
+    assert r.details["max_energy_exact"] == "1" and r.margin == 0.0 and r.holds
+    for kwargs, fragment in (
+        ({"interval": (float("nan"), 1)}, "^interval end nan"),
+        ({"interval": (0, float("inf"))}, "^interval end inf"),
+        ({"interval": 3}, r"^interval 3 is not a pair \(a, b\)"),
+        ({"interval": "ab"}, r"^interval 'ab' is not a pair \(a, b\)"),
+        ({"tolerance": float("nan")}, "^tolerance nan"),
+    ):
+        with pytest.raises(InputError, match=fragment):
+            certify_polynomial([0, 1], 1, **kwargs)
+    with pytest.raises(InputError, match="^bound nan"):
+        certify_polynomial([0, 1], float("nan"))
+    with pytest.raises(InputError, match="^interval end nan"):
+        exact_maximum([0, 1], float("nan"), 1)
+    with pytest.raises(InputError, match="^interval end inf"):
+        exact_maximum([0, 1], 0, float("inf"))
+    with pytest.raises(InputError, match=r"^interval \(1, 0\) is reversed"):
+        exact_maximum([0, 1], 1, 0)
