@@ -83,7 +83,12 @@ def test_polynomials_are_over_the_rationals_and_name_bad_coefficients():
     assert polynomial(sp.Poly(T**2 + 1, T)).gens == polynomial([1, 2]).gens
     with pytest.raises(InputError, match="^coefficient "):
         polynomial(sp.Poly(sp.Symbol("s") * T, T))
-    with pytest.raises(InputError, match="are empty"):
+    assert polynomial([0]).is_zero and polynomial(fmpq_poly()).is_zero
+    with pytest.raises(InputError, match="^value nan is not finite"):
+        to_fmpq(float("nan"))
+    with pytest.raises(
+        InputError, match="^coefficients are empty: a polynomial needs at least one"
+    ):
         rational_polynomial([])
     with pytest.raises(InputError, match="not a sequence of numbers"):
         rational_polynomial("12")
