@@ -661,3 +661,10 @@ def test_the_recorded_contract_of_certify_polynomial_and_exact_maximum():
         exact_maximum([0, 1], 0, float("inf"))
     with pytest.raises(InputError, match=r"^interval \(1, 0\) is reversed"):
         exact_maximum([0, 1], 1, 0)
+
+
+def test_exact_maximum_defaults_to_the_unit_interval():
+    assert exact_maximum([0, 1]).exact == 1  # t on [0, 1]: 1 at the right end
+    assert exact_maximum([0, -1]).exact == 0 and exact_maximum([0, -1]).argmax == 0
+    m = exact_maximum([0, 1], 2, 2)  # a point interval: the value there, exactly
+    assert m.exact == 2 and m.argmax == 2
