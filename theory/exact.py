@@ -211,10 +211,6 @@ class ExactMaximum:
         return f"ExactMaximum([{self.lower}, {self.upper}] at t ∈ [{self.t_lower}, {self.t_upper}])"
 
 
-def _fmpq_to_arb(x: fmpq) -> arb:
-    return arb(x.p) / arb(x.q)
-
-
 def _narrow_enough(lo: fmpq, hi: fmpq) -> bool:
     if lo == hi:
         return True
