@@ -668,3 +668,15 @@ def test_exact_maximum_defaults_to_the_unit_interval():
     assert exact_maximum([0, -1]).exact == 0 and exact_maximum([0, -1]).argmax == 0
     m = exact_maximum([0, 1], 2, 2)  # a point interval: the value there, exactly
     assert m.exact == 2 and m.argmax == 2
+
+
+def test_a_zero_maximum_at_a_rational_with_a_large_denominator_is_exact():
+    """p = −(t − r)²(t² + 1), r = 1/3 + 2⁻⁷⁰: the maximiser r is rational but too far from any
+    small-denominator rational to be snapped, so the zero maximum is found through the common
+    linear factor t − r of p and p′."""
+    r = fmpq(1, 3) + fmpq(1, 2**70)
+    p = -(fmpq_poly([-r, 1]) ** 2) * fmpq_poly([1, 0, 1])
+    m = exact_maximum(p, 0, 1)
+    assert m.exact == 0 and m.lower == m.upper == 0
+    assert m.t_lower <= r <= m.t_upper
+    assert certify_polynomial(p, 0).outcome == "holds"
