@@ -25,13 +25,16 @@ def _ruff() -> list[str]:
 
 
 def test_ruff_check_is_clean():
-    proc = subprocess.run([*_ruff(), "check", "."], cwd=ROOT, capture_output=True, text=True)
+    # --no-cache: a stale .ruff_cache once hid an import-order error that a fresh clone showed
+    proc = subprocess.run(
+        [*_ruff(), "check", "--no-cache", "."], cwd=ROOT, capture_output=True, text=True
+    )
     assert proc.returncode == 0, proc.stdout[-4000:]
 
 
 def test_ruff_format_is_applied():
     proc = subprocess.run(
-        [*_ruff(), "format", "--check", "."], cwd=ROOT, capture_output=True, text=True
+        [*_ruff(), "format", "--check", "--no-cache", "."], cwd=ROOT, capture_output=True, text=True
     )
     assert proc.returncode == 0, proc.stdout[-4000:]
 

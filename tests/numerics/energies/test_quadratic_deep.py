@@ -18,6 +18,7 @@ from sublevel.numerics.energies.quadratic_deep import (
 )
 from sublevel.numerics.energies.two_layer import EmpiricalTwoLayer
 from sublevel.theory.errors import InputError
+
 from tests.numerics.energies.quadratic_data import gaussian_data
 
 

@@ -10,6 +10,7 @@ import pytest
 from sublevel.numerics.energies.sign_trap import sign_trap
 from sublevel.numerics.energies.two_layer import EmpiricalTwoLayer
 from sublevel.theory.errors import InputError
+
 from tests.numerics.energies.quadratic_data import gaussian_data
 
 
