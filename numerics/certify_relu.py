@@ -166,6 +166,48 @@ def certify_relu_segment(
     if pruned and hi >= 0:
         lo = max(lo, 0.0)  # E ≥ 0: a sum of squares plus κ‖U‖₁
     lo, hi = _hull(lo, hi)
+    return _enclosure_certificate(
+        lo,
+        hi,
+        value,
+        argmax,
+        bound,
+        tol,
+        tau,
+        label=label,
+        promise=promise,
+        start=start,
+        details={
+            "quantity": quantity,
+            "pieces": info.get("pieces", 0),
+            "events": info.get("events", 0),
+            "closed_form_pieces": closed_form,
+            "windows": windows,
+            "pruned_cells": (info["cells"] - info["candidate_cells"]) if pruned else 0,
+            "upper_bound": hi,
+            "error_bound": err,
+            "error_terms": {k: v for k, v in info.items() if k.startswith("error_")},
+        },
+    )
+
+
+def _enclosure_certificate(
+    lo: float,
+    hi: float,
+    value: float,
+    argmax: float,
+    bound: float,
+    tol: dict[str, float],
+    tau: float,
+    *,
+    label: str,
+    promise: str,
+    start: float,
+    details: dict[str, Any],
+) -> Certificate:
+    """The ``rigorous`` certificate of a proven enclosure [lo, hi] of a maximum against
+    ``bound`` (+ τ): holds iff hi ≤ bound (+ τ), fails iff lo > bound + τ (:func:`_decide`);
+    the reported value is clamped into the enclosure."""
     outcome, within = _decide(lo, hi, float(bound), tau)
     return Certificate(
         outcome == "holds",
@@ -182,17 +224,7 @@ def certify_relu_segment(
         outcome=outcome,
         max_energy_enclosure=(lo, hi),
         holds_within=within,
-        details={
-            "quantity": quantity,
-            "pieces": info.get("pieces", 0),
-            "events": info.get("events", 0),
-            "closed_form_pieces": closed_form,
-            "windows": windows,
-            "pruned_cells": (info["cells"] - info["candidate_cells"]) if pruned else 0,
-            "upper_bound": hi,
-            "error_bound": err,
-            "error_terms": {k: v for k, v in info.items() if k.startswith("error_")},
-        },
+        details=details,
     )
 
 
@@ -238,23 +270,17 @@ def certify_relu_slope(
     width = pq.breakpoints[res.piece + 1] - pq.breakpoints[res.piece]
     lo = res.lower - 2 * float(shift[res.piece]) if width > 0 else -np.inf
     lo, hi = _hull(float(np.nextafter(min(lo, hi), -np.inf)), hi)
-    outcome, within = _decide(lo, hi, float(bound), tau)
-    value = float(min(max(res.value - float(shift[res.piece]), lo), hi))
-    return Certificate(
-        outcome == "holds",
-        value,
+    return _enclosure_certificate(
+        lo,
+        hi,
+        res.value - float(shift[res.piece]),
         res.argmax_t,
-        float(bound),
-        "rigorous",
-        margin=float(bound) - hi,
-        tolerances=tol,
-        n_evaluations=1,
+        bound,
+        tol,
+        tau,
         label=label,
         promise=promise,
-        wall_time=time.perf_counter() - start,
-        outcome=outcome,
-        max_energy_enclosure=(lo, hi),
-        holds_within=within,
+        start=start,
         details={
             "quantity": "dE/dt",
             "pieces": pq.n_pieces,

@@ -350,7 +350,15 @@ def _verify(args: argparse.Namespace, ids: list[str], params: dict[str, Any], ex
 
     console = _console(stderr=True)
     show_progress = not args.quiet and console.is_terminal
-    options = {
+    run_args: dict[str, Any] = {
+        "instances": args.instances,
+        "seed": args.seed,
+        "workers": args.workers,
+        "out": args.out,
+        "resume": args.resume,
+        "executor": executor,
+        "params": params,
+        "plugins": args.plugin,
         "figures": not args.no_figures,
         "html": args.html,
         "instance_seeds": args.instance_seed,
@@ -381,32 +389,9 @@ def _verify(args: argparse.Namespace, ids: list[str], params: dict[str, Any], ex
             progress.update(task_id, completed=done, total=total, description=desc)
 
         with progress:
-            result = run_verification(
-                ids,
-                instances=args.instances,
-                seed=args.seed,
-                workers=args.workers,
-                out=args.out,
-                resume=args.resume,
-                executor=executor,
-                params=params,
-                plugins=args.plugin,
-                progress=report_progress,
-                **options,
-            )
+            result = run_verification(ids, progress=report_progress, **run_args)
     else:
-        result = run_verification(
-            ids,
-            instances=args.instances,
-            seed=args.seed,
-            workers=args.workers,
-            out=args.out,
-            resume=args.resume,
-            executor=executor,
-            params=params,
-            plugins=args.plugin,
-            **options,
-        )
+        result = run_verification(ids, **run_args)
     if not args.quiet:
         _print_report_table(result.report)
         written = ", ".join(str(p) for k, p in result.paths.items() if k != "figures")
