@@ -122,8 +122,9 @@ def polynomial(coefficients: Sequence[Any] | Poly | sp.Expr) -> Poly:
 
 
 def fmpq_to_float(x: fmpq) -> float:
-    """The float nearest to the rational ``x``."""
-    return float(_as_fraction(x))
+    """The float nearest to the rational ``x`` (Python's int / int is correctly rounded, and
+    an ``fmpq`` is already in lowest terms, so no Fraction — and no gcd — is needed)."""
+    return int(x.p) / int(x.q)
 
 
 def round_down(x: fmpq) -> float:

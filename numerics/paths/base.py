@@ -73,14 +73,21 @@ class Piece:
         raise NotImplementedError
 
     @cached_property
-    def start(self) -> np.ndarray:
-        """γ(0), computed once (pieces are immutable once built)."""
-        return self.points([0.0])[0]
+    def _ends(self) -> tuple[np.ndarray, np.ndarray]:
+        """(γ(0), γ(1)) from one batched evaluation, computed once (pieces are immutable once
+        built; a closed-form piece costs about as much for two times as for one)."""
+        both = self.points(np.array([0.0, 1.0]))
+        return both[0], both[1]
 
-    @cached_property
+    @property
+    def start(self) -> np.ndarray:
+        """γ(0), computed once."""
+        return self._ends[0]
+
+    @property
     def end(self) -> np.ndarray:
         """γ(1), computed once."""
-        return self.points([1.0])[0]
+        return self._ends[1]
 
     @property
     def dim(self) -> int:
@@ -126,6 +133,11 @@ class Segment(Piece):
     def _points(self, ts: np.ndarray) -> np.ndarray:
         # (1 − t)a + tb: exactly a at t = 0 and exactly b at t = 1
         return (1.0 - ts)[:, None] * self.a[None, :] + ts[:, None] * self.b[None, :]
+
+    @cached_property
+    def _ends(self) -> tuple[np.ndarray, np.ndarray]:
+        """(a, b): the segment's ends are its inputs, no evaluation needed."""
+        return self.a, self.b
 
     def length(self, n: int = 2) -> float:
         """‖b − a‖, exactly (``n`` is ignored)."""

@@ -118,8 +118,10 @@ def so_log(R: np.ndarray, *, atol: float = 1e-9) -> tuple[np.ndarray, list[tuple
 
     R = np.asarray(R, dtype=np.float64)
     h = R.shape[0]
-    if R.shape != (h, h) or not np.allclose(R.T @ R, np.eye(h), atol=atol):
-        raise InputError(f"so_log needs an orthogonal matrix, got shape {R.shape}")
+    if R.shape != (h, h) or not _max_abs(R.T @ R - np.eye(h)) <= atol:
+        raise InputError(
+            f"so_log needs an orthogonal matrix (|RᵀR − I| ≤ atol = {atol:g}), got shape {R.shape}"
+        )
     if np.linalg.det(R) < 0:
         raise InputError("so_log needs det R = +1 (R is in the other component of O(h))")
     T, Z = schur(R, output="real")
@@ -139,9 +141,14 @@ def so_log(R: np.ndarray, *, atol: float = 1e-9) -> tuple[np.ndarray, list[tuple
         raise InputError("so_log: odd number of eigenvalues −1 (det R is not +1)")
     planes += [(minus[i], minus[i + 1], float(np.pi)) for i in range(0, len(minus), 2)]
     back = Z @ _rotations(np.array([1.0]), h, planes)[0] @ Z.T
-    if not np.allclose(back, R, atol=atol):
-        raise InputError(f"so_log failed to reproduce R (error {np.abs(back - R).max():.2g})")
+    if not _max_abs(back - R) <= atol:
+        raise InputError(f"so_log failed to reproduce R (error {_max_abs(back - R):.2g})")
     return Z, planes
+
+
+def _max_abs(A: np.ndarray) -> float:
+    """max |A_ij| (NaN when A has a NaN — max propagates it — so a comparison with it fails)."""
+    return float(np.abs(A).max())
 
 
 def _rotations(us: np.ndarray, h: int, planes: list[tuple[int, int, float]]) -> np.ndarray:
@@ -205,30 +212,34 @@ class FullRankJoin:
         for name, R in (("W_a", self.R_a), ("W_b", self.R_b)):
             if np.min(np.abs(np.diag(R))) == 0.0:
                 raise InputError(f"FullRankJoin: {name} does not have full column rank")
-        self._stiefel = so_path(_special_completion(self.Q_a), _special_completion(self.Q_b))
+        U_a, U_b = _special_completion(self.Q_a), _special_completion(self.Q_b)
+        Z, self._planes = so_log(U_a.T @ U_b)
+        # Stiefel path: the first n columns of U_a Z exp(uL) Zᵀ (so_path, columns taken early)
+        self._left, self._right = U_a @ Z, Z.T[:, :n]
 
     def __call__(self, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(W(s), W(s)⁺) for a batch of s ∈ [0, 1]: shapes (T, h, n), (T, n, h)."""
+        """(W(s), W(s)⁺) for a batch of s ∈ [0, 1]: shapes (T, h, n), (T, n, h).
+
+        Phases 0 and 2: W = QR with R = (1−u)R_a + uI (resp. (1−u)I + uR_b) and W⁺ = R⁻¹Qᵀ,
+        one batched solve; phase 1: W = Q(u) with orthonormal columns and W⁺ = Q(u)ᵀ."""
         s = np.asarray(s, dtype=np.float64)
         h, n = self.W_a.shape
         phase = np.minimum((s * 3).astype(int), 2)
         u = s * 3 - phase
-        W = np.empty((s.size, h, n))
-        Wp = np.empty((s.size, n, h))
-        eye = np.eye(n)
-        for p in range(3):
-            mask = phase == p
-            if not np.any(mask):
-                continue
-            um = u[mask][:, None, None]
-            if p == 1:
-                Q = self._stiefel(u[mask])[:, :, :n]
-                W[mask], Wp[mask] = Q, np.swapaxes(Q, 1, 2)
-                continue
-            Q, R0 = (self.Q_a, self.R_a) if p == 0 else (self.Q_b, self.R_b)
-            R = (1 - um) * R0 + um * eye if p == 0 else (1 - um) * eye + um * R0
-            W[mask] = Q @ R
-            Wp[mask] = np.linalg.solve(R, np.broadcast_to(Q.T, (R.shape[0], n, h)))
+        last = (phase == 2)[:, None, None]
+        uu = u[:, None, None]
+        Q = np.where(last, self.Q_b, self.Q_a)
+        R = np.where(last, uu, 1 - uu) * np.where(last, self.R_b, self.R_a) + np.where(
+            last, 1 - uu, uu
+        ) * np.eye(n)
+        middle = phase == 1
+        if middle.any():
+            Q[middle] = self._left @ _rotations(u[middle], h, self._planes) @ self._right
+            R[middle] = np.eye(n)
+        W = Q @ R
+        Wp = np.linalg.solve(R, np.swapaxes(Q, 1, 2))
+        if middle.any():
+            Wp[middle] = np.swapaxes(Q[middle], 1, 2)
         return W, Wp
 
 

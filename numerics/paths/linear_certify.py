@@ -38,6 +38,7 @@ from sublevel.numerics.paths.linear import reference_products
 from sublevel.theory.certificate import Certificate, combine
 
 __all__ = [
+    "ArbMoments",
     "LinearPathCertificates",
     "certify_linear_path",
     "arb_energy_polynomial",
@@ -59,10 +60,8 @@ class ArbMoments:
         Xt = Xa.transpose()
         self.sigma_x = (Xt * Xa) / L
         self.sigma_xy = (Xt * Ya) / L
-        total = arb(0)
-        for v in np.asarray(Y, dtype=np.float64).ravel().tolist():
-            total += arb(v) * arb(v)
-        self.sigma_y = total / L
+        YtY = Ya.transpose() * Ya  # ‖Y‖² = tr(YᵀY), enclosed by the ball product
+        self.sigma_y = sum((YtY[i, i] for i in range(YtY.nrows())), arb(0)) / L
 
 
 def arb_energy_polynomial(
@@ -181,17 +180,26 @@ class LinearPathCertificates:
 
 
 def certify_linear_path(
-    path: Path, X: Any, Y: Any, bound: float, *, n_dense: int = 257
+    path: Path,
+    X: Any,
+    Y: Any,
+    bound: float,
+    *,
+    n_dense: int = 257,
+    moments: ArbMoments | None = None,
 ) -> LinearPathCertificates:
     """Certify E ≤ ``bound`` along a float path of ``connect``/``descend`` (module docstring).
 
     The realised lifted pieces satisfy E(γ(t)) ≤ F(P_ref(t)) + ‖∇F(P_ref(t))‖·r + ‖Σ_X‖₂r²,
     r = ‖W_K(t)⋯W_1(t) − P_ref(t)‖_F (zero in exact arithmetic), ‖∇F‖ ≤ 2(‖Σ_X‖₂Σ_j‖C_j‖_F +
-    ‖Σ_XY‖_F); r is measured on ``n_dense`` points per piece, so this bound is ``sampled``."""
+    ‖Σ_XY‖_F); r is measured on ``n_dense`` points per piece, so this bound is ``sampled``.
+    ``moments``: the data's :class:`ArbMoments`, when already computed (same X, Y)."""
     Xa, Ya = as_data(X, Y)
     full = DeepLinear(path.pieces[0].info["widths"], Xa, Ya)
-    moments = ArbMoments(Xa, Ya)
+    if moments is None:
+        moments = ArbMoments(Xa, Ya)
     sx = float(np.linalg.norm(full.sigma_x, 2))
+    sxy = float(np.linalg.norm(full.sigma_xy))
     rigorous, uppers, residuals, sampled = [], [], [], []
     start = time.perf_counter()
     grid = np.linspace(0.0, 1.0, n_dense)
@@ -219,7 +227,9 @@ def certify_linear_path(
             r = 0.0
         else:
             coeffs_p = product_polynomial(ref["a"], ref["b"])
-            lam = full.gradient_norm_bound(float(np.sum(np.linalg.norm(coeffs_p, axis=(1, 2)))))
+            # ‖∇F‖ ≤ 2(‖Σ_X‖₂Σ_j‖C_j‖_F + ‖Σ_XY‖_F) (DeepLinear.gradient_norm_bound, inlined
+            # so that the norms of the moments are computed once per path)
+            lam = 2.0 * (sx * float(np.sum(np.linalg.norm(coeffs_p, axis=(1, 2)))) + sxy)
             r = float(
                 np.max(np.linalg.norm(realised - reference_products(piece, grid), axis=(1, 2)))
             )

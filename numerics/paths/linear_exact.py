@@ -98,7 +98,8 @@ class ExactMoments:
         Xq, Yq = qmat(Xa), qmat(Ya)
         Xt = Xq.transpose()
         inv_l = fmpq(1, L)
-        sy = sum((v * v for v in Yq.entries()), fmpq(0)) * inv_l
+        YtY = Yq.transpose() * Yq  # ‖Y‖² = tr(YᵀY), one FLINT product instead of L·m in Python
+        sy = sum((YtY[i, i] for i in range(YtY.nrows())), fmpq(0)) * inv_l
         return cls((Xt * Xq) * inv_l, (Xt * Yq) * inv_l, sy)
 
     def energy(self, P: fmpq_mat) -> fmpq:
@@ -144,6 +145,10 @@ def exact_energy_polynomial(moments: ExactMoments, a: QMats, b: QMats) -> list[f
     with P(t) = Σ_j C_j t^j, the t^k coefficient is Σ_{i+j=k} ⟨C_iΣ_X, C_j⟩ − 2⟨C_k, Σ_YX⟩
     + [k = 0]σ_Y (exact; degree 2·#moving layers)."""
     C = _product_polynomial(a, b)
+    while len(C) > 1 and is_zero(C[-1]):
+        C.pop()
+    if len(C) == 1:  # the product is exactly constant, so is the energy: E(t) ≡ F(C_0)
+        return [moments.energy(C[0])]
     d, m = len(C) - 1, C[0].nrows()
     out = [fmpq(0)] * (2 * d + 1)
     S = stack(C)

@@ -122,6 +122,7 @@ def _connect_and_certify(
     float path users get with its rigorous/sampled certificates (sublevel.numerics.paths.linear)."""
     from sublevel.numerics.energies.linear import DeepLinear, flatten, widths_of
     from sublevel.numerics.paths.linear import certify_linear_path, connect
+    from sublevel.numerics.paths.linear_certify import ArbMoments
     from sublevel.numerics.paths.linear_exact import ExactMoments, certify_exact_path, connect_exact
 
     E = DeepLinear(widths_of(wa), X, Y)
@@ -131,7 +132,8 @@ def _connect_and_certify(
     ea, eb = E.energy(flatten(wa)), E.energy(flatten(wb))
     bound = max(ea, eb)
     path = connect(wa, wb, X, Y)
-    certs = certify_linear_path(path, X, Y, bound, n_dense=N_DENSE)
+    arb_moments = ArbMoments(X, Y)
+    certs = certify_linear_path(path, X, Y, bound, n_dense=N_DENSE, moments=arb_moments)
     _tau(certs.sampled, certs.realised, bound=bound)
     return (
         path,
@@ -142,6 +144,7 @@ def _connect_and_certify(
             "E_B": eb,
             "landscape": E,
             "moments": moments,
+            "arb_moments": arb_moments,
             "exact": bounds + promises,
             "exact_path": exact_path,
         },
@@ -204,7 +207,9 @@ def prop22_linear(
     reaches = last.details["E_end"] == str(e_star_q)
     # the float descent users get, and the float closed form as an oracle
     down = descend(wa, X, Y)
-    dcerts = certify_linear_path(down, X, Y, info["E_A"], n_dense=N_DENSE)
+    dcerts = certify_linear_path(
+        down, X, Y, info["E_A"], n_dense=N_DENSE, moments=info["arb_moments"]
+    )
     _tau(dcerts.sampled, dcerts.realised, bound=info["E_A"])
     e_star = E.global_minimum()
     oracle_gap = abs(float(e_star_q) - e_star)
