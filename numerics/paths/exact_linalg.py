@@ -160,9 +160,10 @@ def kernel_basis(W: fmpq_mat) -> fmpq_mat:
 
 
 def pinv_injective(M: fmpq_mat) -> fmpq_mat:
-    """M⁺ = (MᵀM)⁻¹Mᵀ for M of full column rank (a left inverse: M⁺M = I)."""
+    """M⁺ = (MᵀM)⁻¹Mᵀ for M of full column rank (a left inverse: M⁺M = I), by one exact solve
+    (MᵀM)M⁺ = Mᵀ rather than an inverse and a product."""
     Mt = M.transpose()
-    return (Mt * M).inv() * Mt
+    return (Mt * M).solve(Mt)
 
 
 def inner(A: fmpq_mat, B: fmpq_mat) -> fmpq:

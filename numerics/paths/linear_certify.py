@@ -34,8 +34,8 @@ import numpy as np
 from flint import arb, arb_mat
 from sublevel.numerics.energies.linear import DeepLinear, as_data, product_polynomial
 from sublevel.numerics.paths.base import LE_MAX_ENDPOINTS, Path, Segment
-from sublevel.numerics.paths.linear import reference_products
 from sublevel.theory.certificate import Certificate, combine
+from sublevel.theory.errors import InputError
 
 __all__ = [
     "ArbMoments",
@@ -187,15 +187,30 @@ def certify_linear_path(
     *,
     n_dense: int = 257,
     moments: ArbMoments | None = None,
+    landscape: DeepLinear | None = None,
 ) -> LinearPathCertificates:
     """Certify E ≤ ``bound`` along a float path of ``connect``/``descend`` (module docstring).
 
     The realised lifted pieces satisfy E(γ(t)) ≤ F(P_ref(t)) + ‖∇F(P_ref(t))‖·r + ‖Σ_X‖₂r²,
     r = ‖W_K(t)⋯W_1(t) − P_ref(t)‖_F (zero in exact arithmetic), ‖∇F‖ ≤ 2(‖Σ_X‖₂Σ_j‖C_j‖_F +
     ‖Σ_XY‖_F); r is measured on ``n_dense`` points per piece, so this bound is ``sampled``.
-    ``moments``: the data's :class:`ArbMoments`, when already computed (same X, Y)."""
+    ``moments``, ``landscape``: the data's :class:`ArbMoments` and the path's
+    :class:`~sublevel.numerics.energies.linear.DeepLinear` on (X, Y), when already computed."""
+    from sublevel.numerics.paths.linear import reference_products  # (linear imports this module)
+
     Xa, Ya = as_data(X, Y)
-    full = DeepLinear(path.pieces[0].info["widths"], Xa, Ya)
+    widths = list(path.pieces[0].info["widths"])
+    if landscape is None:
+        full = DeepLinear(widths, Xa, Ya)
+    elif list(landscape.widths) != widths or not (
+        np.array_equal(landscape.X, Xa) and np.array_equal(landscape.Y, Ya)
+    ):
+        raise InputError(
+            f"landscape has widths {list(landscape.widths)} on other data; the path has "
+            f"widths {widths} on the X, Y given"
+        )
+    else:
+        full = landscape
     if moments is None:
         moments = ArbMoments(Xa, Ya)
     sx = float(np.linalg.norm(full.sigma_x, 2))

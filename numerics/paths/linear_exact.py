@@ -81,6 +81,10 @@ QMats = list[fmpq_mat]
 # -------------------------------------------------------------------------------- energy
 
 
+#: how many recent exact energies an :class:`ExactMoments` remembers
+_RECENT_ENERGIES = 4
+
+
 @dataclass
 class ExactMoments:
     """Σ_X = XᵀX/L, Σ_XY = XᵀY/L, σ_Y = ‖Y‖²/L of the float data taken exactly; E(P) =
@@ -89,6 +93,10 @@ class ExactMoments:
     sigma_x: fmpq_mat
     sigma_xy: fmpq_mat
     sigma_y: fmpq
+    #: the last few (P, F(P)) evaluated: a path's constant pieces share their product exactly
+    #: (P_A or P_B at every induction level), and an exact matrix comparison is far cheaper
+    #: than an exact energy
+    _recent: list[tuple[fmpq_mat, fmpq]] = field(default_factory=list, repr=False, compare=False)
 
     @classmethod
     def from_data(cls, X: Any, Y: Any) -> ExactMoments:
@@ -104,7 +112,12 @@ class ExactMoments:
 
     def energy(self, P: fmpq_mat) -> fmpq:
         """F(P) exactly."""
-        return inner(P * self.sigma_x, P) - 2 * inner(P, self.sigma_xy.transpose()) + self.sigma_y
+        for Q, value in self._recent:
+            if Q.nrows() == P.nrows() and Q.ncols() == P.ncols() and Q == P:
+                return value
+        value = inner(P * self.sigma_x, P) - 2 * inner(P, self.sigma_xy.transpose()) + self.sigma_y
+        self._recent = [(fmpq_mat(P), value), *self._recent[: _RECENT_ENERGIES - 1]]  # a copy
+        return value
 
     def least_squares(self) -> fmpq_mat:
         """P* with P*Σ_X = Σ_YX (a global minimiser of F): Σ_YX B(BᵀΣ_XB)⁻¹Bᵀ, B a basis of

@@ -133,7 +133,9 @@ def _connect_and_certify(
     bound = max(ea, eb)
     path = connect(wa, wb, X, Y)
     arb_moments = ArbMoments(X, Y)
-    certs = certify_linear_path(path, X, Y, bound, n_dense=N_DENSE, moments=arb_moments)
+    certs = certify_linear_path(
+        path, X, Y, bound, n_dense=N_DENSE, moments=arb_moments, landscape=E
+    )
     _tau(certs.sampled, certs.realised, bound=bound)
     return (
         path,
@@ -208,7 +210,7 @@ def prop22_linear(
     # the float descent users get, and the float closed form as an oracle
     down = descend(wa, X, Y)
     dcerts = certify_linear_path(
-        down, X, Y, info["E_A"], n_dense=N_DENSE, moments=info["arb_moments"]
+        down, X, Y, info["E_A"], n_dense=N_DENSE, moments=info["arb_moments"], landscape=E
     )
     _tau(dcerts.sampled, dcerts.realised, bound=info["E_A"])
     e_star = E.global_minimum()
