@@ -17,7 +17,7 @@ from fractions import Fraction
 from typing import Any
 
 import numpy as np
-from flint import fmpq, fmpq_mat
+from flint import fmpq, fmpq_mat, fmpz, fmpz_mat
 from sublevel.theory.errors import InputError
 from sublevel.theory.rational import fmpq_to_float
 
@@ -136,13 +136,29 @@ def range_projector(W: fmpq_mat) -> tuple[fmpq_mat, int]:
     return B * (Bt * B).inv() * Bt, len(piv)
 
 
+def _solve_integer(G: fmpz_mat, R: fmpz_mat) -> tuple[fmpz_mat, fmpz]:
+    """(N, d) with G⁻¹R = N/d, G square and invertible, fraction-free: the reduced row echelon
+    form of [G | R] over the integers is [dI | N] (FLINT's fmpz_mat.rref, no gcd until the
+    caller's one final division)."""
+    k = G.nrows()
+    aug = fmpz_mat([g + r for g, r in zip(G.tolist(), R.tolist())])
+    E, den, rank_ = aug.rref()
+    if rank_ < k:
+        raise InputError("the Gram matrix BᵀB is singular: B does not have full column rank")
+    return fmpz_mat([row[k:] for row in E.tolist()]), den
+
+
 def project_rows(W: fmpq_mat, B: fmpq_mat) -> fmpq_mat:
     """WΠ with Π = B(BᵀB)⁻¹Bᵀ the projector onto range B (B of full column rank; B with no
-    columns: Π = 0), by one exact solve: (BᵀB)Z = BᵀWᵀ, WΠ = (BZ)ᵀ."""
+    columns: Π = 0), by one exact solve: (BᵀB)Z = BᵀWᵀ, WΠ = (BZ)ᵀ — in integers (Π does
+    not change when B is scaled, so B is replaced by its numerators; W = W_z/d_W)."""
     if B.ncols() == 0:
         return zero_matrix(W.nrows(), W.ncols())
-    Bt = B.transpose()
-    return (B * (Bt * B).solve(Bt * W.transpose())).transpose()
+    Bz, _ = B.numer_denom()
+    Wz, dw = W.numer_denom()
+    Bzt = Bz.transpose()
+    N, den = _solve_integer(Bzt * Bz, Bzt * Wz.transpose())
+    return fmpq_mat((Bz * N).transpose()) / (den * dw)
 
 
 def kernel_basis(W: fmpq_mat) -> fmpq_mat:
@@ -161,9 +177,11 @@ def kernel_basis(W: fmpq_mat) -> fmpq_mat:
 
 def pinv_injective(M: fmpq_mat) -> fmpq_mat:
     """M⁺ = (MᵀM)⁻¹Mᵀ for M of full column rank (a left inverse: M⁺M = I), by one exact solve
-    (MᵀM)M⁺ = Mᵀ rather than an inverse and a product."""
-    Mt = M.transpose()
-    return (Mt * M).solve(Mt)
+    (MᵀM)M⁺ = Mᵀ rather than an inverse and a product, fraction-free in integers."""
+    Mz, dm = M.numer_denom()  # M = M_z/d_M, so M⁺ = d_M (M_zᵀM_z)⁻¹M_zᵀ
+    Mzt = Mz.transpose()
+    N, den = _solve_integer(Mzt * Mz, Mzt)
+    return fmpq_mat(N) * fmpq(dm) / den
 
 
 def inner(A: fmpq_mat, B: fmpq_mat) -> fmpq:

@@ -153,10 +153,14 @@ def _max_abs(A: np.ndarray) -> float:
 
 def _rotations(us: np.ndarray, h: int, planes: list[tuple[int, int, float]]) -> np.ndarray:
     """exp(u L) for each u: block rotations by u·angle in the given planes, (T, h, h)."""
-    E = np.broadcast_to(np.eye(h), (us.size, h, h)).copy()
-    for i, j, angle in planes:
-        c, s = np.cos(us * angle), np.sin(us * angle)
-        E[:, i, i], E[:, i, j], E[:, j, i], E[:, j, j] = c, -s, s, c
+    E = np.zeros((us.size, h, h))
+    E[:, np.arange(h), np.arange(h)] = 1.0
+    if not planes:
+        return E
+    i, j = (np.array(v, dtype=np.intp) for v in zip(*((p[0], p[1]) for p in planes)))
+    theta = us[:, None] * np.array([p[2] for p in planes])  # (T, planes): the same u·angle
+    c, s = np.cos(theta), np.sin(theta)
+    E[:, i, i], E[:, i, j], E[:, j, i], E[:, j, j] = c, -s, s, c
     return E
 
 
@@ -216,6 +220,7 @@ class FullRankJoin:
         Z, self._planes = so_log(U_a.T @ U_b)
         # Stiefel path: the first n columns of U_a Z exp(uL) Zᵀ (so_path, columns taken early)
         self._left, self._right = U_a @ Z, Z.T[:, :n]
+        self._Q_ab, self._R_ab = np.stack([self.Q_a, self.Q_b]), np.stack([self.R_a, self.R_b])
 
     def __call__(self, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(W(s), W(s)⁺) for a batch of s ∈ [0, 1]: shapes (T, h, n), (T, n, h).
@@ -226,12 +231,12 @@ class FullRankJoin:
         h, n = self.W_a.shape
         phase = np.minimum((s * 3).astype(int), 2)
         u = s * 3 - phase
-        last = (phase == 2)[:, None, None]
-        uu = u[:, None, None]
-        Q = np.where(last, self.Q_b, self.Q_a)
-        R = np.where(last, uu, 1 - uu) * np.where(last, self.R_b, self.R_a) + np.where(
-            last, 1 - uu, uu
-        ) * np.eye(n)
+        last = phase == 2
+        side = last.astype(np.intp)  # 0: the Q_a, R_a phase (and phase 1, overwritten), 1: Q_b
+        Q = self._Q_ab[side]
+        keep = np.where(last, u, 1 - u)[:, None, None]  # weight of R_a (phase 0) or R_b (2)
+        move = np.where(last, 1 - u, u)[:, None, None]  # weight of I
+        R = keep * self._R_ab[side] + move * np.eye(n)
         middle = phase == 1
         if middle.any():
             Q[middle] = self._left @ _rotations(u[middle], h, self._planes) @ self._right
