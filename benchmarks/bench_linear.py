@@ -136,40 +136,62 @@ def bench_inprocess(n: int) -> dict[str, float]:
     }
 
 
-_TIMER = """
+_WORKER = """
 import sys, time
 sys.path.insert(0, {root!r})
 from sublevel.proofs_checks.checks.linear import prop22_linear
-prop22_linear(0, 3, 4, 4, 6, 20, 0.25)
-c0 = time.process_time()
-for s in range({n}):
+for s in range(3):
     prop22_linear(s, 3, 4, 4, 6, 20, 0.25)
-print((time.process_time() - c0) / {n})
+for line in sys.stdin:
+    b = int(line)
+    c0 = time.process_time()
+    for s in range(b * {n}, (b + 1) * {n}):
+        prop22_linear(s, 3, 4, 4, 6, 20, 0.25)
+    print((time.process_time() - c0) / {n}, flush=True)
 """
 
 
-def bench_versions(commit: str, n: int) -> dict[str, float]:
+def bench_versions(commit: str, n: int, blocks: int = 8) -> dict[str, float]:
     """CPU per instance of the in-process check at ``commit`` (a git archive in a temporary
-    folder) and in this working tree, measured alternately in the same run."""
+    folder) and in this working tree: two persistent processes take turns, block by block
+    (``n`` instances each, the same seeds for both), so that a change of the machine's speed
+    hits both alike; the ratio is the median of the blocks' ratios."""
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     with tempfile.TemporaryDirectory() as tmp:
         archive = subprocess.run(
             ["git", "-C", root, "archive", commit], capture_output=True, check=True
         ).stdout
         subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
+        procs = {
+            name: subprocess.Popen(
+                [sys.executable, "-c", _WORKER.format(root=where, n=n)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+                cwd=where,
+            )
+            for name, where in (("baseline", tmp), ("current", root))
+        }
         times: dict[str, list[float]] = {"baseline": [], "current": []}
-        for _ in range(2):
-            for name, where in (("baseline", tmp), ("current", root)):
-                out = subprocess.run(
-                    [sys.executable, "-c", _TIMER.format(root=where, n=n)],
-                    capture_output=True,
-                    text=True,
-                    cwd=where,
-                    check=True,
-                )
-                times[name].append(float(out.stdout.strip().splitlines()[-1]))
-    base, cur = min(times["baseline"]), min(times["current"])
-    return {"baseline": base, "current": cur, "ratio": cur / base}
+        try:
+            for b in range(blocks):
+                for name, proc in procs.items():
+                    assert proc.stdin is not None and proc.stdout is not None
+                    proc.stdin.write(f"{b}\n")
+                    proc.stdin.flush()
+                    times[name].append(float(proc.stdout.readline()))
+        finally:
+            for proc in procs.values():
+                if proc.stdin is not None:
+                    proc.stdin.close()
+                proc.wait()
+    ratios = sorted(c / b for c, b in zip(times["current"], times["baseline"]))
+    return {
+        "baseline": float(np.median(times["baseline"])),
+        "current": float(np.median(times["current"])),
+        "ratio": float(np.median(ratios)),
+        "blocks": blocks,
+    }
 
 
 def bench_batched(T: int = 1000, repeats: int = 5) -> dict[str, float]:
@@ -284,9 +306,9 @@ def main() -> None:
     print(f"    the exact reference path is {exact / p['cpu_per_instance']:.0%} of the check's CPU")
 
     if args.baseline:
-        v = bench_versions(args.baseline, args.inprocess)
+        v = bench_versions(args.baseline, 20, blocks=max(4, args.inprocess // 10))
         print(
-            f"\n[in-process check, {args.inprocess} instances, best of 2 alternating runs] "
+            f"\n[in-process check, {v['blocks']} alternating blocks of 20 instances, medians] "
             f"{args.baseline}: {v['baseline'] * 1e3:.1f} ms CPU, this tree: "
             f"{v['current'] * 1e3:.1f} ms CPU -> ratio {v['ratio']:.2f}"
         )

@@ -75,9 +75,12 @@ def arb_energy_polynomial(
     out = [arb(0)] * (2 * d + 1)
     CS = [Ci * moments.sigma_x for Ci in C]
     for i in range(d + 1):
-        for j in range(d + 1):
+        for j in range(i, d + 1):
+            # tr(C_iΣC_jᵀ) = tr(C_jΣC_iᵀ) for the true, symmetric Σ_X, and the ball matrix
+            # Σ_X is symmetric entry by entry (the same products in the same order), so one
+            # enclosure serves both terms
             G = CS[i] * C[j].transpose()
-            out[i + j] += sum((G[r, r] for r in range(m)), arb(0))
+            out[i + j] += (1 if i == j else 2) * sum((G[r, r] for r in range(m)), arb(0))
         H = C[i] * moments.sigma_xy
         out[i] -= 2 * sum((H[r, r] for r in range(m)), arb(0))
     out[0] += moments.sigma_y
