@@ -45,7 +45,7 @@ def as_theta(theta: Any, dim: int | None = None, *, name: str = "theta") -> np.n
         raise InputError(f"{name} has shape {arr.shape}; expected a flat vector")
     if dim is not None and arr.shape[0] != dim:
         raise InputError(f"{name} has {arr.shape[0]} entries; the landscape has dimension {dim}")
-    if not np.all(np.isfinite(arr)):
+    if not np.isfinite(arr).all():
         bad = int(np.flatnonzero(~np.isfinite(arr))[0])
         raise InputError(f"{name}[{bad}] = {arr[bad]} is not finite")
     return arr
@@ -58,7 +58,7 @@ def as_thetas(thetas: Any, dim: int | None = None, *, name: str = "thetas") -> n
         raise InputError(f"{name} has shape {arr.shape}; expected (T, D)")
     if dim is not None and arr.shape[1] != dim:
         raise InputError(f"{name} has points of dimension {arr.shape[1]}; the landscape has {dim}")
-    if not np.all(np.isfinite(arr)):
+    if not np.isfinite(arr).all():
         raise InputError(f"{name} has non-finite entries")
     return arr
 

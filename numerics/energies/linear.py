@@ -83,7 +83,7 @@ def as_weights(
     for k, W in enumerate(mats):
         if W.ndim != 2:
             raise InputError(f"{name}: W_{k + 1} has shape {W.shape}; expected a matrix")
-        if not np.all(np.isfinite(W)):
+        if not np.isfinite(W).all():
             i, j = np.argwhere(~np.isfinite(W))[0]
             raise InputError(f"{name}: W_{k + 1}[{i}, {j}] = {W[i, j]} is not finite")
         if k and W.shape[1] != mats[k - 1].shape[0]:
@@ -122,7 +122,7 @@ def as_data(X: Any, Y: Any) -> tuple[np.ndarray, np.ndarray]:
     if Xa.shape[1] == 0 or Ya.shape[1] == 0:
         raise InputError(f"X has shape {Xa.shape} and Y {Ya.shape}: n and m must be ≥ 1")
     for name, A in (("X", Xa), ("Y", Ya)):
-        if not np.all(np.isfinite(A)):
+        if not np.isfinite(A).all():
             i, j = np.argwhere(~np.isfinite(A))[0]
             raise InputError(f"{name}[{i}, {j}] = {A[i, j]} is not finite")
     return Xa, Ya
@@ -144,7 +144,7 @@ def gaussian_moments(
     S = _psd(sigma_x, "sigma_x")
     if Aa.ndim != 2 or Aa.shape[1] != S.shape[0]:
         raise InputError(f"A has shape {Aa.shape}; expected (m, {S.shape[0]})")
-    if not np.all(np.isfinite(Aa)):
+    if not np.isfinite(Aa).all():
         raise InputError("A has non-finite entries")
     if not (np.isfinite(noise) and noise >= 0):
         raise InputError(f"noise variance {noise!r} must be finite and ≥ 0")
@@ -155,7 +155,7 @@ def _psd(S: Any, name: str) -> np.ndarray:
     Sa = np.asarray(S, dtype=np.float64)
     if Sa.ndim != 2 or Sa.shape[0] != Sa.shape[1] or Sa.shape[0] == 0:
         raise InputError(f"{name} has shape {Sa.shape}; expected a non-empty square matrix")
-    if not np.all(np.isfinite(Sa)):
+    if not np.isfinite(Sa).all():
         raise InputError(f"{name} has non-finite entries")
     if not np.allclose(Sa, Sa.T, rtol=1e-10, atol=1e-12 * max(1.0, np.abs(Sa).max())):
         raise InputError(f"{name} is not symmetric")
@@ -297,7 +297,7 @@ class DeepLinear(Landscape):
                 f"moments have shapes Σ_X {S.shape}, Σ_XY {Sxy.shape}; widths {w} "
                 f"need ({w[0]}, {w[0]}) and ({w[0]}, {w[-1]})"
             )
-        if not (np.all(np.isfinite(Sxy)) and np.isfinite(sigma_y)):
+        if not (np.isfinite(Sxy).all() and np.isfinite(sigma_y)):
             raise InputError("sigma_xy or sigma_y is not finite")
         return cls(w, kappa=kappa, _moments=(S, Sxy, float(sigma_y)))
 

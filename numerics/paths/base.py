@@ -47,7 +47,7 @@ def _ts(ts: Any) -> np.ndarray:
     arr = np.atleast_1d(np.asarray(ts, dtype=np.float64))
     if arr.ndim != 1:
         raise InputError(f"times have shape {arr.shape}; expected a 1-D array")
-    if arr.size and (np.any(~np.isfinite(arr)) or arr.min() < 0 or arr.max() > 1):
+    if arr.size and (not np.isfinite(arr).all() or arr.min() < 0 or arr.max() > 1):
         raise InputError("times must lie in [0, 1]")
     return arr
 
@@ -161,7 +161,7 @@ class Polygonal(Piece):
         arr = np.asarray(beads, dtype=np.float64)
         if arr.ndim != 2 or arr.shape[0] < 2:
             raise InputError(f"beads have shape {arr.shape}; need (B ≥ 2, D)")
-        if not np.all(np.isfinite(arr)):
+        if not np.isfinite(arr).all():
             raise InputError("beads have non-finite entries")
         self.beads = arr
         super().__init__(label, promise, info)
@@ -206,7 +206,7 @@ class Bezier(Piece):
         arr = np.asarray(control, dtype=np.float64)
         if arr.ndim != 2 or arr.shape[0] < 2:
             raise InputError(f"control points have shape {arr.shape}; need (k ≥ 2, D)")
-        if not np.all(np.isfinite(arr)):
+        if not np.isfinite(arr).all():
             raise InputError("control points have non-finite entries")
         self.control = arr
         super().__init__(label, promise, info)

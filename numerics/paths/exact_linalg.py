@@ -46,7 +46,7 @@ def qmat(A: Any) -> fmpq_mat:
     """The float matrix ``A`` as the exact rational matrix it stores (no rounding); a vector
     becomes one row. Non-finite entries raise :class:`InputError`."""
     a = np.atleast_2d(np.asarray(A, dtype=np.float64))
-    if not np.all(np.isfinite(a)):
+    if not np.isfinite(a).all():
         raise InputError("qmat: the matrix has non-finite entries")
     return fmpq_mat(
         a.shape[0], a.shape[1], [fmpq(*v.as_integer_ratio()) for v in a.ravel().tolist()]

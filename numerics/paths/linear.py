@@ -231,20 +231,21 @@ class FullRankJoin:
         h, n = self.W_a.shape
         phase = np.minimum((s * 3).astype(int), 2)
         u = s * 3 - phase
-        last = phase == 2
-        side = last.astype(np.intp)  # 0: the Q_a, R_a phase (and phase 1, overwritten), 1: Q_b
-        Q = self._Q_ab[side]
-        keep = np.where(last, u, 1 - u)[:, None, None]  # weight of R_a (phase 0) or R_b (2)
-        move = np.where(last, 1 - u, u)[:, None, None]  # weight of I
-        R = keep * self._R_ab[side] + move * np.eye(n)
         middle = phase == 1
-        if middle.any():
-            Q[middle] = self._left @ _rotations(u[middle], h, self._planes) @ self._right
-            R[middle] = np.eye(n)
-        W = Q @ R
-        Wp = np.linalg.solve(R, np.swapaxes(Q, 1, 2))
-        if middle.any():
-            Wp[middle] = np.swapaxes(Q[middle], 1, 2)
+        W = np.empty((s.size, h, n))
+        Wp = np.empty((s.size, n, h))
+        if middle.any():  # the Stiefel phase: orthonormal columns, W⁺ = Wᵀ, no solve
+            Q = self._left @ _rotations(u[middle], h, self._planes) @ self._right
+            W[middle], Wp[middle] = Q, np.swapaxes(Q, 1, 2)
+        ends = ~middle
+        if ends.any():  # phases 0 and 2: W = QR, W⁺ = R⁻¹Qᵀ (one batched solve)
+            ue, last = u[ends], phase[ends] == 2
+            side = last.astype(np.intp)
+            keep = np.where(last, ue, 1 - ue)[:, None, None]  # weight of R_a (phase 0), R_b (2)
+            move = np.where(last, 1 - ue, ue)[:, None, None]  # weight of I
+            Q = self._Q_ab[side]
+            R = keep * self._R_ab[side] + move * np.eye(n)
+            W[ends], Wp[ends] = Q @ R, np.linalg.solve(R, np.swapaxes(Q, 1, 2))
         return W, Wp
 
 
