@@ -204,6 +204,11 @@ def reduced_rank_optimum(sigma_x: Any, sigma_xy: Any, sigma_y: float, rank: int)
         raise InputError(f"sigma_xy has shape {Sxy.shape}; expected ({S.shape[0]}, m)")
     if not (isinstance(rank, (int, np.integer)) and rank >= 0):
         raise InputError(f"rank {rank!r} must be an integer ≥ 0")
+    return _reduced_rank(S, Sxy, sigma_y, int(rank))
+
+
+def _reduced_rank(S: np.ndarray, Sxy: np.ndarray, sigma_y: float, rank: int) -> ReducedRank:
+    """:func:`reduced_rank_optimum` on moments already validated (S symmetric PSD)."""
     half, half_pinv = _psd_sqrt_pinv(S)
     C = Sxy.T @ half_pinv
     U, s, Vt = np.linalg.svd(C, full_matrices=False)
@@ -445,8 +450,13 @@ class DeepLinear(Landscape):
     def reduced_rank(self, rank: int | None = None) -> ReducedRank:
         """min F over products of rank ≤ ``rank`` (default: min of the widths, what the
         network can represent); the global minimum of E when κ = 0."""
-        r = min(self.widths) if rank is None else int(rank)
-        return reduced_rank_optimum(self.sigma_x, self.sigma_xy, self.sigma_y, r)
+        r = min(self.widths) if rank is None else rank
+        if not (isinstance(r, (int, np.integer)) and r >= 0):
+            raise InputError(f"rank {rank!r} must be an integer ≥ 0")
+        # the moments were validated when the landscape was built (or are XᵀX/L, XᵀY/L):
+        # symmetrise as reduced_rank_optimum does, without checking them again
+        S = np.asarray(self.sigma_x, dtype=np.float64)
+        return _reduced_rank(0.5 * (S + S.T), self.sigma_xy, self.sigma_y, int(r))
 
     def global_minimum(self) -> float:
         """min_θ E(θ) for κ = 0 (closed form, reduced-rank regression)."""
