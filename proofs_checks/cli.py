@@ -503,8 +503,9 @@ def cmd_path(args: argparse.Namespace) -> int:
         load_plugin(plugin)
     chk = get_check(args.claim)
     if chk is None or chk.path is None:
-        from sublevel.proofs_checks.registry import CHECKS
+        from sublevel.proofs_checks.registry import CHECKS, load_builtin_checks
 
+        load_builtin_checks()
         have = sorted(cid for cid, c in CHECKS.items() if c.path is not None)
         raise InputError(
             f"claim {args.claim!r} has no path construction; claims with one: {', '.join(have) or 'none'}"

@@ -24,7 +24,7 @@ import importlib
 import importlib.util
 import pkgutil
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,6 +41,8 @@ __all__ = [
     "path_builder",
     "get_check",
     "load_builtin_checks",
+    "load_checks",
+    "CHECK_MODULES",
     "load_plugin",
     "is_implemented",
 ]
@@ -148,6 +150,58 @@ def path_builder(claim_id: str) -> Callable[[Callable[..., Any]], Callable[..., 
 
 _LOADED = False
 
+#: claim id → the module of :mod:`sublevel.proofs_checks.checks` that registers its check,
+#: negative control and path builder (all three live in one module), so that running or
+#: drawing one claim imports one module instead of all of them. tests/proofs_checks/
+#: test_registry.py keeps it equal to what the modules register.
+CHECK_MODULES: dict[str, str] = {
+    "lift.multilinear": "liftings",
+    "lift.quadratic": "liftings",
+    "lift.feature-map": "liftings",
+    "identity.layer-cake": "liftings",
+    "bf16.prop2.1": "prop21",
+    "bf16.prop2.2.linear": "linear",
+    "bf16.prop2.2.ridge": "linear_ridge",
+    "vbb.finite-dim.p-ge-q": "finite_dim",
+    "vbb.finite-dim.p-ge-2q": "finite_dim",
+    "vbb.empirical-dim": "empirical_dim",
+    "bf16.thm2.4.relu-path": "relu_path",
+    "bf16.cor2.5.asymptotic": "relu_path",
+    "lbb.multilinear": "linear_minima",
+    "kawaguchi16.deep-linear": "linear_minima",
+    "lbb.quadratic.2layer": "quadratic_networks",
+    "lbb.quadratic.deep": "quadratic_networks",
+    "bf16.linear.square-boundary": "square_boundary",
+    "bf16.relu.two-unit": "relu_permutations",
+    "bf16.relu.permutation": "relu_permutations",
+    "vbb.thm13.relu-valley": "relu_valley",
+    "bf16.prop2.3.kernel-bounds": "relu_kernel",
+    "talk.kawaguchi-statement": "linear_minima",
+    "lbb18.energy-barrier": "energy_barrier",
+    "abc13.spin-glass": "spin_glass",
+    "bf16.dss.convex": "dss_polynomial",
+    "bf16.dss.double-well": "dss_polynomial",
+    "bf16.dss.cubic": "dss_networks",
+    "bf16.dss.real-data": "dss_networks",
+    "baseline.bezier": "baselines",
+    "baseline.autoneb": "baselines",
+    "symmetry.weight-matching": "baselines",
+}
+
+
+def load_checks(claim_ids: Iterable[str]) -> None:
+    """Import the built-in modules that register ``claim_ids`` (:data:`CHECK_MODULES`); an id
+    missing from the index (a plugin's claim, a new module) loads every built-in module, as
+    :func:`load_builtin_checks` does."""
+    if _LOADED:
+        return
+    for cid in claim_ids:
+        name = CHECK_MODULES.get(cid)
+        if name is None:
+            load_builtin_checks()
+            return
+        importlib.import_module(f"sublevel.proofs_checks.checks.{name}")
+
 
 def load_builtin_checks() -> None:
     """Import every module of :mod:`sublevel.proofs_checks.checks` (idempotent)."""
@@ -213,12 +267,12 @@ def load_plugin(spec: str) -> Any:
 
 def get_check(claim_id: str) -> Check | None:
     """The check of ``claim_id`` (None if the claim exists but is not implemented)."""
-    load_builtin_checks()
     get_claim(claim_id)
+    load_checks([claim_id])
     return CHECKS.get(claim_id)
 
 
 def is_implemented(claim_id: str) -> bool:
-    """Whether a check is registered for ``claim_id`` (built-in checks loaded first)."""
-    load_builtin_checks()
+    """Whether a check is registered for ``claim_id`` (its built-in module loaded first)."""
+    load_checks([claim_id])
     return claim_id in CHECKS

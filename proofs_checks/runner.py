@@ -24,7 +24,7 @@ from typing import Any
 
 from sublevel.proofs_checks.evidence import Evidence, enforce_proof_rule, error_evidence
 from sublevel.proofs_checks.figures import add_figures
-from sublevel.proofs_checks.registry import CHECKS, load_builtin_checks, load_plugin
+from sublevel.proofs_checks.registry import CHECKS, load_builtin_checks, load_checks, load_plugin
 from sublevel.proofs_checks.report import SCHEMA_VERSION, build_report, write_reports
 from sublevel.proofs_checks.seeds import instance_seed, params_digest
 from sublevel.theory.claims import get_claim
@@ -77,7 +77,7 @@ def execute_task(task: Task) -> dict[str, Any]:
     with the error recorded: one broken instance never loses the others. The proof rule
     (:func:`~sublevel.proofs_checks.evidence.enforce_proof_rule`) is applied to what the check returned.
     """
-    load_builtin_checks()
+    load_checks([task.claim_id])
     for plugin in task.plugins:
         load_plugin(plugin)
     chk = CHECKS[task.claim_id]
@@ -248,17 +248,19 @@ def _check_writable(out: Path) -> None:
 
 
 def resolve_claims(ids: Iterable[str] | None) -> list[str]:
-    """Requested ids (validated), or every implemented claim in registry order."""
-    load_builtin_checks()
+    """Requested ids (validated; only their check modules are imported), or every implemented
+    claim in registry order."""
     from sublevel.theory.claims import CLAIMS
 
     if not ids:
+        load_builtin_checks()
         return [cid for cid in CLAIMS if cid in CHECKS]
     out: list[str] = []
     for cid in ids:
         get_claim(cid)
         if cid not in out:
             out.append(cid)
+    load_checks(out)
     return out
 
 
