@@ -5,12 +5,34 @@ of its worst instance (rebuilt from the instance's seed with the claim's path bu
 from __future__ import annotations
 
 import math
+import threading
 from pathlib import Path
 from typing import Any
 
 from sublevel.proofs_checks.registry import CHECKS
 
-__all__ = ["add_figures"]
+__all__ = ["add_figures", "prefetch_plotting"]
+
+
+def _import_plotting() -> None:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot
+        import sublevel.numerics.profile  # noqa: F401
+    except Exception:  # add_figures reports what cannot be drawn, with the reason
+        pass
+
+
+def prefetch_plotting() -> threading.Thread:
+    """Import matplotlib (Agg) and the profile plotter in a background thread, while the
+    checks run in worker processes: about a second of imports no longer waits until the last
+    instance has finished. Join the thread before :func:`add_figures`."""
+    thread = threading.Thread(target=_import_plotting, name="sublevel-prefetch-plotting")
+    thread.daemon = True
+    thread.start()
+    return thread
 
 
 def _finite(values: list[Any]) -> list[float]:

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from sublevel.proofs_checks.evidence import Evidence, enforce_proof_rule, error_evidence
-from sublevel.proofs_checks.figures import add_figures
+from sublevel.proofs_checks.figures import add_figures, prefetch_plotting
 from sublevel.proofs_checks.registry import CHECKS, load_builtin_checks, load_checks, load_plugin
 from sublevel.proofs_checks.report import SCHEMA_VERSION, build_report, write_reports
 from sublevel.proofs_checks.seeds import instance_seed, params_digest
@@ -340,6 +340,8 @@ def run_verification(
     interrupted = False
     owns_executor = isinstance(executor, str)
     pool = make_executor(executor, workers) if isinstance(executor, str) else executor
+    # the plotting imports overlap the checks when these run elsewhere (not inline)
+    prefetch = prefetch_plotting() if figures and pending and executor != "inline" else None
     if progress:
         progress(len(done), len(tasks), None)
     lost: BaseException | None = None
@@ -380,6 +382,8 @@ def run_verification(
         controls_planned=instance_seeds is None,
     )
     if figures:
+        if prefetch is not None:
+            prefetch.join()
         add_figures(report, records, out_path)
     paths = write_reports(report, out_path, html=html)
     if lost is not None:
