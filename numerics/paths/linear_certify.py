@@ -205,8 +205,11 @@ def certify_linear_path(
     widths = list(path.pieces[0].info["widths"])
     if landscape is None:
         full = DeepLinear(widths, Xa, Ya)
-    elif list(landscape.widths) != widths or not (
-        np.array_equal(landscape.X, Xa) and np.array_equal(landscape.Y, Ya)
+    elif (
+        list(landscape.widths) != widths
+        or landscape.X is None
+        or landscape.Y is None
+        or not (np.array_equal(landscape.X, Xa) and np.array_equal(landscape.Y, Ya))
     ):
         raise InputError(
             f"landscape has widths {list(landscape.widths)} on other data; the path has "
