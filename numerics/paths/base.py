@@ -238,11 +238,23 @@ class FunctionPiece(Piece):
         label: str = "closed form",
         promise: str = NO_PROMISE,
         info: dict[str, Any] | None = None,
+        *,
+        ends: tuple[np.ndarray, np.ndarray] | None = None,
     ):
+        """``ends``: (fn(0), fn(1)) when the construction has already computed them (e.g. in
+        one batch for all its pieces); taken as given, so they must be fn's own values."""
         if not callable(fn):
             raise InputError("FunctionPiece needs a callable fn(ts) -> (T, D)")
         self.fn = fn
         super().__init__(label, promise, info)
+        if ends is not None:
+            start, end = (np.asarray(e, dtype=np.float64) for e in ends)
+            if start.ndim != 1 or start.shape != end.shape:
+                raise InputError(
+                    f"piece {label!r}: ends have shapes {start.shape} and {end.shape}; expected "
+                    "two vectors of the same length"
+                )
+            self.__dict__["_ends"] = (start, end)  # the cached_property's slot
 
     def _points(self, ts: np.ndarray) -> np.ndarray:
         out = np.asarray(self.fn(ts), dtype=np.float64)

@@ -263,6 +263,12 @@ class _TPiece:
     ref_b: Mats
     segment: tuple[Mats, Mats] | None = None
     step: str = ""
+    #: fn(np.array([0.0, 1.0])), the piece's two ends as one batch (computed with the piece)
+    ends: Mats | None = None
+
+
+#: the local times of a piece's two ends, as fn evaluates them
+_ENDS = np.array([0.0, 1.0])
 
 
 def _segment_piece(a: Mats, b: Mats, label: str, promise: str, step: str) -> _TPiece:
@@ -273,7 +279,7 @@ def _segment_piece(a: Mats, b: Mats, label: str, promise: str, step: str) -> _TP
         t = ts[:, None, None]
         return [A[None] + t * (B - A)[None] for A, B in zip(a, b)]
 
-    return _TPiece(fn, label, promise, a, b, (a, b), step)
+    return _TPiece(fn, label, promise, a, b, (a, b), step, fn(_ENDS))
 
 
 def _reversed(p: _TPiece) -> _TPiece:
@@ -283,7 +289,9 @@ def _reversed(p: _TPiece) -> _TPiece:
     def fn(ts: np.ndarray) -> Mats:
         return f(1.0 - ts)
 
-    return _TPiece(fn, p.label, p.promise, p.ref_b, p.ref_a, seg, p.step)
+    # f(1 − [0, 1]) = f([1, 0]): the same two values, swapped
+    ends = None if p.ends is None else [M[::-1] for M in p.ends]
+    return _TPiece(fn, p.label, p.promise, p.ref_b, p.ref_a, seg, p.step, ends)
 
 
 def _rank_split(W: np.ndarray, rank_tol: float) -> tuple[int, np.ndarray, np.ndarray]:
@@ -358,6 +366,9 @@ def _connect_canonical(wa: Mats, wb: Mats, rank_tol: float) -> list[_TPiece]:
     inner = _connect_canonical([W2a @ W1a, *rest_a], [W2b @ W1b, *rest_b], rank_tol)
     join = FullRankJoin(W1a, W1b)
     k = len(inner)
+    # the join at every piece boundary i/k in one batch (per point the same values as fn's own
+    # evaluation at t = 0 and 1): the pieces' ends without evaluating each piece
+    W1s, W1ps = join((np.arange(k + 1) + 0.0) / k)
     lifted = []
     for i, piece in enumerate(inner):
 
@@ -366,8 +377,14 @@ def _connect_canonical(wa: Mats, wb: Mats, rank_tol: float) -> list[_TPiece]:
             W1, W1p = join((i + ts) / k)
             return [W1, mats[0] @ W1p, *mats[1:]]
 
+        ends = None
+        if piece.ends is not None:
+            W1, W1p = W1s[i : i + 2], W1ps[i : i + 2]
+            ends = [W1, piece.ends[0] @ W1p, *piece.ends[1:]]
         lifted.append(
-            _TPiece(fn, piece.label, piece.promise, piece.ref_a, piece.ref_b, None, piece.step)
+            _TPiece(
+                fn, piece.label, piece.promise, piece.ref_a, piece.ref_b, None, piece.step, ends
+            )
         )
     return pre_a + lifted + [_reversed(p) for p in reversed(pre_b)]
 
@@ -392,7 +409,11 @@ def _to_path(
             a, b = orient(p.segment[0]), orient(p.segment[1])
             out.append(Segment(_flat(a), _flat(b), p.label, p.promise, info))
         else:
-            out.append(FunctionPiece(_flat_fn(p.fn, orient), p.label, p.promise, info))
+            ends = None
+            if p.ends is not None:
+                both = _flat_batch(orient(p.ends))
+                ends = (both[0], both[1])
+            out.append(FunctionPiece(_flat_fn(p.fn, orient), p.label, p.promise, info, ends=ends))
     return Path(out)
 
 

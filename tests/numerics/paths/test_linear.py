@@ -284,3 +284,31 @@ def test_the_width_hypothesis_is_the_registry_s(monkeypatch):
     with pytest.raises(HypothesisError) as info:
         check_widths([2, 2, 3])
     assert str(info.value) == str(claims.wide_inner_refusal(original, [2, 2, 3]))
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    w=linear_widths(satisfying=True, min_layers=2, max_layers=5, max_width=7),
+    seed=seeds(),
+    deg_a=st.sampled_from([None, "zero-column", "rank-one"]),
+    deg_b=DEGENERATE_B,
+)
+def test_connect_gives_each_closed_form_piece_its_own_ends(w, seed, deg_a, deg_b):
+    """The ends connect computes in one batch per induction level are exactly (bit for bit)
+    what each piece's closed form gives at t = 0 and 1 — so the continuity check and
+    Path.start/end see the path itself."""
+    from sublevel.numerics.paths.base import FunctionPiece
+
+    X, Y, (wa, wb) = linear_instance(seed, w, "random", (deg_a, deg_b), samples=6)
+    pieces = [p for p in connect(wa, wb, X, Y).pieces if isinstance(p, FunctionPiece)]
+    for p in pieces:
+        start, end = p.start, p.end  # precomputed, not evaluated
+        both = p.fn(np.array([0.0, 1.0]))
+        assert np.array_equal(start, both[0]) and np.array_equal(end, both[1]), p.label
+
+
+def test_a_function_piece_refuses_ends_of_the_wrong_shape():
+    from sublevel.numerics.paths.base import FunctionPiece
+
+    with pytest.raises(InputError, match="ends have shapes"):
+        FunctionPiece(lambda ts: np.zeros((ts.size, 3)), ends=(np.zeros(3), np.zeros(4)))
