@@ -281,3 +281,32 @@ def test_prop22_linear_float_cross_check_failure_is_inconclusive_not_violated(mo
     monkeypatch.setattr(paths, "certify_linear_path", broken)
     ev = L.prop22_linear(0, 3, 4, 4, 6, 20, 0.0)
     assert ev.outcome == "inconclusive" and "dense float evaluation" in ev.message
+
+
+def test_prop22_linear_float_descent_that_rises_is_inconclusive_not_violated(monkeypatch):
+    """The float descent is checked densely against its promise (non-increasing to τ): a float
+    descent that climbs (here its pieces run backwards) makes the instance inconclusive with
+    the reason — the exact descent, which decides, is untouched."""
+    from sublevel.numerics.paths import linear as paths
+    from sublevel.numerics.paths.base import Path
+
+    real = paths.descend
+
+    def climbing(weights, X, Y, **kw):
+        down = real(weights, X, Y, **kw)
+        return Path([p.reversed() for p in reversed(down.pieces)])
+
+    monkeypatch.setattr(paths, "descend", climbing)
+    ev = L.prop22_linear(0, 3, 4, 4, 6, 20, 0.0)
+    assert ev.outcome == "inconclusive" and "float descent" in ev.message
+    dense = [c for c in ev.certificates if c.label.startswith("float descent")]
+    assert len(dense) == 1 and dense[0].outcome == "fails" and dense[0].method == "sampled"
+    assert dense[0].details["largest_rise"] > 1e-6
+
+
+def test_prop22_linear_float_descent_is_checked_against_its_promise():
+    ev = L.prop22_linear(3, 3, 4, 4, 6, 20, 0.25)
+    dense = [c for c in ev.certificates if c.label.startswith("float descent")]
+    assert ev.outcome == "verified" and len(dense) == 1 and dense[0].holds
+    assert dense[0].details["largest_rise"] <= dense[0].tolerances["tau"]
+    assert dense[0].n_evaluations == 65 * len(ev.details["descent"]["float_pieces"])
