@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from sublevel.numerics.paths.exact_linalg import (
     columns,
     enclosure,
+    identity_matrix,
     inner,
     is_zero,
     kernel_basis,
@@ -159,3 +160,36 @@ def test_qmat_is_exact_and_refuses_non_finite_entries():
     ]
     with pytest.raises(InputError, match="non-finite"):
         qmat(np.array([[1.0, np.nan]]))
+
+
+def test_enclosure_accepts_fractions_ints_and_floats():
+    assert enclosure(Fraction(1, 4)) == (0.25, 0.25)
+    assert enclosure(3) == (3.0, 3.0)
+    lo, hi = enclosure(Fraction(1, 3))
+    assert Fraction(lo) < Fraction(1, 3) < Fraction(hi) and np.nextafter(lo, np.inf) == hi
+    lo, hi = enclosure(Fraction(-2, 3))
+    assert Fraction(lo) < Fraction(-2, 3) < Fraction(hi) and np.nextafter(lo, np.inf) == hi
+
+
+def test_qmat_keeps_the_shape_of_a_non_square_matrix():
+    a = np.arange(6.0).reshape(2, 3) / 8
+    Q = qmat(a)
+    assert (Q.nrows(), Q.ncols()) == (2, 3)
+    assert [float(Q[i, j].p) / float(Q[i, j].q) for i in range(2) for j in range(3)] == list(
+        a.ravel()
+    )
+    assert (qmat(np.arange(3.0)).nrows(), qmat(np.arange(3.0)).ncols()) == (1, 3)
+
+
+def test_rank_of_empty_matrices_is_zero_and_identity_is_the_identity():
+    assert rank(fmpq_mat(0, 3)) == 0 and rank(fmpq_mat(3, 0)) == 0
+    assert rank(fmpq_mat(2, 2)) == 0 and rank(identity_matrix(3)) == 3
+    assert identity_matrix(3) == fmpq_mat(3, 3, [1, 0, 0, 0, 1, 0, 0, 0, 1])
+
+
+def test_stack_of_one_and_of_three_matrices():
+    A = fmpq_mat(1, 2, [1, 2])
+    B = fmpq_mat(2, 2, [3, 4, 5, 6])
+    C = fmpq_mat(1, 2, [7, 8])
+    assert stack([A]) == A
+    assert stack([A, B, C]) == fmpq_mat(4, 2, [1, 2, 3, 4, 5, 6, 7, 8])
