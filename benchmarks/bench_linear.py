@@ -6,7 +6,8 @@ ratios measured in one run.
    second of the worker (target ≥ 50 per second per core);
 2. the same check in-process, split into its stages: the exact reference path (fmpq_mat:
    connect_exact + certify_exact_path, descend_exact + certify) and the float path users get
-   (connect, its rigorous/sampled certificates, descend + certificates);
+   (connect and its rigorous/sampled certificates; descend and its dense check), each as the
+   check calls it;
 3. batched ``DeepLinear.energies`` on T points against a Python loop of single evaluations
    (target ≥ 10× at T = 1000);
 4. one exact energy evaluation of a deep linear network (the inputs' floats as rationals):
@@ -14,8 +15,8 @@ ratios measured in one run.
    polynomial of a reference segment.
 
 5. ``--baseline COMMIT``: the same in-process check timed on a ``git archive`` of COMMIT
-   (e.g. the float-certificate version b967604) in the same run, for a ratio that does not
-   depend on the machine's load.
+   (e.g. ee713ed) in the same run — two persistent processes taking turns, block by block —
+   for a ratio that does not depend on the machine's load.
 
 Usage: python benchmarks/bench_linear.py [--instances 1000] [--skip-cli] [--baseline COMMIT]
 """
@@ -86,13 +87,20 @@ def bench_cli(instances: int, executor: str) -> dict[str, float]:
 def bench_inprocess(n: int) -> dict[str, float]:
     from sublevel.numerics.energies.linear import DeepLinear, flatten
     from sublevel.numerics.paths.linear import certify_linear_path, connect, descend
+    from sublevel.numerics.paths.linear_certify import ArbMoments
     from sublevel.numerics.paths.linear_exact import (
         ExactMoments,
         certify_exact_path,
         connect_exact,
         descend_exact,
     )
-    from sublevel.proofs_checks.checks.linear import _linear_instance, _widths, prop22_linear
+    from sublevel.proofs_checks.checks.linear import (
+        N_DENSE,
+        _float_descent_sampled,
+        _linear_instance,
+        _widths,
+        prop22_linear,
+    )
 
     widths = _widths(3, 4, 4, 6)
     prop22_linear(0, 3, 4, 4, 6, 20, 0.25)  # warm-up (imports)
@@ -105,7 +113,7 @@ def bench_inprocess(n: int) -> dict[str, float]:
         "exact descend + certify": 0.0,
         "float connect": 0.0,
         "float certify connect": 0.0,
-        "float descend + certify": 0.0,
+        "float descend + dense check": 0.0,
     }
     for s in range(n):
         inst = _linear_instance(s, widths, 20, 0.25)
@@ -122,13 +130,19 @@ def bench_inprocess(n: int) -> dict[str, float]:
         path = connect(wa, wb, X, Y)
         stages["float connect"] += time.process_time() - c
         c = time.process_time()
-        certify_linear_path(
-            path, X, Y, max(E.energy(flatten(wa)), E.energy(flatten(wb))), n_dense=129
+        certify_linear_path(  # as the check does it
+            path,
+            X,
+            Y,
+            max(E.energy(flatten(wa)), E.energy(flatten(wb))),
+            n_dense=N_DENSE,
+            moments=ArbMoments(X, Y),
+            landscape=E,
         )
         stages["float certify connect"] += time.process_time() - c
         c = time.process_time()
-        certify_linear_path(descend(wa, X, Y), X, Y, E.energy(flatten(wa)), n_dense=129)
-        stages["float descend + certify"] += time.process_time() - c
+        _float_descent_sampled(descend(wa, X, Y), E, E.energy(flatten(wa)))
+        stages["float descend + dense check"] += time.process_time() - c
     return {
         "cpu_per_instance": total_cpu / n,
         "wall_per_instance": total_wall / n,
@@ -300,9 +314,9 @@ def main() -> None:
         "exact descend + certify",
         "float connect",
         "float certify connect",
-        "float descend + certify",
+        "float descend + dense check",
     ):
-        print(f"    {k:26s} {p[k] * 1e3:6.2f} ms CPU")
+        print(f"    {k:28s} {p[k] * 1e3:6.2f} ms CPU")
     print(f"    the exact reference path is {exact / p['cpu_per_instance']:.0%} of the check's CPU")
 
     if args.baseline:
