@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -431,19 +432,26 @@ class DeepLinear(Landscape):
             out[:3] += ridge
         return out
 
+    @cached_property
+    def sigma_x_norm(self) -> float:
+        """‖Σ_X‖₂, the largest eigenvalue of Σ_X (computed once: the moments never change)."""
+        return float(np.linalg.norm(self.sigma_x, 2))
+
+    @cached_property
+    def sigma_xy_norm(self) -> float:
+        """‖Σ_XY‖_F (computed once)."""
+        return float(np.linalg.norm(self.sigma_xy))
+
     def gradient_norm_bound(self, product_norm: float) -> float:
         """sup ‖∇F(P)‖_F over ‖P‖_F ≤ product_norm: ≤ 2(‖Σ_X‖₂·product_norm + ‖Σ_XY‖_F)."""
-        return 2.0 * (
-            float(np.linalg.norm(self.sigma_x, 2)) * product_norm
-            + float(np.linalg.norm(self.sigma_xy))
-        )
+        return 2.0 * (self.sigma_x_norm * product_norm + self.sigma_xy_norm)
 
     def lifted_difference_bound(self, P: np.ndarray, residual: float) -> float:
         """|F(P + Δ) − F(P)| ≤ ‖∇F(P)‖_F‖Δ‖_F + ‖Σ_X‖₂‖Δ‖_F² for every ‖Δ‖_F ≤ residual
         (F is quadratic: F(P + Δ) − F(P) = ⟨∇F(P), Δ⟩ + tr(Δ Σ_X Δᵀ))."""
         return (
             float(np.linalg.norm(self.lifted_gradient(P))) * residual
-            + float(np.linalg.norm(self.sigma_x, 2)) * residual**2
+            + self.sigma_x_norm * residual**2
         )
 
     # --- optimum -------------------------------------------------------------------------------

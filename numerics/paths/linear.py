@@ -164,12 +164,16 @@ def _rotations(us: np.ndarray, h: int, planes: list[tuple[int, int, float]]) -> 
     return E
 
 
-def so_path(U_a: np.ndarray, U_b: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+def so_path(
+    U_a: np.ndarray, U_b: np.ndarray, *, columns: int | None = None
+) -> Callable[[np.ndarray], np.ndarray]:
     """u ↦ U(u) ∈ SO(h) with U(0) = U_a, U(1) = U_b (both in SO(h)): U_a Z exp(uL) Zᵀ with
-    U_aᵀU_b = Z exp(L) Zᵀ (:func:`so_log`); returns a batched function (T,) → (T, h, h)."""
+    U_aᵀU_b = Z exp(L) Zᵀ (:func:`so_log`); returns a batched function (T,) → (T, h, h), or
+    (T, h, ``columns``) for the first ``columns`` columns only (a path in the Stiefel manifold,
+    without computing the rest)."""
     Z, planes = so_log(U_a.T @ U_b)
     h = U_a.shape[0]
-    left, right = U_a @ Z, Z.T
+    left, right = U_a @ Z, Z.T if columns is None else Z.T[:, :columns]
     return lambda us: left @ _rotations(np.asarray(us, dtype=np.float64), h, planes) @ right
 
 
@@ -216,10 +220,9 @@ class FullRankJoin:
         for name, R in (("W_a", self.R_a), ("W_b", self.R_b)):
             if np.min(np.abs(np.diag(R))) == 0.0:
                 raise InputError(f"FullRankJoin: {name} does not have full column rank")
-        U_a, U_b = _special_completion(self.Q_a), _special_completion(self.Q_b)
-        Z, self._planes = so_log(U_a.T @ U_b)
-        # Stiefel path: the first n columns of U_a Z exp(uL) Zᵀ (so_path, columns taken early)
-        self._left, self._right = U_a @ Z, Z.T[:, :n]
+        self._stiefel = so_path(
+            _special_completion(self.Q_a), _special_completion(self.Q_b), columns=n
+        )
         self._Q_ab, self._R_ab = np.stack([self.Q_a, self.Q_b]), np.stack([self.R_a, self.R_b])
 
     def __call__(self, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -235,7 +238,7 @@ class FullRankJoin:
         W = np.empty((s.size, h, n))
         Wp = np.empty((s.size, n, h))
         if middle.any():  # the Stiefel phase: orthonormal columns, W⁺ = Wᵀ, no solve
-            Q = self._left @ _rotations(u[middle], h, self._planes) @ self._right
+            Q = self._stiefel(u[middle])
             W[middle], Wp[middle] = Q, np.swapaxes(Q, 1, 2)
         ends = ~middle
         if ends.any():  # phases 0 and 2: W = QR, W⁺ = R⁻¹Qᵀ (one batched solve)
@@ -328,6 +331,12 @@ def preprocess(
     return steps, W1, W2
 
 
+def _lift(mats: Mats, W1: np.ndarray, W1p: np.ndarray) -> Mats:
+    """The merged network's weights (M, W_3, …) lifted through the join: (W_1, M W_1⁺, W_3, …),
+    so that W_2 W_1 = M (batched over the leading axis)."""
+    return [W1, mats[0] @ W1p, *mats[1:]]
+
+
 def _connect_canonical(wa: Mats, wb: Mats, rank_tol: float) -> list[_TPiece]:
     K = len(wa)
     if K == 1:
@@ -373,14 +382,11 @@ def _connect_canonical(wa: Mats, wb: Mats, rank_tol: float) -> list[_TPiece]:
     for i, piece in enumerate(inner):
 
         def fn(ts: np.ndarray, i: int = i, inner_fn: BatchFn = piece.fn) -> Mats:
-            mats = inner_fn(ts)
-            W1, W1p = join((i + ts) / k)
-            return [W1, mats[0] @ W1p, *mats[1:]]
+            return _lift(inner_fn(ts), *join((i + ts) / k))
 
         ends = None
         if piece.ends is not None:
-            W1, W1p = W1s[i : i + 2], W1ps[i : i + 2]
-            ends = [W1, piece.ends[0] @ W1p, *piece.ends[1:]]
+            ends = _lift(piece.ends, W1s[i : i + 2], W1ps[i : i + 2])
         lifted.append(
             _TPiece(
                 fn, piece.label, piece.promise, piece.ref_a, piece.ref_b, None, piece.step, ends

@@ -219,8 +219,7 @@ def certify_linear_path(
         full = landscape
     if moments is None:
         moments = ArbMoments(Xa, Ya)
-    sx = float(np.linalg.norm(full.sigma_x, 2))
-    sxy = float(np.linalg.norm(full.sigma_xy))
+    sx = full.sigma_x_norm
     rigorous, uppers, residuals, sampled = [], [], [], []
     start = time.perf_counter()
     grid = np.linspace(0.0, 1.0, n_dense)
@@ -248,9 +247,7 @@ def certify_linear_path(
             r = 0.0
         else:
             coeffs_p = product_polynomial(ref["a"], ref["b"])
-            # ‖∇F‖ ≤ 2(‖Σ_X‖₂Σ_j‖C_j‖_F + ‖Σ_XY‖_F) (DeepLinear.gradient_norm_bound, inlined
-            # so that the norms of the moments are computed once per path)
-            lam = 2.0 * (sx * float(np.sum(np.linalg.norm(coeffs_p, axis=(1, 2)))) + sxy)
+            lam = full.gradient_norm_bound(float(np.sum(np.linalg.norm(coeffs_p, axis=(1, 2)))))
             r = float(
                 np.max(np.linalg.norm(realised - reference_products(piece, grid), axis=(1, 2)))
             )

@@ -113,7 +113,7 @@ class ExactMoments:
     def energy(self, P: fmpq_mat) -> fmpq:
         """F(P) exactly."""
         for Q, value in self._recent:
-            if Q.nrows() == P.nrows() and Q.ncols() == P.ncols() and Q == P:
+            if Q == P:  # exact equality (False for different shapes)
                 return value
         value = inner(P * self.sigma_x, P) - 2 * inner(P, self.sigma_xy.transpose()) + self.sigma_y
         self._recent = [(fmpq_mat(P), value), *self._recent[: _RECENT_ENERGIES - 1]]  # a copy

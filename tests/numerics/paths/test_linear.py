@@ -312,3 +312,17 @@ def test_a_function_piece_refuses_ends_of_the_wrong_shape():
 
     with pytest.raises(InputError, match="ends have shapes"):
         FunctionPiece(lambda ts: np.zeros((ts.size, 3)), ends=(np.zeros(3), np.zeros(4)))
+
+
+def test_so_path_columns_are_the_first_columns_of_the_full_path():
+    rng = np.random.default_rng(4)
+    Q = [np.linalg.qr(rng.normal(size=(5, 5)))[0] for _ in range(2)]
+    Q = [
+        q * np.sign(np.linalg.det(q)) if np.linalg.det(q) > 0 else q @ np.diag([-1.0, 1, 1, 1, 1])
+        for q in Q
+    ]
+    us = np.linspace(0.0, 1.0, 7)
+    full = so_path(Q[0], Q[1])(us)
+    part = so_path(Q[0], Q[1], columns=2)(us)
+    assert part.shape == (7, 5, 2)
+    assert np.allclose(part, full[:, :, :2], atol=1e-14, rtol=0)
