@@ -317,10 +317,9 @@ def test_a_function_piece_refuses_ends_of_the_wrong_shape():
 def test_so_path_columns_are_the_first_columns_of_the_full_path():
     rng = np.random.default_rng(4)
     Q = [np.linalg.qr(rng.normal(size=(5, 5)))[0] for _ in range(2)]
-    Q = [
-        q * np.sign(np.linalg.det(q)) if np.linalg.det(q) > 0 else q @ np.diag([-1.0, 1, 1, 1, 1])
-        for q in Q
-    ]
+    for q in Q:  # into SO(5)
+        if np.linalg.det(q) < 0:
+            q[:, 0] *= -1.0
     us = np.linspace(0.0, 1.0, 7)
     full = so_path(Q[0], Q[1])(us)
     part = so_path(Q[0], Q[1], columns=2)(us)
