@@ -36,7 +36,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from fractions import Fraction
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from flint import acb, arb, arb_poly, ctx, fmpq, fmpq_poly
 from sublevel.theory.certificate import Certificate, combine
@@ -48,7 +48,9 @@ from sublevel.theory.rational import round_down as round_down
 from sublevel.theory.rational import round_up as round_up
 from sublevel.theory.rational import to_fmpq as to_fmpq
 from sublevel.theory.rational import to_rational as to_rational
-from sympy import Poly
+
+if TYPE_CHECKING:
+    from sympy import Poly
 
 __all__ = [
     "to_rational",

@@ -9,16 +9,20 @@ so that an enclosure reported in floats still contains the exact value.
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
+import sys
 from collections.abc import Sequence
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import sympy as sp
 from flint import fmpq, fmpq_poly
 from sublevel.theory.errors import InputError
-from sympy import QQ, Poly
+
+if TYPE_CHECKING:
+    import sympy as sp
+    from sympy import Poly
 
 __all__ = [
     "to_fmpq",
@@ -30,7 +34,23 @@ __all__ = [
     "round_up",
 ]
 
-_T = sp.Symbol("t", real=True)
+# sympy is imported only where a sympy object is made (to_rational, polynomial): the exact
+# paths, which need only FLINT, then never pay its import (half a second). A sympy object can
+# exist only once sympy is imported, so to_fmpq and rational_polynomial look for it in
+# sys.modules instead of importing it.
+
+
+def _sympy_if_loaded() -> Any:
+    """The sympy module if something has imported it, else None."""
+    return sys.modules.get("sympy")
+
+
+@functools.lru_cache(maxsize=1)
+def _t() -> sp.Symbol:
+    """The variable t of the sympy polynomials made here."""
+    import sympy as sp
+
+    return sp.Symbol("t", real=True)
 
 
 def to_fmpq(x: Any, *, name: str = "value") -> fmpq:
@@ -48,7 +68,8 @@ def to_fmpq(x: Any, *, name: str = "value") -> fmpq:
         return fmpq(int(x))
     if isinstance(x, Fraction):
         return fmpq(x.numerator, x.denominator)
-    if isinstance(x, sp.Basic):
+    sp = _sympy_if_loaded()
+    if sp is not None and isinstance(x, sp.Basic):
         if isinstance(x, sp.Rational):
             return fmpq(int(x.p), int(x.q))
         if isinstance(x, sp.Float) and x.is_finite:
@@ -69,6 +90,8 @@ def to_fmpq(x: Any, *, name: str = "value") -> fmpq:
 
 def to_rational(x: Any, *, name: str = "value") -> sp.Rational:
     """``x`` exactly as a sympy Rational (same rules as :func:`to_fmpq`)."""
+    import sympy as sp
+
     q = to_fmpq(x, name=name)
     return sp.Rational(int(q.p), int(q.q))
 
@@ -85,7 +108,8 @@ def rational_polynomial(coefficients: Sequence[Any] | Poly | sp.Expr | fmpq_poly
     """
     if isinstance(coefficients, fmpq_poly):
         return coefficients
-    if isinstance(coefficients, (Poly, sp.Expr)):
+    sp = _sympy_if_loaded()
+    if sp is not None and isinstance(coefficients, (sp.Poly, sp.Expr)):
         poly = polynomial(coefficients)
         return fmpq_poly([to_fmpq(c) for c in reversed(poly.all_coeffs())])
     if isinstance(coefficients, (str, bytes)):
@@ -101,23 +125,27 @@ def rational_polynomial(coefficients: Sequence[Any] | Poly | sp.Expr | fmpq_poly
 
 def polynomial(coefficients: Sequence[Any] | Poly | sp.Expr) -> Poly:
     """The exact polynomial ``c_0 + c_1 t + … + c_d t^d`` as a sympy ``Poly`` over QQ."""
+    import sympy as sp
+    from sympy import QQ, Poly
+
+    var = _t()
     if isinstance(coefficients, Poly):
         if len(coefficients.gens) != 1:
             raise InputError(f"polynomial {coefficients} is not univariate")
         coeffs = [to_rational(c, name="coefficient") for c in coefficients.all_coeffs()]
-        return Poly(coeffs, _T, domain=QQ)
+        return Poly(coeffs, var, domain=QQ)
     if isinstance(coefficients, sp.Expr):
         free = coefficients.free_symbols
         if len(free) > 1:
             raise InputError(f"expression {coefficients} has more than one variable")
         try:
-            poly = Poly(coefficients, *(free or {_T}))
+            poly = Poly(coefficients, *(free or {var}))
         except sp.PolynomialError as exc:
             raise InputError(f"expression {coefficients} is not a polynomial") from exc
         return polynomial(poly)
     p = rational_polynomial(coefficients)
     return Poly(
-        [sp.Rational(int(c.p), int(c.q)) for c in reversed(p.coeffs())] or [0], _T, domain=QQ
+        [sp.Rational(int(c.p), int(c.q)) for c in reversed(p.coeffs())] or [0], var, domain=QQ
     )
 
 

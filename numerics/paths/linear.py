@@ -41,7 +41,7 @@ Widths with n_k ≤ min(n, m) raise the registry's :class:`~sublevel.theory.erro
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -60,6 +60,7 @@ from sublevel.numerics.paths.base import (
     Piece,
     Segment,
 )
+from sublevel.numerics.paths.full_rank_join import FullRankJoin, so_log, so_path
 from sublevel.theory.errors import InputError
 
 __all__ = [
@@ -105,151 +106,6 @@ def check_widths(widths: Sequence[int], *, claim: str = "bf16.prop2.2.linear") -
     w = [int(v) for v in widths]
     if not registered.hypotheses_hold(widths=w):
         raise wide_inner_refusal(registered, w)
-
-
-# -------------------------------------------------------------------------------- SO(h) paths
-
-
-def so_log(R: np.ndarray, *, atol: float = 1e-9) -> tuple[np.ndarray, list[tuple[int, int, float]]]:
-    """R ∈ SO(h) as R = Z exp(L) Zᵀ with Z orthogonal and L block-skew: returns Z and the
-    rotation planes (i, j, angle). Uses the real Schur form (R is normal, so it is block
-    diagonal); eigenvalue pairs at −1 become rotations by π."""
-    from scipy.linalg import schur
-
-    R = np.asarray(R, dtype=np.float64)
-    h = R.shape[0]
-    if R.shape != (h, h) or not _max_abs(R.T @ R - np.eye(h)) <= atol:
-        raise InputError(
-            f"so_log needs an orthogonal matrix (|RᵀR − I| ≤ atol = {atol:g}), got shape {R.shape}"
-        )
-    if np.linalg.det(R) < 0:
-        raise InputError("so_log needs det R = +1 (R is in the other component of O(h))")
-    T, Z = schur(R, output="real")
-    planes: list[tuple[int, int, float]] = []
-    minus: list[int] = []
-    k = 0
-    while k < h:
-        if k + 1 < h and T[k + 1, k] != 0.0:
-            angle = float(np.arctan2(T[k + 1, k] - T[k, k + 1], T[k, k] + T[k + 1, k + 1]))
-            planes.append((k, k + 1, angle))
-            k += 2
-        else:
-            if T[k, k] < 0:
-                minus.append(k)
-            k += 1
-    if len(minus) % 2:
-        raise InputError("so_log: odd number of eigenvalues −1 (det R is not +1)")
-    planes += [(minus[i], minus[i + 1], float(np.pi)) for i in range(0, len(minus), 2)]
-    back = Z @ _rotations(np.array([1.0]), h, planes)[0] @ Z.T
-    if not _max_abs(back - R) <= atol:
-        raise InputError(f"so_log failed to reproduce R (error {_max_abs(back - R):.2g})")
-    return Z, planes
-
-
-def _max_abs(A: np.ndarray) -> float:
-    """max |A_ij| (NaN when A has a NaN — max propagates it — so a comparison with it fails)."""
-    return float(np.abs(A).max())
-
-
-def _rotations(us: np.ndarray, h: int, planes: list[tuple[int, int, float]]) -> np.ndarray:
-    """exp(u L) for each u: block rotations by u·angle in the given planes, (T, h, h)."""
-    E = np.zeros((us.size, h, h))
-    E[:, np.arange(h), np.arange(h)] = 1.0
-    if not planes:
-        return E
-    i, j = (np.array(v, dtype=np.intp) for v in zip(*((p[0], p[1]) for p in planes)))
-    theta = us[:, None] * np.array([p[2] for p in planes])  # (T, planes): the same u·angle
-    c, s = np.cos(theta), np.sin(theta)
-    E[:, i, i], E[:, i, j], E[:, j, i], E[:, j, j] = c, -s, s, c
-    return E
-
-
-def so_path(
-    U_a: np.ndarray, U_b: np.ndarray, *, columns: int | None = None
-) -> Callable[[np.ndarray], np.ndarray]:
-    """u ↦ U(u) ∈ SO(h) with U(0) = U_a, U(1) = U_b (both in SO(h)): U_a Z exp(uL) Zᵀ with
-    U_aᵀU_b = Z exp(L) Zᵀ (:func:`so_log`); returns a batched function (T,) → (T, h, h), or
-    (T, h, ``columns``) for the first ``columns`` columns only (a path in the Stiefel manifold,
-    without computing the rest)."""
-    Z, planes = so_log(U_a.T @ U_b)
-    h = U_a.shape[0]
-    left, right = U_a @ Z, Z.T if columns is None else Z.T[:, :columns]
-    return lambda us: left @ _rotations(np.asarray(us, dtype=np.float64), h, planes) @ right
-
-
-def _special_completion(Q: np.ndarray) -> np.ndarray:
-    """[Q, Q⊥] ∈ SO(h) for Q (h, n) with orthonormal columns and n < h."""
-    h, n = Q.shape
-    U, _, _ = np.linalg.svd(Q, full_matrices=True)
-    full = np.hstack([Q, U[:, n:]])
-    if np.linalg.det(full) < 0:
-        full[:, -1] *= -1.0
-    return full
-
-
-# -------------------------------------------------------------------------------- full-rank join
-
-
-def _qr_positive(W: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    Q, R = np.linalg.qr(W)
-    d = np.sign(np.diag(R))
-    d[d == 0] = 1.0
-    return Q * d, d[:, None] * R
-
-
-@dataclass
-class FullRankJoin:
-    """A path s ↦ W(s) of full column rank h × n (h > n) from W_a to W_b (both injective),
-    with its pseudo-inverse in closed form. Three equal phases of s ∈ [0, 1]:
-    Q_a((1−u)R_a + uI) → Stiefel path Q(u) (first n columns of a path in SO(h)) →
-    Q_b((1−u)I + uR_b); W = QR with R upper triangular, positive diagonal."""
-
-    W_a: np.ndarray
-    W_b: np.ndarray
-    Q_a: np.ndarray = field(init=False)
-    R_a: np.ndarray = field(init=False)
-    Q_b: np.ndarray = field(init=False)
-    R_b: np.ndarray = field(init=False)
-
-    def __post_init__(self) -> None:
-        h, n = self.W_a.shape
-        if h <= n:
-            raise InputError(f"FullRankJoin needs h > n, got shape {self.W_a.shape}")
-        self.Q_a, self.R_a = _qr_positive(self.W_a)
-        self.Q_b, self.R_b = _qr_positive(self.W_b)
-        for name, R in (("W_a", self.R_a), ("W_b", self.R_b)):
-            if np.min(np.abs(np.diag(R))) == 0.0:
-                raise InputError(f"FullRankJoin: {name} does not have full column rank")
-        self._stiefel = so_path(
-            _special_completion(self.Q_a), _special_completion(self.Q_b), columns=n
-        )
-        self._Q_ab, self._R_ab = np.stack([self.Q_a, self.Q_b]), np.stack([self.R_a, self.R_b])
-
-    def __call__(self, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(W(s), W(s)⁺) for a batch of s ∈ [0, 1]: shapes (T, h, n), (T, n, h).
-
-        Phases 0 and 2: W = QR with R = (1−u)R_a + uI (resp. (1−u)I + uR_b) and W⁺ = R⁻¹Qᵀ,
-        one batched solve; phase 1: W = Q(u) with orthonormal columns and W⁺ = Q(u)ᵀ."""
-        s = np.asarray(s, dtype=np.float64)
-        h, n = self.W_a.shape
-        phase = np.minimum((s * 3).astype(int), 2)
-        u = s * 3 - phase
-        middle = phase == 1
-        W = np.empty((s.size, h, n))
-        Wp = np.empty((s.size, n, h))
-        if middle.any():  # the Stiefel phase: orthonormal columns, W⁺ = Wᵀ, no solve
-            Q = self._stiefel(u[middle])
-            W[middle], Wp[middle] = Q, np.swapaxes(Q, 1, 2)
-        ends = ~middle
-        if ends.any():  # phases 0 and 2: W = QR, W⁺ = R⁻¹Qᵀ (one batched solve)
-            ue, last = u[ends], phase[ends] == 2
-            side = last.astype(np.intp)
-            keep = np.where(last, ue, 1 - ue)[:, None, None]  # weight of R_a (phase 0), R_b (2)
-            move = np.where(last, 1 - ue, ue)[:, None, None]  # weight of I
-            Q = self._Q_ab[side]
-            R = keep * self._R_ab[side] + move * np.eye(n)
-            W[ends], Wp[ends] = Q @ R, np.linalg.solve(R, np.swapaxes(Q, 1, 2))
-        return W, Wp
 
 
 # -------------------------------------------------------------------------------- pieces

@@ -464,37 +464,38 @@ def prop22_linear_path(
 # ---------------------------------------------------------------------------- square boundary
 
 
-def _q(x: float) -> Any:
-    import sympy as sp
-
-    f = Fraction(float(x))
-    return sp.QQ(f.numerator, f.denominator)
-
-
-def _qmatrix(A: np.ndarray) -> Any:
-    import sympy as sp
-    from sympy.polys.matrices import DomainMatrix
-
-    A = np.atleast_2d(np.asarray(A, dtype=np.float64))
-    return DomainMatrix([[_q(v) for v in row] for row in A], A.shape, sp.QQ)
-
-
 def _exact_det(A: np.ndarray) -> Fraction:
-    d = _qmatrix(A).det()
-    return Fraction(int(d.numerator), int(d.denominator))
+    """det A of the float matrix taken exactly (FLINT fmpq_mat)."""
+    from sublevel.numerics.paths.exact_linalg import qmat
+
+    d = qmat(A).det()
+    return Fraction(int(d.p), int(d.q))
 
 
 def _exact_energy(weights: list[np.ndarray], X: np.ndarray, Y: np.ndarray) -> Fraction:
     """(1/L) Σ_l ‖W_K⋯W_1 x_l − y_l‖², exactly in rationals (the floats as given)."""
-    Z = _qmatrix(X).transpose()
+    from sublevel.numerics.paths.exact_linalg import inner, qmat
+
+    Z = qmat(X).transpose()
     for W in weights:
-        Z = _qmatrix(W) * Z
-    R = (Z - _qmatrix(Y).transpose()).to_Matrix()
-    total = Fraction(0)
-    for v in R:
-        f = Fraction(int(v.p), int(v.q))
-        total += f * f
-    return total / X.shape[0]
+        Z = qmat(W) * Z
+    R = Z - qmat(Y).transpose()
+    total = inner(R, R)
+    return Fraction(int(total.p), int(total.q)) / X.shape[0]
+
+
+def _leading(A: Any, k: int) -> Any:
+    """The leading k × k block of an fmpq_mat."""
+    from flint import fmpq_mat
+
+    return fmpq_mat([[A[i, j] for j in range(k)] for i in range(k)])
+
+
+def _float_matrix(A: Any) -> np.ndarray:
+    """An fmpq_mat as the nearest floats, entry by entry."""
+    from sublevel.theory.rational import fmpq_to_float
+
+    return np.array([[fmpq_to_float(A[i, j]) for j in range(A.ncols())] for i in range(A.nrows())])
 
 
 def _square_certificate(
@@ -507,32 +508,32 @@ def _square_certificate(
     has rank ≤ h − 1 and E ≥ E*_{h−1} = E*_h + λ_min(S), S = Σ_YX Σ_X^{-1} Σ_XY,
     E*_h = σ_Y − tr S (reduced-rank regression). Decided in rationals: the signs of det W_1,
     the endpoint energies, and S − (u − E*_h) I positive definite (leading minors > 0)."""
-    import time
-
-    import sympy as sp
+    from flint import fmpq
+    from sublevel.numerics.paths.exact_linalg import identity_matrix, inner, qmat
 
     start = time.perf_counter()
     X, Y, wa, wb = inst["X"], inst["Y"], inst["wa"], inst["wb"]
     h, L = X.shape[1], X.shape[0]
-    Xq, Yq = _qmatrix(X), _qmatrix(Y)
+    Xq, Yq = qmat(X), qmat(Y)
     Sx = Xq.transpose() * Xq
     Sxy = Xq.transpose() * Yq
     if Sx.det() == 0:
         raise ValueError("Σ_X is singular: the closed form needs full-rank data")
-    S = (Sxy.transpose() * Sx.inv() * Sxy).to_Matrix() / L  # Σ_YX Σ_X^{-1} Σ_XY (1/L factors)
-    sigma_y = sum((Fraction(int(v.p), int(v.q)) ** 2 for v in Yq.to_Matrix()), Fraction(0)) / L
-    e_full = sigma_y - Fraction(int(S.trace().p), int(S.trace().q))
+    S = Sxy.transpose() * Sx.solve(Sxy) / L  # Σ_YX Σ_X^{-1} Σ_XY (1/L factors)
+    trace_s = sum((S[i, i] for i in range(h)), fmpq(0))
+    e_full = inner(Yq, Yq) / L - trace_s
     ea, eb = _exact_energy(wa, X, Y), _exact_energy(wb, X, Y)
     if kappa:  # ridge: E_κ = F + κ‖θ‖² ≥ F, so the same barrier bounds E_κ on singular W_1
         k = Fraction(float(kappa))
         ea += k * sum((Fraction(float(v)) ** 2 for W in wa for v in np.ravel(W)), Fraction(0))
         eb += k * sum((Fraction(float(v)) ** 2 for W in wb for v in np.ravel(W)), Fraction(0))
     u = max(ea, eb)
-    shifted = S - sp.Rational((u - e_full).numerator, (u - e_full).denominator) * sp.eye(h)
-    pd = all(shifted[:k, :k].det() > 0 for k in range(1, h + 1))
+    gap = u - Fraction(int(e_full.p), int(e_full.q))
+    shifted = S - fmpq(gap.numerator, gap.denominator) * identity_matrix(h)
+    pd = all(_leading(shifted, k).det() > 0 for k in range(1, h + 1))
     da, db = _exact_det(wa[0]), _exact_det(wb[0])
     opposite = da * db < 0
-    lam_min = float(np.linalg.eigvalsh(np.array(S.evalf(), dtype=np.float64))[0])
+    lam_min = float(np.linalg.eigvalsh(_float_matrix(S))[0])
     barrier = float(e_full) + lam_min
     cert = Certificate(
         holds=bool(pd and opposite),

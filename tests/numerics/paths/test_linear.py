@@ -11,15 +11,12 @@ from sublevel.numerics.conformance import check_path
 from sublevel.numerics.energies.linear import DeepLinear, flatten
 from sublevel.numerics.paths.base import CONSTANT, LE_MAX_ENDPOINTS, NON_INCREASING
 from sublevel.numerics.paths.linear import (
-    FullRankJoin,
     certify_linear_path,
     check_widths,
     connect,
     descend,
     preprocess,
     reference_products,
-    so_log,
-    so_path,
 )
 from sublevel.numerics.strategies import linear_widths, seeds
 from sublevel.theory.errors import HypothesisError, InputError
@@ -185,49 +182,6 @@ def test_preprocess_steps_keep_the_product(h, n):
     np.testing.assert_allclose(W2p @ U, 0, atol=1e-12)
 
 
-@settings(max_examples=15, deadline=None)
-@given(seed=seeds(), h=st.integers(2, 6), data=st.data())
-def test_full_rank_join(seed, h, data):
-    n = data.draw(st.integers(1, h - 1))
-    rng = np.random.default_rng(seed)
-    Wa, Wb = rng.normal(size=(h, n)), rng.normal(size=(h, n))
-    Wb[:, 0] *= -1  # any orientation: the set of full-rank h × n matrices is connected
-    join = FullRankJoin(Wa, Wb)
-    s = np.linspace(0, 1, 301)
-    W, Wp = join(s)
-    np.testing.assert_allclose(W[0], Wa, atol=1e-12)
-    np.testing.assert_allclose(W[-1], Wb, atol=1e-12)
-    np.testing.assert_allclose(Wp @ W, np.broadcast_to(np.eye(n), (s.size, n, n)), atol=1e-9)
-    assert np.min(np.linalg.svd(W, compute_uv=False)[:, -1]) > 0
-    assert np.max(np.linalg.norm(np.diff(W, axis=0), axis=(1, 2))) < 0.2 * (
-        1 + np.abs(Wa).max() + np.abs(Wb).max()
-    )
-
-
-@pytest.mark.parametrize("R", [np.diag([-1.0, -1.0, 1.0]), np.eye(4), np.diag([-1.0] * 4)])
-def test_so_log_handles_minus_one_eigenvalues(R):
-    Z, planes = so_log(R)
-    path = so_path(np.eye(R.shape[0]), R)(np.linspace(0, 1, 5))
-    np.testing.assert_allclose(path[-1], R, atol=1e-12)
-    np.testing.assert_allclose(path[0], np.eye(R.shape[0]), atol=1e-12)
-    for U in path:
-        np.testing.assert_allclose(U.T @ U, np.eye(R.shape[0]), atol=1e-12)
-        assert np.linalg.det(U) == pytest.approx(1.0)
-
-
-@settings(max_examples=15, deadline=None)
-@given(seed=seeds(), h=st.integers(2, 7))
-def test_so_path_between_random_rotations(seed, h):
-    rng = np.random.default_rng(seed)
-    Q = [np.linalg.qr(rng.normal(size=(h, h)))[0] for _ in range(2)]
-    Q = [q if np.linalg.det(q) > 0 else q @ np.diag([-1.0] + [1.0] * (h - 1)) for q in Q]
-    path = so_path(Q[0], Q[1])(np.linspace(0, 1, 9))
-    np.testing.assert_allclose(path[0], Q[0], atol=1e-10)
-    np.testing.assert_allclose(path[-1], Q[1], atol=1e-10)
-    with pytest.raises(InputError, match="det"):
-        so_log(Q[0] @ np.diag([-1.0] + [1.0] * (h - 1)))
-
-
 def test_sampled_evaluation_never_decides_the_outcome():
     rng = np.random.default_rng(1)
     w = [2, 3, 2]
@@ -312,16 +266,3 @@ def test_a_function_piece_refuses_ends_of_the_wrong_shape():
 
     with pytest.raises(InputError, match="ends have shapes"):
         FunctionPiece(lambda ts: np.zeros((ts.size, 3)), ends=(np.zeros(3), np.zeros(4)))
-
-
-def test_so_path_columns_are_the_first_columns_of_the_full_path():
-    rng = np.random.default_rng(4)
-    Q = [np.linalg.qr(rng.normal(size=(5, 5)))[0] for _ in range(2)]
-    for q in Q:  # into SO(5)
-        if np.linalg.det(q) < 0:
-            q[:, 0] *= -1.0
-    us = np.linspace(0.0, 1.0, 7)
-    full = so_path(Q[0], Q[1])(us)
-    part = so_path(Q[0], Q[1], columns=2)(us)
-    assert part.shape == (7, 5, 2)
-    assert np.allclose(part, full[:, :, :2], atol=1e-14, rtol=0)
