@@ -272,9 +272,18 @@ class Path:
     """
 
     def __init__(
-        self, pieces: Sequence[Piece], *, check_continuity: bool = True, atol: float = 1e-9
+        self,
+        pieces: Sequence[Piece],
+        *,
+        check_continuity: bool = True,
+        atol: float = 1e-9,
+        batch: Callable[[np.ndarray], np.ndarray] | None = None,
     ):
+        """``batch``: the construction's evaluation of every piece at the same local times in
+        one call, ts (T,) → (k, T, D), giving each piece's own values (see
+        :meth:`pieces_points`); None: piece by piece."""
         self.pieces = list(pieces)
+        self._batch = batch
         if not self.pieces:
             raise InputError("a path needs at least one piece")
         dims = {p.dim for p in self.pieces}
@@ -324,6 +333,21 @@ class Path:
         for i in np.unique(idx):  # a loop over pieces, not over points
             mask = idx == i
             out[mask] = self.pieces[i].points(local[mask])
+        return out
+
+    def pieces_points(self, ts: Any) -> np.ndarray:
+        """Every piece at the same local times ``ts``: an array (k, T, D), row i equal to
+        ``pieces[i].points(ts)`` — in one call when the construction provides one (e.g. the
+        lifted pieces of an induction level share one join), else piece by piece."""
+        t = _ts(ts)
+        if self._batch is None:
+            return np.stack([p.points(t) for p in self.pieces])
+        out = np.asarray(self._batch(t), dtype=np.float64)
+        if out.shape != (len(self.pieces), t.shape[0], self.dim):
+            raise InputError(
+                f"the path's batched evaluation returned shape {out.shape}; expected "
+                f"{(len(self.pieces), t.shape[0], self.dim)}"
+            )
         return out
 
     def length(self) -> float:

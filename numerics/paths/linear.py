@@ -124,6 +124,18 @@ class _TPiece:
     step: str = ""
     #: fn(np.array([0.0, 1.0])), the piece's two ends as one batch (computed with the piece)
     ends: Mats | None = None
+    #: how a lifted piece is made from the level below (None for the others)
+    lift: _Lift | None = None
+
+
+@dataclass
+class _Lift:
+    """Piece i of k lifted through ``join``: fn(ts) = _lift(inner.fn(ts), *join((i + ts)/k))."""
+
+    join: FullRankJoin
+    i: int
+    k: int
+    inner: _TPiece
 
 
 #: the local times of a piece's two ends, as fn evaluates them
@@ -245,10 +257,40 @@ def _connect_canonical(wa: Mats, wb: Mats, rank_tol: float) -> list[_TPiece]:
             ends = _lift(piece.ends, W1s[i : i + 2], W1ps[i : i + 2])
         lifted.append(
             _TPiece(
-                fn, piece.label, piece.promise, piece.ref_a, piece.ref_b, None, piece.step, ends
+                fn,
+                piece.label,
+                piece.promise,
+                piece.ref_a,
+                piece.ref_b,
+                None,
+                piece.step,
+                ends,
+                _Lift(join, i, k, piece),
             )
         )
     return pre_a + lifted + [_reversed(p) for p in reversed(pre_b)]
+
+
+def _evaluate(pieces: list[_TPiece], ts: np.ndarray) -> list[Mats]:
+    """[p.fn(ts) for p in pieces], with the lifted pieces of one induction level evaluated
+    together: their inner pieces in one recursive call and their join once, at all their
+    times (each point's value is the one p.fn gives: the join and the lift act point by
+    point)."""
+    out: dict[int, Mats] = {}
+    levels: dict[int, list[tuple[int, _Lift]]] = {}
+    for n, p in enumerate(pieces):
+        if p.lift is None:
+            out[n] = p.fn(ts)
+        else:
+            levels.setdefault(id(p.lift.join), []).append((n, p.lift))
+    T = ts.shape[0]
+    for members in levels.values():
+        join, k = members[0][1].join, members[0][1].k
+        inner = _evaluate([lift.inner for _, lift in members], ts)
+        W1s, W1ps = join(np.concatenate([(lift.i + ts) / k for _, lift in members]))
+        for g, ((n, _), values) in enumerate(zip(members, inner)):
+            out[n] = _lift(values, W1s[g * T : (g + 1) * T], W1ps[g * T : (g + 1) * T])
+    return [out[n] for n in range(len(pieces))]
 
 
 def _transpose_mats(mats: Mats) -> Mats:
@@ -276,7 +318,22 @@ def _to_path(
                 both = _flat_batch(orient(p.ends))
                 ends = (both[0], both[1])
             out.append(FunctionPiece(_flat_fn(p.fn, orient), p.label, p.promise, info, ends=ends))
-    return Path(out)
+    lifted = [n for n, p in enumerate(pieces) if p.lift is not None]
+    if not lifted:
+        return Path(out)
+
+    def batch(ts: np.ndarray) -> np.ndarray:
+        """Every piece at local times ts (k, T, D): the Segments by their own formula, the
+        lifted pieces level by level (:func:`_evaluate`)."""
+        values = np.empty((len(out), ts.shape[0], out[0].dim))
+        for n, piece in enumerate(out):
+            if pieces[n].lift is None:
+                values[n] = piece.points(ts)
+        for n, mats in zip(lifted, _evaluate([pieces[n] for n in lifted], ts)):
+            values[n] = _flat_batch(orient(mats))
+        return values
+
+    return Path(out, batch=batch)
 
 
 def _flat_fn(f: BatchFn, orient: Callable[[Mats], Mats]) -> Callable[[np.ndarray], np.ndarray]:

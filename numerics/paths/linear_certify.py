@@ -223,7 +223,12 @@ def certify_linear_path(
     rigorous, uppers, residuals, sampled = [], [], [], []
     start = time.perf_counter()
     grid = np.linspace(0.0, 1.0, n_dense)
-    for piece in path.pieces:
+    # the dense evaluation of every piece at once: points (k, T, D) → products → energies (k, T)
+    realised = full.products(path.pieces_points(grid).reshape(-1, full.dim))
+    energies_all = full.lifted_energies(realised).reshape(len(path.pieces), n_dense)
+    realised = realised.reshape(len(path.pieces), n_dense, *realised.shape[1:])
+    dense_time = (time.perf_counter() - start) / len(path.pieces)  # shared out evenly
+    for n, piece in enumerate(path.pieces):
         t0 = time.perf_counter()
         ref = piece.info["reference"]
         coeffs = arb_energy_polynomial(moments, ref["a"], ref["b"])
@@ -241,15 +246,14 @@ def certify_linear_path(
             },
         )
         rigorous.append(cert)
-        realised = full.products(piece.points(grid))
-        energies = full.lifted_energies(realised)
+        energies = energies_all[n]
         if isinstance(piece, Segment):
             r = 0.0
         else:
             coeffs_p = product_polynomial(ref["a"], ref["b"])
             lam = full.gradient_norm_bound(float(np.sum(np.linalg.norm(coeffs_p, axis=(1, 2)))))
             r = float(
-                np.max(np.linalg.norm(realised - reference_products(piece, grid), axis=(1, 2)))
+                np.max(np.linalg.norm(realised[n] - reference_products(piece, grid), axis=(1, 2)))
             )
             uppers.append(cert.max_energy + lam * r + sx * r * r)
         residuals.append(r)
@@ -266,7 +270,7 @@ def certify_linear_path(
                 n_evaluations=n_dense,
                 label=piece.label,
                 promise=piece.promise,
-                wall_time=time.perf_counter() - t0,
+                wall_time=time.perf_counter() - t0 + dense_time,
                 details={"n_grid": n_dense},
             )
         )

@@ -88,3 +88,16 @@ def test_bad_input():
         FunctionPiece(lambda ts: np.zeros(3)).points([0.0, 1.0])
     with pytest.raises(InputError, match="at least one piece"):
         Path([])
+
+
+def test_pieces_points_piece_by_piece_and_a_batch_of_the_wrong_shape():
+    a, b, c = np.zeros(2), np.ones(2), np.array([2.0, 0.0])
+    pieces = [Segment(a, b), Segment(b, c)]
+    ts = np.array([0.0, 0.5, 1.0])
+    expected = np.stack([p.points(ts) for p in pieces])
+    assert np.array_equal(Path(pieces).pieces_points(ts), expected)
+    assert np.array_equal(Path(pieces, batch=lambda t: expected).pieces_points(ts), expected)
+    with pytest.raises(InputError, match="batched evaluation returned shape"):
+        Path(pieces, batch=lambda t: expected[:1]).pieces_points(ts)
+    with pytest.raises(InputError, match="times must lie in"):
+        Path(pieces).pieces_points([1.5])

@@ -266,3 +266,23 @@ def test_a_function_piece_refuses_ends_of_the_wrong_shape():
 
     with pytest.raises(InputError, match="ends have shapes"):
         FunctionPiece(lambda ts: np.zeros((ts.size, 3)), ends=(np.zeros(3), np.zeros(4)))
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    w=linear_widths(satisfying=True, min_layers=2, max_layers=5, max_width=7),
+    seed=seeds(),
+    deg_a=st.sampled_from([None, "zero-column", "rank-one"]),
+    deg_b=DEGENERATE_B,
+    n=st.sampled_from([1, 2, 7, 65]),
+)
+def test_the_batched_evaluation_is_each_piece_s_own(w, seed, deg_a, deg_b, n):
+    """pieces_points evaluates the lifted pieces level by level (one join call per level):
+    bit for bit what each piece gives on its own, at any number of local times."""
+    X, Y, (wa, wb) = linear_instance(seed, w, "random", (deg_a, deg_b), samples=6)
+    path = connect(wa, wb, X, Y)
+    ts = np.linspace(0.0, 1.0, n)
+    batch = path.pieces_points(ts)
+    assert batch.shape == (len(path.pieces), n, path.dim)
+    for piece, values in zip(path.pieces, batch):
+        assert np.array_equal(values, piece.points(ts)), piece.label
