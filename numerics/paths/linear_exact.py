@@ -58,6 +58,7 @@ from sublevel.numerics.paths.exact_linalg import (
     project_rows,
     qmat,
     range_projector,
+    rounded,
     stack,
     zero_matrix,
 )
@@ -138,18 +139,18 @@ def _product_polynomial(a: QMats, b: QMats) -> QMats:
     """Coefficient matrices (increasing degree) of W_K(t)⋯W_1(t), W_k(t) = (1−t)A_k + tB_k."""
     coeffs: QMats = []
     for k, (A, B) in enumerate(zip(a, b)):
-        D = B - A
-        layer = [A] if is_zero(D) else [A, D]
+        # a layer that does not move (the same matrix, or equal entries) contributes A alone
+        layer = [A] if A is B or A == B else [A, B - A]
         if k == 0:
             coeffs = layer
             continue
-        out = [
-            zero_matrix(A.nrows(), coeffs[0].ncols()) for _ in range(len(coeffs) + len(layer) - 1)
-        ]
+        out: list[fmpq_mat | None] = [None] * (len(coeffs) + len(layer) - 1)
         for i, Li in enumerate(layer):
             for j, Cj in enumerate(coeffs):
-                out[i + j] = out[i + j] + Li * Cj
-        coeffs = out
+                term = Li * Cj
+                prev = out[i + j]
+                out[i + j] = term if prev is None else prev + term
+        coeffs = [C for C in out if C is not None]
     return coeffs
 
 
@@ -452,12 +453,14 @@ def _certificate(
     start: float,
     details: dict[str, Any],
 ) -> Certificate:
+    """An exact certificate of ``value`` ≤ ``bound``."""
     lo, hi = enclosure(bound - value)
     # a certificate that holds has bound − max ≥ 0 exactly: report the lower float, never < 0
     margin = max(lo, 0.0) if holds else min(hi, -0.0)
+    x, v_lo, v_hi = rounded(value)
     return Certificate(
         holds=bool(holds),
-        max_energy=fmpq_to_float(value),
+        max_energy=x,
         argmax_t=fmpq_to_float(arg),
         bound=fmpq_to_float(bound),
         method="exact",
@@ -467,7 +470,7 @@ def _certificate(
         label=label,
         promise=promise,
         outcome="holds" if holds else "fails",
-        max_energy_enclosure=enclosure(value),
+        max_energy_enclosure=(v_lo, v_hi),
         details={"max_energy_exact": str(value), "bound_exact": str(bound), **details},
     )
 
