@@ -27,7 +27,7 @@ the reduced-rank optimum; papers.md §3.2, §4.4.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any
 
@@ -462,9 +462,16 @@ class DeepLinear(Landscape):
         if not (isinstance(r, (int, np.integer)) and r >= 0):
             raise InputError(f"rank {rank!r} must be an integer ≥ 0")
         # the moments were validated when the landscape was built (or are XᵀX/L, XᵀY/L):
-        # symmetrise as reduced_rank_optimum does, without checking them again
-        S = np.asarray(self.sigma_x, dtype=np.float64)
-        return _reduced_rank(0.5 * (S + S.T), self.sigma_xy, self.sigma_y, int(r))
+        # symmetrise as reduced_rank_optimum does, without checking them again. The moments
+        # never change, so each rank is solved once (a copy is returned: the caller may write)
+        memo = self.__dict__.setdefault("_reduced_rank_memo", {})
+        if int(r) not in memo:
+            S = np.asarray(self.sigma_x, dtype=np.float64)
+            memo[int(r)] = _reduced_rank(0.5 * (S + S.T), self.sigma_xy, self.sigma_y, int(r))
+        best = memo[int(r)]
+        return replace(
+            best, product=best.product.copy(), singular_values=best.singular_values.copy()
+        )
 
     def global_minimum(self) -> float:
         """min_θ E(θ) for κ = 0 (closed form, reduced-rank regression)."""
@@ -474,3 +481,26 @@ class DeepLinear(Landscape):
                 "the nuclear-norm oracle (sublevel.numerics.paths.ridge)"
             )
         return self.reduced_rank().energy
+
+
+def landscape_on(
+    widths: list[int], X: np.ndarray, Y: np.ndarray, landscape: DeepLinear | None = None
+) -> DeepLinear:
+    """The κ = 0 landscape of ``widths`` on the data (X, Y) (already validated arrays):
+    ``landscape`` itself when the caller has built it already — refused with
+    :class:`InputError` unless it has these widths, κ = 0 and exactly this data — else a new
+    :class:`DeepLinear`."""
+    if landscape is None:
+        return DeepLinear(widths, X, Y)
+    if (
+        list(landscape.widths) != list(widths)
+        or landscape.kappa != 0.0
+        or landscape.X is None
+        or landscape.Y is None
+        or not (np.array_equal(landscape.X, X) and np.array_equal(landscape.Y, Y))
+    ):
+        raise InputError(
+            f"landscape has widths {list(landscape.widths)} (κ = {landscape.kappa:g}) on other "
+            f"data; expected widths {list(widths)}, κ = 0, on the X, Y given"
+        )
+    return landscape

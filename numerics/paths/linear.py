@@ -49,6 +49,7 @@ from sublevel.numerics.energies.linear import (
     DeepLinear,
     as_data,
     as_weights,
+    landscape_on,
     widths_of,
 )
 from sublevel.numerics.paths.base import (
@@ -387,20 +388,29 @@ def connect(
     return _to_path(pieces, widths, transposed, {"construction": "connect", "widths": widths})
 
 
-def descend(weights: Any, X: Any, Y: Any, *, rank_tol: float = DEFAULT_RANK_TOL) -> Path:
+def descend(
+    weights: Any,
+    X: Any,
+    Y: Any,
+    *,
+    rank_tol: float = DEFAULT_RANK_TOL,
+    landscape: DeepLinear | None = None,
+) -> Path:
     """A path from θ to a global minimum along which E does not increase, strictly decreasing
     on its last piece (BF'16 Prop. 2.2, 'strictly decreasing path'; module docstring).
 
     Pieces: constant-energy steps that make each partial product W_j⋯W_1 injective (present
     only when θ is not generic), then W_K(t) = W_K + t(P* − P_A)(W_{K−1}⋯W_1)⁺ with P* the
     reduced-rank-regression optimum: E(t) = F((1−t)P_A + tP*) is convex with its minimum at
-    t = 1, hence strictly decreasing when E(θ) > min E."""
+    t = 1, hence strictly decreasing when E(θ) > min E. ``landscape``: the
+    :class:`~sublevel.numerics.energies.linear.DeepLinear` of these widths on (X, Y) (κ = 0),
+    when already built (its reduced-rank optimum is computed once)."""
     w, Xa, Ya = _validate(weights, X, Y, "weights")
     widths = widths_of(w)
     if not (np.isfinite(rank_tol) and rank_tol >= 0):
         raise InputError(f"rank_tol = {rank_tol!r} must be finite and ≥ 0")
     check_widths(widths)
-    target = DeepLinear(widths, Xa, Ya).reduced_rank().product
+    target = landscape_on(widths, Xa, Ya, landscape).reduced_rank().product
     transposed = widths[0] > widths[-1]
     if transposed:
         w, target = _transpose_mats(w), target.T

@@ -32,10 +32,14 @@ from typing import Any
 
 import numpy as np
 from flint import arb, arb_mat
-from sublevel.numerics.energies.linear import DeepLinear, as_data, product_polynomial
+from sublevel.numerics.energies.linear import (
+    DeepLinear,
+    as_data,
+    landscape_on,
+    product_polynomial,
+)
 from sublevel.numerics.paths.base import LE_MAX_ENDPOINTS, Path, Segment
 from sublevel.theory.certificate import Certificate, combine
-from sublevel.theory.errors import InputError
 
 __all__ = [
     "ArbMoments",
@@ -203,20 +207,7 @@ def certify_linear_path(
 
     Xa, Ya = as_data(X, Y)
     widths = list(path.pieces[0].info["widths"])
-    if landscape is None:
-        full = DeepLinear(widths, Xa, Ya)
-    elif (
-        list(landscape.widths) != widths
-        or landscape.X is None
-        or landscape.Y is None
-        or not (np.array_equal(landscape.X, Xa) and np.array_equal(landscape.Y, Ya))
-    ):
-        raise InputError(
-            f"landscape has widths {list(landscape.widths)} on other data; the path has "
-            f"widths {widths} on the X, Y given"
-        )
-    else:
-        full = landscape
+    full = landscape_on(widths, Xa, Ya, landscape)
     if moments is None:
         moments = ArbMoments(Xa, Ya)
     sx = full.sigma_x_norm

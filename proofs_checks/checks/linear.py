@@ -243,7 +243,7 @@ def prop22_linear(
     )
     reaches = last.details["E_end"] == str(e_star_q)
     # the float descent users get, and the float closed form as an oracle
-    down = descend(wa, X, Y)
+    down = descend(wa, X, Y, landscape=E)
     dcert = _float_descent_sampled(down, E, info["E_A"])
     e_star = E.global_minimum()
     oracle_gap = abs(float(e_star_q) - e_star)

@@ -198,3 +198,25 @@ def test_bad_points():
         E.energy(np.array([np.nan, 0, 0, 0]))
     with pytest.raises(InputError, match="products"):
         E.lifted_energies(np.ones((2, 3, 3)))
+
+
+def test_reduced_rank_is_solved_once_and_handed_out_as_copies():
+    from sublevel.numerics.energies.linear import landscape_on
+
+    rng = np.random.default_rng(3)
+    X, Y = rng.normal(size=(9, 3)), rng.normal(size=(9, 2))
+    E = DeepLinear([3, 4, 2], X, Y)
+    first = E.reduced_rank()
+    first.product[:] = 0.0  # the caller's copy: the memo is not touched
+    again = E.reduced_rank()
+    assert not np.array_equal(again.product, first.product)
+    assert np.array_equal(again.product, DeepLinear([3, 4, 2], X, Y).reduced_rank().product)
+    assert E.reduced_rank(1).rank == 1 and E.reduced_rank(1).energy >= again.energy
+    assert landscape_on([3, 4, 2], X, Y, E) is E
+    for other in (
+        DeepLinear([3, 5, 2], X, Y),
+        DeepLinear([3, 4, 2], X, Y, kappa=0.1),
+        DeepLinear([3, 4, 2], X + 1.0, Y),
+    ):
+        with pytest.raises(InputError, match="landscape has widths"):
+            landscape_on([3, 4, 2], X, Y, other)

@@ -286,3 +286,16 @@ def test_the_batched_evaluation_is_each_piece_s_own(w, seed, deg_a, deg_b, n):
     assert batch.shape == (len(path.pieces), n, path.dim)
     for piece, values in zip(path.pieces, batch):
         assert np.array_equal(values, piece.points(ts)), piece.label
+
+
+def test_descend_on_a_given_landscape_is_the_same_path():
+    rng = np.random.default_rng(5)
+    X, Y = rng.normal(size=(8, 2)), rng.normal(size=(8, 3))
+    w = random_weights(rng, [2, 4, 3])
+    E = DeepLinear([2, 4, 3], X, Y)
+    ts = np.linspace(0.0, 1.0, 9)
+    assert np.array_equal(
+        descend(w, X, Y, landscape=E).pieces_points(ts), descend(w, X, Y).pieces_points(ts)
+    )
+    with pytest.raises(InputError, match="landscape has widths"):
+        descend(w, X, Y, landscape=DeepLinear([2, 4, 3], X, Y, kappa=1.0))
