@@ -246,19 +246,27 @@ def test_the_width_hypothesis_is_the_registry_s(monkeypatch):
     seed=seeds(),
     deg_a=st.sampled_from([None, "zero-column", "rank-one"]),
     deg_b=DEGENERATE_B,
+    n=st.sampled_from([1, 2, 7, 65]),
 )
-def test_connect_gives_each_closed_form_piece_its_own_ends(w, seed, deg_a, deg_b):
-    """The ends connect computes in one batch per induction level are exactly (bit for bit)
-    what each piece's closed form gives at t = 0 and 1 — so the continuity check and
-    Path.start/end see the path itself."""
+def test_connect_s_batches_are_each_piece_s_own_values(w, seed, deg_a, deg_b, n):
+    """What connect computes in batches is bit for bit what each piece's closed form gives on
+    its own: the ends (one batch per induction level — so the continuity check and
+    Path.start/end see the path itself) and pieces_points (the lifted pieces level by level,
+    one join call per level) at any number of local times."""
     from sublevel.numerics.paths.base import FunctionPiece
 
     X, Y, (wa, wb) = linear_instance(seed, w, "random", (deg_a, deg_b), samples=6)
-    pieces = [p for p in connect(wa, wb, X, Y).pieces if isinstance(p, FunctionPiece)]
-    for p in pieces:
-        start, end = p.start, p.end  # precomputed, not evaluated
-        both = p.fn(np.array([0.0, 1.0]))
-        assert np.array_equal(start, both[0]) and np.array_equal(end, both[1]), p.label
+    path = connect(wa, wb, X, Y)
+    for p in path.pieces:
+        if isinstance(p, FunctionPiece):
+            start, end = p.start, p.end  # precomputed, not evaluated
+            both = p.fn(np.array([0.0, 1.0]))
+            assert np.array_equal(start, both[0]) and np.array_equal(end, both[1]), p.label
+    ts = np.linspace(0.0, 1.0, n)
+    batch = path.pieces_points(ts)
+    assert batch.shape == (len(path.pieces), n, path.dim)
+    for piece, values in zip(path.pieces, batch):
+        assert np.array_equal(values, piece.points(ts)), piece.label
 
 
 def test_a_function_piece_refuses_ends_of_the_wrong_shape():
@@ -266,26 +274,6 @@ def test_a_function_piece_refuses_ends_of_the_wrong_shape():
 
     with pytest.raises(InputError, match="ends have shapes"):
         FunctionPiece(lambda ts: np.zeros((ts.size, 3)), ends=(np.zeros(3), np.zeros(4)))
-
-
-@settings(max_examples=25, deadline=None)
-@given(
-    w=linear_widths(satisfying=True, min_layers=2, max_layers=5, max_width=7),
-    seed=seeds(),
-    deg_a=st.sampled_from([None, "zero-column", "rank-one"]),
-    deg_b=DEGENERATE_B,
-    n=st.sampled_from([1, 2, 7, 65]),
-)
-def test_the_batched_evaluation_is_each_piece_s_own(w, seed, deg_a, deg_b, n):
-    """pieces_points evaluates the lifted pieces level by level (one join call per level):
-    bit for bit what each piece gives on its own, at any number of local times."""
-    X, Y, (wa, wb) = linear_instance(seed, w, "random", (deg_a, deg_b), samples=6)
-    path = connect(wa, wb, X, Y)
-    ts = np.linspace(0.0, 1.0, n)
-    batch = path.pieces_points(ts)
-    assert batch.shape == (len(path.pieces), n, path.dim)
-    for piece, values in zip(path.pieces, batch):
-        assert np.array_equal(values, piece.points(ts)), piece.label
 
 
 def test_descend_on_a_given_landscape_is_the_same_path():
