@@ -164,6 +164,16 @@ class FullRankJoin:
     R_b: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
+        self.W_a = np.asarray(self.W_a, dtype=np.float64)
+        self.W_b = np.asarray(self.W_b, dtype=np.float64)
+        if self.W_a.ndim != 2 or self.W_b.shape != self.W_a.shape:
+            raise InputError(
+                f"FullRankJoin needs two matrices of one shape, got {self.W_a.shape} and "
+                f"{self.W_b.shape}"
+            )
+        for name, W in (("W_a", self.W_a), ("W_b", self.W_b)):
+            if not np.isfinite(W).all():
+                raise InputError(f"FullRankJoin: {name} has non-finite entries")
         h, n = self.W_a.shape
         if h <= n:
             raise InputError(f"FullRankJoin needs h > n, got shape {self.W_a.shape}")

@@ -105,3 +105,20 @@ def test_so_path_is_the_exponential_of_the_logarithm(seed, h):
     got = so_path(Q[0], Q[1])(us)
     for u, U in zip(us, got):
         np.testing.assert_allclose(U, Q[0] @ Z @ expm(u * Lg) @ Z.T, atol=1e-12)
+
+
+def test_full_rank_join_refuses_bad_input_by_name():
+    rng = np.random.default_rng(0)
+    W = rng.normal(size=(4, 2))
+    bad = W.copy()
+    bad[1, 1] = np.nan
+    with pytest.raises(InputError, match="W_b has non-finite entries"):
+        FullRankJoin(W, bad)
+    with pytest.raises(InputError, match="two matrices of one shape"):
+        FullRankJoin(W, rng.normal(size=(5, 2)))
+    with pytest.raises(InputError, match="needs h > n"):
+        FullRankJoin(W.T, W.T)
+    with pytest.raises(InputError, match="W_a does not have full column rank"):
+        FullRankJoin(np.zeros((4, 2)), W)
+    join = FullRankJoin(W.astype(np.float32), W[::-1])  # any real dtype is taken as float64
+    assert join(np.array([0.0]))[0].dtype == np.float64
