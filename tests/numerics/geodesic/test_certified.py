@@ -116,14 +116,17 @@ def test_ring_exact_certificate_decides_a_bound_the_float_one_cannot():
 
 def test_disconnection_sign_is_decided_exactly_where_float_rounds_it_away():
     """y₁(a) = a₀ cos θ + a₁ sin θ is 2⁻⁵²-ish positive in rationals but rounds to 0 in floats:
-    the float test `ya·yb < 0` missed the separation, the exact one proves it."""
+    the float test `ya·yb < 0` missed the separation, the exact one proves it. The angle is
+    found with Python float arithmetic (one rounding per operation, on every CPU)."""
     found = None
     for k in range(1, 400):
         theta = 0.001 * k
         c, s = math.cos(theta), math.sin(theta)
         R = np.array([[c, -s], [s, c]])
         a = np.array([math.nextafter(s, math.inf), -c])  # exact y1 = ulp(s)·c > 0
-        float_y1 = float((a @ R)[0])
+        # each product and the sum rounded once, as IEEE double arithmetic without FMA (numpy's
+        # a @ R may fuse the multiply-add on a CPU with FMA and keep the sign)
+        float_y1 = float(a[0]) * c + float(a[1]) * s
         exact_y1 = _fr(a[0]) * _fr(c) + _fr(a[1]) * _fr(s)
         if exact_y1 > 0 and float_y1 <= 0:
             found = (R, a)
