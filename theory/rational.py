@@ -30,6 +30,7 @@ __all__ = [
     "rational_polynomial",
     "polynomial",
     "fmpq_to_float",
+    "rounded",
     "round_down",
     "round_up",
 ]
@@ -96,10 +97,6 @@ def to_rational(x: Any, *, name: str = "value") -> sp.Rational:
     return sp.Rational(int(q.p), int(q.q))
 
 
-def _as_fraction(q: fmpq) -> Fraction:
-    return Fraction(int(q.p), int(q.q))
-
-
 def rational_polynomial(coefficients: Sequence[Any] | Poly | sp.Expr | fmpq_poly) -> fmpq_poly:
     """The exact polynomial ``c_0 + c_1 t + … + c_d t^d`` as a FLINT ``fmpq_poly``.
 
@@ -155,13 +152,30 @@ def fmpq_to_float(x: fmpq) -> float:
     return int(x.p) / int(x.q)
 
 
+def rounded(q: Any) -> tuple[float, float, float]:
+    """(x, lo, hi) for the rational ``q`` (an ``fmpq``, or anything :class:`fractions.Fraction`
+    accepts): x the float nearest to q, lo ≤ q ≤ hi adjacent floats (equal when q is a float),
+    x one of them — from one correctly rounded int / int and one integer comparison."""
+    if isinstance(q, fmpq):
+        p, d = int(q.p), int(q.q)
+    else:
+        f = Fraction(q)
+        p, d = f.numerator, f.denominator
+    x = p / d  # correctly rounded (Python's int / int)
+    n, m = x.as_integer_ratio()
+    side = n * d - m * p  # the sign of x − q (m, d > 0)
+    if side == 0:
+        return x, x, x
+    if side < 0:
+        return x, x, math.nextafter(x, math.inf)
+    return x, math.nextafter(x, -math.inf), x
+
+
 def round_down(x: fmpq) -> float:
     """The largest float ≤ ``x`` (directed rounding of an exact rational)."""
-    f = float(_as_fraction(x))
-    return f if Fraction(f) <= _as_fraction(x) else math.nextafter(f, -math.inf)
+    return rounded(x)[1]
 
 
 def round_up(x: fmpq) -> float:
     """The smallest float ≥ ``x`` (directed rounding of an exact rational)."""
-    f = float(_as_fraction(x))
-    return f if Fraction(f) >= _as_fraction(x) else math.nextafter(f, math.inf)
+    return rounded(x)[2]

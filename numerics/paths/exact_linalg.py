@@ -12,19 +12,17 @@ floats with directed rounding.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
-from fractions import Fraction
 from typing import Any
 
 import numpy as np
 from flint import fmpq, fmpq_mat, fmpz, fmpz_mat
 from sublevel.theory.errors import InputError
+from sublevel.theory.rational import rounded
 
 __all__ = [
     "qmat",
     "enclosure",
-    "rounded",
     "zero_matrix",
     "identity_matrix",
     "is_zero",
@@ -59,24 +57,6 @@ def enclosure(q: Any) -> tuple[float, float]:
     :class:`fractions.Fraction` accepts), adjacent floats when q is not a float, equal when it
     is."""
     return rounded(q)[1:]
-
-
-def rounded(q: Any) -> tuple[float, float, float]:
-    """(x, lo, hi): x the float nearest to the rational ``q`` and lo ≤ q ≤ hi its
-    :func:`enclosure` (x is lo or hi)."""
-    if isinstance(q, fmpq):
-        p, d = int(q.p), int(q.q)
-    else:
-        f = Fraction(q)
-        p, d = f.numerator, f.denominator
-    x = p / d  # correctly rounded (Python's int / int)
-    n, m = x.as_integer_ratio()
-    side = n * d - m * p  # the sign of x − q (m, d > 0)
-    if side == 0:
-        return x, x, x
-    if side < 0:
-        return x, x, math.nextafter(x, math.inf)
-    return x, math.nextafter(x, -math.inf), x
 
 
 # -------------------------------------------------------------------------------- matrices

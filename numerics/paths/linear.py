@@ -123,8 +123,6 @@ class _TPiece:
     ref_b: Mats
     segment: tuple[Mats, Mats] | None = None
     step: str = ""
-    #: fn(np.array([0.0, 1.0])), the piece's two ends as one batch (computed with the piece)
-    ends: Mats | None = None
     #: how a lifted piece is made from the level below (None for the others)
     lift: _Lift | None = None
 
@@ -151,7 +149,7 @@ def _segment_piece(a: Mats, b: Mats, label: str, promise: str, step: str) -> _TP
         t = ts[:, None, None]
         return [A[None] + t * (B - A)[None] for A, B in zip(a, b)]
 
-    return _TPiece(fn, label, promise, a, b, (a, b), step, fn(_ENDS))
+    return _TPiece(fn, label, promise, a, b, (a, b), step)
 
 
 def _reversed(p: _TPiece) -> _TPiece:
@@ -161,9 +159,7 @@ def _reversed(p: _TPiece) -> _TPiece:
     def fn(ts: np.ndarray) -> Mats:
         return f(1.0 - ts)
 
-    # f(1 − [0, 1]) = f([1, 0]): the same two values, swapped
-    ends = None if p.ends is None else [M[::-1] for M in p.ends]
-    return _TPiece(fn, p.label, p.promise, p.ref_b, p.ref_a, seg, p.step, ends)
+    return _TPiece(fn, p.label, p.promise, p.ref_b, p.ref_a, seg, p.step)
 
 
 def _rank_split(W: np.ndarray, rank_tol: float) -> tuple[int, np.ndarray, np.ndarray]:
@@ -244,18 +240,12 @@ def _connect_canonical(wa: Mats, wb: Mats, rank_tol: float) -> list[_TPiece]:
     inner = _connect_canonical([W2a @ W1a, *rest_a], [W2b @ W1b, *rest_b], rank_tol)
     join = FullRankJoin(W1a, W1b)
     k = len(inner)
-    # the join at every piece boundary i/k in one batch (per point the same values as fn's own
-    # evaluation at t = 0 and 1): the pieces' ends without evaluating each piece
-    W1s, W1ps = join((np.arange(k + 1) + 0.0) / k)
     lifted = []
     for i, piece in enumerate(inner):
 
         def fn(ts: np.ndarray, i: int = i, inner_fn: BatchFn = piece.fn) -> Mats:
             return _lift(inner_fn(ts), *join((i + ts) / k))
 
-        ends = None
-        if piece.ends is not None:
-            ends = _lift(piece.ends, W1s[i : i + 2], W1ps[i : i + 2])
         lifted.append(
             _TPiece(
                 fn,
@@ -265,7 +255,6 @@ def _connect_canonical(wa: Mats, wb: Mats, rank_tol: float) -> list[_TPiece]:
                 piece.ref_b,
                 None,
                 piece.step,
-                ends,
                 _Lift(join, i, k, piece),
             )
         )
@@ -303,7 +292,11 @@ def _to_path(
 ) -> Path:
     out: list[Piece] = []
     orient = _transpose_mats if transposed else (lambda mats: mats)
-    for p in pieces:
+    lifted = [n for n, p in enumerate(pieces) if p.lift is not None]
+    # the lifted pieces' ends level by level, bit for bit each piece's own fn at t = 0 and 1
+    # (so the continuity check and Path.start/end see the path itself), not piece by piece
+    ends = dict(zip(lifted, _evaluate([pieces[n] for n in lifted], _ENDS)))
+    for n, p in enumerate(pieces):
         ref_a, ref_b = orient(p.ref_a), orient(p.ref_b)
         info = {
             "reference": {"widths": widths_of(ref_a), "a": ref_a, "b": ref_b},
@@ -314,12 +307,16 @@ def _to_path(
             a, b = orient(p.segment[0]), orient(p.segment[1])
             out.append(Segment(_flat(a), _flat(b), p.label, p.promise, info))
         else:
-            ends = None
-            if p.ends is not None:
-                both = _flat_batch(orient(p.ends))
-                ends = (both[0], both[1])
-            out.append(FunctionPiece(_flat_fn(p.fn, orient), p.label, p.promise, info, ends=ends))
-    lifted = [n for n, p in enumerate(pieces) if p.lift is not None]
+            both = _flat_batch(orient(ends[n])) if n in ends else None
+            out.append(
+                FunctionPiece(
+                    _flat_fn(p.fn, orient),
+                    p.label,
+                    p.promise,
+                    info,
+                    ends=None if both is None else (both[0], both[1]),
+                )
+            )
     if not lifted:
         return Path(out)
 

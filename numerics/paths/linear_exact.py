@@ -58,13 +58,12 @@ from sublevel.numerics.paths.exact_linalg import (
     project_rows,
     qmat,
     range_projector,
-    rounded,
     stack,
     zero_matrix,
 )
 from sublevel.theory.certificate import Certificate
 from sublevel.theory.errors import InputError
-from sublevel.theory.rational import fmpq_to_float
+from sublevel.theory.rational import fmpq_to_float, rounded
 
 __all__ = [
     "ExactMoments",

@@ -172,7 +172,7 @@ def _float_descent_sampled(down: Any, landscape: Any, bound: float) -> Certifica
     start = time.perf_counter()
     tau = FLOAT_PATH_TAU * max(1.0, abs(bound))
     grid = np.linspace(0.0, 1.0, N_DENSE)
-    energies = np.concatenate([landscape.energies(p.points(grid)) for p in down.pieces])
+    energies = landscape.energies(down.pieces_points(grid).reshape(-1, landscape.dim))
     rise = float(np.max(np.diff(energies), initial=0.0))  # the largest increase, if any
     i = int(np.argmax(energies))
     top = float(energies[i])
@@ -472,16 +472,22 @@ def _exact_det(A: np.ndarray) -> Fraction:
     return Fraction(int(d.p), int(d.q))
 
 
-def _exact_energy(weights: list[np.ndarray], X: np.ndarray, Y: np.ndarray) -> Fraction:
-    """(1/L) Σ_l ‖W_K⋯W_1 x_l − y_l‖², exactly in rationals (the floats as given)."""
-    from sublevel.numerics.paths.exact_linalg import inner, qmat
+def _exact_energy(
+    weights: list[np.ndarray], X: np.ndarray, Y: np.ndarray, moments: Any = None
+) -> Fraction:
+    """(1/L) Σ_l ‖W_K⋯W_1 x_l − y_l‖² = F(W_K⋯W_1), exactly in rationals (the floats as given):
+    :meth:`~sublevel.numerics.paths.linear_exact.ExactMoments.energy` of the exact product
+    (``moments``: the data's ExactMoments, when already computed)."""
+    from sublevel.numerics.paths.exact_linalg import qmat
+    from sublevel.numerics.paths.linear_exact import ExactMoments
 
-    Z = qmat(X).transpose()
-    for W in weights:
-        Z = qmat(W) * Z
-    R = Z - qmat(Y).transpose()
-    total = inner(R, R)
-    return Fraction(int(total.p), int(total.q)) / X.shape[0]
+    if moments is None:
+        moments = ExactMoments.from_data(X, Y)
+    P = qmat(weights[0])
+    for W in weights[1:]:
+        P = qmat(W) * P
+    e = moments.energy(P)
+    return Fraction(int(e.p), int(e.q))
 
 
 def _leading(A: Any, k: int) -> Any:
@@ -509,20 +515,20 @@ def _square_certificate(
     E*_h = σ_Y − tr S (reduced-rank regression). Decided in rationals: the signs of det W_1,
     the endpoint energies, and S − (u − E*_h) I positive definite (leading minors > 0)."""
     from flint import fmpq
-    from sublevel.numerics.paths.exact_linalg import identity_matrix, inner, qmat
+    from sublevel.numerics.paths.exact_linalg import identity_matrix
+    from sublevel.numerics.paths.linear_exact import ExactMoments
 
     start = time.perf_counter()
     X, Y, wa, wb = inst["X"], inst["Y"], inst["wa"], inst["wb"]
-    h, L = X.shape[1], X.shape[0]
-    Xq, Yq = qmat(X), qmat(Y)
-    Sx = Xq.transpose() * Xq
-    Sxy = Xq.transpose() * Yq
+    h = X.shape[1]
+    moments = ExactMoments.from_data(X, Y)
+    Sx, Sxy = moments.sigma_x, moments.sigma_xy
     if Sx.det() == 0:
         raise ValueError("Σ_X is singular: the closed form needs full-rank data")
-    S = Sxy.transpose() * Sx.solve(Sxy) / L  # Σ_YX Σ_X^{-1} Σ_XY (1/L factors)
+    S = Sxy.transpose() * Sx.solve(Sxy)  # Σ_YX Σ_X^{-1} Σ_XY
     trace_s = sum((S[i, i] for i in range(h)), fmpq(0))
-    e_full = inner(Yq, Yq) / L - trace_s
-    ea, eb = _exact_energy(wa, X, Y), _exact_energy(wb, X, Y)
+    e_full = moments.sigma_y - trace_s
+    ea, eb = (_exact_energy(w, X, Y, moments) for w in (wa, wb))
     if kappa:  # ridge: E_κ = F + κ‖θ‖² ≥ F, so the same barrier bounds E_κ on singular W_1
         k = Fraction(float(kappa))
         ea += k * sum((Fraction(float(v)) ** 2 for W in wa for v in np.ravel(W)), Fraction(0))

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import sympy as sp
 from flint import fmpq, fmpq_poly
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from sublevel.theory.errors import InputError
 from sublevel.theory.rational import (
@@ -19,6 +19,7 @@ from sublevel.theory.rational import (
     rational_polynomial,
     round_down,
     round_up,
+    rounded,
     to_fmpq,
     to_rational,
 )
@@ -108,3 +109,29 @@ def test_directed_rounding_brackets_the_rational(x, shift):
     assert near in (lo, hi)
     if Fraction(near) == exact:
         assert lo == hi == near
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    num=st.integers(-(2**1100), 2**1100),
+    den=st.integers(1, 2**600),
+    kind=st.sampled_from(["fmpq", "Fraction", "float"]),
+)
+def test_rounded_is_the_nearest_float_inside_its_enclosure(num, den, kind):
+    """x = the correctly rounded float of q (Fraction's own rounding as the oracle), and
+    (lo, hi) = (round_down(q), round_up(q)) with x one of its ends — also for q that is a
+    float, 0, or whose float is subnormal or at the overflow edge."""
+    q = Fraction(num, den)
+    if kind == "float":
+        q = Fraction(float(q)) if abs(q) < 2**1000 else Fraction(1, 3)
+    try:
+        expected = float(q)
+    except OverflowError:
+        with pytest.raises(OverflowError):
+            rounded(fmpq(q.numerator, q.denominator))
+        return
+    arg = fmpq(q.numerator, q.denominator) if kind == "fmpq" else q
+    x, lo, hi = rounded(arg)
+    assert x == expected and x in (lo, hi) and (lo, hi) == (round_down(arg), round_up(arg))
+    assert Fraction(lo) <= q <= Fraction(hi)
+    assert lo == hi if Fraction(x) == q else math.nextafter(lo, math.inf) == hi

@@ -25,7 +25,6 @@ from sublevel.numerics.paths.exact_linalg import (
     qmat,
     range_projector,
     rank,
-    rounded,
     rows,
     stack,
 )
@@ -151,32 +150,6 @@ def test_enclosure_brackets_the_rational_with_adjacent_floats(q, tiny):
     lo, hi = enclosure(fmpq(x.numerator, x.denominator))
     assert Fraction(lo) <= x <= Fraction(hi)
     assert lo == hi if Fraction(lo) == x else np.nextafter(lo, np.inf) == hi
-
-
-@settings(max_examples=200, deadline=None)
-@given(
-    num=st.integers(-(2**1100), 2**1100),
-    den=st.integers(1, 2**600),
-    kind=st.sampled_from(["fmpq", "Fraction", "float"]),
-)
-def test_rounded_is_the_nearest_float_inside_its_enclosure(num, den, kind):
-    """x = the correctly rounded float of q (Fraction's own rounding as the oracle), and
-    (lo, hi) = enclosure(q) with x one of its ends — also for q that is a float, 0, or whose
-    float is subnormal or at the overflow edge."""
-    q = Fraction(num, den)
-    if kind == "float":
-        q = Fraction(float(q)) if abs(q) < 2**1000 else Fraction(1, 3)
-    try:
-        expected = float(q)
-    except OverflowError:
-        with pytest.raises(OverflowError):
-            rounded(fmpq(q.numerator, q.denominator))
-        return
-    arg = fmpq(q.numerator, q.denominator) if kind == "fmpq" else q
-    x, lo, hi = rounded(arg)
-    assert x == expected and x in (lo, hi) and (lo, hi) == enclosure(arg)
-    assert Fraction(lo) <= q <= Fraction(hi)
-    assert lo == hi if Fraction(x) == q else np.nextafter(lo, np.inf) == hi
 
 
 def test_qmat_is_exact_and_refuses_non_finite_entries():
